@@ -1,0 +1,1 @@
+//! `vais-jit`: typed IR to Cranelift to machine code (stub, being written).

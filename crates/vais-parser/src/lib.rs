@@ -1,0 +1,1 @@
+//! `vais-parser`: lexer and parser (stub, being written).

@@ -1,0 +1,1 @@
+//! `vais-runtime`: built-ins and fault handling (stub, being written).

@@ -1,0 +1,1 @@
+//! `vais-types`: name resolution and type checking, producing `vais_tir` (stub, being written).

@@ -1,0 +1,2 @@
+//! `vaisc`: the command-line driver.
+fn main() {}
