@@ -1,2 +1,51 @@
-//! `vaisc`: the command-line driver.
-fn main() {}
+//! `vaisc`: the command-line driver and the only code that prints or exits.
+//!
+//! `vaisc check FILE`, `vaisc run FILE [--emit clif]`, `vaisc repl` (also plain `vaisc`).
+//! It wires the pipeline together (parser → checker → JIT → runtime) and owns rendering.
+
+mod diagnostics;
+mod driver;
+mod repl;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "vaisc", version, about = "The Vais toolchain: a Cranelift JIT, a REPL and a checker")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and type-check a program; prints nothing on success.
+    Check { file: PathBuf },
+    /// JIT-compile a program and run `main`; its value (mod 256) is the exit status.
+    Run {
+        file: PathBuf,
+        /// Print an intermediate form instead of running.
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
+    },
+    /// Start the interactive prompt (the default).
+    Repl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Emit {
+    /// Cranelift IR of every function.
+    Clif,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Some(Command::Check { file }) => driver::check(&file),
+        Some(Command::Run { file, emit }) => driver::run(&file, matches!(emit, Some(Emit::Clif))),
+        Some(Command::Repl) | None => repl::main(),
+    };
+    vais_runtime::flush_output();
+    ExitCode::from(code)
+}

@@ -1,0 +1,113 @@
+//! The one place that builds Cranelift signatures: user functions, closures/function values,
+//! future thunks, entry wrappers, externs and runtime calls.
+//!
+//! Convention for Vais functions (direct and indirect calls alike):
+//! `[out: ptr if the result is an aggregate] [env: ptr for closure-convention code] params...`
+//! Scalars are passed as their Cranelift type (`bool` = `I8`); aggregates (structs, tuples,
+//! enums, optionals, function values, futures) are passed as a pointer to a copy the callee
+//! owns; `()` parameters are dropped. A scalar result is returned in a register; an aggregate
+//! result is written through `out`; `()`/`!` return nothing.
+
+use cranelift_codegen::ir::{types, AbiParam, Signature, Type};
+use cranelift_codegen::isa::CallConv;
+use vais_tir::Ty;
+
+use crate::layout::is_aggregate;
+
+/// Pointers are 64 bits on every host we support.
+pub const PTR: Type = types::I64;
+
+/// The Cranelift type of a scalar TIR type; `None` for `()`/`!` and for aggregates.
+pub fn scalar_ty(ty: &Ty) -> Option<Type> {
+    match ty {
+        Ty::Int(i) => Some(match i.bits() {
+            8 => types::I8,
+            16 => types::I16,
+            32 => types::I32,
+            64 => types::I64,
+            _ => types::I128,
+        }),
+        Ty::F32 => Some(types::F32),
+        Ty::F64 => Some(types::F64),
+        Ty::Bool => Some(types::I8),
+        Ty::Str | Ty::Ptr(_) | Ty::Ref(_) | Ty::Array(_) | Ty::Map(..) => Some(PTR),
+        _ => None,
+    }
+}
+
+/// How a value of `ty` crosses a call boundary: its scalar type, a pointer for aggregates,
+/// nothing for `()`/`!`.
+pub fn pass_ty(ty: &Ty) -> Option<Type> {
+    if is_aggregate(ty) {
+        Some(PTR)
+    } else {
+        scalar_ty(ty)
+    }
+}
+
+/// Signature of a Vais function (`closure`: takes an environment pointer after `out`).
+pub fn vais_sig(cc: CallConv, params: &[Ty], ret: &Ty, closure: bool) -> Signature {
+    let mut sig = Signature::new(cc);
+    if is_aggregate(ret) {
+        sig.params.push(AbiParam::new(PTR));
+    }
+    if closure {
+        sig.params.push(AbiParam::new(PTR));
+    }
+    for p in params {
+        if let Some(t) = pass_ty(p) {
+            sig.params.push(AbiParam::new(t));
+        }
+    }
+    if !is_aggregate(ret) {
+        if let Some(t) = scalar_ty(ret) {
+            sig.returns.push(AbiParam::new(t));
+        }
+    }
+    sig
+}
+
+/// A C-ABI parameter: narrow integers are extended by their signedness, `bool` zero-extended.
+fn c_param(ty: &Ty) -> Option<AbiParam> {
+    let t = pass_ty(ty)?;
+    let p = AbiParam::new(t);
+    Some(match ty {
+        Ty::Int(i) if i.bits() < 32 && i.signed() => p.sext(),
+        Ty::Int(i) if i.bits() < 32 => p.uext(),
+        Ty::Bool => p.uext(),
+        _ => p,
+    })
+}
+
+/// Signature of an `X F` extern (or a runtime built-in) with these parameter types; extra
+/// variadic arguments are passed like fixed ones.
+pub fn c_sig(cc: CallConv, params: &[Ty], ret: &Ty) -> Signature {
+    let mut sig = Signature::new(cc);
+    for p in params {
+        if let Some(a) = c_param(p) {
+            sig.params.push(a);
+        }
+    }
+    if let Some(a) = c_param(ret) {
+        sig.returns.push(a);
+    }
+    sig
+}
+
+/// Signature of a runtime helper given as raw Cranelift types.
+pub fn raw_sig(cc: CallConv, params: &[Type], ret: Option<Type>) -> Signature {
+    let mut sig = Signature::new(cc);
+    sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+    sig.returns.extend(ret.map(AbiParam::new));
+    sig
+}
+
+/// Signature of a future thunk: `(out?, env) -> ret`.
+pub fn thunk_sig(cc: CallConv, ret: &Ty) -> Signature {
+    vais_sig(cc, &[], ret, true)
+}
+
+/// Signature of an entry wrapper: `(out: ptr)`.
+pub fn entry_sig(cc: CallConv) -> Signature {
+    raw_sig(cc, &[PTR], None)
+}

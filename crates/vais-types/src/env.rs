@@ -1,0 +1,177 @@
+//! Declarations known to the checker (the result of pass 1 of §1.4) and the resolution of
+//! written types (`ast::Type`) to internal types.
+
+use std::collections::HashMap;
+
+use vais_ast::ast::{self, Function, PrimType, TypeKind, VariantKind};
+use vais_ast::{Diagnostic, Span};
+use vais_tir::{ExternId, IntTy};
+
+use crate::errors;
+use crate::ty::T;
+
+#[derive(Clone, Debug)]
+pub struct FnDecl {
+    /// Display name: `sq`, `Counter.tick`.
+    pub name: String,
+    pub ast: Function,
+    /// The struct a method belongs to.
+    pub owner: Option<String>,
+    pub owner_generics: Vec<String>,
+    /// Has a `&self` receiver.
+    pub instance: bool,
+    /// REPL: set when a dependency was redefined and this no longer checks.
+    pub broken: Option<String>,
+    /// REPL: replaced by a newer definition.
+    pub dead: bool,
+}
+
+impl FnDecl {
+    /// All generic parameter names, owner's first.
+    pub fn all_generics(&self) -> Vec<String> {
+        let mut g = self.owner_generics.clone();
+        g.extend(self.ast.generics.iter().map(|p| p.name.name.clone()));
+        g
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct StructDecl {
+    pub name: String,
+    pub generics: Vec<String>,
+    pub fields: Vec<(String, ast::Type)>,
+    pub methods: HashMap<String, usize>,
+    pub traits: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDecl {
+    pub name: String,
+    pub generics: Vec<String>,
+    pub variants: Vec<(String, VariantKind)>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct TraitDecl {
+    pub name: String,
+    pub methods: Vec<Function>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConstVal {
+    Int(i128),
+    Float(f64),
+    Bool(bool),
+    Str(Vec<u8>),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Env {
+    pub structs: HashMap<String, StructDecl>,
+    pub enums: HashMap<String, EnumDecl>,
+    pub traits: HashMap<String, TraitDecl>,
+    pub aliases: HashMap<String, ast::Type>,
+    pub fns: Vec<FnDecl>,
+    pub free_fns: HashMap<String, usize>,
+    pub consts: HashMap<String, (T, ConstVal)>,
+    pub externs: HashMap<String, ExternId>,
+    /// Variant name -> (enum name, index).
+    pub variants: HashMap<String, (String, usize)>,
+}
+
+pub fn prim(p: PrimType) -> T {
+    match p {
+        PrimType::I8 => T::Int(IntTy::I8),
+        PrimType::I16 => T::Int(IntTy::I16),
+        PrimType::I32 => T::Int(IntTy::I32),
+        PrimType::I64 => T::Int(IntTy::I64),
+        PrimType::I128 => T::Int(IntTy::I128),
+        PrimType::U8 => T::Int(IntTy::U8),
+        PrimType::U16 => T::Int(IntTy::U16),
+        PrimType::U32 => T::Int(IntTy::U32),
+        PrimType::U64 => T::Int(IntTy::U64),
+        PrimType::U128 => T::Int(IntTy::U128),
+        PrimType::F32 => T::F32,
+        PrimType::F64 => T::F64,
+        PrimType::Bool => T::Bool,
+        PrimType::Str => T::Str,
+    }
+}
+
+impl Env {
+    /// Resolve a written type. `generics` maps generic parameter names in scope; `self_ty` is
+    /// what `Self` means here.
+    pub fn resolve(&self, ty: &ast::Type, generics: &[(String, T)], self_ty: Option<&T>, diags: &mut Vec<Diagnostic>) -> T {
+        self.resolve_depth(ty, generics, self_ty, diags, 0)
+    }
+
+    fn resolve_depth(&self, ty: &ast::Type, g: &[(String, T)], st: Option<&T>, d: &mut Vec<Diagnostic>, depth: u32) -> T {
+        if depth > 50 {
+            return T::Err;
+        }
+        let mut r = |t: &ast::Type| self.resolve_depth(t, g, st, d, depth + 1);
+        match &ty.kind {
+            TypeKind::Unit => T::Unit,
+            TypeKind::Prim(p) => prim(*p),
+            TypeKind::SelfType => match st {
+                Some(t) => t.clone(),
+                None => {
+                    d.push(errors::invalid("`Self` is only meaningful inside an impl or struct", ty.span));
+                    T::Err
+                }
+            },
+            TypeKind::Tuple(ts) => T::Tuple(ts.iter().map(&mut r).collect()),
+            TypeKind::Fn { params, ret } => {
+                let ps = params.iter().map(&mut r).collect();
+                T::Fn(ps, Box::new(r(ret)))
+            }
+            TypeKind::Array(t) => T::Array(Box::new(r(t))),
+            TypeKind::Map(k, v) => {
+                let k = r(k);
+                T::Map(Box::new(k), Box::new(r(v)))
+            }
+            TypeKind::Pointer(t) => T::Ptr(Box::new(r(t))),
+            TypeKind::Ref { inner, .. } => T::Ref(Box::new(r(inner))),
+            TypeKind::Optional(t) | TypeKind::Result(t) => T::Optional(Box::new(r(t))),
+            TypeKind::Named { name, args } => {
+                let n = name.name.as_str();
+                if let Some((_, t)) = g.iter().find(|(k, _)| k == n) {
+                    return t.clone();
+                }
+                let args: Vec<T> = args.iter().map(&mut r).collect();
+                if let Some(s) = self.structs.get(n) {
+                    return T::Struct(n.to_string(), fit_args(args, s.generics.len(), name.span, d));
+                }
+                if let Some(e) = self.enums.get(n) {
+                    return T::Enum(n.to_string(), fit_args(args, e.generics.len(), name.span, d));
+                }
+                if let Some(a) = self.aliases.get(n) {
+                    return self.resolve_depth(a, &[], None, d, depth + 1);
+                }
+                let cands: Vec<&str> = self
+                    .structs
+                    .keys()
+                    .chain(self.enums.keys())
+                    .chain(self.aliases.keys())
+                    .map(|s| s.as_str())
+                    .chain(g.iter().map(|(k, _)| k.as_str()))
+                    .collect();
+                d.push(errors::undefined_type(n, name.span, cands));
+                T::Err
+            }
+        }
+    }
+}
+
+fn fit_args(mut args: Vec<T>, n: usize, span: Span, d: &mut Vec<Diagnostic>) -> Vec<T> {
+    if args.is_empty() && n > 0 {
+        return vec![T::Err; n];
+    }
+    if args.len() != n {
+        d.push(errors::invalid(format!("expected {} type argument(s), found {}", n, args.len()), span));
+        args.resize(n, T::Err);
+    }
+    args
+}

@@ -1,0 +1,432 @@
+//! The global checking context (`Ctx`): declarations, the program being built, and the
+//! monomorphisation tables. Lowers internal types to concrete `vais_tir::Ty` (interning struct
+//! and enum instantiations), queues generic function instances, and replaces the placeholders
+//! a function checker leaves in its TIR ("zonking").
+
+use std::collections::{HashMap, HashSet};
+
+use vais_ast::ast::VariantKind;
+use vais_ast::{Diagnostic, Span};
+use vais_tir::*;
+
+use crate::env::Env;
+use crate::ty::{self, T};
+
+/// Types, struct/enum ids and callees inside a function under construction are placeholders
+/// at or above this index, resolved when the function is finished.
+pub const PH: u32 = 0x4000_0000;
+
+#[derive(Clone, Debug)]
+pub enum Pending {
+    /// An instance of a declared function with these (internal) type arguments.
+    Inst(usize, Vec<T>),
+    /// The n-th lambda of the function being checked.
+    Lambda(usize),
+    /// Already known.
+    Known(FuncId),
+}
+
+#[derive(Clone, Default)]
+pub struct Ctx {
+    pub env: Env,
+    pub prog: Program,
+    pub struct_insts: HashMap<(String, Vec<Ty>), StructId>,
+    pub struct_rev: Vec<(String, Vec<Ty>)>,
+    pub enum_insts: HashMap<(String, Vec<Ty>), EnumId>,
+    pub enum_rev: Vec<(String, Vec<Ty>)>,
+    pub fn_insts: HashMap<(usize, Vec<Ty>), FuncId>,
+    /// FuncId -> (decl, type args), for instances.
+    pub fn_rev: HashMap<FuncId, (usize, Vec<Ty>)>,
+    pub queue: Vec<FuncId>,
+    pub diags: Vec<Diagnostic>,
+    seen: HashSet<(&'static str, Span, String)>,
+    /// REPL session variables by name (latest).
+    pub globals: HashMap<String, GlobalId>,
+    /// Instances created since the last `take_new_funcs`.
+    pub new_funcs: Vec<FuncId>,
+    pub errors: usize,
+}
+
+fn dummy_func(name: String) -> FuncDef {
+    FuncDef {
+        name,
+        kind: FuncKind::Free,
+        is_async: false,
+        params: vec![],
+        captures: vec![],
+        ret: Ty::Unit,
+        locals: vec![],
+        body: Expr::new(ExprKind::Unit, Ty::Unit, Span::default()),
+        span: Span::default(),
+    }
+}
+
+impl Ctx {
+    pub fn report(&mut self, d: Diagnostic) {
+        let key = (d.code, d.span, d.message.clone());
+        if self.seen.insert(key) {
+            if d.is_error() {
+                self.errors += 1;
+            }
+            self.diags.push(d);
+        }
+    }
+
+    pub fn t_of(&self, t: &Ty) -> T {
+        T::from_tir(t, &self.struct_rev, &self.enum_rev)
+    }
+
+    /// Lower a fully zonked internal type (unresolved variables default to `i64`).
+    pub fn lower(&mut self, t: &T) -> Ty {
+        match t {
+            T::Int(i) => Ty::Int(*i),
+            T::F32 => Ty::F32,
+            T::F64 => Ty::F64,
+            T::Bool => Ty::Bool,
+            T::Str => Ty::Str,
+            T::Unit => Ty::Unit,
+            T::Never => Ty::Never,
+            T::Ptr(x) => Ty::Ptr(Box::new(self.lower(x))),
+            T::Ref(x) => Ty::Ref(Box::new(self.lower(x))),
+            T::Array(x) => Ty::Array(Box::new(self.lower(x))),
+            T::Map(k, v) => Ty::Map(Box::new(self.lower(k)), Box::new(self.lower(v))),
+            T::Tuple(ts) => Ty::Tuple(ts.iter().map(|t| self.lower(t)).collect()),
+            T::Fn(ps, r) => Ty::Fn(ps.iter().map(|t| self.lower(t)).collect(), Box::new(self.lower(r))),
+            T::Future(x) => Ty::Future(Box::new(self.lower(x))),
+            T::Range(x) => Ty::Range(Box::new(self.lower(x))),
+            T::Optional(x) => Ty::Optional(Box::new(self.lower(x))),
+            T::Var(_) | T::Param(_) | T::Err => Ty::I64,
+            T::Struct(n, a) => {
+                let args: Vec<Ty> = a.iter().map(|t| self.lower(t)).collect();
+                Ty::Struct(self.struct_inst(n, args))
+            }
+            T::Enum(n, a) => {
+                let args: Vec<Ty> = a.iter().map(|t| self.lower(t)).collect();
+                Ty::Enum(self.enum_inst(n, args))
+            }
+        }
+    }
+
+    fn display(&self, n: &str, args: &[Ty]) -> String {
+        if args.is_empty() {
+            n.to_string()
+        } else {
+            format!("{}<{}>", n, args.iter().map(|t| self.prog.ty_name(t)).collect::<Vec<_>>().join(", "))
+        }
+    }
+
+    pub fn struct_inst(&mut self, n: &str, args: Vec<Ty>) -> StructId {
+        let key = (n.to_string(), args.clone());
+        if let Some(id) = self.struct_insts.get(&key) {
+            return *id;
+        }
+        let id = StructId(self.prog.structs.len() as u32);
+        let name = self.display(n, &args);
+        self.prog.structs.push(StructDef { name, fields: vec![] });
+        self.struct_rev.push(key.clone());
+        self.struct_insts.insert(key, id);
+        let Some(decl) = self.env.structs.get(n).cloned() else { return id };
+        let sub: Vec<(String, T)> = decl.generics.iter().cloned().zip(args.iter().map(|t| self.t_of(t))).collect();
+        let self_t = T::Struct(n.to_string(), sub.iter().map(|(_, t)| t.clone()).collect());
+        let mut fields = vec![];
+        for (fname, fty) in &decl.fields {
+            let mut d = vec![];
+            let t = self.env.resolve(fty, &sub, Some(&self_t), &mut d);
+            // A struct containing itself by value is meaningless; cut the cycle.
+            let ty = if matches!(&t, T::Struct(m, _) if m == n) { Ty::I64 } else { self.lower(&t) };
+            fields.push(FieldDef { name: fname.clone(), ty });
+        }
+        self.prog.structs[id.index()].fields = fields;
+        id
+    }
+
+    pub fn enum_inst(&mut self, n: &str, args: Vec<Ty>) -> EnumId {
+        let key = (n.to_string(), args.clone());
+        if let Some(id) = self.enum_insts.get(&key) {
+            return *id;
+        }
+        let id = EnumId(self.prog.enums.len() as u32);
+        let name = self.display(n, &args);
+        self.prog.enums.push(EnumDef { name, variants: vec![] });
+        self.enum_rev.push(key.clone());
+        self.enum_insts.insert(key, id);
+        let Some(decl) = self.env.enums.get(n).cloned() else { return id };
+        let sub: Vec<(String, T)> = decl.generics.iter().cloned().zip(args.iter().map(|t| self.t_of(t))).collect();
+        let mut variants = vec![];
+        for (vname, kind) in &decl.variants {
+            let mut d = vec![];
+            let (tys, names): (Vec<&vais_ast::ast::Type>, Vec<String>) = match kind {
+                VariantKind::Unit => (vec![], vec![]),
+                VariantKind::Tuple(ts) => (ts.iter().collect(), vec![]),
+                VariantKind::Struct(fs) => (fs.iter().map(|f| &f.ty).collect(), fs.iter().map(|f| f.name.name.clone()).collect()),
+            };
+            let mut fields = vec![];
+            for t in tys {
+                let t = self.env.resolve(t, &sub, None, &mut d);
+                let ty = if matches!(&t, T::Enum(m, _) if m == n) { Ty::I64 } else { self.lower(&t) };
+                fields.push(ty);
+            }
+            variants.push(VariantDef { name: vname.clone(), fields, field_names: names });
+        }
+        self.prog.enums[id.index()].variants = variants;
+        id
+    }
+
+    /// The FuncId of an instance of declaration `decl`; queued for checking when new.
+    pub fn fn_inst(&mut self, decl: usize, args: Vec<Ty>) -> FuncId {
+        let key = (decl, args.clone());
+        if let Some(id) = self.fn_insts.get(&key) {
+            return *id;
+        }
+        let id = FuncId(self.prog.funcs.len() as u32);
+        let name = match self.env.fns.get(decl) {
+            Some(d) => {
+                let base = d.name.clone();
+                let own = d.owner_generics.len().min(args.len());
+                if args.len() > own {
+                    self.display(&base, &args[own..])
+                } else {
+                    base
+                }
+            }
+            None => "?".into(),
+        };
+        self.prog.funcs.push(dummy_func(name));
+        self.fn_insts.insert(key.clone(), id);
+        self.fn_rev.insert(id, key);
+        self.queue.push(id);
+        self.new_funcs.push(id);
+        id
+    }
+
+    pub fn push_func(&mut self, f: FuncDef) -> FuncId {
+        let id = FuncId(self.prog.funcs.len() as u32);
+        self.prog.funcs.push(f);
+        self.new_funcs.push(id);
+        id
+    }
+}
+
+/// Placeholder resolution for one finished function body.
+pub struct Zonker<'a> {
+    pub cx: &'a mut Ctx,
+    pub inf: &'a ty::Infer,
+    pub ph: &'a [T],
+    pub pending: &'a [Pending],
+    pub lambda_ids: &'a [FuncId],
+    cache: HashMap<u32, Ty>,
+}
+
+impl<'a> Zonker<'a> {
+    pub fn new(cx: &'a mut Ctx, inf: &'a ty::Infer, ph: &'a [T], pending: &'a [Pending], lambda_ids: &'a [FuncId]) -> Self {
+        Zonker { cx, inf, ph, pending, lambda_ids, cache: HashMap::new() }
+    }
+
+    fn ph_ty(&mut self, k: u32) -> Ty {
+        if let Some(t) = self.cache.get(&k) {
+            return t.clone();
+        }
+        let t = match self.ph.get(k as usize) {
+            Some(t) => {
+                let z = self.inf.zonk(t);
+                self.cx.lower(&z)
+            }
+            None => Ty::I64,
+        };
+        self.cache.insert(k, t.clone());
+        t
+    }
+
+    pub fn ty(&mut self, t: &mut Ty) {
+        match t {
+            Ty::Struct(StructId(k)) if *k >= PH => *t = self.ph_ty(*k - PH),
+            Ty::Ptr(x) | Ty::Ref(x) | Ty::Array(x) | Ty::Future(x) | Ty::Range(x) | Ty::Optional(x) => self.ty(x),
+            Ty::Map(k, v) => {
+                self.ty(k);
+                self.ty(v)
+            }
+            Ty::Tuple(ts) => ts.iter_mut().for_each(|t| self.ty(t)),
+            Ty::Fn(ps, r) => {
+                ps.iter_mut().for_each(|t| self.ty(t));
+                self.ty(r)
+            }
+            _ => {}
+        }
+    }
+
+    fn struct_id(&mut self, id: &mut StructId) {
+        if id.0 >= PH {
+            if let Ty::Struct(s) = self.ph_ty(id.0 - PH) {
+                *id = s;
+            } else {
+                *id = StructId(0);
+            }
+        }
+    }
+
+    fn enum_id(&mut self, id: &mut EnumId) {
+        if id.0 >= PH {
+            if let Ty::Enum(s) = self.ph_ty(id.0 - PH) {
+                *id = s;
+            } else {
+                *id = EnumId(0);
+            }
+        }
+    }
+
+    pub fn func_id(&mut self, id: &mut FuncId) {
+        if id.0 < PH {
+            return;
+        }
+        *id = match self.pending.get((id.0 - PH) as usize).cloned() {
+            Some(Pending::Known(f)) => f,
+            Some(Pending::Lambda(n)) => self.lambda_ids.get(n).copied().unwrap_or(FuncId(0)),
+            Some(Pending::Inst(decl, args)) => {
+                let args: Vec<Ty> = args
+                    .iter()
+                    .map(|t| {
+                        let z = self.inf.zonk(t);
+                        self.cx.lower(&z)
+                    })
+                    .collect();
+                self.cx.fn_inst(decl, args)
+            }
+            None => FuncId(0),
+        };
+    }
+
+    pub fn func(&mut self, f: &mut FuncDef) {
+        for l in &mut f.locals {
+            self.ty(&mut l.ty);
+        }
+        self.ty(&mut f.ret);
+        self.expr(&mut f.body);
+    }
+
+    pub fn pattern(&mut self, p: &mut Pattern) {
+        self.ty(&mut p.ty);
+        match &mut p.kind {
+            PatternKind::Variant { enum_id, args, .. } => {
+                self.enum_id(enum_id);
+                args.iter_mut().for_each(|a| self.pattern(a));
+            }
+            PatternKind::Tuple(ps) | PatternKind::Or(ps) => ps.iter_mut().for_each(|a| self.pattern(a)),
+            _ => {}
+        }
+    }
+
+    fn block(&mut self, b: &mut Block) {
+        for s in &mut b.stmts {
+            match s {
+                Stmt::Let { value, .. } => self.expr(value),
+                Stmt::Expr(e) => self.expr(e),
+            }
+        }
+        if let Some(v) = &mut b.value {
+            self.expr(v);
+        }
+    }
+
+    pub fn expr(&mut self, e: &mut Expr) {
+        self.ty(&mut e.ty);
+        match &mut e.kind {
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Str(_)
+            | ExprKind::Unit
+            | ExprKind::Local(_)
+            | ExprKind::Global(_)
+            | ExprKind::Continue => {}
+            ExprKind::FuncRef(f) => self.func_id(f),
+            ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter_mut().for_each(|e| self.expr(e)),
+            ExprKind::StructLit { id, fields } => {
+                self.struct_id(id);
+                fields.iter_mut().for_each(|(_, e)| self.expr(e));
+            }
+            ExprKind::Variant { enum_id, args, .. } => {
+                self.enum_id(enum_id);
+                args.iter_mut().for_each(|e| self.expr(e));
+            }
+            ExprKind::Block(b) => self.block(b),
+            ExprKind::If { cond, then_expr, else_expr } => {
+                self.expr(cond);
+                self.expr(then_expr);
+                if let Some(x) = else_expr {
+                    self.expr(x);
+                }
+            }
+            ExprKind::Loop { kind, body } => {
+                match kind {
+                    LoopKind::Infinite => {}
+                    LoopKind::While(c) => self.expr(c),
+                    LoopKind::Range { start, end, .. } => {
+                        self.expr(start);
+                        self.expr(end);
+                    }
+                }
+                self.expr(body);
+            }
+            ExprKind::Break(x) | ExprKind::Return(x) => {
+                if let Some(x) = x {
+                    self.expr(x);
+                }
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                self.expr(scrutinee);
+                for a in arms {
+                    self.pattern(&mut a.pattern);
+                    if let Some(g) = &mut a.guard {
+                        self.expr(g);
+                    }
+                    self.expr(&mut a.body);
+                }
+            }
+            ExprKind::Unary { operand, .. } => self.expr(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.expr(lhs);
+                self.expr(rhs);
+            }
+            ExprKind::Cast(inner) => {
+                self.expr(inner);
+                if inner.ty == e.ty || !inner.ty.is_int() || !e.ty.is_int() {
+                    let inner = std::mem::replace(&mut **inner, Expr::new(ExprKind::Unit, Ty::Unit, e.span));
+                    *e = inner;
+                }
+            }
+            ExprKind::Call { callee, args } => {
+                match callee {
+                    Callee::Func(f) => self.func_id(f),
+                    Callee::Value(v) => self.expr(v),
+                    _ => {}
+                }
+                args.iter_mut().for_each(|e| self.expr(e));
+            }
+            ExprKind::Field { base, .. } => self.expr(base),
+            ExprKind::Index { base, index } => {
+                self.expr(base);
+                self.expr(index);
+            }
+            ExprKind::Slice { base, start, end, .. } => {
+                self.expr(base);
+                if let Some(s) = start {
+                    self.expr(s);
+                }
+                self.expr(end);
+            }
+            ExprKind::Deref(x) | ExprKind::AddrOf(x) | ExprKind::Await(x) | ExprKind::Unwrap(x) => self.expr(x),
+            ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
+                self.expr(target);
+                self.expr(value);
+            }
+            ExprKind::Closure { func, captures } => {
+                self.func_id(func);
+                captures.iter_mut().for_each(|e| self.expr(e));
+            }
+            ExprKind::MakeFuture { func, args } => {
+                self.func_id(func);
+                args.iter_mut().for_each(|e| self.expr(e));
+            }
+        }
+    }
+}

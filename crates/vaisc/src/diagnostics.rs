@@ -1,0 +1,70 @@
+//! Rendering of `vais_ast::Diagnostic`s: the one place that turns diagnostic data into text.
+//! rustc-style (`error[E002]: ...`, `--> file:line:col`, source line, caret), coloured only
+//! when the destination is a terminal.
+
+use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::{self, termcolor, Chars, Config};
+use std::io::IsTerminal;
+use vais_ast::{Diagnostic, Severity, SourceMap};
+
+/// Renders diagnostics to a string, plain (no colour).
+pub fn render_plain(sources: &SourceMap, diags: &[Diagnostic]) -> String {
+    let mut buf = termcolor::NoColor::new(Vec::new());
+    emit_all(&mut buf, sources, diags);
+    String::from_utf8_lossy(&buf.into_inner()).into_owned()
+}
+
+/// Writes diagnostics to standard error, coloured on a terminal.
+pub fn emit_stderr(sources: &SourceMap, diags: &[Diagnostic]) {
+    vais_runtime::flush_output();
+    let choice = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        termcolor::ColorChoice::Auto
+    } else {
+        termcolor::ColorChoice::Never
+    };
+    let stream = termcolor::StandardStream::stderr(choice);
+    let mut lock = stream.lock();
+    emit_all(&mut lock, sources, diags);
+}
+
+fn emit_all(out: &mut dyn termcolor::WriteColor, sources: &SourceMap, diags: &[Diagnostic]) {
+    let mut files = SimpleFiles::new();
+    for f in &sources.files {
+        files.add(f.name.clone(), f.text.clone());
+    }
+    let config = Config { chars: Chars::ascii(), ..Config::default() };
+    for d in diags {
+        let cs = to_codespan(sources, d);
+        if term::emit(out, &config, &files, &cs).is_err() {
+            // Fall back to a one-line form if rendering fails (e.g. a span past the end).
+            let _ = writeln!(out, "error[{}]: {} ({})", d.code, d.message, sources.location(d.span));
+        }
+    }
+}
+
+use std::io::Write as _;
+
+fn to_codespan(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<usize> {
+    let severity = match d.severity {
+        Severity::Error => CsSeverity::Error,
+        Severity::Warning => CsSeverity::Warning,
+    };
+    let clamp = |span: vais_ast::Span| {
+        let len = sources.files.get(span.file.0 as usize).map(|f| f.text.len()).unwrap_or(0);
+        let s = (span.start as usize).min(len);
+        let e = (span.end as usize).clamp(s, len);
+        (span.file.0 as usize, s..e)
+    };
+    let (file, range) = clamp(d.span);
+    let mut labels = vec![Label::primary(file, range).with_message(d.label.clone())];
+    for l in &d.secondary {
+        let (file, range) = clamp(l.span);
+        labels.push(Label::secondary(file, range).with_message(l.message.clone()));
+    }
+    CsDiagnostic::new(severity)
+        .with_code(d.code)
+        .with_message(d.message.clone())
+        .with_labels(labels)
+        .with_notes(d.notes.clone())
+}

@@ -1,0 +1,109 @@
+//! Whole-program commands: `check` and `run`. Loads the file (with imports), checks it,
+//! compiles every function with the JIT, and runs `main` under fault protection.
+
+use crate::diagnostics;
+use std::path::Path;
+use vais_ast::{Diagnostic, SourceMap};
+use vais_tir::{Program, Ty};
+
+/// Exit status when compilation fails.
+pub const EXIT_COMPILE_ERROR: u8 = 1;
+/// Exit status after a runtime error (LANGUAGE.md decision 9).
+pub const EXIT_RUNTIME_ERROR: u8 = 101;
+/// Exit status after Ctrl-C.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Parses and checks; on failure prints diagnostics and returns the exit status.
+fn front_end(path: &Path, sources: &mut SourceMap) -> Result<Program, u8> {
+    let (module, mut diags) = match vais_parser::load_program(path, sources) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {}", path.display(), e);
+            return Err(EXIT_COMPILE_ERROR);
+        }
+    };
+    let parse_failed = diags.iter().any(Diagnostic::is_error);
+    let program = if parse_failed {
+        None
+    } else {
+        let (program, check_diags) = vais_types::check_program(&module);
+        diags.extend(check_diags);
+        program
+    };
+    diagnostics::emit_stderr(sources, &diags);
+    match program {
+        Some(p) if !diags.iter().any(Diagnostic::is_error) => Ok(p),
+        _ => Err(EXIT_COMPILE_ERROR),
+    }
+}
+
+pub fn check(path: &Path) -> u8 {
+    let mut sources = SourceMap::new();
+    match front_end(path, &mut sources) {
+        Ok(_) => 0,
+        Err(code) => code,
+    }
+}
+
+pub fn run(path: &Path, emit_clif: bool) -> u8 {
+    let mut sources = SourceMap::new();
+    let program = match front_end(path, &mut sources) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let Some(main) = program.main else {
+        eprintln!("error: `{}` has no `main` function", path.display());
+        return EXIT_COMPILE_ERROR;
+    };
+    let config = vais_jit::JitConfig {
+        repl_mode: false,
+        interrupt_polls: true,
+        verify: cfg!(debug_assertions),
+        opt_speed: true,
+    };
+    let mut jit = match vais_jit::Jit::new(config) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("internal compiler error: {e}");
+            return EXIT_COMPILE_ERROR;
+        }
+    };
+    let all: Vec<vais_tir::FuncId> = (0..program.funcs.len() as u32).map(vais_tir::FuncId).collect();
+    let locate = |span: vais_ast::Span| sources.location(span);
+    if let Err(e) = jit.compile(&program, &all, &locate) {
+        eprintln!("internal compiler error: {e}");
+        return EXIT_COMPILE_ERROR;
+    }
+    if emit_clif {
+        for f in &all {
+            if let Some(text) = jit.clif(*f) {
+                println!("; {}\n{}", program.func(*f).name, text);
+            }
+        }
+        return 0;
+    }
+    vais_runtime::install_interrupt_handler();
+    let ret = program.func(main).ret.clone();
+    let result = crate::repl::eval::call_entry(&jit, main, &ret);
+    match result {
+        Ok(bytes) => exit_status(&ret, &bytes),
+        Err(fault) => {
+            vais_runtime::flush_output();
+            if matches!(fault.kind, vais_runtime::faults::FaultKind::Interrupted) {
+                eprintln!("interrupted");
+                EXIT_INTERRUPTED
+            } else {
+                eprintln!("runtime error: {fault}");
+                EXIT_RUNTIME_ERROR
+            }
+        }
+    }
+}
+
+/// `main`'s value mod 256 (0 for unit), from the bytes it returned.
+fn exit_status(ty: &Ty, bytes: &[u8]) -> u8 {
+    match ty {
+        Ty::Int(_) | Ty::Bool => bytes.first().copied().unwrap_or(0),
+        _ => 0,
+    }
+}

@@ -1,0 +1,212 @@
+//! The REPL's evaluation core: one input goes through parse → check (against the session) →
+//! compile (only the new or changed functions) → run under fault protection → print.
+//! A failed parse or check leaves the session exactly as it was.
+
+use crate::diagnostics;
+use std::time::{Duration, Instant};
+use vais_ast::ast::ReplEntry;
+use vais_ast::{Diagnostic, SourceMap};
+use vais_runtime::faults::{Fault, FaultKind};
+use vais_tir::{FuncId, Ty};
+
+/// What happened to one input (for tests and the driver loop).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing more is needed (value printed, definitions added, or nothing to do).
+    Done,
+    /// The text is not complete yet: read another line.
+    Incomplete,
+    /// Parse/check/compile error or a runtime fault; already reported.
+    Failed,
+}
+
+/// Per-phase timings of the last input (`:time`).
+#[derive(Default, Clone, Copy)]
+pub struct Timings {
+    pub parse: Duration,
+    pub check: Duration,
+    pub compile: Duration,
+    pub run: Duration,
+}
+
+pub struct ReplState {
+    pub sources: SourceMap,
+    pub session: vais_types::Session,
+    pub jit: vais_jit::Jit,
+    /// Number of inputs evaluated so far (names `<input N>`).
+    pub input_count: usize,
+    pub show_time: bool,
+    pub history: Vec<String>,
+    /// Source text of the latest definition of each item, keyed by kind and name (`:save`).
+    pub saved_items: Vec<(String, String)>,
+}
+
+pub fn jit_config() -> vais_jit::JitConfig {
+    vais_jit::JitConfig {
+        repl_mode: true,
+        interrupt_polls: true,
+        verify: cfg!(debug_assertions),
+        opt_speed: false,
+    }
+}
+
+impl ReplState {
+    pub fn new() -> Result<ReplState, String> {
+        Ok(ReplState {
+            sources: SourceMap::new(),
+            session: vais_types::Session::new(),
+            jit: vais_jit::Jit::new(jit_config()).map_err(|e| e.to_string())?,
+            input_count: 0,
+            show_time: false,
+            history: Vec::new(),
+            saved_items: Vec::new(),
+        })
+    }
+
+    /// `:clear`: forget every definition and variable and free the compiled code.
+    pub fn clear(&mut self) -> Result<(), String> {
+        let fresh = ReplState::new()?;
+        let (history, show_time) = (std::mem::take(&mut self.history), self.show_time);
+        vais_runtime::faults::clear_code();
+        *self = fresh;
+        self.history = history;
+        self.show_time = show_time;
+        Ok(())
+    }
+
+    /// Parses `text`; `Incomplete` means the caller should read more lines.
+    pub fn eval(&mut self, text: &str) -> Outcome {
+        let t0 = Instant::now();
+        let file = vais_ast::FileId(self.sources.files.len() as u32);
+        let (entries, parse_diags) = match vais_parser::parse_repl_input(file, text) {
+            vais_parser::ReplParse::Incomplete => return Outcome::Incomplete,
+            vais_parser::ReplParse::Complete(entries, diags) => (entries, diags),
+        };
+        self.input_count += 1;
+        let name = format!("<input {}>", self.input_count);
+        let added = self.sources.add(name, text.to_string());
+        debug_assert_eq!(added, file);
+        self.history.push(text.to_string());
+        let mut timings = Timings { parse: t0.elapsed(), ..Timings::default() };
+        if parse_diags.iter().any(Diagnostic::is_error) {
+            diagnostics::emit_stderr(&self.sources, &parse_diags);
+            return Outcome::Failed;
+        }
+        self.eval_entries(&entries, text, &mut timings)
+    }
+
+    /// Checks, compiles and runs already-parsed entries (also used by `:load`).
+    pub fn eval_entries(&mut self, entries: &[ReplEntry], text: &str, timings: &mut Timings) -> Outcome {
+        let t1 = Instant::now();
+        let checked = self.session.check_input(entries);
+        timings.check = t1.elapsed();
+        let (result, warnings) = match checked {
+            Ok(ok) => ok,
+            Err(diags) => {
+                diagnostics::emit_stderr(&self.sources, &diags);
+                return Outcome::Failed;
+            }
+        };
+        diagnostics::emit_stderr(&self.sources, &warnings);
+        self.remember_items(entries, text);
+        for m in &result.messages {
+            vais_runtime::write_output(format!("{m}\n").as_bytes());
+        }
+        let t2 = Instant::now();
+        let program = self.session.program();
+        let sources = &self.sources;
+        let locate = |span: vais_ast::Span| sources.location(span);
+        if let Err(e) = self.jit.compile(program, &result.compile, &locate) {
+            vais_runtime::flush_output();
+            eprintln!("internal compiler error: {e}");
+            return Outcome::Failed;
+        }
+        timings.compile = t2.elapsed();
+        let mut outcome = Outcome::Done;
+        if let Some(entry) = result.entry {
+            let t3 = Instant::now();
+            let run = call_entry(&self.jit, entry, &result.value_ty);
+            timings.run = t3.elapsed();
+            match run {
+                Ok(bytes) => {
+                    if !matches!(result.value_ty, Ty::Unit | Ty::Never) {
+                        let text = vais_jit::value::format_value(
+                            self.session.program(),
+                            &self.jit,
+                            &result.value_ty,
+                            bytes.as_ptr(),
+                        );
+                        vais_runtime::write_output(format!("=> {text}\n").as_bytes());
+                    }
+                }
+                Err(fault) => {
+                    report_fault(&fault);
+                    outcome = Outcome::Failed;
+                }
+            }
+        }
+        vais_runtime::flush_output();
+        if self.show_time {
+            println!(
+                "time: parse {:?}, check {:?}, compile {:?}, run {:?}",
+                timings.parse, timings.check, timings.compile, timings.run
+            );
+        }
+        outcome
+    }
+
+    /// Records the source text of each item for `:save` (latest definition wins).
+    fn remember_items(&mut self, entries: &[ReplEntry], text: &str) {
+        for e in entries {
+            if let ReplEntry::Item(item) = e {
+                let key = item_key(item);
+                let snippet = text
+                    .get(item.span.start as usize..item.span.end as usize)
+                    .unwrap_or("")
+                    .to_string();
+                self.saved_items.retain(|(k, _)| k != &key || key.is_empty());
+                self.saved_items.push((key, snippet));
+            }
+        }
+    }
+}
+
+fn item_key(item: &vais_ast::ast::Item) -> String {
+    use vais_ast::ast::ItemKind;
+    match &item.kind {
+        ItemKind::Function(f) => format!("F {}", f.name.name),
+        ItemKind::Struct(s) => format!("S {}", s.name.name),
+        ItemKind::Enum(e) => format!("E {}", e.name.name),
+        ItemKind::Alias(a) => format!("T {}", a.name.name),
+        ItemKind::Trait(t) => format!("W {}", t.name.name),
+        ItemKind::Const(c) => format!("C {}", c.name.name),
+        ItemKind::Extern(x) => format!("X F {}", x.name.name),
+        ItemKind::Impl(_) | ItemKind::Use(_) => String::new(),
+    }
+}
+
+pub fn report_fault(fault: &Fault) {
+    vais_runtime::flush_output();
+    if matches!(fault.kind, FaultKind::Interrupted) {
+        eprintln!("interrupted");
+    } else {
+        eprintln!("runtime error: {fault}");
+    }
+}
+
+/// Runs a compiled zero-argument entry function under fault protection and returns the bytes
+/// of its result (empty for unit).
+pub fn call_entry(jit: &vais_jit::Jit, func: FuncId, ret: &Ty) -> Result<Vec<u8>, Fault> {
+    let Some(code) = jit.entry_ptr(func) else {
+        return Err(Fault { kind: FaultKind::IllegalInstruction, function: None, location: None });
+    };
+    let size = jit.size_of(ret).max(16);
+    let code = code as usize;
+    vais_runtime::run_protected(move || {
+        let mut out = vec![0u8; size];
+        // SAFETY: `code` is a finalized entry wrapper `extern "C" fn(*mut u8)` produced by the
+        // JIT for `func`, and `out` has room for the result's layout size.
+        unsafe { vais_jit::call_entry(code as *const u8, out.as_mut_ptr()) };
+        out
+    })
+}

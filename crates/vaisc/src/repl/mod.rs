@@ -1,0 +1,115 @@
+//! `vaisc repl`: the interactive prompt (`../shared/spec/REPL.md`).
+//!
+//! Reads inputs from a terminal (rustyline: editing, history, completion, highlighting, banner
+//! and prompts) or from a pipe (no banner, no prompt). An input continues over several lines
+//! while the real parser answers "incomplete". Lines starting with `:` are commands.
+
+pub mod commands;
+pub mod eval;
+mod terminal;
+
+use std::io::{BufRead, IsTerminal};
+
+/// Where input lines come from.
+pub enum LineSource {
+    Terminal(Box<terminal::Editor>),
+    Pipe(std::io::StdinLock<'static>),
+}
+
+pub enum Line {
+    Text(String),
+    /// Ctrl-C at the prompt: discard the pending input.
+    Cancelled,
+    Eof,
+}
+
+impl LineSource {
+    fn read(&mut self, continuation: bool) -> Line {
+        match self {
+            LineSource::Terminal(ed) => ed.read(if continuation { "...> " } else { "vais> " }),
+            LineSource::Pipe(stdin) => {
+                let mut s = String::new();
+                match stdin.read_line(&mut s) {
+                    Ok(0) | Err(_) => Line::Eof,
+                    Ok(_) => {
+                        while s.ends_with('\n') || s.ends_with('\r') {
+                            s.pop();
+                        }
+                        Line::Text(s)
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn main() -> u8 {
+    let mut state = match eval::ReplState::new() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot start the JIT: {e}");
+            return 1;
+        }
+    };
+    vais_runtime::install_interrupt_handler();
+    let interactive = std::io::stdin().is_terminal();
+    let editor = if interactive { terminal::Editor::new() } else { None };
+    let mut source = match editor {
+        Some(ed) => {
+            println!("Vais {} (Cranelift JIT) — :help for commands, Ctrl-D to exit", env!("CARGO_PKG_VERSION"));
+            LineSource::Terminal(Box::new(ed))
+        }
+        None => LineSource::Pipe(std::io::stdin().lock()),
+    };
+    let mut pending = String::new();
+    loop {
+        if let LineSource::Terminal(ed) = &mut source {
+            ed.set_names(commands::session_names(&state));
+        }
+        let line = match source.read(!pending.is_empty()) {
+            Line::Text(t) => t,
+            Line::Cancelled => {
+                pending.clear();
+                continue;
+            }
+            Line::Eof => {
+                if !pending.trim().is_empty() {
+                    // End of input in the middle of an input: evaluate it to report the error.
+                    let text = std::mem::take(&mut pending);
+                    commands::eval_final(&mut state, &text);
+                }
+                break;
+            }
+        };
+        if pending.is_empty() && line.trim_start().starts_with(':') {
+            if let LineSource::Terminal(ed) = &mut source {
+                ed.add_history(&line);
+            }
+            match commands::run(&mut state, line.trim()) {
+                commands::Flow::Continue => continue,
+                commands::Flow::Quit => break,
+            }
+        }
+        if pending.is_empty() && line.trim().is_empty() {
+            continue;
+        }
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(&line);
+        match state.eval(&pending) {
+            eval::Outcome::Incomplete => continue,
+            eval::Outcome::Done | eval::Outcome::Failed => {
+                if let LineSource::Terminal(ed) = &mut source {
+                    ed.add_history(&pending);
+                }
+                pending.clear();
+            }
+        }
+    }
+    if let LineSource::Terminal(ed) = &mut source {
+        ed.save_history();
+    }
+    vais_runtime::flush_output();
+    0
+}

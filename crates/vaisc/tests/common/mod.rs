@@ -1,0 +1,73 @@
+//! Shared helpers for the data-driven tests: locating test data and running the real binary.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn conformance_dir() -> PathBuf {
+    repo_root().join("tests/conformance")
+}
+
+pub fn vaisc() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vaisc"))
+}
+
+/// Runs `vaisc` with `args`, feeding `stdin` through a pipe.
+pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = vaisc()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn vaisc");
+    let mut pipe = child.stdin.take().expect("stdin pipe");
+    let input = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().expect("wait vaisc");
+    let _ = writer.join();
+    out
+}
+
+/// One conformance case: the program, expected stdout, expected exit (None = TRAP).
+pub struct Case {
+    pub name: String,
+    pub program: PathBuf,
+    pub stdout: Vec<u8>,
+    pub exit: Option<u8>,
+}
+
+pub fn a_cases() -> Vec<Case> {
+    let dir = conformance_dir();
+    let mut cases = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("conformance dir").flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !name.starts_with("A_") {
+            continue;
+        }
+        let (stem, base, program) = if e.path().is_dir() {
+            (name.clone(), e.path().join("main"), e.path().join("main.vais"))
+        } else if let Some(stem) = name.strip_suffix(".vais") {
+            (stem.to_string(), dir.join(stem), e.path())
+        } else {
+            continue;
+        };
+        let stdout = std::fs::read(base.with_extension("stdout")).expect("stdout file");
+        let exit_text = std::fs::read_to_string(base.with_extension("exit")).expect("exit file");
+        let exit = match exit_text.trim() {
+            "TRAP" => None,
+            n => Some(n.parse::<u8>().expect("exit status")),
+        };
+        cases.push(Case { name: stem, program, stdout, exit });
+    }
+    assert!(cases.len() >= 60, "expected the conformance programs, found {}", cases.len());
+    cases
+}

@@ -1,0 +1,61 @@
+//! REPL transcripts (`tests/repl/*.repl`) run through the real binary over a pipe.
+//!
+//! Format: `>>> ` starts an input line, `... ` continues it; `!! text` expects `text` as a
+//! substring of standard error (in order); every other non-empty line is an expected standard
+//! output line, compared exactly and in order. `## ` lines are comments.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn transcripts() {
+    let dir = repo_root().join("tests/repl");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("tests/repl").flatten().map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "repl")).collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let mut failures = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut input = String::new();
+        let mut want_out = String::new();
+        let mut want_err = Vec::new();
+        for line in text.lines() {
+            if let Some(l) = line.strip_prefix(">>> ").or(line.strip_prefix(">>>")) {
+                input.push_str(l);
+                input.push('\n');
+            } else if let Some(l) = line.strip_prefix("... ") {
+                input.push_str(l);
+                input.push('\n');
+            } else if let Some(l) = line.strip_prefix("!! ") {
+                want_err.push(l.to_string());
+            } else if line.starts_with("##") || line.trim().is_empty() {
+            } else {
+                want_out.push_str(line);
+                want_out.push('\n');
+            }
+        }
+        let tmp = std::env::temp_dir().display().to_string();
+        let input = input.replace("$TMP", &tmp);
+        let want_out = want_out.replace("$TMP", &tmp);
+        let out = run_with_stdin(&["repl"], &input);
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        let mut pos = 0;
+        let mut missing = Vec::new();
+        for w in &want_err {
+            match stderr[pos..].find(w.as_str()) {
+                Some(i) => pos += i + w.len(),
+                None => missing.push(w.clone()),
+            }
+        }
+        if stdout != want_out || !missing.is_empty() || !out.status.success() {
+            failures.push(format!(
+                "{}:\n--- stdout\n{stdout}--- want\n{want_out}--- stderr\n{stderr}--- missing in stderr: {missing:?}; status {:?}",
+                path.display(), out.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The project's one test command (README): builds and runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --workspace --all-targets
+cargo test --workspace -- --test-threads=2
