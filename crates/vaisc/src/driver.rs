@@ -3,6 +3,7 @@
 
 use crate::diagnostics;
 use std::path::Path;
+use std::time::{Duration, Instant};
 use vais_ast::{Diagnostic, SourceMap};
 use vais_tir::{Program, Ty};
 
@@ -13,9 +14,31 @@ pub const EXIT_RUNTIME_ERROR: u8 = 101;
 /// Exit status after Ctrl-C.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
+/// Phase timings, printed by `--time` as `time: parse 1.2ms check ...`.
+#[derive(Default)]
+struct Timer {
+    phases: Vec<(&'static str, Duration)>,
+}
+
+impl Timer {
+    fn record<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let r = f();
+        self.phases.push((phase, t.elapsed()));
+        r
+    }
+    fn print(&self) {
+        vais_runtime::flush_output();
+        let parts: Vec<String> =
+            self.phases.iter().map(|(p, d)| format!("{p} {:.3}ms", d.as_secs_f64() * 1000.0)).collect();
+        eprintln!("time: {}", parts.join(", "));
+    }
+}
+
 /// Parses and checks; on failure prints diagnostics and returns the exit status.
-fn front_end(path: &Path, sources: &mut SourceMap) -> Result<Program, u8> {
-    let (module, mut diags) = match vais_parser::load_program(path, sources) {
+fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<Program, u8> {
+    let loaded = timer.record("parse", || vais_parser::load_program(path, sources));
+    let (module, mut diags) = match loaded {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: cannot read `{}`: {}", path.display(), e);
@@ -26,7 +49,7 @@ fn front_end(path: &Path, sources: &mut SourceMap) -> Result<Program, u8> {
     let program = if parse_failed {
         None
     } else {
-        let (program, check_diags) = vais_types::check_program(&module);
+        let (program, check_diags) = timer.record("check", || vais_types::check_program(&module));
         diags.extend(check_diags);
         program
     };
@@ -37,17 +60,31 @@ fn front_end(path: &Path, sources: &mut SourceMap) -> Result<Program, u8> {
     }
 }
 
-pub fn check(path: &Path) -> u8 {
+pub fn check(path: &Path, time: bool) -> u8 {
     let mut sources = SourceMap::new();
-    match front_end(path, &mut sources) {
+    let mut timer = Timer::default();
+    let status = match front_end(path, &mut sources, &mut timer) {
         Ok(_) => 0,
         Err(code) => code,
+    };
+    if time {
+        timer.print();
     }
+    status
 }
 
-pub fn run(path: &Path, emit_clif: bool) -> u8 {
+pub fn run(path: &Path, emit_clif: bool, time: bool) -> u8 {
+    let mut timer = Timer::default();
+    let status = run_inner(path, emit_clif, &mut timer);
+    if time {
+        timer.print();
+    }
+    status
+}
+
+fn run_inner(path: &Path, emit_clif: bool, timer: &mut Timer) -> u8 {
     let mut sources = SourceMap::new();
-    let program = match front_end(path, &mut sources) {
+    let program = match front_end(path, &mut sources, timer) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -70,7 +107,7 @@ pub fn run(path: &Path, emit_clif: bool) -> u8 {
     };
     let all: Vec<vais_tir::FuncId> = (0..program.funcs.len() as u32).map(vais_tir::FuncId).collect();
     let locate = |span: vais_ast::Span| sources.location(span);
-    if let Err(e) = jit.compile(&program, &all, &locate) {
+    if let Err(e) = timer.record("compile", || jit.compile(&program, &all, &locate)) {
         eprintln!("internal compiler error: {e}");
         return EXIT_COMPILE_ERROR;
     }
@@ -84,7 +121,7 @@ pub fn run(path: &Path, emit_clif: bool) -> u8 {
     }
     vais_runtime::install_interrupt_handler();
     let ret = program.func(main).ret.clone();
-    let result = crate::repl::eval::call_entry(&jit, main, &ret);
+    let result = timer.record("run", || crate::repl::eval::call_entry(&jit, main, &ret));
     match result {
         Ok(bytes) => exit_status(&ret, &bytes),
         Err(fault) => {

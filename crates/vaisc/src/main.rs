@@ -21,13 +21,21 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Parse and type-check a program; prints nothing on success.
-    Check { file: PathBuf },
+    Check {
+        file: PathBuf,
+        /// Print phase timings on standard error.
+        #[arg(long)]
+        time: bool,
+    },
     /// JIT-compile a program and run `main`; its value (mod 256) is the exit status.
     Run {
         file: PathBuf,
         /// Print an intermediate form instead of running.
         #[arg(long, value_enum)]
         emit: Option<Emit>,
+        /// Print phase timings (parse, check, compile, run) on standard error.
+        #[arg(long)]
+        time: bool,
     },
     /// Start the interactive prompt (the default).
     Repl,
@@ -42,8 +50,8 @@ enum Emit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Some(Command::Check { file }) => driver::check(&file),
-        Some(Command::Run { file, emit }) => driver::run(&file, matches!(emit, Some(Emit::Clif))),
+        Some(Command::Check { file, time }) => driver::check(&file, time),
+        Some(Command::Run { file, emit, time }) => driver::run(&file, matches!(emit, Some(Emit::Clif)), time),
         Some(Command::Repl) | None => repl::main(),
     };
     vais_runtime::flush_output();
