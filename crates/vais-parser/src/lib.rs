@@ -1,1 +1,71 @@
-//! `vais-parser`: lexer and parser (stub, being written).
+//! `vais-parser`: the lexer and parser of Vais, producing `vais_ast` syntax trees and
+//! `L001`/`P001`/`P002`/`P003` diagnostics, plus program loading with `U` import merging.
+//!
+//! Public API: [`parse_file`] (one file), [`parse_repl_input`] (one REPL input, which may be
+//! incomplete), [`load_program`] (a root file with its imports), [`KEYWORDS`], and the
+//! [`lexer`] module (tokens with byte spans, e.g. for syntax highlighting).
+//! The grammar lives in `parser` and its submodules; import resolution in `loader`.
+
+pub mod lexer;
+mod loader;
+mod parser;
+
+use vais_ast::ast::{Module, ReplEntry};
+use vais_ast::{Diagnostic, FileId, SourceMap};
+
+/// All keyword strings (single letters, word keywords and primitive type names).
+pub const KEYWORDS: &[&str] = &[
+    "F", "S", "E", "I", "L", "M", "A", "R", "B", "C", "T", "U", "P", "W", "X", "mut", "self", "Self", "true", "false",
+    "spawn", "await", "weak", "clone", "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "f32",
+    "f64", "bool", "str",
+];
+
+/// Parses one source file. Lexical diagnostics come first, then parse diagnostics.
+pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    let lexed = lexer::lex_full(file, text);
+    let mut p = parser::Parser::new(file, lexed.tokens);
+    let module = p.parse_module();
+    let mut diags = lexed.diags;
+    diags.append(&mut p.diags);
+    (module, diags)
+}
+
+/// The result of parsing one REPL input.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReplParse {
+    Complete(Vec<ReplEntry>, Vec<Diagnostic>),
+    /// The text ended while more input could complete it.
+    Incomplete,
+}
+
+/// One REPL input: items and/or statements/expressions (a statement at top level, e.g. `x := 5`,
+/// `x = 6`, `n += 1`, `sq(3) + 1`). Answers `Incomplete` when the text ends while more input could
+/// complete it (open brace/paren/bracket, unterminated string, trailing binary operator, `I c {..}`
+/// not yet closed, etc.), decided by the real parser hitting end-of-input: the input is
+/// incomplete when the lexer's only problem is an unterminated string, or when the first parse
+/// error is "unexpected end of input".
+pub fn parse_repl_input(file: FileId, text: &str) -> ReplParse {
+    let lexed = lexer::lex_full(file, text);
+    let other_lex_errors = lexed.diags.iter().any(|d| !d.message.starts_with("unterminated string"));
+    if lexed.unterminated_string && !other_lex_errors {
+        return ReplParse::Incomplete;
+    }
+    let mut p = parser::Parser::new(file, lexed.tokens);
+    let entries = p.parse_repl();
+    if !other_lex_errors && p.first_error_at_eof == Some(true) {
+        return ReplParse::Incomplete;
+    }
+    let mut diags = lexed.diags;
+    diags.append(&mut p.diags);
+    ReplParse::Complete(entries, diags)
+}
+
+/// Reads `path`, parses it, and resolves `U a/b` imports (LANGUAGE.md 7.12): relative to the importing
+/// file's directory, `<name>.vais` then `<name>/mod.vais`; textual merge of the imported items at the
+/// position of the `U` item (recursively); each file loaded at most once (cycles contribute nothing).
+/// The `U` items themselves are dropped from the merged module. Missing imports are an E016 diagnostic
+/// at the `U` item's span. Every file read is added to `sources` (so spans point into the right file).
+/// Only failure to read the root file is an Err.
+pub fn load_program(path: &std::path::Path, sources: &mut SourceMap) -> std::io::Result<(Module, Vec<Diagnostic>)> {
+    loader::load_program(path, sources)
+}

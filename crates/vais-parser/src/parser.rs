@@ -38,7 +38,7 @@ mod stmt;
 mod types;
 
 use crate::lexer::{Keyword, Token, TokenKind};
-use vais_ast::ast::{Module, ReplEntry, Stmt, StmtKind};
+use vais_ast::ast::{Module, ReplEntry};
 use vais_ast::{Diagnostic, FileId, Span};
 
 /// Maximum nesting of expressions, types, patterns and blocks.
@@ -89,10 +89,6 @@ impl Parser {
 
     pub(crate) fn span(&self) -> Span {
         self.tok(0).span
-    }
-
-    pub(crate) fn span_at(&self, n: usize) -> Span {
-        self.tok(n).span
     }
 
     /// Span from `start` to the end of the last consumed token.
@@ -360,9 +356,4 @@ impl Parser {
             _ => false,
         }
     }
-}
-
-/// A statement is "complete" for REPL purposes when it parsed; used by `lib.rs`.
-pub(crate) fn stmt_is_expr(s: &Stmt) -> bool {
-    matches!(s.kind, StmtKind::Expr(_))
 }

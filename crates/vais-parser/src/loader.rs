@@ -1,0 +1,97 @@
+//! Program loading: reads the root file, parses it, and resolves `U a/b` imports
+//! (LANGUAGE.md §7.12) by textual merge, recursively, loading each file at most once.
+
+use crate::parse_file;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use vais_ast::ast::{Item, ItemKind, Module};
+use vais_ast::{Diagnostic, SourceMap};
+
+/// See `crate::load_program`.
+pub(crate) fn load_program(path: &Path, sources: &mut SourceMap) -> std::io::Result<(Module, Vec<Diagnostic>)> {
+    let text = std::fs::read_to_string(path)?;
+    let mut loaded = HashSet::new();
+    loaded.insert(canonical(path));
+    let mut diags = Vec::new();
+    let items = load_text(path, text, sources, &mut loaded, &mut diags);
+    Ok((Module { items }, diags))
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Parses one file's text and returns its items with imports merged in.
+fn load_text(
+    path: &Path,
+    text: String,
+    sources: &mut SourceMap,
+    loaded: &mut HashSet<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Item> {
+    let file = sources.add(path.display().to_string(), text.clone());
+    let (module, mut d) = parse_file(file, &text);
+    diags.append(&mut d);
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut out = Vec::new();
+    for item in module.items {
+        let ItemKind::Use(u) = &item.kind else {
+            out.push(item);
+            continue;
+        };
+        let segs: Vec<&str> = u.path.iter().map(|i| i.name.as_str()).collect();
+        let shown = segs.join("/");
+        let Some(found) = resolve(&dir, &segs) else {
+            diags.push(
+                Diagnostic::error("E016", format!("cannot find module `{shown}`"), item.span)
+                    .with_label("imported here")
+                    .with_note(format!(
+                        "looked for `{shown}.vais` and `{shown}/mod.vais` relative to `{}`",
+                        if dir.as_os_str().is_empty() { ".".to_string() } else { dir.display().to_string() }
+                    )),
+            );
+            continue;
+        };
+        let key = canonical(&found);
+        if !loaded.insert(key) {
+            continue; // already loaded (or a cycle): contributes nothing
+        }
+        match std::fs::read_to_string(&found) {
+            Ok(t) => out.extend(load_text(&found, t, sources, loaded, diags)),
+            Err(e) => diags.push(
+                Diagnostic::error("E016", format!("cannot read module `{shown}`: {e}"), item.span).with_label("imported here"),
+            ),
+        }
+    }
+    out
+}
+
+/// `<dir>/<a>/<b>.vais`, else `<dir>/<a>/<b>/mod.vais`. A first segment `std` also tries
+/// the parent of `$VAIS_STD_PATH`.
+fn resolve(dir: &Path, segs: &[&str]) -> Option<PathBuf> {
+    let mut roots = vec![dir.to_path_buf()];
+    if segs.first() == Some(&"std") {
+        if let Some(std_dir) = std::env::var_os("VAIS_STD_PATH") {
+            if let Some(parent) = Path::new(&std_dir).parent() {
+                roots.push(parent.to_path_buf());
+            }
+        }
+    }
+    for root in roots {
+        let Some((last, dirs)) = segs.split_last() else { return None };
+        let mut base = root.clone();
+        for s in dirs {
+            base.push(s);
+        }
+        let file = base.join(format!("{last}.vais"));
+        base.push(last);
+        if file.is_file() {
+            return Some(file);
+        }
+        let m = base.join("mod.vais");
+        if m.is_file() {
+            return Some(m);
+        }
+    }
+    None
+}

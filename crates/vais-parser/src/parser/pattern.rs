@@ -1,0 +1,82 @@
+//! Patterns (LANGUAGE.md §8.1): wildcard, identifier, tuple-variant, integer literal and
+//! integer range (both bounds integer literals), booleans, strings and tuples. Or-patterns
+//! exist only at match-arm level and are handled by the match parser in `expr`.
+
+use super::{PResult, Parser};
+use crate::lexer::{Keyword, TokenKind};
+use vais_ast::ast::{Ident, Pattern, PatternKind};
+
+impl Parser {
+    pub(crate) fn parse_pattern(&mut self) -> PResult<Pattern> {
+        self.nested(|p| p.parse_pattern_inner())
+    }
+
+    fn parse_pattern_inner(&mut self) -> PResult<Pattern> {
+        let start = self.span();
+        let kind = match self.peek().clone() {
+            TokenKind::Ident(name) => {
+                self.bump();
+                if name == "_" {
+                    PatternKind::Wildcard
+                } else if self.eat(&TokenKind::LParen) {
+                    let args = self.parse_pattern_list()?;
+                    PatternKind::Variant { name: Ident { name, span: start }, args }
+                } else {
+                    PatternKind::Ident(name)
+                }
+            }
+            TokenKind::Int(lo) => {
+                self.bump();
+                let inclusive = match self.peek() {
+                    TokenKind::DotDot => Some(false),
+                    TokenKind::DotDotEq => Some(true),
+                    _ => None,
+                };
+                match inclusive {
+                    None => PatternKind::Int(lo),
+                    Some(inclusive) => {
+                        self.bump();
+                        match self.peek().clone() {
+                            TokenKind::Int(hi) => {
+                                self.bump();
+                                PatternKind::Range { lo, hi, inclusive }
+                            }
+                            _ => return Err(self.error_expected("an integer literal (range pattern bound)")),
+                        }
+                    }
+                }
+            }
+            TokenKind::Kw(Keyword::True) => {
+                self.bump();
+                PatternKind::Bool(true)
+            }
+            TokenKind::Kw(Keyword::False) => {
+                self.bump();
+                PatternKind::Bool(false)
+            }
+            TokenKind::Str(s) => {
+                self.bump();
+                PatternKind::Str(s)
+            }
+            TokenKind::LParen => {
+                self.bump();
+                PatternKind::Tuple(self.parse_pattern_list()?)
+            }
+            _ => return Err(self.error_expected("a pattern")),
+        };
+        Ok(Pattern { kind, span: self.span_from(start) })
+    }
+
+    /// After `(`: `[ Pattern { "," Pattern } [","] ] ")"`.
+    fn parse_pattern_list(&mut self) -> PResult<Vec<Pattern>> {
+        let mut out = Vec::new();
+        while !self.at(&TokenKind::RParen) {
+            out.push(self.parse_pattern()?);
+            if !self.eat(&TokenKind::Comma) {
+                break;
+            }
+        }
+        self.expect(&TokenKind::RParen)?;
+        Ok(out)
+    }
+}
