@@ -1,0 +1,100 @@
+//! Fault containment end to end: runtime errors in `vaisc run` (exit 101, output kept), a real
+//! SIGINT stopping a running REPL input, and 1,000 faults in one REPL session.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn run_program(src: &str) -> std::process::Output {
+    let dir = std::env::temp_dir().join(format!("vais_fault_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("p{}.vais", src.len()));
+    std::fs::write(&path, src).unwrap();
+    vaisc().arg("run").arg(&path).output().unwrap()
+}
+
+#[test]
+fn run_reports_faults_keeps_output_and_exits_101() {
+    let cases = [
+        ("F main() -> i64 {\n    puts(\"before\")\n    z := 0\n    10 / z\n}\n", "division by zero"),
+        ("F main() -> i64 {\n    puts(\"before\")\n    z := 0\n    10 % z\n}\n", "remainder by zero"),
+        ("F main() -> i64 {\n    puts(\"before\")\n    m := 0 - 9223372036854775807 - 1\n    d := 0 - 1\n    m / d\n}\n", "overflow"),
+        ("F f(n: i64) -> i64 = 1 + @(n + 1)\nF main() -> i64 {\n    puts(\"before\")\n    f(0)\n}\n", "stack overflow"),
+        ("F main() -> i64 {\n    puts(\"before\")\n    load_i64(8)\n}\n", "invalid memory access"),
+        ("E C { A, B }\nF main() -> i64 {\n    puts(\"before\")\n    c := B\n    M c { A => 1 }\n}\n", "no match arm"),
+    ];
+    for (src, what) in cases {
+        let out = run_program(src);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(101), "{what}: {stderr}");
+        assert_eq!(out.stdout, b"before\n", "{what}: output before the fault must be kept");
+        assert!(stderr.starts_with("runtime error:") && stderr.contains(what), "{what}: {stderr}");
+    }
+}
+
+#[test]
+fn deep_recursion_of_100k_frames_works() {
+    let out = run_program("F d(n: i64) -> i64 = n == 0 ? 0 : 1 + @(n - 1)\nF main() -> i64 = d(100000) % 256\n");
+    assert_eq!(out.status.code(), Some((100000 % 256) as i32), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_thousand_faults_leave_the_session_healthy() {
+    let mut input = String::from("z := 0\nF boom(n: i64) -> i64 = n / z\nF sink(n: i64) -> i64 = 1 + @(n + 1)\n");
+    for i in 0..1000 {
+        input.push_str(if i % 10 == 0 { "sink(0)\n" } else { "boom(1)\n" });
+    }
+    input.push_str("40 + 2\n");
+    let out = run_with_stdin(&["repl"], &input);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("runtime error:").count(), 1000, "{}", &stderr[..stderr.len().min(2000)]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "=> 42\n");
+    assert!(out.status.success());
+}
+
+#[test]
+fn sigint_stops_a_running_input_and_the_session_goes_on() {
+    let mut child = vaisc()
+        .arg("repl")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // A loop that calls nothing: only the back-edge poll can stop it.
+    writeln!(stdin, "k := mut 0").unwrap();
+    writeln!(stdin, "puts(\"started\"); ()").unwrap();
+    writeln!(stdin, "L {{ k += 1 }}").unwrap();
+    stdin.flush().unwrap();
+    let mut out = BufReader::new(stdout);
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "started\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let msg = rx.recv_timeout(Duration::from_secs(5)).expect("an `interrupted` report");
+    let latency = sent.elapsed();
+    assert_eq!(msg, "interrupted");
+    assert!(latency < Duration::from_secs(2), "took {latency:?}");
+    writeln!(stdin, "k > 0").unwrap();
+    writeln!(stdin, "40 + 2").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert_eq!(rest, "=> true\n=> 42\n");
+    assert!(child.wait().unwrap().success());
+}
