@@ -1,1 +1,75 @@
-//! `vais-runtime`: built-ins and fault handling (stub, being written).
+//! `vais-runtime`: the `extern "C"` built-in functions that JIT-compiled Vais code calls, and
+//! fault containment (runtime errors, fault signals, stack overflow, Ctrl-C) for running it.
+//!
+//! * [`io`]: the built-ins (`vais_puts`, `vais_printf`, `vais_malloc`, `vais_fopen`, ...), all
+//!   writing through C stdio's `stdout`; [`flush_output`] and [`write_output`] for the host.
+//! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
+//! * [`faults`]: [`faults::run_protected`], [`faults::Fault`], site/code registration and
+//!   `vais_rt_trap`.
+//! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
+//! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
+
+use std::sync::atomic::{AtomicU8, AtomicUsize};
+
+pub mod faults;
+pub mod io;
+pub mod printf;
+mod signals;
+
+pub use faults::{install_interrupt_handler, run_protected, take_interrupt, Fault, FaultKind};
+pub use io::{flush_output, write_output};
+
+/// Set to 1 by SIGINT while protected JIT code runs. JIT code loads it (symbol
+/// `vais_interrupt_flag`, one byte) at loop back-edges and function entries and calls
+/// `vais_rt_trap(6, site)` when it is non-zero. `run_protected` clears it before starting.
+pub static VAIS_INTERRUPT_FLAG: AtomicU8 = AtomicU8::new(0);
+
+/// Lowest stack address JIT code should use on the worker thread (worker stack bottom +
+/// 256 KiB; 0 until the worker starts). Exported as the data symbol `vais_stack_limit` (8
+/// bytes) for an optional Cranelift `stack_limit` prologue check; only meaningful for code run
+/// through `run_protected`. A trap raised by that check is reported as a stack overflow.
+pub static VAIS_STACK_LIMIT: AtomicUsize = AtomicUsize::new(0);
+
+/// Every symbol JIT code may reference, with its address, for `JITBuilder::symbol`. Functions
+/// use their `vais_*` names; the data symbols are `vais_interrupt_flag` (an `i8`) and
+/// `vais_stack_limit` (an `i64`).
+pub fn symbols() -> Vec<(&'static str, *const u8)> {
+    use faults::vais_rt_trap;
+    use io::*;
+    vec![
+        ("vais_puts", vais_puts as *const u8),
+        ("vais_putchar", vais_putchar as *const u8),
+        ("vais_puts_ptr", vais_puts_ptr as *const u8),
+        ("vais_print_i64", vais_print_i64 as *const u8),
+        ("vais_print_f64", vais_print_f64 as *const u8),
+        ("vais_exit", vais_exit as *const u8),
+        ("vais_printf", vais_printf as *const u8),
+        ("vais_malloc", vais_malloc as *const u8),
+        ("vais_free", vais_free as *const u8),
+        ("vais_memcpy", vais_memcpy as *const u8),
+        ("vais_strlen", vais_strlen as *const u8),
+        ("vais_fopen", vais_fopen as *const u8),
+        ("vais_fclose", vais_fclose as *const u8),
+        ("vais_fread", vais_fread as *const u8),
+        ("vais_fwrite", vais_fwrite as *const u8),
+        ("vais_fgetc", vais_fgetc as *const u8),
+        ("vais_fputc", vais_fputc as *const u8),
+        ("vais_fgets", vais_fgets as *const u8),
+        ("vais_fputs", vais_fputs as *const u8),
+        ("vais_fseek", vais_fseek as *const u8),
+        ("vais_ftell", vais_ftell as *const u8),
+        ("vais_fflush", vais_fflush as *const u8),
+        ("vais_feof", vais_feof as *const u8),
+        ("vais_str_eq", vais_str_eq as *const u8),
+        ("vais_rt_trap", vais_rt_trap as *const u8),
+        ("vais_interrupt_flag", VAIS_INTERRUPT_FLAG.as_ptr() as *const u8),
+        ("vais_stack_limit", VAIS_STACK_LIMIT.as_ptr() as *const u8),
+    ]
+}
+
+/// Serialises tests that redirect file descriptor 1.
+#[cfg(test)]
+pub(crate) fn test_lock() -> std::sync::MutexGuard<'static, ()> {
+    static L: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    L.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -208,7 +208,7 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
                     b""
                 };
                 let digits = v.unsigned_abs().to_string().into_bytes();
-                emit_int(&mut out, &spec, sign, b"", digits, v == 0);
+                emit_int(&mut out, &spec, sign, b"", digits, v == 0, false);
             }
             b'u' | b'x' | b'X' | b'o' => {
                 let v = args.next_i64() as u64;
@@ -217,38 +217,19 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
                     Len::H => v as u16 as u64,
                     _ => v,
                 };
-                let mut digits = match conv {
+                let digits = match conv {
                     b'u' => v.to_string().into_bytes(),
                     b'x' => format!("{v:x}").into_bytes(),
                     b'X' => format!("{v:X}").into_bytes(),
                     _ => format!("{v:o}").into_bytes(),
                 };
-                let mut prefix: &[u8] = b"";
-                if spec.alt {
-                    match conv {
-                        b'x' if v != 0 => prefix = b"0x",
-                        b'X' if v != 0 => prefix = b"0X",
-                        b'o' => {
-                            // `#o` makes the first digit a zero (after precision padding).
-                            let shown = if v == 0 && spec.precision == Some(0) {
-                                0
-                            } else {
-                                digits.len()
-                            };
-                            if spec.precision.map_or(true, |p| p <= shown) {
-                                if v == 0 && spec.precision == Some(0) {
-                                    digits = b"0".to_vec();
-                                    spec.precision = None;
-                                } else if digits[0] != b'0' {
-                                    digits.insert(0, b'0');
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                let zero_value = v == 0 && !(conv == b'o' && spec.alt);
-                emit_int(&mut out, &spec, b"", prefix, digits, zero_value);
+                let prefix: &[u8] = match conv {
+                    b'x' if spec.alt && v != 0 => b"0x",
+                    b'X' if spec.alt && v != 0 => b"0X",
+                    _ => b"",
+                };
+                let alt_octal = conv == b'o' && spec.alt;
+                emit_int(&mut out, &spec, b"", prefix, digits, v == 0, alt_octal);
             }
             b'c' => {
                 let v = args.next_i64();
@@ -328,7 +309,15 @@ fn pad(out: &mut Vec<u8>, spec: &Spec, body: &[u8], _zero_ok: bool) {
 }
 
 /// Emits an integer: sign, prefix, precision zeros, digits, padded to the width.
-fn emit_int(out: &mut Vec<u8>, spec: &Spec, sign: &[u8], prefix: &[u8], digits: Vec<u8>, is_zero: bool) {
+fn emit_int(
+    out: &mut Vec<u8>,
+    spec: &Spec,
+    sign: &[u8],
+    prefix: &[u8],
+    digits: Vec<u8>,
+    is_zero: bool,
+    alt_octal: bool,
+) {
     let mut digits = digits;
     if let Some(p) = spec.precision {
         if p == 0 && is_zero {
@@ -339,6 +328,10 @@ fn emit_int(out: &mut Vec<u8>, spec: &Spec, sign: &[u8], prefix: &[u8], digits: 
             d.extend_from_slice(&digits);
             digits = d;
         }
+    }
+    // `#o` forces the first digit to be a zero.
+    if alt_octal && digits.first() != Some(&b'0') {
+        digits.insert(0, b'0');
     }
     let body_len = sign.len() + prefix.len() + digits.len();
     let fill = spec.width.saturating_sub(body_len);

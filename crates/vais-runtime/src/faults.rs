@@ -1,0 +1,442 @@
+//! Fault containment for JIT code: [`run_protected`], the [`Fault`] it reports, the tables that
+//! give faults a function name and source position ([`register_site`], [`register_code`],
+//! [`register_trap`]), and `vais_rt_trap`, which JIT code calls for runtime errors it detects
+//! itself (division by zero, no match arm, failed unwrap, Ctrl-C).
+//!
+//! # How it works
+//! `run_protected(f)` sends `f` to one persistent worker thread (created lazily with a 256 MiB
+//! stack, a 16 MiB guard region and an alternate signal stack) and waits for the answer. On the
+//! worker, `f` runs inside `vais_protected_call` (`protect.c`), which `sigsetjmp`s. A runtime
+//! error (`vais_rt_trap`) or a fault signal `siglongjmp`s back there, and `run_protected` returns
+//! `Err(Fault)`. Output is flushed in both cases.
+//!
+//! # Rules for the closure
+//! A fault abandons the closure's frames without running destructors: the closure must hold no
+//! Rust values with destructors (or locks) across the JIT call that may fault. The intended use
+//! is a closure that does nothing but call the JIT-compiled function (captured values are plain
+//! integers/pointers) and return its result. Values it owns are leaked, never double-dropped.
+//! A Rust panic inside the closure is caught and re-raised in the caller of `run_protected`.
+//!
+//! # Which faults are contained
+//! *Any* fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) raised on the worker thread
+//! while a protected call runs is contained, whether the PC is in registered JIT code or not
+//! (a bad address handed to `strlen`/`memcpy`/`%s` faults inside the runtime or libc, and that is
+//! still the Vais program's error). This was chosen deliberately: the worker runs nothing but
+//! protected closures, and the compiler never runs there. Faults on every other thread (the
+//! compiler, the REPL) go to the previously installed handler and crash the process as usual.
+//! The function is named from the PC when it lies in registered JIT code, else from the first
+//! return address in registered code found by walking frame pointers.
+//!
+//! Caveat: a fault inside a C library function that holds a lock (a `FILE*` lock in `fread` on
+//! a bad buffer, `malloc` on a corrupted heap) leaves that lock held. Output built-ins measure
+//! strings before entering stdio and check the remaining stack, so `stdout` is not affected.
+
+use crate::signals::{self, RECORD, RUNNING, SIGNAL_BASE, WORKER_STACK_LO};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::Ordering;
+use std::sync::{mpsc, Mutex};
+
+pub use crate::signals::install_interrupt_handler;
+
+/// What went wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    DivisionByZero,
+    RemainderByZero,
+    /// `MIN / -1` or `MIN % -1`.
+    DivisionOverflow,
+    NoMatchArm,
+    UnwrapFailed,
+    /// Ctrl-C while JIT code ran.
+    Interrupted,
+    StackOverflow,
+    InvalidMemoryAccess {
+        addr: usize,
+    },
+    /// SIGILL or SIGTRAP (e.g. a Cranelift trap instruction not registered with
+    /// [`register_trap`]).
+    IllegalInstruction,
+    /// SIGFPE not classified further (x86-64 `idiv` by zero or `MIN / -1`).
+    ArithmeticSignal,
+}
+
+/// A contained runtime error, with the function and source position where known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub function: Option<String>,
+    pub location: Option<String>,
+}
+
+impl fmt::Display for FaultKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FaultKind::DivisionByZero => write!(f, "division by zero"),
+            FaultKind::RemainderByZero => write!(f, "remainder by zero"),
+            FaultKind::DivisionOverflow => write!(f, "integer overflow in division"),
+            FaultKind::NoMatchArm => write!(f, "no match arm for value"),
+            FaultKind::UnwrapFailed => write!(f, "unwrap failed"),
+            FaultKind::Interrupted => write!(f, "interrupted"),
+            FaultKind::StackOverflow => write!(f, "stack overflow"),
+            FaultKind::InvalidMemoryAccess { addr } => write!(f, "invalid memory access at {addr:#x}"),
+            FaultKind::IllegalInstruction => write!(f, "illegal instruction"),
+            FaultKind::ArithmeticSignal => write!(f, "arithmetic error (division by zero or overflow)"),
+        }
+    }
+}
+
+/// The user message, without the `runtime error: ` prefix, e.g.
+/// ``division by zero in `main` at a.vais:3:5``; `interrupted` alone for Ctrl-C.
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.kind)?;
+        if self.kind == FaultKind::Interrupted {
+            return Ok(());
+        }
+        if let Some(func) = &self.function {
+            write!(f, " in `{func}`")?;
+        }
+        if let Some(loc) = &self.location {
+            write!(f, " at {loc}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Fault {}
+
+/// Flushes stdout and prints `runtime error: <fault>` on standard error.
+pub fn report(fault: &Fault) {
+    crate::io::flush_output();
+    eprintln!("runtime error: {fault}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+struct Tables {
+    sites: Vec<(String, String)>,
+    /// start -> (len, function)
+    code: BTreeMap<usize, (usize, String)>,
+    /// pc -> (trap kind, site)
+    traps: BTreeMap<usize, (i32, i64)>,
+}
+
+static TABLES: Mutex<Tables> = Mutex::new(Tables { sites: Vec::new(), code: BTreeMap::new(), traps: BTreeMap::new() });
+
+fn tables() -> std::sync::MutexGuard<'static, Tables> {
+    TABLES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Registers a source site (function name, `file:line:col`) and returns its index, the `site`
+/// argument of `vais_rt_trap` and [`register_trap`]. Sites are never forgotten (not even by
+/// [`clear_code`]), so an index stays valid for the whole process.
+pub fn register_site(function: String, location: String) -> i64 {
+    let mut t = tables();
+    t.sites.push((function, location));
+    (t.sites.len() - 1) as i64
+}
+
+/// Registers the machine code range `[start, start + len)` of the JIT function `function`.
+/// Ranges already registered that overlap it are forgotten (code was freed and reused).
+pub fn register_code(start: usize, len: usize, function: String) {
+    let mut t = tables();
+    let end = start.saturating_add(len);
+    let overlapping: Vec<usize> = t
+        .code
+        .range(..end)
+        .filter(|(&s, &(l, _))| s.saturating_add(l) > start)
+        .map(|(&s, _)| s)
+        .collect();
+    for s in overlapping {
+        t.code.remove(&s);
+    }
+    let stale: Vec<usize> = t.traps.range(start..end).map(|(&pc, _)| pc).collect();
+    for pc in stale {
+        t.traps.remove(&pc);
+    }
+    t.code.insert(start, (len.max(1), function));
+}
+
+/// Registers a trap instruction at address `pc` (from Cranelift's `traps()` offsets plus the
+/// function's address): a SIGILL/SIGFPE/SIGTRAP there is reported as `vais_rt_trap(kind, site)`
+/// would be (kinds as for `vais_rt_trap`, plus 7 = stack overflow; `site` -1 if unknown).
+/// Call after [`register_code`] for the same function.
+pub fn register_trap(pc: usize, kind: i32, site: i64) {
+    tables().traps.insert(pc, (kind, site));
+}
+
+/// Forgets every code range and trap (REPL `:clear`).
+pub fn clear_code() {
+    let mut t = tables();
+    t.code.clear();
+    t.traps.clear();
+}
+
+fn function_at(t: &Tables, pc: usize) -> Option<String> {
+    let (&start, (len, name)) = t.code.range(..=pc).next_back()?;
+    (pc < start + len).then(|| name.clone())
+}
+
+/// Maps a `vais_rt_trap` kind to a fault kind.
+fn trap_kind(kind: i32) -> FaultKind {
+    match kind {
+        1 => FaultKind::DivisionByZero,
+        2 => FaultKind::RemainderByZero,
+        3 => FaultKind::DivisionOverflow,
+        4 => FaultKind::NoMatchArm,
+        5 => FaultKind::UnwrapFailed,
+        6 => FaultKind::Interrupted,
+        7 => FaultKind::StackOverflow,
+        _ => FaultKind::IllegalInstruction,
+    }
+}
+
+fn fault_from_trap(t: &Tables, kind: i32, site: i64) -> Fault {
+    let (function, location) = match usize::try_from(site).ok().and_then(|s| t.sites.get(s)) {
+        Some((f, l)) => (Some(f.clone()), Some(l.clone())),
+        None => (None, None),
+    };
+    Fault { kind: trap_kind(kind), function, location }
+}
+
+/// Room below which the stack is considered exhausted.
+const STACK_MARGIN: usize = 128 * 1024;
+/// Faulting addresses this far below the usable stack still count as stack overflow.
+const GUARD_SIZE: usize = 16 * 1024 * 1024;
+
+/// Builds the fault from the raw record left by the signal handler / `vais_rt_trap`.
+fn take_fault() -> Fault {
+    let r = &RECORD;
+    let kind = r.kind.swap(0, Ordering::SeqCst);
+    let t = tables();
+    if kind < SIGNAL_BASE {
+        return fault_from_trap(&t, kind, r.site.load(Ordering::SeqCst));
+    }
+    let sig = kind - SIGNAL_BASE;
+    let addr = r.addr.load(Ordering::SeqCst);
+    let pc = r.pc.load(Ordering::SeqCst);
+    let sp = r.sp.load(Ordering::SeqCst);
+    let n = r.nframes.load(Ordering::SeqCst).min(signals::MAX_FRAMES);
+    let mut function = function_at(&t, pc);
+    if function.is_none() {
+        function = (0..n).find_map(|i| {
+            let ret = r.frames[i].load(Ordering::Relaxed);
+            function_at(&t, ret.wrapping_sub(1))
+        });
+    }
+    if let Some(&(k, site)) = t.traps.get(&pc) {
+        if sig != libc::SIGSEGV && sig != libc::SIGBUS {
+            let mut f = fault_from_trap(&t, k, site);
+            if f.function.is_none() {
+                f.function = function;
+            }
+            return f;
+        }
+    }
+    let lo = WORKER_STACK_LO.load(Ordering::SeqCst);
+    let near_bottom = |a: usize| a >= lo.saturating_sub(GUARD_SIZE + 1024 * 1024) && a < lo + STACK_MARGIN;
+    let kind = if sig == libc::SIGSEGV || sig == libc::SIGBUS {
+        if lo != 0 && (near_bottom(addr) || near_bottom(sp)) {
+            FaultKind::StackOverflow
+        } else {
+            FaultKind::InvalidMemoryAccess { addr }
+        }
+    } else if lo != 0 && sp < lo + 2 * STACK_MARGIN + 64 * 1024 && sp >= lo.saturating_sub(GUARD_SIZE) {
+        // A trap with the stack (nearly) exhausted: Cranelift's stack-limit check.
+        FaultKind::StackOverflow
+    } else if sig == libc::SIGFPE {
+        FaultKind::ArithmeticSignal
+    } else {
+        FaultKind::IllegalInstruction
+    };
+    Fault { kind, function, location: None }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime errors raised by JIT code
+
+/// Runtime error raised by JIT code. `kind`: 1 division by zero, 2 remainder by zero, 3 integer
+/// overflow in division, 4 no match arm, 5 unwrap failed, 6 interrupted (7 stack overflow, used
+/// by the runtime itself). `site`: from [`register_site`], or -1.
+///
+/// Flushes output, then unwinds to the innermost `run_protected`, which returns `Err(Fault)`.
+/// Outside any protected call it prints `runtime error: ...` on stderr and exits with status 101.
+#[no_mangle]
+pub extern "C" fn vais_rt_trap(kind: i32, site: i64) -> ! {
+    crate::io::flush_output();
+    if signals::protect_active() {
+        RECORD.site.store(site, Ordering::SeqCst);
+        RECORD.kind.store(kind, Ordering::SeqCst);
+        // SAFETY: inside a protected call on this thread (checked above); no value with a
+        // destructor is live in this frame.
+        unsafe { signals::vais_protect_jump() }
+    }
+    let fault = fault_from_trap(&tables(), kind, site);
+    report(&fault);
+    std::process::exit(101)
+}
+
+/// Traps with "stack overflow" when the worker's stack has less than 128 KiB left (called by
+/// the built-ins before entering C stdio, so stdio is never abandoned mid-call by a stack fault).
+pub(crate) fn check_stack() {
+    if !IS_WORKER.with(|w| w.get()) {
+        return;
+    }
+    let marker = 0u8;
+    let sp = &marker as *const u8 as usize;
+    let lo = WORKER_STACK_LO.load(Ordering::Relaxed);
+    if lo != 0 && sp < lo + STACK_MARGIN {
+        vais_rt_trap(7, -1);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interrupts
+
+/// Returns true (and clears it) if SIGINT arrived since the last call. Requires
+/// [`install_interrupt_handler`].
+pub fn take_interrupt() -> bool {
+    signals::PENDING_INTERRUPT.swap(false, Ordering::SeqCst)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The worker thread
+
+thread_local! {
+    static IS_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+static WORKER: Mutex<Option<mpsc::Sender<Job>>> = Mutex::new(None);
+
+/// Usable stack of the worker thread.
+pub const WORKER_STACK_SIZE: usize = 256 * 1024 * 1024;
+
+extern "C" fn worker_main(arg: *mut libc::c_void) -> *mut libc::c_void {
+    // SAFETY: `arg` is the `Box<Receiver<Job>>` leaked by `spawn_worker` for this thread.
+    let rx = unsafe { Box::from_raw(arg as *mut mpsc::Receiver<Job>) };
+    IS_WORKER.with(|w| w.set(true));
+    signals::setup_worker_thread();
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        while let Ok(job) = rx.recv() {
+            job();
+        }
+    }));
+    std::ptr::null_mut()
+}
+
+fn spawn_worker() -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let arg = Box::into_raw(Box::new(rx)) as *mut libc::c_void;
+    // SAFETY: standard pthread creation with an initialised attribute object; `arg` is handed
+    // to the new thread, which takes ownership of it.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        libc::pthread_attr_init(&mut attr);
+        libc::pthread_attr_setstacksize(&mut attr, WORKER_STACK_SIZE);
+        libc::pthread_attr_setguardsize(&mut attr, GUARD_SIZE);
+        libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
+        let mut tid: libc::pthread_t = std::mem::zeroed();
+        let rc = libc::pthread_create(&mut tid, &attr, worker_main, arg);
+        libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 {
+            drop(Box::from_raw(arg as *mut mpsc::Receiver<Job>));
+            panic!("vais-runtime: cannot create the worker thread (error {rc})");
+        }
+    }
+    tx
+}
+
+struct Ctx<F, R> {
+    f: Option<F>,
+    out: Option<std::thread::Result<R>>,
+}
+
+extern "C" fn trampoline<F: FnOnce() -> R, R>(ctx: *mut libc::c_void) {
+    // SAFETY: `ctx` is the `Ctx<F, R>` that `execute` passed to `vais_protected_call`.
+    let ctx = unsafe { &mut *(ctx as *mut Ctx<F, R>) };
+    if let Some(f) = ctx.f.take() {
+        ctx.out = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    }
+}
+
+/// Runs `f` protected on the current (worker) thread.
+fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
+    let outer = !RUNNING.load(Ordering::SeqCst);
+    if outer {
+        crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
+        RECORD.kind.store(0, Ordering::SeqCst);
+        RUNNING.store(true, Ordering::SeqCst);
+    }
+    let mut ctx: Ctx<F, R> = Ctx { f: Some(f), out: None };
+    // SAFETY: `trampoline::<F, R>` matches `ctx`'s type; see the module docs for the rules the
+    // closure follows across the longjmp.
+    let rc = unsafe { signals::vais_protected_call(trampoline::<F, R>, &mut ctx as *mut Ctx<F, R> as *mut libc::c_void) };
+    if outer {
+        RUNNING.store(false, Ordering::SeqCst);
+        crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
+    }
+    if rc == 0 {
+        return Ok(ctx.out.take().expect("protected closure did not run"));
+    }
+    crate::io::flush_output();
+    let fault = take_fault();
+    if fault.kind == FaultKind::StackOverflow {
+        release_stack();
+    }
+    Err(fault)
+}
+
+/// Gives the pages of the worker stack touched by a runaway recursion back to the system.
+fn release_stack() {
+    let lo = WORKER_STACK_LO.load(Ordering::SeqCst);
+    let marker = 0u8;
+    let sp = &marker as *const u8 as usize;
+    let top = (sp.saturating_sub(256 * 1024)) & !4095;
+    if lo != 0 && top > lo {
+        // SAFETY: `[lo, top)` is part of this thread's own stack, well below every live frame
+        // (256 KiB below the current one); MADV_DONTNEED makes those pages zero-filled on demand.
+        unsafe {
+            libc::madvise(lo as *mut libc::c_void, top - lo, libc::MADV_DONTNEED);
+        }
+    }
+}
+
+/// Runs `f` on the persistent worker thread (256 MiB stack, alternate signal stack) inside a
+/// protection point. Returns `Err(Fault)` if `f` raised a runtime error (`vais_rt_trap`) or a
+/// fault signal. Calls from several threads are serialised; a call from inside `f` runs nested
+/// on the worker. A panic in `f` is propagated to the caller. The interrupt flag is cleared
+/// before `f` starts. See the module docs for what `f` may hold.
+pub fn run_protected<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Result<R, Fault> {
+    signals::install_fault_handlers();
+    let result = if IS_WORKER.with(|w| w.get()) {
+        execute(f)
+    } else {
+        let mut guard = WORKER.lock().unwrap_or_else(|e| e.into_inner());
+        let (rtx, rrx) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move || {
+            let _ = rtx.send(execute(f));
+        });
+        let sender = guard.get_or_insert_with(spawn_worker);
+        if let Err(mpsc::SendError(job)) = sender.send(job) {
+            // The worker is gone (cannot normally happen): start a new one.
+            let sender = spawn_worker();
+            let _ = sender.send(job);
+            *guard = Some(sender);
+        }
+        let r = rrx.recv();
+        drop(guard);
+        match r {
+            Ok(r) => r,
+            Err(_) => panic!("vais-runtime: the worker thread stopped"),
+        }
+    };
+    match result {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(fault) => Err(fault),
+    }
+}

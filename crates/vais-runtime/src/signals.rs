@@ -1,0 +1,267 @@
+//! Signal handling for JIT code: the fault handlers (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP),
+//! the alternate signal stack of the worker thread, and the SIGINT (Ctrl-C) handler.
+//!
+//! The fault handler is async-signal-safe: it takes no lock and allocates nothing. When the
+//! faulting thread is inside a protected call (`vais_protect_active()`, a C thread-local), it
+//! records the raw facts (signal, fault address, PC, SP and a frame-pointer walk of return
+//! addresses) in atomics and `siglongjmp`s to the recovery point. Classification and the lookup
+//! of function names happen afterwards, in normal context ([`crate::faults`]). Otherwise it
+//! chains to the handler that was installed before ours (Rust's own stack-overflow reporter, or
+//! the default action), so a fault in the compiler itself still crashes with a clear report.
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+use std::sync::Once;
+
+extern "C" {
+    pub(crate) fn vais_protected_call(f: extern "C" fn(*mut libc::c_void), ctx: *mut libc::c_void) -> i32;
+    pub(crate) fn vais_protect_active() -> i32;
+    pub(crate) fn vais_protect_jump() -> !;
+}
+
+/// Returns true when the calling thread is inside a protected call.
+pub(crate) fn protect_active() -> bool {
+    // SAFETY: reads a C thread-local pointer; no preconditions.
+    unsafe { vais_protect_active() != 0 }
+}
+
+/// Number of return addresses recorded by the frame walk.
+pub(crate) const MAX_FRAMES: usize = 32;
+
+/// Raw record of the last fault, written by the signal handler (or `vais_rt_trap`) just before
+/// it jumps to the recovery point and read right after, on the same thread.
+pub(crate) struct Record {
+    /// 0: none; 1..=7: a `vais_rt_trap` kind; `SIGNAL_BASE + signo`: a signal.
+    pub kind: AtomicI32,
+    pub site: std::sync::atomic::AtomicI64,
+    pub code: AtomicI32,
+    pub addr: AtomicUsize,
+    pub pc: AtomicUsize,
+    pub sp: AtomicUsize,
+    pub nframes: AtomicUsize,
+    pub frames: [AtomicUsize; MAX_FRAMES],
+}
+
+/// Offset added to a signal number in [`Record::kind`].
+pub(crate) const SIGNAL_BASE: i32 = 1000;
+
+#[allow(clippy::declare_interior_mutable_const)]
+const ZERO: AtomicUsize = AtomicUsize::new(0);
+
+pub(crate) static RECORD: Record = Record {
+    kind: AtomicI32::new(0),
+    site: std::sync::atomic::AtomicI64::new(-1),
+    code: AtomicI32::new(0),
+    addr: AtomicUsize::new(0),
+    pc: AtomicUsize::new(0),
+    sp: AtomicUsize::new(0),
+    nframes: AtomicUsize::new(0),
+    frames: [ZERO; MAX_FRAMES],
+};
+
+/// Lowest and highest usable address of the worker thread's stack (0 until it starts).
+pub(crate) static WORKER_STACK_LO: AtomicUsize = AtomicUsize::new(0);
+pub(crate) static WORKER_STACK_HI: AtomicUsize = AtomicUsize::new(0);
+
+/// Set while protected JIT code runs (outermost `run_protected`).
+pub(crate) static RUNNING: AtomicBool = AtomicBool::new(false);
+/// Set by every SIGINT; cleared by [`crate::faults::take_interrupt`].
+pub(crate) static PENDING_INTERRUPT: AtomicBool = AtomicBool::new(false);
+
+const FAULT_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
+
+struct PrevActions(UnsafeCell<[Option<libc::sigaction>; 32]>);
+// SAFETY: written only inside `INSTALL.call_once` before our handlers are installed, read-only
+// afterwards (from signal handlers).
+unsafe impl Sync for PrevActions {}
+static PREV: PrevActions = PrevActions(UnsafeCell::new([None; 32]));
+static INSTALL: Once = Once::new();
+static INSTALL_INT: Once = Once::new();
+
+/// Installs the fault handlers once (lazily, from `run_protected`), saving the previous ones.
+pub(crate) fn install_fault_handlers() {
+    INSTALL.call_once(|| {
+        for &sig in &FAULT_SIGNALS {
+            // SAFETY: plain sigaction calls with valid, zero-initialised structures; `PREV` is
+            // written before our handler is installed for that signal (see `PrevActions`).
+            unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, std::ptr::null(), &mut old) == 0 {
+                    (*PREV.0.get())[sig as usize] = Some(old);
+                }
+                let mut act: libc::sigaction = std::mem::zeroed();
+                act.sa_sigaction = fault_handler as *const () as usize;
+                act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+                libc::sigemptyset(&mut act.sa_mask);
+                libc::sigaction(sig, &act, std::ptr::null_mut());
+            }
+        }
+    });
+}
+
+/// Installs the SIGINT handler (once). While protected JIT code runs, Ctrl-C sets
+/// `VAIS_INTERRUPT_FLAG` to 1 (the JIT code polls it and calls `vais_rt_trap(6, ..)`). At any
+/// time it also sets a pending flag that [`crate::faults::take_interrupt`] returns and clears;
+/// it does nothing else (it does not end the process).
+pub fn install_interrupt_handler() {
+    INSTALL_INT.call_once(|| {
+        // SAFETY: plain sigaction call with a valid, zero-initialised structure.
+        unsafe {
+            let mut act: libc::sigaction = std::mem::zeroed();
+            act.sa_sigaction = interrupt_handler as *const () as usize;
+            act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART;
+            libc::sigemptyset(&mut act.sa_mask);
+            libc::sigaction(libc::SIGINT, &act, std::ptr::null_mut());
+        }
+    });
+}
+
+extern "C" fn interrupt_handler(_sig: i32, _info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
+    PENDING_INTERRUPT.store(true, Ordering::SeqCst);
+    if RUNNING.load(Ordering::SeqCst) {
+        crate::VAIS_INTERRUPT_FLAG.store(1, Ordering::SeqCst);
+    }
+}
+
+/// Returns (pc, sp, frame pointer) from a signal's ucontext.
+///
+/// # Safety
+/// `uctx` must be the ucontext pointer passed to an SA_SIGINFO handler.
+unsafe fn registers(uctx: *mut libc::c_void) -> (usize, usize, usize) {
+    let uc = uctx as *const libc::ucontext_t;
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    {
+        // SAFETY: the kernel passes a valid ucontext_t.
+        let g = unsafe { &(*uc).uc_mcontext.gregs };
+        (
+            g[libc::REG_RIP as usize] as usize,
+            g[libc::REG_RSP as usize] as usize,
+            g[libc::REG_RBP as usize] as usize,
+        )
+    }
+    #[cfg(all(target_os = "linux", target_arch = "aarch64"))]
+    {
+        // SAFETY: the kernel passes a valid ucontext_t.
+        let m = unsafe { &(*uc).uc_mcontext };
+        (m.pc as usize, m.sp as usize, m.regs[29] as usize)
+    }
+    #[cfg(not(any(
+        all(target_os = "linux", target_arch = "x86_64"),
+        all(target_os = "linux", target_arch = "aarch64")
+    )))]
+    {
+        let _ = uc;
+        (0, 0, 0)
+    }
+}
+
+extern "C" fn fault_handler(sig: i32, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
+    if protect_active() {
+        // SAFETY: `info` and `uctx` come from the kernel for an SA_SIGINFO handler.
+        let (addr, code) = unsafe { ((*info).si_addr() as usize, (*info).si_code) };
+        // SAFETY: as above.
+        let (pc, sp, fp) = unsafe { registers(uctx) };
+        let r = &RECORD;
+        r.kind.store(SIGNAL_BASE + sig, Ordering::SeqCst);
+        r.site.store(-1, Ordering::SeqCst);
+        r.code.store(code, Ordering::SeqCst);
+        r.addr.store(addr, Ordering::SeqCst);
+        r.pc.store(pc, Ordering::SeqCst);
+        r.sp.store(sp, Ordering::SeqCst);
+        // Walk the frame-pointer chain (Cranelift keeps frame pointers) so a fault inside a
+        // runtime or libc function can still be attributed to the JIT function that called it.
+        // Only addresses inside the worker's stack are read, so the walk cannot fault.
+        let lo = WORKER_STACK_LO.load(Ordering::Relaxed);
+        let hi = WORKER_STACK_HI.load(Ordering::Relaxed);
+        let mut n = 0;
+        let mut fp = fp;
+        while n < MAX_FRAMES && fp >= lo && fp >= sp.saturating_sub(4096) && fp.saturating_add(16) <= hi && fp % 8 == 0 {
+            // SAFETY: `fp .. fp + 16` lies inside the worker's mapped stack (checked above).
+            let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+            r.frames[n].store(ret, Ordering::Relaxed);
+            n += 1;
+            if next <= fp {
+                break;
+            }
+            fp = next;
+        }
+        r.nframes.store(n, Ordering::SeqCst);
+        // SAFETY: we are inside a protected call on this thread (checked above); the jump
+        // restores the signal mask saved by sigsetjmp and leaves the alternate stack.
+        unsafe { vais_protect_jump() }
+    }
+    // SAFETY: forwarding the kernel's arguments unchanged.
+    unsafe { chain(sig, info, uctx) }
+}
+
+/// Forwards a fault we do not own to the previous handler, or restores the default action and
+/// re-raises the signal.
+///
+/// # Safety
+/// Must be called from the signal handler with the kernel's arguments.
+unsafe fn chain(sig: i32, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
+    // SAFETY: `PREV` is read-only once handlers are installed.
+    let prev = unsafe { (*PREV.0.get()).get(sig as usize).copied().flatten() };
+    if let Some(prev) = prev {
+        let h = prev.sa_sigaction;
+        if h != libc::SIG_DFL && h != libc::SIG_IGN {
+            if prev.sa_flags & libc::SA_SIGINFO != 0 {
+                // SAFETY: an SA_SIGINFO handler has this signature.
+                let f: extern "C" fn(i32, *mut libc::siginfo_t, *mut libc::c_void) = unsafe { std::mem::transmute(h) };
+                f(sig, info, uctx);
+            } else {
+                // SAFETY: a plain handler has this signature.
+                let f: extern "C" fn(i32) = unsafe { std::mem::transmute(h) };
+                f(sig);
+            }
+            return;
+        }
+    }
+    // SAFETY: restore the default action; the re-raised signal is delivered when this handler
+    // returns (or the faulting instruction runs again), ending the process with the usual report.
+    unsafe {
+        let mut dfl: libc::sigaction = std::mem::zeroed();
+        dfl.sa_sigaction = libc::SIG_DFL;
+        libc::sigemptyset(&mut dfl.sa_mask);
+        libc::sigaction(sig, &dfl, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+}
+
+/// Size of the alternate signal stack of the worker thread.
+const ALT_STACK_SIZE: usize = 256 * 1024;
+
+/// Prepares the calling thread (the worker) for faults: installs an alternate signal stack
+/// (mapped once; the worker lives for the whole process) and records the stack bounds.
+pub(crate) fn setup_worker_thread() {
+    // SAFETY: mmap of a fresh anonymous region plus a PROT_NONE guard page below it, then
+    // sigaltstack on it; pthread_getattr_np on the current thread with a destroyed attr after.
+    unsafe {
+        let page = 4096;
+        let total = ALT_STACK_SIZE + page;
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            total,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        );
+        if p != libc::MAP_FAILED {
+            libc::mprotect(p, page, libc::PROT_NONE);
+            let ss = libc::stack_t { ss_sp: (p as usize + page) as *mut libc::c_void, ss_flags: 0, ss_size: ALT_STACK_SIZE };
+            libc::sigaltstack(&ss, std::ptr::null_mut());
+        }
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
+            let mut addr: *mut libc::c_void = std::ptr::null_mut();
+            let mut size: libc::size_t = 0;
+            if libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0 {
+                WORKER_STACK_LO.store(addr as usize, Ordering::SeqCst);
+                WORKER_STACK_HI.store(addr as usize + size, Ordering::SeqCst);
+                crate::VAIS_STACK_LIMIT.store(addr as usize + 256 * 1024, Ordering::SeqCst);
+            }
+            libc::pthread_attr_destroy(&mut attr);
+        }
+    }
+}
