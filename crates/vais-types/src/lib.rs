@@ -1,1 +1,40 @@
-//! `vais-types`: name resolution and type checking, producing `vais_tir` (stub, being written).
+//! `vais-types`: name resolution and type checking of a merged Vais module (or of REPL inputs),
+//! producing the fully concrete, monomorphised typed IR of `vais_tir`.
+//!
+//! Layout: `ty` (internal types, unification), `env` (declarations, written types), `items`
+//! (registration, constants, driving), `check` (per-function state), `expr`/`call`/`pattern`
+//! (the rules), `lower` (monomorphisation and placeholder resolution), `errors` (all wording),
+//! `session` (the REPL).
+
+mod call;
+mod check;
+mod env;
+mod errors;
+mod expr;
+mod items;
+mod lower;
+mod pattern;
+mod session;
+mod ty;
+
+pub use session::{InputResult, Session};
+
+use vais_ast::ast::Module;
+use vais_ast::Diagnostic;
+
+/// Whole program (imports already merged). Program is Some only if there were no errors.
+pub fn check_program(module: &Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>) {
+    let mut cx = lower::Ctx::default();
+    let decls = cx.register(&module.items, false);
+    cx.check_decls(&decls);
+    cx.drain();
+    if let Some(d) = cx.env.free_fns.get("main").copied() {
+        cx.prog.main = cx.fn_insts.get(&(d, vec![])).copied();
+    }
+    let diags = std::mem::take(&mut cx.diags);
+    if cx.errors > 0 {
+        (None, diags)
+    } else {
+        (Some(cx.prog), diags)
+    }
+}

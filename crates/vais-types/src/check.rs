@@ -1,0 +1,266 @@
+//! The per-function checker (`Fc`): frames of locals and scopes, placeholders for types that
+//! are not known yet, coercion (with explicit integer `Cast`s), and finishing a body into a
+//! concrete `FuncDef` (or, for the one-off check of a generic body, only reporting errors).
+
+use std::collections::HashMap;
+
+use vais_ast::ast::{self, Param};
+use vais_ast::{Diagnostic, Span};
+use vais_tir::*;
+
+use crate::errors;
+use crate::lower::{Ctx, Pending, Zonker, PH};
+use crate::ty::{self, Infer, T};
+
+pub struct Frame {
+    pub locals: Vec<LocalDef>,
+    pub local_t: Vec<T>,
+    pub scopes: Vec<Vec<(String, LocalId)>>,
+    pub ret: T,
+    pub loops: u32,
+    pub is_lambda: bool,
+    /// (local inside the lambda, value read in the enclosing frame)
+    pub captures: Vec<(LocalId, Expr)>,
+    pub captured: HashMap<String, LocalId>,
+}
+
+impl Frame {
+    pub fn new(ret: T, is_lambda: bool) -> Frame {
+        Frame {
+            locals: vec![],
+            local_t: vec![],
+            scopes: vec![vec![]],
+            ret,
+            loops: 0,
+            is_lambda,
+            captures: vec![],
+            captured: HashMap::new(),
+        }
+    }
+}
+
+pub struct Fc<'c> {
+    pub cx: &'c mut Ctx,
+    pub inf: Infer,
+    pub ph: Vec<T>,
+    pub pending: Vec<Pending>,
+    pub frames: Vec<Frame>,
+    pub lambdas: Vec<FuncDef>,
+    /// Checking a generic body once with opaque parameters: output is discarded.
+    pub generic: bool,
+    pub subst: Vec<(String, T)>,
+    pub self_ty: Option<T>,
+    /// For `@(...)` in a free function: the current declaration and its type arguments.
+    pub self_fn: Option<(usize, Vec<T>)>,
+    /// Inside a method with a receiver, `@` is `self`.
+    pub at_is_self: bool,
+    pub fn_name: String,
+    /// REPL entry: top-level lets create globals.
+    pub new_globals: Vec<(String, T, bool, Span)>,
+}
+
+impl<'c> Fc<'c> {
+    pub fn new(cx: &'c mut Ctx, generic: bool, fn_name: String) -> Fc<'c> {
+        Fc {
+            cx,
+            inf: Infer::default(),
+            ph: vec![],
+            pending: vec![],
+            frames: vec![],
+            lambdas: vec![],
+            generic,
+            subst: vec![],
+            self_ty: None,
+            self_fn: None,
+            at_is_self: false,
+            fn_name,
+            new_globals: vec![],
+        }
+    }
+
+    pub fn err(&mut self, d: Diagnostic) {
+        self.cx.report(d);
+    }
+
+    /// A placeholder TIR type standing for `t`.
+    pub fn out(&mut self, t: T) -> Ty {
+        self.ph.push(t);
+        Ty::Struct(StructId(PH + self.ph.len() as u32 - 1))
+    }
+
+    pub fn mk(&mut self, kind: ExprKind, t: T, span: Span) -> Expr {
+        let ty = self.out(t);
+        Expr::new(kind, ty, span)
+    }
+
+    /// The internal type of an expression built by this checker.
+    pub fn t(&self, e: &Expr) -> T {
+        self.tt(&e.ty)
+    }
+
+    pub fn tt(&self, ty: &Ty) -> T {
+        match ty {
+            Ty::Struct(StructId(k)) if *k >= PH => self.ph[(*k - PH) as usize].clone(),
+            other => self.cx.t_of(other),
+        }
+    }
+
+    pub fn show(&self, t: &T) -> String {
+        ty::show(&self.inf.zonk(t))
+    }
+
+    pub fn sh(&self, t: &T) -> T {
+        self.inf.shallow(t)
+    }
+
+    pub fn pend(&mut self, p: Pending) -> FuncId {
+        self.pending.push(p);
+        FuncId(PH + self.pending.len() as u32 - 1)
+    }
+
+    pub fn resolve(&mut self, t: &ast::Type) -> T {
+        let mut d = vec![];
+        let r = self.cx.env.resolve(t, &self.subst, self.self_ty.as_ref(), &mut d);
+        for x in d {
+            self.err(x);
+        }
+        r
+    }
+
+    pub fn frame(&mut self) -> &mut Frame {
+        self.frames.last_mut().expect("frame")
+    }
+
+    pub fn push_scope(&mut self) {
+        self.frame().scopes.push(vec![]);
+    }
+
+    pub fn pop_scope(&mut self) {
+        self.frame().scopes.pop();
+    }
+
+    pub fn new_local(&mut self, name: &str, t: T, mutable: bool, span: Span) -> LocalId {
+        let ty = self.out(t.clone());
+        let f = self.frame();
+        let id = LocalId(f.locals.len() as u32);
+        f.locals.push(LocalDef { name: name.to_string(), ty, mutable, span });
+        f.local_t.push(t);
+        f.scopes.last_mut().expect("scope").push((name.to_string(), id));
+        id
+    }
+
+    /// Find a local by name in frame `fi`, capturing through lambda frames.
+    pub fn lookup_in(&mut self, fi: usize, name: &str) -> Option<LocalId> {
+        let f = &self.frames[fi];
+        for s in f.scopes.iter().rev() {
+            if let Some((_, id)) = s.iter().rev().find(|(n, _)| n == name) {
+                return Some(*id);
+            }
+        }
+        if let Some(id) = f.captured.get(name) {
+            return Some(*id);
+        }
+        if !f.is_lambda || fi == 0 {
+            return None;
+        }
+        let outer = self.lookup_in(fi - 1, name)?;
+        let t = self.frames[fi - 1].local_t[outer.index()].clone();
+        let span = self.frames[fi - 1].locals[outer.index()].span;
+        let outer_e = self.mk(ExprKind::Local(outer), t.clone(), span);
+        let ty = self.out(t.clone());
+        let f = &mut self.frames[fi];
+        let id = LocalId(f.locals.len() as u32);
+        f.locals.push(LocalDef { name: name.to_string(), ty, mutable: false, span });
+        f.local_t.push(t);
+        f.captured.insert(name.to_string(), id);
+        f.captures.push((id, outer_e));
+        Some(id)
+    }
+
+    pub fn lookup(&mut self, name: &str) -> Option<(LocalId, T, bool, Span)> {
+        let fi = self.frames.len() - 1;
+        let id = self.lookup_in(fi, name)?;
+        let f = &self.frames[fi];
+        let d = &f.locals[id.index()];
+        Some((id, f.local_t[id.index()].clone(), d.mutable, d.span))
+    }
+
+    pub fn local_names(&self) -> Vec<String> {
+        let mut v = vec![];
+        for f in &self.frames {
+            for s in &f.scopes {
+                v.extend(s.iter().map(|(n, _)| n.clone()));
+            }
+        }
+        v
+    }
+
+    /// Make `e` fit `want` (§4.6), inserting an integer `Cast` where the types may differ.
+    pub fn coerce(&mut self, e: Expr, want: &T) -> Expr {
+        self.coerce_ctx(e, want, None)
+    }
+
+    pub fn coerce_ctx(&mut self, e: Expr, want: &T, ctx: Option<&str>) -> Expr {
+        let have = self.t(&e);
+        if !self.inf.unify(&have, want) {
+            let (w, h) = (self.show(want), self.show(&have));
+            let d = match ctx {
+                Some(c) => errors::mismatch_ctx(&w, &h, e.span, c),
+                None => errors::mismatch(&w, &h, e.span),
+            };
+            self.err(d);
+            return e;
+        }
+        let h = self.sh(&have);
+        let w = self.sh(want);
+        let intish = |t: &T| matches!(t, T::Int(_) | T::Var(_));
+        if intish(&h) && intish(&w) && h != w {
+            let span = e.span;
+            return self.mk(ExprKind::Cast(Box::new(e)), want.clone(), span);
+        }
+        e
+    }
+
+    /// Set up frame 0 for a declared function and return (params, ret).
+    pub fn setup_params(&mut self, f: &ast::Function, ret: T) -> Vec<LocalId> {
+        self.frames.push(Frame::new(ret, false));
+        let mut params = vec![];
+        for p in &f.params {
+            match p {
+                Param::SelfRef { span, .. } => {
+                    let st = self.self_ty.clone().unwrap_or(T::Err);
+                    if self.self_ty.is_none() {
+                        self.err(errors::invalid("`self` parameter outside of a method", *span));
+                    }
+                    params.push(self.new_local("self", T::Ref(Box::new(st)), false, *span));
+                }
+                Param::Named { name, ty, mutable, span } => {
+                    let t = self.resolve(ty);
+                    params.push(self.new_local(&name.name, t, *mutable, *span));
+                }
+            }
+        }
+        params
+    }
+
+    /// Finish: zonk everything and produce the function plus its lambdas (registered in the
+    /// program). Returns None in generic-check mode.
+    pub fn finish(self, mut f: FuncDef) -> Option<FuncDef> {
+        if self.generic {
+            return None;
+        }
+        let Fc { cx, inf, ph, pending, lambdas, .. } = self;
+        let mut lambda_ids = vec![];
+        for l in &lambdas {
+            lambda_ids.push(cx.push_func(l.clone()));
+        }
+        let mut z = Zonker::new(cx, &inf, &ph, &pending, &lambda_ids);
+        for (l, id) in lambdas.into_iter().zip(lambda_ids.clone()) {
+            let mut l = l;
+            z.func(&mut l);
+            z.cx.prog.funcs[id.index()] = l;
+        }
+        z.func(&mut f);
+        Some(f)
+    }
+}

@@ -1,0 +1,712 @@
+//! Expression and statement checking (§4.7, §5, §6): produces TIR with placeholder types.
+
+use vais_ast::ast::{self, AssignOp, BinaryOp, ExprKind as A, StmtKind, UnaryOp as AU};
+use vais_ast::Span;
+use vais_tir::*;
+
+use crate::check::{Fc, Frame};
+use crate::errors;
+use crate::lower::Pending;
+use crate::ty::{self, T};
+
+pub fn is_numeric(t: &T) -> bool {
+    matches!(t, T::Int(_) | T::F32 | T::F64 | T::Var(_) | T::Param(_) | T::Err | T::Never)
+}
+
+pub fn is_intish(t: &T) -> bool {
+    matches!(t, T::Int(_) | T::Var(_) | T::Param(_) | T::Err | T::Never)
+}
+
+impl<'c> Fc<'c> {
+    pub fn err_expr(&mut self, span: Span) -> Expr {
+        self.mk(ExprKind::Unit, T::Err, span)
+    }
+
+    pub fn block(&mut self, b: &ast::Block) -> Expr {
+        self.push_scope();
+        let mut stmts = vec![];
+        let mut value = None;
+        let n = b.stmts.len();
+        for (i, s) in b.stmts.iter().enumerate() {
+            let last = i + 1 == n;
+            let x = match &s.kind {
+                StmtKind::Let { name, mutable, ty, value } => {
+                    let v = self.expr(value);
+                    let (v, t) = match ty {
+                        Some(ty) => {
+                            let t = self.resolve(ty);
+                            (self.coerce(v, &t), t)
+                        }
+                        None => {
+                            let t = self.t(&v);
+                            (v, t)
+                        }
+                    };
+                    let local = self.new_local(&name.name, t, *mutable, name.span);
+                    stmts.push(Stmt::Let { local, value: v });
+                    continue;
+                }
+                StmtKind::Expr(e) => self.expr(e),
+                StmtKind::Return(e) => self.ret_expr(e.as_ref(), s.span),
+                StmtKind::Break(e) => self.break_expr(e.as_ref(), s.span, true),
+                StmtKind::Continue => self.break_expr(None, s.span, false),
+            };
+            if last {
+                value = Some(Box::new(x));
+            } else {
+                stmts.push(Stmt::Expr(x));
+            }
+        }
+        self.pop_scope();
+        let t = value.as_ref().map(|v| self.t(v)).unwrap_or(T::Unit);
+        self.mk(ExprKind::Block(Block { stmts, value }), t, b.span)
+    }
+
+    pub fn ret_expr(&mut self, e: Option<&ast::Expr>, span: Span) -> Expr {
+        let ret = self.frame().ret.clone();
+        let v = match e {
+            Some(e) => {
+                let v = self.expr(e);
+                Some(Box::new(self.coerce_ctx(v, &ret, Some("returned value must match the function's return type"))))
+            }
+            None => {
+                if !self.inf.unify(&ret, &T::Unit) {
+                    let r = self.show(&ret);
+                    self.err(errors::mismatch(&r, "()", span));
+                }
+                None
+            }
+        };
+        self.mk(ExprKind::Return(v), T::Never, span)
+    }
+
+    pub fn break_expr(&mut self, e: Option<&ast::Expr>, span: Span, is_break: bool) -> Expr {
+        if self.frame().loops == 0 {
+            self.err(errors::outside_loop(if is_break { "B" } else { "C" }, span));
+        }
+        if !is_break {
+            return self.mk(ExprKind::Continue, T::Never, span);
+        }
+        let v = e.map(|e| Box::new(self.expr(e)));
+        self.mk(ExprKind::Break(v), T::Never, span)
+    }
+
+    /// Branch join (`I`/`E`, ternary, match arms): the first non-diverging type wins.
+    pub fn join(&mut self, a: Expr, b: Expr) -> (Expr, Expr, T) {
+        let ta = self.t(&a);
+        if matches!(self.sh(&ta), T::Never) {
+            let tb = self.t(&b);
+            return (a, b, tb);
+        }
+        let b = self.coerce_ctx(b, &ta, Some("both branches must have compatible types"));
+        (a, b, ta)
+    }
+
+    pub fn expr(&mut self, e: &ast::Expr) -> Expr {
+        let span = e.span;
+        match &e.kind {
+            A::Int(v) => self.mk(ExprKind::Int(*v as i128), ty::I64, span),
+            A::Float(f) => self.mk(ExprKind::Float(*f), T::F64, span),
+            A::Str(s) => self.mk(ExprKind::Str(s.clone()), T::Str, span),
+            A::Bool(b) => self.mk(ExprKind::Bool(*b), T::Bool, span),
+            A::Unit => self.mk(ExprKind::Unit, T::Unit, span),
+            A::Error => self.err_expr(span),
+            A::Ident(n) => self.ident(n, span),
+            A::SelfValue => match self.lookup("self") {
+                Some((id, t, _, _)) => self.mk(ExprKind::Local(id), t, span),
+                None => {
+                    self.err(errors::invalid("`self` is only available in a method with a `&self` parameter", span));
+                    self.err_expr(span)
+                }
+            },
+            A::At => self.at_value(span),
+            A::Tuple(es) => {
+                let xs: Vec<Expr> = es.iter().map(|e| self.expr(e)).collect();
+                let ts = xs.iter().map(|x| self.t(x)).collect();
+                self.mk(ExprKind::Tuple(xs), T::Tuple(ts), span)
+            }
+            A::Array(es) => {
+                let mut xs = vec![];
+                let mut elem: Option<T> = None;
+                for e in es {
+                    let x = self.expr(e);
+                    match &elem {
+                        None => {
+                            elem = Some(self.t(&x));
+                            xs.push(x);
+                        }
+                        Some(t) => {
+                            let t = t.clone();
+                            xs.push(self.coerce(x, &t));
+                        }
+                    }
+                }
+                let elem = elem.unwrap_or_else(|| self.inf.fresh());
+                self.mk(ExprKind::Array(xs), T::Ptr(Box::new(elem)), span)
+            }
+            A::StructLit { name, fields } => self.struct_lit(name, fields, span),
+            A::Block(b) => self.block(b),
+            A::If { cond, then_block, else_branch } => {
+                let c = self.expr(cond);
+                let c = self.coerce_ctx(c, &T::Bool, Some("the condition of `I` must be `bool`"));
+                let th = self.block(then_block);
+                match else_branch {
+                    None => self.mk(
+                        ExprKind::If { cond: Box::new(c), then_expr: Box::new(th), else_expr: None },
+                        T::Unit,
+                        span,
+                    ),
+                    Some(eb) => {
+                        let el = self.expr(eb);
+                        let (th, el, t) = self.join(th, el);
+                        self.mk(
+                            ExprKind::If { cond: Box::new(c), then_expr: Box::new(th), else_expr: Some(Box::new(el)) },
+                            t,
+                            span,
+                        )
+                    }
+                }
+            }
+            A::Ternary { cond, then_expr, else_expr } => {
+                let c = self.expr(cond);
+                let c = self.coerce_ctx(c, &T::Bool, Some("the condition of `?:` must be `bool`"));
+                let th = self.expr(then_expr);
+                let el = self.expr(else_expr);
+                let (th, el, t) = self.join(th, el);
+                self.mk(ExprKind::If { cond: Box::new(c), then_expr: Box::new(th), else_expr: Some(Box::new(el)) }, t, span)
+            }
+            A::Loop { header, body } => self.loop_expr(header.as_ref(), body, span),
+            A::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, span),
+            A::Lambda { params, body } => self.lambda(params, body, span),
+            A::Spawn(x) => self.expr(x),
+            A::Unary { op, operand } => self.unary(*op, operand, span),
+            A::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, span),
+            A::Range { .. } => {
+                self.err(errors::invalid("a range can only be used as a loop header or a slice index", span));
+                self.err_expr(span)
+            }
+            A::Assign { op, target, value } => self.assign(*op, target, value, span),
+            A::Call { callee, args } => self.call(callee, args, span),
+            A::MethodCall { receiver, method, args } => self.method_call(receiver, method, args, span),
+            A::StaticCall { type_name, method, args } => self.static_call(type_name, method, args, span),
+            A::Field { base, field } => self.field(base, field, span),
+            A::Index { base, index } => self.index(base, index, span),
+            A::Await(x) => {
+                let v = self.expr(x);
+                let t = self.t(&v);
+                let inner = self.inf.fresh();
+                if !self.inf.unify(&t, &T::Future(Box::new(inner.clone()))) {
+                    let s = self.show(&t);
+                    self.err(errors::mismatch("Future<_>", &s, x.span).with_note("note: `.await` needs the result of an async function call"));
+                }
+                let inner = match self.sh(&t) {
+                    T::Future(i) => *i,
+                    T::Param(_) | T::Err => T::Err,
+                    _ => inner,
+                };
+                self.mk(ExprKind::Await(Box::new(v)), inner, span)
+            }
+            A::Unwrap(x) => {
+                let v = self.expr(x);
+                let t = self.t(&v);
+                let inner = self.inf.fresh();
+                if !self.inf.unify(&t, &T::Optional(Box::new(inner.clone()))) {
+                    let s = self.show(&t);
+                    self.err(errors::mismatch("_?", &s, x.span));
+                }
+                let inner = match self.sh(&t) {
+                    T::Optional(i) => *i,
+                    _ => inner,
+                };
+                self.mk(ExprKind::Unwrap(Box::new(v)), inner, span)
+            }
+        }
+    }
+
+    fn at_value(&mut self, span: Span) -> Expr {
+        if self.at_is_self {
+            if let Some((id, t, _, _)) = self.lookup("self") {
+                return self.mk(ExprKind::Local(id), t, span);
+            }
+        }
+        if let Some((decl, args)) = self.self_fn.clone() {
+            return self.fn_value(decl, Some(args), span);
+        }
+        self.err(errors::undefined_fn("@", span, []));
+        self.err_expr(span)
+    }
+
+    /// A declared function used as a value.
+    fn fn_value(&mut self, decl: usize, args: Option<Vec<T>>, span: Span) -> Expr {
+        let d = self.cx.env.fns[decl].clone();
+        let targs = args.unwrap_or_else(|| d.all_generics().iter().map(|_| self.inf.fresh()).collect());
+        let (ps, r) = self.signature(decl, &targs);
+        let r = if d.ast.is_async { T::Future(Box::new(r)) } else { r };
+        let f = self.pend(Pending::Inst(decl, targs));
+        self.mk(ExprKind::FuncRef(f), T::Fn(ps, Box::new(r)), span)
+    }
+
+    /// Parameter types (without the receiver) and return type of a declaration instance.
+    pub fn signature(&mut self, decl: usize, targs: &[T]) -> (Vec<T>, T) {
+        let d = self.cx.env.fns[decl].clone();
+        let sub: Vec<(String, T)> = d.all_generics().into_iter().zip(targs.iter().cloned()).collect();
+        let self_t = d.owner.as_ref().map(|o| T::Struct(o.clone(), targs[..d.owner_generics.len().min(targs.len())].to_vec()));
+        let mut diags = vec![];
+        let mut ps = vec![];
+        for p in &d.ast.params {
+            if let ast::Param::Named { ty, .. } = p {
+                ps.push(self.cx.env.resolve(ty, &sub, self_t.as_ref(), &mut diags));
+            }
+        }
+        let r = match &d.ast.ret {
+            Some(t) => self.cx.env.resolve(t, &sub, self_t.as_ref(), &mut diags),
+            None => T::Unit,
+        };
+        (ps, r)
+    }
+
+    fn ident(&mut self, n: &str, span: Span) -> Expr {
+        if let Some((id, t, _, _)) = self.lookup(n) {
+            return self.mk(ExprKind::Local(id), t, span);
+        }
+        if let Some(g) = self.cx.globals.get(n).copied() {
+            let t = self.cx.t_of(&self.cx.prog.globals[g.index()].ty);
+            return self.mk(ExprKind::Global(g), t, span);
+        }
+        if let Some((t, v)) = self.cx.env.consts.get(n).cloned() {
+            return self.const_expr(&t, &v, span);
+        }
+        if let Some(decl) = self.cx.env.free_fns.get(n).copied() {
+            return self.fn_value(decl, None, span);
+        }
+        if let Some((en, idx)) = self.cx.env.variants.get(n).cloned() {
+            let ed = self.cx.env.enums[&en].clone();
+            let args: Vec<T> = ed.generics.iter().map(|_| self.inf.fresh()).collect();
+            if matches!(ed.variants[idx].1, ast::VariantKind::Unit) {
+                return self.variant_expr(&en, args, idx, vec![], span);
+            }
+            self.err(errors::invalid(format!("tuple variant `{}` must be called with its fields: `{}(...)`", n, n), span));
+            return self.err_expr(span);
+        }
+        if Builtin::from_name(n).is_some() || self.cx.env.externs.contains_key(n) {
+            self.err(errors::invalid(format!("built-in or extern function `{}` cannot be used as a value", n), span));
+            return self.err_expr(span);
+        }
+        let mut cands = self.local_names();
+        cands.extend(self.cx.globals.keys().cloned());
+        cands.extend(self.cx.env.free_fns.keys().cloned());
+        cands.extend(self.cx.env.consts.keys().cloned());
+        self.err(errors::undefined_var(n, span, cands.iter().map(|s| s.as_str())));
+        self.err_expr(span)
+    }
+
+    pub fn const_expr(&mut self, t: &T, v: &crate::env::ConstVal, span: Span) -> Expr {
+        use crate::env::ConstVal as C;
+        let k = match v {
+            C::Int(i) => ExprKind::Int(*i),
+            C::Float(f) => ExprKind::Float(*f),
+            C::Bool(b) => ExprKind::Bool(*b),
+            C::Str(s) => ExprKind::Str(s.clone()),
+        };
+        self.mk(k, t.clone(), span)
+    }
+
+    pub fn variant_expr(&mut self, en: &str, args: Vec<T>, idx: usize, vals: Vec<Expr>, span: Span) -> Expr {
+        let t = T::Enum(en.to_string(), args);
+        let ty = self.out(t);
+        let Ty::Struct(StructId(k)) = ty else { unreachable!() };
+        Expr::new(ExprKind::Variant { enum_id: EnumId(k), variant: idx as u32, args: vals }, ty, span)
+    }
+
+    fn struct_lit(&mut self, name: &ast::Ident, fields: &[(ast::Ident, ast::Expr)], span: Span) -> Expr {
+        let mut sname = name.name.clone();
+        if let Some(a) = self.cx.env.aliases.get(&sname) {
+            if let ast::TypeKind::Named { name, .. } = &a.kind {
+                sname = name.name.clone();
+            }
+        }
+        if name.name == "Self" {
+            if let Some(T::Struct(n, _)) = &self.self_ty {
+                sname = n.clone();
+            }
+        }
+        let Some(sd) = self.cx.env.structs.get(&sname).cloned() else {
+            for (_, e) in fields {
+                self.expr(e);
+            }
+            if self.cx.env.variants.contains_key(&name.name) {
+                self.err(errors::invalid(format!("struct-like variant `{}` cannot be constructed", name.name), name.span));
+            } else {
+                let c: Vec<String> = self.cx.env.structs.keys().cloned().collect();
+                self.err(errors::undefined_type(&name.name, name.span, c.iter().map(|s| s.as_str())));
+            }
+            return self.err_expr(span);
+        };
+        let args: Vec<T> = if name.name == "Self" {
+            match &self.self_ty {
+                Some(T::Struct(_, a)) => a.clone(),
+                _ => vec![],
+            }
+        } else {
+            sd.generics.iter().map(|_| self.inf.fresh()).collect()
+        };
+        let sub: Vec<(String, T)> = sd.generics.iter().cloned().zip(args.iter().cloned()).collect();
+        let st = T::Struct(sname.clone(), args.clone());
+        let mut out = vec![];
+        let mut seen: Vec<usize> = vec![];
+        for (fname, fe) in fields {
+            let v = self.expr(fe);
+            let Some(idx) = sd.fields.iter().position(|(n, _)| *n == fname.name) else {
+                let c: Vec<&str> = sd.fields.iter().map(|(n, _)| n.as_str()).collect();
+                self.err(errors::unknown_field(&sname, &fname.name, fname.span, c));
+                continue;
+            };
+            if seen.contains(&idx) {
+                self.err(errors::invalid(format!("field `{}` is initialised twice", fname.name), fname.span));
+            }
+            seen.push(idx);
+            let mut d = vec![];
+            let ft = self.cx.env.resolve(&sd.fields[idx].1, &sub, Some(&st), &mut d);
+            let v = self.coerce(v, &ft);
+            out.push((idx as u32, v));
+        }
+        let missing: Vec<&str> =
+            sd.fields.iter().enumerate().filter(|(i, _)| !seen.contains(i)).map(|(_, (n, _))| n.as_str()).collect();
+        if !missing.is_empty() {
+            self.err(errors::invalid(
+                format!("missing field{} {} in `{}` literal", if missing.len() > 1 { "s" } else { "" }, missing.iter().map(|m| format!("`{}`", m)).collect::<Vec<_>>().join(", "), sname),
+                span,
+            ));
+        }
+        let ty = self.out(st);
+        let Ty::Struct(id) = ty else { unreachable!() };
+        Expr::new(ExprKind::StructLit { id, fields: out }, ty, span)
+    }
+
+    fn loop_expr(&mut self, header: Option<&(ast::Pattern, Box<ast::Expr>)>, body: &ast::Block, span: Span) -> Expr {
+        let kind = match header {
+            None => None,
+            Some((pat, e)) => Some((pat, e)),
+        };
+        let (kind, bound) = match kind {
+            None => (LoopKind::Infinite, false),
+            Some((pat, e)) => match &e.kind {
+                A::Range { start, end, inclusive } => {
+                    let (Some(s), Some(en)) = (start, end) else {
+                        self.err(errors::invalid("a range loop needs both a start and an end", e.span));
+                        return self.err_expr(span);
+                    };
+                    let s = self.expr(s);
+                    let st = self.t(&s);
+                    if !is_intish(&self.sh(&st)) {
+                        let x = self.show(&st);
+                        self.err(errors::mismatch("integer", &x, s.span));
+                    }
+                    let en = self.expr(en);
+                    let en = self.coerce(en, &st);
+                    self.push_scope();
+                    let var = match &pat.kind {
+                        ast::PatternKind::Ident(n) => Some(self.new_local(n, st.clone(), false, pat.span)),
+                        ast::PatternKind::Wildcard => None,
+                        _ => {
+                            self.err(errors::invalid("a range loop binds a name or `_`", pat.span));
+                            None
+                        }
+                    };
+                    (LoopKind::Range { var, start: Box::new(s), end: Box::new(en), inclusive: *inclusive }, true)
+                }
+                _ => {
+                    let c = self.expr(e);
+                    let ct = self.sh(&self.t(&c));
+                    if matches!(ct, T::Array(_) | T::Ptr(_)) {
+                        self.err(errors::invalid("iterating over an array is not supported; use a range loop", e.span));
+                    }
+                    let c = self.coerce_ctx(c, &T::Bool, Some("a conditional loop `L _: cond` needs a `bool` condition"));
+                    (LoopKind::While(Box::new(c)), false)
+                }
+            },
+        };
+        self.frame().loops += 1;
+        let b = self.block(body);
+        self.frame().loops -= 1;
+        if bound {
+            self.pop_scope();
+        }
+        self.mk(ExprKind::Loop { kind, body: Box::new(b) }, T::Unit, span)
+    }
+
+    fn lambda(&mut self, params: &[ast::LambdaParam], body: &ast::Expr, span: Span) -> Expr {
+        let ret = self.inf.fresh();
+        let pts: Vec<T> = params.iter().map(|p| self.resolve(&p.ty)).collect();
+        self.frames.push(Frame::new(ret.clone(), true));
+        let mut pids = vec![];
+        for (p, t) in params.iter().zip(&pts) {
+            pids.push(self.new_local(&p.name.name, t.clone(), false, p.name.span));
+        }
+        let idx = self.lambdas.len();
+        let name = format!("{}::lambda#{}", self.fn_name, idx);
+        self.lambdas.push(FuncDef {
+            name: name.clone(),
+            kind: FuncKind::Lambda,
+            is_async: false,
+            params: vec![],
+            captures: vec![],
+            ret: Ty::Unit,
+            locals: vec![],
+            body: Expr::new(ExprKind::Unit, Ty::Unit, span),
+            span,
+        });
+        let b = self.expr(body);
+        let b = self.coerce(b, &ret);
+        let frame = self.frames.pop().expect("lambda frame");
+        let ret_ty = self.out(ret.clone());
+        let (cap_ids, cap_vals): (Vec<LocalId>, Vec<Expr>) = frame.captures.into_iter().unzip();
+        self.lambdas[idx] = FuncDef {
+            name,
+            kind: FuncKind::Lambda,
+            is_async: false,
+            params: pids,
+            captures: cap_ids,
+            ret: ret_ty,
+            locals: frame.locals,
+            body: b,
+            span,
+        };
+        let f = self.pend(Pending::Lambda(idx));
+        self.mk(ExprKind::Closure { func: f, captures: cap_vals }, T::Fn(pts, Box::new(ret)), span)
+    }
+
+    fn unary(&mut self, op: AU, operand: &ast::Expr, span: Span) -> Expr {
+        let v = self.expr(operand);
+        let t = self.t(&v);
+        let st = self.sh(&t);
+        let bad = |s: &mut Self, o: &str| {
+            let x = s.show(&t);
+            s.err(errors::bad_operand(o, &x, operand.span));
+        };
+        match op {
+            AU::Neg => {
+                if !is_numeric(&st) {
+                    bad(self, "-");
+                }
+                self.mk(ExprKind::Unary { op: UnaryOp::Neg, operand: Box::new(v) }, t, span)
+            }
+            AU::Not => {
+                let v = self.coerce_ctx(v, &T::Bool, Some("`!` needs a `bool`; use `~` for bitwise complement"));
+                self.mk(ExprKind::Unary { op: UnaryOp::Not, operand: Box::new(v) }, T::Bool, span)
+            }
+            AU::BitNot => {
+                if !is_intish(&st) {
+                    bad(self, "~");
+                }
+                self.mk(ExprKind::Unary { op: UnaryOp::BitNot, operand: Box::new(v) }, t, span)
+            }
+            AU::Ref => self.mk(ExprKind::AddrOf(Box::new(v)), T::Ref(Box::new(t)), span),
+            AU::Deref => {
+                let inner = match st {
+                    T::Ref(x) | T::Ptr(x) => *x,
+                    T::Err | T::Param(_) => T::Err,
+                    T::Var(_) => {
+                        self.err(errors::cannot_infer("the dereferenced value", operand.span));
+                        T::Err
+                    }
+                    _ => {
+                        bad(self, "*");
+                        T::Err
+                    }
+                };
+                self.mk(ExprKind::Deref(Box::new(v)), inner, span)
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Expr {
+        let l = self.expr(lhs);
+        let r = self.expr(rhs);
+        let lt = self.t(&l);
+        let slt = self.sh(&lt);
+        use BinaryOp::*;
+        let (l, r, t) = match op {
+            And | Or => {
+                let l = self.coerce_ctx(l, &T::Bool, Some("`&&`/`||` need `bool` operands"));
+                let r = self.coerce_ctx(r, &T::Bool, Some("`&&`/`||` need `bool` operands"));
+                (l, r, T::Bool)
+            }
+            Add | Sub | Mul | Div | Rem | Lt | Le | Gt | Ge => {
+                if !is_numeric(&slt) {
+                    let x = self.show(&lt);
+                    self.err(errors::bad_operand(op.symbol(), &x, lhs.span));
+                    (l, r, if matches!(op, Lt | Le | Gt | Ge) { T::Bool } else { T::Err })
+                } else {
+                    let r = self.coerce(r, &lt);
+                    (l, r, if matches!(op, Lt | Le | Gt | Ge) { T::Bool } else { lt })
+                }
+            }
+            BitAnd | BitOr | BitXor | Shl | Shr => {
+                if !is_intish(&slt) {
+                    let x = self.show(&lt);
+                    self.err(errors::bad_operand(op.symbol(), &x, lhs.span));
+                    (l, r, T::Err)
+                } else {
+                    let r = self.coerce(r, &lt);
+                    (l, r, lt)
+                }
+            }
+            Eq | Ne => {
+                let r = self.coerce(r, &lt);
+                (l, r, T::Bool)
+            }
+        };
+        self.mk(ExprKind::Binary { op, lhs: Box::new(l), rhs: Box::new(r) }, t, span)
+    }
+
+    fn assign(&mut self, op: AssignOp, target: &ast::Expr, value: &ast::Expr, span: Span) -> Expr {
+        let v = self.expr(value);
+        let tg = match &target.kind {
+            A::Ident(n) => {
+                if let Some((id, t, m, decl)) = self.lookup(n) {
+                    if !m {
+                        self.err(errors::immutable(n, target.span, decl));
+                    }
+                    self.mk(ExprKind::Local(id), t, target.span)
+                } else if let Some(g) = self.cx.globals.get(n).copied() {
+                    let gd = self.cx.prog.globals[g.index()].clone();
+                    if !gd.mutable {
+                        self.err(errors::immutable(n, target.span, target.span));
+                    }
+                    let t = self.cx.t_of(&gd.ty);
+                    self.mk(ExprKind::Global(g), t, target.span)
+                } else {
+                    self.ident(n, target.span)
+                }
+            }
+            A::Field { .. } | A::Index { .. } | A::Unary { op: AU::Deref, .. } => self.expr(target),
+            _ => {
+                self.expr(target);
+                self.err(errors::bad_target(target.span));
+                self.err_expr(target.span)
+            }
+        };
+        if matches!(tg.kind, ExprKind::Slice { .. }) {
+            self.err(errors::bad_target(target.span));
+        }
+        let tt = self.t(&tg);
+        let bop = match op {
+            AssignOp::Assign => None,
+            AssignOp::Add => Some(BinaryOp::Add),
+            AssignOp::Sub => Some(BinaryOp::Sub),
+            AssignOp::Mul => Some(BinaryOp::Mul),
+            AssignOp::Div => Some(BinaryOp::Div),
+        };
+        if let Some(b) = bop {
+            let st = self.sh(&tt);
+            if !is_numeric(&st) {
+                let x = self.show(&tt);
+                self.err(errors::bad_operand(&format!("{}=", b.symbol()), &x, target.span));
+            }
+        }
+        let v = self.coerce(v, &tt);
+        let kind = match bop {
+            None => ExprKind::Assign { target: Box::new(tg), value: Box::new(v) },
+            Some(op) => ExprKind::CompoundAssign { op, target: Box::new(tg), value: Box::new(v) },
+        };
+        self.mk(kind, T::Unit, span)
+    }
+
+    fn field(&mut self, base: &ast::Expr, field: &ast::Ident, span: Span) -> Expr {
+        let b = self.expr(base);
+        let (b, st) = self.auto_deref(b);
+        match self.sh(&st) {
+            T::Struct(n, args) => {
+                let Some(sd) = self.cx.env.structs.get(&n).cloned() else { return self.err_expr(span) };
+                let Some(idx) = sd.fields.iter().position(|(f, _)| *f == field.name) else {
+                    let c: Vec<&str> = sd.fields.iter().map(|(n, _)| n.as_str()).collect();
+                    let shown = self.show(&st);
+                    self.err(errors::unknown_field(&shown, &field.name, field.span, c));
+                    return self.err_expr(span);
+                };
+                let sub: Vec<(String, T)> = sd.generics.iter().cloned().zip(args.iter().cloned()).collect();
+                let mut d = vec![];
+                let ft = self.cx.env.resolve(&sd.fields[idx].1, &sub, Some(&st), &mut d);
+                self.mk(ExprKind::Field { base: Box::new(b), index: idx as u32 }, ft, span)
+            }
+            T::Err => self.err_expr(span),
+            T::Var(_) => {
+                self.err(errors::cannot_infer("the value whose field is read", base.span));
+                self.err_expr(span)
+            }
+            other => {
+                let x = self.show(&other);
+                self.err(errors::unknown_field(&x, &field.name, field.span, []));
+                self.err_expr(span)
+            }
+        }
+    }
+
+    /// Field access and method calls see through one level of `&`.
+    pub fn auto_deref(&mut self, b: Expr) -> (Expr, T) {
+        let t = self.t(&b);
+        if let T::Ref(inner) = self.sh(&t) {
+            let span = b.span;
+            let inner = *inner;
+            (self.mk(ExprKind::Deref(Box::new(b)), inner.clone(), span), inner)
+        } else {
+            (b, t)
+        }
+    }
+
+    fn index(&mut self, base: &ast::Expr, index: &ast::Expr, span: Span) -> Expr {
+        let b = self.expr(base);
+        let bt = self.t(&b);
+        let sbt = self.sh(&bt);
+        if let A::Range { start, end, inclusive } = &index.kind {
+            let elem = match &sbt {
+                T::Ptr(x) | T::Array(x) => (**x).clone(),
+                T::Err | T::Param(_) => T::Err,
+                _ => {
+                    let x = self.show(&bt);
+                    self.err(errors::invalid(format!("cannot slice a value of type `{}`", x), base.span));
+                    T::Err
+                }
+            };
+            let s = start.as_ref().map(|s| {
+                let x = self.expr(s);
+                Box::new(self.coerce(x, &ty::I64))
+            });
+            let Some(en) = end else {
+                self.err(errors::invalid("a slice needs an end index (`p[a..b]`)", index.span));
+                return self.err_expr(span);
+            };
+            let en = self.expr(en);
+            let en = self.coerce(en, &ty::I64);
+            return self.mk(
+                ExprKind::Slice { base: Box::new(b), start: s, end: Box::new(en), inclusive: *inclusive },
+                T::Ptr(Box::new(elem)),
+                span,
+            );
+        }
+        let i = self.expr(index);
+        let (i, t) = match sbt {
+            T::Ptr(x) | T::Array(x) => {
+                let it = self.t(&i);
+                if !is_intish(&self.sh(&it)) {
+                    let x = self.show(&it);
+                    self.err(errors::mismatch("i64", &x, index.span));
+                }
+                (self.coerce(i, &ty::I64), *x)
+            }
+            T::Map(k, v) => (self.coerce(i, &k), *v),
+            T::Err | T::Param(_) => (i, T::Err),
+            T::Var(_) => {
+                self.err(errors::cannot_infer("the indexed value", base.span));
+                (i, T::Err)
+            }
+            _ => {
+                let x = self.show(&bt);
+                self.err(errors::invalid(format!("cannot index a value of type `{}`", x), base.span));
+                (i, T::Err)
+            }
+        };
+        self.mk(ExprKind::Index { base: Box::new(b), index: Box::new(i) }, t, span)
+    }
+}
