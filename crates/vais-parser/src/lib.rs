@@ -20,8 +20,40 @@ pub const KEYWORDS: &[&str] = &[
     "f64", "bool", "str",
 ];
 
+/// Stack size of the parsing thread: deep (but legal, up to `MAX_DEPTH`) nesting must not
+/// overflow the caller's stack, whatever thread it runs on.
+const PARSE_STACK: usize = 256 << 20;
+
+/// Runs `f` on a scoped thread with a large stack (inline if the thread cannot be created).
+fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let mut f = Some(f);
+    let res = std::thread::scope(|s| {
+        let mut slot = None;
+        let handle = std::thread::Builder::new().stack_size(PARSE_STACK).spawn_scoped(s, || {
+            slot = f.take().map(|f| f());
+            slot
+        });
+        match handle {
+            Ok(h) => match h.join() {
+                Ok(v) => v,
+                Err(payload) => std::panic::resume_unwind(payload),
+            },
+            Err(_) => None,
+        }
+    });
+    match (res, f.take()) {
+        (Some(v), _) => v,
+        (None, Some(f)) => f(),
+        (None, None) => unreachable!("parser thread ran but produced nothing"),
+    }
+}
+
 /// Parses one source file. Lexical diagnostics come first, then parse diagnostics.
 pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
+    with_big_stack(|| parse_file_here(file, text))
+}
+
+fn parse_file_here(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
     let lexed = lexer::lex_full(file, text);
     let mut p = parser::Parser::new(file, lexed.tokens);
     let module = p.parse_module();
@@ -45,6 +77,10 @@ pub enum ReplParse {
 /// incomplete when the lexer's only problem is an unterminated string, or when the first parse
 /// error is "unexpected end of input".
 pub fn parse_repl_input(file: FileId, text: &str) -> ReplParse {
+    with_big_stack(|| parse_repl_here(file, text))
+}
+
+fn parse_repl_here(file: FileId, text: &str) -> ReplParse {
     let lexed = lexer::lex_full(file, text);
     let other_lex_errors = lexed.diags.iter().any(|d| !d.message.starts_with("unterminated string"));
     if lexed.unterminated_string && !other_lex_errors {
