@@ -440,3 +440,192 @@ pub fn run_protected<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) 
         Err(fault) => Err(fault),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::hint::black_box;
+
+    #[inline(never)]
+    fn depth(n: u64) -> u64 {
+        if n == 0 {
+            0
+        } else {
+            black_box(depth(black_box(n - 1))) + 1
+        }
+    }
+
+    #[inline(never)]
+    fn forever(n: u64) -> u64 {
+        // `black_box` hides from the compiler that this never ends.
+        if black_box(n) == u64::MAX {
+            0
+        } else {
+            black_box(forever(n + 1)) + 1
+        }
+    }
+
+    fn null_write() {
+        // SAFETY: deliberately faults; run only under `run_protected`.
+        unsafe { std::ptr::write_volatile(8 as *mut u64, 1) }
+    }
+
+    #[test]
+    fn trap_reports_site() {
+        let site = register_site("main".to_string(), "a.vais:3:5".to_string());
+        let err = run_protected(move || {
+            vais_rt_trap(1, site);
+        })
+        .unwrap_err();
+        assert_eq!(err.kind, FaultKind::DivisionByZero);
+        assert_eq!(err.function.as_deref(), Some("main"));
+        assert_eq!(err.to_string(), "division by zero in `main` at a.vais:3:5");
+        let err = run_protected(|| -> i64 { vais_rt_trap(3, -1) }).unwrap_err();
+        assert_eq!(err.to_string(), "integer overflow in division");
+        let err = run_protected(|| vais_rt_trap(6, 0)).unwrap_err();
+        assert_eq!(err.to_string(), "interrupted");
+        assert_eq!(run_protected(|| 7), Ok(7));
+    }
+
+    #[test]
+    fn null_pointer_write() {
+        let err = run_protected(null_write).unwrap_err();
+        assert_eq!(err.kind, FaultKind::InvalidMemoryAccess { addr: 8 });
+        assert_eq!(err.to_string(), "invalid memory access at 0x8");
+    }
+
+    #[inline(never)]
+    extern "C" fn registered_fault(p: usize) -> u64 {
+        // The load is inline so the faulting PC lies inside this function.
+        #[cfg(target_arch = "x86_64")]
+        {
+            let v: u64;
+            // SAFETY: deliberately faults; run only under `run_protected`.
+            unsafe { std::arch::asm!("mov {v}, qword ptr [{p}]", p = in(reg) p, v = out(reg) v) };
+            v
+        }
+        #[cfg(target_arch = "aarch64")]
+        {
+            let v: u64;
+            // SAFETY: deliberately faults; run only under `run_protected`.
+            unsafe { std::arch::asm!("ldr {v}, [{p}]", p = in(reg) p, v = out(reg) v) };
+            v
+        }
+    }
+
+    #[test]
+    fn fault_names_registered_function() {
+        let start = registered_fault as usize;
+        register_code(start, 512, "get".to_string());
+        let err = run_protected(|| registered_fault(black_box(16))).unwrap_err();
+        assert_eq!(err.to_string(), "invalid memory access at 0x10 in `get`");
+    }
+
+    #[test]
+    fn deep_recursion_works() {
+        assert_eq!(run_protected(|| depth(100_000)), Ok(100_000));
+    }
+
+    #[test]
+    fn infinite_recursion_is_stack_overflow() {
+        let err = run_protected(|| forever(0)).unwrap_err();
+        assert_eq!(err.kind, FaultKind::StackOverflow);
+        // And the worker still works, including deep recursion.
+        assert_eq!(run_protected(|| depth(100_000)), Ok(100_000));
+    }
+
+    #[test]
+    fn thousand_faults() {
+        for i in 0..1000 {
+            let err = if i % 2 == 0 {
+                run_protected(null_write).unwrap_err()
+            } else {
+                run_protected(|| vais_rt_trap(2, -1)).unwrap_err()
+            };
+            assert!(matches!(err.kind, FaultKind::InvalidMemoryAccess { .. } | FaultKind::RemainderByZero));
+        }
+        assert_eq!(run_protected(|| 42), Ok(42));
+        // The signal mask was restored: SIGSEGV is not blocked on the worker.
+        let blocked = run_protected(|| {
+            // SAFETY: querying the current thread's signal mask.
+            unsafe {
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut set);
+                libc::sigismember(&set, libc::SIGSEGV)
+            }
+        });
+        assert_eq!(blocked, Ok(0));
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn illegal_instruction_and_sigfpe() {
+        // SAFETY: `ud2` raises SIGILL, contained by `run_protected`.
+        let err = run_protected(|| unsafe { std::arch::asm!("ud2") }).unwrap_err();
+        assert_eq!(err.kind, FaultKind::IllegalInstruction);
+        let err = run_protected(|| {
+            // SAFETY: `idiv` by zero raises SIGFPE, contained by `run_protected`.
+            unsafe {
+                std::arch::asm!("xor edx, edx", "mov eax, 1", "xor ecx, ecx", "idiv ecx", out("eax") _, out("edx") _, out("ecx") _)
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.kind, FaultKind::ArithmeticSignal);
+    }
+
+    #[test]
+    fn panics_propagate_and_nesting_works() {
+        let r = std::panic::catch_unwind(|| run_protected(|| panic!("boom")));
+        assert!(r.is_err());
+        let nested = run_protected(|| run_protected(null_write).map_err(|f| f.kind));
+        assert_eq!(nested, Ok(Err(FaultKind::InvalidMemoryAccess { addr: 8 })));
+        assert_eq!(run_protected(|| 1), Ok(1));
+    }
+
+    #[test]
+    fn ctrl_c_interrupts() {
+        install_interrupt_handler();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let d2 = done.clone();
+        let killer = std::thread::spawn(move || {
+            while !d2.load(Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                // SAFETY: sends SIGINT to this process; our handler only sets flags.
+                unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+            }
+        });
+        let err = run_protected(|| loop {
+            if crate::VAIS_INTERRUPT_FLAG.load(Ordering::Relaxed) != 0 {
+                vais_rt_trap(6, -1);
+            }
+            std::hint::spin_loop();
+        })
+        .unwrap_err();
+        done.store(true, Ordering::SeqCst);
+        killer.join().unwrap();
+        assert_eq!(err.to_string(), "interrupted");
+        assert!(take_interrupt());
+    }
+
+    /// Child half of `fault_outside_protection_crashes`.
+    #[test]
+    #[ignore]
+    fn crash_child() {
+        if std::env::var_os("VAIS_RT_CRASH_CHILD").is_none() {
+            return;
+        }
+        assert_eq!(run_protected(|| 1), Ok(1));
+        null_write();
+    }
+
+    #[test]
+    fn fault_outside_protection_crashes() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "faults::tests::crash_child", "--ignored", "--nocapture"])
+            .env("VAIS_RT_CRASH_CHILD", "1")
+            .output()
+            .unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(out.status.signal(), Some(libc::SIGSEGV), "{out:?}");
+    }
+}
