@@ -22,7 +22,7 @@ pub const KEYWORDS: &[&str] = &[
 
 /// Stack size of the parsing thread: deep (but legal, up to `MAX_DEPTH`) nesting must not
 /// overflow the caller's stack, whatever thread it runs on.
-const PARSE_STACK: usize = 256 << 20;
+const PARSE_STACK: usize = 64 << 20;
 
 /// Runs `f` on a scoped thread with a large stack (inline if the thread cannot be created).
 fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
