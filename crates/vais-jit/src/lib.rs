@@ -1,1 +1,379 @@
-//! `vais-jit`: typed IR to Cranelift to machine code (stub, being written).
+//! `vais-jit`: lowers the typed IR (`vais-tir`) to Cranelift IR and runs it as machine code in
+//! memory (cranelift-jit 0.135).
+//!
+//! # Using it
+//! ```ignore
+//! let mut jit = Jit::new(JitConfig::default())?;
+//! jit.compile(&program, &[main], &|span| source_map.location(span))?; // deps are added
+//! let ret = &program.func(main).ret;
+//! let mut out = vec![0u8; jit.layout(&program, ret).size as usize];
+//! unsafe { call_entry(jit.entry_ptr(main).unwrap(), ret, out.as_mut_ptr()) };
+//! println!("{}", unsafe { value::format_value(&program, ret, out.as_ptr()) });
+//! ```
+//! `compile` takes the functions to (re)compile; functions they reference that were never
+//! compiled are added automatically. It declares everything it needs (string data, session
+//! globals, runtime symbols, `X F` externs by their C name, resolved with dlsym), defines, and
+//! finalizes once. A failure is an internal compiler error ([`JitError`] names the function).
+//!
+//! # Conventions (see `abi.rs`, `layout.rs`)
+//! - Scalars travel as Cranelift values (`bool` = `I8` 0/1, integers at their width). Aggregates
+//!   (structs, tuples, enums, `T?`, function values, futures) live in memory: they are passed
+//!   as a pointer to a copy the callee owns, and returned through a hidden first out-pointer
+//!   parameter the caller allocates.
+//! - Function values and closures are 16 bytes `(code, env)`; the code takes
+//!   `(out?, env, params...)`. Lambdas take that convention natively (env = `malloc`'d block of
+//!   the captured values, laid out as a tuple); a named function used as a value gets an adapter.
+//! - A future is `(thunk, env)`: `env` holds the call's arguments (a tuple, `malloc`'d), the
+//!   thunk `(out?, env)` calls the async function; `.await` calls the thunk.
+//! - `repl_mode`: every call to a user function loads its code address from a per-function
+//!   cell owned by the `Jit` and calls indirectly, so a redefinition (compiled under a fresh
+//!   symbol, `vais$f$v2`) reaches earlier callers. Otherwise calls are direct.
+//! - Entry functions (`main`, `FuncKind::ReplEntry`) get a wrapper `extern "C" fn(out: *mut u8)`
+//!   that calls them and stores the result at `out` ([`Jit::entry_ptr`], [`call_entry`]).
+//! - Runtime errors call `vais_rt_trap(kind, site)` where `site` was registered with the
+//!   function name and the source location (`rt.rs`); integer division and remainder have
+//!   explicit checks (kinds 1, 2, 3); a failed match is kind 4, `!` on an empty value kind 5, an
+//!   interrupt (polled at function entries and loop back-edges when enabled) kind 6.
+
+mod abi;
+pub mod layout;
+pub mod rt;
+mod session;
+mod translate;
+pub mod value;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use cranelift_codegen::ir::{Function, Signature, UserFuncName};
+use cranelift_codegen::Context;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, FuncId as ClFuncId, Linkage, Module};
+use vais_ast::Span;
+use vais_tir::{FuncDef, FuncId, FuncKind, GlobalId, Program, Ty};
+
+pub use layout::Layout;
+use session::{Aux, Session};
+use translate::Tr;
+
+/// Options of a JIT session.
+#[derive(Clone, Debug)]
+pub struct JitConfig {
+    /// Calls between user functions go through an indirection cell per function, so that a
+    /// redefinition reaches earlier callers.
+    pub repl_mode: bool,
+    /// Poll the runtime's interrupt flag at function entries and loop back-edges.
+    pub interrupt_polls: bool,
+    /// Run the Cranelift verifier on every function.
+    pub verify: bool,
+    /// `opt_level=speed` (otherwise `none`).
+    pub opt_speed: bool,
+}
+
+impl Default for JitConfig {
+    fn default() -> Self {
+        JitConfig { repl_mode: false, interrupt_polls: false, verify: cfg!(debug_assertions), opt_speed: false }
+    }
+}
+
+/// An internal compiler error in the back end (never a user diagnostic).
+#[derive(Clone, Debug)]
+pub struct JitError {
+    /// The function being compiled, when known.
+    pub function: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for JitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.function {
+            Some(func) => write!(f, "internal compiler error in `{func}`: {}", self.message),
+            None => write!(f, "internal compiler error: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for JitError {}
+
+fn err(function: Option<&str>, message: impl Into<String>) -> JitError {
+    JitError { function: function.map(str::to_string), message: message.into() }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Compiled {
+    code: usize,
+    len: usize,
+    clif: String,
+    asm: Option<String>,
+    entry: Option<usize>,
+}
+
+/// A JIT session: compiled code, data and REPL indirection cells.
+pub struct Jit {
+    s: Session,
+    ctx: Context,
+    fbc: FunctionBuilderContext,
+    compiled: HashMap<FuncId, Compiled>,
+}
+
+/// What one `define` produced.
+struct Defined {
+    clif: String,
+    asm: Option<String>,
+    len: usize,
+}
+
+impl Jit {
+    /// A session with the runtime's symbols registered.
+    pub fn new(config: JitConfig) -> Result<Jit, JitError> {
+        Jit::with_symbols(config, rt::runtime_symbols())
+    }
+
+    /// A session with these extra host symbols registered (tests use it for runtime stubs).
+    pub fn with_symbols<K: Into<String>>(
+        config: JitConfig,
+        symbols: Vec<(K, *const u8)>,
+    ) -> Result<Jit, JitError> {
+        let opt = if config.opt_speed { "speed" } else { "none" };
+        let verify = if config.verify { "true" } else { "false" };
+        let flags = [("opt_level", opt), ("enable_verifier", verify), ("preserve_frame_pointers", "true")];
+        let mut builder = JITBuilder::with_flags(&flags, default_libcall_names())
+            .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+        builder.symbols(rt::jit_symbols());
+        builder.symbols(symbols);
+        let module = JITModule::new(builder);
+        let mut ctx = Context::new();
+        ctx.set_disasm(config.repl_mode);
+        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new() })
+    }
+
+    /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
+    /// was never compiled, then finalizes once. `locate` formats a span as `file:line:col`.
+    pub fn compile(
+        &mut self,
+        program: &Program,
+        funcs: &[FuncId],
+        locate: &dyn Fn(Span) -> String,
+    ) -> Result<(), JitError> {
+        // The batch: the requested functions and their uncompiled dependencies.
+        let mut batch: Vec<FuncId> = vec![];
+        let mut i = 0;
+        for f in funcs {
+            if !batch.contains(f) {
+                batch.push(*f);
+            }
+        }
+        while i < batch.len() {
+            let mut refs = vec![];
+            translate::referenced_funcs(&program.func(batch[i]).body, &mut refs);
+            for g in refs {
+                if !self.compiled.contains_key(&g) && !batch.contains(&g) {
+                    batch.push(g);
+                }
+            }
+            i += 1;
+        }
+        let mut ids = vec![];
+        for f in &batch {
+            let id = self.s.declare_user(program, *f).map_err(|m| err(Some(&program.func(*f).name), m))?;
+            ids.push(id);
+        }
+        let mut done: Vec<(FuncId, Defined)> = vec![];
+        for (f, id) in batch.iter().zip(&ids) {
+            let def = program.func(*f);
+            let sig = self.sig_of(program, def);
+            let closure = def.kind == FuncKind::Lambda;
+            let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
+            done.push((*f, d));
+        }
+        let mut entries = vec![];
+        for f in &batch {
+            let def = program.func(*f);
+            if def.params.is_empty() && (def.kind == FuncKind::ReplEntry || program.main == Some(*f)) {
+                let name = self.s.unique_name(&format!("vais${}$entry", def.name));
+                let sig = abi::entry_sig(self.s.cc);
+                let id = self
+                    .s
+                    .module
+                    .declare_function(&name, Linkage::Local, &sig)
+                    .map_err(|e| err(Some(&def.name), e.to_string()))?;
+                self.s.aux.push(Aux::Entry(*f, id));
+            }
+        }
+        while let Some(a) = self.s.aux.pop() {
+            let (f, id) = match a {
+                Aux::Adapter(f, id) | Aux::Thunk(f, id) | Aux::Entry(f, id) => (f, id),
+            };
+            let def = program.func(f);
+            let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
+            self.define(program, def, id, sig, locate, &mut |tr| match a {
+                Aux::Adapter(..) => tr.translate_adapter(f),
+                Aux::Thunk(..) => tr.translate_thunk(f),
+                Aux::Entry(..) => tr.translate_entry(f),
+            })?;
+            if let Aux::Entry(..) = a {
+                entries.push((f, id));
+            }
+        }
+        self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;
+        for ((f, d), id) in done.into_iter().zip(ids) {
+            let code = self.s.module.get_finalized_function(id) as usize;
+            if let Some(slot) = self.s.slots.get_mut(&f) {
+                **slot = code;
+            }
+            rt::register_code(code, d.len, program.func(f).name.clone());
+            let c = self.compiled.entry(f).or_default();
+            c.code = code;
+            c.len = d.len;
+            c.clif = d.clif;
+            c.asm = d.asm;
+            c.entry = None;
+        }
+        for (f, id) in entries {
+            let code = self.s.module.get_finalized_function(id) as usize;
+            self.compiled.entry(f).or_default().entry = Some(code);
+        }
+        Ok(())
+    }
+
+    fn sig_of(&self, program: &Program, def: &FuncDef) -> Signature {
+        let _ = program;
+        abi::vais_sig(self.s.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda)
+    }
+
+    /// Builds one Cranelift function with `body` and defines it under `id`.
+    fn define(
+        &mut self,
+        program: &Program,
+        def: &FuncDef,
+        id: ClFuncId,
+        sig: Signature,
+        locate: &dyn Fn(Span) -> String,
+        body: &mut dyn FnMut(&mut Tr) -> Result<(), String>,
+    ) -> Result<Defined, JitError> {
+        let name = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
+        self.ctx.clear();
+        self.ctx.func = Function::with_name_signature(UserFuncName::testcase(&name), sig);
+        let cfg = self.s.module.target_config();
+        let result = {
+            let s = &mut self.s;
+            let func = &mut self.ctx.func;
+            let fbc = &mut self.fbc;
+            catch_unwind(AssertUnwindSafe(|| {
+                let b = FunctionBuilder::new(func, fbc);
+                let mut tr = Tr::new(s, program, def, b, locate);
+                body(&mut tr)?;
+                tr.b.finalize(cfg);
+                Ok::<(), String>(())
+            }))
+        };
+        let fail = |m: String| err(Some(&def.name), m);
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(m)) => {
+                self.fbc = FunctionBuilderContext::new();
+                return Err(fail(m));
+            }
+            Err(p) => {
+                self.fbc = FunctionBuilderContext::new();
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "panic".into());
+                return Err(fail(format!("codegen panicked: {msg}")));
+            }
+        }
+        let clif = self.ctx.func.display().to_string();
+        if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
+            let detail = match &e {
+                cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Verifier(v)) => {
+                    format!("verifier: {v}")
+                }
+                e => format!("{e:?}"),
+            };
+            self.s.module.clear_context(&mut self.ctx);
+            return Err(fail(format!("{detail}\n{clif}")));
+        }
+        let (len, asm) = match self.ctx.compiled_code() {
+            Some(c) => (c.code_buffer().len(), c.vcode.clone()),
+            None => (0, None),
+        };
+        self.s.module.clear_context(&mut self.ctx);
+        Ok(Defined { clif, asm, len })
+    }
+
+    /// Code pointer of a compiled function (its own convention, see the crate docs).
+    pub fn code_ptr(&self, f: FuncId) -> Option<*const u8> {
+        self.compiled.get(&f).map(|c| c.code as *const u8)
+    }
+
+    /// The `extern "C" fn(out: *mut u8)` wrapper of an entry function (`main` or a REPL entry
+    /// with no parameters), for [`call_entry`].
+    pub fn entry_ptr(&self, f: FuncId) -> Option<*const u8> {
+        self.compiled.get(&f).and_then(|c| c.entry).map(|c| c as *const u8)
+    }
+
+    /// Cranelift IR text of a function, as handed to the code generator.
+    pub fn clif(&self, f: FuncId) -> Option<String> {
+        self.compiled.get(&f).map(|c| c.clif.clone())
+    }
+
+    /// Disassembly (VCode text; available in REPL mode), else `None`.
+    pub fn asm(&self, f: FuncId) -> Option<String> {
+        self.compiled.get(&f).and_then(|c| c.asm.clone())
+    }
+
+    /// Size in bytes of a function's machine code.
+    pub fn code_len(&self, f: FuncId) -> Option<usize> {
+        self.compiled.get(&f).map(|c| c.len)
+    }
+
+    /// Address of a session global's storage (after a `compile` that referenced it, or
+    /// [`Jit::define_globals`]).
+    pub fn global_addr(&self, g: GlobalId) -> Option<*mut u8> {
+        let id = self.s.globals.get(&g)?;
+        Some(self.s.module.get_finalized_data(*id).0 as *mut u8)
+    }
+
+    /// Allocates storage for every session global not yet allocated (and finalizes).
+    pub fn define_globals(&mut self, program: &Program) -> Result<(), JitError> {
+        for i in 0..program.globals.len() {
+            self.s.global_data(program, GlobalId(i as u32)).map_err(|m| err(None, m))?;
+        }
+        self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))
+    }
+
+    /// Size, alignment and field offsets of `ty`.
+    pub fn layout(&self, program: &Program, ty: &Ty) -> Layout {
+        layout::layout_of(program, ty)
+    }
+
+    /// Frees all compiled code and data (for `:clear`).
+    ///
+    /// # Safety
+    /// No pointer obtained from this session (code, entry, global) may be used afterwards.
+    pub unsafe fn free_memory(self) {
+        // SAFETY: the caller guarantees no code or data of this module is still in use.
+        unsafe { self.s.module.free_memory() }
+    }
+}
+
+/// Runs an entry wrapper (from [`Jit::entry_ptr`]) and writes the entry function's result into
+/// `out`, a buffer of at least `layout(ret).size` bytes (aligned to 8): scalars in host order,
+/// aggregates copied. `ret` is the entry function's result type (documentation and checks).
+///
+/// # Safety
+/// `entry` must come from `entry_ptr` of a live `Jit`; `out` must be valid for the write. Faults
+/// in the generated code are the runtime's business (signal handlers / protected call).
+pub unsafe fn call_entry(entry: *const u8, ret: &Ty, out: *mut u8) {
+    let _ = ret;
+    // SAFETY: entry wrappers are compiled with the host's C calling convention and the
+    // signature `(out: ptr) -> ()` (abi::entry_sig); this is the only such cast in the crate.
+    unsafe {
+        let f: extern "C" fn(*mut u8) = std::mem::transmute(entry);
+        f(out)
+    }
+}

@@ -1,0 +1,214 @@
+//! The JIT session: the `JITModule` plus everything declared in it so far (string data,
+//! session globals, user functions and their REPL indirection slots, function-value adapters,
+//! future thunks, imported symbols).
+//!
+//! Invariants: one data object per distinct string content; one data object per session global
+//! (defined the first time it is needed, never redefined); every Cranelift symbol name of a user
+//! function is unique (`vais$<name>`, then `vais$<name>$v2`, ... for redefinitions) and can never
+//! collide with a host symbol. Adapters and thunks are generated at most once per user function
+//! and queued in `aux` until the batch defines them.
+
+use std::collections::{HashMap, HashSet};
+
+use cranelift_codegen::ir::Signature;
+use cranelift_codegen::isa::CallConv;
+use cranelift_jit::JITModule;
+use cranelift_module::{DataDescription, DataId, FuncId as ClFuncId, Linkage, Module};
+use vais_tir::{FuncId, FuncKind, GlobalId, Program};
+
+use crate::abi;
+use crate::layout::layout_of;
+use crate::translate::R;
+use crate::JitConfig;
+
+/// A helper function waiting to be defined in the current batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Aux {
+    /// `(out?, env, params...)` adapter around a named function used as a value.
+    Adapter(FuncId, ClFuncId),
+    /// `(out?, env)` thunk that unpacks a future's captured arguments and calls the function.
+    Thunk(FuncId, ClFuncId),
+    /// `(out)` wrapper for an entry function.
+    Entry(FuncId, ClFuncId),
+}
+
+pub(crate) struct Session {
+    pub module: JITModule,
+    pub cc: CallConv,
+    pub config: JitConfig,
+    strings: HashMap<Vec<u8>, DataId>,
+    pub globals: HashMap<GlobalId, DataId>,
+    /// Cranelift id of the current definition of each user function (declared or compiled).
+    pub funcs: HashMap<FuncId, ClFuncId>,
+    /// REPL mode: a stable heap cell per user function holding its current code address.
+    pub slots: HashMap<FuncId, Box<usize>>,
+    adapters: HashMap<FuncId, ClFuncId>,
+    thunks: HashMap<FuncId, ClFuncId>,
+    imports: HashMap<String, ClFuncId>,
+    interrupt: Option<DataId>,
+    names: HashSet<String>,
+    pub aux: Vec<Aux>,
+}
+
+impl Session {
+    pub fn new(module: JITModule, config: JitConfig) -> Session {
+        let cc = module.isa().default_call_conv();
+        Session {
+            module,
+            cc,
+            config,
+            strings: HashMap::new(),
+            globals: HashMap::new(),
+            funcs: HashMap::new(),
+            slots: HashMap::new(),
+            adapters: HashMap::new(),
+            thunks: HashMap::new(),
+            imports: HashMap::new(),
+            interrupt: None,
+            names: HashSet::new(),
+            aux: vec![],
+        }
+    }
+
+    /// A symbol name not used before in this module, derived from `base`.
+    pub fn unique_name(&mut self, base: &str) -> String {
+        let mut name = base.to_string();
+        let mut n = 2;
+        while self.names.contains(&name) {
+            name = format!("{base}$v{n}");
+            n += 1;
+        }
+        self.names.insert(name.clone());
+        name
+    }
+
+    /// Declares (a new version of) user function `f`.
+    pub fn declare_user(&mut self, p: &Program, f: FuncId) -> R<ClFuncId> {
+        let def = p.func(f);
+        let sig = abi::vais_sig(self.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda);
+        let name = self.unique_name(&format!("vais${}", def.name));
+        let id = self
+            .module
+            .declare_function(&name, Linkage::Export, &sig)
+            .map_err(|e| format!("declaring {name}: {e}"))?;
+        self.funcs.insert(f, id);
+        if self.config.repl_mode {
+            self.slots.entry(f).or_insert_with(|| Box::new(0));
+        }
+        Ok(id)
+    }
+
+    pub fn func_id(&self, f: FuncId) -> R<ClFuncId> {
+        self.funcs.get(&f).copied().ok_or_else(|| format!("function #{} was never declared", f.0))
+    }
+
+    /// REPL mode: address of `f`'s indirection cell.
+    pub fn slot_addr(&self, f: FuncId) -> Option<usize> {
+        if !self.config.repl_mode {
+            return None;
+        }
+        self.slots.get(&f).map(|b| &**b as *const usize as usize)
+    }
+
+    /// Imports a host or runtime symbol (resolved at finalize time).
+    pub fn import(&mut self, name: &str, sig: &Signature) -> R<ClFuncId> {
+        if let Some(id) = self.imports.get(name) {
+            return Ok(*id);
+        }
+        let id = self
+            .module
+            .declare_function(name, Linkage::Import, sig)
+            .map_err(|e| format!("importing {name}: {e}"))?;
+        self.imports.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// The read-only data object holding `bytes` plus a NUL.
+    pub fn string(&mut self, bytes: &[u8]) -> R<DataId> {
+        if let Some(id) = self.strings.get(bytes) {
+            return Ok(*id);
+        }
+        let name = format!("vais$str${}", self.strings.len());
+        let id = self
+            .module
+            .declare_data(&name, Linkage::Local, false, false)
+            .map_err(|e| e.to_string())?;
+        let mut d = DataDescription::new();
+        let mut v = bytes.to_vec();
+        v.push(0);
+        d.define(v.into_boxed_slice());
+        self.module.define_data(id, &d).map_err(|e| e.to_string())?;
+        self.strings.insert(bytes.to_vec(), id);
+        Ok(id)
+    }
+
+    /// The writable, zero-initialised data object of session global `g`.
+    pub fn global_data(&mut self, p: &Program, g: GlobalId) -> R<DataId> {
+        if let Some(id) = self.globals.get(&g) {
+            return Ok(*id);
+        }
+        let def = &p.globals[g.index()];
+        let lay = layout_of(p, &def.ty);
+        let name = self.unique_name(&format!("vais$global${}", def.name));
+        let id = self
+            .module
+            .declare_data(&name, Linkage::Export, true, false)
+            .map_err(|e| e.to_string())?;
+        let mut d = DataDescription::new();
+        d.define_zeroinit(lay.size.max(8) as usize);
+        d.set_align(lay.align.max(8) as u64);
+        self.module.define_data(id, &d).map_err(|e| e.to_string())?;
+        self.globals.insert(g, id);
+        Ok(id)
+    }
+
+    /// The runtime's interrupt flag, when polls are enabled.
+    pub fn interrupt_flag(&mut self) -> R<Option<DataId>> {
+        if !self.config.interrupt_polls {
+            return Ok(None);
+        }
+        if let Some(id) = self.interrupt {
+            return Ok(Some(id));
+        }
+        let id = self
+            .module
+            .declare_data("vais_interrupt_flag", Linkage::Import, true, false)
+            .map_err(|e| e.to_string())?;
+        self.interrupt = Some(id);
+        Ok(Some(id))
+    }
+
+    /// The adapter making named function `f` callable as a closure-convention `Fn` value.
+    pub fn adapter(&mut self, p: &Program, f: FuncId) -> R<ClFuncId> {
+        if let Some(id) = self.adapters.get(&f) {
+            return Ok(*id);
+        }
+        let def = p.func(f);
+        let sig = abi::vais_sig(self.cc, &def.param_types(), &def.ret, true);
+        let name = self.unique_name(&format!("vais${}$fnval", def.name));
+        let id = self
+            .module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(|e| e.to_string())?;
+        self.adapters.insert(f, id);
+        self.aux.push(Aux::Adapter(f, id));
+        Ok(id)
+    }
+
+    /// The thunk that runs a future of async function `f`.
+    pub fn thunk(&mut self, p: &Program, f: FuncId) -> R<ClFuncId> {
+        if let Some(id) = self.thunks.get(&f) {
+            return Ok(*id);
+        }
+        let def = p.func(f);
+        let sig = abi::thunk_sig(self.cc, &def.ret);
+        let name = self.unique_name(&format!("vais${}$thunk", def.name));
+        let id = self
+            .module
+            .declare_function(&name, Linkage::Local, &sig)
+            .map_err(|e| e.to_string())?;
+        self.thunks.insert(f, id);
+        self.aux.push(Aux::Thunk(f, id));
+        Ok(id)
+    }
+}

@@ -1,0 +1,1755 @@
+//! Lowering of one TIR function body to Cranelift IR.
+//!
+//! All per-function state lives in [`Tr`]; there is one `translate_*`-style method per
+//! construct. Values are [`Val`]s: `Unit` (no representation, also what a diverging expression
+//! yields), `S` (a scalar SSA value) or `M` (the address of an aggregate in memory). Places are
+//! [`Place`]s: an SSA variable or a memory address.
+//!
+//! Invariants:
+//! - Each local is decided once: `()` locals have no storage, scalar locals that are never
+//!   address-taken are `Variable`s, everything else lives in a stack slot created once per
+//!   function (never per loop iteration). Aggregate parameters use the caller's copy in place.
+//! - After a diverging instruction (return, jump for break/continue, trap, `exit`) translation
+//!   continues in a fresh, sealed, unreachable block.
+//! - Aggregate call arguments are copied into a fresh slot as soon as they are evaluated, so
+//!   later arguments cannot change an earlier one (value semantics).
+//! - Blocks are sealed as soon as all their predecessors are known.
+
+use std::collections::{HashMap, HashSet};
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    types, Block, BlockArg, FuncRef, GlobalValue, InstBuilder, MemFlagsData, StackSlotData,
+    StackSlotKind, TrapCode, Type, Value,
+};
+use cranelift_frontend::{FunctionBuilder, Variable};
+use cranelift_module::{DataId, FuncId as ClFuncId, Module};
+use vais_ast::Span;
+use vais_tir::{
+    BinaryOp, Block as TBlock, Builtin, Callee, EnumId, Expr, ExprKind, FuncDef, FuncId, FuncKind,
+    GlobalId, IntTy, LocalId, LoopKind, Pattern, PatternKind, Program, Stmt, Ty, UnaryOp,
+};
+
+use crate::abi::{self, pass_ty, scalar_ty, PTR};
+use crate::layout::{is_aggregate, is_zst, layout_of, Layout};
+use crate::session::Session;
+
+pub(crate) type R<T> = Result<T, String>;
+
+/// A translated value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Val {
+    Unit,
+    S(Value),
+    M(Value),
+}
+
+enum Storage {
+    Zst,
+    Var(Variable),
+    Slot(cranelift_codegen::ir::StackSlot),
+    Addr(Value),
+}
+
+enum Place {
+    Var(Variable),
+    Mem(Value),
+    Zst,
+}
+
+/// Where a call to a Vais-convention function goes.
+enum Target {
+    Direct(FuncRef),
+    Indirect(Value),
+}
+
+pub(crate) fn flags() -> MemFlagsData {
+    MemFlagsData::new()
+}
+
+pub(crate) struct Tr<'a, 'f> {
+    pub s: &'a mut Session,
+    pub p: &'a Program,
+    pub def: &'a FuncDef,
+    pub b: FunctionBuilder<'f>,
+    pub locate: &'a dyn Fn(Span) -> String,
+    locals: Vec<Storage>,
+    ret_ptr: Option<Value>,
+    /// (continue target, exit) of the enclosing loops, innermost last.
+    loops: Vec<(Block, Block)>,
+    frefs: HashMap<ClFuncId, FuncRef>,
+    gvs: HashMap<DataId, GlobalValue>,
+    layouts: HashMap<Ty, Layout>,
+}
+
+/// Iconst of any integer type (including `I128`), value masked to the width.
+pub(crate) fn iconst(b: &mut FunctionBuilder, t: Type, v: i128) -> Value {
+    if t == types::I128 {
+        let lo = b.ins().iconst(types::I64, v as u64 as i64);
+        let hi = b.ins().iconst(types::I64, (v >> 64) as u64 as i64);
+        return b.ins().iconcat(lo, hi);
+    }
+    let bits = t.bits();
+    let masked = if bits >= 64 { v as u64 } else { (v as u64) & ((1u64 << bits) - 1) };
+    b.ins().iconst(t, masked as i64)
+}
+
+/// Collects the locals whose address is taken (they must live in memory).
+fn scan_addr_taken(e: &Expr, out: &mut HashSet<LocalId>) {
+    fn root(e: &Expr) -> Option<LocalId> {
+        match &e.kind {
+            ExprKind::Local(l) => Some(*l),
+            ExprKind::Field { base, .. } => root(base),
+            _ => None,
+        }
+    }
+    if let ExprKind::AddrOf(inner) = &e.kind {
+        if let Some(l) = root(inner) {
+            out.insert(l);
+        }
+    }
+    walk(e, &mut |x| scan_addr_taken(x, out));
+}
+
+/// Calls `f` on every direct sub-expression of `e` (patterns have none).
+pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    match &e.kind {
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Str(_)
+        | ExprKind::Unit
+        | ExprKind::Local(_)
+        | ExprKind::Global(_)
+        | ExprKind::FuncRef(_)
+        | ExprKind::Continue => {}
+        ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter().for_each(|x| f(x)),
+        ExprKind::StructLit { fields, .. } => fields.iter().for_each(|(_, x)| f(x)),
+        ExprKind::Variant { args, .. } => args.iter().for_each(|x| f(x)),
+        ExprKind::Block(b) => {
+            for s in &b.stmts {
+                match s {
+                    Stmt::Let { value, .. } => f(value),
+                    Stmt::Expr(x) => f(x),
+                }
+            }
+            if let Some(v) = &b.value {
+                f(v)
+            }
+        }
+        ExprKind::If { cond, then_expr, else_expr } => {
+            f(cond);
+            f(then_expr);
+            if let Some(x) = else_expr {
+                f(x)
+            }
+        }
+        ExprKind::Loop { kind, body } => {
+            match kind {
+                LoopKind::Infinite => {}
+                LoopKind::While(c) => f(c),
+                LoopKind::Range { start, end, .. } => {
+                    f(start);
+                    f(end)
+                }
+            }
+            f(body)
+        }
+        ExprKind::Break(x) | ExprKind::Return(x) => {
+            if let Some(x) = x {
+                f(x)
+            }
+        }
+        ExprKind::Match { scrutinee, arms } => {
+            f(scrutinee);
+            for a in arms {
+                if let Some(g) = &a.guard {
+                    f(g)
+                }
+                f(&a.body)
+            }
+        }
+        ExprKind::Unary { operand, .. } => f(operand),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            f(lhs);
+            f(rhs)
+        }
+        ExprKind::Cast(x)
+        | ExprKind::Deref(x)
+        | ExprKind::AddrOf(x)
+        | ExprKind::Await(x)
+        | ExprKind::Unwrap(x) => f(x),
+        ExprKind::Call { callee, args } => {
+            if let Callee::Value(c) = callee {
+                f(c)
+            }
+            args.iter().for_each(|x| f(x))
+        }
+        ExprKind::Field { base, .. } => f(base),
+        ExprKind::Index { base, index } => {
+            f(base);
+            f(index)
+        }
+        ExprKind::Slice { base, start, end, .. } => {
+            f(base);
+            if let Some(s) = start {
+                f(s)
+            }
+            f(end)
+        }
+        ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
+            f(target);
+            f(value)
+        }
+        ExprKind::Closure { captures, .. } => captures.iter().for_each(|x| f(x)),
+        ExprKind::MakeFuture { args, .. } => args.iter().for_each(|x| f(x)),
+    }
+}
+
+/// Every user function referenced by `e` (calls, function values, closures, futures).
+pub(crate) fn referenced_funcs(e: &Expr, out: &mut Vec<FuncId>) {
+    match &e.kind {
+        ExprKind::FuncRef(f)
+        | ExprKind::Closure { func: f, .. }
+        | ExprKind::MakeFuture { func: f, .. } => out.push(*f),
+        ExprKind::Call { callee: Callee::Func(f), .. } => out.push(*f),
+        _ => {}
+    }
+    walk(e, &mut |x| referenced_funcs(x, out));
+}
+
+impl<'a, 'f> Tr<'a, 'f> {
+    pub fn new(
+        s: &'a mut Session,
+        p: &'a Program,
+        def: &'a FuncDef,
+        b: FunctionBuilder<'f>,
+        locate: &'a dyn Fn(Span) -> String,
+    ) -> Self {
+        Tr {
+            s,
+            p,
+            def,
+            b,
+            locate,
+            locals: vec![],
+            ret_ptr: None,
+            loops: vec![],
+            frefs: HashMap::new(),
+            gvs: HashMap::new(),
+            layouts: HashMap::new(),
+        }
+    }
+
+    // ----- small helpers -------------------------------------------------------------------
+
+    fn lay(&mut self, ty: &Ty) -> Layout {
+        if let Some(l) = self.layouts.get(ty) {
+            return l.clone();
+        }
+        let l = layout_of(self.p, ty);
+        self.layouts.insert(ty.clone(), l.clone());
+        l
+    }
+
+    fn new_slot(&mut self, size: u32, align: u32) -> cranelift_codegen::ir::StackSlot {
+        let shift = align.max(1).trailing_zeros() as u8;
+        self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size.max(1), shift))
+    }
+
+    /// A fresh stack slot for a value of `ty`; returns its address.
+    fn temp(&mut self, ty: &Ty) -> Value {
+        let l = self.lay(ty);
+        let ss = self.new_slot(l.size, l.align);
+        self.b.ins().stack_addr(PTR, ss, 0)
+    }
+
+    fn copy(&mut self, dst: Value, src: Value, ty: &Ty) {
+        let l = self.lay(ty);
+        if l.size == 0 {
+            return;
+        }
+        let cfg = self.s.module.target_config();
+        let al = l.align.min(8) as u8;
+        self.b.emit_small_memory_copy(cfg, dst, src, l.size as u64, al, al, false, flags());
+    }
+
+    fn zero_fill(&mut self, dst: Value, ty: &Ty) {
+        let l = self.lay(ty);
+        if l.size == 0 {
+            return;
+        }
+        let cfg = self.s.module.target_config();
+        let al = l.align.min(8) as u8;
+        self.b.emit_small_memset(cfg, dst, 0, l.size as u64, al, flags());
+    }
+
+    fn add_off(&mut self, addr: Value, off: u32) -> Value {
+        if off == 0 {
+            addr
+        } else {
+            self.b.ins().iadd_imm_s(addr, off as i64)
+        }
+    }
+
+    fn zero(&mut self, t: Type) -> Value {
+        match t {
+            types::F32 => self.b.ins().f32const(0.0),
+            types::F64 => self.b.ins().f64const(0.0),
+            t => iconst(&mut self.b, t, 0),
+        }
+    }
+
+    /// The scalar SSA value of `v` (a zero when `v` comes from unreachable code).
+    fn sv(&mut self, v: Val, ty: &Ty) -> Value {
+        match v {
+            Val::S(x) => x,
+            Val::M(a) => a,
+            Val::Unit => {
+                let t = pass_ty(ty).unwrap_or(types::I8);
+                self.zero(t)
+            }
+        }
+    }
+
+    /// The address of an aggregate value `v`.
+    fn mv(&mut self, v: Val, ty: &Ty) -> Value {
+        match v {
+            Val::M(a) | Val::S(a) => a,
+            Val::Unit => self.temp(ty),
+        }
+    }
+
+    fn load(&mut self, addr: Value, ty: &Ty) -> Val {
+        if is_zst(ty) {
+            Val::Unit
+        } else if is_aggregate(ty) {
+            Val::M(addr)
+        } else {
+            let t = scalar_ty(ty).unwrap();
+            Val::S(self.b.ins().load(t, flags(), addr, 0))
+        }
+    }
+
+    fn store(&mut self, addr: Value, ty: &Ty, v: Val) {
+        if is_zst(ty) {
+            return;
+        }
+        if is_aggregate(ty) {
+            let src = self.mv(v, ty);
+            self.copy(addr, src, ty);
+        } else {
+            let x = self.sv(v, ty);
+            self.b.ins().store(flags(), x, addr, 0);
+        }
+    }
+
+    fn new_block(&mut self) -> Block {
+        self.b.create_block()
+    }
+
+    /// Continue in a fresh unreachable block after a diverging instruction.
+    fn diverge(&mut self) {
+        let blk = self.b.create_block();
+        self.b.switch_to_block(blk);
+        self.b.seal_block(blk);
+    }
+
+    fn jump(&mut self, to: Block, args: &[Value]) {
+        let a: Vec<BlockArg> = args.iter().map(|v| BlockArg::Value(*v)).collect();
+        self.b.ins().jump(to, &a);
+    }
+
+    fn brif(&mut self, c: Value, t: Block, e: Block) {
+        self.b.ins().brif(c, t, &[], e, &[]);
+    }
+
+    fn func_ref(&mut self, id: ClFuncId) -> FuncRef {
+        if let Some(r) = self.frefs.get(&id) {
+            return *r;
+        }
+        let r = self.s.module.declare_func_in_func(id, &mut *self.b.func);
+        self.frefs.insert(id, r);
+        r
+    }
+
+    fn data_addr(&mut self, id: DataId) -> Value {
+        let gv = match self.gvs.get(&id) {
+            Some(g) => *g,
+            None => {
+                let g = self.s.module.declare_data_in_func(id, &mut *self.b.func);
+                self.gvs.insert(id, g);
+                g
+            }
+        };
+        self.b.ins().symbol_value(PTR, gv)
+    }
+
+    /// Calls a runtime (or host) function by symbol name.
+    fn rt_call(&mut self, name: &str, params: &[Type], ret: Option<Type>, args: &[Value]) -> R<Option<Value>> {
+        let sig = abi::raw_sig(self.s.cc, params, ret);
+        let id = self.s.import(name, &sig)?;
+        let fr = self.func_ref(id);
+        let call = self.b.ins().call(fr, args);
+        Ok(self.b.inst_results(call).first().copied())
+    }
+
+    fn site(&mut self, span: Span) -> i64 {
+        crate::rt::register_site(self.def.name.clone(), (self.locate)(span))
+    }
+
+    /// Calls `vais_rt_trap(kind, site)` (never returns) and continues in an unreachable block.
+    fn trap(&mut self, kind: i32, span: Span) -> R<()> {
+        let site = self.site(span);
+        let k = self.b.ins().iconst(types::I32, kind as i64);
+        let s = self.b.ins().iconst(types::I64, site);
+        self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
+        self.b.ins().trap(TrapCode::unwrap_user(1));
+        self.diverge();
+        Ok(())
+    }
+
+    /// Traps with `kind` when `cond` (an `I8` truth value) is non-zero.
+    fn trap_if(&mut self, cond: Value, kind: i32, span: Span) -> R<()> {
+        let bad = self.new_block();
+        let ok = self.new_block();
+        self.b.set_cold_block(bad);
+        self.brif(cond, bad, ok);
+        self.b.seal_block(bad);
+        self.b.switch_to_block(bad);
+        let site = self.site(span);
+        let k = self.b.ins().iconst(types::I32, kind as i64);
+        let s = self.b.ins().iconst(types::I64, site);
+        self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
+        self.b.ins().trap(TrapCode::unwrap_user(1));
+        self.b.seal_block(ok);
+        self.b.switch_to_block(ok);
+        Ok(())
+    }
+
+    /// Interrupt poll (function entries and loop back-edges) when enabled.
+    fn poll(&mut self, span: Span) -> R<()> {
+        let Some(flag) = self.s.interrupt_flag()? else { return Ok(()) };
+        let addr = self.data_addr(flag);
+        let v = self.b.ins().load(types::I8, flags(), addr, 0);
+        self.trap_if(v, 6, span)
+    }
+
+    // ----- function body ---------------------------------------------------------------------
+
+    /// Translates the whole function (the builder's function has the right signature).
+    pub fn translate_function(&mut self, closure: bool) -> R<()> {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.b.seal_block(entry);
+        let params: Vec<Value> = self.b.block_params(entry).to_vec();
+        let mut idx = 0;
+        let def = self.def;
+        if is_aggregate(&def.ret) {
+            self.ret_ptr = Some(params[0]);
+            idx += 1;
+        }
+        let env = if closure {
+            idx += 1;
+            Some(params[idx - 1])
+        } else {
+            None
+        };
+        let mut taken = HashSet::new();
+        scan_addr_taken(&def.body, &mut taken);
+        // Decide storage for every local once.
+        for (i, l) in def.locals.iter().enumerate() {
+            let st = if is_zst(&l.ty) {
+                Storage::Zst
+            } else if is_aggregate(&l.ty) || taken.contains(&LocalId(i as u32)) {
+                let lay = self.lay(&l.ty);
+                Storage::Slot(self.new_slot(lay.size, lay.align))
+            } else {
+                Storage::Var(self.b.declare_var(scalar_ty(&l.ty).unwrap()))
+            };
+            self.locals.push(st);
+        }
+        for p in &def.params {
+            let ty = &def.local(*p).ty;
+            if is_zst(ty) {
+                continue;
+            }
+            let v = params[idx];
+            idx += 1;
+            if is_aggregate(ty) {
+                // The caller passed a copy we own: use it in place.
+                self.locals[p.index()] = Storage::Addr(v);
+            } else {
+                self.assign_local(*p, Val::S(v));
+            }
+        }
+        if let Some(env) = env {
+            let tys: Vec<Ty> = def.captures.iter().map(|c| def.local(*c).ty.clone()).collect();
+            let lay = self.lay(&Ty::Tuple(tys.clone()));
+            for (i, c) in def.captures.iter().enumerate() {
+                let a = self.add_off(env, lay.fields[i]);
+                let v = self.load(a, &tys[i]);
+                self.assign_local(*c, v);
+            }
+        }
+        self.poll(def.span)?;
+        let v = self.expr(&def.body)?;
+        self.emit_return(v)?;
+        Ok(())
+    }
+
+    fn emit_return(&mut self, v: Val) -> R<()> {
+        let ret = self.def.ret.clone();
+        if let Some(rp) = self.ret_ptr {
+            let src = self.mv(v, &ret);
+            self.copy(rp, src, &ret);
+            self.b.ins().return_(&[]);
+        } else if is_zst(&ret) {
+            self.b.ins().return_(&[]);
+        } else {
+            let x = self.sv(v, &ret);
+            self.b.ins().return_(&[x]);
+        }
+        self.diverge();
+        Ok(())
+    }
+
+    // ----- locals and places -------------------------------------------------------------------
+
+    fn local_ty(&self, l: LocalId) -> Ty {
+        self.def.local(l).ty.clone()
+    }
+
+    fn assign_local(&mut self, l: LocalId, v: Val) {
+        let ty = self.local_ty(l);
+        match self.locals[l.index()] {
+            Storage::Zst => {}
+            Storage::Var(var) => {
+                let x = self.sv(v, &ty);
+                self.b.def_var(var, x);
+            }
+            Storage::Slot(ss) => {
+                let a = self.b.ins().stack_addr(PTR, ss, 0);
+                self.store(a, &ty, v);
+            }
+            Storage::Addr(a) => self.store(a, &ty, v),
+        }
+    }
+
+    fn global_addr(&mut self, g: GlobalId) -> R<Value> {
+        let id = self.s.global_data(self.p, g)?;
+        Ok(self.data_addr(id))
+    }
+
+    fn place(&mut self, e: &Expr) -> R<Place> {
+        Ok(match &e.kind {
+            ExprKind::Local(l) => match self.locals[l.index()] {
+                Storage::Zst => Place::Zst,
+                Storage::Var(v) => Place::Var(v),
+                Storage::Slot(ss) => Place::Mem(self.b.ins().stack_addr(PTR, ss, 0)),
+                Storage::Addr(a) => Place::Mem(a),
+            },
+            ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?),
+            ExprKind::Field { base, index } => {
+                let a = self.agg_addr(base)?;
+                let lay = self.lay(&base.ty);
+                let off = *lay.fields.get(*index as usize).ok_or("field index out of range")?;
+                Place::Mem(self.add_off(a, off))
+            }
+            ExprKind::Index { base, index } => {
+                let bv = self.expr(base)?;
+                let bp = self.sv(bv, &base.ty);
+                let iv = self.expr(index)?;
+                let i = self.sv(iv, &index.ty);
+                let i = self.to_i64(i, &index.ty);
+                let size = self.lay(&e.ty).size as i64;
+                let scaled = self.b.ins().imul_imm_s(i, size);
+                Place::Mem(self.b.ins().iadd(bp, scaled))
+            }
+            ExprKind::Deref(inner) => {
+                let v = self.expr(inner)?;
+                Place::Mem(self.sv(v, &inner.ty))
+            }
+            _ => {
+                // Not a place: spill to a temporary.
+                let v = self.expr(e)?;
+                if is_zst(&e.ty) {
+                    Place::Zst
+                } else {
+                    let t = self.temp(&e.ty);
+                    self.store(t, &e.ty, v);
+                    Place::Mem(t)
+                }
+            }
+        })
+    }
+
+    /// The address of an aggregate-typed expression (a place's storage, or a temporary).
+    fn agg_addr(&mut self, e: &Expr) -> R<Value> {
+        if e.is_place() {
+            match self.place(e)? {
+                Place::Mem(a) => Ok(a),
+                Place::Var(v) => {
+                    let x = self.b.use_var(v);
+                    let t = self.temp(&e.ty);
+                    self.b.ins().store(flags(), x, t, 0);
+                    Ok(t)
+                }
+                Place::Zst => Ok(self.temp(&e.ty)),
+            }
+        } else {
+            let v = self.expr(e)?;
+            Ok(self.mv(v, &e.ty))
+        }
+    }
+
+    fn read_place(&mut self, p: &Place, ty: &Ty) -> Val {
+        match p {
+            Place::Zst => Val::Unit,
+            Place::Var(v) => Val::S(self.b.use_var(*v)),
+            Place::Mem(a) => self.load(*a, ty),
+        }
+    }
+
+    fn write_place(&mut self, p: &Place, ty: &Ty, v: Val) {
+        match p {
+            Place::Zst => {}
+            Place::Var(var) => {
+                let x = self.sv(v, ty);
+                self.b.def_var(*var, x);
+            }
+            Place::Mem(a) => self.store(*a, ty, v),
+        }
+    }
+
+    fn to_i64(&mut self, v: Value, ty: &Ty) -> Value {
+        match ty {
+            Ty::Int(i) => self.cast_int(v, *i, IntTy::I64),
+            _ => v,
+        }
+    }
+
+    // ----- expressions -----------------------------------------------------------------------
+
+    /// Evaluates `e` (for its value or effect).
+    pub fn expr(&mut self, e: &Expr) -> R<Val> {
+        match &e.kind {
+            ExprKind::Int(v) => {
+                let t = scalar_ty(&e.ty).ok_or_else(|| format!("integer literal of type {:?}", e.ty))?;
+                Ok(Val::S(iconst(&mut self.b, t, *v)))
+            }
+            ExprKind::Float(x) => Ok(Val::S(if e.ty == Ty::F32 {
+                self.b.ins().f32const(*x as f32)
+            } else {
+                self.b.ins().f64const(*x)
+            })),
+            ExprKind::Bool(x) => Ok(Val::S(self.b.ins().iconst(types::I8, *x as i64))),
+            ExprKind::Str(bytes) => {
+                let id = self.s.string(bytes)?;
+                Ok(Val::S(self.data_addr(id)))
+            }
+            ExprKind::Unit => Ok(Val::Unit),
+            ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Field { .. } | ExprKind::Index { .. } | ExprKind::Deref(_) => {
+                let p = self.place(e)?;
+                Ok(self.read_place(&p, &e.ty))
+            }
+            ExprKind::FuncRef(f) => {
+                let id = self.s.adapter(self.p, *f)?;
+                let fr = self.func_ref(id);
+                let code = self.b.ins().func_addr(PTR, fr);
+                let env = self.b.ins().iconst(PTR, 0);
+                Ok(Val::M(self.pair(code, env)))
+            }
+            ExprKind::Tuple(es) => {
+                let t = self.temp(&e.ty);
+                let lay = self.lay(&e.ty);
+                for (i, x) in es.iter().enumerate() {
+                    let v = self.expr(x)?;
+                    let a = self.add_off(t, lay.fields[i]);
+                    self.store(a, &x.ty, v);
+                }
+                Ok(Val::M(t))
+            }
+            ExprKind::Array(es) => {
+                let elem = match &e.ty {
+                    Ty::Ptr(t) | Ty::Array(t) => (**t).clone(),
+                    _ => return Err("array literal without pointer type".into()),
+                };
+                let el = self.lay(&elem);
+                let n = es.len() as u32;
+                let ss = self.new_slot(el.size * n, el.align.max(8));
+                let base = self.b.ins().stack_addr(PTR, ss, 0);
+                for (i, x) in es.iter().enumerate() {
+                    let v = self.expr(x)?;
+                    let a = self.add_off(base, el.size * i as u32);
+                    self.store(a, &elem, v);
+                }
+                Ok(Val::S(base))
+            }
+            ExprKind::StructLit { id, fields } => {
+                let ty = Ty::Struct(*id);
+                let t = self.temp(&ty);
+                self.zero_fill(t, &ty);
+                let lay = self.lay(&ty);
+                let sd = self.p.struct_def(*id);
+                for (fi, x) in fields {
+                    let fty = sd.fields[*fi as usize].ty.clone();
+                    let v = self.expr(x)?;
+                    let a = self.add_off(t, lay.fields[*fi as usize]);
+                    self.store(a, &fty, v);
+                }
+                Ok(Val::M(t))
+            }
+            ExprKind::Variant { enum_id, variant, args } => self.variant(*enum_id, *variant, args),
+            ExprKind::Block(b) => self.block(b),
+            ExprKind::If { cond, then_expr, else_expr } => self.if_expr(e, cond, then_expr, else_expr.as_deref()),
+            ExprKind::Loop { kind, body } => self.loop_expr(kind, body, e.span),
+            ExprKind::Break(x) => {
+                if let Some(x) = x {
+                    self.expr(x)?;
+                }
+                let (_, exit) = *self.loops.last().ok_or("break outside a loop")?;
+                self.jump(exit, &[]);
+                self.diverge();
+                Ok(Val::Unit)
+            }
+            ExprKind::Continue => {
+                let (cont, _) = *self.loops.last().ok_or("continue outside a loop")?;
+                self.jump(cont, &[]);
+                self.diverge();
+                Ok(Val::Unit)
+            }
+            ExprKind::Return(x) => {
+                let v = match x {
+                    Some(x) => self.expr(x)?,
+                    None => Val::Unit,
+                };
+                self.emit_return(v)?;
+                Ok(Val::Unit)
+            }
+            ExprKind::Match { scrutinee, arms } => self.match_expr(e, scrutinee, arms),
+            ExprKind::Unary { op, operand } => {
+                let v = self.expr(operand)?;
+                if operand.ty == Ty::Never {
+                    return Ok(Val::Unit);
+                }
+                let x = self.sv(v, &operand.ty);
+                Ok(Val::S(match op {
+                    UnaryOp::Neg if operand.ty.is_float() => self.b.ins().fneg(x),
+                    UnaryOp::Neg => self.b.ins().ineg(x),
+                    UnaryOp::Not => self.b.ins().bxor_imm_u(x, 1),
+                    UnaryOp::BitNot => self.b.ins().bnot(x),
+                }))
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span),
+            ExprKind::Cast(x) => {
+                let v = self.expr(x)?;
+                match (&x.ty, &e.ty) {
+                    (Ty::Int(from), Ty::Int(to)) => {
+                        let xv = self.sv(v, &x.ty);
+                        Ok(Val::S(self.cast_int(xv, *from, *to)))
+                    }
+                    (Ty::Never, _) => Ok(Val::Unit),
+                    _ => Ok(v),
+                }
+            }
+            ExprKind::Call { callee, args } => self.call(e, callee, args),
+            ExprKind::Slice { base, start, end, inclusive } => self.slice(e, base, start.as_deref(), end, *inclusive),
+            ExprKind::AddrOf(inner) => {
+                if let Ty::Never = inner.ty {
+                    self.expr(inner)?;
+                    return Ok(Val::Unit);
+                }
+                if inner.is_place() {
+                    match self.place(inner)? {
+                        Place::Mem(a) => return Ok(Val::S(a)),
+                        Place::Zst => return Ok(Val::S(self.temp(&Ty::Unit))),
+                        Place::Var(v) => {
+                            let x = self.b.use_var(v);
+                            let t = self.temp(&inner.ty);
+                            self.b.ins().store(flags(), x, t, 0);
+                            return Ok(Val::S(t));
+                        }
+                    }
+                }
+                let v = self.expr(inner)?;
+                let t = self.temp(&inner.ty);
+                self.store(t, &inner.ty, v);
+                Ok(Val::S(t))
+            }
+            ExprKind::Assign { target, value } => {
+                let v = self.expr(value)?;
+                if value.ty == Ty::Never {
+                    return Ok(Val::Unit);
+                }
+                let p = self.place(target)?;
+                self.write_place(&p, &target.ty, v);
+                Ok(Val::Unit)
+            }
+            ExprKind::CompoundAssign { op, target, value } => {
+                let p = self.place(target)?;
+                let cur = self.read_place(&p, &target.ty);
+                let v = self.expr(value)?;
+                if value.ty == Ty::Never {
+                    return Ok(Val::Unit);
+                }
+                let a = self.sv(cur, &target.ty);
+                let bv = self.sv(v, &target.ty);
+                let r = self.arith(*op, &target.ty, a, bv, e.span)?;
+                self.write_place(&p, &target.ty, Val::S(r));
+                Ok(Val::Unit)
+            }
+            ExprKind::Closure { func, captures } => {
+                let env = self.build_env(captures)?;
+                let code = self.user_code_addr(*func)?;
+                Ok(Val::M(self.pair(code, env)))
+            }
+            ExprKind::MakeFuture { func, args } => {
+                let env = self.build_env(args)?;
+                let id = self.s.thunk(self.p, *func)?;
+                let fr = self.func_ref(id);
+                let code = self.b.ins().func_addr(PTR, fr);
+                Ok(Val::M(self.pair(code, env)))
+            }
+            ExprKind::Await(x) => {
+                let v = self.expr(x)?;
+                if x.ty == Ty::Never {
+                    return Ok(Val::Unit);
+                }
+                let a = self.mv(v, &x.ty);
+                let code = self.b.ins().load(PTR, flags(), a, 0);
+                let env = self.b.ins().load(PTR, flags(), a, 8);
+                let sig = abi::thunk_sig(self.s.cc, &e.ty);
+                self.vais_call(Target::Indirect(code), sig, &e.ty, Some(env), vec![])
+            }
+            ExprKind::Unwrap(x) => {
+                let v = self.expr(x)?;
+                if x.ty == Ty::Never {
+                    return Ok(Val::Unit);
+                }
+                let a = self.mv(v, &x.ty);
+                let tag = self.b.ins().load(types::I64, flags(), a, 0);
+                let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, 0);
+                self.trap_if(bad, 5, e.span)?;
+                let lay = self.lay(&x.ty);
+                let pa = self.add_off(a, lay.fields[0]);
+                let ty = e.ty.clone();
+                Ok(self.load(pa, &ty))
+            }
+        }
+    }
+
+    /// Evaluates `e` and, if it is an aggregate, copies it into a fresh slot (value semantics).
+    fn expr_owned(&mut self, e: &Expr, ty: &Ty) -> R<Val> {
+        let v = self.expr(e)?;
+        if is_aggregate(ty) {
+            let t = self.temp(ty);
+            self.store(t, ty, v);
+            Ok(Val::M(t))
+        } else {
+            Ok(v)
+        }
+    }
+
+    /// A 16-byte (code, env) pair in a fresh slot.
+    fn pair(&mut self, code: Value, env: Value) -> Value {
+        let ss = self.new_slot(16, 8);
+        let a = self.b.ins().stack_addr(PTR, ss, 0);
+        self.b.ins().store(flags(), code, a, 0);
+        self.b.ins().store(flags(), env, a, 8);
+        a
+    }
+
+    /// A heap environment holding these values laid out as a tuple (null when empty).
+    fn build_env(&mut self, vals: &[Expr]) -> R<Value> {
+        if vals.is_empty() {
+            return Ok(self.b.ins().iconst(PTR, 0));
+        }
+        let tys: Vec<Ty> = vals.iter().map(|v| v.ty.clone()).collect();
+        let lay = self.lay(&Ty::Tuple(tys.clone()));
+        let mut vs = vec![];
+        for v in vals {
+            vs.push(self.expr(v)?);
+        }
+        let n = self.b.ins().iconst(types::I64, lay.size.max(1) as i64);
+        let env = self.rt_call("vais_malloc", &[types::I64], Some(types::I64), &[n])?.unwrap();
+        for (i, v) in vs.into_iter().enumerate() {
+            let a = self.add_off(env, lay.fields[i]);
+            self.store(a, &tys[i], v);
+        }
+        Ok(env)
+    }
+
+    /// Code address of a user function with its own convention (lambdas: closure convention).
+    fn user_code_addr(&mut self, f: FuncId) -> R<Value> {
+        if let Some(slot) = self.s.slot_addr(f) {
+            let a = self.b.ins().iconst(PTR, slot as i64);
+            return Ok(self.b.ins().load(PTR, MemFlagsData::trusted(), a, 0));
+        }
+        let id = self.s.func_id(f)?;
+        let fr = self.func_ref(id);
+        Ok(self.b.ins().func_addr(PTR, fr))
+    }
+
+    fn variant(&mut self, enum_id: EnumId, variant: u32, args: &[Expr]) -> R<Val> {
+        let ty = Ty::Enum(enum_id);
+        let t = self.temp(&ty);
+        let lay = self.lay(&ty);
+        let vd = &self.p.enum_def(enum_id).variants[variant as usize];
+        let ftys = vd.fields.clone();
+        let tag = self.b.ins().iconst(types::I64, variant as i64);
+        self.b.ins().store(flags(), tag, t, 0);
+        for (i, x) in args.iter().enumerate() {
+            let v = self.expr(x)?;
+            let a = self.add_off(t, lay.variants[variant as usize][i]);
+            self.store(a, &ftys[i], v);
+        }
+        Ok(Val::M(t))
+    }
+
+    fn block(&mut self, b: &TBlock) -> R<Val> {
+        for s in &b.stmts {
+            match s {
+                Stmt::Let { local, value } => {
+                    let v = self.expr(value)?;
+                    if value.ty == Ty::Never {
+                        continue;
+                    }
+                    self.assign_local(*local, v);
+                }
+                Stmt::Expr(x) => {
+                    self.expr(x)?;
+                }
+            }
+        }
+        match &b.value {
+            Some(v) => self.expr(v),
+            None => Ok(Val::Unit),
+        }
+    }
+
+    /// The block parameter type carrying a value of `ty` to a merge point.
+    fn merge_ty(ty: &Ty) -> Option<Type> {
+        pass_ty(ty)
+    }
+
+    fn merge_args(&mut self, v: Val, ty: &Ty) -> Vec<Value> {
+        if Self::merge_ty(ty).is_none() {
+            vec![]
+        } else if is_aggregate(ty) {
+            vec![self.mv(v, ty)]
+        } else {
+            vec![self.sv(v, ty)]
+        }
+    }
+
+    fn merge_result(&mut self, merge: Block, ty: &Ty) -> Val {
+        match Self::merge_ty(ty) {
+            None => Val::Unit,
+            Some(_) => {
+                let p = self.b.block_params(merge)[0];
+                if is_aggregate(ty) {
+                    Val::M(p)
+                } else {
+                    Val::S(p)
+                }
+            }
+        }
+    }
+
+    fn if_expr(&mut self, e: &Expr, cond: &Expr, then_e: &Expr, else_e: Option<&Expr>) -> R<Val> {
+        let c = self.expr(cond)?;
+        let c = self.sv(c, &Ty::Bool);
+        let tb = self.new_block();
+        let eb = self.new_block();
+        let merge = self.new_block();
+        let ty = if else_e.is_none() { Ty::Unit } else { e.ty.clone() };
+        if let Some(t) = Self::merge_ty(&ty) {
+            self.b.append_block_param(merge, t);
+        }
+        self.brif(c, tb, eb);
+        self.b.seal_block(tb);
+        self.b.seal_block(eb);
+        self.b.switch_to_block(tb);
+        let v = self.expr(then_e)?;
+        let args = self.merge_args(v, &ty);
+        self.jump(merge, &args);
+        self.b.switch_to_block(eb);
+        let v = match else_e {
+            Some(x) => self.expr(x)?,
+            None => Val::Unit,
+        };
+        let args = self.merge_args(v, &ty);
+        self.jump(merge, &args);
+        self.b.seal_block(merge);
+        self.b.switch_to_block(merge);
+        Ok(self.merge_result(merge, &ty))
+    }
+
+    fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
+        let header = self.new_block();
+        let body_b = self.new_block();
+        let latch = self.new_block();
+        let exit = self.new_block();
+        // Range loops: evaluate the bounds once; the counter is a hidden variable.
+        let mut range = None;
+        if let LoopKind::Range { var, start, end, inclusive } = kind {
+            let ity = match &start.ty {
+                Ty::Int(i) => *i,
+                _ => match &end.ty {
+                    Ty::Int(i) => *i,
+                    _ => IntTy::I64,
+                },
+            };
+            let t = scalar_ty(&Ty::Int(ity)).unwrap();
+            let s = self.expr(start)?;
+            let s = self.sv(s, &Ty::Int(ity));
+            let en = self.expr(end)?;
+            let en = self.sv(en, &Ty::Int(ity));
+            let ctr = self.b.declare_var(t);
+            self.b.def_var(ctr, s);
+            range = Some((ctr, en, ity, *inclusive, *var));
+        }
+        self.jump(header, &[]);
+        self.b.switch_to_block(header);
+        match kind {
+            LoopKind::Infinite => self.jump(body_b, &[]),
+            LoopKind::While(c) => {
+                let v = self.expr(c)?;
+                let v = self.sv(v, &Ty::Bool);
+                self.brif(v, body_b, exit);
+            }
+            LoopKind::Range { .. } => {
+                let (ctr, en, ity, inclusive, _) = range.unwrap();
+                let cur = self.b.use_var(ctr);
+                let cc = match (inclusive, ity.signed()) {
+                    (false, true) => IntCC::SignedLessThan,
+                    (false, false) => IntCC::UnsignedLessThan,
+                    (true, true) => IntCC::SignedLessThanOrEqual,
+                    (true, false) => IntCC::UnsignedLessThanOrEqual,
+                };
+                let c = self.b.ins().icmp(cc, cur, en);
+                self.brif(c, body_b, exit);
+            }
+        }
+        self.b.seal_block(body_b);
+        self.b.switch_to_block(body_b);
+        if let Some((ctr, _, _, _, Some(var))) = range {
+            let cur = self.b.use_var(ctr);
+            self.assign_local(var, Val::S(cur));
+        }
+        self.loops.push((latch, exit));
+        self.expr(body)?;
+        self.loops.pop();
+        self.jump(latch, &[]);
+        self.b.seal_block(latch);
+        self.b.switch_to_block(latch);
+        self.poll(span)?;
+        if let Some((ctr, en, _, inclusive, _)) = range {
+            let cur = self.b.use_var(ctr);
+            if inclusive {
+                // Stop before incrementing past the end (the end may be the type's maximum).
+                let done = self.b.ins().icmp(IntCC::Equal, cur, en);
+                let inc = self.new_block();
+                self.brif(done, exit, inc);
+                self.b.seal_block(inc);
+                self.b.switch_to_block(inc);
+            }
+            let ct = self.b.func.dfg.value_type(cur);
+            let one = iconst(&mut self.b, ct, 1);
+            let next = self.b.ins().iadd(cur, one);
+            self.b.def_var(ctr, next);
+        }
+        self.jump(header, &[]);
+        self.b.seal_block(header);
+        self.b.seal_block(exit);
+        self.b.switch_to_block(exit);
+        Ok(Val::Unit)
+    }
+
+    // ----- operators ---------------------------------------------------------------------------
+
+    pub(crate) fn cast_int(&mut self, v: Value, from: IntTy, to: IntTy) -> Value {
+        let (fb, tb) = (from.bits(), to.bits());
+        let tt = scalar_ty(&Ty::Int(to)).unwrap();
+        if fb == tb {
+            v
+        } else if fb > tb {
+            self.b.ins().ireduce(tt, v)
+        } else if from.signed() {
+            self.b.ins().sextend(tt, v)
+        } else {
+            self.b.ins().uextend(tt, v)
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> R<Val> {
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            let a = self.expr(lhs)?;
+            let a = self.sv(a, &Ty::Bool);
+            let rb = self.new_block();
+            let merge = self.new_block();
+            self.b.append_block_param(merge, types::I8);
+            if op == BinaryOp::And {
+                self.b.ins().brif(a, rb, &[], merge, &[BlockArg::Value(a)]);
+            } else {
+                self.b.ins().brif(a, merge, &[BlockArg::Value(a)], rb, &[]);
+            }
+            self.b.seal_block(rb);
+            self.b.switch_to_block(rb);
+            let bv = self.expr(rhs)?;
+            let bv = self.sv(bv, &Ty::Bool);
+            self.jump(merge, &[bv]);
+            self.b.seal_block(merge);
+            self.b.switch_to_block(merge);
+            return Ok(Val::S(self.b.block_params(merge)[0]));
+        }
+        let a = self.expr(lhs)?;
+        let bv = self.expr(rhs)?;
+        let ty = if lhs.ty != Ty::Never { lhs.ty.clone() } else { rhs.ty.clone() };
+        if ty == Ty::Never {
+            return Ok(Val::Unit);
+        }
+        let is_cmp = matches!(
+            op,
+            BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge
+        );
+        if is_cmp {
+            return self.compare(op, &ty, a, bv);
+        }
+        let x = self.sv(a, &ty);
+        let y = self.sv(bv, &ty);
+        Ok(Val::S(self.arith(op, &ty, x, y, span)?))
+    }
+
+    fn compare(&mut self, op: BinaryOp, ty: &Ty, a: Val, bv: Val) -> R<Val> {
+        let r = match ty {
+            Ty::F32 | Ty::F64 => {
+                let (x, y) = (self.sv(a, ty), self.sv(bv, ty));
+                let cc = match op {
+                    BinaryOp::Eq => FloatCC::Equal,
+                    BinaryOp::Ne => FloatCC::NotEqual,
+                    BinaryOp::Lt => FloatCC::LessThan,
+                    BinaryOp::Le => FloatCC::LessThanOrEqual,
+                    BinaryOp::Gt => FloatCC::GreaterThan,
+                    _ => FloatCC::GreaterThanOrEqual,
+                };
+                self.b.ins().fcmp(cc, x, y)
+            }
+            Ty::Str => {
+                let (x, y) = (self.sv(a, ty), self.sv(bv, ty));
+                let eq = self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, y])?.unwrap();
+                let eq = self.b.ins().icmp_imm_s(IntCC::NotEqual, eq, 0);
+                match op {
+                    BinaryOp::Eq => eq,
+                    BinaryOp::Ne => self.b.ins().bxor_imm_u(eq, 1),
+                    _ => return Err("ordering comparison on str".into()),
+                }
+            }
+            _ if is_zst(ty) => {
+                let v = matches!(op, BinaryOp::Eq | BinaryOp::Le | BinaryOp::Ge);
+                self.b.ins().iconst(types::I8, v as i64)
+            }
+            _ if is_aggregate(ty) => {
+                // Unspecified by the language: compare the bytes.
+                let (x, y) = (self.mv(a, ty), self.mv(bv, ty));
+                let size = self.lay(ty).size as i64;
+                let n = self.b.ins().iconst(types::I64, size);
+                let r = self.rt_call("vais$memeq", &[PTR, PTR, types::I64], Some(types::I8), &[x, y, n])?.unwrap();
+                match op {
+                    BinaryOp::Eq => r,
+                    BinaryOp::Ne => self.b.ins().bxor_imm_u(r, 1),
+                    _ => return Err("ordering comparison on an aggregate".into()),
+                }
+            }
+            _ => {
+                let (x, y) = (self.sv(a, ty), self.sv(bv, ty));
+                let signed = matches!(ty, Ty::Int(i) if i.signed());
+                let cc = match (op, signed) {
+                    (BinaryOp::Eq, _) => IntCC::Equal,
+                    (BinaryOp::Ne, _) => IntCC::NotEqual,
+                    (BinaryOp::Lt, true) => IntCC::SignedLessThan,
+                    (BinaryOp::Le, true) => IntCC::SignedLessThanOrEqual,
+                    (BinaryOp::Gt, true) => IntCC::SignedGreaterThan,
+                    (BinaryOp::Ge, true) => IntCC::SignedGreaterThanOrEqual,
+                    (BinaryOp::Lt, false) => IntCC::UnsignedLessThan,
+                    (BinaryOp::Le, false) => IntCC::UnsignedLessThanOrEqual,
+                    (BinaryOp::Gt, false) => IntCC::UnsignedGreaterThan,
+                    _ => IntCC::UnsignedGreaterThanOrEqual,
+                };
+                self.b.ins().icmp(cc, x, y)
+            }
+        };
+        Ok(Val::S(r))
+    }
+
+    /// Arithmetic, bitwise and shift operators on two scalars of type `ty`.
+    fn arith(&mut self, op: BinaryOp, ty: &Ty, x: Value, y: Value, span: Span) -> R<Value> {
+        if ty.is_float() {
+            return Ok(match op {
+                BinaryOp::Add => self.b.ins().fadd(x, y),
+                BinaryOp::Sub => self.b.ins().fsub(x, y),
+                BinaryOp::Mul => self.b.ins().fmul(x, y),
+                BinaryOp::Div => self.b.ins().fdiv(x, y),
+                BinaryOp::Rem => {
+                    let (name, t) = if *ty == Ty::F32 { ("vais$fmodf", types::F32) } else { ("vais$fmod", types::F64) };
+                    self.rt_call(name, &[t, t], Some(t), &[x, y])?.unwrap()
+                }
+                _ => return Err(format!("operator {} on a float", op.symbol())),
+            });
+        }
+        let ity = match ty {
+            Ty::Int(i) => *i,
+            Ty::Bool => IntTy::U8,
+            _ => IntTy::U64,
+        };
+        Ok(match op {
+            BinaryOp::Add => self.b.ins().iadd(x, y),
+            BinaryOp::Sub => self.b.ins().isub(x, y),
+            BinaryOp::Mul => self.b.ins().imul(x, y),
+            BinaryOp::Div | BinaryOp::Rem => {
+                let t = self.b.func.dfg.value_type(y);
+                let zero = iconst(&mut self.b, t, 0);
+                let isz = self.b.ins().icmp(IntCC::Equal, y, zero);
+                self.trap_if(isz, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
+                if ity.signed() {
+                    let min = iconst(&mut self.b, t, -(1i128 << (ity.bits() - 1)));
+                    let m1 = iconst(&mut self.b, t, -1);
+                    let c1 = self.b.ins().icmp(IntCC::Equal, x, min);
+                    let c2 = self.b.ins().icmp(IntCC::Equal, y, m1);
+                    let both = self.b.ins().band(c1, c2);
+                    self.trap_if(both, 3, span)?;
+                }
+                match (op, ity.signed()) {
+                    (BinaryOp::Div, true) => self.b.ins().sdiv(x, y),
+                    (BinaryOp::Div, false) => self.b.ins().udiv(x, y),
+                    (_, true) => self.b.ins().srem(x, y),
+                    (_, false) => self.b.ins().urem(x, y),
+                }
+            }
+            BinaryOp::BitAnd => self.b.ins().band(x, y),
+            BinaryOp::BitOr => self.b.ins().bor(x, y),
+            BinaryOp::BitXor => self.b.ins().bxor(x, y),
+            BinaryOp::Shl => self.b.ins().ishl(x, y),
+            BinaryOp::Shr if ity.signed() => self.b.ins().sshr(x, y),
+            BinaryOp::Shr => self.b.ins().ushr(x, y),
+            _ => return Err(format!("unexpected operator {}", op.symbol())),
+        })
+    }
+
+    // ----- calls -------------------------------------------------------------------------------
+
+    /// Evaluates arguments left to right into call-boundary values (aggregates copied).
+    fn eval_args(&mut self, args: &[Expr], tys: &[Ty]) -> R<Vec<Value>> {
+        let mut out = vec![];
+        for (i, a) in args.iter().enumerate() {
+            let ty = tys.get(i).cloned().unwrap_or_else(|| a.ty.clone());
+            let v = self.expr_owned(a, &ty)?;
+            if is_zst(&ty) {
+                continue;
+            }
+            out.push(if is_aggregate(&ty) { self.mv(v, &ty) } else { self.sv(v, &ty) });
+        }
+        Ok(out)
+    }
+
+    /// Emits a call with the Vais convention and returns the result.
+    fn vais_call(
+        &mut self,
+        target: Target,
+        sig: cranelift_codegen::ir::Signature,
+        ret: &Ty,
+        env: Option<Value>,
+        args: Vec<Value>,
+    ) -> R<Val> {
+        let mut all = vec![];
+        let out = if is_aggregate(ret) {
+            let t = self.temp(ret);
+            all.push(t);
+            Some(t)
+        } else {
+            None
+        };
+        if let Some(e) = env {
+            all.push(e);
+        }
+        all.extend(args);
+        let inst = match target {
+            Target::Direct(fr) => self.b.ins().call(fr, &all),
+            Target::Indirect(code) => {
+                let sr = self.b.import_signature(sig);
+                self.b.ins().call_indirect(sr, code, &all)
+            }
+        };
+        if let Some(o) = out {
+            return Ok(Val::M(o));
+        }
+        if *ret == Ty::Never {
+            self.b.ins().trap(TrapCode::unwrap_user(2));
+            self.diverge();
+            return Ok(Val::Unit);
+        }
+        Ok(match self.b.inst_results(inst).first() {
+            Some(v) => Val::S(*v),
+            None => Val::Unit,
+        })
+    }
+
+    /// A call to user function `f` (through its REPL slot when in REPL mode).
+    pub(crate) fn call_user(&mut self, f: FuncId, env: Option<Value>, args: Vec<Value>) -> R<Val> {
+        let def = self.p.func(f);
+        let ret = def.ret.clone();
+        let closure = def.kind == FuncKind::Lambda;
+        let sig = abi::vais_sig(self.s.cc, &def.param_types(), &ret, closure);
+        let env = if closure { Some(env.unwrap_or_else(|| self.b.ins().iconst(PTR, 0))) } else { None };
+        if self.s.slot_addr(f).is_some() {
+            let code = self.user_code_addr(f)?;
+            self.vais_call(Target::Indirect(code), sig, &ret, env, args)
+        } else {
+            let id = self.s.func_id(f)?;
+            let fr = self.func_ref(id);
+            self.vais_call(Target::Direct(fr), sig, &ret, env, args)
+        }
+    }
+
+    fn call(&mut self, e: &Expr, callee: &Callee, args: &[Expr]) -> R<Val> {
+        match callee {
+            Callee::Func(f) => {
+                let tys = self.p.func(*f).param_types();
+                let vals = self.eval_args(args, &tys)?;
+                self.call_user(*f, None, vals)
+            }
+            Callee::Value(c) => {
+                let (ptys, ret) = match &c.ty {
+                    Ty::Fn(p, r) => (p.clone(), (**r).clone()),
+                    Ty::Never => {
+                        self.expr(c)?;
+                        return Ok(Val::Unit);
+                    }
+                    t => return Err(format!("call of a non-function value of type {t:?}")),
+                };
+                let fv = self.expr_owned(c, &c.ty)?;
+                let a = self.mv(fv, &c.ty);
+                let vals = self.eval_args(args, &ptys)?;
+                let code = self.b.ins().load(PTR, flags(), a, 0);
+                let env = self.b.ins().load(PTR, flags(), a, 8);
+                let sig = abi::vais_sig(self.s.cc, &ptys, &ret, true);
+                self.vais_call(Target::Indirect(code), sig, &ret, Some(env), vals)
+            }
+            Callee::Extern(x) => {
+                let def = &self.p.externs[x.index()];
+                if is_aggregate(&def.ret) {
+                    return Err(format!("extern {} returns an aggregate", def.name));
+                }
+                let mut tys = def.params.clone();
+                let fixed = abi::c_sig(self.s.cc, &def.params, &def.ret);
+                for a in args.iter().skip(def.params.len()) {
+                    tys.push(a.ty.clone());
+                }
+                let vals = self.eval_args(args, &tys)?;
+                let id = self.s.import(&def.name, &fixed)?;
+                let fr = self.func_ref(id);
+                let inst = if args.len() > def.params.len() {
+                    let sig = abi::c_sig(self.s.cc, &tys, &def.ret);
+                    let code = self.b.ins().func_addr(PTR, fr);
+                    let sr = self.b.import_signature(sig);
+                    self.b.ins().call_indirect(sr, code, &vals)
+                } else {
+                    self.b.ins().call(fr, &vals)
+                };
+                if def.ret == Ty::Never {
+                    self.b.ins().trap(TrapCode::unwrap_user(2));
+                    self.diverge();
+                    return Ok(Val::Unit);
+                }
+                Ok(match self.b.inst_results(inst).first() {
+                    Some(v) => Val::S(*v),
+                    None => Val::Unit,
+                })
+            }
+            Callee::Builtin(bi) => self.builtin(e, *bi, args),
+        }
+    }
+
+    fn builtin(&mut self, e: &Expr, bi: Builtin, args: &[Expr]) -> R<Val> {
+        let (ptys, ret) = bi.signature();
+        if bi == Builtin::Printf {
+            return self.printf(args);
+        }
+        let vals = self.eval_args(args, &ptys)?;
+        if vals.len() != ptys.len() {
+            return Err(format!("builtin {} called with {} arguments", bi.name(), vals.len()));
+        }
+        let fl = flags();
+        match bi {
+            Builtin::LoadByte => return Ok(Val::S(self.b.ins().uload8(types::I64, fl, vals[0], 0))),
+            Builtin::LoadI64 => return Ok(Val::S(self.b.ins().load(types::I64, fl, vals[0], 0))),
+            Builtin::StoreByte => {
+                self.b.ins().istore8(fl, vals[1], vals[0], 0);
+                return Ok(Val::Unit);
+            }
+            Builtin::StoreI64 => {
+                self.b.ins().store(fl, vals[1], vals[0], 0);
+                return Ok(Val::Unit);
+            }
+            _ => {}
+        }
+        let _ = e;
+        let name = format!("vais_{}", bi.name());
+        let sig = abi::c_sig(self.s.cc, &ptys, &ret);
+        let id = self.s.import(&name, &sig)?;
+        let fr = self.func_ref(id);
+        let inst = self.b.ins().call(fr, &vals);
+        if ret == Ty::Never {
+            self.b.ins().trap(TrapCode::unwrap_user(2));
+            self.diverge();
+            return Ok(Val::Unit);
+        }
+        Ok(match self.b.inst_results(inst).first() {
+            Some(v) => Val::S(*v),
+            None => Val::Unit,
+        })
+    }
+
+    /// `printf(fmt, args...)`: arguments go to the runtime as 8-byte slots plus kind bytes.
+    fn printf(&mut self, args: &[Expr]) -> R<Val> {
+        let fmt = self.expr(&args[0])?;
+        let fmt = self.sv(fmt, &Ty::Str);
+        let n = args.len() - 1;
+        let ss = self.new_slot((n as u32) * 9 + 8, 8);
+        let base = self.b.ins().stack_addr(PTR, ss, 0);
+        let kinds = self.b.ins().stack_addr(PTR, ss, (n * 8) as i32);
+        for (i, a) in args[1..].iter().enumerate() {
+            let v = self.expr(a)?;
+            let (word, kind) = match &a.ty {
+                Ty::Int(it) => {
+                    let x = self.sv(v, &a.ty);
+                    let w = if it.bits() == 128 {
+                        self.b.ins().ireduce(types::I64, x)
+                    } else {
+                        self.cast_int(x, *it, if it.signed() { IntTy::I64 } else { IntTy::U64 })
+                    };
+                    (w, if it.signed() { 0 } else { 1 })
+                }
+                Ty::Bool => {
+                    let x = self.sv(v, &a.ty);
+                    (self.b.ins().uextend(types::I64, x), 1)
+                }
+                Ty::F32 => {
+                    let x = self.sv(v, &a.ty);
+                    let d = self.b.ins().fpromote(types::F64, x);
+                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), d), 2)
+                }
+                Ty::F64 => {
+                    let x = self.sv(v, &a.ty);
+                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), x), 2)
+                }
+                t if is_zst(t) => (self.b.ins().iconst(types::I64, 0), 1),
+                t => {
+                    let x = if is_aggregate(t) { self.mv(v, t) } else { self.sv(v, t) };
+                    (x, 3)
+                }
+            };
+            self.b.ins().store(flags(), word, base, (i * 8) as i32);
+            let k = self.b.ins().iconst(types::I8, kind);
+            self.b.ins().store(flags(), k, kinds, i as i32);
+        }
+        let cnt = self.b.ins().iconst(types::I64, n as i64);
+        let r = self
+            .rt_call("vais_printf", &[PTR, PTR, PTR, types::I64], Some(types::I32), &[fmt, base, kinds, cnt])?
+            .unwrap();
+        Ok(Val::S(r))
+    }
+
+    fn slice(&mut self, e: &Expr, base: &Expr, start: Option<&Expr>, end: &Expr, inclusive: bool) -> R<Val> {
+        let elem = match &base.ty {
+            Ty::Ptr(t) | Ty::Array(t) => (**t).clone(),
+            Ty::Str => Ty::Int(IntTy::U8),
+            _ => match &e.ty {
+                Ty::Ptr(t) => (**t).clone(),
+                _ => return Err("slice of a non-pointer".into()),
+            },
+        };
+        let size = self.lay(&elem).size as i64;
+        let bv = self.expr(base)?;
+        let bp = self.sv(bv, &base.ty);
+        let s = match start {
+            Some(s) => {
+                let v = self.expr(s)?;
+                let v = self.sv(v, &s.ty);
+                self.to_i64(v, &s.ty)
+            }
+            None => self.b.ins().iconst(types::I64, 0),
+        };
+        let en = self.expr(end)?;
+        let en = self.sv(en, &end.ty);
+        let mut en = self.to_i64(en, &end.ty);
+        if inclusive {
+            en = self.b.ins().iadd_imm_s(en, 1);
+        }
+        let n = self.b.ins().isub(en, s);
+        let bytes = self.b.ins().imul_imm_s(n, size);
+        let extra = if base.ty == Ty::Str { 1 } else { 0 };
+        let alloc = self.b.ins().iadd_imm_s(bytes, extra);
+        let dst = self.rt_call("vais_malloc", &[types::I64], Some(types::I64), &[alloc])?.unwrap();
+        let off = self.b.ins().imul_imm_s(s, size);
+        let src = self.b.ins().iadd(bp, off);
+        self.rt_call("vais_memcpy", &[types::I64; 3], Some(types::I64), &[dst, src, bytes])?;
+        if extra == 1 {
+            let end_addr = self.b.ins().iadd(dst, bytes);
+            let z = self.b.ins().iconst(types::I8, 0);
+            self.b.ins().store(flags(), z, end_addr, 0);
+        }
+        Ok(Val::S(dst))
+    }
+
+    // ----- match -------------------------------------------------------------------------------
+
+    fn match_expr(&mut self, e: &Expr, scrutinee: &Expr, arms: &[vais_tir::Arm]) -> R<Val> {
+        let sv = self.expr(scrutinee)?;
+        let sty = scrutinee.ty.clone();
+        let sv = if is_zst(&sty) || sty == Ty::Never {
+            sv
+        } else if is_aggregate(&sty) {
+            Val::M(self.mv(sv, &sty))
+        } else {
+            Val::S(self.sv(sv, &sty))
+        };
+        let ty = e.ty.clone();
+        let merge = self.new_block();
+        if let Some(t) = Self::merge_ty(&ty) {
+            self.b.append_block_param(merge, t);
+        }
+        for arm in arms {
+            let next = self.new_block();
+            self.pattern(&arm.pattern, sv, next)?;
+            if let Some(g) = &arm.guard {
+                let gv = self.expr(g)?;
+                let gv = self.sv(gv, &Ty::Bool);
+                let body = self.new_block();
+                self.brif(gv, body, next);
+                self.b.seal_block(body);
+                self.b.switch_to_block(body);
+            }
+            let v = self.expr(&arm.body)?;
+            let args = self.merge_args(v, &ty);
+            self.jump(merge, &args);
+            self.b.seal_block(next);
+            self.b.switch_to_block(next);
+        }
+        self.trap(4, e.span)?;
+        self.b.seal_block(merge);
+        self.b.switch_to_block(merge);
+        Ok(self.merge_result(merge, &ty))
+    }
+
+    /// Continues in the current block when `c` is true, else branches to `fail`.
+    fn guard(&mut self, c: Value, fail: Block) {
+        let cont = self.new_block();
+        self.brif(c, cont, fail);
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Tests `v` against `p` (branching to `fail` on mismatch) and binds its locals.
+    fn pattern(&mut self, p: &Pattern, v: Val, fail: Block) -> R<()> {
+        match &p.kind {
+            PatternKind::Wildcard => {}
+            PatternKind::Bind(l) => {
+                let lt = self.local_ty(*l);
+                if is_aggregate(&lt) {
+                    let a = self.mv(v, &lt);
+                    self.assign_local(*l, Val::M(a));
+                } else {
+                    self.assign_local(*l, v);
+                }
+            }
+            PatternKind::Int(n) => {
+                let x = self.sv(v, &p.ty);
+                let t = self.b.func.dfg.value_type(x);
+                let k = iconst(&mut self.b, t, *n);
+                let c = self.b.ins().icmp(IntCC::Equal, x, k);
+                self.guard(c, fail);
+            }
+            PatternKind::Range { lo, hi, inclusive } => {
+                let x = self.sv(v, &p.ty);
+                let t = self.b.func.dfg.value_type(x);
+                let signed = matches!(&p.ty, Ty::Int(i) if i.signed());
+                let lo_v = iconst(&mut self.b, t, *lo);
+                let hi_v = iconst(&mut self.b, t, *hi);
+                let (ge, lt, le) = if signed {
+                    (IntCC::SignedGreaterThanOrEqual, IntCC::SignedLessThan, IntCC::SignedLessThanOrEqual)
+                } else {
+                    (IntCC::UnsignedGreaterThanOrEqual, IntCC::UnsignedLessThan, IntCC::UnsignedLessThanOrEqual)
+                };
+                let c1 = self.b.ins().icmp(ge, x, lo_v);
+                let c2 = self.b.ins().icmp(if *inclusive { le } else { lt }, x, hi_v);
+                let c = self.b.ins().band(c1, c2);
+                self.guard(c, fail);
+            }
+            PatternKind::Bool(bv) => {
+                let x = self.sv(v, &Ty::Bool);
+                let c = self.b.ins().icmp_imm_s(IntCC::Equal, x, *bv as i64);
+                self.guard(c, fail);
+            }
+            PatternKind::Str(bytes) => {
+                let x = self.sv(v, &Ty::Str);
+                let id = self.s.string(bytes)?;
+                let lit = self.data_addr(id);
+                let r = self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, lit])?.unwrap();
+                self.guard(r, fail);
+            }
+            PatternKind::Variant { enum_id, variant, args } => {
+                let ety = Ty::Enum(*enum_id);
+                let a = self.mv(v, &ety);
+                let tag = self.b.ins().load(types::I64, flags(), a, 0);
+                let c = self.b.ins().icmp_imm_s(IntCC::Equal, tag, *variant as i64);
+                self.guard(c, fail);
+                let lay = self.lay(&ety);
+                let ftys = self.p.enum_def(*enum_id).variants[*variant as usize].fields.clone();
+                for (i, sub) in args.iter().enumerate() {
+                    let fa = self.add_off(a, lay.variants[*variant as usize][i]);
+                    let fv = self.load(fa, &ftys[i]);
+                    self.pattern(sub, fv, fail)?;
+                }
+            }
+            PatternKind::Tuple(ps) => {
+                let tys = match &p.ty {
+                    Ty::Tuple(ts) => ts.clone(),
+                    t => return Err(format!("tuple pattern against {t:?}")),
+                };
+                let a = self.mv(v, &p.ty);
+                let lay = self.lay(&p.ty);
+                for (i, sub) in ps.iter().enumerate() {
+                    let fa = self.add_off(a, lay.fields[i]);
+                    let fv = self.load(fa, &tys[i]);
+                    self.pattern(sub, fv, fail)?;
+                }
+            }
+            PatternKind::Or(alts) => {
+                let ok = self.new_block();
+                for (i, alt) in alts.iter().enumerate() {
+                    if i + 1 == alts.len() {
+                        self.pattern(alt, v, fail)?;
+                        self.jump(ok, &[]);
+                    } else {
+                        let next = self.new_block();
+                        self.pattern(alt, v, next)?;
+                        self.jump(ok, &[]);
+                        self.b.seal_block(next);
+                        self.b.switch_to_block(next);
+                    }
+                }
+                if alts.is_empty() {
+                    self.jump(fail, &[]);
+                }
+                self.b.seal_block(ok);
+                self.b.switch_to_block(ok);
+            }
+        }
+        Ok(())
+    }
+
+    // ----- helper functions (adapters, thunks, entry wrappers) ----------------------------------
+
+    /// Calls user function `f` with exactly these call-boundary arguments (out, env included).
+    fn raw_user_call(&mut self, f: FuncId, all: Vec<Value>) -> R<Vec<Value>> {
+        let def = self.p.func(f);
+        let sig = abi::vais_sig(self.s.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda);
+        let inst = if self.s.slot_addr(f).is_some() {
+            let code = self.user_code_addr(f)?;
+            let sr = self.b.import_signature(sig);
+            self.b.ins().call_indirect(sr, code, &all)
+        } else {
+            let id = self.s.func_id(f)?;
+            let fr = self.func_ref(id);
+            self.b.ins().call(fr, &all)
+        };
+        Ok(self.b.inst_results(inst).to_vec())
+    }
+
+    fn aux_entry_params(&mut self) -> Vec<Value> {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.b.seal_block(entry);
+        self.b.block_params(entry).to_vec()
+    }
+
+    /// Body of the `Fn`-value adapter of `f`: `(out?, env, params...)` → `f(out?, params...)`.
+    pub fn translate_adapter(&mut self, f: FuncId) -> R<()> {
+        let ps = self.aux_entry_params();
+        let def = self.p.func(f);
+        let has_out = is_aggregate(&def.ret);
+        let mut all = vec![];
+        let mut i = 0;
+        if has_out {
+            all.push(ps[0]);
+            i = 1;
+        }
+        if def.kind == FuncKind::Lambda {
+            all.push(ps[i]);
+        }
+        all.extend_from_slice(&ps[i + 1..]);
+        let rs = self.raw_user_call(f, all)?;
+        self.b.ins().return_(&rs);
+        Ok(())
+    }
+
+    /// Body of the future thunk of `f`: `(out?, env)`; `env` holds the arguments as a tuple.
+    pub fn translate_thunk(&mut self, f: FuncId) -> R<()> {
+        let ps = self.aux_entry_params();
+        let def = self.p.func(f);
+        let has_out = is_aggregate(&def.ret);
+        let env = ps[if has_out { 1 } else { 0 }];
+        let tys = def.param_types();
+        let lay = self.lay(&Ty::Tuple(tys.clone()));
+        let mut all = vec![];
+        if has_out {
+            all.push(ps[0]);
+        }
+        if def.kind == FuncKind::Lambda {
+            all.push(self.b.ins().iconst(PTR, 0));
+        }
+        for (i, t) in tys.iter().enumerate() {
+            if is_zst(t) {
+                continue;
+            }
+            let a = self.add_off(env, lay.fields[i]);
+            if is_aggregate(t) {
+                // The callee owns its argument: give it a private copy.
+                let c = self.temp(t);
+                self.copy(c, a, t);
+                all.push(c);
+            } else {
+                let v = self.b.ins().load(scalar_ty(t).unwrap(), flags(), a, 0);
+                all.push(v);
+            }
+        }
+        let rs = self.raw_user_call(f, all)?;
+        self.b.ins().return_(&rs);
+        Ok(())
+    }
+
+    /// Body of the entry wrapper of `f` (no parameters): `(out)`; stores the result at `out`.
+    pub fn translate_entry(&mut self, f: FuncId) -> R<()> {
+        let ps = self.aux_entry_params();
+        let out = ps[0];
+        let def = self.p.func(f);
+        let ret = def.ret.clone();
+        let mut all = vec![];
+        if is_aggregate(&ret) {
+            all.push(out);
+        }
+        if def.kind == FuncKind::Lambda {
+            all.push(self.b.ins().iconst(PTR, 0));
+        }
+        let rs = self.raw_user_call(f, all)?;
+        if let Some(r) = rs.first() {
+            self.b.ins().store(flags(), *r, out, 0);
+        }
+        self.b.ins().return_(&[]);
+        Ok(())
+    }
+}

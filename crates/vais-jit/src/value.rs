@@ -1,0 +1,148 @@
+//! Formatting a value in JIT memory the way the REPL prints it (REPL.md "How values print").
+//!
+//! The value is read with the layouts of `layout.rs`; this module knows nothing else of the JIT.
+
+use vais_tir::{IntTy, Program, Ty};
+
+use crate::layout::layout_of;
+
+/// Quotes a string with escapes: `"hi\n"`.
+pub fn quote(bytes: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' => s.push_str("\\n"),
+                '\t' => s.push_str("\\t"),
+                '\r' => s.push_str("\\r"),
+                '\\' => s.push_str("\\\\"),
+                '"' => s.push_str("\\\""),
+                '\0' => s.push_str("\\0"),
+                c if (c as u32) < 0x20 || c as u32 == 0x7f => s.push_str(&format!("\\x{:02x}", c as u32)),
+                c => s.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// Formats a float: shortest round-trip text, always with a `.` or an exponent.
+fn float(text: String) -> String {
+    if text.contains(['.', 'e', 'E', 'N', 'i']) {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// Formats the value of type `ty` stored at `ptr`.
+///
+/// # Safety
+/// `ptr` must point to a readable value of type `ty` laid out as `layout::layout_of` says; any
+/// `str` it contains must point to a NUL-terminated string.
+pub unsafe fn format_value(program: &Program, ty: &Ty, ptr: *const u8) -> String {
+    // SAFETY: guaranteed by the caller for the whole value; sub-values are read at the
+    // offsets of the same layout.
+    unsafe {
+        match ty {
+            Ty::Int(i) => {
+                let v: i128 = match i {
+                    IntTy::I8 => (ptr as *const i8).read_unaligned() as i128,
+                    IntTy::I16 => (ptr as *const i16).read_unaligned() as i128,
+                    IntTy::I32 => (ptr as *const i32).read_unaligned() as i128,
+                    IntTy::I64 => (ptr as *const i64).read_unaligned() as i128,
+                    IntTy::I128 => (ptr as *const i128).read_unaligned(),
+                    IntTy::U8 => ptr.read() as i128,
+                    IntTy::U16 => (ptr as *const u16).read_unaligned() as i128,
+                    IntTy::U32 => (ptr as *const u32).read_unaligned() as i128,
+                    IntTy::U64 => (ptr as *const u64).read_unaligned() as i128,
+                    IntTy::U128 => return (ptr as *const u128).read_unaligned().to_string(),
+                };
+                v.to_string()
+            }
+            Ty::F64 => float(format!("{:?}", (ptr as *const f64).read_unaligned())),
+            Ty::F32 => float(format!("{:?}", (ptr as *const f32).read_unaligned())),
+            Ty::Bool => (ptr.read() != 0).to_string(),
+            Ty::Str => {
+                let p = (ptr as *const *const std::ffi::c_char).read_unaligned();
+                if p.is_null() {
+                    "0x0".into()
+                } else {
+                    quote(std::ffi::CStr::from_ptr(p).to_bytes())
+                }
+            }
+            Ty::Unit | Ty::Never => "()".into(),
+            Ty::Ptr(_) | Ty::Ref(_) | Ty::Array(_) | Ty::Map(..) => {
+                format!("{:#x}", (ptr as *const usize).read_unaligned())
+            }
+            Ty::Fn(..) => format!("<fn{}>", program.ty_name(ty)),
+            Ty::Future(t) => format!("<future {}>", program.ty_name(t)),
+            Ty::Range(t) => {
+                let l = layout_of(program, ty);
+                format!(
+                    "{}..{}",
+                    format_value(program, t, ptr.add(l.fields[0] as usize)),
+                    format_value(program, t, ptr.add(l.fields[1] as usize))
+                )
+            }
+            Ty::Tuple(ts) => {
+                let l = layout_of(program, ty);
+                let parts: Vec<String> =
+                    ts.iter().enumerate().map(|(i, t)| format_value(program, t, ptr.add(l.fields[i] as usize))).collect();
+                if parts.len() == 1 {
+                    format!("({},)", parts[0])
+                } else {
+                    format!("({})", parts.join(", "))
+                }
+            }
+            Ty::Struct(s) => {
+                let def = program.struct_def(*s);
+                let l = layout_of(program, ty);
+                let parts: Vec<String> = def
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| format!("{}: {}", f.name, format_value(program, &f.ty, ptr.add(l.fields[i] as usize))))
+                    .collect();
+                if parts.is_empty() {
+                    def.name.clone()
+                } else {
+                    format!("{} {{ {} }}", def.name, parts.join(", "))
+                }
+            }
+            Ty::Enum(e) => {
+                let def = program.enum_def(*e);
+                let l = layout_of(program, ty);
+                let tag = (ptr as *const i64).read_unaligned();
+                let Some(v) = usize::try_from(tag).ok().and_then(|t| def.variants.get(t)) else {
+                    return format!("<{} with invalid tag {tag}>", def.name);
+                };
+                let offs = &l.variants[tag as usize];
+                let vals: Vec<String> =
+                    v.fields.iter().enumerate().map(|(i, t)| format_value(program, t, ptr.add(offs[i] as usize))).collect();
+                if vals.is_empty() {
+                    v.name.clone()
+                } else if !v.field_names.is_empty() {
+                    let parts: Vec<String> =
+                        v.field_names.iter().zip(&vals).map(|(n, x)| format!("{n}: {x}")).collect();
+                    format!("{} {{ {} }}", v.name, parts.join(", "))
+                } else {
+                    format!("{}({})", v.name, vals.join(", "))
+                }
+            }
+            Ty::Optional(t) => {
+                let l = layout_of(program, ty);
+                let tag = (ptr as *const i64).read_unaligned();
+                if tag == 0 {
+                    format!("Some({})", format_value(program, t, ptr.add(l.fields[0] as usize)))
+                } else {
+                    "None".into()
+                }
+            }
+        }
+    }
+}
