@@ -181,8 +181,11 @@ impl Ctx {
         let id = FuncId(self.prog.funcs.len() as u32);
         let name = match self.env.fns.get(decl) {
             Some(d) => {
-                let base = d.name.clone();
                 let own = d.owner_generics.len().min(args.len());
+                let base = match &d.owner {
+                    Some(o) if own > 0 => format!("{}.{}", self.display(o, &args[..own]), d.ast.name.name),
+                    _ => d.name.clone(),
+                };
                 if args.len() > own {
                     self.display(&base, &args[own..])
                 } else {

@@ -1,0 +1,215 @@
+//! Targeted tests of individual checking rules.
+
+mod common;
+use common::*;
+use vais_tir::*;
+
+fn func<'p>(p: &'p Program, name: &str) -> &'p FuncDef {
+    p.funcs.iter().find(|f| f.name == name).unwrap_or_else(|| panic!("no func {}: {:?}", name, p.funcs.iter().map(|f| &f.name).collect::<Vec<_>>()))
+}
+
+fn count(e: &Expr, pred: &dyn Fn(&Expr) -> bool) -> usize {
+    let mut n = if pred(e) { 1 } else { 0 };
+    let mut sub = |x: &Expr| n += count(x, pred);
+    match &e.kind {
+        ExprKind::Block(b) => {
+            for s in &b.stmts {
+                match s {
+                    Stmt::Let { value, .. } => sub(value),
+                    Stmt::Expr(x) => sub(x),
+                }
+            }
+            if let Some(v) = &b.value {
+                sub(v)
+            }
+        }
+        ExprKind::Call { args, callee } => {
+            if let Callee::Value(v) = callee {
+                sub(v)
+            }
+            args.iter().for_each(sub)
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            sub(lhs);
+            sub(rhs)
+        }
+        ExprKind::Cast(x) | ExprKind::AddrOf(x) | ExprKind::Deref(x) => sub(x),
+        ExprKind::If { cond, then_expr, else_expr } => {
+            sub(cond);
+            sub(then_expr);
+            if let Some(x) = else_expr {
+                sub(x)
+            }
+        }
+        ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
+            sub(target);
+            sub(value)
+        }
+        ExprKind::Field { base, .. } => sub(base),
+        ExprKind::Match { scrutinee, arms } => {
+            sub(scrutinee);
+            arms.iter().for_each(|a| sub(&a.body))
+        }
+        ExprKind::Return(Some(x)) => sub(x),
+        _ => {}
+    }
+    n
+}
+
+#[test]
+fn shadowing_makes_new_locals() {
+    let p = ok("F main() -> i64 { x := 1\n x := x + 1\n y := { x := 100\n x }\n x + y }");
+    let m = func(&p, "main");
+    assert_eq!(m.locals.iter().filter(|l| l.name == "x").count(), 3);
+}
+
+#[test]
+fn casts_inserted_for_integer_conversions() {
+    let p = ok("F f(b: u8) -> u8 = b\nF main() -> i64 { x: u8 = 300\n y := f(5)\n z: i32 = 7\n w := z + 1\n putchar(65)\n 0 }");
+    let m = func(&p, "main");
+    let casts = count(&m.body, &|e| matches!(e.kind, ExprKind::Cast(_)));
+    // 300 -> u8, 5 -> u8, 7 -> i32, 1 -> i32 (right operand), 65 -> i32
+    assert_eq!(casts, 5, "{:#?}", m.body);
+    let f = func(&p, "f");
+    assert_eq!(f.ret, Ty::Int(IntTy::U8));
+}
+
+#[test]
+fn generic_instantiated_twice() {
+    let p = ok("F id<T>(x: T) -> T = x\nF main() -> i64 { a := id(1)\n b := id(2.5)\n c := id(3)\n a }");
+    let names: Vec<&str> = p.funcs.iter().filter(|f| f.name.starts_with("id")).map(|f| f.name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{:?}", names);
+    assert!(names.contains(&"id<i64>") && names.contains(&"id<f64>"));
+}
+
+#[test]
+fn generic_struct_instances_get_struct_ids() {
+    let p = ok("S Pair<T> { a: T, b: T }\nF main() -> i64 { p := Pair { a: 1, b: 2 }\n q := Pair { a: 1.0, b: 2.0 }\n p.a }");
+    let names: Vec<&str> = p.structs.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.contains(&"Pair<i64>") && names.contains(&"Pair<f64>"), "{:?}", names);
+}
+
+#[test]
+fn trait_default_instantiated_per_struct() {
+    let p = ok("W N { F id(&self) -> i64\n F two(&self) -> i64 = self.id() * 2 }\nS Aa { n: i64 }\nS Bb { m: i64 }\nX Aa: N { F id(&self) -> i64 = self.n }\nX Bb: N { F id(&self) -> i64 = self.m }\nF main() -> i64 { a := Aa { n: 1 }\n b := Bb { m: 2 }\n a.two() + b.two() }");
+    func(&p, "Aa.two");
+    func(&p, "Bb.two");
+    let t = func(&p, "Aa.two");
+    assert!(matches!(t.kind, FuncKind::Method { instance: true, .. }));
+    assert_eq!(t.locals[0].ty, Ty::Ref(Box::new(Ty::Struct(p.structs.iter().position(|s| s.name == "Aa").map(|i| StructId(i as u32)).unwrap()))));
+}
+
+#[test]
+fn unit_variant_rule() {
+    let p = ok("E C { Red, Green, Blue }\nF f(c: C) -> i64 = M c { Red => 1, Green => 2, other => 3 }\nF main() -> i64 = f(Green)");
+    let f = func(&p, "f");
+    let ExprKind::Match { arms, .. } = &f.body.kind else { panic!("{:?}", f.body.kind) };
+    assert!(matches!(arms[0].pattern.kind, PatternKind::Variant { variant: 0, .. }));
+    assert!(matches!(arms[1].pattern.kind, PatternKind::Variant { variant: 1, .. }));
+    assert!(matches!(arms[2].pattern.kind, PatternKind::Bind(_)));
+}
+
+#[test]
+fn never_type_fits_anywhere() {
+    ok("F f(x: i64) -> i64 { R x }\nF g(x: i64) -> i64 { I x > 0 { R 1 } E { 2 } }\nF main() -> i64 { L { I f(1) > 0 { B } E { C } }\n g(1) }");
+}
+
+#[test]
+fn e009_immutable() {
+    assert_eq!(err_codes("F main() -> i64 { x := 1\n x = 2\n x }"), vec!["E009"]);
+    assert_eq!(err_codes("F main() -> i64 { x := 1\n x += 2\n x }"), vec!["E009"]);
+    ok("S Pt { x: i64 }\nF main() -> i64 { p := Pt { x: 1 }\n p.x = 2\n p.x }");
+}
+
+#[test]
+fn e013_break_outside_loop() {
+    assert_eq!(err_codes("F main() -> i64 { B\n 0 }"), vec!["E013"]);
+    assert_eq!(err_codes("F main() -> i64 { C\n 0 }"), vec!["E013"]);
+    assert_eq!(err_codes("F main() -> i64 { L { f := |x: i64| { B\n x }\n B }\n 0 }"), vec!["E013"]);
+}
+
+#[test]
+fn did_you_mean() {
+    let (_, d, _) = check_src("F main() -> i64 { count := 1\n cout + 1 }");
+    assert_eq!(d[0].code, "E002");
+    assert!(d[0].notes.iter().any(|n| n.contains("count")), "{:?}", d[0].notes);
+}
+
+#[test]
+fn many_errors_reported() {
+    let c = err_codes("F main() -> i64 { a := zz\n b := yy\n c: bool = 1\n 0 }");
+    assert_eq!(c, vec!["E002", "E002", "E001"]);
+}
+
+#[test]
+fn misc_errors() {
+    assert_eq!(err_codes("F main() -> i64 = nope(1)"), vec!["E004"]);
+    assert_eq!(err_codes("F main() -> i64 { x := 1\n x(2) }"), vec!["E005"]);
+    assert_eq!(err_codes("F f() -> i64 = 1\nF f() -> i64 = 2\nF main() -> i64 = 0"), vec!["E008"]);
+    assert_eq!(err_codes("F puts(s: str) -> i64 = 1\nF main() -> i64 = 0"), vec!["E008"]);
+    assert_eq!(err_codes("S Pt { x: i64 }\nF main() -> i64 { p := Pt { x: 1, y: 2 }\n 0 }"), vec!["E014"]);
+    assert_eq!(err_codes("S Pt { x: i64, y: i64 }\nF main() -> i64 { p := Pt { x: 1 }\n 0 }"), vec!["E015"]);
+    assert_eq!(err_codes("F main() -> i64 { x: Foo = 1\n 0 }"), vec!["E003"]);
+    assert_eq!(err_codes("F main() -> i64 { 5 = 3\n 0 }"), vec!["E012"]);
+    assert_eq!(err_codes("F main() -> i64 { a := 1.5\n b := a + 1\n 0 }"), vec!["E001"]);
+    assert_eq!(err_codes("X F printf2(f: str, ...) -> i32\nF main() -> i64 { printf2(\"%f\", 1.5)\n 0 }"), vec!["E015"]);
+}
+
+#[test]
+fn constants_folded() {
+    let p = ok("C N: i64 = 10 * 4\nC MM: i64 = N + 2\nC HH: u8 = 300\nF main() -> i64 = MM + HH");
+    let m = func(&p, "main");
+    assert!(count(&m.body, &|e| matches!(e.kind, ExprKind::Int(42))) == 1, "{:#?}", m.body);
+    assert!(count(&m.body, &|e| matches!(e.kind, ExprKind::Int(44)) && e.ty == Ty::Int(IntTy::U8)) == 1);
+}
+
+#[test]
+fn self_type_and_methods() {
+    let p = ok("S Pt { x: i64 }\nX Pt {\n F new(x: i64) -> Self = Pt { x: x }\n F get(&self) -> i64 = self.x\n F twice(&self) -> i64 = @.get() * 2 }\nF main() -> i64 { p := Pt.new(3)\n p.twice() }");
+    let t = func(&p, "Pt.twice");
+    assert_eq!(count(&t.body, &|e| matches!(e.kind, ExprKind::Call { .. })), 1);
+    let m = func(&p, "main");
+    assert_eq!(count(&m.body, &|e| matches!(e.kind, ExprKind::AddrOf(_))), 1);
+    let g = func(&p, "Pt.get");
+    assert_eq!(count(&g.body, &|e| matches!(e.kind, ExprKind::Deref(_))), 1);
+}
+
+#[test]
+fn printf_and_print_builtins() {
+    ok("F main() -> i64 { printf(\"%d %f %s\\n\", 1, 2.5, \"x\")\n print_i64(3)\n print_f64(1.5)\n 0 }");
+}
+
+#[test]
+fn empty_array_defaults_to_i64() {
+    let p = ok("F main() -> i64 { a := []\n 0 }");
+    assert_eq!(func(&p, "main").locals[0].ty, Ty::Ptr(Box::new(Ty::I64)));
+}
+
+#[test]
+fn or_patterns_share_locals() {
+    let p = ok("E Sh { Aa(i64), Bb(i64), Z }\nF f(s: Sh) -> i64 = M s { Aa(v) | Bb(v) => v, Z => 0 }\nF main() -> i64 = f(Aa(1))");
+    let f = func(&p, "f");
+    assert_eq!(f.locals.iter().filter(|l| l.name == "v").count(), 1);
+}
+
+#[test]
+fn non_exhaustive_is_warning_only() {
+    let (p, d, _) = check_src("E C { R1, G1 }\nF f(c: C) -> i64 = M c { R1 => 1 }\nF main() -> i64 = f(G1)");
+    assert!(p.is_some());
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].code, "E010");
+    assert!(!d[0].is_error());
+}
+
+#[test]
+fn generic_body_errors_reported_once() {
+    let c = err_codes("F g<T>(x: T) -> T { y := undefined_thing\n x }\nF main() -> i64 = g(1) + g(2)");
+    assert_eq!(c, vec!["E002"]);
+}
+
+#[test]
+fn lambda_captures_and_at() {
+    let p = ok("F f(n: i64) -> i64 { k := n\n g := |x: i64| x + k\n I n > 0 { g(@(n - 1)) } E { 0 } }\nF main() -> i64 = f(3)");
+    let l = func(&p, "f::lambda#0");
+    assert_eq!(l.captures.len(), 1);
+}
