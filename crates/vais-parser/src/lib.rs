@@ -28,11 +28,7 @@ const PARSE_STACK: usize = 64 << 20;
 fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     let mut f = Some(f);
     let res = std::thread::scope(|s| {
-        let mut slot = None;
-        let handle = std::thread::Builder::new().stack_size(PARSE_STACK).spawn_scoped(s, || {
-            slot = f.take().map(|f| f());
-            slot
-        });
+        let handle = std::thread::Builder::new().stack_size(PARSE_STACK).spawn_scoped(s, || f.take().map(|f| f()));
         match handle {
             Ok(h) => match h.join() {
                 Ok(v) => v,
@@ -44,7 +40,7 @@ fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     match (res, f.take()) {
         (Some(v), _) => v,
         (None, Some(f)) => f(),
-        (None, None) => unreachable!("parser thread ran but produced nothing"),
+        (None, None) => unreachable!("the parser thread ran but produced nothing"),
     }
 }
 

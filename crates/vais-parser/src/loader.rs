@@ -78,7 +78,7 @@ fn resolve(dir: &Path, segs: &[&str]) -> Option<PathBuf> {
         }
     }
     for root in roots {
-        let Some((last, dirs)) = segs.split_last() else { return None };
+        let (last, dirs) = segs.split_last()?;
         let mut base = root.clone();
         for s in dirs {
             base.push(s);

@@ -62,8 +62,7 @@ impl Parser {
                         TypeKind::Fn { params: elems, ret: Box::new(ret) }
                     } else if elems.len() == 1 {
                         // Parenthesised type: keep the inner type, widen its span.
-                        let inner = elems.pop().map(|t| t.kind).unwrap_or(TypeKind::Unit);
-                        inner
+                        elems.pop().map(|t| t.kind).unwrap_or(TypeKind::Unit)
                     } else {
                         TypeKind::Tuple(elems)
                     }
