@@ -569,3 +569,19 @@ fn deep_nesting_is_p003_not_a_crash() {
     let src = format!("F main() = {}1{}", "(".repeat(50), ")".repeat(50));
     parse_ok(&src);
 }
+
+#[test]
+fn lexical_edge_cases() {
+    // non-ASCII is fine inside comments and strings
+    parse_ok("# h\u{e9}llo \u{1F600}\nF main() = \"\u{1F600}\"");
+    // backslash directly before a line break is a lexical error
+    assert_eq!(codes("F main() = \"a\\\nb\"")[0], "L001");
+    // every bad character is reported, parsing goes on
+    let d = diags("F main() = 1 $ + ` 2");
+    assert_eq!(d.iter().filter(|d| d.code == "L001").count(), 2);
+    // `1.5e` is a float then an identifier; `.5` is `.` then `5`
+    assert_eq!(stmts("1.5e").len(), 2);
+    assert_eq!(codes("F main() = .5")[0], "P001");
+    // `::` exists only for `U` paths; `%=` does not exist
+    assert_eq!(codes("F main() { x %= 2 }")[0], "P001");
+}
