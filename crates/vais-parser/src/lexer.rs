@@ -264,11 +264,25 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Token>, Vec<Diagnostic>) {
 }
 
 pub(crate) fn lex_full(file: FileId, text: &str) -> LexOutput {
-    let mut lx = Lexer { file, src: text.as_bytes(), pos: 0, tokens: Vec::new(), diags: Vec::new(), unterminated: false };
+    let mut lx = Lexer {
+        file,
+        src: text.as_bytes(),
+        pos: 0,
+        tokens: Vec::new(),
+        diags: Vec::new(),
+        unterminated: false,
+    };
     lx.run();
     let end = lx.src.len() as u32;
-    lx.tokens.push(Token { kind: TokenKind::Eof, span: Span::new(file, end, end) });
-    LexOutput { tokens: lx.tokens, diags: lx.diags, unterminated_string: lx.unterminated }
+    lx.tokens.push(Token {
+        kind: TokenKind::Eof,
+        span: Span::new(file, end, end),
+    });
+    LexOutput {
+        tokens: lx.tokens,
+        diags: lx.diags,
+        unterminated_string: lx.unterminated,
+    }
 }
 
 struct Lexer<'a> {
@@ -319,7 +333,11 @@ impl Lexer<'_> {
                     while self.pos < self.src.len() && (self.src[self.pos] & 0xC0) == 0x80 {
                         self.pos += 1;
                     }
-                    self.error("non-ASCII character outside a string or comment", start, self.pos);
+                    self.error(
+                        "non-ASCII character outside a string or comment",
+                        start,
+                        self.pos,
+                    );
                 }
                 _ => {
                     if let Some((kind, len)) = self.punct() {
@@ -327,7 +345,11 @@ impl Lexer<'_> {
                         self.push(kind, start);
                     } else {
                         self.pos += 1;
-                        let shown = if c.is_ascii_graphic() { format!("`{}`", c as char) } else { format!("byte 0x{c:02X}") };
+                        let shown = if c.is_ascii_graphic() {
+                            format!("`{}`", c as char)
+                        } else {
+                            format!("byte 0x{c:02X}")
+                        };
                         self.error(format!("invalid character {shown}"), start, self.pos);
                     }
                 }
@@ -337,7 +359,11 @@ impl Lexer<'_> {
 
     fn punct(&self) -> Option<(TokenKind, usize)> {
         use TokenKind::*;
-        let (a, b, c) = (self.byte(self.pos), self.byte(self.pos + 1), self.byte(self.pos + 2));
+        let (a, b, c) = (
+            self.byte(self.pos),
+            self.byte(self.pos + 1),
+            self.byte(self.pos + 2),
+        );
         let three = match (a, b, c) {
             (b'.', b'.', b'=') => Some(DotDotEq),
             _ => None,
@@ -399,7 +425,9 @@ impl Lexer<'_> {
 
     fn word(&mut self) {
         let start = self.pos;
-        while self.pos < self.src.len() && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_') {
+        while self.pos < self.src.len()
+            && (self.src[self.pos].is_ascii_alphanumeric() || self.src[self.pos] == b'_')
+        {
             self.pos += 1;
         }
         // Only ASCII bytes were consumed, so this slice is valid UTF-8.
@@ -418,7 +446,9 @@ impl Lexer<'_> {
     fn number(&mut self) {
         let start = self.pos;
         let mut mantissa = String::new();
-        while self.pos < self.src.len() && (self.src[self.pos].is_ascii_digit() || self.src[self.pos] == b'_') {
+        while self.pos < self.src.len()
+            && (self.src[self.pos].is_ascii_digit() || self.src[self.pos] == b'_')
+        {
             if self.src[self.pos] != b'_' {
                 mantissa.push(self.src[self.pos] as char);
             }
@@ -429,7 +459,11 @@ impl Lexer<'_> {
             match mantissa.parse::<u64>() {
                 Ok(v) if v <= i64::MAX as u64 => self.push(TokenKind::Int(v), start),
                 _ => {
-                    self.error("integer literal is too large (the maximum is 9223372036854775807)", start, self.pos);
+                    self.error(
+                        "integer literal is too large (the maximum is 9223372036854775807)",
+                        start,
+                        self.pos,
+                    );
                     self.push(TokenKind::Int(0), start);
                 }
             }
@@ -437,7 +471,9 @@ impl Lexer<'_> {
         }
         mantissa.push('.');
         self.pos += 1;
-        while self.pos < self.src.len() && (self.src[self.pos].is_ascii_digit() || self.src[self.pos] == b'_') {
+        while self.pos < self.src.len()
+            && (self.src[self.pos].is_ascii_digit() || self.src[self.pos] == b'_')
+        {
             if self.src[self.pos] != b'_' {
                 mantissa.push(self.src[self.pos] as char);
             }
@@ -494,10 +530,16 @@ impl Lexer<'_> {
                         b'\\' => bytes.push(b'\\'),
                         b'"' => bytes.push(b'"'),
                         b'\n' => {
-                            self.error("backslash before a line break in a string literal", self.pos, self.pos + 1);
+                            self.error(
+                                "backslash before a line break in a string literal",
+                                self.pos,
+                                self.pos + 1,
+                            );
                             bytes.push(b'\n');
                         }
-                        b'x' if hex(self.byte(self.pos + 2)).is_some() && hex(self.byte(self.pos + 3)).is_some() => {
+                        b'x' if hex(self.byte(self.pos + 2)).is_some()
+                            && hex(self.byte(self.pos + 3)).is_some() =>
+                        {
                             let hi = hex(self.byte(self.pos + 2)).unwrap_or(0);
                             let lo = hex(self.byte(self.pos + 3)).unwrap_or(0);
                             bytes.push(hi * 16 + lo);

@@ -15,9 +15,9 @@ use vais_ast::{Diagnostic, FileId, SourceMap};
 
 /// All keyword strings (single letters, word keywords and primitive type names).
 pub const KEYWORDS: &[&str] = &[
-    "F", "S", "E", "I", "L", "M", "A", "R", "B", "C", "T", "U", "P", "W", "X", "mut", "self", "Self", "true", "false",
-    "spawn", "await", "weak", "clone", "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "f32",
-    "f64", "bool", "str",
+    "F", "S", "E", "I", "L", "M", "A", "R", "B", "C", "T", "U", "P", "W", "X", "mut", "self",
+    "Self", "true", "false", "spawn", "await", "weak", "clone", "i8", "i16", "i32", "i64", "i128",
+    "u8", "u16", "u32", "u64", "u128", "f32", "f64", "bool", "str",
 ];
 
 /// Stack size of the parsing thread: deep (but legal, up to `MAX_DEPTH`) nesting must not
@@ -28,7 +28,9 @@ const PARSE_STACK: usize = 64 << 20;
 fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     let mut f = Some(f);
     let res = std::thread::scope(|s| {
-        let handle = std::thread::Builder::new().stack_size(PARSE_STACK).spawn_scoped(s, || f.take().map(|f| f()));
+        let handle = std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(s, || f.take().map(|f| f()));
         match handle {
             Ok(h) => match h.join() {
                 Ok(v) => v,
@@ -78,7 +80,10 @@ pub fn parse_repl_input(file: FileId, text: &str) -> ReplParse {
 
 fn parse_repl_here(file: FileId, text: &str) -> ReplParse {
     let lexed = lexer::lex_full(file, text);
-    let other_lex_errors = lexed.diags.iter().any(|d| !d.message.starts_with("unterminated string"));
+    let other_lex_errors = lexed
+        .diags
+        .iter()
+        .any(|d| !d.message.starts_with("unterminated string"));
     if lexed.unterminated_string && !other_lex_errors {
         return ReplParse::Incomplete;
     }
@@ -98,6 +103,9 @@ fn parse_repl_here(file: FileId, text: &str) -> ReplParse {
 /// The `U` items themselves are dropped from the merged module. Missing imports are an E016 diagnostic
 /// at the `U` item's span. Every file read is added to `sources` (so spans point into the right file).
 /// Only failure to read the root file is an Err.
-pub fn load_program(path: &std::path::Path, sources: &mut SourceMap) -> std::io::Result<(Module, Vec<Diagnostic>)> {
+pub fn load_program(
+    path: &std::path::Path,
+    sources: &mut SourceMap,
+) -> std::io::Result<(Module, Vec<Diagnostic>)> {
     loader::load_program(path, sources)
 }

@@ -8,7 +8,10 @@ use vais_ast::ast::{Item, ItemKind, Module};
 use vais_ast::{Diagnostic, SourceMap};
 
 /// See `crate::load_program`.
-pub(crate) fn load_program(path: &Path, sources: &mut SourceMap) -> std::io::Result<(Module, Vec<Diagnostic>)> {
+pub(crate) fn load_program(
+    path: &Path,
+    sources: &mut SourceMap,
+) -> std::io::Result<(Module, Vec<Diagnostic>)> {
     let text = std::fs::read_to_string(path)?;
     let mut loaded = HashSet::new();
     loaded.insert(canonical(path));
@@ -47,7 +50,11 @@ fn load_text(
                     .with_label("imported here")
                     .with_note(format!(
                         "looked for `{shown}.vais` and `{shown}/mod.vais` relative to `{}`",
-                        if dir.as_os_str().is_empty() { ".".to_string() } else { dir.display().to_string() }
+                        if dir.as_os_str().is_empty() {
+                            ".".to_string()
+                        } else {
+                            dir.display().to_string()
+                        }
                     )),
             );
             continue;
@@ -59,7 +66,12 @@ fn load_text(
         match std::fs::read_to_string(&found) {
             Ok(t) => out.extend(load_text(&found, t, sources, loaded, diags)),
             Err(e) => diags.push(
-                Diagnostic::error("E016", format!("cannot read module `{shown}`: {e}"), item.span).with_label("imported here"),
+                Diagnostic::error(
+                    "E016",
+                    format!("cannot read module `{shown}`: {e}"),
+                    item.span,
+                )
+                .with_label("imported here"),
             ),
         }
     }

@@ -65,11 +65,28 @@ pub(crate) struct Parser {
 impl Parser {
     pub(crate) fn new(file: FileId, toks: Vec<Token>) -> Parser {
         let mut toks = toks;
-        if !matches!(toks.last(), Some(Token { kind: TokenKind::Eof, .. })) {
+        if !matches!(
+            toks.last(),
+            Some(Token {
+                kind: TokenKind::Eof,
+                ..
+            })
+        ) {
             let end = toks.last().map(|t| t.span.end).unwrap_or(0);
-            toks.push(Token { kind: TokenKind::Eof, span: Span::new(file, end, end) });
+            toks.push(Token {
+                kind: TokenKind::Eof,
+                span: Span::new(file, end, end),
+            });
         }
-        Parser { toks, pos: 0, file, diags: Vec::new(), depth: 0, prev_end: 0, first_error_at_eof: None }
+        Parser {
+            toks,
+            pos: 0,
+            file,
+            diags: Vec::new(),
+            depth: 0,
+            prev_end: 0,
+            first_error_at_eof: None,
+        }
     }
 
     // ------------------------------------------------------------ cursor
@@ -176,16 +193,23 @@ impl Parser {
     pub(crate) fn error_expected(&mut self, expected: &str) -> Reported {
         let span = self.span();
         if self.at_eof() {
-            let d = Diagnostic::error("P002", "unexpected end of input", span).with_label(format!("expected {expected}"));
+            let d = Diagnostic::error("P002", "unexpected end of input", span)
+                .with_label(format!("expected {expected}"));
             self.report(d)
         } else {
             let found = self.peek().describe();
-            let d = Diagnostic::error("P001", format!("expected {expected}, found {found}"), span).with_label(format!("expected {expected}"));
+            let d = Diagnostic::error("P001", format!("expected {expected}, found {found}"), span)
+                .with_label(format!("expected {expected}"));
             self.report(d)
         }
     }
 
-    pub(crate) fn error_at(&mut self, code: &'static str, msg: impl Into<String>, span: Span) -> Reported {
+    pub(crate) fn error_at(
+        &mut self,
+        code: &'static str,
+        msg: impl Into<String>,
+        span: Span,
+    ) -> Reported {
         self.report(Diagnostic::error(code, msg, span))
     }
 
@@ -195,7 +219,11 @@ impl Parser {
     pub(crate) fn nested<T>(&mut self, f: impl FnOnce(&mut Parser) -> PResult<T>) -> PResult<T> {
         if self.depth >= MAX_DEPTH {
             let span = self.span();
-            let r = self.error_at("P003", format!("nesting too deep (more than {MAX_DEPTH} levels)"), span);
+            let r = self.error_at(
+                "P003",
+                format!("nesting too deep (more than {MAX_DEPTH} levels)"),
+                span,
+            );
             // Skip everything: recovery inside such input is pointless.
             while !self.at_eof() {
                 self.bump();
@@ -226,7 +254,9 @@ impl Parser {
             }
             match k {
                 TokenKind::LParen | TokenKind::LBrace | TokenKind::LBracket => depth += 1,
-                TokenKind::RParen | TokenKind::RBrace | TokenKind::RBracket => depth = depth.saturating_sub(1),
+                TokenKind::RParen | TokenKind::RBrace | TokenKind::RBracket => {
+                    depth = depth.saturating_sub(1)
+                }
                 _ => {}
             }
             self.bump();
@@ -236,7 +266,10 @@ impl Parser {
 
     /// Whether the current token can only start an item (used to stop statement recovery).
     pub(crate) fn at_item_only_keyword(&self) -> bool {
-        matches!(self.peek(), TokenKind::Kw(Keyword::F | Keyword::S | Keyword::W | Keyword::X | Keyword::U))
+        matches!(
+            self.peek(),
+            TokenKind::Kw(Keyword::F | Keyword::S | Keyword::W | Keyword::X | Keyword::U)
+        )
     }
 
     // ------------------------------------------------------------ entry points
@@ -263,7 +296,9 @@ impl Parser {
             match self.peek() {
                 TokenKind::Eof => return,
                 TokenKind::LBrace | TokenKind::LParen | TokenKind::LBracket => depth += 1,
-                TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket => depth = depth.saturating_sub(1),
+                TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket => {
+                    depth = depth.saturating_sub(1)
+                }
                 TokenKind::Kw(
                     Keyword::F
                     | Keyword::S
@@ -286,9 +321,17 @@ impl Parser {
     /// allowed). `C` is a constant only when followed by `Name :`.
     fn at_repl_item_start(&self) -> bool {
         match self.peek() {
-            TokenKind::Kw(Keyword::F | Keyword::S | Keyword::E | Keyword::W | Keyword::X | Keyword::T | Keyword::U | Keyword::P | Keyword::A) => {
-                true
-            }
+            TokenKind::Kw(
+                Keyword::F
+                | Keyword::S
+                | Keyword::E
+                | Keyword::W
+                | Keyword::X
+                | Keyword::T
+                | Keyword::U
+                | Keyword::P
+                | Keyword::A,
+            ) => true,
             TokenKind::Kw(Keyword::C) => {
                 self.is_name_at(1) && matches!(self.peek_at(2), TokenKind::Colon)
             }
@@ -341,7 +384,9 @@ impl Parser {
                 TokenKind::RBrace if depth == 0 => return,
                 _ if depth == 0 && self.at_item_only_keyword() => return,
                 TokenKind::LBrace | TokenKind::LParen | TokenKind::LBracket => depth += 1,
-                TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket => depth = depth.saturating_sub(1),
+                TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket => {
+                    depth = depth.saturating_sub(1)
+                }
                 _ => {}
             }
             self.bump();

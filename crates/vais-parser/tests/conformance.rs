@@ -15,7 +15,9 @@ fn vais_files(prefix: &str) -> Vec<PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.extension().is_some_and(|x| x == "vais")
-                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix))
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(prefix))
         })
         .collect();
     out.sort();
@@ -66,7 +68,11 @@ fn expect_p001_on_line(name: &str, line: usize) {
     let (_, d) = parse_file(id, &text);
     assert!(!d.is_empty(), "{name}: no diagnostics");
     assert_eq!(d[0].code, "P001", "{name}: {d:?}");
-    assert_eq!(sm.get(id).line_col(d[0].span.start).0, line, "{name}: {d:?}");
+    assert_eq!(
+        sm.get(id).line_col(d[0].span.start).0,
+        line,
+        "{name}: {d:?}"
+    );
 }
 
 #[test]
@@ -82,7 +88,11 @@ fn b06_mut_before_name_is_rejected() {
 #[test]
 fn other_b_programs_parse() {
     for f in vais_files("B_") {
-        let n = f.file_name().and_then(|n| n.to_str()).unwrap_or("").to_string();
+        let n = f
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_string();
         if n.starts_with("B_05") || n.starts_with("B_06") {
             continue;
         }

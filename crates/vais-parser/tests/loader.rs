@@ -35,7 +35,11 @@ fn fn_names(m: &vais_ast::ast::Module) -> Vec<String> {
 #[test]
 fn merges_recursively_once_with_cycles() {
     let d = temp_dir("merge");
-    write(&d, "main.vais", "F first() = 0\nU a\nU lib/b\nU a\nF main() -> i64 = 0");
+    write(
+        &d,
+        "main.vais",
+        "F first() = 0\nU a\nU lib/b\nU a\nF main() -> i64 = 0",
+    );
     write(&d, "a.vais", "U main\nU lib/b\nF in_a() = 1");
     write(&d, "lib/b/mod.vais", "U c\nF in_b() = 2");
     write(&d, "lib/b/c.vais", "F in_c() = 3");
@@ -71,7 +75,10 @@ fn parse_errors_in_imported_files_point_into_them() {
     let mut sm = SourceMap::new();
     let (_, diags) = load_program(&d.join("main.vais"), &mut sm).expect("load");
     assert_eq!(diags[0].code, "P001");
-    assert_eq!(sm.get(diags[0].span.file).name, d.join("bad.vais").display().to_string());
+    assert_eq!(
+        sm.get(diags[0].span.file).name,
+        d.join("bad.vais").display().to_string()
+    );
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -48,7 +48,13 @@ fn statement_entries() {
     let (e, d) = complete("x := 5");
     assert!(d.is_empty());
     assert_eq!(e.len(), 1);
-    assert!(matches!(&e[0], ReplEntry::Stmt(Stmt { kind: StmtKind::Let { .. }, .. })));
+    assert!(matches!(
+        &e[0],
+        ReplEntry::Stmt(Stmt {
+            kind: StmtKind::Let { .. },
+            ..
+        })
+    ));
     for (src, shown) in [
         ("x = 6", "(x = 6)"),
         ("n += 1", "(n += 1)"),
@@ -69,11 +75,23 @@ fn item_entries() {
     let (e, d) = complete("F sq(x: i64) -> i64 = x * x");
     assert!(d.is_empty());
     assert_eq!(e.len(), 1);
-    assert!(matches!(&e[0], ReplEntry::Item(Item { kind: ItemKind::Function(_), .. })));
+    assert!(matches!(
+        &e[0],
+        ReplEntry::Item(Item {
+            kind: ItemKind::Function(_),
+            ..
+        })
+    ));
     let (e, d) = complete("S P { x: i64 }\nE C { A, B }\nC K: i64 = 3\nK + 1");
     assert!(d.is_empty(), "{d:?}");
     assert_eq!(e.len(), 4);
-    assert!(matches!(&e[2], ReplEntry::Item(Item { kind: ItemKind::Const(_), .. })));
+    assert!(matches!(
+        &e[2],
+        ReplEntry::Item(Item {
+            kind: ItemKind::Const(_),
+            ..
+        })
+    ));
     assert!(matches!(&e[3], ReplEntry::Stmt(_)));
     let (e, _) = complete("F f() -> i64 = 1; f()");
     assert_eq!(e.len(), 2);
@@ -99,7 +117,10 @@ fn complete_with_errors() {
 
 #[test]
 fn keywords_list() {
-    for k in ["F", "S", "E", "I", "L", "M", "A", "R", "B", "C", "T", "U", "P", "W", "X", "mut", "self", "Self", "spawn", "await", "i64", "str"] {
+    for k in [
+        "F", "S", "E", "I", "L", "M", "A", "R", "B", "C", "T", "U", "P", "W", "X", "mut", "self",
+        "Self", "spawn", "await", "i64", "str",
+    ] {
         assert!(KEYWORDS.contains(&k), "{k}");
     }
 }

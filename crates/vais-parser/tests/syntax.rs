@@ -115,7 +115,10 @@ fn primaries() {
 
 #[test]
 fn rule1_else_only_after_if_block() {
-    assert_eq!(ex("I a { 1 } E I b { 2 } E { 3 }"), "if a {1} else if b {2} else {3}");
+    assert_eq!(
+        ex("I a { 1 } E I b { 2 } E { 3 }"),
+        "if a {1} else if b {2} else {3}"
+    );
     assert_eq!(ex("I a {\n 1 \n}\n E { 2 }"), "if a {1} else {2}");
     // `E` at statement start is an error
     assert_eq!(codes("F main() { I a { 1 }; E { 2 } }")[0], "P001");
@@ -159,7 +162,10 @@ fn rule3_x_f_is_extern() {
     let m = parse_ok("S Point { x: i64 }\nX Point: Shape { F area(&self) -> i64 = 0 }\nX<T> Pair<T> { F first(&self) -> T = self.a }");
     match &m.items[1].kind {
         ItemKind::Impl(i) => {
-            assert_eq!(i.trait_name.as_ref().map(|t| t.name.as_str()), Some("Shape"));
+            assert_eq!(
+                i.trait_name.as_ref().map(|t| t.name.as_str()),
+                Some("Shape")
+            );
             assert_eq!(i.methods.len(), 1);
         }
         other => panic!("{other:?}"),
@@ -192,7 +198,9 @@ fn range_patterns_need_integer_literal_bounds() {
 
 #[test]
 fn rule5_t_is_alias_assoc_type_or_name() {
-    let m = parse_ok("T Num = i64\nW Tr { T Item: Show + Eq = i64  F get(&self) -> T }\nF id<T>(x: T) -> T = x");
+    let m = parse_ok(
+        "T Num = i64\nW Tr { T Item: Show + Eq = i64  F get(&self) -> T }\nF id<T>(x: T) -> T = x",
+    );
     assert!(matches!(&m.items[0].kind, ItemKind::Alias(a) if a.name.name == "Num"));
     match &m.items[1].kind {
         ItemKind::Trait(t) => {
@@ -209,7 +217,9 @@ fn rule5_t_is_alias_assoc_type_or_name() {
 #[test]
 fn rule6_keyword_letters_as_declaration_names_only() {
     let m = parse_ok("S P { v: i64, F: i64 }\nF F(I: i64) -> i64 = I2\nE B { A, S(i64) }");
-    assert!(matches!(&m.items[0].kind, ItemKind::Struct(s) if s.name.name == "P" && s.fields.len() == 2));
+    assert!(
+        matches!(&m.items[0].kind, ItemKind::Struct(s) if s.name.name == "P" && s.fields.len() == 2)
+    );
     // `P { v: 1 }` in an expression is a parse error
     assert_eq!(codes("F main() { x := P { v: 1 } }")[0], "P001");
     // not in expressions
@@ -224,11 +234,20 @@ fn rule6_keyword_letters_as_declaration_names_only() {
 fn rule7_upper_brace_is_always_a_struct_literal() {
     let d = diags("F main() -> i64 {\n x := 3\n I x == Limit { 1 } E { 0 }\n}");
     assert_eq!(d[0].code, "P001");
-    assert_eq!(d[0].message, "expected a field name, found integer literal `1`");
-    assert_eq!(ex("I (x == Limit) { 1 } E { 0 }"), "if (x == Limit) {1} else {0}");
+    assert_eq!(
+        d[0].message,
+        "expected a field name, found integer literal `1`"
+    );
+    assert_eq!(
+        ex("I (x == Limit) { 1 } E { 0 }"),
+        "if (x == Limit) {1} else {0}"
+    );
     assert_eq!(ex("I x == limit { 1 }"), "if (x == limit) {1}");
     // across a newline
-    assert_eq!(show_stmt(&stmts("x := Max\n{ a: 1 }")[0]), "let x = Max {a: 1}");
+    assert_eq!(
+        show_stmt(&stmts("x := Max\n{ a: 1 }")[0]),
+        "let x = Max {a: 1}"
+    );
 }
 
 #[test]
@@ -307,7 +326,16 @@ fn rule14_return_and_break_operands() {
 fn let_forms() {
     let s = stmts("x := 1; y := mut 2; z: i64 = 3; w: mut i64 = 4; v: Pair<i64> = p");
     let shown: Vec<String> = s.iter().map(show_stmt).collect();
-    assert_eq!(shown, ["let x = 1;", "let mut y = 2;", "let z: T = 3;", "let mut w: T = 4;", "let v: T = p"]);
+    assert_eq!(
+        shown,
+        [
+            "let x = 1;",
+            "let mut y = 2;",
+            "let z: T = 3;",
+            "let mut w: T = 4;",
+            "let v: T = p"
+        ]
+    );
 }
 
 #[test]
@@ -347,28 +375,46 @@ fn functions_and_params() {
             assert_eq!(f.params.len(), 7);
             assert!(matches!(&f.params[0], Param::Named { mutable: true, .. }));
             match &f.params[2] {
-                Param::Named { ty, .. } => assert!(matches!(&ty.kind, TypeKind::Optional(inner) if matches!(inner.kind, TypeKind::Pointer(_)))),
+                Param::Named { ty, .. } => assert!(
+                    matches!(&ty.kind, TypeKind::Optional(inner) if matches!(inner.kind, TypeKind::Pointer(_)))
+                ),
                 _ => panic!(),
             }
             match &f.params[6] {
-                Param::Named { ty, .. } => assert!(matches!(&ty.kind, TypeKind::Fn { params, .. } if params.len() == 1)),
+                Param::Named { ty, .. } => {
+                    assert!(matches!(&ty.kind, TypeKind::Fn { params, .. } if params.len() == 1))
+                }
                 _ => panic!(),
             }
-            assert!(matches!(&f.ret, Some(Type { kind: TypeKind::Tuple(ts), .. }) if ts.len() == 2));
+            assert!(
+                matches!(&f.ret, Some(Type { kind: TypeKind::Tuple(ts), .. }) if ts.len() == 2)
+            );
         }
         other => panic!("{other:?}"),
     }
     match &m.items[1].kind {
         ItemKind::Function(f) => {
             assert!(f.ret.is_none());
-            assert!(matches!(&f.body, Some(Expr { kind: ExprKind::Block(_), .. })));
+            assert!(matches!(
+                &f.body,
+                Some(Expr {
+                    kind: ExprKind::Block(_),
+                    ..
+                })
+            ));
         }
         other => panic!("{other:?}"),
     }
     match &m.items[2].kind {
         ItemKind::Function(f) => {
             assert!(matches!(f.params[0], Param::SelfRef { mutable: false, .. }));
-            assert!(matches!(&f.ret, Some(Type { kind: TypeKind::SelfType, .. })));
+            assert!(matches!(
+                &f.ret,
+                Some(Type {
+                    kind: TypeKind::SelfType,
+                    ..
+                })
+            ));
         }
         other => panic!("{other:?}"),
     }
@@ -474,13 +520,20 @@ fn spans_are_precise() {
     let (m, d) = parse_file(FileId(7), src);
     assert!(d.is_empty());
     let text = |s: vais_ast::Span| &src[s.start as usize..s.end as usize];
-    assert_eq!(text(m.items[0].span), "F add(a: i64, b: i64) -> i64 = a + b * 2");
+    assert_eq!(
+        text(m.items[0].span),
+        "F add(a: i64, b: i64) -> i64 = a + b * 2"
+    );
     assert_eq!(m.items[0].span.file, FileId(7));
-    let ItemKind::Function(f) = &m.items[0].kind else { panic!() };
+    let ItemKind::Function(f) = &m.items[0].kind else {
+        panic!()
+    };
     assert_eq!(text(f.name.span), "add");
     let body = f.body.as_ref().unwrap();
     assert_eq!(text(body.span), "a + b * 2");
-    let ExprKind::Binary { rhs, .. } = &body.kind else { panic!() };
+    let ExprKind::Binary { rhs, .. } = &body.kind else {
+        panic!()
+    };
     assert_eq!(text(rhs.span), "b * 2");
     match &f.params[1] {
         Param::Named { span, ty, .. } => {
@@ -489,11 +542,21 @@ fn spans_are_precise() {
         }
         _ => panic!(),
     }
-    let ItemKind::Function(main) = &m.items[1].kind else { panic!() };
-    let Some(Expr { kind: ExprKind::Block(b), span }) = &main.body else { panic!() };
+    let ItemKind::Function(main) = &m.items[1].kind else {
+        panic!()
+    };
+    let Some(Expr {
+        kind: ExprKind::Block(b),
+        span,
+    }) = &main.body
+    else {
+        panic!()
+    };
     assert_eq!(text(*span), "{ x := add(1, 2); x }");
     assert_eq!(text(b.stmts[0].span), "x := add(1, 2);");
-    let StmtKind::Let { value, name, .. } = &b.stmts[0].kind else { panic!() };
+    let StmtKind::Let { value, name, .. } = &b.stmts[0].kind else {
+        panic!()
+    };
     assert_eq!(text(value.span), "add(1, 2)");
     assert_eq!(text(name.span), "x");
     assert_eq!(text(b.stmts[1].span), "x");
@@ -505,8 +568,16 @@ fn more_spans() {
     let (m, d) = parse_file(FileId(0), src);
     assert!(d.is_empty(), "{d:?}");
     let text = |s: vais_ast::Span| &src[s.start as usize..s.end as usize];
-    let ItemKind::Function(f) = &m.items[0].kind else { panic!() };
-    let Some(Expr { kind: ExprKind::Block(b), .. }) = &f.body else { panic!() };
+    let ItemKind::Function(f) = &m.items[0].kind else {
+        panic!()
+    };
+    let Some(Expr {
+        kind: ExprKind::Block(b),
+        ..
+    }) = &f.body
+    else {
+        panic!()
+    };
     let e = |i: usize| match &b.stmts[i].kind {
         StmtKind::Expr(e) => e.clone(),
         _ => panic!(),
@@ -539,11 +610,15 @@ fn messages_name_the_offending_token() {
 
 #[test]
 fn several_errors_are_reported() {
-    let src = "F a() { x := ; y := 1 }\nF b() -> i64 = )\nF c() -> i64 { f(1, +, 2) }\nF ok() -> i64 = 1";
+    let src =
+        "F a() { x := ; y := 1 }\nF b() -> i64 = )\nF c() -> i64 { f(1, +, 2) }\nF ok() -> i64 = 1";
     let (m, d) = parse_file(FileId(0), src);
     assert!(d.len() >= 3, "{d:#?}");
     // the valid function after the errors is still parsed
-    assert!(m.items.iter().any(|i| matches!(&i.kind, ItemKind::Function(f) if f.name.name == "ok")));
+    assert!(m
+        .items
+        .iter()
+        .any(|i| matches!(&i.kind, ItemKind::Function(f) if f.name.name == "ok")));
 }
 
 #[test]
@@ -551,7 +626,10 @@ fn missing_brace_recovers_at_next_item() {
     let (m, d) = parse_file(FileId(0), "F a() {\n x := 1\nF b() -> i64 = 2");
     assert_eq!(d.len(), 1, "{d:#?}");
     assert_eq!(d[0].message, "expected `}`, found keyword `F`");
-    assert!(m.items.iter().any(|i| matches!(&i.kind, ItemKind::Function(f) if f.name.name == "b")));
+    assert!(m
+        .items
+        .iter()
+        .any(|i| matches!(&i.kind, ItemKind::Function(f) if f.name.name == "b")));
 }
 
 #[test]
@@ -559,7 +637,11 @@ fn deep_nesting_is_p003_not_a_crash() {
     for open in ["(", "[", "{", "-", "!", "I a {", "M a { _ => ", "|x: i64| "] {
         let src = format!("F main() = {}", open.repeat(5000));
         let d = diags(&src);
-        assert!(d.iter().any(|d| d.code == "P003"), "{open}: {:?}", d.first());
+        assert!(
+            d.iter().any(|d| d.code == "P003"),
+            "{open}: {:?}",
+            d.first()
+        );
     }
     let src = format!("F f(x: {}i64) = 0", "*".repeat(5000));
     assert!(diags(&src).iter().any(|d| d.code == "P003"));

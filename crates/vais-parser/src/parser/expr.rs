@@ -5,9 +5,7 @@
 
 use super::{PResult, Parser, Reported};
 use crate::lexer::{Keyword, TokenKind};
-use vais_ast::ast::{
-    AssignOp, BinaryOp, Expr, ExprKind, Ident, LambdaParam, MatchArm, UnaryOp,
-};
+use vais_ast::ast::{AssignOp, BinaryOp, Expr, ExprKind, Ident, LambdaParam, MatchArm, UnaryOp};
 use vais_ast::Span;
 
 /// Precedence of the range level (§5.1 level 9).
@@ -35,7 +33,14 @@ impl Parser {
         self.bump();
         let value = self.nested(|p| p.parse_assign())?;
         let span = target.span.to(value.span);
-        Ok(Expr { kind: ExprKind::Assign { op, target: Box::new(target), value: Box::new(value) }, span })
+        Ok(Expr {
+            kind: ExprKind::Assign {
+                op,
+                target: Box::new(target),
+                value: Box::new(value),
+            },
+            span,
+        })
     }
 
     /// `Ternary = LogOr [ "?" Ternary ":" Ternary ]` (right-associative).
@@ -49,7 +54,11 @@ impl Parser {
         let else_expr = self.nested(|p| p.parse_ternary())?;
         let span = cond.span.to(else_expr.span);
         Ok(Expr {
-            kind: ExprKind::Ternary { cond: Box::new(cond), then_expr: Box::new(then_expr), else_expr: Box::new(else_expr) },
+            kind: ExprKind::Ternary {
+                cond: Box::new(cond),
+                then_expr: Box::new(then_expr),
+                else_expr: Box::new(else_expr),
+            },
             span,
         })
     }
@@ -91,7 +100,11 @@ impl Parser {
     fn range_end_omitted(&self) -> bool {
         matches!(
             self.peek(),
-            TokenKind::RBracket | TokenKind::RParen | TokenKind::Comma | TokenKind::RBrace | TokenKind::Eof
+            TokenKind::RBracket
+                | TokenKind::RParen
+                | TokenKind::Comma
+                | TokenKind::RBrace
+                | TokenKind::Eof
         )
     }
 
@@ -108,7 +121,17 @@ impl Parser {
             self.bump();
             let end = self.parse_binary(RANGE_PREC + 1)?;
             let span = start.to(end.span);
-            (Expr { kind: ExprKind::Range { start: None, end: Some(Box::new(end)), inclusive }, span }, RANGE_PREC)
+            (
+                Expr {
+                    kind: ExprKind::Range {
+                        start: None,
+                        end: Some(Box::new(end)),
+                        inclusive,
+                    },
+                    span,
+                },
+                RANGE_PREC,
+            )
         } else {
             (self.parse_unary()?, ATOM_PREC)
         };
@@ -118,19 +141,29 @@ impl Parser {
                     break;
                 }
                 let op_span = self.bump().span;
-                let end = if self.range_end_omitted() { None } else { Some(self.parse_binary(RANGE_PREC + 1)?) };
+                let end = if self.range_end_omitted() {
+                    None
+                } else {
+                    Some(self.parse_binary(RANGE_PREC + 1)?)
+                };
                 let span = match &end {
                     Some(e) => lhs.span.to(e.span),
                     None => lhs.span.to(op_span),
                 };
                 lhs = Expr {
-                    kind: ExprKind::Range { start: Some(Box::new(lhs)), end: end.map(Box::new), inclusive },
+                    kind: ExprKind::Range {
+                        start: Some(Box::new(lhs)),
+                        end: end.map(Box::new),
+                        inclusive,
+                    },
                     span,
                 };
                 lhs_prec = RANGE_PREC;
                 continue;
             }
-            let Some((op, prec, ntoks)) = self.peek_binop() else { break };
+            let Some((op, prec, ntoks)) = self.peek_binop() else {
+                break;
+            };
             if prec < min {
                 break;
             }
@@ -139,7 +172,14 @@ impl Parser {
             }
             let rhs = self.parse_binary(prec + 1)?;
             let span = lhs.span.to(rhs.span);
-            lhs = Expr { kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }, span };
+            lhs = Expr {
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                span,
+            };
             lhs_prec = prec;
         }
         Ok(lhs)
@@ -158,7 +198,13 @@ impl Parser {
         let start = self.bump().span;
         let operand = self.nested(|p| p.parse_unary())?;
         let span = start.to(operand.span);
-        Ok(Expr { kind: ExprKind::Unary { op, operand: Box::new(operand) }, span })
+        Ok(Expr {
+            kind: ExprKind::Unary {
+                op,
+                operand: Box::new(operand),
+            },
+            span,
+        })
     }
 
     /// `Postfix = Primary { call | .await | .name [call] | [index] | ! }`
@@ -176,26 +222,44 @@ impl Parser {
                     self.bump();
                     let (args, close) = self.parse_args(TokenKind::RParen)?;
                     let span = e.span.to(close);
-                    e = Expr { kind: ExprKind::Call { callee: Box::new(e), args }, span };
+                    e = Expr {
+                        kind: ExprKind::Call {
+                            callee: Box::new(e),
+                            args,
+                        },
+                        span,
+                    };
                 }
                 TokenKind::LBracket => {
                     self.bump();
                     let index = self.parse_expr()?;
                     let close = self.expect(&TokenKind::RBracket)?;
                     let span = e.span.to(close);
-                    e = Expr { kind: ExprKind::Index { base: Box::new(e), index: Box::new(index) }, span };
+                    e = Expr {
+                        kind: ExprKind::Index {
+                            base: Box::new(e),
+                            index: Box::new(index),
+                        },
+                        span,
+                    };
                 }
                 TokenKind::Bang => {
                     let close = self.bump().span;
                     let span = e.span.to(close);
-                    e = Expr { kind: ExprKind::Unwrap(Box::new(e)), span };
+                    e = Expr {
+                        kind: ExprKind::Unwrap(Box::new(e)),
+                        span,
+                    };
                 }
                 TokenKind::Dot => {
                     self.bump();
                     if self.at_kw(Keyword::Await) {
                         let close = self.bump().span;
                         let span = e.span.to(close);
-                        e = Expr { kind: ExprKind::Await(Box::new(e)), span };
+                        e = Expr {
+                            kind: ExprKind::Await(Box::new(e)),
+                            span,
+                        };
                     } else {
                         let name = self.expect_name("a field or method name")?;
                         if self.eat(&TokenKind::LParen) {
@@ -203,16 +267,29 @@ impl Parser {
                             let span = e.span.to(close);
                             let kind = match (&e.kind, first && upper_primary) {
                                 (ExprKind::Ident(tn), true) => ExprKind::StaticCall {
-                                    type_name: Ident { name: tn.clone(), span: e.span },
+                                    type_name: Ident {
+                                        name: tn.clone(),
+                                        span: e.span,
+                                    },
                                     method: name,
                                     args,
                                 },
-                                _ => ExprKind::MethodCall { receiver: Box::new(e), method: name, args },
+                                _ => ExprKind::MethodCall {
+                                    receiver: Box::new(e),
+                                    method: name,
+                                    args,
+                                },
                             };
                             e = Expr { kind, span };
                         } else {
                             let span = e.span.to(name.span);
-                            e = Expr { kind: ExprKind::Field { base: Box::new(e), field: name }, span };
+                            e = Expr {
+                                kind: ExprKind::Field {
+                                    base: Box::new(e),
+                                    field: name,
+                                },
+                                span,
+                            };
                         }
                     }
                 }
@@ -287,7 +364,10 @@ impl Parser {
                 if is_upper(&name) && self.at(&TokenKind::LBrace) {
                     self.bump();
                     let fields = self.parse_struct_lit_fields()?;
-                    ExprKind::StructLit { name: Ident { name, span: start }, fields }
+                    ExprKind::StructLit {
+                        name: Ident { name, span: start },
+                        fields,
+                    }
                 } else {
                     ExprKind::Ident(name)
                 }
@@ -326,7 +406,10 @@ impl Parser {
                     self.expect(&TokenKind::Colon)?;
                     let iter = self.parse_expr()?;
                     let body = self.parse_block()?;
-                    ExprKind::Loop { header: Some((pat, Box::new(iter))), body }
+                    ExprKind::Loop {
+                        header: Some((pat, Box::new(iter))),
+                        body,
+                    }
                 }
             }
             TokenKind::Kw(Keyword::M) => {
@@ -334,7 +417,10 @@ impl Parser {
                 let scrutinee = self.parse_expr()?;
                 self.expect(&TokenKind::LBrace)?;
                 let arms = self.parse_arms()?;
-                ExprKind::Match { scrutinee: Box::new(scrutinee), arms }
+                ExprKind::Match {
+                    scrutinee: Box::new(scrutinee),
+                    arms,
+                }
             }
             TokenKind::Pipe => {
                 self.bump();
@@ -350,7 +436,10 @@ impl Parser {
                 }
                 self.expect(&TokenKind::Pipe)?;
                 let body = self.parse_expr()?;
-                ExprKind::Lambda { params, body: Box::new(body) }
+                ExprKind::Lambda {
+                    params,
+                    body: Box::new(body),
+                }
             }
             TokenKind::Kw(Keyword::Spawn) => {
                 self.bump();
@@ -365,7 +454,10 @@ impl Parser {
             }
             _ => return Err(self.error_expected("an expression")),
         };
-        Ok(Expr { kind, span: self.span_from(start) })
+        Ok(Expr {
+            kind,
+            span: self.span_from(start),
+        })
     }
 
     /// After `Name {`: `[ Name ":" Expr { "," Name ":" Expr } [","] ] "}"`.
@@ -396,13 +488,20 @@ impl Parser {
                 } else {
                     let b = p.parse_block()?;
                     let span = b.span;
-                    Some(Box::new(Expr { kind: ExprKind::Block(b), span }))
+                    Some(Box::new(Expr {
+                        kind: ExprKind::Block(b),
+                        span,
+                    }))
                 }
             } else {
                 None
             };
             Ok(Expr {
-                kind: ExprKind::If { cond: Box::new(cond), then_block, else_branch },
+                kind: ExprKind::If {
+                    cond: Box::new(cond),
+                    then_block,
+                    else_branch,
+                },
                 span: p.span_from(start),
             })
         })
@@ -443,14 +542,25 @@ impl Parser {
         while self.eat(&TokenKind::Pipe) {
             patterns.push(self.parse_pattern()?);
         }
-        let guard = if self.eat_kw(Keyword::I) { Some(self.parse_expr()?) } else { None };
+        let guard = if self.eat_kw(Keyword::I) {
+            Some(self.parse_expr()?)
+        } else {
+            None
+        };
         self.expect(&TokenKind::FatArrow)?;
         let body = self.parse_expr()?;
-        Ok(MatchArm { patterns, guard, body, span: self.span_from(start) })
+        Ok(MatchArm {
+            patterns,
+            guard,
+            body,
+            span: self.span_from(start),
+        })
     }
 }
 
 /// Whether a name starts with an uppercase ASCII letter (struct literal / static call rule).
 pub(crate) fn is_upper(name: &str) -> bool {
-    name.as_bytes().first().is_some_and(|b| b.is_ascii_uppercase())
+    name.as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_uppercase())
 }

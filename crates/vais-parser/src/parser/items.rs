@@ -5,8 +5,8 @@
 use super::{PResult, Parser};
 use crate::lexer::{Keyword, TokenKind};
 use vais_ast::ast::{
-    Alias, AssocType, Const, Enum, ExternFn, Field, Function, Impl, Item, ItemKind, Param, Struct, Trait, Use,
-    Variant, VariantKind,
+    Alias, AssocType, Const, Enum, ExternFn, Field, Function, Impl, Item, ItemKind, Param, Struct,
+    Trait, Use, Variant, VariantKind,
 };
 
 /// Which body a function may have.
@@ -23,7 +23,9 @@ impl Parser {
         let start = self.span();
         let is_pub = self.eat_kw(Keyword::P);
         let kind = match self.peek() {
-            TokenKind::Kw(Keyword::F) => ItemKind::Function(self.parse_function(false, BodyRule::Required)?),
+            TokenKind::Kw(Keyword::F) => {
+                ItemKind::Function(self.parse_function(false, BodyRule::Required)?)
+            }
             TokenKind::Kw(Keyword::A) => {
                 let a = self.bump().span;
                 if !self.at_kw(Keyword::F) {
@@ -69,9 +71,17 @@ impl Parser {
                 let value = self.parse_expr()?;
                 ItemKind::Const(Const { name, ty, value })
             }
-            _ => return Err(self.error_expected("an item (`F`, `S`, `E`, `T`, `U`, `W`, `X` or `C`)")),
+            _ => {
+                return Err(
+                    self.error_expected("an item (`F`, `S`, `E`, `T`, `U`, `W`, `X` or `C`)")
+                )
+            }
         };
-        Ok(Item { kind, is_pub, span: self.span_from(start) })
+        Ok(Item {
+            kind,
+            is_pub,
+            span: self.span_from(start),
+        })
     }
 
     /// `F Name [Generics] ( Params ) [-> Type] ( = Expr | Block )`, at the `F`.
@@ -88,17 +98,32 @@ impl Parser {
             }
         }
         self.expect(&TokenKind::RParen)?;
-        let ret = if self.eat(&TokenKind::Arrow) { Some(self.parse_type()?) } else { None };
+        let ret = if self.eat(&TokenKind::Arrow) {
+            Some(self.parse_type()?)
+        } else {
+            None
+        };
         let body = if self.eat(&TokenKind::Eq) {
             Some(self.parse_expr()?)
         } else if self.at(&TokenKind::LBrace) || rule == BodyRule::Required {
             let b = self.parse_block()?;
             let span = b.span;
-            Some(vais_ast::ast::Expr { kind: vais_ast::ast::ExprKind::Block(b), span })
+            Some(vais_ast::ast::Expr {
+                kind: vais_ast::ast::ExprKind::Block(b),
+                span,
+            })
         } else {
             None
         };
-        Ok(Function { name, generics, params, ret, body, is_async, span: self.span_from(start) })
+        Ok(Function {
+            name,
+            generics,
+            params,
+            ret,
+            body,
+            is_async,
+            span: self.span_from(start),
+        })
     }
 
     /// `Param = [mut] ( & [mut] self | [&] Name : Type )` (a stray `&` before a name is
@@ -109,16 +134,26 @@ impl Parser {
         if self.eat(&TokenKind::Amp) {
             let m = self.eat_kw(Keyword::Mut);
             if self.eat_kw(Keyword::SelfValue) {
-                return Ok(Param::SelfRef { mutable: m || mutable, span: self.span_from(start) });
+                return Ok(Param::SelfRef {
+                    mutable: m || mutable,
+                    span: self.span_from(start),
+                });
             }
             mutable |= m;
         } else if self.at_kw(Keyword::SelfValue) {
-            return Err(self.error_expected("`&self` or a parameter name (`self` by value is not allowed)"));
+            return Err(
+                self.error_expected("`&self` or a parameter name (`self` by value is not allowed)")
+            );
         }
         let name = self.expect_name("a parameter name")?;
         self.expect(&TokenKind::Colon)?;
         let ty = self.parse_type()?;
-        Ok(Param::Named { name, ty, mutable, span: self.span_from(start) })
+        Ok(Param::Named {
+            name,
+            ty,
+            mutable,
+            span: self.span_from(start),
+        })
     }
 
     /// `S Name [Generics] { { [P] Field ("," | before "}") | [P] Function } }`
@@ -141,7 +176,11 @@ impl Parser {
                 let fname = self.expect_name("a field name, `F` or `}`")?;
                 self.expect(&TokenKind::Colon)?;
                 let ty = self.parse_type()?;
-                fields.push(Field { name: fname, ty, span: self.span_from(member_start) });
+                fields.push(Field {
+                    name: fname,
+                    ty,
+                    span: self.span_from(member_start),
+                });
                 if !self.eat(&TokenKind::Comma) && !self.at(&TokenKind::RBrace) {
                     return Err(self.error_expected("`,` or `}`"));
                 }
@@ -151,7 +190,12 @@ impl Parser {
             }
         }
         self.expect(&TokenKind::RBrace)?;
-        Ok(Struct { name, generics, fields, methods })
+        Ok(Struct {
+            name,
+            generics,
+            fields,
+            methods,
+        })
     }
 
     /// `E Name [Generics] { [ Variant { , Variant } [,] ] }`
@@ -181,7 +225,11 @@ impl Parser {
                     let fname = self.expect_name("a field name")?;
                     self.expect(&TokenKind::Colon)?;
                     let ty = self.parse_type()?;
-                    fs.push(Field { name: fname, ty, span: self.span_from(fstart) });
+                    fs.push(Field {
+                        name: fname,
+                        ty,
+                        span: self.span_from(fstart),
+                    });
                     if !self.eat(&TokenKind::Comma) {
                         break;
                     }
@@ -191,13 +239,21 @@ impl Parser {
             } else {
                 VariantKind::Unit
             };
-            variants.push(Variant { name: vname, kind, span: self.span_from(vstart) });
+            variants.push(Variant {
+                name: vname,
+                kind,
+                span: self.span_from(vstart),
+            });
             if !self.eat(&TokenKind::Comma) {
                 break;
             }
         }
         self.expect(&TokenKind::RBrace)?;
-        Ok(Enum { name, generics, variants })
+        Ok(Enum {
+            name,
+            generics,
+            variants,
+        })
     }
 
     /// `W Name [Generics] [: Bounds] { { AssocType | [A] F signature [body] } }`
@@ -205,16 +261,32 @@ impl Parser {
         self.expect_kw(Keyword::W)?;
         let name = self.expect_name("a trait name")?;
         let generics = self.parse_generics_opt()?;
-        let supertraits = if self.eat(&TokenKind::Colon) { self.parse_bounds()? } else { Vec::new() };
+        let supertraits = if self.eat(&TokenKind::Colon) {
+            self.parse_bounds()?
+        } else {
+            Vec::new()
+        };
         self.expect(&TokenKind::LBrace)?;
         let mut assoc_types = Vec::new();
         let mut methods = Vec::new();
         while !self.at(&TokenKind::RBrace) {
             if self.eat_kw(Keyword::T) {
                 let aname = self.expect_name("an associated type name")?;
-                let bounds = if self.eat(&TokenKind::Colon) { self.parse_bounds()? } else { Vec::new() };
-                let default = if self.eat(&TokenKind::Eq) { Some(self.parse_type()?) } else { None };
-                assoc_types.push(AssocType { name: aname, bounds, default });
+                let bounds = if self.eat(&TokenKind::Colon) {
+                    self.parse_bounds()?
+                } else {
+                    Vec::new()
+                };
+                let default = if self.eat(&TokenKind::Eq) {
+                    Some(self.parse_type()?)
+                } else {
+                    None
+                };
+                assoc_types.push(AssocType {
+                    name: aname,
+                    bounds,
+                    default,
+                });
             } else if self.at_kw(Keyword::A) {
                 let a = self.bump().span;
                 if !self.at_kw(Keyword::F) {
@@ -230,7 +302,13 @@ impl Parser {
             }
         }
         self.expect(&TokenKind::RBrace)?;
-        Ok(Trait { name, generics, supertraits, assoc_types, methods })
+        Ok(Trait {
+            name,
+            generics,
+            supertraits,
+            assoc_types,
+            methods,
+        })
     }
 
     /// `X [Generics] Type [: Name] { { F ... } }`
@@ -238,7 +316,11 @@ impl Parser {
         self.expect_kw(Keyword::X)?;
         let generics = self.parse_generics_opt()?;
         let target = self.parse_type()?;
-        let trait_name = if self.eat(&TokenKind::Colon) { Some(self.expect_name("a trait name")?) } else { None };
+        let trait_name = if self.eat(&TokenKind::Colon) {
+            Some(self.expect_name("a trait name")?)
+        } else {
+            None
+        };
         self.expect(&TokenKind::LBrace)?;
         let mut methods = Vec::new();
         while !self.at(&TokenKind::RBrace) {
@@ -249,7 +331,12 @@ impl Parser {
             methods.push(self.parse_function(false, BodyRule::Required)?);
         }
         self.expect(&TokenKind::RBrace)?;
-        Ok(Impl { generics, target, trait_name, methods })
+        Ok(Impl {
+            generics,
+            target,
+            trait_name,
+            methods,
+        })
     }
 
     /// `X F Name ( [ Name : Type { , Name : Type } ] [ , ... ] ) [ -> Type ]`; `...` is
@@ -277,7 +364,16 @@ impl Parser {
             }
         }
         self.expect(&TokenKind::RParen)?;
-        let ret = if self.eat(&TokenKind::Arrow) { Some(self.parse_type()?) } else { None };
-        Ok(ExternFn { name, params, variadic, ret })
+        let ret = if self.eat(&TokenKind::Arrow) {
+            Some(self.parse_type()?)
+        } else {
+            None
+        };
+        Ok(ExternFn {
+            name,
+            params,
+            variadic,
+            ret,
+        })
     }
 }

@@ -20,7 +20,10 @@ impl Parser {
                     PatternKind::Wildcard
                 } else if self.eat(&TokenKind::LParen) {
                     let args = self.parse_pattern_list()?;
-                    PatternKind::Variant { name: Ident { name, span: start }, args }
+                    PatternKind::Variant {
+                        name: Ident { name, span: start },
+                        args,
+                    }
                 } else {
                     PatternKind::Ident(name)
                 }
@@ -41,7 +44,11 @@ impl Parser {
                                 self.bump();
                                 PatternKind::Range { lo, hi, inclusive }
                             }
-                            _ => return Err(self.error_expected("an integer literal (range pattern bound)")),
+                            _ => {
+                                return Err(
+                                    self.error_expected("an integer literal (range pattern bound)")
+                                )
+                            }
                         }
                     }
                 }
@@ -64,7 +71,10 @@ impl Parser {
             }
             _ => return Err(self.error_expected("a pattern")),
         };
-        Ok(Pattern { kind, span: self.span_from(start) })
+        Ok(Pattern {
+            kind,
+            span: self.span_from(start),
+        })
     }
 
     /// After `(`: `[ Pattern { "," Pattern } [","] ] ")"`.

@@ -26,14 +26,18 @@ impl Parser {
                     Ok(s) => stmts.push(s),
                     Err(Reported) => {
                         p.sync_stmt();
-                        if p.pos == before && !p.at(&TokenKind::RBrace) && !p.at_item_only_keyword() {
+                        if p.pos == before && !p.at(&TokenKind::RBrace) && !p.at_item_only_keyword()
+                        {
                             p.bump();
                         }
                     }
                 }
             }
             p.expect(&TokenKind::RBrace)?;
-            Ok(Block { stmts, span: p.span_from(start) })
+            Ok(Block {
+                stmts,
+                span: p.span_from(start),
+            })
         })
     }
 
@@ -44,7 +48,10 @@ impl Parser {
             TokenKind::Kw(Keyword::R) | TokenKind::Kw(Keyword::B) => {
                 let is_return = self.at_kw(Keyword::R);
                 self.bump();
-                let operand = if matches!(self.peek(), TokenKind::RBrace | TokenKind::Semi | TokenKind::Eof) {
+                let operand = if matches!(
+                    self.peek(),
+                    TokenKind::RBrace | TokenKind::Semi | TokenKind::Eof
+                ) {
                     None
                 } else {
                     Some(self.parse_expr()?)
@@ -59,25 +66,41 @@ impl Parser {
                 self.bump();
                 StmtKind::Continue
             }
-            TokenKind::Ident(name) if matches!(self.peek_at(1), TokenKind::ColonEq | TokenKind::Colon) => {
+            TokenKind::Ident(name)
+                if matches!(self.peek_at(1), TokenKind::ColonEq | TokenKind::Colon) =>
+            {
                 let name = Ident { name, span: start };
                 self.bump();
                 if self.eat(&TokenKind::ColonEq) {
                     let mutable = self.eat_kw(Keyword::Mut);
                     let value = self.parse_expr()?;
-                    StmtKind::Let { name, mutable, ty: None, value }
+                    StmtKind::Let {
+                        name,
+                        mutable,
+                        ty: None,
+                        value,
+                    }
                 } else {
                     self.expect(&TokenKind::Colon)?;
                     let mutable = self.eat_kw(Keyword::Mut);
                     let ty = self.parse_type()?;
                     self.expect(&TokenKind::Eq)?;
                     let value = self.parse_expr()?;
-                    StmtKind::Let { name, mutable, ty: Some(ty), value }
+                    StmtKind::Let {
+                        name,
+                        mutable,
+                        ty: Some(ty),
+                        value,
+                    }
                 }
             }
             _ => StmtKind::Expr(self.parse_expr()?),
         };
         let semicolon = self.eat(&TokenKind::Semi);
-        Ok(Stmt { kind, semicolon, span: self.span_from(start) })
+        Ok(Stmt {
+            kind,
+            semicolon,
+            span: self.span_from(start),
+        })
     }
 }

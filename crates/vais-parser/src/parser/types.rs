@@ -16,7 +16,10 @@ impl Parser {
             }
             TokenKind::Kw(k) if k.is_name_letter() => {
                 self.bump();
-                Ok(Ident { name: k.as_str().to_string(), span })
+                Ok(Ident {
+                    name: k.as_str().to_string(),
+                    span,
+                })
             }
             _ => Err(self.error_expected(what)),
         }
@@ -28,10 +31,16 @@ impl Parser {
             let start = p.span();
             let base = p.parse_base_type()?;
             if p.eat(&TokenKind::Question) {
-                return Ok(Type { kind: TypeKind::Optional(Box::new(base)), span: p.span_from(start) });
+                return Ok(Type {
+                    kind: TypeKind::Optional(Box::new(base)),
+                    span: p.span_from(start),
+                });
             }
             if p.eat(&TokenKind::Bang) {
-                return Ok(Type { kind: TypeKind::Result(Box::new(base)), span: p.span_from(start) });
+                return Ok(Type {
+                    kind: TypeKind::Result(Box::new(base)),
+                    span: p.span_from(start),
+                });
             }
             Ok(base)
         })
@@ -59,7 +68,10 @@ impl Parser {
                     self.expect(&TokenKind::RParen)?;
                     if self.eat(&TokenKind::Arrow) {
                         let ret = self.parse_type()?;
-                        TypeKind::Fn { params: elems, ret: Box::new(ret) }
+                        TypeKind::Fn {
+                            params: elems,
+                            ret: Box::new(ret),
+                        }
                     } else if elems.len() == 1 {
                         // Parenthesised type: keep the inner type, widen its span.
                         elems.pop().map(|t| t.kind).unwrap_or(TypeKind::Unit)
@@ -87,7 +99,10 @@ impl Parser {
             TokenKind::Amp => {
                 self.bump();
                 let mutable = self.eat_kw(Keyword::Mut);
-                TypeKind::Ref { mutable, inner: Box::new(self.parse_base_type()?) }
+                TypeKind::Ref {
+                    mutable,
+                    inner: Box::new(self.parse_base_type()?),
+                }
             }
             TokenKind::Prim(p) => {
                 self.bump();
@@ -112,7 +127,10 @@ impl Parser {
                 TypeKind::Named { name, args }
             }
         };
-        Ok(Type { kind, span: self.span_from(start) })
+        Ok(Type {
+            kind,
+            span: self.span_from(start),
+        })
     }
 
     /// `Generics = "<" [ GParam { "," GParam } [","] ] ">"` if the current token is `<`.
@@ -123,7 +141,11 @@ impl Parser {
         }
         while !self.at(&TokenKind::Gt) {
             let name = self.expect_name("a generic parameter name")?;
-            let bounds = if self.eat(&TokenKind::Colon) { self.parse_bounds()? } else { Vec::new() };
+            let bounds = if self.eat(&TokenKind::Colon) {
+                self.parse_bounds()?
+            } else {
+                Vec::new()
+            };
             out.push(GenericParam { name, bounds });
             if !self.eat(&TokenKind::Comma) {
                 break;

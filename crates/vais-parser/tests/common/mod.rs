@@ -25,7 +25,10 @@ pub fn stmts(src: &str) -> Vec<Stmt> {
     let m = parse_ok(&format!("F main() {{ {src} }}"));
     match &m.items[0].kind {
         ItemKind::Function(f) => match &f.body {
-            Some(Expr { kind: ExprKind::Block(b), .. }) => b.stmts.clone(),
+            Some(Expr {
+                kind: ExprKind::Block(b),
+                ..
+            }) => b.stmts.clone(),
             other => panic!("unexpected body {other:?}"),
         },
         other => panic!("unexpected item {other:?}"),
@@ -49,7 +52,12 @@ pub fn ex(src: &str) -> String {
 
 pub fn show_stmt(s: &Stmt) -> String {
     let body = match &s.kind {
-        StmtKind::Let { name, mutable, ty, value } => format!(
+        StmtKind::Let {
+            name,
+            mutable,
+            ty,
+            value,
+        } => format!(
             "let {}{}{} = {}",
             if *mutable { "mut " } else { "" },
             name.name,
@@ -57,8 +65,12 @@ pub fn show_stmt(s: &Stmt) -> String {
             show(value)
         ),
         StmtKind::Expr(e) => show(e),
-        StmtKind::Return(e) => format!("return {}", e.as_ref().map(show).unwrap_or_default()).trim_end().to_string(),
-        StmtKind::Break(e) => format!("break {}", e.as_ref().map(show).unwrap_or_default()).trim_end().to_string(),
+        StmtKind::Return(e) => format!("return {}", e.as_ref().map(show).unwrap_or_default())
+            .trim_end()
+            .to_string(),
+        StmtKind::Break(e) => format!("break {}", e.as_ref().map(show).unwrap_or_default())
+            .trim_end()
+            .to_string(),
         StmtKind::Continue => "continue".to_string(),
     };
     if s.semicolon {
@@ -73,7 +85,10 @@ fn list(es: &[Expr]) -> String {
 }
 
 fn block(b: &Block) -> String {
-    format!("{{{}}}", b.stmts.iter().map(show_stmt).collect::<Vec<_>>().join(" "))
+    format!(
+        "{{{}}}",
+        b.stmts.iter().map(show_stmt).collect::<Vec<_>>().join(" ")
+    )
 }
 
 pub fn show_pat(p: &Pattern) -> String {
@@ -81,13 +96,22 @@ pub fn show_pat(p: &Pattern) -> String {
         PatternKind::Wildcard => "_".into(),
         PatternKind::Ident(n) => n.clone(),
         PatternKind::Variant { name, args } => {
-            format!("{}({})", name.name, args.iter().map(show_pat).collect::<Vec<_>>().join(", "))
+            format!(
+                "{}({})",
+                name.name,
+                args.iter().map(show_pat).collect::<Vec<_>>().join(", ")
+            )
         }
         PatternKind::Int(v) => v.to_string(),
-        PatternKind::Range { lo, hi, inclusive } => format!("{lo}{}{hi}", if *inclusive { "..=" } else { ".." }),
+        PatternKind::Range { lo, hi, inclusive } => {
+            format!("{lo}{}{hi}", if *inclusive { "..=" } else { ".." })
+        }
         PatternKind::Bool(b) => b.to_string(),
         PatternKind::Str(s) => format!("{:?}", String::from_utf8_lossy(s)),
-        PatternKind::Tuple(ps) => format!("({})", ps.iter().map(show_pat).collect::<Vec<_>>().join(", ")),
+        PatternKind::Tuple(ps) => format!(
+            "({})",
+            ps.iter().map(show_pat).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 
@@ -107,10 +131,18 @@ pub fn show(e: &Expr) -> String {
         ExprKind::StructLit { name, fields } => format!(
             "{} {{{}}}",
             name.name,
-            fields.iter().map(|(n, v)| format!("{}: {}", n.name, show(v))).collect::<Vec<_>>().join(", ")
+            fields
+                .iter()
+                .map(|(n, v)| format!("{}: {}", n.name, show(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         ExprKind::Block(b) => block(b),
-        ExprKind::If { cond, then_block, else_branch } => match else_branch {
+        ExprKind::If {
+            cond,
+            then_block,
+            else_branch,
+        } => match else_branch {
             Some(e) => format!("if {} {} else {}", show(cond), block(then_block), show(e)),
             None => format!("if {} {}", show(cond), block(then_block)),
         },
@@ -124,8 +156,15 @@ pub fn show(e: &Expr) -> String {
             arms.iter()
                 .map(|a| format!(
                     "{}{} => {}",
-                    a.patterns.iter().map(show_pat).collect::<Vec<_>>().join(" | "),
-                    a.guard.as_ref().map(|g| format!(" if {}", show(g))).unwrap_or_default(),
+                    a.patterns
+                        .iter()
+                        .map(show_pat)
+                        .collect::<Vec<_>>()
+                        .join(" | "),
+                    a.guard
+                        .as_ref()
+                        .map(|g| format!(" if {}", show(g)))
+                        .unwrap_or_default(),
                     show(&a.body)
                 ))
                 .collect::<Vec<_>>()
@@ -133,7 +172,11 @@ pub fn show(e: &Expr) -> String {
         ),
         ExprKind::Lambda { params, body } => format!(
             "(|{}| {})",
-            params.iter().map(|p| p.name.name.clone()).collect::<Vec<_>>().join(", "),
+            params
+                .iter()
+                .map(|p| p.name.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
             show(body)
         ),
         ExprKind::Spawn(e) => format!("spawn({})", show(e)),
@@ -147,15 +190,30 @@ pub fn show(e: &Expr) -> String {
             };
             format!("({o}{})", show(operand))
         }
-        ExprKind::Binary { op, lhs, rhs } => format!("({} {} {})", show(lhs), op.symbol(), show(rhs)),
-        ExprKind::Range { start, end, inclusive } => format!(
+        ExprKind::Binary { op, lhs, rhs } => {
+            format!("({} {} {})", show(lhs), op.symbol(), show(rhs))
+        }
+        ExprKind::Range {
+            start,
+            end,
+            inclusive,
+        } => format!(
             "({}{}{})",
             start.as_ref().map(|e| show(e)).unwrap_or_default(),
             if *inclusive { "..=" } else { ".." },
             end.as_ref().map(|e| show(e)).unwrap_or_default()
         ),
-        ExprKind::Ternary { cond, then_expr, else_expr } => {
-            format!("({} ? {} : {})", show(cond), show(then_expr), show(else_expr))
+        ExprKind::Ternary {
+            cond,
+            then_expr,
+            else_expr,
+        } => {
+            format!(
+                "({} ? {} : {})",
+                show(cond),
+                show(then_expr),
+                show(else_expr)
+            )
         }
         ExprKind::Assign { op, target, value } => {
             let o = match op {
@@ -168,10 +226,18 @@ pub fn show(e: &Expr) -> String {
             format!("({} {o} {})", show(target), show(value))
         }
         ExprKind::Call { callee, args } => format!("{}({})", show(callee), list(args)),
-        ExprKind::MethodCall { receiver, method, args } => {
+        ExprKind::MethodCall {
+            receiver,
+            method,
+            args,
+        } => {
             format!("{}.{}({})", show(receiver), method.name, list(args))
         }
-        ExprKind::StaticCall { type_name, method, args } => {
+        ExprKind::StaticCall {
+            type_name,
+            method,
+            args,
+        } => {
             format!("{}::{}({})", type_name.name, method.name, list(args))
         }
         ExprKind::Field { base, field } => format!("{}.{}", show(base), field.name),
