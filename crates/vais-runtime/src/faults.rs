@@ -106,10 +106,15 @@ impl fmt::Display for Fault {
 
 impl std::error::Error for Fault {}
 
-/// Flushes stdout and prints `runtime error: <fault>` on standard error.
+/// Flushes stdout and prints the fault on standard error: `runtime error: <fault>`, or just
+/// `interrupted` for Ctrl-C.
 pub fn report(fault: &Fault) {
     crate::io::flush_output();
-    eprintln!("runtime error: {fault}");
+    if fault.kind == FaultKind::Interrupted {
+        eprintln!("{fault}");
+    } else {
+        eprintln!("runtime error: {fault}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,6 +311,8 @@ pub fn take_interrupt() -> bool {
 
 thread_local! {
     static IS_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set on the worker after a stack overflow; the idle worker then releases the pages.
+    static STACK_DIRTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -321,7 +328,26 @@ extern "C" fn worker_main(arg: *mut libc::c_void) -> *mut libc::c_void {
     IS_WORKER.with(|w| w.set(true));
     signals::setup_worker_thread();
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
-        while let Ok(job) = rx.recv() {
+        loop {
+            // After a stack overflow, give the touched stack pages back once the worker has
+            // been idle for a moment (not after every overflow: re-faulting 256 MiB of pages
+            // would make a burst of overflows slow).
+            let job = if STACK_DIRTY.with(|d| d.get()) {
+                match rx.recv_timeout(std::time::Duration::from_millis(300)) {
+                    Ok(job) => job,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        release_stack();
+                        STACK_DIRTY.with(|d| d.set(false));
+                        continue;
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                }
+            };
             job();
         }
     }));
@@ -385,12 +411,13 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
     crate::io::flush_output();
     let fault = take_fault();
     if fault.kind == FaultKind::StackOverflow {
-        release_stack();
+        STACK_DIRTY.with(|d| d.set(true));
     }
     Err(fault)
 }
 
-/// Gives the pages of the worker stack touched by a runaway recursion back to the system.
+/// Gives the pages of the worker stack touched by a runaway recursion back to the system
+/// (called by the idle worker, with a shallow stack).
 fn release_stack() {
     let lo = WORKER_STACK_LO.load(Ordering::SeqCst);
     let marker = 0u8;
@@ -465,6 +492,7 @@ mod tests {
         }
     }
 
+    #[allow(clippy::manual_dangling_ptr)]
     fn null_write() {
         // SAFETY: deliberately faults; run only under `run_protected`.
         unsafe { std::ptr::write_volatile(8 as *mut u64, 1) }
@@ -628,4 +656,33 @@ mod tests {
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(out.status.signal(), Some(libc::SIGSEGV), "{out:?}");
     }
+}
+
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn hundred_overflows() {
+        let t = std::time::Instant::now();
+        for _ in 0..100 {
+            assert!(super::run_protected(super::tests_forever).is_err());
+        }
+        eprintln!("100 overflows: {:?}", t.elapsed());
+        let rss = || std::fs::read_to_string("/proc/self/statm").unwrap().split(' ').nth(1).unwrap().parse::<usize>().unwrap() * 4;
+        eprintln!("rss right after: {} KiB", rss());
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        eprintln!("rss after idle: {} KiB", rss());
+    }
+}
+#[cfg(test)]
+#[inline(never)]
+fn tests_forever() -> u64 {
+    fn f(n: u64) -> u64 {
+        if std::hint::black_box(n) == u64::MAX {
+            0
+        } else {
+            std::hint::black_box(f(n + 1)) + 1
+        }
+    }
+    f(0)
 }

@@ -240,7 +240,7 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
                 let (_, v) = args.next();
                 let body = if v == 0 {
                     // glibc prints "(null)" unless the precision is too small for it.
-                    if spec.precision.map_or(true, |p| p >= 6) {
+                    if spec.precision.is_none_or(|p| p >= 6) {
                         b"(null)".to_vec()
                     } else {
                         Vec::new()
@@ -300,11 +300,11 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
 fn pad(out: &mut Vec<u8>, spec: &Spec, body: &[u8], _zero_ok: bool) {
     let fill = spec.width.saturating_sub(body.len());
     if !spec.left {
-        out.extend(std::iter::repeat(b' ').take(fill));
+        out.extend(std::iter::repeat_n(b' ', fill));
     }
     out.extend_from_slice(body);
     if spec.left {
-        out.extend(std::iter::repeat(b' ').take(fill));
+        out.extend(std::iter::repeat_n(b' ', fill));
     }
 }
 
@@ -338,16 +338,16 @@ fn emit_int(
     // The 0 flag is ignored with `-` or when a precision is given.
     let zero_pad = spec.zero && !spec.left && spec.precision.is_none();
     if !spec.left && !zero_pad {
-        out.extend(std::iter::repeat(b' ').take(fill));
+        out.extend(std::iter::repeat_n(b' ', fill));
     }
     out.extend_from_slice(sign);
     out.extend_from_slice(prefix);
     if zero_pad {
-        out.extend(std::iter::repeat(b'0').take(fill));
+        out.extend(std::iter::repeat_n(b'0', fill));
     }
     out.extend_from_slice(&digits);
     if spec.left {
-        out.extend(std::iter::repeat(b' ').take(fill));
+        out.extend(std::iter::repeat_n(b' ', fill));
     }
 }
 
@@ -441,21 +441,22 @@ fn format_float(out: &mut Vec<u8>, spec: &Spec, conv: u8, x: f64) {
     let fill = spec.width.saturating_sub(sign.len() + body.len());
     let zero_pad = spec.zero && !spec.left;
     if !spec.left && !zero_pad {
-        out.extend(std::iter::repeat(b' ').take(fill));
+        out.extend(std::iter::repeat_n(b' ', fill));
     }
     out.extend_from_slice(sign);
     if zero_pad {
-        out.extend(std::iter::repeat(b'0').take(fill));
+        out.extend(std::iter::repeat_n(b'0', fill));
     }
     out.extend_from_slice(body.as_bytes());
     if spec.left {
-        out.extend(std::iter::repeat(b' ').take(fill));
+        out.extend(std::iter::repeat_n(b' ', fill));
     }
 }
 
 #[cfg(test)]
 mod tests {
     //! Expected strings were produced by glibc's printf (gcc, x86-64) and are hard-coded.
+    #![allow(clippy::approx_constant)]
     use super::*;
 
     fn s(v: &str) -> (u8, u64) {
