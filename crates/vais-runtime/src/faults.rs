@@ -179,7 +179,17 @@ pub fn clear_code() {
     t.traps.clear();
 }
 
-fn function_at(t: &Tables, pc: usize) -> Option<String> {
+/// The registered site `index`: (function, location).
+pub fn site(index: i64) -> Option<(String, String)> {
+    usize::try_from(index).ok().and_then(|i| tables().sites.get(i).cloned())
+}
+
+/// The registered JIT function whose code contains `pc`.
+pub fn function_at(pc: usize) -> Option<String> {
+    lookup_code(&tables(), pc)
+}
+
+fn lookup_code(t: &Tables, pc: usize) -> Option<String> {
     let (&start, (len, name)) = t.code.range(..=pc).next_back()?;
     (pc < start + len).then(|| name.clone())
 }
@@ -224,11 +234,11 @@ fn take_fault() -> Fault {
     let pc = r.pc.load(Ordering::SeqCst);
     let sp = r.sp.load(Ordering::SeqCst);
     let n = r.nframes.load(Ordering::SeqCst).min(signals::MAX_FRAMES);
-    let mut function = function_at(&t, pc);
+    let mut function = lookup_code(&t, pc);
     if function.is_none() {
         function = (0..n).find_map(|i| {
             let ret = r.frames[i].load(Ordering::Relaxed);
-            function_at(&t, ret.wrapping_sub(1))
+            lookup_code(&t, ret.wrapping_sub(1))
         });
     }
     if let Some(&(k, site)) = t.traps.get(&pc) {
@@ -543,7 +553,7 @@ mod tests {
 
     #[test]
     fn fault_names_registered_function() {
-        let start = registered_fault as usize;
+        let start = registered_fault as *const () as usize;
         register_code(start, 512, "get".to_string());
         let err = run_protected(|| registered_fault(black_box(16))).unwrap_err();
         assert_eq!(err.to_string(), "invalid memory access at 0x10 in `get`");

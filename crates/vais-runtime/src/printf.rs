@@ -18,7 +18,7 @@
 //!   `f64`. C would print garbage in both cases.
 //! * A missing argument reads as 0 (so `%s` with a missing argument prints `(null)`).
 //! * `%n` consumes its argument and writes nothing.
-//! * An unknown conversion is copied to the output as written.
+//! * An unknown conversion is copied to the output as written; `%a`/`%A` print like `%e`/`%E`.
 
 /// Argument kind: signed integer, already sign-extended to 64 bits.
 pub const KIND_SIGNED: u8 = 0;
