@@ -128,10 +128,11 @@ struct Defined {
 impl Jit {
     /// A session with the runtime's symbols registered.
     pub fn new(config: JitConfig) -> Result<Jit, JitError> {
-        Jit::with_symbols(config, rt::runtime_symbols())
+        Jit::with_symbols::<&str>(config, vec![])
     }
 
-    /// A session with these extra host symbols registered (tests use it for runtime stubs).
+    /// A session with the runtime's symbols and these extra host symbols registered (they
+    /// override runtime symbols of the same name; tests use it for stubs).
     pub fn with_symbols<K: Into<String>>(
         config: JitConfig,
         symbols: Vec<(K, *const u8)>,
@@ -142,6 +143,7 @@ impl Jit {
         let mut builder = JITBuilder::with_flags(&flags, default_libcall_names())
             .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
         builder.symbols(rt::jit_symbols());
+        builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
         let module = JITModule::new(builder);
         let mut ctx = Context::new();

@@ -4,34 +4,15 @@
 //! Sites and code ranges are forwarded to `vais_runtime::faults` (which reports runtime errors);
 //! this module is the only place that knows that interface.
 
-use std::sync::Mutex;
-
-static SITES: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
-static CODE: Mutex<Vec<(usize, usize, String)>> = Mutex::new(Vec::new());
-
 /// Registers a fault site (function name, "file:line:col") and returns its index, the `site`
 /// argument of `vais_rt_trap`.
 pub fn register_site(function: String, location: String) -> i64 {
-    let mut s = SITES.lock().unwrap_or_else(|e| e.into_inner());
-    s.push((function, location));
-    (s.len() - 1) as i64
-}
-
-/// A registered fault site: (function, location).
-pub fn site(index: i64) -> Option<(String, String)> {
-    let s = SITES.lock().unwrap_or_else(|e| e.into_inner());
-    usize::try_from(index).ok().and_then(|i| s.get(i).cloned())
+    vais_runtime::faults::register_site(function, location)
 }
 
 /// Records the machine-code range of a compiled function (for naming faults).
 pub fn register_code(start: usize, len: usize, function: String) {
-    CODE.lock().unwrap_or_else(|e| e.into_inner()).push((start, len, function));
-}
-
-/// The compiled function containing `pc`, if any.
-pub fn function_at(pc: usize) -> Option<String> {
-    let c = CODE.lock().unwrap_or_else(|e| e.into_inner());
-    c.iter().rev().find(|(s, l, _)| pc >= *s && pc < s + l).map(|(_, _, f)| f.clone())
+    vais_runtime::faults::register_code(start, len, function)
 }
 
 extern "C" fn jit_fmod(a: f64, b: f64) -> f64 {
@@ -59,5 +40,5 @@ pub fn jit_symbols() -> Vec<(&'static str, *const u8)> {
 
 /// The runtime's built-in symbols (`vais_puts`, `vais_rt_trap`, ...).
 pub fn runtime_symbols() -> Vec<(&'static str, *const u8)> {
-    Vec::new()
+    vais_runtime::symbols()
 }

@@ -2,7 +2,6 @@
 //! stub runtime symbols.
 
 use std::cell::RefCell;
-use std::ffi::CStr;
 
 use vais_ast::Span;
 use vais_jit::{call_entry, value::format_value, Jit, JitConfig};
@@ -18,34 +17,8 @@ extern "C" fn stub_print_i64(n: i64) -> i32 {
     OUT.with(|o| o.borrow_mut().push(n));
     0
 }
-extern "C" fn stub_malloc(n: i64) -> i64 {
-    let v = vec![0u64; (n as usize).div_ceil(8).max(1)];
-    Box::leak(v.into_boxed_slice()).as_mut_ptr() as i64
-}
-extern "C" fn stub_memcpy(d: i64, s: i64, n: i64) -> i64 {
-    // SAFETY: test programs copy within their own allocations.
-    unsafe { std::ptr::copy(s as *const u8, d as *mut u8, n as usize) };
-    d
-}
-extern "C" fn stub_str_eq(a: *const std::ffi::c_char, b: *const std::ffi::c_char) -> i8 {
-    // SAFETY: both are NUL-terminated strings from the generated code.
-    unsafe { (CStr::from_ptr(a) == CStr::from_ptr(b)) as i8 }
-}
-extern "C" fn stub_trap(kind: i32, site: i64) -> ! {
-    eprintln!("trap {kind} at {:?}", vais_jit::rt::site(site));
-    std::process::abort()
-}
-static mut FLAG: u8 = 0;
-
 fn stubs() -> Vec<(&'static str, *const u8)> {
-    vec![
-        ("vais_print_i64", stub_print_i64 as *const u8),
-        ("vais_malloc", stub_malloc as *const u8),
-        ("vais_memcpy", stub_memcpy as *const u8),
-        ("vais_str_eq", stub_str_eq as *const u8),
-        ("vais_rt_trap", stub_trap as *const u8),
-        ("vais_interrupt_flag", &raw const FLAG as *const u8),
-    ]
+    vec![("vais_print_i64", stub_print_i64 as *const u8)]
 }
 
 // ----- TIR building helpers --------------------------------------------------------------------
@@ -527,4 +500,63 @@ fn division_is_checked() {
     let clif = j.clif(FuncId(0)).unwrap();
     assert!(clif.contains("sdiv"), "{clif}");
     assert!(clif.matches("call").count() >= 2, "{clif}");
+}
+
+/// Runs `main` of `p` under the runtime's protection; `Err` is the fault message.
+fn run_protected(p: &Program) -> Result<i64, String> {
+    let main = p.main.unwrap();
+    let mut j = jit(false);
+    j.compile(p, &[main], &|_| "t.vais:3:5".into()).unwrap_or_else(|e| panic!("{e}"));
+    let entry = j.entry_ptr(main).unwrap() as usize;
+    let r = vais_runtime::run_protected(move || {
+        let mut out = 0i64;
+        // SAFETY: entry wrapper of a compiled main returning i64.
+        unsafe { call_entry(entry as *const u8, &Ty::I64, &mut out as *mut i64 as *mut u8) };
+        out
+    });
+    drop(j);
+    r.map_err(|f| f.to_string())
+}
+
+fn div_prog(op: BinaryOp, a: i128, b: i128, t: IntTy) -> Program {
+    let mut p = Program::default();
+    let ty = Ty::Int(t);
+    p.funcs.push(func(
+        "div",
+        vec![0, 1],
+        vec![ldef("a", ty.clone()), ldef("b", ty.clone())],
+        ty.clone(),
+        bin(op, loc(0, ty.clone()), loc(1, ty.clone())),
+    ));
+    let c = ex(ExprKind::Cast(Box::new(call(0, vec![intt(a, t), intt(b, t)], ty.clone()))), Ty::I64);
+    p.funcs.push(func("main", vec![], vec![], Ty::I64, c));
+    p.main = Some(FuncId(1));
+    p
+}
+
+#[test]
+fn runtime_errors_are_reported_with_site() {
+    assert_eq!(run_protected(&div_prog(BinaryOp::Div, 7, 2, IntTy::I64)), Ok(3));
+    assert_eq!(run_protected(&div_prog(BinaryOp::Rem, -17, 5, IntTy::I32)), Ok(-2));
+    assert_eq!(
+        run_protected(&div_prog(BinaryOp::Div, 7, 0, IntTy::I64)),
+        Err("division by zero in `div` at t.vais:3:5".to_string())
+    );
+    assert!(run_protected(&div_prog(BinaryOp::Rem, 7, 0, IntTy::U8)).unwrap_err().starts_with("remainder by zero"));
+    assert!(run_protected(&div_prog(BinaryOp::Div, i64::MIN as i128, -1, IntTy::I64))
+        .unwrap_err()
+        .starts_with("integer overflow in division"));
+    assert!(run_protected(&div_prog(BinaryOp::Rem, -128, -1, IntTy::I8)).unwrap_err().starts_with("integer overflow"));
+    // u8: 255 / 255 is fine (no signed overflow check for unsigned types).
+    assert_eq!(run_protected(&div_prog(BinaryOp::Div, 255, 255, IntTy::U8)), Ok(1));
+}
+
+#[test]
+fn no_match_arm_is_a_runtime_error() {
+    let mut p = Program::default();
+    let arms = vec![Arm { pattern: Pattern { kind: PatternKind::Int(1), ty: Ty::I64, span: sp() }, guard: None, body: int(5) }];
+    let m = ex(ExprKind::Match { scrutinee: Box::new(int(2)), arms }, Ty::I64);
+    p.funcs.push(func("main", vec![], vec![], Ty::I64, m));
+    p.main = Some(FuncId(0));
+    assert!(run_protected(&p).unwrap_err().starts_with("no match arm"));
 }
