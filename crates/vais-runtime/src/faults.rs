@@ -611,6 +611,31 @@ mod tests {
         assert_eq!(err.kind, FaultKind::ArithmeticSignal);
     }
 
+    /// Machine code in an executable mapping, as the JIT produces it: a `ud2` registered as a
+    /// division-by-zero trap site, then an unregistered `ud2`.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn registered_trap_in_generated_code() {
+        // SAFETY: maps one page, writes two `ud2` instructions, makes it executable.
+        let page = unsafe {
+            let p = libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
+            assert_ne!(p, libc::MAP_FAILED);
+            std::ptr::copy_nonoverlapping([0x0f_u8, 0x0b, 0x0f, 0x0b].as_ptr(), p as *mut u8, 4);
+            libc::mprotect(p, 4096, libc::PROT_READ | libc::PROT_EXEC);
+            p as usize
+        };
+        register_code(page, 4, "quot".to_string());
+        let site = register_site("quot".to_string(), "m.vais:2:7".to_string());
+        register_trap(page, 1, site);
+        // SAFETY: `page` holds valid machine code that traps immediately.
+        let call = |at: usize| move || unsafe { std::mem::transmute::<usize, extern "C" fn()>(at)() };
+        let err = run_protected(call(page)).unwrap_err();
+        assert_eq!(err.to_string(), "division by zero in `quot` at m.vais:2:7");
+        let err = run_protected(call(page + 2)).unwrap_err();
+        assert_eq!(err.to_string(), "illegal instruction in `quot`");
+        assert_eq!(function_at(page + 1).as_deref(), Some("quot"));
+    }
+
     #[test]
     fn panics_propagate_and_nesting_works() {
         let r = std::panic::catch_unwind(|| run_protected(|| panic!("boom")));
