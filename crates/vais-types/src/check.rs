@@ -55,8 +55,8 @@ pub struct Fc<'c> {
     /// Inside a method with a receiver, `@` is `self`.
     pub at_is_self: bool,
     pub fn_name: String,
-    /// REPL entry: top-level lets create globals.
-    pub new_globals: Vec<(String, T, bool, Span)>,
+    /// REPL entry: globals created by this input (not yet typed in the program).
+    pub pending_globals: Vec<(GlobalId, T)>,
 }
 
 impl<'c> Fc<'c> {
@@ -74,8 +74,16 @@ impl<'c> Fc<'c> {
             self_fn: None,
             at_is_self: false,
             fn_name,
-            new_globals: vec![],
+            pending_globals: vec![],
         }
+    }
+
+    /// The type of a session variable.
+    pub fn global_t(&self, g: GlobalId) -> T {
+        if let Some((_, t)) = self.pending_globals.iter().find(|(id, _)| *id == g) {
+            return t.clone();
+        }
+        self.cx.t_of(&self.cx.prog.globals[g.index()].ty)
     }
 
     pub fn err(&mut self, d: Diagnostic) {

@@ -270,7 +270,7 @@ impl<'c> Fc<'c> {
             return self.mk(ExprKind::Local(id), t, span);
         }
         if let Some(g) = self.cx.globals.get(n).copied() {
-            let t = self.cx.t_of(&self.cx.prog.globals[g.index()].ty);
+            let t = self.global_t(g);
             return self.mk(ExprKind::Global(g), t, span);
         }
         if let Some((t, v)) = self.cx.env.consts.get(n).cloned() {
@@ -574,7 +574,7 @@ impl<'c> Fc<'c> {
                     if !gd.mutable {
                         self.err(errors::immutable(n, target.span, target.span));
                     }
-                    let t = self.cx.t_of(&gd.ty);
+                    let t = self.global_t(g);
                     self.mk(ExprKind::Global(g), t, target.span)
                 } else {
                     self.ident(n, target.span)

@@ -62,6 +62,10 @@ fn dummy_func(name: String) -> FuncDef {
 }
 
 impl Ctx {
+    pub fn reset_seen(&mut self) {
+        self.seen.clear();
+    }
+
     pub fn report(&mut self, d: Diagnostic) {
         let key = (d.code, d.span, d.message.clone());
         if self.seen.insert(key) {

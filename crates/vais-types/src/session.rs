@@ -1,25 +1,48 @@
-//! The incremental REPL session (REPL.md): definitions accumulate, top-level statements run in a
-//! generated entry function, session variables are globals.
+//! The incremental REPL session (REPL.md): definitions accumulate in one append-only Program,
+//! top-level statements run in a generated entry function, session variables are globals.
+//! Redefinition: same signature keeps the FuncIds (new body in place); another signature gets a
+//! new declaration and the functions that called the old one are re-checked (or marked broken).
 
-use vais_ast::ast::ReplEntry;
-use vais_ast::Diagnostic;
-use vais_tir::{FuncId, GlobalId, Program, Ty};
+use std::collections::HashSet;
 
+use vais_ast::ast::{self, ItemKind, Param, ReplEntry, StmtKind};
+use vais_ast::{Diagnostic, Span};
+use vais_tir::*;
+
+use crate::check::{Fc, Frame};
+use crate::errors;
 use crate::lower::Ctx;
+use crate::ty::{self, T};
 
 /// What one REPL input produced.
 pub struct InputResult {
+    /// Functions whose code must be (re)compiled.
     pub compile: Vec<FuncId>,
+    /// The generated entry function running this input's statements; None if only items.
     pub entry: Option<FuncId>,
+    /// Type of the value to print (`entry`'s return type), or `Ty::Unit`.
     pub value_ty: Ty,
+    /// Session variables created by this input.
     pub new_globals: Vec<GlobalId>,
+    /// Human lines about definitions.
     pub messages: Vec<String>,
 }
 
+#[derive(Clone, PartialEq)]
+enum Def {
+    Fn(String),
+    Type(String),
+    Trait(String),
+    Const(String),
+    Global(String),
+}
+
 /// Incremental REPL session.
+#[derive(Clone)]
 pub struct Session {
     cx: Ctx,
     inputs: u32,
+    order: Vec<Def>,
 }
 
 impl Default for Session {
@@ -28,20 +51,495 @@ impl Default for Session {
     }
 }
 
+/// Mentions of any of `ids` (functions, structs, enums) in a TIR function, by its debug text.
+fn mentions(f: &FuncDef, funcs: &HashSet<FuncId>, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> bool {
+    let text = format!("{:?}{:?}{:?}", f.body, f.locals, f.ret);
+    funcs.iter().any(|id| {
+        text.contains(&format!("Func(FuncId({}))", id.0))
+            || text.contains(&format!("FuncRef(FuncId({}))", id.0))
+            || text.contains(&format!("func: FuncId({})", id.0))
+    }) || structs.iter().any(|s| text.contains(&format!("Struct(StructId({}))", s.0)) || text.contains(&format!("id: StructId({})", s.0)))
+        || enums.iter().any(|e| text.contains(&format!("Enum(EnumId({}))", e.0)) || text.contains(&format!("enum_id: EnumId({})", e.0)))
+}
+
+fn ty_mentions(t: &Ty, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> bool {
+    let text = format!("{:?}", t);
+    structs.iter().any(|s| text.contains(&format!("Struct(StructId({}))", s.0)))
+        || enums.iter().any(|e| text.contains(&format!("Enum(EnumId({}))", e.0)))
+}
+
 impl Session {
     pub fn new() -> Session {
-        Session { cx: Ctx::default(), inputs: 0 }
+        Session { cx: Ctx::default(), inputs: 0, order: vec![] }
     }
+
     pub fn program(&self) -> &Program {
         &self.cx.prog
     }
-    pub fn check_input(&mut self, _entries: &[ReplEntry]) -> Result<(InputResult, Vec<Diagnostic>), Vec<Diagnostic>> {
-        Err(vec![])
+
+    /// Signature text of a declaration: `sq(x: i64) -> i64`.
+    fn sig(cx: &Ctx, decl: usize) -> String {
+        let d = &cx.env.fns[decl];
+        let g: Vec<(String, T)> = d.all_generics().into_iter().map(|n| (n.clone(), T::Param(n))).collect();
+        let st = d.owner.as_ref().map(|o| T::Struct(o.clone(), d.owner_generics.iter().map(|n| T::Param(n.clone())).collect()));
+        let mut diags = vec![];
+        let ps: Vec<String> = d
+            .ast
+            .params
+            .iter()
+            .map(|p| match p {
+                Param::SelfRef { mutable, .. } => if *mutable { "&mut self".to_string() } else { "&self".to_string() },
+                Param::Named { name, ty, mutable, .. } => format!(
+                    "{}{}: {}",
+                    if *mutable { "mut " } else { "" },
+                    name.name,
+                    ty::show(&cx.env.resolve(ty, &g, st.as_ref(), &mut diags))
+                ),
+            })
+            .collect();
+        let gen = if d.ast.generics.is_empty() {
+            String::new()
+        } else {
+            format!("<{}>", d.ast.generics.iter().map(|g| g.name.name.clone()).collect::<Vec<_>>().join(", "))
+        };
+        let ret = match &d.ast.ret {
+            Some(t) => format!(" -> {}", ty::show(&cx.env.resolve(t, &g, st.as_ref(), &mut diags))),
+            None => String::new(),
+        };
+        format!("{}{}{}({}){}", if d.ast.is_async { "A " } else { "" }, d.ast.name.name, gen, ps.join(", "), ret)
     }
-    pub fn type_of(&self, _expr: &vais_ast::ast::Expr) -> Result<String, Vec<Diagnostic>> {
-        Err(vec![])
+
+    fn type_desc(cx: &Ctx, name: &str) -> Option<String> {
+        let mut diags = vec![];
+        if let Some(s) = cx.env.structs.get(name) {
+            let g: Vec<(String, T)> = s.generics.iter().map(|n| (n.clone(), T::Param(n.clone()))).collect();
+            let fs: Vec<String> =
+                s.fields.iter().map(|(n, t)| format!("{}: {}", n, ty::show(&cx.env.resolve(t, &g, None, &mut diags)))).collect();
+            let gen = if s.generics.is_empty() { String::new() } else { format!("<{}>", s.generics.join(", ")) };
+            return Some(format!("S {}{} {{ {} }}", name, gen, fs.join(", ")));
+        }
+        if let Some(e) = cx.env.enums.get(name) {
+            let g: Vec<(String, T)> = e.generics.iter().map(|n| (n.clone(), T::Param(n.clone()))).collect();
+            let vs: Vec<String> = e
+                .variants
+                .iter()
+                .map(|(n, k)| match k {
+                    ast::VariantKind::Unit => n.clone(),
+                    ast::VariantKind::Tuple(ts) => format!(
+                        "{}({})",
+                        n,
+                        ts.iter().map(|t| ty::show(&cx.env.resolve(t, &g, None, &mut diags))).collect::<Vec<_>>().join(", ")
+                    ),
+                    ast::VariantKind::Struct(fs) => format!(
+                        "{} {{ {} }}",
+                        n,
+                        fs.iter()
+                            .map(|f| format!("{}: {}", f.name.name, ty::show(&cx.env.resolve(&f.ty, &g, None, &mut diags))))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+                .collect();
+            let gen = if e.generics.is_empty() { String::new() } else { format!("<{}>", e.generics.join(", ")) };
+            return Some(format!("E {}{} {{ {} }}", name, gen, vs.join(", ")));
+        }
+        cx.env.aliases.get(name).map(|t| format!("T {} = {}", name, ty::show(&cx.env.resolve(t, &[], None, &mut diags))))
     }
+
+    fn note_def(&mut self, d: Def) {
+        self.order.retain(|x| *x != d);
+        self.order.push(d);
+    }
+
+    /// Transactional: on any error, the session is exactly as before.
+    pub fn check_input(&mut self, entries: &[ReplEntry]) -> Result<(InputResult, Vec<Diagnostic>), Vec<Diagnostic>> {
+        let backup = self.clone();
+        match self.input(entries) {
+            Ok(r) => Ok(r),
+            Err(d) => {
+                *self = backup;
+                Err(d)
+            }
+        }
+    }
+
+    fn input(&mut self, entries: &[ReplEntry]) -> Result<(InputResult, Vec<Diagnostic>), Vec<Diagnostic>> {
+        self.inputs += 1;
+        let cx = &mut self.cx;
+        cx.diags.clear();
+        cx.errors = 0;
+        cx.reset_seen();
+        cx.new_funcs.clear();
+        let mut messages = vec![];
+        let mut compile: Vec<FuncId> = vec![];
+        let items: Vec<ast::Item> =
+            entries.iter().filter_map(|e| if let ReplEntry::Item(i) = e { Some(i.clone()) } else { None }).collect();
+
+        // Old state of redefined names.
+        let mut old_fns = vec![];
+        let mut changed_structs: HashSet<StructId> = HashSet::new();
+        let mut changed_enums: HashSet<EnumId> = HashSet::new();
+        for it in &items {
+            match &it.kind {
+                ItemKind::Function(f) => {
+                    if let Some(&old) = cx.env.free_fns.get(&f.name.name) {
+                        if !cx.env.fns[old].dead {
+                            old_fns.push((f.name.name.clone(), old, Self::sig(cx, old)));
+                        }
+                    }
+                }
+                ItemKind::Struct(s) => {
+                    for ((n, _), id) in cx.struct_insts.iter() {
+                        if *n == s.name.name {
+                            changed_structs.insert(*id);
+                        }
+                    }
+                    cx.struct_insts.retain(|(n, _), _| *n != s.name.name);
+                    if let Some(sd) = cx.env.structs.get(&s.name.name) {
+                        for d in sd.methods.values() {
+                            cx.env.fns[*d].dead = true;
+                        }
+                    }
+                }
+                ItemKind::Enum(e) => {
+                    for ((n, _), id) in cx.enum_insts.iter() {
+                        if *n == e.name.name {
+                            changed_enums.insert(*id);
+                        }
+                    }
+                    cx.enum_insts.retain(|(n, _), _| *n != e.name.name);
+                    if let Some(ed) = cx.env.enums.get(&e.name.name).cloned() {
+                        for (v, _) in ed.variants {
+                            cx.env.variants.remove(&v);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let decls = cx.register(&items, true);
+        let mut changed_fns: HashSet<FuncId> = HashSet::new();
+        let mut recheck_ids: Vec<FuncId> = vec![];
+        for (name, old, old_sig) in &old_fns {
+            let Some(&new) = cx.env.free_fns.get(name) else { continue };
+            if new == *old {
+                continue;
+            }
+            cx.env.fns[*old].dead = true;
+            let new_sig = Self::sig(cx, new);
+            let insts: Vec<((usize, Vec<Ty>), FuncId)> =
+                cx.fn_insts.iter().filter(|((d, _), _)| d == old).map(|(k, v)| (k.clone(), *v)).collect();
+            if new_sig == *old_sig && changed_structs.is_empty() && changed_enums.is_empty() {
+                // Same signature: the new body replaces the old one in place.
+                for ((_, args), id) in insts {
+                    cx.fn_insts.insert((new, args.clone()), id);
+                    cx.fn_rev.insert(id, (new, args));
+                    recheck_ids.push(id);
+                }
+                messages.push(format!("redefined {}", new_sig));
+            } else {
+                changed_fns.extend(insts.into_iter().map(|(_, id)| id));
+                messages.push(format!("redefined {} (was {})", new_sig, old_sig));
+            }
+        }
+        cx.check_decls(&decls);
+        for id in &recheck_ids {
+            cx.queue.push(*id);
+            compile.push(*id);
+        }
+        cx.drain();
+
+        // Functions that used something whose signature or layout changed.
+        if !changed_fns.is_empty() || !changed_structs.is_empty() || !changed_enums.is_empty() {
+            let new_decls: HashSet<usize> = decls.iter().copied().collect();
+            let mut dependents: Vec<(FuncId, usize)> = vec![];
+            for (id, (decl, _)) in cx.fn_rev.clone() {
+                if new_decls.contains(&decl) || cx.env.fns[decl].dead || changed_fns.contains(&id) {
+                    continue;
+                }
+                let f = &cx.prog.funcs[id.index()];
+                let lambda_uses = cx.prog.funcs.iter().any(|l| {
+                    l.kind == FuncKind::Lambda && l.name.starts_with(&format!("{}::", f.name)) && mentions(l, &changed_fns, &changed_structs, &changed_enums)
+                });
+                if mentions(f, &changed_fns, &changed_structs, &changed_enums) || lambda_uses {
+                    dependents.push((id, decl));
+                }
+            }
+            dependents.sort();
+            for (id, decl) in dependents {
+                let mut trial = cx.clone();
+                trial.diags.clear();
+                trial.errors = 0;
+                trial.reset_seen();
+                let name = trial.prog.funcs[id.index()].name.clone();
+                let args = trial.fn_rev[&id].1.iter().map(|t| trial.t_of(t)).collect();
+                let f = trial.check_fn(decl, args, false, name.clone());
+                trial.drain();
+                let dep_name = old_fns.first().map(|(n, _, _)| n.clone()).unwrap_or_else(|| "a redefined type".into());
+                match f {
+                    Some(f) if trial.errors == 0 => {
+                        let diags = std::mem::take(&mut cx.diags);
+                        let errs = cx.errors;
+                        *cx = trial;
+                        cx.diags = diags;
+                        cx.errors = errs;
+                        cx.prog.funcs[id.index()] = f;
+                        cx.env.fns[decl].broken = None;
+                        compile.push(id);
+                    }
+                    _ => {
+                        cx.env.fns[decl].broken = Some(dep_name.clone());
+                        messages.push(format!("note: `{}` no longer type-checks (calls `{}`); fix or redefine it", name, dep_name));
+                    }
+                }
+            }
+            // Session variables of a redefined type are dropped.
+            let dropped: Vec<(String, GlobalId)> = cx
+                .globals
+                .iter()
+                .filter(|(_, g)| ty_mentions(&cx.prog.globals[g.index()].ty, &changed_structs, &changed_enums))
+                .map(|(n, g)| (n.clone(), *g))
+                .collect();
+            for (n, _) in dropped {
+                cx.globals.remove(&n);
+                self.order.retain(|d| *d != Def::Global(n.clone()));
+                messages.push(format!("note: variable `{}` dropped (its type was redefined)", n));
+            }
+        }
+        let cx = &mut self.cx;
+
+        // Top-level statements.
+        let stmts: Vec<&ast::Stmt> = entries.iter().filter_map(|e| if let ReplEntry::Stmt(s) = e { Some(s) } else { None }).collect();
+        let mut entry = None;
+        let mut value_ty = Ty::Unit;
+        let mut new_globals = vec![];
+        if !stmts.is_empty() {
+            let last_is_value = matches!(entries.last(), Some(ReplEntry::Stmt(s)) if matches!(s.kind, StmtKind::Expr(_)));
+            let name = format!("__repl_{}", self.inputs);
+            let mut fc = Fc::new(cx, false, name.clone());
+            let ret = fc.inf.fresh();
+            fc.frames.push(Frame::new(ret.clone(), false));
+            let mut out = vec![];
+            let mut value = None;
+            let mut span = Span::default();
+            for (i, s) in stmts.iter().enumerate() {
+                span = if i == 0 { s.span } else { span.to(s.span) };
+                let last = i + 1 == stmts.len();
+                match &s.kind {
+                    StmtKind::Let { name, mutable, ty, value } => {
+                        let v = fc.expr(value);
+                        let (v, t) = match ty {
+                            Some(ty) => {
+                                let t = fc.resolve(ty);
+                                (fc.coerce(v, &t), t)
+                            }
+                            None => {
+                                let t = fc.t(&v);
+                                (v, t)
+                            }
+                        };
+                        let g = GlobalId(fc.cx.prog.globals.len() as u32);
+                        fc.cx.prog.globals.push(GlobalDef { name: name.name.clone(), ty: Ty::Unit, mutable: *mutable });
+                        fc.cx.globals.insert(name.name.clone(), g);
+                        fc.pending_globals.push((g, t.clone()));
+                        new_globals.push(g);
+                        let target = fc.mk(ExprKind::Global(g), t, name.span);
+                        out.push(Stmt::Expr(fc.mk(
+                            ExprKind::Assign { target: Box::new(target), value: Box::new(v) },
+                            T::Unit,
+                            s.span,
+                        )));
+                    }
+                    StmtKind::Expr(e) => {
+                        let x = fc.expr(e);
+                        if last && last_is_value {
+                            value = Some(Box::new(x));
+                        } else {
+                            out.push(Stmt::Expr(x));
+                        }
+                    }
+                    StmtKind::Return(_) => fc.err(errors::invalid("`R` is only allowed inside a function", s.span)),
+                    StmtKind::Break(_) => fc.err(errors::outside_loop("B", s.span)),
+                    StmtKind::Continue => fc.err(errors::outside_loop("C", s.span)),
+                }
+            }
+            let vt = match &value {
+                Some(v) => {
+                    let t = fc.t(v);
+                    match fc.sh(&t) {
+                        T::Never => T::Unit,
+                        _ => t,
+                    }
+                }
+                None => T::Unit,
+            };
+            if matches!(fc.sh(&vt), T::Unit) {
+                if let Some(v) = value.take() {
+                    out.push(Stmt::Expr(*v));
+                }
+            }
+            fc.inf.unify(&ret, &vt);
+            let body_t = if value.is_some() { vt.clone() } else { T::Unit };
+            let body = fc.mk(ExprKind::Block(Block { stmts: out, value }), body_t.clone(), span);
+            let frame = fc.frames.pop().expect("frame");
+            let ret_ty = fc.out(body_t);
+            let pend: Vec<(GlobalId, T)> = fc.pending_globals.clone();
+            let gtys: Vec<Ty> = pend.iter().map(|(_, t)| fc.out(t.clone())).collect();
+            let f = FuncDef {
+                name,
+                kind: FuncKind::ReplEntry,
+                is_async: false,
+                params: vec![],
+                captures: vec![],
+                ret: ret_ty,
+                locals: frame.locals,
+                // Carry the global types through zonking in a tuple expression.
+                body: Expr::new(
+                    ExprKind::Tuple(vec![body, Expr::new(ExprKind::Unit, Ty::Tuple(gtys), span)]),
+                    Ty::Unit,
+                    span,
+                ),
+                span,
+            };
+            if let Some(mut f) = fc.finish(f) {
+                if let ExprKind::Tuple(mut parts) = std::mem::replace(&mut f.body.kind, ExprKind::Unit) {
+                    let carrier = parts.pop().expect("carrier");
+                    let body = parts.pop().expect("body");
+                    if let Ty::Tuple(ts) = carrier.ty {
+                        for ((g, _), t) in pend.iter().zip(ts) {
+                            cx.prog.globals[g.index()].ty = t;
+                        }
+                    }
+                    f.body = body;
+                }
+                value_ty = f.ret.clone();
+                let id = cx.push_func(f);
+                entry = Some(id);
+            }
+            cx.drain();
+        }
+
+        if cx.errors > 0 {
+            return Err(std::mem::take(&mut cx.diags));
+        }
+        // Definitions made by this input.
+        for it in &items {
+            match &it.kind {
+                ItemKind::Function(f) => {
+                    if let Some(&d) = self.cx.env.free_fns.get(&f.name.name) {
+                        if !old_fns.iter().any(|(n, _, _)| *n == f.name.name) {
+                            messages.push(format!("defined {}", Self::sig(&self.cx, d)));
+                        }
+                    }
+                    self.order.retain(|x| *x != Def::Fn(f.name.name.clone()));
+                    self.order.push(Def::Fn(f.name.name.clone()));
+                }
+                ItemKind::Struct(s) => {
+                    messages.push(format!("defined struct {}", s.name.name));
+                    self.order.retain(|x| *x != Def::Type(s.name.name.clone()));
+                    self.order.push(Def::Type(s.name.name.clone()));
+                }
+                ItemKind::Enum(e) => {
+                    messages.push(format!("defined enum {}", e.name.name));
+                    self.order.retain(|x| *x != Def::Type(e.name.name.clone()));
+                    self.order.push(Def::Type(e.name.name.clone()));
+                }
+                ItemKind::Alias(a) => self.note_def(Def::Type(a.name.name.clone())),
+                ItemKind::Trait(t) => {
+                    messages.push(format!("defined trait {}", t.name.name));
+                    self.note_def(Def::Trait(t.name.name.clone()));
+                }
+                ItemKind::Const(c) => self.note_def(Def::Const(c.name.name.clone())),
+                ItemKind::Extern(x) => self.note_def(Def::Fn(x.name.name.clone())),
+                _ => {}
+            }
+        }
+        let cx = &mut self.cx;
+        for g in &new_globals {
+            let n = cx.prog.globals[g.index()].name.clone();
+            self.order.retain(|x| *x != Def::Global(n.clone()));
+            self.order.push(Def::Global(n));
+        }
+        let mut seen = HashSet::new();
+        let mut all: Vec<FuncId> = vec![];
+        for id in compile.into_iter().chain(cx.new_funcs.drain(..)) {
+            if seen.insert(id) {
+                all.push(id);
+            }
+        }
+        let warnings = std::mem::take(&mut cx.diags);
+        Ok((InputResult { compile: all, entry, value_ty, new_globals, messages }, warnings))
+    }
+
+    /// `:type EXPR`.
+    pub fn type_of(&self, expr: &ast::Expr) -> Result<String, Vec<Diagnostic>> {
+        let mut cx = self.cx.clone();
+        cx.diags.clear();
+        cx.errors = 0;
+        cx.reset_seen();
+        let mut fc = Fc::new(&mut cx, false, "__type".into());
+        let ret = fc.inf.fresh();
+        fc.frames.push(Frame::new(ret, false));
+        let e = fc.expr(expr);
+        let t = fc.t(&e);
+        let shown = fc.show(&t);
+        if cx.errors > 0 {
+            return Err(cx.diags);
+        }
+        Ok(shown)
+    }
+
+    /// `:defs`.
     pub fn describe_definitions(&self) -> Vec<String> {
-        vec![]
+        let cx = &self.cx;
+        let mut out = vec![];
+        for d in &self.order {
+            match d {
+                Def::Fn(n) => {
+                    if let Some(&decl) = cx.env.free_fns.get(n) {
+                        let b = match &cx.env.fns[decl].broken {
+                            Some(dep) => format!("  (broken: calls `{}`)", dep),
+                            None => String::new(),
+                        };
+                        out.push(format!("F {}{}", Self::sig(cx, decl), b));
+                    } else if let Some(x) = cx.env.externs.get(n) {
+                        let e = &cx.prog.externs[x.index()];
+                        let ps: Vec<String> = e.params.iter().map(|t| cx.prog.ty_name(t)).collect();
+                        out.push(format!(
+                            "X F {}({}{}) -> {}",
+                            n,
+                            ps.join(", "),
+                            if e.variadic { ", ..." } else { "" },
+                            cx.prog.ty_name(&e.ret)
+                        ));
+                    }
+                }
+                Def::Type(n) => {
+                    if let Some(s) = Self::type_desc(cx, n) {
+                        out.push(s);
+                    }
+                    if let Some(sd) = cx.env.structs.get(n) {
+                        let mut ms: Vec<usize> = sd.methods.values().copied().collect();
+                        ms.sort();
+                        for m in ms {
+                            out.push(format!("  F {}.{}", n, Self::sig(cx, m)));
+                        }
+                    }
+                }
+                Def::Trait(n) => out.push(format!("W {}", n)),
+                Def::Const(n) => {
+                    if let Some((t, _)) = cx.env.consts.get(n) {
+                        out.push(format!("C {}: {}", n, ty::show(t)));
+                    }
+                }
+                Def::Global(n) => {
+                    if let Some(g) = cx.globals.get(n) {
+                        let gd = &cx.prog.globals[g.index()];
+                        out.push(format!("{}: {}{}", n, if gd.mutable { "mut " } else { "" }, cx.prog.ty_name(&gd.ty)));
+                    }
+                }
+            }
+        }
+        out
     }
 }

@@ -1,0 +1,135 @@
+//! REPL session: accumulation, globals, redefinition, transactional errors, `:type`, `:defs`.
+
+mod common;
+
+use vais_ast::ast::ReplEntry;
+use vais_ast::FileId;
+use vais_parser::{parse_repl_input, ReplParse};
+use vais_tir::*;
+use vais_types::{InputResult, Session};
+
+fn entries(src: &str) -> Vec<ReplEntry> {
+    match parse_repl_input(FileId(0), src) {
+        ReplParse::Complete(e, d) => {
+            assert!(d.is_empty(), "parse errors in {:?}: {:?}", src, d);
+            e
+        }
+        ReplParse::Incomplete => panic!("incomplete: {}", src),
+    }
+}
+
+fn run(s: &mut Session, src: &str) -> InputResult {
+    match s.check_input(&entries(src)) {
+        Ok((r, _)) => {
+            common::validate(s.program());
+            r
+        }
+        Err(d) => panic!("errors in {:?}: {:?}", src, d.iter().map(|d| format!("{} {}", d.code, d.message)).collect::<Vec<_>>()),
+    }
+}
+
+fn fails(s: &mut Session, src: &str) -> Vec<&'static str> {
+    match s.check_input(&entries(src)) {
+        Ok(_) => panic!("expected errors in {:?}", src),
+        Err(d) => d.iter().filter(|d| d.is_error()).map(|d| d.code).collect(),
+    }
+}
+
+#[test]
+fn definitions_and_expressions() {
+    let mut s = Session::new();
+    let r = run(&mut s, "F sq(x: i64) -> i64 = x * x");
+    assert_eq!(r.entry, None);
+    assert_eq!(r.compile.len(), 1);
+    assert_eq!(r.messages, vec!["defined sq(x: i64) -> i64".to_string()]);
+    let sq = r.compile[0];
+    let r = run(&mut s, "sq(5) + 1");
+    let e = r.entry.unwrap();
+    assert_eq!(r.value_ty, Ty::I64);
+    assert!(r.compile.contains(&e));
+    assert_eq!(s.program().func(e).kind, FuncKind::ReplEntry);
+    assert_eq!(s.program().func(e).ret, Ty::I64);
+    // unit expression: value type unit
+    let r = run(&mut s, "puts(\"hi\");");
+    assert_eq!(r.value_ty, Ty::Int(IntTy::I32));
+    let r = run(&mut s, "L i: 0..3 { }");
+    assert_eq!(r.value_ty, Ty::Unit);
+    // same-signature redefinition keeps the FuncId
+    let r = run(&mut s, "F sq(x: i64) -> i64 = x * x * 1");
+    assert!(r.compile.contains(&sq), "{:?}", r.compile);
+    assert_eq!(s.type_of(&expr("sq(2)")).unwrap(), "i64");
+}
+
+fn expr(src: &str) -> vais_ast::ast::Expr {
+    match entries(src).pop().unwrap() {
+        ReplEntry::Stmt(vais_ast::ast::Stmt { kind: vais_ast::ast::StmtKind::Expr(e), .. }) => e,
+        other => panic!("{:?}", other),
+    }
+}
+
+#[test]
+fn session_variables() {
+    let mut s = Session::new();
+    let r = run(&mut s, "x := 5");
+    assert_eq!(r.new_globals.len(), 1);
+    assert_eq!(r.value_ty, Ty::Unit);
+    assert_eq!(fails(&mut s, "x = 6"), vec!["E009"]);
+    run(&mut s, "y := mut 1");
+    run(&mut s, "y += 1");
+    let r = run(&mut s, "y");
+    assert_eq!(r.value_ty, Ty::I64);
+    run(&mut s, "F gy() -> i64 = y + x");
+    let r = run(&mut s, "x := 2.5");
+    assert_eq!(s.program().globals[r.new_globals[0].index()].ty, Ty::F64);
+    assert!(s.describe_definitions().contains(&"x: f64".to_string()), "{:?}", s.describe_definitions());
+    assert_eq!(s.type_of(&expr("x")).unwrap(), "f64");
+}
+
+#[test]
+fn errors_are_transactional() {
+    let mut s = Session::new();
+    let before = s.program().clone();
+    assert_eq!(fails(&mut s, "z := 1\nzz + 1"), vec!["E002"]);
+    assert_eq!(s.program(), &before);
+    assert_eq!(fails(&mut s, "z"), vec!["E002"]);
+}
+
+#[test]
+fn redefinition_with_new_signature() {
+    let mut s = Session::new();
+    run(&mut s, "F f(x: i64) -> i64 = x");
+    run(&mut s, "F g() -> i64 = f(1)");
+    run(&mut s, "F h() -> i64 = 5");
+    let r = run(&mut s, "F f(x: i64, y: i64) -> i64 = x + y");
+    assert!(r.messages.iter().any(|m| m.contains("`g` no longer type-checks")), "{:?}", r.messages);
+    let d = s.check_input(&entries("g()")).unwrap_err();
+    assert!(d[0].message.contains("`f`"), "{}", d[0].message);
+    run(&mut s, "h()");
+    // Redefining f back to a compatible signature lets dependents recompile.
+    run(&mut s, "F k(x: i64) -> i64 = x");
+    run(&mut s, "F user() -> i64 = k(1)");
+    let r = run(&mut s, "F k(x: i32) -> i64 = x");
+    assert!(r.messages.iter().all(|m| !m.contains("no longer")), "{:?}", r.messages);
+    assert!(r.compile.len() >= 2);
+}
+
+#[test]
+fn structs_generics_and_defs() {
+    let mut s = Session::new();
+    run(&mut s, "S Point { x: i64, y: i64 }");
+    run(&mut s, "p := Point { x: 1, y: 2 }");
+    let r = run(&mut s, "p.x + p.y");
+    assert_eq!(r.value_ty, Ty::I64);
+    run(&mut s, "F id<T>(v: T) -> T = v");
+    let r = run(&mut s, "id(1.5)");
+    assert_eq!(r.value_ty, Ty::F64);
+    assert!(r.compile.iter().any(|f| s.program().func(*f).name == "id<f64>"));
+    let defs = s.describe_definitions();
+    assert!(defs.contains(&"S Point { x: i64, y: i64 }".to_string()), "{:?}", defs);
+    assert!(defs.contains(&"F id<T>(v: T) -> T".to_string()), "{:?}", defs);
+    assert!(defs.contains(&"p: Point".to_string()), "{:?}", defs);
+    let r = run(&mut s, "S Point { x: f64 }");
+    assert!(r.messages.iter().any(|m| m.contains("`p` dropped")), "{:?}", r.messages);
+    assert_eq!(fails(&mut s, "p"), vec!["E002"]);
+    run(&mut s, "q := Point { x: 1.5 }");
+}
