@@ -15,6 +15,7 @@ use crate::lower::Ctx;
 use crate::ty::{self, T};
 
 /// What one REPL input produced.
+#[derive(Clone, Debug)]
 pub struct InputResult {
     /// Functions whose code must be (re)compiled.
     pub compile: Vec<FuncId>,
