@@ -6,9 +6,9 @@
 //! let mut jit = Jit::new(JitConfig::default())?;
 //! jit.compile(&program, &[main], &|span| source_map.location(span))?; // deps are added
 //! let ret = &program.func(main).ret;
-//! let mut out = vec![0u8; jit.layout(&program, ret).size as usize];
-//! unsafe { call_entry(jit.entry_ptr(main).unwrap(), ret, out.as_mut_ptr()) };
-//! println!("{}", unsafe { value::format_value(&program, ret, out.as_ptr()) });
+//! let mut out = vec![0u8; jit.size_of(ret).max(16)];
+//! unsafe { call_entry(jit.entry_ptr(main).unwrap(), out.as_mut_ptr()) };
+//! println!("{}", value::format_value(&program, &jit, ret, out.as_ptr()));
 //! ```
 //! `compile` takes the functions to (re)compile; functions they reference that were never
 //! compiled are added automatically. It declares everything it needs (string data, session
@@ -116,6 +116,8 @@ pub struct Jit {
     ctx: Context,
     fbc: FunctionBuilderContext,
     compiled: HashMap<FuncId, Compiled>,
+    /// The struct and enum definitions of the last compiled program (for [`Jit::size_of`]).
+    types: Program,
 }
 
 /// What one `define` produced.
@@ -148,7 +150,7 @@ impl Jit {
         let module = JITModule::new(builder);
         let mut ctx = Context::new();
         ctx.set_disasm(config.repl_mode);
-        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new() })
+        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), types: Program::default() })
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -159,6 +161,10 @@ impl Jit {
         funcs: &[FuncId],
         locate: &dyn Fn(Span) -> String,
     ) -> Result<(), JitError> {
+        if self.types.structs.len() != program.structs.len() || self.types.enums.len() != program.enums.len() {
+            self.types.structs = program.structs.clone();
+            self.types.enums = program.enums.clone();
+        }
         // The batch: the requested functions and their uncompiled dependencies.
         let mut batch: Vec<FuncId> = vec![];
         let mut i = 0;
@@ -353,6 +359,12 @@ impl Jit {
         layout::layout_of(program, ty)
     }
 
+    /// Size in bytes of a value of `ty`, with the struct and enum definitions of the program
+    /// last passed to [`Jit::compile`].
+    pub fn size_of(&self, ty: &Ty) -> usize {
+        layout::layout_of(&self.types, ty).size as usize
+    }
+
     /// Frees all compiled code and data (for `:clear`).
     ///
     /// # Safety
@@ -364,14 +376,13 @@ impl Jit {
 }
 
 /// Runs an entry wrapper (from [`Jit::entry_ptr`]) and writes the entry function's result into
-/// `out`, a buffer of at least `layout(ret).size` bytes (aligned to 8): scalars in host order,
-/// aggregates copied. `ret` is the entry function's result type (documentation and checks).
+/// `out`, a buffer of at least `size_of(ret)` bytes (aligned to 8): scalars in host order,
+/// aggregates copied.
 ///
 /// # Safety
 /// `entry` must come from `entry_ptr` of a live `Jit`; `out` must be valid for the write. Faults
 /// in the generated code are the runtime's business (signal handlers / protected call).
-pub unsafe fn call_entry(entry: *const u8, ret: &Ty, out: *mut u8) {
-    let _ = ret;
+pub unsafe fn call_entry(entry: *const u8, out: *mut u8) {
     // SAFETY: entry wrappers are compiled with the host's C calling convention and the
     // signature `(out: ptr) -> ()` (abi::entry_sig); this is the only such cast in the crate.
     unsafe {

@@ -39,12 +39,24 @@ fn float(text: String) -> String {
     }
 }
 
-/// Formats the value of type `ty` stored at `ptr`.
+/// Formats the value of type `ty` stored at `ptr` (the REPL's `=> ...` text).
+///
+/// `ptr` must point to a value of type `ty` as JIT code of `jit` wrote it (e.g. the `out`
+/// buffer of [`crate::call_entry`]), laid out as `layout::layout_of` says; `str` values in it
+/// are read up to their NUL. Anything else is undefined behaviour (the caller's contract).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub fn format_value(program: &Program, jit: &crate::Jit, ty: &Ty, ptr: *const u8) -> String {
+    let _ = jit;
+    // SAFETY: see the contract above; the value was produced by JIT code for this type.
+    unsafe { format_raw(program, ty, ptr) }
+}
+
+/// [`format_value`] without the session argument.
 ///
 /// # Safety
 /// `ptr` must point to a readable value of type `ty` laid out as `layout::layout_of` says; any
 /// `str` it contains must point to a NUL-terminated string.
-pub unsafe fn format_value(program: &Program, ty: &Ty, ptr: *const u8) -> String {
+pub unsafe fn format_raw(program: &Program, ty: &Ty, ptr: *const u8) -> String {
     // SAFETY: guaranteed by the caller for the whole value; sub-values are read at the
     // offsets of the same layout.
     unsafe {
@@ -85,14 +97,14 @@ pub unsafe fn format_value(program: &Program, ty: &Ty, ptr: *const u8) -> String
                 let l = layout_of(program, ty);
                 format!(
                     "{}..{}",
-                    format_value(program, t, ptr.add(l.fields[0] as usize)),
-                    format_value(program, t, ptr.add(l.fields[1] as usize))
+                    format_raw(program, t, ptr.add(l.fields[0] as usize)),
+                    format_raw(program, t, ptr.add(l.fields[1] as usize))
                 )
             }
             Ty::Tuple(ts) => {
                 let l = layout_of(program, ty);
                 let parts: Vec<String> =
-                    ts.iter().enumerate().map(|(i, t)| format_value(program, t, ptr.add(l.fields[i] as usize))).collect();
+                    ts.iter().enumerate().map(|(i, t)| format_raw(program, t, ptr.add(l.fields[i] as usize))).collect();
                 if parts.len() == 1 {
                     format!("({},)", parts[0])
                 } else {
@@ -106,7 +118,7 @@ pub unsafe fn format_value(program: &Program, ty: &Ty, ptr: *const u8) -> String
                     .fields
                     .iter()
                     .enumerate()
-                    .map(|(i, f)| format!("{}: {}", f.name, format_value(program, &f.ty, ptr.add(l.fields[i] as usize))))
+                    .map(|(i, f)| format!("{}: {}", f.name, format_raw(program, &f.ty, ptr.add(l.fields[i] as usize))))
                     .collect();
                 if parts.is_empty() {
                     def.name.clone()
@@ -123,7 +135,7 @@ pub unsafe fn format_value(program: &Program, ty: &Ty, ptr: *const u8) -> String
                 };
                 let offs = &l.variants[tag as usize];
                 let vals: Vec<String> =
-                    v.fields.iter().enumerate().map(|(i, t)| format_value(program, t, ptr.add(offs[i] as usize))).collect();
+                    v.fields.iter().enumerate().map(|(i, t)| format_raw(program, t, ptr.add(offs[i] as usize))).collect();
                 if vals.is_empty() {
                     v.name.clone()
                 } else if !v.field_names.is_empty() {
@@ -138,7 +150,7 @@ pub unsafe fn format_value(program: &Program, ty: &Ty, ptr: *const u8) -> String
                 let l = layout_of(program, ty);
                 let tag = (ptr as *const i64).read_unaligned();
                 if tag == 0 {
-                    format!("Some({})", format_value(program, t, ptr.add(l.fields[0] as usize)))
+                    format!("Some({})", format_raw(program, t, ptr.add(l.fields[0] as usize)))
                 } else {
                     "None".into()
                 }

@@ -90,7 +90,7 @@ fn run(p: &Program) -> [u64; 8] {
     j.compile(p, &[main], &|_| "t.vais:1:1".into()).unwrap_or_else(|e| panic!("{e}"));
     let mut out = [0u64; 8];
     // SAFETY: entry wrapper of a compiled main; out is 64 bytes.
-    unsafe { call_entry(j.entry_ptr(main).unwrap(), &p.func(main).ret, out.as_mut_ptr() as *mut u8) };
+    unsafe { call_entry(j.entry_ptr(main).unwrap(), out.as_mut_ptr() as *mut u8) };
     out
 }
 
@@ -235,9 +235,14 @@ fn struct_return_from_main_formats() {
     let pt = point(&mut p);
     p.funcs.push(func("main", vec![], vec![], pt.clone(), lit(&pt, int(1), int(-2))));
     p.main = Some(FuncId(0));
-    let out = run(&p);
-    // SAFETY: out holds a Point as laid out by layout.rs.
-    let s = unsafe { format_value(&p, &pt, out.as_ptr() as *const u8) };
+    let main = FuncId(0);
+    let mut j = jit(false);
+    j.compile(&p, &[main], &|_| "t.vais:1:1".into()).unwrap();
+    assert_eq!(j.size_of(&pt), 16);
+    let mut out = [0u64; 2];
+    // SAFETY: entry wrapper of main; out has room for a Point.
+    unsafe { call_entry(j.entry_ptr(main).unwrap(), out.as_mut_ptr() as *mut u8) };
+    let s = format_value(&p, &j, &pt, out.as_ptr() as *const u8);
     assert_eq!(s, "Point { x: 1, y: -2 }");
 }
 
@@ -439,7 +444,7 @@ fn repl_redefinition_reaches_callers() {
     let call_it = |j: &Jit| {
         let mut out = 0i64;
         // SAFETY: entry wrapper of a compiled REPL entry returning i64.
-        unsafe { call_entry(j.entry_ptr(FuncId(2)).unwrap(), &Ty::I64, &mut out as *mut i64 as *mut u8) };
+        unsafe { call_entry(j.entry_ptr(FuncId(2)).unwrap(), &mut out as *mut i64 as *mut u8) };
         out
     };
     assert_eq!(call_it(&j), 10);
@@ -476,7 +481,7 @@ fn globals_and_strings() {
     j.compile(&p, &[FuncId(0)], &|_| "x".into()).unwrap();
     let mut out = 0i64;
     // SAFETY: entry wrapper returning i64.
-    unsafe { call_entry(j.entry_ptr(FuncId(0)).unwrap(), &Ty::I64, &mut out as *mut i64 as *mut u8) };
+    unsafe { call_entry(j.entry_ptr(FuncId(0)).unwrap(), &mut out as *mut i64 as *mut u8) };
     assert_eq!(out, 42);
     // SAFETY: the global holds an i64.
     assert_eq!(unsafe { *(j.global_addr(GlobalId(0)).unwrap() as *const i64) }, 42);
@@ -511,7 +516,7 @@ fn run_protected(p: &Program) -> Result<i64, String> {
     let r = vais_runtime::run_protected(move || {
         let mut out = 0i64;
         // SAFETY: entry wrapper of a compiled main returning i64.
-        unsafe { call_entry(entry as *const u8, &Ty::I64, &mut out as *mut i64 as *mut u8) };
+        unsafe { call_entry(entry as *const u8, &mut out as *mut i64 as *mut u8) };
         out
     });
     drop(j);
