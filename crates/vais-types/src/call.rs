@@ -209,7 +209,9 @@ impl<'c> Fc<'c> {
     }
 
     fn construct(&mut self, en: &str, idx: usize, args: &[ast::Expr], span: Span, name_span: Span) -> Expr {
-        let ed = self.cx.env.enums[en].clone();
+        let Some(ed) = self.cx.env.enums.get(en).cloned().filter(|e| idx < e.variants.len()) else {
+            return self.err_expr(span);
+        };
         let targs: Vec<T> = ed.generics.iter().map(|_| self.inf.fresh()).collect();
         let sub: Vec<(String, T)> = ed.generics.iter().cloned().zip(targs.iter().cloned()).collect();
         let (vname, kind) = &ed.variants[idx];

@@ -280,7 +280,9 @@ impl<'c> Fc<'c> {
             return self.fn_value(decl, None, span);
         }
         if let Some((en, idx)) = self.cx.env.variants.get(n).cloned() {
-            let ed = self.cx.env.enums[&en].clone();
+            let Some(ed) = self.cx.env.enums.get(&en).cloned().filter(|e| idx < e.variants.len()) else {
+                return self.err_expr(span);
+            };
             let args: Vec<T> = ed.generics.iter().map(|_| self.inf.fresh()).collect();
             if matches!(ed.variants[idx].1, ast::VariantKind::Unit) {
                 return self.variant_expr(&en, args, idx, vec![], span);

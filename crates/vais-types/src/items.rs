@@ -86,7 +86,11 @@ impl Ctx {
                         continue;
                     }
                     if repl {
-                        self.env.enums.remove(n);
+                        if let Some(old) = self.env.enums.remove(n) {
+                            for (v, _) in old.variants {
+                                self.env.variants.remove(&v);
+                            }
+                        }
                     }
                     self.env.structs.insert(
                         n.clone(),
@@ -115,6 +119,11 @@ impl Ctx {
                     }
                     if repl {
                         self.env.structs.remove(n);
+                        if let Some(old) = self.env.enums.get(n).cloned() {
+                            for (v, _) in old.variants {
+                                self.env.variants.remove(&v);
+                            }
+                        }
                     }
                     for (i, v) in e.variants.iter().enumerate() {
                         if let Some((other, _)) = self.env.variants.get(&v.name.name) {
@@ -431,7 +440,7 @@ impl Ctx {
         let mut guard = 0;
         while let Some(id) = self.queue.pop() {
             guard += 1;
-            if guard > 20000 {
+            if guard > 5000 {
                 self.report(errors::invalid("too many generic instantiations (infinitely recursive generics?)", Span::default()));
                 self.queue.clear();
                 break;

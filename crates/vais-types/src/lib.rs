@@ -31,7 +31,8 @@ pub fn check_program(module: &Module) -> (Option<vais_tir::Program>, Vec<Diagnos
     if let Some(d) = cx.env.free_fns.get("main").copied() {
         cx.prog.main = cx.fn_insts.get(&(d, vec![])).copied();
     }
-    let diags = std::mem::take(&mut cx.diags);
+    let mut diags = std::mem::take(&mut cx.diags);
+    diags.sort_by_key(|d| (d.span.file, d.span.start));
     if cx.errors > 0 {
         (None, diags)
     } else {

@@ -129,6 +129,9 @@ impl Ctx {
         self.prog.structs.push(StructDef { name, fields: vec![] });
         self.struct_rev.push(key.clone());
         self.struct_insts.insert(key, id);
+        if self.prog.structs.len() > 5000 {
+            return id;
+        }
         let Some(decl) = self.env.structs.get(n).cloned() else { return id };
         let sub: Vec<(String, T)> = decl.generics.iter().cloned().zip(args.iter().map(|t| self.t_of(t))).collect();
         let self_t = T::Struct(n.to_string(), sub.iter().map(|(_, t)| t.clone()).collect());
@@ -154,6 +157,9 @@ impl Ctx {
         self.prog.enums.push(EnumDef { name, variants: vec![] });
         self.enum_rev.push(key.clone());
         self.enum_insts.insert(key, id);
+        if self.prog.enums.len() > 5000 {
+            return id;
+        }
         let Some(decl) = self.env.enums.get(n).cloned() else { return id };
         let sub: Vec<(String, T)> = decl.generics.iter().cloned().zip(args.iter().map(|t| self.t_of(t))).collect();
         let mut variants = vec![];

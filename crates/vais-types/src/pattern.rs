@@ -97,8 +97,8 @@ impl<'c> Fc<'c> {
             P::Wildcard => PatternKind::Wildcard,
             P::Ident(n) => {
                 if let Some((en, idx)) = self.unit_variant_for(n, t) {
-                    let ed = self.cx.env.enums[&en].clone();
-                    let args: Vec<T> = ed.generics.iter().map(|_| self.inf.fresh()).collect();
+                    let ng = self.cx.env.enums.get(&en).map(|e| e.generics.len()).unwrap_or(0);
+                    let args: Vec<T> = (0..ng).map(|_| self.inf.fresh()).collect();
                     let et = T::Enum(en.clone(), args);
                     self.check_pat_ty(&et, t, span);
                     return self.variant_pattern(et, idx, vec![], span);
@@ -114,7 +114,9 @@ impl<'c> Fc<'c> {
                     }
                     return Pattern { kind: PatternKind::Wildcard, ty: self.out(t.clone()), span };
                 };
-                let ed = self.cx.env.enums[&en].clone();
+                let Some(ed) = self.cx.env.enums.get(&en).cloned().filter(|e| idx < e.variants.len()) else {
+                    return Pattern { kind: PatternKind::Wildcard, ty: self.out(t.clone()), span };
+                };
                 let targs: Vec<T> = ed.generics.iter().map(|_| self.inf.fresh()).collect();
                 let sub: Vec<(String, T)> = ed.generics.iter().cloned().zip(targs.iter().cloned()).collect();
                 let et = T::Enum(en.clone(), targs);

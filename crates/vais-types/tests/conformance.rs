@@ -83,3 +83,36 @@ fn b_programs_rejected() {
     }
     assert!(failures.is_empty(), "failures:\n{}", failures.join("\n"));
 }
+
+/// Mangled conformance programs (a line dropped, text truncated) never make the checker panic.
+#[test]
+fn mangled_programs_never_panic() {
+    let mut n = 0;
+    for e in std::fs::read_dir(dir()).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().map(|x| x != "vais").unwrap_or(true) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let mut variants = vec![];
+        for i in 0..lines.len() {
+            let mut l = lines.clone();
+            l.remove(i);
+            variants.push(l.join("\n"));
+        }
+        let mut cut = 7;
+        while cut < text.len() {
+            if text.is_char_boundary(cut) {
+                variants.push(text[..cut].to_string());
+            }
+            cut += 23;
+        }
+        for v in variants {
+            let (m, _) = vais_parser::parse_file(vais_ast::FileId(0), &v);
+            let _ = vais_types::check_program(&m);
+            n += 1;
+        }
+    }
+    assert!(n > 100);
+}
