@@ -30,7 +30,7 @@ impl Ctx {
         let Some(sd) = self.env.structs.get(owner) else { return None };
         let generics = sd.generics.clone();
         if let Some(old) = sd.methods.get(&f.name.name).copied() {
-            if !trait_default && !self.env.fns[old].dead {
+            if !trait_default && !self.env.fns[old].dead && !self.repl {
                 self.report(errors::duplicate("method", &format!("{}.{}", owner, f.name.name), f.name.span));
                 return None;
             }

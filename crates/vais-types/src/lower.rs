@@ -45,6 +45,8 @@ pub struct Ctx {
     /// Instances created since the last `take_new_funcs`.
     pub new_funcs: Vec<FuncId>,
     pub errors: usize,
+    /// REPL mode: redefinitions replace instead of being errors.
+    pub repl: bool,
 }
 
 fn dummy_func(name: String) -> FuncDef {

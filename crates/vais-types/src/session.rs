@@ -218,11 +218,43 @@ impl Session {
                 _ => {}
             }
         }
+        // Methods of structs that are not redefined here may be redefined by impls.
+        let redefined_types: HashSet<String> = items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Struct(s) => Some(s.name.name.clone()),
+                ItemKind::Enum(e) => Some(e.name.name.clone()),
+                _ => None,
+            })
+            .collect();
+        let mut old_methods = vec![];
+        for (sn, sd) in &cx.env.structs {
+            if redefined_types.contains(sn) {
+                continue;
+            }
+            for (mn, &d) in &sd.methods {
+                if !cx.env.fns[d].dead {
+                    old_methods.push(((sn.clone(), mn.clone()), d, Self::sig(cx, d)));
+                }
+            }
+        }
+        cx.repl = true;
         let decls = cx.register(&items, true);
+        let mut redefs: Vec<(String, usize, String, usize)> = vec![];
+        for (name, old, old_sig) in &old_fns {
+            if let Some(&new) = cx.env.free_fns.get(name) {
+                redefs.push((name.clone(), *old, old_sig.clone(), new));
+            }
+        }
+        for ((sn, mn), old, old_sig) in &old_methods {
+            if let Some(&new) = cx.env.structs.get(sn).and_then(|s| s.methods.get(mn)) {
+                redefs.push((format!("{}.{}", sn, mn), *old, old_sig.clone(), new));
+            }
+        }
         let mut changed_fns: HashSet<FuncId> = HashSet::new();
         let mut recheck_ids: Vec<FuncId> = vec![];
-        for (name, old, old_sig) in &old_fns {
-            let Some(&new) = cx.env.free_fns.get(name) else { continue };
+        for (_, old, old_sig, new) in &redefs {
+            let new = *new;
             if new == *old {
                 continue;
             }
@@ -276,7 +308,7 @@ impl Session {
                 let args = trial.fn_rev[&id].1.iter().map(|t| trial.t_of(t)).collect();
                 let f = trial.check_fn(decl, args, false, name.clone());
                 trial.drain();
-                let dep_name = old_fns.first().map(|(n, _, _)| n.clone()).unwrap_or_else(|| "a redefined type".into());
+                let dep_name = redefs.iter().find(|r| r.1 != r.3).map(|r| r.0.clone()).unwrap_or_else(|| "a redefined type".into());
                 match f {
                     Some(f) if trial.errors == 0 => {
                         let diags = std::mem::take(&mut cx.diags);

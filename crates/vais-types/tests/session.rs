@@ -133,3 +133,30 @@ fn structs_generics_and_defs() {
     assert_eq!(fails(&mut s, "p"), vec!["E002"]);
     run(&mut s, "q := Point { x: 1.5 }");
 }
+
+#[test]
+fn method_redefinition_in_place() {
+    let mut s = Session::new();
+    run(&mut s, "S Cnt { n: i64 }");
+    let r = run(&mut s, "X Cnt { F get(&self) -> i64 = self.n }");
+    let get = r.compile[0];
+    run(&mut s, "F use_it() -> i64 { c := Cnt { n: 3 }; c.get() }");
+    let r = run(&mut s, "X Cnt { F get(&self) -> i64 = self.n * 2 }");
+    assert!(r.compile.contains(&get), "{:?}", r.compile);
+    run(&mut s, "use_it()");
+    // signature change: the caller is re-checked and breaks
+    let r = run(&mut s, "X Cnt { F get(&self, k: i64) -> i64 = self.n * k }");
+    assert!(r.messages.iter().any(|m| m.contains("`use_it` no longer")), "{:?}", r.messages);
+}
+
+#[test]
+fn same_signature_redefinition_reaches_callers() {
+    let mut s = Session::new();
+    let r = run(&mut s, "F base() -> i64 = 1");
+    let base = r.compile[0];
+    run(&mut s, "F user() -> i64 = base() * 10");
+    let r = run(&mut s, "F base() -> i64 = 2");
+    assert_eq!(r.compile, vec![base]);
+    let r = run(&mut s, "user()");
+    assert_eq!(r.value_ty, Ty::I64);
+}
