@@ -46,7 +46,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use cranelift_codegen::ir::{Function, Signature, UserFuncName};
+use cranelift_codegen::ir::{Function, InstBuilder, Signature, UserFuncName};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -189,41 +189,13 @@ impl Jit {
             ids.push(id);
         }
         let mut done: Vec<(FuncId, Defined)> = vec![];
-        for (f, id) in batch.iter().zip(&ids) {
-            let def = program.func(*f);
-            let sig = self.sig_of(program, def);
-            let closure = def.kind == FuncKind::Lambda;
-            let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
-            done.push((*f, d));
-        }
         let mut entries = vec![];
-        for f in &batch {
-            let def = program.func(*f);
-            if def.params.is_empty() && (def.kind == FuncKind::ReplEntry || program.main == Some(*f)) {
-                let name = self.s.unique_name(&format!("vais${}$entry", def.name));
-                let sig = abi::entry_sig(self.s.cc);
-                let id = self
-                    .s
-                    .module
-                    .declare_function(&name, Linkage::Local, &sig)
-                    .map_err(|e| err(Some(&def.name), e.to_string()))?;
-                self.s.aux.push(Aux::Entry(*f, id));
-            }
-        }
-        while let Some(a) = self.s.aux.pop() {
-            let (f, id) = match a {
-                Aux::Adapter(f, id) | Aux::Thunk(f, id) | Aux::Entry(f, id) => (f, id),
-            };
-            let def = program.func(f);
-            let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, locate, &mut |tr| match a {
-                Aux::Adapter(..) => tr.translate_adapter(f),
-                Aux::Thunk(..) => tr.translate_thunk(f),
-                Aux::Entry(..) => tr.translate_entry(f),
-            })?;
-            if let Aux::Entry(..) = a {
-                entries.push((f, id));
-            }
+        let r = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
+        if let Err(e) = r {
+            // Keep the module consistent: everything declared for this batch but not defined
+            // gets a body that traps, so a later finalize never meets an unresolved symbol.
+            self.stub_undefined(&batch, &ids, &done, &entries);
+            return Err(e);
         }
         self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;
         for ((f, d), id) in done.into_iter().zip(ids) {
@@ -244,6 +216,90 @@ impl Jit {
             self.compiled.entry(f).or_default().entry = Some(code);
         }
         Ok(())
+    }
+
+    /// Defines the batch's functions, entry wrappers, adapters and thunks (no finalize).
+    fn define_batch(
+        &mut self,
+        program: &Program,
+        batch: &[FuncId],
+        ids: &[ClFuncId],
+        locate: &dyn Fn(Span) -> String,
+        done: &mut Vec<(FuncId, Defined)>,
+        entries: &mut Vec<(FuncId, ClFuncId)>,
+    ) -> Result<(), JitError> {
+        for (f, id) in batch.iter().zip(ids) {
+            let def = program.func(*f);
+            let sig = self.sig_of(program, def);
+            let closure = def.kind == FuncKind::Lambda;
+            let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
+            done.push((*f, d));
+        }
+        for f in batch {
+            let def = program.func(*f);
+            if def.params.is_empty() && (def.kind == FuncKind::ReplEntry || program.main == Some(*f)) {
+                let name = self.s.unique_name(&format!("vais${}$entry", def.name));
+                let sig = abi::entry_sig(self.s.cc);
+                let id = self
+                    .s
+                    .module
+                    .declare_function(&name, Linkage::Local, &sig)
+                    .map_err(|e| err(Some(&def.name), e.to_string()))?;
+                self.s.aux.push(Aux::Entry(*f, id));
+            }
+        }
+        while let Some(a) = self.s.aux.last().copied() {
+            let (f, id) = match a {
+                Aux::Adapter(f, id) | Aux::Thunk(f, id) | Aux::Entry(f, id) => (f, id),
+            };
+            let def = program.func(f);
+            let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
+            self.define(program, def, id, sig, locate, &mut |tr| match a {
+                Aux::Adapter(..) => tr.translate_adapter(f),
+                Aux::Thunk(..) => tr.translate_thunk(f),
+                Aux::Entry(..) => tr.translate_entry(f),
+            })?;
+            self.s.aux.pop();
+            if let Aux::Entry(..) = a {
+                entries.push((f, id));
+            }
+        }
+        Ok(())
+    }
+
+    /// After a failed batch: defines a trapping body for every function it declared but did
+    /// not define.
+    fn stub_undefined(&mut self, batch: &[FuncId], ids: &[ClFuncId], done: &[(FuncId, Defined)], entries: &[(FuncId, ClFuncId)]) {
+        let _ = entries;
+        let mut pending: Vec<ClFuncId> = vec![];
+        for (f, id) in batch.iter().zip(ids) {
+            if !done.iter().any(|(g, _)| g == f) {
+                pending.push(*id);
+            }
+        }
+        for a in std::mem::take(&mut self.s.aux) {
+            match a {
+                Aux::Adapter(_, id) | Aux::Thunk(_, id) | Aux::Entry(_, id) => {
+                    self.s.forget_helper(id);
+                    pending.push(id)
+                }
+            }
+        }
+        for id in pending {
+            let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
+            self.ctx.clear();
+            self.ctx.func = Function::with_name_signature(UserFuncName::testcase("stub"), sig);
+            self.fbc = FunctionBuilderContext::new();
+            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fbc);
+            let blk = b.create_block();
+            b.append_block_params_for_function_params(blk);
+            b.switch_to_block(blk);
+            b.seal_block(blk);
+            b.ins().trap(cranelift_codegen::ir::TrapCode::unwrap_user(3));
+            b.finalize(self.s.module.target_config());
+            let _ = self.s.module.define_function(id, &mut self.ctx);
+            self.s.module.clear_context(&mut self.ctx);
+        }
     }
 
     fn sig_of(&self, program: &Program, def: &FuncDef) -> Signature {

@@ -1,5 +1,5 @@
 //! Glue between generated code and the runtime: fault-site and code-range registration, and the
-//! few helper symbols the JIT itself provides (`vais$fmod`, `vais$fmodf`, `vais$memeq`).
+//! few helper symbols the JIT itself provides (`vais$fmod`, `vais$fmodf`, `vais$memeq`, `vais$i128op`).
 //!
 //! Sites and code ranges are forwarded to `vais_runtime::faults` (which reports runtime errors);
 //! this module is the only place that knows that interface.
@@ -29,12 +29,28 @@ extern "C" fn jit_memeq(a: *const u8, b: *const u8, n: i64) -> i8 {
     (x == y) as i8
 }
 
+extern "C" fn jit_i128op(op: i32, a: *const u8, b: *const u8, out: *mut u8) {
+    // SAFETY: generated code passes three 16-byte stack buffers; the divisor was checked.
+    unsafe {
+        let x = (a as *const i128).read_unaligned();
+        let y = (b as *const i128).read_unaligned();
+        let r = match op {
+            0 => x.wrapping_div(y),
+            1 => ((x as u128) / (y as u128)) as i128,
+            2 => x.wrapping_rem(y),
+            _ => ((x as u128) % (y as u128)) as i128,
+        };
+        (out as *mut i128).write_unaligned(r);
+    }
+}
+
 /// Helper symbols provided by this crate (registered with every JIT module).
 pub fn jit_symbols() -> Vec<(&'static str, *const u8)> {
     vec![
         ("vais$fmod", jit_fmod as *const u8),
         ("vais$fmodf", jit_fmodf as *const u8),
         ("vais$memeq", jit_memeq as *const u8),
+        ("vais$i128op", jit_i128op as *const u8),
     ]
 }
 

@@ -195,6 +195,12 @@ impl Session {
         Ok(id)
     }
 
+    /// Forgets an adapter or thunk (its definition failed), so the next use generates a new one.
+    pub fn forget_helper(&mut self, id: ClFuncId) {
+        self.adapters.retain(|_, v| *v != id);
+        self.thunks.retain(|_, v| *v != id);
+    }
+
     /// The thunk that runs a future of async function `f`.
     pub fn thunk(&mut self, p: &Program, f: FuncId) -> R<ClFuncId> {
         if let Some(id) = self.thunks.get(&f) {

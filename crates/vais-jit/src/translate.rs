@@ -1214,12 +1214,30 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let isz = self.b.ins().icmp(IntCC::Equal, y, zero);
                 self.trap_if(isz, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
                 if ity.signed() {
-                    let min = iconst(&mut self.b, t, -(1i128 << (ity.bits() - 1)));
+                    let min = iconst(&mut self.b, t, (-1i128) << (ity.bits() - 1));
                     let m1 = iconst(&mut self.b, t, -1);
                     let c1 = self.b.ins().icmp(IntCC::Equal, x, min);
                     let c2 = self.b.ins().icmp(IntCC::Equal, y, m1);
                     let both = self.b.ins().band(c1, c2);
                     self.trap_if(both, 3, span)?;
+                }
+                if ity.bits() == 128 {
+                    // No 128-bit division instruction on our targets: call a helper.
+                    let code = match (op, ity.signed()) {
+                        (BinaryOp::Div, true) => 0,
+                        (BinaryOp::Div, false) => 1,
+                        (_, true) => 2,
+                        (_, false) => 3,
+                    };
+                    let ss = self.new_slot(48, 16);
+                    let a = self.b.ins().stack_addr(PTR, ss, 0);
+                    let bb = self.b.ins().stack_addr(PTR, ss, 16);
+                    let o = self.b.ins().stack_addr(PTR, ss, 32);
+                    self.b.ins().store(flags(), x, a, 0);
+                    self.b.ins().store(flags(), y, bb, 0);
+                    let c = self.b.ins().iconst(types::I32, code);
+                    self.rt_call("vais$i128op", &[types::I32, PTR, PTR, PTR], None, &[c, a, bb, o])?;
+                    return Ok(self.b.ins().load(types::I128, flags(), o, 0));
                 }
                 match (op, ity.signed()) {
                     (BinaryOp::Div, true) => self.b.ins().sdiv(x, y),

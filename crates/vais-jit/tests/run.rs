@@ -565,3 +565,205 @@ fn no_match_arm_is_a_runtime_error() {
     p.main = Some(FuncId(0));
     assert!(run_protected(&p).unwrap_err().starts_with("no match arm"));
 }
+
+#[test]
+fn i128_arithmetic() {
+    let t = IntTy::I128;
+    let ty = Ty::Int(t);
+    let mut p = Program::default();
+    // ((10^20 * 3) / 7) % 1000 as i64, plus (-5 >> 1) and a compare
+    let big = intt(100_000_000_000_000_000_000, t);
+    let e = bin(BinaryOp::Rem, bin(BinaryOp::Div, bin(BinaryOp::Mul, big, intt(3, t)), intt(7, t)), intt(1000, t));
+    let cmp = bin(BinaryOp::Lt, intt(-1, t), intt(1, t)).pipe_not_as_int();
+    let main = bin(
+        BinaryOp::Add,
+        ex(ExprKind::Cast(Box::new(bin(BinaryOp::Add, e, bin(BinaryOp::Shr, intt(-5, t), intt(1, t))))), Ty::I64),
+        cmp,
+    );
+    let _ = ty;
+    p.funcs.push(func("main", vec![], vec![], Ty::I64, main));
+    p.main = Some(FuncId(0));
+    // 3e20 / 7 = 42857142857142857142 (trunc); % 1000 = 142; + (-3) = 139; !(-1 < 1) = 0
+    assert_eq!(run_i64(&p), 139);
+}
+
+#[test]
+fn interrupt_flag_stops_a_loop() {
+    let mut p = Program::default();
+    let lp = ex(ExprKind::Loop { kind: LoopKind::Infinite, body: Box::new(block(vec![], None)) }, Ty::Unit);
+    p.funcs.push(func("main", vec![], vec![], Ty::I64, block(vec![Stmt::Expr(lp)], Some(int(0)))));
+    p.main = Some(FuncId(0));
+    let t = std::thread::spawn(|| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        vais_runtime::VAIS_INTERRUPT_FLAG.store(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    let r = run_protected(&p);
+    t.join().unwrap();
+    assert_eq!(r, Err("interrupted".to_string()));
+}
+
+#[test]
+fn diverging_expressions_anywhere() {
+    let mut p = Program::default();
+    let never = |k: ExprKind| ex(k, Ty::Never);
+    let ret = |v: i128| never(ExprKind::Return(Some(Box::new(int(v)))));
+    // F f(c: bool) -> i64 { x := I c { R 1 } E { 2 }; y := x + (I !c { R 3 } E { 4 }); y }
+    let c = || loc(0, Ty::Bool);
+    let notc = ex(ExprKind::Unary { op: UnaryOp::Not, operand: Box::new(c()) }, Ty::Bool);
+    let body = block(
+        vec![
+            let_(1, ex(ExprKind::If { cond: Box::new(c()), then_expr: Box::new(ret(1)), else_expr: Some(Box::new(int(2))) }, Ty::I64)),
+            let_(
+                2,
+                bin(
+                    BinaryOp::Add,
+                    loc(1, Ty::I64),
+                    ex(ExprKind::If { cond: Box::new(notc), then_expr: Box::new(ret(3)), else_expr: Some(Box::new(int(4))) }, Ty::I64),
+                ),
+            ),
+        ],
+        Some(loc(2, Ty::I64)),
+    );
+    p.funcs.push(func("f", vec![0], vec![ldef("c", Ty::Bool), ldef("x", Ty::I64), ldef("y", Ty::I64)], Ty::I64, body));
+    // F g() -> i64 { n := 0; L { n += 1; I n == 5 { B }; I n > 100 { C } }; L _: n < 20 { n += 2; I n % 2 == 1 { C } }; h(R n * 10) }
+    let n = || loc(0, Ty::I64);
+    let inc = |k: i128| Stmt::Expr(ex(ExprKind::CompoundAssign { op: BinaryOp::Add, target: Box::new(n()), value: Box::new(int(k)) }, Ty::Unit));
+    let if_ = |c: Expr, t: Expr| Stmt::Expr(ex(ExprKind::If { cond: Box::new(c), then_expr: Box::new(t), else_expr: None }, Ty::Unit));
+    let l1 = ex(
+        ExprKind::Loop {
+            kind: LoopKind::Infinite,
+            body: Box::new(block(
+                vec![
+                    inc(1),
+                    if_(bin(BinaryOp::Eq, n(), int(5)), never(ExprKind::Break(None))),
+                    if_(bin(BinaryOp::Gt, n(), int(100)), never(ExprKind::Continue)),
+                ],
+                None,
+            )),
+        },
+        Ty::Unit,
+    );
+    let l2 = ex(
+        ExprKind::Loop {
+            kind: LoopKind::While(Box::new(bin(BinaryOp::Lt, n(), int(20)))),
+            body: Box::new(block(vec![inc(2), if_(bin(BinaryOp::Eq, bin(BinaryOp::Rem, n(), int(2)), int(1)), never(ExprKind::Continue))], None)),
+        },
+        Ty::Unit,
+    );
+    let ret_n = never(ExprKind::Return(Some(Box::new(bin(BinaryOp::Mul, n(), int(10))))));
+    let g_body = block(vec![let_(0, int(0)), Stmt::Expr(l1), Stmt::Expr(l2)], Some(call(0, vec![ret_n], Ty::I64)));
+    p.funcs.push(func("g", vec![], vec![ldef("n", Ty::I64)], Ty::I64, g_body));
+    let tr = ex(ExprKind::Bool(true), Ty::Bool);
+    let fa = ex(ExprKind::Bool(false), Ty::Bool);
+    let main = bin(
+        BinaryOp::Add,
+        bin(BinaryOp::Add, call(0, vec![tr], Ty::I64), bin(BinaryOp::Mul, call(0, vec![fa], Ty::I64), int(10))),
+        bin(BinaryOp::Mul, call(1, vec![], Ty::I64), int(100)),
+    );
+    p.funcs.push(func("main", vec![], vec![], Ty::I64, main));
+    p.main = Some(FuncId(2));
+    // f(true) = 1, f(false) returns 3 from the second if; g: n reaches 5, then 21 → returns 210
+    assert_eq!(run_i64(&p), 1 + 30 + 21000);
+}
+
+#[test]
+fn arrays_index_and_slices() {
+    let mut p = Program::default();
+    let pty = Ty::Ptr(Box::new(Ty::I64));
+    let a = || loc(0, pty.clone());
+    let idx = |b: Expr, i: i128| ex(ExprKind::Index { base: Box::new(b), index: Box::new(int(i)) }, Ty::I64);
+    let main = block(
+        vec![
+            let_(0, ex(ExprKind::Array(vec![int(10), int(20), int(30), int(40)]), pty.clone())),
+            Stmt::Expr(assign(idx(a(), 1), int(25))),
+            let_(
+                1,
+                ex(
+                    ExprKind::Slice { base: Box::new(a()), start: Some(Box::new(int(1))), end: Box::new(int(2)), inclusive: true },
+                    pty.clone(),
+                ),
+            ),
+            Stmt::Expr(assign(idx(a(), 2), int(0))),
+        ],
+        Some(bin(
+            BinaryOp::Add,
+            bin(BinaryOp::Mul, idx(loc(1, pty.clone()), 0), int(100)),
+            bin(BinaryOp::Add, idx(loc(1, pty.clone()), 1), ex(ExprKind::Deref(Box::new(a())), Ty::I64)),
+        )),
+    );
+    p.funcs.push(func("main", vec![], vec![ldef("a", pty.clone()), ldef("s", pty.clone())], Ty::I64, main));
+    p.main = Some(FuncId(0));
+    assert_eq!(run_i64(&p), 2500 + 30 + 10);
+}
+
+#[test]
+fn floats_and_fmod() {
+    let mut p = Program::default();
+    let f = |x: f64| ex(ExprKind::Float(x), Ty::F64);
+    // (7.5 % 2.0) * 10 + (1.0 / 4.0) * 100 → 15 + 25 = 40 (compare, as int via If)
+    let v = bin(BinaryOp::Add, bin(BinaryOp::Mul, bin(BinaryOp::Rem, f(7.5), f(2.0)), f(10.0)), bin(BinaryOp::Mul, bin(BinaryOp::Div, f(1.0), f(4.0)), f(100.0)));
+    let main = ex(
+        ExprKind::If { cond: Box::new(bin(BinaryOp::Eq, v, f(40.0))), then_expr: Box::new(int(1)), else_expr: Some(Box::new(int(0))) },
+        Ty::I64,
+    );
+    p.funcs.push(func("main", vec![], vec![], Ty::I64, main));
+    p.main = Some(FuncId(0));
+    assert_eq!(run_i64(&p), 1);
+}
+
+#[test]
+fn escaping_closure_and_aggregate_if() {
+    let mut p = Program::default();
+    let pt = point(&mut p);
+    let fnty = Ty::Fn(vec![Ty::I64], Box::new(Ty::I64));
+    // F make_adder(k: i64) -> (i64) -> i64 = |x| x + k
+    p.funcs.push(func(
+        "make_adder",
+        vec![0],
+        vec![ldef("k", Ty::I64)],
+        fnty.clone(),
+        ex(ExprKind::Closure { func: FuncId(1), captures: vec![loc(0, Ty::I64)] }, fnty.clone()),
+    ));
+    let mut lam = func("make_adder::lambda#0", vec![0], vec![ldef("x", Ty::I64), ldef("k", Ty::I64)], Ty::I64, bin(BinaryOp::Add, loc(0, Ty::I64), loc(1, Ty::I64)));
+    lam.kind = FuncKind::Lambda;
+    lam.captures = vec![LocalId(1)];
+    p.funcs.push(lam);
+    let callv = |f: Expr, a: Expr| ex(ExprKind::Call { callee: Callee::Value(Box::new(f)), args: vec![a] }, Ty::I64);
+    // main: add5 := make_adder(5); q := I add5(1) == 6 { Point{1,2} } E { Point{3,4} }; add5(q.y)
+    let q = ex(
+        ExprKind::If {
+            cond: Box::new(bin(BinaryOp::Eq, callv(loc(0, fnty.clone()), int(1)), int(6))),
+            then_expr: Box::new(lit(&pt, int(1), int(2))),
+            else_expr: Some(Box::new(lit(&pt, int(3), int(4)))),
+        },
+        pt.clone(),
+    );
+    let main = block(
+        vec![let_(0, call(0, vec![int(5)], fnty.clone())), let_(1, q)],
+        Some(callv(loc(0, fnty.clone()), field(loc(1, pt.clone()), 1, Ty::I64))),
+    );
+    p.funcs.push(func("main", vec![], vec![ldef("add5", fnty.clone()), ldef("q", pt.clone())], Ty::I64, main));
+    p.main = Some(FuncId(2));
+    assert_eq!(run_i64(&p), 7);
+}
+
+#[test]
+fn failed_batch_leaves_session_usable() {
+    let mut p = Program::default();
+    // A body the checker would never produce (break outside a loop): an internal error.
+    p.funcs.push(func("bad", vec![], vec![], Ty::Unit, ex(ExprKind::Break(None), Ty::Never)));
+    let mut e1 = func("__repl_1", vec![], vec![], Ty::I64, block(vec![Stmt::Expr(call(0, vec![], Ty::Unit))], Some(int(1))));
+    e1.kind = FuncKind::ReplEntry;
+    p.funcs.push(e1);
+    let mut e2 = func("__repl_2", vec![], vec![], Ty::I64, int(2));
+    e2.kind = FuncKind::ReplEntry;
+    p.funcs.push(e2);
+    let mut j = jit(true);
+    let e = j.compile(&p, &[FuncId(1)], &|_| "x".into()).unwrap_err();
+    assert_eq!(e.function.as_deref(), Some("bad"), "{e}");
+    j.compile(&p, &[FuncId(2)], &|_| "x".into()).unwrap();
+    let mut out = 0i64;
+    // SAFETY: entry wrapper returning i64.
+    unsafe { call_entry(j.entry_ptr(FuncId(2)).unwrap(), &mut out as *mut i64 as *mut u8) };
+    assert_eq!(out, 2);
+}
