@@ -111,3 +111,33 @@ pub fn thunk_sig(cc: CallConv, ret: &Ty) -> Signature {
 pub fn entry_sig(cc: CallConv) -> Signature {
     raw_sig(cc, &[PTR], None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vais_tir::{IntTy, StructId};
+
+    #[test]
+    fn aggregate_results_use_an_out_pointer() {
+        let s = Ty::Struct(StructId(0));
+        let sig = vais_sig(CallConv::SystemV, &[s.clone(), Ty::Bool, Ty::Unit], &s, false);
+        assert_eq!(sig.params.len(), 3); // out, &copy, bool (unit dropped)
+        assert!(sig.returns.is_empty());
+        assert_eq!(sig.params[2].value_type, types::I8);
+    }
+
+    #[test]
+    fn closures_take_env_after_out() {
+        let sig = vais_sig(CallConv::SystemV, &[Ty::Int(IntTy::I32)], &Ty::F64, true);
+        assert_eq!(sig.params.iter().map(|p| p.value_type).collect::<Vec<_>>(), vec![PTR, types::I32]);
+        assert_eq!(sig.returns[0].value_type, types::F64);
+    }
+
+    #[test]
+    fn c_signatures_extend_narrow_ints() {
+        let sig = c_sig(CallConv::SystemV, &[Ty::Int(IntTy::I8), Ty::Int(IntTy::U16)], &Ty::Bool);
+        assert_eq!(sig.params[0].extension, cranelift_codegen::ir::ArgumentExtension::Sext);
+        assert_eq!(sig.params[1].extension, cranelift_codegen::ir::ArgumentExtension::Uext);
+        assert_eq!(sig.returns[0].extension, cranelift_codegen::ir::ArgumentExtension::Uext);
+    }
+}

@@ -8,6 +8,8 @@
 //! out like a struct starting at the payload offset), `T?` an `i64` tag (0 = has a value) then `T`.
 
 use vais_tir::{Program, Ty};
+#[cfg(test)]
+use vais_tir::EnumId;
 
 /// Size, alignment and (for structs, tuples, enums, optionals) field offsets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,4 +109,73 @@ pub fn is_aggregate(ty: &Ty) -> bool {
 /// Whether `ty` has no run-time representation at all.
 pub fn is_zst(ty: &Ty) -> bool {
     matches!(ty, Ty::Unit | Ty::Never)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vais_tir::{EnumDef, FieldDef, IntTy, StructDef, StructId, VariantDef};
+
+    fn prog() -> Program {
+        let mut p = Program::default();
+        p.structs.push(StructDef {
+            name: "S".into(),
+            fields: vec![
+                FieldDef { name: "a".into(), ty: Ty::Int(IntTy::I8) },
+                FieldDef { name: "b".into(), ty: Ty::I64 },
+                FieldDef { name: "c".into(), ty: Ty::Int(IntTy::I32) },
+                FieldDef { name: "d".into(), ty: Ty::Bool },
+            ],
+        });
+        p.enums.push(EnumDef {
+            name: "E".into(),
+            variants: vec![
+                VariantDef { name: "A".into(), fields: vec![], field_names: vec![] },
+                VariantDef { name: "B".into(), fields: vec![Ty::Int(IntTy::I8), Ty::I64], field_names: vec![] },
+                VariantDef { name: "C".into(), fields: vec![Ty::Struct(StructId(0))], field_names: vec![] },
+            ],
+        });
+        p
+    }
+
+    #[test]
+    fn scalars() {
+        let p = prog();
+        assert_eq!(layout_of(&p, &Ty::Int(IntTy::U16)).size, 2);
+        assert_eq!(layout_of(&p, &Ty::Int(IntTy::I128)).align, 16);
+        assert_eq!(layout_of(&p, &Ty::Bool).size, 1);
+        assert_eq!(layout_of(&p, &Ty::Str).size, 8);
+        assert_eq!(layout_of(&p, &Ty::Unit).size, 0);
+        let f = layout_of(&p, &Ty::Fn(vec![], Box::new(Ty::Unit)));
+        assert_eq!((f.size, f.align, f.fields.clone()), (16, 8, vec![0, 8]));
+        assert_eq!(layout_of(&p, &Ty::Future(Box::new(Ty::I64))).size, 16);
+    }
+
+    #[test]
+    fn structs_are_c_like() {
+        let p = prog();
+        let l = layout_of(&p, &Ty::Struct(StructId(0)));
+        assert_eq!(l.fields, vec![0, 8, 16, 20]);
+        assert_eq!((l.size, l.align), (24, 8));
+        let t = layout_of(&p, &Ty::Tuple(vec![Ty::Bool, Ty::Int(IntTy::I16), Ty::Bool]));
+        assert_eq!((t.fields.clone(), t.size, t.align), (vec![0, 2, 4], 6, 2));
+    }
+
+    #[test]
+    fn enums_tag_then_payload() {
+        let p = prog();
+        let l = layout_of(&p, &Ty::Enum(EnumId(0)));
+        assert_eq!(l.variants, vec![vec![], vec![8, 16], vec![8]]);
+        assert_eq!((l.size, l.align), (32, 8));
+        let o = layout_of(&p, &Ty::Optional(Box::new(Ty::Int(IntTy::I32))));
+        assert_eq!((o.fields.clone(), o.size), (vec![8], 16));
+    }
+
+    #[test]
+    fn aggregates_and_zsts() {
+        assert!(is_aggregate(&Ty::Struct(StructId(0))));
+        assert!(is_aggregate(&Ty::Fn(vec![], Box::new(Ty::Unit))));
+        assert!(!is_aggregate(&Ty::Ref(Box::new(Ty::Struct(StructId(0))))));
+        assert!(is_zst(&Ty::Never) && is_zst(&Ty::Unit) && !is_zst(&Ty::Bool));
+    }
 }
