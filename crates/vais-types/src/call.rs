@@ -11,7 +11,7 @@ use crate::lower::Pending;
 use crate::ty::T;
 
 impl<'c> Fc<'c> {
-    pub fn call(&mut self, callee: &ast::Expr, args: &[ast::Expr], span: Span) -> Expr {
+    pub fn call(&mut self, callee: &ast::Expr, args: &[ast::Expr], span: Span, hint: Option<T>) -> Expr {
         match &callee.kind {
             A::Ident(n) if self.lookup(n).is_none() && !self.cx.globals.contains_key(n) => {
                 if let Some(decl) = self.cx.env.free_fns.get(n).copied() {
@@ -24,7 +24,7 @@ impl<'c> Fc<'c> {
                     return self.call_extern(x, args, span);
                 }
                 if let Some((en, idx)) = self.cx.env.variants.get(n).cloned() {
-                    return self.construct(&en, idx, args, span, callee.span);
+                    return self.construct(&en, idx, args, span, callee.span, hint);
                 }
                 if self.cx.env.consts.contains_key(n) {
                     let c = self.expr(callee);
@@ -93,10 +93,9 @@ impl<'c> Fc<'c> {
         }
         let mut xs = vec![];
         for (i, a) in args.iter().enumerate() {
-            let x = self.expr(a);
             xs.push(match ps.get(i) {
-                Some(p) => self.coerce(x, p),
-                None => x,
+                Some(p) => self.expr_to(a, p),
+                None => self.expr(a),
             });
         }
         xs
@@ -208,11 +207,14 @@ impl<'c> Fc<'c> {
         self.mk(ExprKind::Call { callee: Callee::Extern(x), args: xs }, r, span)
     }
 
-    fn construct(&mut self, en: &str, idx: usize, args: &[ast::Expr], span: Span, name_span: Span) -> Expr {
+    fn construct(&mut self, en: &str, idx: usize, args: &[ast::Expr], span: Span, name_span: Span, hint: Option<T>) -> Expr {
         let Some(ed) = self.cx.env.enums.get(en).cloned().filter(|e| idx < e.variants.len()) else {
             return self.err_expr(span);
         };
-        let targs: Vec<T> = ed.generics.iter().map(|_| self.inf.fresh()).collect();
+        let targs: Vec<T> = match hint.map(|h| self.sh(&h)) {
+            Some(T::Enum(n, a)) if n == en && a.len() == ed.generics.len() => a,
+            _ => ed.generics.iter().map(|_| self.inf.fresh()).collect(),
+        };
         let sub: Vec<(String, T)> = ed.generics.iter().cloned().zip(targs.iter().cloned()).collect();
         let (vname, kind) = &ed.variants[idx];
         let tys = match kind {

@@ -57,6 +57,9 @@ pub struct Fc<'c> {
     pub fn_name: String,
     /// REPL entry: globals created by this input (not yet typed in the program).
     pub pending_globals: Vec<(GlobalId, T)>,
+    /// The type the next expression is expected to have (taken by `expr` on entry; used to
+    /// pick generic arguments of struct literals, variants and array literals).
+    pub hint: Option<T>,
 }
 
 impl<'c> Fc<'c> {
@@ -75,6 +78,7 @@ impl<'c> Fc<'c> {
             at_is_self: false,
             fn_name,
             pending_globals: vec![],
+            hint: None,
         }
     }
 
@@ -204,6 +208,14 @@ impl<'c> Fc<'c> {
     }
 
     /// Make `e` fit `want` (§4.6), inserting an integer `Cast` where the types may differ.
+    /// Check `e` expecting type `want` and coerce it.
+    pub fn expr_to(&mut self, e: &ast::Expr, want: &T) -> Expr {
+        self.hint = Some(want.clone());
+        let x = self.expr(e);
+        self.hint = None;
+        self.coerce(x, want)
+    }
+
     pub fn coerce(&mut self, e: Expr, want: &T) -> Expr {
         self.coerce_ctx(e, want, None)
     }

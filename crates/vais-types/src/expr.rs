@@ -23,6 +23,11 @@ impl<'c> Fc<'c> {
     }
 
     pub fn block(&mut self, b: &ast::Block) -> Expr {
+        self.block_h(b, None)
+    }
+
+    /// A block whose final expression is expected to have type `hint`.
+    pub fn block_h(&mut self, b: &ast::Block, hint: Option<T>) -> Expr {
         self.push_scope();
         let mut stmts = vec![];
         let mut value = None;
@@ -31,13 +36,13 @@ impl<'c> Fc<'c> {
             let last = i + 1 == n;
             let x = match &s.kind {
                 StmtKind::Let { name, mutable, ty, value } => {
-                    let v = self.expr(value);
                     let (v, t) = match ty {
                         Some(ty) => {
                             let t = self.resolve(ty);
-                            (self.coerce(v, &t), t)
+                            (self.expr_to(value, &t), t)
                         }
                         None => {
+                            let v = self.expr(value);
                             let t = self.t(&v);
                             (v, t)
                         }
@@ -46,7 +51,12 @@ impl<'c> Fc<'c> {
                     stmts.push(Stmt::Let { local, value: v });
                     continue;
                 }
-                StmtKind::Expr(e) => self.expr(e),
+                StmtKind::Expr(e) => {
+                    if last {
+                        self.hint = hint.clone();
+                    }
+                    self.expr(e)
+                }
                 StmtKind::Return(e) => self.ret_expr(e.as_ref(), s.span),
                 StmtKind::Break(e) => self.break_expr(e.as_ref(), s.span, true),
                 StmtKind::Continue => self.break_expr(None, s.span, false),
@@ -66,7 +76,9 @@ impl<'c> Fc<'c> {
         let ret = self.frame().ret.clone();
         let v = match e {
             Some(e) => {
+                self.hint = Some(ret.clone());
                 let v = self.expr(e);
+                self.hint = None;
                 Some(Box::new(self.coerce_ctx(v, &ret, Some("returned value must match the function's return type"))))
             }
             None => {
@@ -104,6 +116,7 @@ impl<'c> Fc<'c> {
 
     pub fn expr(&mut self, e: &ast::Expr) -> Expr {
         let span = e.span;
+        let hint = self.hint.take();
         match &e.kind {
             A::Int(v) => self.mk(ExprKind::Int(*v as i128), ty::I64, span),
             A::Float(f) => self.mk(ExprKind::Float(*f), T::F64, span),
@@ -111,7 +124,7 @@ impl<'c> Fc<'c> {
             A::Bool(b) => self.mk(ExprKind::Bool(*b), T::Bool, span),
             A::Unit => self.mk(ExprKind::Unit, T::Unit, span),
             A::Error => self.err_expr(span),
-            A::Ident(n) => self.ident(n, span),
+            A::Ident(n) => self.ident(n, span, hint),
             A::SelfValue => match self.lookup("self") {
                 Some((id, t, _, _)) => self.mk(ExprKind::Local(id), t, span),
                 None => {
@@ -127,7 +140,10 @@ impl<'c> Fc<'c> {
             }
             A::Array(es) => {
                 let mut xs = vec![];
-                let mut elem: Option<T> = None;
+                let mut elem: Option<T> = match hint.map(|h| self.sh(&h)) {
+                    Some(T::Ptr(x)) => Some(*x),
+                    _ => None,
+                };
                 for e in es {
                     let x = self.expr(e);
                     match &elem {
@@ -144,12 +160,12 @@ impl<'c> Fc<'c> {
                 let elem = elem.unwrap_or_else(|| self.inf.fresh());
                 self.mk(ExprKind::Array(xs), T::Ptr(Box::new(elem)), span)
             }
-            A::StructLit { name, fields } => self.struct_lit(name, fields, span),
-            A::Block(b) => self.block(b),
+            A::Block(b) => self.block_h(b, hint),
+            A::StructLit { name, fields } => self.struct_lit(name, fields, span, hint),
             A::If { cond, then_block, else_branch } => {
                 let c = self.expr(cond);
                 let c = self.coerce_ctx(c, &T::Bool, Some("the condition of `I` must be `bool`"));
-                let th = self.block(then_block);
+                let th = self.block_h(then_block, hint.clone());
                 match else_branch {
                     None => self.mk(
                         ExprKind::If { cond: Box::new(c), then_expr: Box::new(th), else_expr: None },
@@ -157,6 +173,7 @@ impl<'c> Fc<'c> {
                         span,
                     ),
                     Some(eb) => {
+                        self.hint = hint;
                         let el = self.expr(eb);
                         let (th, el, t) = self.join(th, el);
                         self.mk(
@@ -186,7 +203,7 @@ impl<'c> Fc<'c> {
                 self.err_expr(span)
             }
             A::Assign { op, target, value } => self.assign(*op, target, value, span),
-            A::Call { callee, args } => self.call(callee, args, span),
+            A::Call { callee, args } => self.call(callee, args, span, hint),
             A::MethodCall { receiver, method, args } => self.method_call(receiver, method, args, span),
             A::StaticCall { type_name, method, args } => self.static_call(type_name, method, args, span),
             A::Field { base, field } => self.field(base, field, span),
@@ -265,7 +282,7 @@ impl<'c> Fc<'c> {
         (ps, r)
     }
 
-    fn ident(&mut self, n: &str, span: Span) -> Expr {
+    fn ident(&mut self, n: &str, span: Span, hint: Option<T>) -> Expr {
         if let Some((id, t, _, _)) = self.lookup(n) {
             return self.mk(ExprKind::Local(id), t, span);
         }
@@ -283,7 +300,10 @@ impl<'c> Fc<'c> {
             let Some(ed) = self.cx.env.enums.get(&en).cloned().filter(|e| idx < e.variants.len()) else {
                 return self.err_expr(span);
             };
-            let args: Vec<T> = ed.generics.iter().map(|_| self.inf.fresh()).collect();
+            let args: Vec<T> = match hint.map(|h| self.sh(&h)) {
+                Some(T::Enum(m, a)) if m == en && a.len() == ed.generics.len() => a,
+                _ => ed.generics.iter().map(|_| self.inf.fresh()).collect(),
+            };
             if matches!(ed.variants[idx].1, ast::VariantKind::Unit) {
                 return self.variant_expr(&en, args, idx, vec![], span);
             }
@@ -320,7 +340,7 @@ impl<'c> Fc<'c> {
         Expr::new(ExprKind::Variant { enum_id: EnumId(k), variant: idx as u32, args: vals }, ty, span)
     }
 
-    fn struct_lit(&mut self, name: &ast::Ident, fields: &[(ast::Ident, ast::Expr)], span: Span) -> Expr {
+    fn struct_lit(&mut self, name: &ast::Ident, fields: &[(ast::Ident, ast::Expr)], span: Span, hint: Option<T>) -> Expr {
         let mut sname = name.name.clone();
         if let Some(a) = self.cx.env.aliases.get(&sname) {
             if let ast::TypeKind::Named { name, .. } = &a.kind {
@@ -350,15 +370,18 @@ impl<'c> Fc<'c> {
                 _ => vec![],
             }
         } else {
-            sd.generics.iter().map(|_| self.inf.fresh()).collect()
+            match hint.map(|h| self.sh(&h)) {
+                Some(T::Struct(m, a)) if m == sname && a.len() == sd.generics.len() => a,
+                _ => sd.generics.iter().map(|_| self.inf.fresh()).collect(),
+            }
         };
         let sub: Vec<(String, T)> = sd.generics.iter().cloned().zip(args.iter().cloned()).collect();
         let st = T::Struct(sname.clone(), args.clone());
         let mut out = vec![];
         let mut seen: Vec<usize> = vec![];
         for (fname, fe) in fields {
-            let v = self.expr(fe);
             let Some(idx) = sd.fields.iter().position(|(n, _)| *n == fname.name) else {
+                self.expr(fe);
                 let c: Vec<&str> = sd.fields.iter().map(|(n, _)| n.as_str()).collect();
                 self.err(errors::unknown_field(&sname, &fname.name, fname.span, c));
                 continue;
@@ -369,7 +392,7 @@ impl<'c> Fc<'c> {
             seen.push(idx);
             let mut d = vec![];
             let ft = self.cx.env.resolve(&sd.fields[idx].1, &sub, Some(&st), &mut d);
-            let v = self.coerce(v, &ft);
+            let v = self.expr_to(fe, &ft);
             out.push((idx as u32, v));
         }
         let missing: Vec<&str> =
@@ -579,7 +602,7 @@ impl<'c> Fc<'c> {
                     let t = self.global_t(g);
                     self.mk(ExprKind::Global(g), t, target.span)
                 } else {
-                    self.ident(n, target.span)
+                    self.ident(n, target.span, None)
                 }
             }
             A::Field { .. } | A::Index { .. } | A::Unary { op: AU::Deref, .. } => self.expr(target),

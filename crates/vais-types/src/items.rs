@@ -399,7 +399,9 @@ impl Ctx {
             None => T::Unit,
         };
         let params = fc.setup_params(&d.ast, ret.clone());
+        fc.hint = Some(ret.clone());
         let body = fc.expr(&body_ast);
+        fc.hint = None;
         let body = fc.coerce_tail(body, &ret);
         let frame = fc.frames.pop().expect("frame");
         let ret_ty = fc.out(ret);

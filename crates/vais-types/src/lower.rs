@@ -320,7 +320,19 @@ impl<'a> Zonker<'a> {
 
     pub fn pattern(&mut self, p: &mut Pattern) {
         self.ty(&mut p.ty);
+        let it = if let Ty::Int(i) = p.ty { Some(i) } else { None };
         match &mut p.kind {
+            PatternKind::Int(v) => {
+                if let Some(i) = it {
+                    *v = crate::items::wrap(*v, i);
+                }
+            }
+            PatternKind::Range { lo, hi, .. } => {
+                if let Some(i) = it {
+                    *lo = crate::items::wrap(*lo, i);
+                    *hi = crate::items::wrap(*hi, i);
+                }
+            }
             PatternKind::Variant { enum_id, args, .. } => {
                 self.enum_id(enum_id);
                 args.iter_mut().for_each(|a| self.pattern(a));

@@ -139,6 +139,12 @@ impl Infer {
     /// §4.6 compatibility; binds variables. Returns false on mismatch (bindings made before the
     /// mismatch stay, which only affects follow-up messages).
     pub fn unify(&mut self, a: &T, b: &T) -> bool {
+        self.unify_at(a, b, true)
+    }
+
+    /// Integer conversion (§4.6 rule 4) applies only at the top level: a `*u8` is not a `*i64`
+    /// at run time, and no conversion could be inserted inside a pointer or function type.
+    fn unify_at(&mut self, a: &T, b: &T, top: bool) -> bool {
         let a = self.shallow(a);
         let b = self.shallow(b);
         match (&a, &b) {
@@ -152,17 +158,17 @@ impl Infer {
                 self.vars[*x as usize] = Some(t.clone());
                 true
             }
-            (T::Int(x), T::Int(y)) => x == y || (convertible(*x) && convertible(*y)),
+            (T::Int(x), T::Int(y)) => x == y || (top && convertible(*x) && convertible(*y)),
             (T::F32, T::F32) | (T::F64, T::F64) | (T::Bool, T::Bool) | (T::Str, T::Str) | (T::Unit, T::Unit) => true,
             (T::Ptr(x), T::Ptr(y))
             | (T::Ref(x), T::Ref(y))
             | (T::Array(x), T::Array(y))
             | (T::Future(x), T::Future(y))
             | (T::Range(x), T::Range(y))
-            | (T::Optional(x), T::Optional(y)) => self.unify(x, y),
-            (T::Map(k1, v1), T::Map(k2, v2)) => self.unify(k1, k2) & self.unify(v1, v2),
+            | (T::Optional(x), T::Optional(y)) => self.unify_at(x, y, false),
+            (T::Map(k1, v1), T::Map(k2, v2)) => self.unify_at(k1, k2, false) & self.unify_at(v1, v2, false),
             (T::Tuple(x), T::Tuple(y)) => x.len() == y.len() && self.unify_all(x, y),
-            (T::Fn(p1, r1), T::Fn(p2, r2)) => p1.len() == p2.len() && self.unify_all(p1, p2) & self.unify(r1, r2),
+            (T::Fn(p1, r1), T::Fn(p2, r2)) => p1.len() == p2.len() && self.unify_all(p1, p2) & self.unify_at(r1, r2, false),
             (T::Struct(n1, a1), T::Struct(n2, a2)) | (T::Enum(n1, a1), T::Enum(n2, a2)) => {
                 n1 == n2 && a1.len() == a2.len() && self.unify_all(a1, a2)
             }
@@ -173,7 +179,7 @@ impl Infer {
     fn unify_all(&mut self, x: &[T], y: &[T]) -> bool {
         let mut ok = true;
         for (a, b) in x.iter().zip(y) {
-            ok &= self.unify(a, b);
+            ok &= self.unify_at(a, b, false);
         }
         ok
     }

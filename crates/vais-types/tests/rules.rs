@@ -213,3 +213,11 @@ fn lambda_captures_and_at() {
     let l = func(&p, "f::lambda#0");
     assert_eq!(l.captures.len(), 1);
 }
+
+#[test]
+fn expected_type_picks_generic_arguments() {
+    let p = ok("S Pair<T> { a: T, b: T }\nE Opt<T> { None, Some(T) }\nF mk() -> Opt<u8> { I true { Some(1) } E { None } }\nF take(p: *u8) -> u8 = p[0]\nF main() -> i64 {\n p: Pair<u8> = Pair { a: 1, b: 2 }\n o: Opt<u8> = Some(3)\n a: *u8 = [1, 2, 3]\n take([4, 5])\n x := mk()\n 0 }");
+    assert!(p.structs.iter().any(|s| s.name == "Pair<u8>"));
+    assert!(p.enums.iter().all(|e| e.name == "Opt<u8>"), "{:?}", p.enums);
+    assert_eq!(err_codes("F take(p: *u8) -> u8 = p[0]\nF main() -> i64 { a := [1, 2]\n take(a)\n 0 }"), vec!["E001"]);
+}
