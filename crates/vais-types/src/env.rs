@@ -36,6 +36,7 @@ impl FnDecl {
 }
 
 #[derive(Clone, Debug)]
+#[allow(dead_code)]
 pub struct StructDecl {
     pub name: String,
     pub generics: Vec<String>,
@@ -46,6 +47,7 @@ pub struct StructDecl {
 }
 
 #[derive(Clone, Debug)]
+#[allow(dead_code)]
 pub struct EnumDecl {
     pub name: String,
     pub generics: Vec<String>,
@@ -54,6 +56,7 @@ pub struct EnumDecl {
 }
 
 #[derive(Clone, Debug)]
+#[allow(dead_code)]
 pub struct TraitDecl {
     pub name: String,
     pub methods: Vec<Function>,

@@ -116,7 +116,3 @@ pub fn unknown_field<'a>(ty: &str, name: &str, span: Span, cands: impl IntoItera
 pub fn invalid(msg: impl Into<String>, span: Span) -> Diagnostic {
     Diagnostic::error("E015", msg, span)
 }
-
-pub fn note(d: Diagnostic, n: impl Into<String>) -> Diagnostic {
-    d.with_note(n)
-}

@@ -22,8 +22,6 @@ pub enum Pending {
     Inst(usize, Vec<T>),
     /// The n-th lambda of the function being checked.
     Lambda(usize),
-    /// Already known.
-    Known(FuncId),
 }
 
 #[derive(Clone, Default)]
@@ -294,7 +292,6 @@ impl<'a> Zonker<'a> {
             return;
         }
         *id = match self.pending.get((id.0 - PH) as usize).cloned() {
-            Some(Pending::Known(f)) => f,
             Some(Pending::Lambda(n)) => self.lambda_ids.get(n).copied().unwrap_or(FuncId(0)),
             Some(Pending::Inst(decl, args)) => {
                 let args: Vec<Ty> = args

@@ -25,7 +25,8 @@ pub struct InputResult {
     pub value_ty: Ty,
     /// Session variables created by this input.
     pub new_globals: Vec<GlobalId>,
-    /// Human lines about definitions.
+    /// Human lines about consequences of redefinitions (functions that no longer type-check,
+    /// dropped variables). Plain definitions print nothing (the REPL transcripts expect silence).
     pub messages: Vec<String>,
 }
 
@@ -269,10 +270,8 @@ impl Session {
                     cx.fn_rev.insert(id, (new, args));
                     recheck_ids.push(id);
                 }
-                messages.push(format!("redefined {}", new_sig));
             } else {
                 changed_fns.extend(insts.into_iter().map(|(_, id)| id));
-                messages.push(format!("redefined {} (was {})", new_sig, old_sig));
             }
         }
         cx.check_decls(&decls);
@@ -459,27 +458,19 @@ impl Session {
         for it in &items {
             match &it.kind {
                 ItemKind::Function(f) => {
-                    if let Some(&d) = self.cx.env.free_fns.get(&f.name.name) {
-                        if !old_fns.iter().any(|(n, _, _)| *n == f.name.name) {
-                            messages.push(format!("defined {}", Self::sig(&self.cx, d)));
-                        }
-                    }
                     self.order.retain(|x| *x != Def::Fn(f.name.name.clone()));
                     self.order.push(Def::Fn(f.name.name.clone()));
                 }
                 ItemKind::Struct(s) => {
-                    messages.push(format!("defined struct {}", s.name.name));
                     self.order.retain(|x| *x != Def::Type(s.name.name.clone()));
                     self.order.push(Def::Type(s.name.name.clone()));
                 }
                 ItemKind::Enum(e) => {
-                    messages.push(format!("defined enum {}", e.name.name));
                     self.order.retain(|x| *x != Def::Type(e.name.name.clone()));
                     self.order.push(Def::Type(e.name.name.clone()));
                 }
                 ItemKind::Alias(a) => self.note_def(Def::Type(a.name.name.clone())),
                 ItemKind::Trait(t) => {
-                    messages.push(format!("defined trait {}", t.name.name));
                     self.note_def(Def::Trait(t.name.name.clone()));
                 }
                 ItemKind::Const(c) => self.note_def(Def::Const(c.name.name.clone())),

@@ -32,7 +32,6 @@ pub enum T {
 }
 
 pub const I64: T = T::Int(IntTy::I64);
-pub const I32: T = T::Int(IntTy::I32);
 
 /// Whether an integer type belongs to the implicitly convertible family (§4.6 rule 4).
 pub fn convertible(i: IntTy) -> bool {
@@ -40,12 +39,6 @@ pub fn convertible(i: IntTy) -> bool {
 }
 
 impl T {
-    pub fn is_int(&self) -> bool {
-        matches!(self, T::Int(_))
-    }
-    pub fn is_float(&self) -> bool {
-        matches!(self, T::F32 | T::F64)
-    }
     pub fn from_tir(t: &vais_tir::Ty, structs: &[(String, Vec<vais_tir::Ty>)], enums: &[(String, Vec<vais_tir::Ty>)]) -> T {
         use vais_tir::Ty;
         let f = |t: &Ty| T::from_tir(t, structs, enums);
@@ -182,27 +175,6 @@ impl Infer {
             ok &= self.unify_at(a, b, false);
         }
         ok
-    }
-}
-
-/// Substitute named generic parameters.
-pub fn subst(t: &T, s: &[(String, T)]) -> T {
-    let z = |t: &T| subst(t, s);
-    let b = |t: &T| Box::new(subst(t, s));
-    match t {
-        T::Param(n) => s.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_else(|| t.clone()),
-        T::Ptr(x) => T::Ptr(b(x)),
-        T::Ref(x) => T::Ref(b(x)),
-        T::Array(x) => T::Array(b(x)),
-        T::Map(k, v) => T::Map(b(k), b(v)),
-        T::Tuple(ts) => T::Tuple(ts.iter().map(z).collect()),
-        T::Fn(ps, r) => T::Fn(ps.iter().map(z).collect(), b(r)),
-        T::Struct(n, a) => T::Struct(n.clone(), a.iter().map(z).collect()),
-        T::Enum(n, a) => T::Enum(n.clone(), a.iter().map(z).collect()),
-        T::Future(x) => T::Future(b(x)),
-        T::Range(x) => T::Range(b(x)),
-        T::Optional(x) => T::Optional(b(x)),
-        _ => t.clone(),
     }
 }
 
