@@ -29,7 +29,7 @@ impl Layout {
 }
 
 pub fn align_up(x: u32, a: u32) -> u32 {
-    (x + a - 1) / a * a
+    x.div_ceil(a) * a
 }
 
 /// Offsets for a C-like sequence of fields starting at `start`; returns (offsets, end, align).

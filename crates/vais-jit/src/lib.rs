@@ -161,7 +161,7 @@ impl Jit {
         funcs: &[FuncId],
         locate: &dyn Fn(Span) -> String,
     ) -> Result<(), JitError> {
-        if self.types.structs.len() != program.structs.len() || self.types.enums.len() != program.enums.len() {
+        if self.types.structs != program.structs || self.types.enums != program.enums {
             self.types.structs = program.structs.clone();
             self.types.enums = program.enums.clone();
         }

@@ -123,9 +123,9 @@ pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         | ExprKind::Global(_)
         | ExprKind::FuncRef(_)
         | ExprKind::Continue => {}
-        ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter().for_each(|x| f(x)),
+        ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter().for_each(&mut *f),
         ExprKind::StructLit { fields, .. } => fields.iter().for_each(|(_, x)| f(x)),
-        ExprKind::Variant { args, .. } => args.iter().for_each(|x| f(x)),
+        ExprKind::Variant { args, .. } => args.iter().for_each(&mut *f),
         ExprKind::Block(b) => {
             for s in &b.stmts {
                 match s {
@@ -183,7 +183,7 @@ pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             if let Callee::Value(c) = callee {
                 f(c)
             }
-            args.iter().for_each(|x| f(x))
+            args.iter().for_each(&mut *f)
         }
         ExprKind::Field { base, .. } => f(base),
         ExprKind::Index { base, index } => {
@@ -201,8 +201,8 @@ pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             f(target);
             f(value)
         }
-        ExprKind::Closure { captures, .. } => captures.iter().for_each(|x| f(x)),
-        ExprKind::MakeFuture { args, .. } => args.iter().for_each(|x| f(x)),
+        ExprKind::Closure { captures, .. } => captures.iter().for_each(&mut *f),
+        ExprKind::MakeFuture { args, .. } => args.iter().for_each(&mut *f),
     }
 }
 
@@ -562,7 +562,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let bp = self.sv(bv, &base.ty);
                 let iv = self.expr(index)?;
                 let i = self.sv(iv, &index.ty);
-                let i = self.to_i64(i, &index.ty);
+                let i = self.as_i64(i, &index.ty);
                 let size = self.lay(&e.ty).size as i64;
                 let scaled = self.b.ins().imul_imm_s(i, size);
                 Place::Mem(self.b.ins().iadd(bp, scaled))
@@ -623,7 +623,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
-    fn to_i64(&mut self, v: Value, ty: &Ty) -> Value {
+    fn as_i64(&mut self, v: Value, ty: &Ty) -> Value {
         match ty {
             Ty::Int(i) => self.cast_int(v, *i, IntTy::I64),
             _ => v,
@@ -1496,13 +1496,13 @@ impl<'a, 'f> Tr<'a, 'f> {
             Some(s) => {
                 let v = self.expr(s)?;
                 let v = self.sv(v, &s.ty);
-                self.to_i64(v, &s.ty)
+                self.as_i64(v, &s.ty)
             }
             None => self.b.ins().iconst(types::I64, 0),
         };
         let en = self.expr(end)?;
         let en = self.sv(en, &end.ty);
-        let mut en = self.to_i64(en, &end.ty);
+        let mut en = self.as_i64(en, &end.ty);
         if inclusive {
             en = self.b.ins().iadd_imm_s(en, 1);
         }

@@ -328,7 +328,7 @@ fn match_on_enum() {
     );
     p.funcs.push(func("main", vec![], vec![], Ty::I64, main));
     p.main = Some(FuncId(1));
-    assert_eq!(run_i64(&p), 12 + 12 + 0 + 1000);
+    assert_eq!(run_i64(&p), 12 + 12 + 1000); // Empty has area 0
 }
 
 #[test]
