@@ -409,10 +409,7 @@ impl<'c> Fc<'c> {
     }
 
     fn loop_expr(&mut self, header: Option<&(ast::Pattern, Box<ast::Expr>)>, body: &ast::Block, span: Span) -> Expr {
-        let kind = match header {
-            None => None,
-            Some((pat, e)) => Some((pat, e)),
-        };
+        let kind = header.map(|(pat, e)| (pat, e));
         let (kind, bound) = match kind {
             None => (LoopKind::Infinite, false),
             Some((pat, e)) => match &e.kind {

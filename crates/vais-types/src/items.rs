@@ -27,7 +27,7 @@ impl Ctx {
     }
 
     pub fn add_method(&mut self, owner: &str, f: &Function, trait_default: bool) -> Option<usize> {
-        let Some(sd) = self.env.structs.get(owner) else { return None };
+        let sd = self.env.structs.get(owner)?;
         let generics = sd.generics.clone();
         if let Some(old) = sd.methods.get(&f.name.name).copied() {
             if !trait_default && !self.env.fns[old].dead && !self.repl {

@@ -81,8 +81,17 @@ impl<'c> Fc<'c> {
     fn bind(&mut self, name: &str, t: &T, span: Span, binds: &mut Binds, first: bool) -> LocalId {
         let b = binds.get_or_insert_with(HashMap::new);
         if !first {
-            if let Some(id) = b.get(name) {
-                return *id;
+            if let Some(id) = b.get(name).copied() {
+                let lt = self.frames.last().map(|f| f.local_t[id.index()].clone()).unwrap_or(T::Err);
+                let same = self.inf.unify(&lt, t) && {
+                    let (a, b) = (self.inf.zonk(&lt), self.inf.zonk(t));
+                    a == b || !matches!((&a, &b), (T::Int(_), T::Int(_)))
+                };
+                if !same {
+                    let (a, b) = (self.show(&lt), self.show(t));
+                    self.err(errors::mismatch_ctx(&a, &b, span, "every alternative must bind this name with the same type"));
+                }
+                return id;
             }
             self.err(errors::invalid(format!("`{}` is not bound in the first alternative of this pattern", name), span));
         }

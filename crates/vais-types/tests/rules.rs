@@ -221,3 +221,8 @@ fn expected_type_picks_generic_arguments() {
     assert!(p.enums.iter().all(|e| e.name == "Opt<u8>"), "{:?}", p.enums);
     assert_eq!(err_codes("F take(p: *u8) -> u8 = p[0]\nF main() -> i64 { a := [1, 2]\n take(a)\n 0 }"), vec!["E001"]);
 }
+
+#[test]
+fn or_pattern_bindings_need_same_type() {
+    assert_eq!(err_codes("E Sh { Aa(i64), Bb(u8) }\nF f(s: Sh) -> i64 = M s { Aa(v) | Bb(v) => v }\nF main() -> i64 = f(Aa(1))"), vec!["E001"]);
+}
