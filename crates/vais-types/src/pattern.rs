@@ -220,7 +220,7 @@ impl<'c> Fc<'c> {
         }
         let (en, i) = self.cx.env.variants.get(n)?;
         let ed = self.cx.env.enums.get(en)?;
-        if matches!(ed.variants[*i].1, ast::VariantKind::Unit) {
+        if ed.variants.get(*i).is_some_and(|v| matches!(v.1, ast::VariantKind::Unit)) {
             Some((en.clone(), *i))
         } else {
             None

@@ -559,7 +559,7 @@ impl Session {
                 Def::Global(n) => {
                     if let Some(g) = cx.globals.get(n) {
                         let gd = &cx.prog.globals[g.index()];
-                        out.push(format!("{}: {}{}", n, if gd.mutable { "mut " } else { "" }, cx.prog.ty_name(&gd.ty)));
+                        out.push(format!("{}: {}", n, cx.prog.ty_name(&gd.ty)));
                     }
                 }
             }
