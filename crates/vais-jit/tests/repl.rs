@@ -108,3 +108,11 @@ fn closures_futures_and_matches_across_inputs() {
     ]);
     assert_eq!(t, vec!["=> 15", "=> 15", "=> 42", "=> Rect(1, 2)"]);
 }
+
+#[test]
+fn deep_recursion_is_a_runtime_error() {
+    let t = transcript(&["F r(n: i64) -> i64 = r(n + 1) + 1", "r(0)", "r", "1 + 1"]);
+    assert!(t[0].starts_with("runtime error: stack overflow"), "{t:?}");
+    assert_eq!(t[1], "=> <fn(i64) -> i64>");
+    assert_eq!(t[2], "=> 2");
+}
