@@ -24,7 +24,7 @@ fn run_reports_faults_keeps_output_and_exits_101() {
         ("F main() -> i64 {\n    puts(\"before\")\n    m := 0 - 9223372036854775807 - 1\n    d := 0 - 1\n    m / d\n}\n", "overflow"),
         ("F f(n: i64) -> i64 = 1 + @(n + 1)\nF main() -> i64 {\n    puts(\"before\")\n    f(0)\n}\n", "stack overflow"),
         ("F main() -> i64 {\n    puts(\"before\")\n    load_i64(8)\n}\n", "invalid memory access"),
-        ("E C { A, B }\nF main() -> i64 {\n    puts(\"before\")\n    c := B\n    M c { A => 1 }\n}\n", "no match arm"),
+        ("E Col { Ca, Cb }\nF main() -> i64 {\n    puts(\"before\")\n    c := Cb\n    M c { Ca => 1 }\n}\n", "no match arm"),
     ];
     for (src, what) in cases {
         let out = run_program(src);
