@@ -43,7 +43,6 @@ fn emit_all(out: &mut dyn termcolor::WriteColor, sources: &SourceMap, diags: &[D
     }
 }
 
-use std::io::Write as _;
 
 fn to_codespan(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<usize> {
     let severity = match d.severity {
