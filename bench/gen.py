@@ -11,7 +11,7 @@ if c:
 funcs = max(1, n // 10)
 out.write("S Acc { total: i64, count: i64 }\n")
 for i in range(funcs):
-    out.write(f"""F f{i}(a: i64, b: i64) -> i64 {{
+    out.write(f"""F fun{i}(a: i64, b: i64) -> i64 {{
     x := mut a * {i % 7 + 1} + b
     L k: 0..3 {{
         x += k * {i % 5}
@@ -22,7 +22,7 @@ for i in range(funcs):
 }}
 """)
     if c:
-        c.write(f"""long f{i}(long a, long b) {{
+        c.write(f"""long fun{i}(long a, long b) {{
     long x = a * {i % 7 + 1} + b;
     for (long k = 0; k < 3; k++) x += k * {i % 5};
     long r; switch (x % 4) {{ case 0: r = x; break; case 1: r = {i}; break; default: r = x - 1; }}
@@ -31,10 +31,10 @@ for i in range(funcs):
 """)
 out.write("F main() -> i64 {\n    s := mut 0\n")
 for i in range(0, funcs, max(1, funcs // 50)):
-    out.write(f"    s += f{i}(s % 100, {i})\n")
+    out.write(f"    s += fun{i}(s % 100, {i})\n")
 out.write("    s % 256\n}\n")
 if c:
     c.write("int main(void) {\n    long s = 0;\n")
     for i in range(0, funcs, max(1, funcs // 50)):
-        c.write(f"    s += f{i}(s % 100, {i});\n")
+        c.write(f"    s += fun{i}(s % 100, {i});\n")
     c.write("    return s % 256;\n}\n")

@@ -65,12 +65,14 @@ impl ReplState {
 
     /// `:clear`: forget every definition and variable and free the compiled code.
     pub fn clear(&mut self) -> Result<(), String> {
-        let fresh = ReplState::new()?;
-        let (history, show_time) = (std::mem::take(&mut self.history), self.show_time);
+        let mut fresh = ReplState::new()?;
+        fresh.history = std::mem::take(&mut self.history);
+        fresh.show_time = self.show_time;
+        let old = std::mem::replace(self, fresh);
         vais_runtime::faults::clear_code();
-        *self = fresh;
-        self.history = history;
-        self.show_time = show_time;
+        // SAFETY: the old session (its checker state, globals and entry points) is dropped with
+        // it, so nothing can reach the old module's code or data any more.
+        unsafe { old.jit.free_memory() };
         Ok(())
     }
 
