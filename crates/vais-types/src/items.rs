@@ -439,15 +439,20 @@ impl Ctx {
 
     /// Check every queued instance (instances found while checking are queued too).
     pub fn drain(&mut self) {
-        let mut guard = 0;
+        // Only generic instances count towards the limit: a program may have any number of
+        // ordinary functions, but unbounded instantiation means recursive generics.
+        let mut generic_instances = 0;
         while let Some(id) = self.queue.pop() {
-            guard += 1;
-            if guard > 5000 {
-                self.report(errors::invalid("too many generic instantiations (infinitely recursive generics?)", Span::default()));
-                self.queue.clear();
-                break;
-            }
             let Some((decl, args)) = self.fn_rev.get(&id).cloned() else { continue };
+            if !args.is_empty() {
+                generic_instances += 1;
+                if generic_instances > 20_000 {
+                    let span = self.env.fns[decl].ast.name.span;
+                    self.report(errors::invalid("too many generic instantiations (infinitely recursive generics?)", span));
+                    self.queue.clear();
+                    break;
+                }
+            }
             let targs: Vec<T> = args.iter().map(|t| self.t_of(t)).collect();
             let name = self.prog.funcs[id.index()].name.clone();
             if let Some(f) = self.check_fn(decl, targs, false, name) {
