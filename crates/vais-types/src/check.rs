@@ -278,7 +278,7 @@ impl<'c> Fc<'c> {
         for (l, id) in lambdas.into_iter().zip(lambda_ids.clone()) {
             let mut l = l;
             z.func(&mut l);
-            z.cx.prog.funcs[id.index()] = l;
+            z.cx.set_func(id, l);
         }
         z.func(&mut f);
         Some(f)

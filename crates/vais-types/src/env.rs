@@ -8,6 +8,7 @@ use vais_ast::{Diagnostic, Span};
 use vais_tir::{ExternId, IntTy};
 
 use crate::errors;
+use crate::journal::{JMap, JVec};
 use crate::ty::T;
 
 #[derive(Clone, Debug)]
@@ -72,16 +73,54 @@ pub enum ConstVal {
 
 #[derive(Clone, Debug, Default)]
 pub struct Env {
-    pub structs: HashMap<String, StructDecl>,
-    pub enums: HashMap<String, EnumDecl>,
-    pub traits: HashMap<String, TraitDecl>,
-    pub aliases: HashMap<String, ast::Type>,
-    pub fns: Vec<FnDecl>,
-    pub free_fns: HashMap<String, usize>,
-    pub consts: HashMap<String, (T, ConstVal)>,
-    pub externs: HashMap<String, ExternId>,
+    pub structs: JMap<String, StructDecl>,
+    pub enums: JMap<String, EnumDecl>,
+    pub traits: JMap<String, TraitDecl>,
+    pub aliases: JMap<String, ast::Type>,
+    pub fns: JVec<FnDecl>,
+    pub free_fns: JMap<String, usize>,
+    pub consts: JMap<String, (T, ConstVal)>,
+    pub externs: JMap<String, ExternId>,
     /// Variant name -> (enum name, index).
-    pub variants: HashMap<String, (String, usize)>,
+    pub variants: JMap<String, (String, usize)>,
+}
+
+impl Env {
+    pub fn begin(&mut self) {
+        self.structs.begin();
+        self.enums.begin();
+        self.traits.begin();
+        self.aliases.begin();
+        self.fns.begin();
+        self.free_fns.begin();
+        self.consts.begin();
+        self.externs.begin();
+        self.variants.begin();
+    }
+
+    pub fn commit(&mut self) {
+        self.structs.commit();
+        self.enums.commit();
+        self.traits.commit();
+        self.aliases.commit();
+        self.fns.commit();
+        self.free_fns.commit();
+        self.consts.commit();
+        self.externs.commit();
+        self.variants.commit();
+    }
+
+    pub fn rollback(&mut self) {
+        self.structs.rollback();
+        self.enums.rollback();
+        self.traits.rollback();
+        self.aliases.rollback();
+        self.fns.rollback();
+        self.free_fns.rollback();
+        self.consts.rollback();
+        self.externs.rollback();
+        self.variants.rollback();
+    }
 }
 
 pub fn prim(p: PrimType) -> T {

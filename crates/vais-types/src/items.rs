@@ -203,7 +203,8 @@ impl Ctx {
         let ret = self.lower(&ret);
         let def = ExternDef { name: n.clone(), params, variadic: x.variadic, ret };
         if let Some(old) = self.env.externs.get(n) {
-            self.prog.externs[old.index()] = def;
+            let old = *old;
+            self.set_extern(old, def);
             return;
         }
         let id = ExternId(self.prog.externs.len() as u32);
@@ -456,7 +457,7 @@ impl Ctx {
             let targs: Vec<T> = args.iter().map(|t| self.t_of(t)).collect();
             let name = self.prog.funcs[id.index()].name.clone();
             if let Some(f) = self.check_fn(decl, targs, false, name) {
-                self.prog.funcs[id.index()] = f;
+                self.set_func(id, f);
             }
         }
     }

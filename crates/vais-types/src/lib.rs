@@ -12,6 +12,7 @@ mod env;
 mod errors;
 mod expr;
 mod items;
+mod journal;
 mod lower;
 mod pattern;
 mod session;

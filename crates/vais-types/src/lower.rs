@@ -10,6 +10,7 @@ use vais_ast::{Diagnostic, Span};
 use vais_tir::*;
 
 use crate::env::Env;
+use crate::journal::{JMap, JVec, ProgMark};
 use crate::ty::{self, T};
 
 /// Types, struct/enum ids and callees inside a function under construction are placeholders
@@ -28,23 +29,25 @@ pub enum Pending {
 pub struct Ctx {
     pub env: Env,
     pub prog: Program,
-    pub struct_insts: HashMap<(String, Vec<Ty>), StructId>,
-    pub struct_rev: Vec<(String, Vec<Ty>)>,
-    pub enum_insts: HashMap<(String, Vec<Ty>), EnumId>,
-    pub enum_rev: Vec<(String, Vec<Ty>)>,
-    pub fn_insts: HashMap<(usize, Vec<Ty>), FuncId>,
+    pub struct_insts: JMap<(String, Vec<Ty>), StructId>,
+    pub struct_rev: JVec<(String, Vec<Ty>)>,
+    pub enum_insts: JMap<(String, Vec<Ty>), EnumId>,
+    pub enum_rev: JVec<(String, Vec<Ty>)>,
+    pub fn_insts: JMap<(usize, Vec<Ty>), FuncId>,
     /// FuncId -> (decl, type args), for instances.
-    pub fn_rev: HashMap<FuncId, (usize, Vec<Ty>)>,
+    pub fn_rev: JMap<FuncId, (usize, Vec<Ty>)>,
     pub queue: Vec<FuncId>,
     pub diags: Vec<Diagnostic>,
     seen: HashSet<(&'static str, Span, String)>,
     /// REPL session variables by name (latest).
-    pub globals: HashMap<String, GlobalId>,
+    pub globals: JMap<String, GlobalId>,
     /// Instances created since the last `take_new_funcs`.
     pub new_funcs: Vec<FuncId>,
     pub errors: usize,
     /// REPL mode: redefinitions replace instead of being errors.
     pub repl: bool,
+    /// Journal of the open transaction's changes to `prog`.
+    pmark: ProgMark,
 }
 
 fn dummy_func(name: String) -> FuncDef {
@@ -62,6 +65,102 @@ fn dummy_func(name: String) -> FuncDef {
 }
 
 impl Ctx {
+    /// Start a transaction: from here on every change is journaled (cost proportional to the
+    /// change) until `commit` or `rollback`.
+    pub fn begin(&mut self) {
+        self.env.begin();
+        self.struct_insts.begin();
+        self.struct_rev.begin();
+        self.enum_insts.begin();
+        self.enum_rev.begin();
+        self.fn_insts.begin();
+        self.fn_rev.begin();
+        self.globals.begin();
+        let p = &self.prog;
+        self.pmark = ProgMark {
+            lens: Some([p.funcs.len(), p.structs.len(), p.enums.len(), p.externs.len(), p.globals.len()]),
+            main: p.main,
+            ..Default::default()
+        };
+    }
+
+    pub fn commit(&mut self) {
+        self.env.commit();
+        self.struct_insts.commit();
+        self.struct_rev.commit();
+        self.enum_insts.commit();
+        self.enum_rev.commit();
+        self.fn_insts.commit();
+        self.fn_rev.commit();
+        self.globals.commit();
+        self.pmark = ProgMark::default();
+    }
+
+    /// Undo everything since `begin`.
+    pub fn rollback(&mut self) {
+        self.env.rollback();
+        self.struct_insts.rollback();
+        self.struct_rev.rollback();
+        self.enum_insts.rollback();
+        self.enum_rev.rollback();
+        self.fn_insts.rollback();
+        self.fn_rev.rollback();
+        self.globals.rollback();
+        let m = std::mem::take(&mut self.pmark);
+        if let Some([f, s, e, x, g]) = m.lens {
+            let p = &mut self.prog;
+            p.funcs.truncate(f);
+            p.structs.truncate(s);
+            p.enums.truncate(e);
+            p.externs.truncate(x);
+            p.globals.truncate(g);
+            p.main = m.main;
+            for (i, v) in m.funcs.into_iter().rev() {
+                p.funcs[i] = v;
+            }
+            for (i, v) in m.structs.into_iter().rev() {
+                p.structs[i] = v;
+            }
+            for (i, v) in m.enums.into_iter().rev() {
+                p.enums[i] = v;
+            }
+            for (i, v) in m.externs.into_iter().rev() {
+                p.externs[i] = v;
+            }
+            for (i, v) in m.globals.into_iter().rev() {
+                p.globals[i] = v;
+            }
+        }
+        self.queue.clear();
+        self.new_funcs.clear();
+    }
+
+    /// Replace a function body (journaled when it predates the open transaction).
+    pub fn set_func(&mut self, id: FuncId, f: FuncDef) {
+        let i = id.index();
+        if let Some(l) = self.pmark.lens {
+            if i < l[0] {
+                let old = std::mem::replace(&mut self.prog.funcs[i], f);
+                self.pmark.funcs.push((i, old));
+                return;
+            }
+        }
+        self.prog.funcs[i] = f;
+    }
+
+    /// Replace an extern declaration (journaled when it predates the open transaction).
+    pub fn set_extern(&mut self, id: ExternId, x: ExternDef) {
+        let i = id.index();
+        if let Some(l) = self.pmark.lens {
+            if i < l[3] {
+                let old = std::mem::replace(&mut self.prog.externs[i], x);
+                self.pmark.externs.push((i, old));
+                return;
+            }
+        }
+        self.prog.externs[i] = x;
+    }
+
     pub fn reset_seen(&mut self) {
         self.seen.clear();
     }

@@ -3,7 +3,7 @@
 //! Redefinition: same signature keeps the FuncIds (new body in place); another signature gets a
 //! new declaration and the functions that called the old one are re-checked (or marked broken).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use vais_ast::ast::{self, ItemKind, Param, ReplEntry, StmtKind};
 use vais_ast::{Diagnostic, Span};
@@ -30,7 +30,7 @@ pub struct InputResult {
     pub messages: Vec<String>,
 }
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 enum Def {
     Fn(String),
     Type(String),
@@ -44,7 +44,10 @@ enum Def {
 pub struct Session {
     cx: Ctx,
     inputs: u32,
-    order: Vec<Def>,
+    /// Definitions in order of their latest (re)definition: sequence number -> definition.
+    order: BTreeMap<u64, Def>,
+    order_pos: HashMap<Def, u64>,
+    order_seq: u64,
 }
 
 impl Default for Session {
@@ -72,7 +75,7 @@ fn ty_mentions(t: &Ty, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> 
 
 impl Session {
     pub fn new() -> Session {
-        Session { cx: Ctx::default(), inputs: 0, order: vec![] }
+        Session { cx: Ctx::default(), inputs: 0, order: BTreeMap::new(), order_pos: HashMap::new(), order_seq: 0 }
     }
 
     pub fn program(&self) -> &Program {
@@ -148,18 +151,33 @@ impl Session {
         cx.env.aliases.get(name).map(|t| format!("T {} = {}", name, ty::show(&cx.env.resolve(t, &[], None, &mut diags))))
     }
 
+    /// Move (or add) `d` to the end of the definition order.
     fn note_def(&mut self, d: Def) {
-        self.order.retain(|x| *x != d);
-        self.order.push(d);
+        self.forget_def(&d);
+        self.order_seq += 1;
+        self.order.insert(self.order_seq, d.clone());
+        self.order_pos.insert(d, self.order_seq);
     }
 
-    /// Transactional: on any error, the session is exactly as before.
+    fn forget_def(&mut self, d: &Def) {
+        if let Some(s) = self.order_pos.remove(d) {
+            self.order.remove(&s);
+        }
+    }
+
+    /// Transactional: on any error, the session is exactly as before. The checker state is
+    /// journaled (see `journal`), so this costs what the input changes, not the session size.
     pub fn check_input(&mut self, entries: &[ReplEntry]) -> Result<(InputResult, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let backup = self.clone();
+        let inputs = self.inputs;
+        self.cx.begin();
         match self.input(entries) {
-            Ok(r) => Ok(r),
+            Ok(r) => {
+                self.cx.commit();
+                Ok(r)
+            }
             Err(d) => {
-                *self = backup;
+                self.cx.rollback();
+                self.inputs = inputs;
                 Err(d)
             }
         }
@@ -173,6 +191,7 @@ impl Session {
         cx.reset_seen();
         cx.new_funcs.clear();
         let mut messages = vec![];
+        let mut dropped_globals: Vec<String> = vec![];
         let mut compile: Vec<FuncId> = vec![];
         let items: Vec<ast::Item> =
             entries.iter().filter_map(|e| if let ReplEntry::Item(i) = e { Some(i.clone()) } else { None }).collect();
@@ -228,12 +247,25 @@ impl Session {
                 _ => None,
             })
             .collect();
+        // Only impl blocks add methods to an existing struct.
+        let impl_targets: HashSet<String> = items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Impl(im) => match &im.target.kind {
+                    ast::TypeKind::Named { name, .. } => Some(name.name.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
         let mut old_methods = vec![];
-        for (sn, sd) in &cx.env.structs {
-            if redefined_types.contains(sn) {
-                continue;
-            }
-            for (mn, &d) in &sd.methods {
+        let mut targets: Vec<&String> = impl_targets.iter().filter(|t| !redefined_types.contains(*t)).collect();
+        targets.sort();
+        for sn in targets {
+            let Some(sd) = cx.env.structs.get(sn) else { continue };
+            let mut ms: Vec<(&String, &usize)> = sd.methods.iter().collect();
+            ms.sort();
+            for (mn, &d) in ms {
                 if !cx.env.fns[d].dead {
                     old_methods.push(((sn.clone(), mn.clone()), d, Self::sig(cx, d)));
                 }
@@ -285,7 +317,8 @@ impl Session {
         if !changed_fns.is_empty() || !changed_structs.is_empty() || !changed_enums.is_empty() {
             let new_decls: HashSet<usize> = decls.iter().copied().collect();
             let mut dependents: Vec<(FuncId, usize)> = vec![];
-            for (id, (decl, _)) in cx.fn_rev.clone() {
+            let revs: Vec<(FuncId, usize)> = cx.fn_rev.iter().map(|(id, (decl, _))| (*id, *decl)).collect();
+            for (id, decl) in revs {
                 if new_decls.contains(&decl) || cx.env.fns[decl].dead || changed_fns.contains(&id) {
                     continue;
                 }
@@ -315,7 +348,7 @@ impl Session {
                         *cx = trial;
                         cx.diags = diags;
                         cx.errors = errs;
-                        cx.prog.funcs[id.index()] = f;
+                        cx.set_func(id, f);
                         cx.env.fns[decl].broken = None;
                         compile.push(id);
                     }
@@ -334,7 +367,7 @@ impl Session {
                 .collect();
             for (n, _) in dropped {
                 cx.globals.remove(&n);
-                self.order.retain(|d| *d != Def::Global(n.clone()));
+                dropped_globals.push(n.clone());
                 messages.push(format!("note: variable `{}` dropped (its type was redefined)", n));
             }
         }
@@ -454,21 +487,15 @@ impl Session {
         if cx.errors > 0 {
             return Err(std::mem::take(&mut cx.diags));
         }
+        for n in dropped_globals {
+            self.forget_def(&Def::Global(n));
+        }
         // Definitions made by this input.
         for it in &items {
             match &it.kind {
-                ItemKind::Function(f) => {
-                    self.order.retain(|x| *x != Def::Fn(f.name.name.clone()));
-                    self.order.push(Def::Fn(f.name.name.clone()));
-                }
-                ItemKind::Struct(s) => {
-                    self.order.retain(|x| *x != Def::Type(s.name.name.clone()));
-                    self.order.push(Def::Type(s.name.name.clone()));
-                }
-                ItemKind::Enum(e) => {
-                    self.order.retain(|x| *x != Def::Type(e.name.name.clone()));
-                    self.order.push(Def::Type(e.name.name.clone()));
-                }
+                ItemKind::Function(f) => self.note_def(Def::Fn(f.name.name.clone())),
+                ItemKind::Struct(s) => self.note_def(Def::Type(s.name.name.clone())),
+                ItemKind::Enum(e) => self.note_def(Def::Type(e.name.name.clone())),
                 ItemKind::Alias(a) => self.note_def(Def::Type(a.name.name.clone())),
                 ItemKind::Trait(t) => {
                     self.note_def(Def::Trait(t.name.name.clone()));
@@ -478,12 +505,11 @@ impl Session {
                 _ => {}
             }
         }
-        let cx = &mut self.cx;
         for g in &new_globals {
-            let n = cx.prog.globals[g.index()].name.clone();
-            self.order.retain(|x| *x != Def::Global(n.clone()));
-            self.order.push(Def::Global(n));
+            let n = self.cx.prog.globals[g.index()].name.clone();
+            self.note_def(Def::Global(n));
         }
+        let cx = &mut self.cx;
         let mut seen = HashSet::new();
         let mut all: Vec<FuncId> = vec![];
         for id in compile.into_iter().chain(cx.new_funcs.drain(..)) {
@@ -517,7 +543,7 @@ impl Session {
     pub fn describe_definitions(&self) -> Vec<String> {
         let cx = &self.cx;
         let mut out = vec![];
-        for d in &self.order {
+        for d in self.order.values() {
             match d {
                 Def::Fn(n) => {
                     if let Some(&decl) = cx.env.free_fns.get(n) {
