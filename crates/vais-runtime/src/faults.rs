@@ -4,11 +4,16 @@
 //! itself (division by zero, no match arm, failed unwrap, Ctrl-C).
 //!
 //! # How it works
-//! `run_protected(f)` sends `f` to one persistent worker thread (created lazily with a 256 MiB
-//! stack, a 16 MiB guard region and an alternate signal stack) and waits for the answer. On the
-//! worker, `f` runs inside `vais_protected_call` (`protect.c`), which `sigsetjmp`s. A runtime
-//! error (`vais_rt_trap`) or a fault signal `siglongjmp`s back there, and `run_protected` returns
-//! `Err(Fault)`. Output is flushed in both cases.
+//! Protected code runs on a *prepared* thread: one with a 256 MiB stack, a 16 MiB guard region
+//! whose bounds the fault handler knows, and an alternate signal stack. There are two kinds:
+//! a thread started by [`run_on_big_stack`] (a program runs its whole body there, e.g. `vaisc`'s
+//! `main`), and one persistent worker thread, created lazily. `run_protected(f)` called on a
+//! prepared thread runs `f` inline; called on any other thread it sends `f` to the worker and
+//! waits for the answer (a channel round trip). Either way `f` runs inside
+//! `vais_protected_call` (`protect.c`), which `sigsetjmp`s. A runtime error (`vais_rt_trap`) or
+//! a fault signal `siglongjmp`s back there, and `run_protected` returns `Err(Fault)`. Output is
+//! flushed in both cases. Outermost protected calls are serialised process-wide; each publishes
+//! the stack bounds of its thread to the signal handler before running.
 //!
 //! # Rules for the closure
 //! A fault abandons the closure's frames without running destructors: the closure must hold no
@@ -18,12 +23,12 @@
 //! A Rust panic inside the closure is caught and re-raised in the caller of `run_protected`.
 //!
 //! # Which faults are contained
-//! *Any* fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) raised on the worker thread
-//! while a protected call runs is contained, whether the PC is in registered JIT code or not
+//! *Any* fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) raised on a thread while a
+//! protected call runs there is contained, whether the PC is in registered JIT code or not
 //! (a bad address handed to `strlen`/`memcpy`/`%s` faults inside the runtime or libc, and that is
-//! still the Vais program's error). This was chosen deliberately: the worker runs nothing but
-//! protected closures, and the compiler never runs there. Faults on every other thread (the
-//! compiler, the REPL) go to the previously installed handler and crash the process as usual.
+//! still the Vais program's error). Outside a protected call (the compiler, the REPL, even on a
+//! prepared thread) faults go to the previously installed handler and crash the process as
+//! usual.
 //! The function is named from the PC when it lies in registered JIT code, else from the first
 //! return address in registered code found by walking frame pointers.
 //!
@@ -31,7 +36,7 @@
 //! a bad buffer, `malloc` on a corrupted heap) leaves that lock held. Output built-ins measure
 //! strings before entering stdio and check the remaining stack, so `stdout` is not affected.
 
-use crate::signals::{self, RECORD, RUNNING, SIGNAL_BASE, WORKER_STACK_LO};
+use crate::signals::{self, RECORD, RUNNING, SIGNAL_BASE};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::Ordering;
@@ -250,7 +255,7 @@ fn take_fault() -> Fault {
             return f;
         }
     }
-    let lo = WORKER_STACK_LO.load(Ordering::SeqCst);
+    let (lo, _) = BOUNDS.with(|b| b.get());
     let near_bottom = |a: usize| a >= lo.saturating_sub(GUARD_SIZE + 1024 * 1024) && a < lo + STACK_MARGIN;
     let kind = if sig == libc::SIGSEGV || sig == libc::SIGBUS {
         if lo != 0 && (near_bottom(addr) || near_bottom(sp)) {
@@ -301,7 +306,7 @@ pub(crate) fn check_stack() {
     }
     let marker = 0u8;
     let sp = &marker as *const u8 as usize;
-    let lo = WORKER_STACK_LO.load(Ordering::Relaxed);
+    let (lo, _) = BOUNDS.with(|b| b.get());
     if lo != 0 && sp < lo + STACK_MARGIN {
         vais_rt_trap(7, -1);
     }
@@ -317,37 +322,66 @@ pub fn take_interrupt() -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The worker thread
+// Prepared threads: the worker and `run_on_big_stack` threads
 
 thread_local! {
+    /// Set on a prepared thread (256 MiB stack, 16 MiB guard, alternate signal stack): the
+    /// worker, or a thread started by `run_on_big_stack`. `run_protected` runs inline there.
     static IS_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// Set on the worker after a stack overflow; the idle worker then releases the pages.
-    static STACK_DIRTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Usable stack `(lo, hi)` of this prepared thread.
+    static BOUNDS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+    /// Nesting depth of protected calls on this thread.
+    static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Set on a prepared thread after a stack overflow (with the time): the touched stack pages
+    /// are given back later (by the idle worker, or at the next protected call on a
+    /// `run_on_big_stack` thread).
+    static STACK_DIRTY: std::cell::Cell<Option<std::time::Instant>> = const { std::cell::Cell::new(None) };
 }
+
+/// Serialises outermost protected calls across threads (the fault record, the published stack
+/// bounds and the interrupt flag are process-wide).
+static RUN_LOCK: Mutex<()> = Mutex::new(());
 
 type Job = Box<dyn FnOnce() + Send>;
 
 static WORKER: Mutex<Option<mpsc::Sender<Job>>> = Mutex::new(None);
 
-/// Usable stack of the worker thread.
+/// Usable stack of the worker thread and of `run_on_big_stack` threads.
 pub const WORKER_STACK_SIZE: usize = 256 * 1024 * 1024;
+
+/// How long a prepared thread waits after a stack overflow before giving the stack pages back
+/// (not after every overflow: re-faulting 256 MiB of pages would make a burst slow).
+const RELEASE_DELAY: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Marks the calling thread as prepared; returns what to tear down when it ends.
+fn prepare_current_thread() -> signals::Prepared {
+    let prepared = signals::setup_prepared_thread();
+    BOUNDS.with(|b| b.set((prepared.lo, prepared.hi)));
+    IS_WORKER.with(|w| w.set(true));
+    prepared
+}
+
+fn unprepare_current_thread(prepared: signals::Prepared) {
+    IS_WORKER.with(|w| w.set(false));
+    BOUNDS.with(|b| b.set((0, 0)));
+    STACK_DIRTY.with(|d| d.set(None));
+    signals::teardown_prepared_thread(prepared);
+}
 
 extern "C" fn worker_main(arg: *mut libc::c_void) -> *mut libc::c_void {
     // SAFETY: `arg` is the `Box<Receiver<Job>>` leaked by `spawn_worker` for this thread.
     let rx = unsafe { Box::from_raw(arg as *mut mpsc::Receiver<Job>) };
-    IS_WORKER.with(|w| w.set(true));
-    signals::setup_worker_thread();
+    let _prepared = prepare_current_thread();
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
         loop {
             // After a stack overflow, give the touched stack pages back once the worker has
-            // been idle for a moment (not after every overflow: re-faulting 256 MiB of pages
-            // would make a burst of overflows slow).
-            let job = if STACK_DIRTY.with(|d| d.get()) {
-                match rx.recv_timeout(std::time::Duration::from_millis(300)) {
+            // been idle for a moment.
+            let job = if STACK_DIRTY.with(|d| d.get()).is_some() {
+                match rx.recv_timeout(RELEASE_DELAY) {
                     Ok(job) => job,
                     Err(mpsc::RecvTimeoutError::Timeout) => {
                         release_stack();
-                        STACK_DIRTY.with(|d| d.set(false));
+                        STACK_DIRTY.with(|d| d.set(None));
                         continue;
                     }
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -364,26 +398,106 @@ extern "C" fn worker_main(arg: *mut libc::c_void) -> *mut libc::c_void {
     std::ptr::null_mut()
 }
 
-fn spawn_worker() -> mpsc::Sender<Job> {
-    let (tx, rx) = mpsc::channel::<Job>();
-    let arg = Box::into_raw(Box::new(rx)) as *mut libc::c_void;
-    // SAFETY: standard pthread creation with an initialised attribute object; `arg` is handed
-    // to the new thread, which takes ownership of it.
+/// Creates a thread with the prepared-thread stack (`WORKER_STACK_SIZE`, `GUARD_SIZE` guard)
+/// running `start(arg)`. Returns the thread id, or the pthread error.
+///
+/// # Safety
+/// `start` must take ownership of `arg` as it expects.
+unsafe fn create_big_thread(
+    start: extern "C" fn(*mut libc::c_void) -> *mut libc::c_void,
+    arg: *mut libc::c_void,
+    detached: bool,
+) -> Result<libc::pthread_t, i32> {
+    // SAFETY: standard pthread creation with an initialised attribute object.
     unsafe {
         let mut attr: libc::pthread_attr_t = std::mem::zeroed();
         libc::pthread_attr_init(&mut attr);
         libc::pthread_attr_setstacksize(&mut attr, WORKER_STACK_SIZE);
         libc::pthread_attr_setguardsize(&mut attr, GUARD_SIZE);
-        libc::pthread_attr_setdetachstate(&mut attr, libc::PTHREAD_CREATE_DETACHED);
+        let state = if detached { libc::PTHREAD_CREATE_DETACHED } else { libc::PTHREAD_CREATE_JOINABLE };
+        libc::pthread_attr_setdetachstate(&mut attr, state);
         let mut tid: libc::pthread_t = std::mem::zeroed();
-        let rc = libc::pthread_create(&mut tid, &attr, worker_main, arg);
+        let rc = libc::pthread_create(&mut tid, &attr, start, arg);
         libc::pthread_attr_destroy(&mut attr);
-        if rc != 0 {
-            drop(Box::from_raw(arg as *mut mpsc::Receiver<Job>));
-            panic!("vais-runtime: cannot create the worker thread (error {rc})");
+        if rc == 0 {
+            Ok(tid)
+        } else {
+            Err(rc)
         }
     }
+}
+
+fn spawn_worker() -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let arg = Box::into_raw(Box::new(rx)) as *mut libc::c_void;
+    // SAFETY: `worker_main` takes ownership of `arg`, a leaked `Box<Receiver<Job>>`.
+    if let Err(rc) = unsafe { create_big_thread(worker_main, arg, true) } {
+        // SAFETY: the thread was not created, so `arg` is still ours.
+        drop(unsafe { Box::from_raw(arg as *mut mpsc::Receiver<Job>) });
+        panic!("vais-runtime: cannot create the worker thread (error {rc})");
+    }
     tx
+}
+
+struct BigStackCtx<F, R> {
+    f: Option<F>,
+    out: Option<std::thread::Result<R>>,
+}
+
+extern "C" fn big_stack_main<F: FnOnce() -> R, R>(arg: *mut libc::c_void) -> *mut libc::c_void {
+    // SAFETY: `arg` is the `BigStackCtx<F, R>` on the stack of `run_on_big_stack`, which waits
+    // in `pthread_join` until this thread ends.
+    let ctx = unsafe { &mut *(arg as *mut BigStackCtx<F, R>) };
+    let prepared = prepare_current_thread();
+    if let Some(f) = ctx.f.take() {
+        ctx.out = Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    }
+    unprepare_current_thread(prepared);
+    std::ptr::null_mut()
+}
+
+/// Runs `f` on a new prepared thread (256 MiB stack, 16 MiB guard region known to the fault
+/// handler, alternate signal stack) and waits for it. Every [`run_protected`] call made on that
+/// thread (at any depth) runs inline there: no handoff to the worker, so a protected call costs
+/// about as much as a function call. Intended for a program's whole body (e.g. a REPL's `main`).
+/// A panic in `f` is propagated. If the thread cannot be created, `f` runs on the calling
+/// thread (and `run_protected` falls back to the worker). Called on a prepared thread, it just
+/// runs `f`.
+pub fn run_on_big_stack<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(f: F) -> R {
+    if IS_WORKER.with(|w| w.get()) {
+        return f();
+    }
+    signals::install_fault_handlers();
+    let mut ctx = BigStackCtx { f: Some(f), out: None };
+    let arg = &mut ctx as *mut BigStackCtx<F, R> as *mut libc::c_void;
+    // SAFETY: `big_stack_main` only borrows `ctx`, which outlives the thread (joined below).
+    let created = unsafe { create_big_thread(big_stack_main::<F, R>, arg, false) };
+    match created {
+        Ok(tid) => {
+            // SAFETY: `tid` is a joinable thread we created and join exactly once.
+            let rc = unsafe { libc::pthread_join(tid, std::ptr::null_mut()) };
+            if rc != 0 {
+                // `ctx` must outlive the thread; this cannot normally happen.
+                eprintln!("vais-runtime: cannot join the big-stack thread (error {rc})");
+                std::process::abort();
+            }
+        }
+        Err(_) => {
+            let f = ctx.f.take().expect("the big-stack thread did not start");
+            return f();
+        }
+    }
+    match ctx.out.take() {
+        Some(Ok(r)) => r,
+        Some(Err(panic)) => std::panic::resume_unwind(panic),
+        None => panic!("vais-runtime: the big-stack thread produced nothing"),
+    }
+}
+
+/// True on a prepared thread (the worker or a [`run_on_big_stack`] thread), where
+/// [`run_protected`] runs inline.
+pub fn on_prepared_thread() -> bool {
+    IS_WORKER.with(|w| w.get())
 }
 
 struct Ctx<F, R> {
@@ -399,37 +513,55 @@ extern "C" fn trampoline<F: FnOnce() -> R, R>(ctx: *mut libc::c_void) {
     }
 }
 
-/// Runs `f` protected on the current (worker) thread.
+/// Runs `f` protected on the current (prepared) thread.
 fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
-    let outer = !RUNNING.load(Ordering::SeqCst);
+    let depth = DEPTH.with(|d| d.get());
+    let outer = depth == 0;
+    let mut guard = None;
     if outer {
+        guard = Some(RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner()));
+        // On a `run_on_big_stack` thread, give back the pages of an earlier stack overflow
+        // (the worker does this while idle instead). The current frame is shallow.
+        if let Some(t) = STACK_DIRTY.with(|d| d.get()) {
+            if t.elapsed() >= RELEASE_DELAY {
+                release_stack();
+                STACK_DIRTY.with(|d| d.set(None));
+            }
+        }
+        let (lo, hi) = BOUNDS.with(|b| b.get());
+        signals::publish_stack(lo, hi);
         crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
         RECORD.kind.store(0, Ordering::SeqCst);
         RUNNING.store(true, Ordering::SeqCst);
     }
+    DEPTH.with(|d| d.set(depth + 1));
     let mut ctx: Ctx<F, R> = Ctx { f: Some(f), out: None };
     // SAFETY: `trampoline::<F, R>` matches `ctx`'s type; see the module docs for the rules the
     // closure follows across the longjmp.
     let rc = unsafe { signals::vais_protected_call(trampoline::<F, R>, &mut ctx as *mut Ctx<F, R> as *mut libc::c_void) };
+    DEPTH.with(|d| d.set(depth));
+    let result = if rc == 0 {
+        Ok(ctx.out.take().expect("protected closure did not run"))
+    } else {
+        crate::io::flush_output();
+        let fault = take_fault();
+        if fault.kind == FaultKind::StackOverflow {
+            STACK_DIRTY.with(|d| d.set(Some(std::time::Instant::now())));
+        }
+        Err(fault)
+    };
     if outer {
         RUNNING.store(false, Ordering::SeqCst);
         crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
     }
-    if rc == 0 {
-        return Ok(ctx.out.take().expect("protected closure did not run"));
-    }
-    crate::io::flush_output();
-    let fault = take_fault();
-    if fault.kind == FaultKind::StackOverflow {
-        STACK_DIRTY.with(|d| d.set(true));
-    }
-    Err(fault)
+    drop(guard);
+    result
 }
 
-/// Gives the pages of the worker stack touched by a runaway recursion back to the system
-/// (called by the idle worker, with a shallow stack).
+/// Gives the pages of this prepared thread's stack touched by a runaway recursion back to the
+/// system (called with a shallow stack).
 fn release_stack() {
-    let lo = WORKER_STACK_LO.load(Ordering::SeqCst);
+    let (lo, _) = BOUNDS.with(|b| b.get());
     let marker = 0u8;
     let sp = &marker as *const u8 as usize;
     let top = (sp.saturating_sub(256 * 1024)) & !4095;
@@ -442,11 +574,13 @@ fn release_stack() {
     }
 }
 
-/// Runs `f` on the persistent worker thread (256 MiB stack, alternate signal stack) inside a
-/// protection point. Returns `Err(Fault)` if `f` raised a runtime error (`vais_rt_trap`) or a
-/// fault signal. Calls from several threads are serialised; a call from inside `f` runs nested
-/// on the worker. A panic in `f` is propagated to the caller. The interrupt flag is cleared
-/// before `f` starts. See the module docs for what `f` may hold.
+/// Runs `f` inside a protection point on a prepared thread: inline when called on one (a
+/// [`run_on_big_stack`] thread, or nested inside another protected call), otherwise on the
+/// persistent worker thread (256 MiB stack, alternate signal stack), waiting for the answer.
+/// Returns `Err(Fault)` if `f` raised a runtime error (`vais_rt_trap`) or a fault signal.
+/// Outermost calls from several threads are serialised. A panic in `f` is propagated to the
+/// caller. The interrupt flag is cleared before `f` starts. See the module docs for what `f`
+/// may hold.
 pub fn run_protected<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Result<R, Fault> {
     signals::install_fault_handlers();
     let result = if IS_WORKER.with(|w| w.get()) {
@@ -668,6 +802,42 @@ mod tests {
         killer.join().unwrap();
         assert_eq!(err.to_string(), "interrupted");
         assert!(take_interrupt());
+    }
+
+    #[test]
+    fn big_stack_thread_runs_protected_calls_inline() {
+        let r = run_on_big_stack(|| {
+            assert!(on_prepared_thread());
+            let me = std::thread::current().id();
+            // Inline: the closure runs on this very thread.
+            assert_eq!(run_protected(move || std::thread::current().id() == me), Ok(true));
+            let err = run_protected(null_write).unwrap_err();
+            assert_eq!(err.kind, FaultKind::InvalidMemoryAccess { addr: 8 });
+            let err = run_protected(|| forever(0)).unwrap_err();
+            assert_eq!(err.kind, FaultKind::StackOverflow);
+            assert_eq!(run_protected(|| depth(100_000)), Ok(100_000));
+            for i in 0..1000 {
+                let err = if i % 2 == 0 {
+                    run_protected(null_write).unwrap_err()
+                } else {
+                    run_protected(|| vais_rt_trap(2, -1)).unwrap_err()
+                };
+                assert!(matches!(err.kind, FaultKind::InvalidMemoryAccess { .. } | FaultKind::RemainderByZero));
+            }
+            let nested = run_protected(|| run_protected(null_write).map_err(|f| f.kind));
+            assert_eq!(nested, Ok(Err(FaultKind::InvalidMemoryAccess { addr: 8 })));
+            // After the overflow's delay, the next call gives the stack pages back.
+            std::thread::sleep(RELEASE_DELAY);
+            assert_eq!(run_protected(|| depth(1000)), Ok(1000));
+            assert!(STACK_DIRTY.with(|d| d.get()).is_none());
+            // Another thread still goes through the worker meanwhile.
+            std::thread::spawn(|| run_protected(|| on_prepared_thread())).join().unwrap()
+        });
+        assert_eq!(r, Ok(true));
+        assert!(!on_prepared_thread());
+        let r = std::panic::catch_unwind(|| run_on_big_stack(|| panic!("boom")));
+        assert!(r.is_err());
+        assert_eq!(run_on_big_stack(|| 5), 5);
     }
 
     /// Child half of `fault_outside_protection_crashes`.

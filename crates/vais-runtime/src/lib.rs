@@ -4,7 +4,7 @@
 //! * [`io`]: the built-ins (`vais_puts`, `vais_printf`, `vais_malloc`, `vais_fopen`, ...), all
 //!   writing through C stdio's `stdout`; [`flush_output`] and [`write_output`] for the host.
 //! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
-//! * [`faults`]: [`faults::run_protected`], [`faults::Fault`], site/code registration and
+//! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
 //!   `vais_rt_trap`.
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
@@ -16,7 +16,7 @@ pub mod io;
 pub mod printf;
 mod signals;
 
-pub use faults::{install_interrupt_handler, run_protected, take_interrupt, Fault, FaultKind};
+pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};
 pub use io::{flush_output, write_output};
 
 /// Set to 1 by SIGINT while protected JIT code runs. JIT code loads it (symbol
@@ -24,8 +24,8 @@ pub use io::{flush_output, write_output};
 /// `vais_rt_trap(6, site)` when it is non-zero. `run_protected` clears it before starting.
 pub static VAIS_INTERRUPT_FLAG: AtomicU8 = AtomicU8::new(0);
 
-/// Lowest stack address JIT code should use on the worker thread (worker stack bottom +
-/// 256 KiB; 0 until the worker starts). Exported as the data symbol `vais_stack_limit` (8
+/// Lowest stack address JIT code should use on the thread running protected code (its stack
+/// bottom + 256 KiB; 0 until the first protected call). Exported as the data symbol `vais_stack_limit` (8
 /// bytes) for an optional Cranelift `stack_limit` prologue check; only meaningful for code run
 /// through `run_protected`. A trap raised by that check is reported as a stack overflow.
 pub static VAIS_STACK_LIMIT: AtomicUsize = AtomicUsize::new(0);

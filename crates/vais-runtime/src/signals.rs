@@ -59,7 +59,9 @@ pub(crate) static RECORD: Record = Record {
     frames: [ZERO; MAX_FRAMES],
 };
 
-/// Lowest and highest usable address of the worker thread's stack (0 until it starts).
+/// Lowest and highest usable address of the stack of the thread running protected code (the
+/// worker or a `run_on_big_stack` thread), set by `publish_stack` when an outermost protected
+/// call starts (0 until then).
 pub(crate) static WORKER_STACK_LO: AtomicUsize = AtomicUsize::new(0);
 pub(crate) static WORKER_STACK_HI: AtomicUsize = AtomicUsize::new(0);
 
@@ -228,12 +230,22 @@ unsafe fn chain(sig: i32, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
     }
 }
 
-/// Size of the alternate signal stack of the worker thread.
+/// Size of the alternate signal stack of a prepared thread.
 const ALT_STACK_SIZE: usize = 256 * 1024;
 
-/// Prepares the calling thread (the worker) for faults: installs an alternate signal stack
-/// (mapped once; the worker lives for the whole process) and records the stack bounds.
-pub(crate) fn setup_worker_thread() {
+/// What [`setup_prepared_thread`] set up: the thread's usable stack and its alternate signal
+/// stack mapping (null if it could not be mapped).
+pub(crate) struct Prepared {
+    pub lo: usize,
+    pub hi: usize,
+    alt: *mut libc::c_void,
+}
+
+/// Prepares the calling thread (the worker, or a [`crate::faults::run_on_big_stack`] thread)
+/// for faults: installs an alternate signal stack and returns the thread's stack bounds.
+/// The caller publishes the bounds (see `faults::execute`).
+pub(crate) fn setup_prepared_thread() -> Prepared {
+    let mut prepared = Prepared { lo: 0, hi: 0, alt: std::ptr::null_mut() };
     // SAFETY: mmap of a fresh anonymous region plus a PROT_NONE guard page below it, then
     // sigaltstack on it; pthread_getattr_np on the current thread with a destroyed attr after.
     unsafe {
@@ -250,18 +262,48 @@ pub(crate) fn setup_worker_thread() {
         if p != libc::MAP_FAILED {
             libc::mprotect(p, page, libc::PROT_NONE);
             let ss = libc::stack_t { ss_sp: (p as usize + page) as *mut libc::c_void, ss_flags: 0, ss_size: ALT_STACK_SIZE };
-            libc::sigaltstack(&ss, std::ptr::null_mut());
+            if libc::sigaltstack(&ss, std::ptr::null_mut()) == 0 {
+                prepared.alt = p;
+            } else {
+                libc::munmap(p, total);
+            }
         }
         let mut attr: libc::pthread_attr_t = std::mem::zeroed();
         if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
             let mut addr: *mut libc::c_void = std::ptr::null_mut();
             let mut size: libc::size_t = 0;
             if libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0 {
-                WORKER_STACK_LO.store(addr as usize, Ordering::SeqCst);
-                WORKER_STACK_HI.store(addr as usize + size, Ordering::SeqCst);
-                crate::VAIS_STACK_LIMIT.store(addr as usize + 256 * 1024, Ordering::SeqCst);
+                prepared.lo = addr as usize;
+                prepared.hi = addr as usize + size;
             }
             libc::pthread_attr_destroy(&mut attr);
         }
+    }
+    prepared
+}
+
+/// Undoes [`setup_prepared_thread`] on the same thread before it exits: disables and unmaps the
+/// alternate signal stack.
+pub(crate) fn teardown_prepared_thread(prepared: Prepared) {
+    if prepared.alt.is_null() {
+        return;
+    }
+    // SAFETY: called on the thread that installed the alternate stack, outside any signal
+    // handler; once disabled, nothing uses the mapping any more.
+    unsafe {
+        let ss = libc::stack_t { ss_sp: std::ptr::null_mut(), ss_flags: libc::SS_DISABLE, ss_size: 0 };
+        if libc::sigaltstack(&ss, std::ptr::null_mut()) == 0 {
+            libc::munmap(prepared.alt, ALT_STACK_SIZE + 4096);
+        }
+    }
+}
+
+/// Publishes the stack bounds of the thread about to run protected code (the signal handler's
+/// frame walk and the stack-overflow classification read them).
+pub(crate) fn publish_stack(lo: usize, hi: usize) {
+    if WORKER_STACK_LO.load(Ordering::Relaxed) != lo || WORKER_STACK_HI.load(Ordering::Relaxed) != hi {
+        WORKER_STACK_LO.store(lo, Ordering::SeqCst);
+        WORKER_STACK_HI.store(hi, Ordering::SeqCst);
+        crate::VAIS_STACK_LIMIT.store(if lo == 0 { 0 } else { lo + 256 * 1024 }, Ordering::SeqCst);
     }
 }
