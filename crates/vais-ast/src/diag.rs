@@ -71,6 +71,10 @@ impl Diagnostic {
 
 /// The closest candidate by edit distance, for "did you mean" hints (None if nothing is close).
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // One- and two-letter names are too short for a typo to be recognisable.
+    if name.len() < 3 {
+        return None;
+    }
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         if c == name {
@@ -105,5 +109,6 @@ mod tests {
     fn closest_finds_near_names() {
         assert_eq!(super::closest("cout", ["count", "main"]), Some("count"));
         assert_eq!(super::closest("zzz", ["count", "main"]), None);
+        assert_eq!(super::closest("v", ["f", "x"]), None);
     }
 }
