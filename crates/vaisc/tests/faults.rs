@@ -99,3 +99,19 @@ fn sigint_stops_a_running_input_and_the_session_goes_on() {
     assert_eq!(rest, "=> true\n=> 42\n");
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn sigint_ends_run_with_130_after_flushing_output() {
+    let dir = std::env::temp_dir().join(format!("vais_sigint_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("spin.vais");
+    std::fs::write(&path, "F main() -> i64 {\n    puts(\"spinning\")\n    k := mut 0\n    L { k += 1 }\n    0\n}\n").unwrap();
+    let child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"spinning\n", "output written before Ctrl-C must be flushed");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}
