@@ -129,14 +129,37 @@ impl Parser {
         matches!(self.peek_at(n), TokenKind::Kw(x) if *x == k)
     }
 
-    /// Consumes the current token (never moves past `Eof`).
-    pub(crate) fn bump(&mut self) -> Token {
-        let t = self.tok(0).clone();
+    /// Consumes the current token (never moves past `Eof`) and returns its span.
+    #[inline]
+    pub(crate) fn bump(&mut self) -> Span {
+        let span = self.tok(0).span;
         if self.pos < self.toks.len() - 1 {
             self.pos += 1;
         }
-        self.prev_end = t.span.end;
-        t
+        self.prev_end = span.end;
+        span
+    }
+
+    /// Consumes the current token and moves its kind out of the token list (the parser never
+    /// looks back at consumed tokens, so no clone is needed). At `Eof` it returns `Eof`.
+    pub(crate) fn bump_take(&mut self) -> TokenKind {
+        let i = self.pos;
+        if i < self.toks.len() - 1 {
+            let kind = std::mem::replace(&mut self.toks[i].kind, TokenKind::Eof);
+            self.bump();
+            kind
+        } else {
+            self.bump();
+            TokenKind::Eof
+        }
+    }
+
+    /// Consumes the current token, which must be an identifier, and returns its name.
+    pub(crate) fn take_ident(&mut self) -> String {
+        match self.bump_take() {
+            TokenKind::Ident(s) => s,
+            _ => String::new(),
+        }
     }
 
     pub(crate) fn eat(&mut self, k: &TokenKind) -> bool {
@@ -160,7 +183,7 @@ impl Parser {
     /// Consumes `k` or reports "expected `k`, found ...".
     pub(crate) fn expect(&mut self, k: &TokenKind) -> PResult<Span> {
         if self.at(k) {
-            Ok(self.bump().span)
+            Ok(self.bump())
         } else {
             let what = k.describe();
             Err(self.error_expected(&what))
@@ -169,7 +192,7 @@ impl Parser {
 
     pub(crate) fn expect_kw(&mut self, k: Keyword) -> PResult<Span> {
         if self.at_kw(k) {
-            Ok(self.bump().span)
+            Ok(self.bump())
         } else {
             Err(self.error_expected(&format!("`{}`", k.as_str())))
         }
@@ -245,11 +268,11 @@ impl Parser {
         let start = self.pos;
         let mut depth = 0usize;
         loop {
-            let k = self.peek().clone();
-            if k == TokenKind::Eof {
+            let k = self.peek();
+            if *k == TokenKind::Eof {
                 break;
             }
-            if depth == 0 && stops.contains(&k) {
+            if depth == 0 && stops.contains(k) {
                 break;
             }
             match k {

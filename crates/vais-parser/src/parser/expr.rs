@@ -140,7 +140,7 @@ impl Parser {
                 if min > RANGE_PREC || lhs_prec <= RANGE_PREC {
                     break;
                 }
-                let op_span = self.bump().span;
+                let op_span = self.bump();
                 let end = if self.range_end_omitted() {
                     None
                 } else {
@@ -195,7 +195,7 @@ impl Parser {
             TokenKind::Star => UnaryOp::Deref,
             _ => return self.parse_postfix(),
         };
-        let start = self.bump().span;
+        let start = self.bump();
         let operand = self.nested(|p| p.parse_unary())?;
         let span = start.to(operand.span);
         Ok(Expr {
@@ -244,7 +244,7 @@ impl Parser {
                     };
                 }
                 TokenKind::Bang => {
-                    let close = self.bump().span;
+                    let close = self.bump();
                     let span = e.span.to(close);
                     e = Expr {
                         kind: ExprKind::Unwrap(Box::new(e)),
@@ -254,7 +254,7 @@ impl Parser {
                 TokenKind::Dot => {
                     self.bump();
                     if self.at_kw(Keyword::Await) {
-                        let close = self.bump().span;
+                        let close = self.bump();
                         let span = e.span.to(close);
                         e = Expr {
                             kind: ExprKind::Await(Box::new(e)),
@@ -330,19 +330,21 @@ impl Parser {
 
     fn parse_primary(&mut self) -> PResult<Expr> {
         let start = self.span();
-        let kind = match self.peek().clone() {
+        let kind = match self.peek() {
             TokenKind::Int(v) => {
+                let v = *v;
                 self.bump();
                 ExprKind::Int(v)
             }
             TokenKind::Float(v) => {
+                let v = *v;
                 self.bump();
                 ExprKind::Float(v)
             }
-            TokenKind::Str(s) => {
-                self.bump();
-                ExprKind::Str(s)
-            }
+            TokenKind::Str(_) => match self.bump_take() {
+                TokenKind::Str(s) => ExprKind::Str(s),
+                _ => ExprKind::Str(Vec::new()),
+            },
             TokenKind::Kw(Keyword::True) => {
                 self.bump();
                 ExprKind::Bool(true)
@@ -359,8 +361,8 @@ impl Parser {
                 self.bump();
                 ExprKind::At
             }
-            TokenKind::Ident(name) => {
-                self.bump();
+            TokenKind::Ident(_) => {
+                let name = self.take_ident();
                 if is_upper(&name) && self.at(&TokenKind::LBrace) {
                     self.bump();
                     let fields = self.parse_struct_lit_fields()?;

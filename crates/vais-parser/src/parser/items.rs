@@ -27,7 +27,7 @@ impl Parser {
                 ItemKind::Function(self.parse_function(false, BodyRule::Required)?)
             }
             TokenKind::Kw(Keyword::A) => {
-                let a = self.bump().span;
+                let a = self.bump();
                 if !self.at_kw(Keyword::F) {
                     return Err(self.error_expected("`F` after `A`"));
                 }
@@ -288,7 +288,7 @@ impl Parser {
                     default,
                 });
             } else if self.at_kw(Keyword::A) {
-                let a = self.bump().span;
+                let a = self.bump();
                 if !self.at_kw(Keyword::F) {
                     return Err(self.error_expected("`F` after `A`"));
                 }

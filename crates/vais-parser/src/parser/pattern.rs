@@ -13,9 +13,9 @@ impl Parser {
 
     fn parse_pattern_inner(&mut self) -> PResult<Pattern> {
         let start = self.span();
-        let kind = match self.peek().clone() {
-            TokenKind::Ident(name) => {
-                self.bump();
+        let kind = match self.peek() {
+            TokenKind::Ident(_) => {
+                let name = self.take_ident();
                 if name == "_" {
                     PatternKind::Wildcard
                 } else if self.eat(&TokenKind::LParen) {
@@ -29,6 +29,7 @@ impl Parser {
                 }
             }
             TokenKind::Int(lo) => {
+                let lo = *lo;
                 self.bump();
                 let inclusive = match self.peek() {
                     TokenKind::DotDot => Some(false),
@@ -39,8 +40,9 @@ impl Parser {
                     None => PatternKind::Int(lo),
                     Some(inclusive) => {
                         self.bump();
-                        match self.peek().clone() {
+                        match self.peek() {
                             TokenKind::Int(hi) => {
+                                let hi = *hi;
                                 self.bump();
                                 PatternKind::Range { lo, hi, inclusive }
                             }
@@ -61,10 +63,10 @@ impl Parser {
                 self.bump();
                 PatternKind::Bool(false)
             }
-            TokenKind::Str(s) => {
-                self.bump();
-                PatternKind::Str(s)
-            }
+            TokenKind::Str(_) => match self.bump_take() {
+                TokenKind::Str(s) => PatternKind::Str(s),
+                _ => PatternKind::Str(Vec::new()),
+            },
             TokenKind::LParen => {
                 self.bump();
                 PatternKind::Tuple(self.parse_pattern_list()?)

@@ -44,7 +44,7 @@ impl Parser {
     /// One statement with its optional `;`.
     pub(crate) fn parse_stmt(&mut self) -> PResult<Stmt> {
         let start = self.span();
-        let kind = match self.peek().clone() {
+        let kind = match self.peek() {
             TokenKind::Kw(Keyword::R) | TokenKind::Kw(Keyword::B) => {
                 let is_return = self.at_kw(Keyword::R);
                 self.bump();
@@ -66,11 +66,13 @@ impl Parser {
                 self.bump();
                 StmtKind::Continue
             }
-            TokenKind::Ident(name)
+            TokenKind::Ident(_)
                 if matches!(self.peek_at(1), TokenKind::ColonEq | TokenKind::Colon) =>
             {
-                let name = Ident { name, span: start };
-                self.bump();
+                let name = Ident {
+                    name: self.take_ident(),
+                    span: start,
+                };
                 if self.eat(&TokenKind::ColonEq) {
                     let mutable = self.eat_kw(Keyword::Mut);
                     let value = self.parse_expr()?;

@@ -9,12 +9,12 @@ impl Parser {
     /// A declaration name: an identifier or one of the 13 name letters `F S E I L M A R B C T U P`.
     pub(crate) fn expect_name(&mut self, what: &str) -> PResult<Ident> {
         let span = self.span();
-        match self.peek().clone() {
-            TokenKind::Ident(name) => {
-                self.bump();
-                Ok(Ident { name, span })
-            }
-            TokenKind::Kw(k) if k.is_name_letter() => {
+        match self.peek() {
+            TokenKind::Ident(_) => Ok(Ident {
+                name: self.take_ident(),
+                span,
+            }),
+            &TokenKind::Kw(k) if k.is_name_letter() => {
                 self.bump();
                 Ok(Ident {
                     name: k.as_str().to_string(),
@@ -52,7 +52,7 @@ impl Parser {
 
     fn parse_base_type_inner(&mut self) -> PResult<Type> {
         let start = self.span();
-        let kind = match self.peek().clone() {
+        let kind = match self.peek() {
             TokenKind::LParen => {
                 self.bump();
                 if self.eat(&TokenKind::RParen) {
@@ -104,7 +104,7 @@ impl Parser {
                     inner: Box::new(self.parse_base_type()?),
                 }
             }
-            TokenKind::Prim(p) => {
+            &TokenKind::Prim(p) => {
                 self.bump();
                 TypeKind::Prim(p)
             }
