@@ -24,8 +24,54 @@ pub const KEYWORDS: &[&str] = &[
 /// overflow the caller's stack, whatever thread it runs on.
 const PARSE_STACK: usize = 64 << 20;
 
-/// Runs `f` on a scoped thread with a large stack (inline if the thread cannot be created).
-fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+/// Inputs whose [`nesting_cost`] is at most this are parsed on the caller's thread (no thread
+/// start-up, ~50 µs). One unit is about 4 KiB of parser stack in an unoptimised build at worst,
+/// so the budget keeps an inline parse under ~1 MiB even in debug builds on a 2 MiB test
+/// thread (optimised builds use several times less).
+const INLINE_BUDGET: u32 = 200;
+
+/// An upper bound on the parser stack `text` may need, in units of ~4 KiB (unoptimised build).
+/// Every construct that nests must spell out a token for each level: an opening bracket, `|`
+/// (lambda), `<` (generic arguments) or `spawn` (~25–36 KiB per level: 10 units), `*` or `&`
+/// (pointer types, ~5 KiB: 2 units), or a prefix or right-associative operator (`-` `!` `~` `=`
+/// `?` `..`: under 4 KiB per level: 1 unit per punctuation byte). Words and closers cost nothing. The scan stops once past the budget.
+fn nesting_cost(text: &str) -> u32 {
+    let bytes = text.as_bytes();
+    let mut cost = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                i += 1;
+            }
+            if &bytes[start..i] == b"spawn" {
+                cost += 10;
+            }
+            continue;
+        }
+        cost += match b {
+            b'(' | b'[' | b'{' | b'|' | b'<' => 10,
+            // Pointer and reference types nest at ~5 KiB per level.
+            b'*' | b'&' => 2,
+            b' ' | b'\t' | b'\n' | b'\r' | b')' | b']' | b'}' | b',' | b';' | b'"' => 0,
+            _ => 1,
+        };
+        if cost > INLINE_BUDGET {
+            return cost;
+        }
+        i += 1;
+    }
+    cost
+}
+
+/// Runs `f` on the caller's thread when `text` cannot nest deeply ([`nesting_cost`]), else on
+/// a scoped thread with a large stack (inline if the thread cannot be created).
+fn with_big_stack<T: Send>(text: &str, f: impl FnOnce() -> T + Send) -> T {
+    if nesting_cost(text) <= INLINE_BUDGET {
+        return f();
+    }
     let mut f = Some(f);
     let res = std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
@@ -48,7 +94,7 @@ fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 
 /// Parses one source file. Lexical diagnostics come first, then parse diagnostics.
 pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
-    with_big_stack(|| parse_file_here(file, text))
+    with_big_stack(text, || parse_file_here(file, text))
 }
 
 fn parse_file_here(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
@@ -75,7 +121,7 @@ pub enum ReplParse {
 /// incomplete when the lexer's only problem is an unterminated string, or when the first parse
 /// error is "unexpected end of input".
 pub fn parse_repl_input(file: FileId, text: &str) -> ReplParse {
-    with_big_stack(|| parse_repl_here(file, text))
+    with_big_stack(text, || parse_repl_here(file, text))
 }
 
 fn parse_repl_here(file: FileId, text: &str) -> ReplParse {
@@ -108,4 +154,19 @@ pub fn load_program(
     sources: &mut SourceMap,
 ) -> std::io::Result<(Module, Vec<Diagnostic>)> {
     loader::load_program(path, sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{nesting_cost, INLINE_BUDGET};
+
+    #[test]
+    fn small_inputs_parse_inline_and_deep_ones_do_not() {
+        for src in ["F f1(x: i64) -> i64 = x + 1", "f1(2) + 1", "v := 3 * 3", "I 3 % 2 == 0 { 3 } E { 0 - 3 }"] {
+            assert!(nesting_cost(src) <= INLINE_BUDGET, "{src}");
+        }
+        for open in ["(", "[", "{", "-", "!", "*", "|x| ", "spawn ", "a = "] {
+            assert!(nesting_cost(&open.repeat(256)) > INLINE_BUDGET, "{open}");
+        }
+    }
 }

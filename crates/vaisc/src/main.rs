@@ -49,11 +49,17 @@ enum Emit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let code = match cli.command {
-        Some(Command::Check { file, time }) => driver::check(&file, time),
-        Some(Command::Run { file, emit, time }) => driver::run(&file, matches!(emit, Some(Emit::Clif)), time),
-        Some(Command::Repl) | None => repl::main(),
-    };
+    // The whole command runs on a prepared big-stack thread: JIT code then runs inline there
+    // (`run_protected` needs no handoff to a worker thread), and the compiler gets a deep stack.
+    let code = vais_runtime::run_on_big_stack(move || {
+        let code = match cli.command {
+            Some(Command::Check { file, time }) => driver::check(&file, time),
+            Some(Command::Run { file, emit, time }) => driver::run(&file, matches!(emit, Some(Emit::Clif)), time),
+            Some(Command::Repl) | None => repl::main(),
+        };
+        vais_runtime::flush_output();
+        code
+    });
     vais_runtime::flush_output();
     ExitCode::from(code)
 }
