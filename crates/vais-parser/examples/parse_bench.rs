@@ -18,7 +18,6 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = std::path::PathBuf::from(&args[1]);
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
-    sizes();
     let text = std::fs::read_to_string(&path).expect("read");
     let lines = text.lines().count();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -38,18 +37,5 @@ fn main() {
         ms(parse),
         lines as f64 / parse.as_secs_f64() / 1e6,
         ms(load)
-    );
-}
-#[allow(dead_code)]
-fn sizes() {
-    use vais_ast::ast::*;
-    eprintln!(
-        "Expr {} Stmt {} Item {} Type {} Pattern {} Token {}",
-        std::mem::size_of::<Expr>(),
-        std::mem::size_of::<Stmt>(),
-        std::mem::size_of::<Item>(),
-        std::mem::size_of::<Type>(),
-        std::mem::size_of::<Pattern>(),
-        std::mem::size_of::<vais_parser::lexer::Token>()
     );
 }

@@ -301,6 +301,7 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Token>, Vec<Diagnostic>) {
 pub(crate) fn lex_full(file: FileId, text: &str) -> LexOutput {
     let mut lx = Lexer {
         file,
+        text,
         src: text.as_bytes(),
         pos: 0,
         // Generated and hand-written code alike average well over 3 bytes per token.
@@ -323,6 +324,7 @@ pub(crate) fn lex_full(file: FileId, text: &str) -> LexOutput {
 
 struct Lexer<'a> {
     file: FileId,
+    text: &'a str,
     src: &'a [u8],
     pos: usize,
     tokens: Vec<Token>,
@@ -354,7 +356,14 @@ impl Lexer<'_> {
             let c = self.src[self.pos];
             let start = self.pos;
             match c {
-                b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
+                b' ' | b'\t' | b'\r' | b'\n' => {
+                    self.pos += 1;
+                    while self.pos < self.src.len()
+                        && matches!(self.src[self.pos], b' ' | b'\t' | b'\r' | b'\n')
+                    {
+                        self.pos += 1;
+                    }
+                }
                 b'#' => {
                     while self.pos < self.src.len() && self.src[self.pos] != b'\n' {
                         self.pos += 1;
@@ -473,8 +482,8 @@ impl Lexer<'_> {
         } else if let Some(p) = prim_from_bytes(bytes) {
             TokenKind::Prim(p)
         } else {
-            let w = std::str::from_utf8(bytes).unwrap_or("");
-            TokenKind::Ident(w.to_string())
+            // Only ASCII bytes were consumed, so these are char boundaries.
+            TokenKind::Ident(self.text[start..self.pos].to_string())
         };
         self.push(kind, start);
     }
