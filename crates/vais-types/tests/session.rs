@@ -160,3 +160,60 @@ fn same_signature_redefinition_reaches_callers() {
     let r = run(&mut s, "user()");
     assert_eq!(r.value_ty, Ty::I64);
 }
+
+/// A failed input after many definitions leaves the session exactly as before: same `:defs`,
+/// same program, and later inputs behave as if the failed one never happened.
+#[test]
+fn failed_input_after_many_definitions_leaves_session_unchanged() {
+    let mut s = Session::new();
+    for i in 0..300 {
+        run(&mut s, &format!("F h{}(x: i64) -> i64 = x + {}", i, i));
+    }
+    run(&mut s, "S Pt { x: i64, y: i64 }");
+    run(&mut s, "X Pt { F sum(&self) -> i64 = self.x + self.y }");
+    run(&mut s, "E Sh { Circle(i64), Sq(i64), Nothing }");
+    run(&mut s, "F area(s: Sh) -> i64 = M s { Circle(r) => r * r * 3, Sq(a) => a * a, Nothing => 0 }");
+    run(&mut s, "F idt<T>(x: T) -> T = x");
+    run(&mut s, "F usep(p: Pt) -> i64 = p.sum() + h3(1) + idt(2)");
+    run(&mut s, "p := Pt { x: 1, y: 2 }");
+    run(&mut s, "v1 := idt(5) * 3");
+    run(&mut s, "C K: i64 = 7");
+    for i in 0..100 {
+        run(&mut s, &format!("w{} := h{}(2) + 1", i, i));
+    }
+    let failing = [
+        // errors in a new function, in a statement, after defining things in the same input
+        "F bad(x: i64) -> i64 = x + true",
+        "F ok2(x: i64) -> i64 = x\nq := ok2(1) + \"s\"",
+        "F ok3(x: f64) -> f64 = idt(x)\nS Q { a: i64 }\nE E2 { Aa, Bb }\nundefined_thing(1)",
+        // redefinitions that fail: same signature, new signature, types, methods
+        "F h5(x: i64) -> i64 = x + nope",
+        "F h6(x: bool) -> bool = x\nh6(3)",
+        "S Pt { x: i64 }\nzz := 1 + true",
+        "E Sh { Circle(bool) }\nF area(s: Sh) -> i64 = 1 + false",
+        "X Pt { F sum(&self) -> bool = self.x }",
+        "X Pt { F more(&self) -> i64 = self.x }\nF h7(x: i64) -> i64 = x\np2 := Pt { x: 1, y: 2 }.more() + true",
+        "C K: i64 = 8\nv1 := v1 + true",
+        "v1 := idt(Pt { x: 1, y: 2 })\nF h8(p: Pt) -> Pt = p\nbad_call()",
+        "F idt<T>(x: T, y: T) -> T = x\nidt(1)",
+    ];
+    for src in failing {
+        let defs = s.describe_definitions();
+        let prog = s.program().clone();
+        let twin = s.clone();
+        let codes = fails(&mut s, src);
+        assert!(!codes.is_empty(), "{}", src);
+        assert_eq!(s.describe_definitions(), defs, "defs changed by failed {:?}", src);
+        assert!(*s.program() == prog, "program changed by failed {:?}", src);
+        // Later inputs see the same session as a twin that never saw the failure.
+        let mut twin = twin;
+        for next in ["Aa", "Circle(1)", "ok3(1.0)", "Q { a: 1 }", "q", "v1 + w0", "F h9(x: i64) -> i64 = usep(Pt { x: x, y: 1 }) + area(Circle(2)) + K", "h9(2) + h5(1) + w3", "S Pt { x: i64, y: i64, z: i64 }"] {
+            let a = s.check_input(&entries(next)).map(|(r, _)| (r.compile, r.entry, r.value_ty, r.new_globals, r.messages));
+            let b = twin.check_input(&entries(next)).map(|(r, _)| (r.compile, r.entry, r.value_ty, r.new_globals, r.messages));
+            assert_eq!(format!("{:?}", a), format!("{:?}", b), "after failed {:?}, input {:?}", src, next);
+            assert!(*s.program() == *twin.program());
+            assert_eq!(s.describe_definitions(), twin.describe_definitions());
+        }
+        s = twin;
+    }
+}
