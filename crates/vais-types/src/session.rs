@@ -318,14 +318,23 @@ impl Session {
             let new_decls: HashSet<usize> = decls.iter().copied().collect();
             let mut dependents: Vec<(FuncId, usize)> = vec![];
             let revs: Vec<(FuncId, usize)> = cx.fn_rev.iter().map(|(id, (decl, _))| (*id, *decl)).collect();
+            // Lambdas that use a changed item (one pass; their owners are found by name below).
+            let using_lambdas: Vec<&str> = cx
+                .prog
+                .funcs
+                .iter()
+                .filter(|l| l.kind == FuncKind::Lambda && mentions(l, &changed_fns, &changed_structs, &changed_enums))
+                .map(|l| l.name.as_str())
+                .collect();
             for (id, decl) in revs {
                 if new_decls.contains(&decl) || cx.env.fns[decl].dead || changed_fns.contains(&id) {
                     continue;
                 }
                 let f = &cx.prog.funcs[id.index()];
-                let lambda_uses = cx.prog.funcs.iter().any(|l| {
-                    l.kind == FuncKind::Lambda && l.name.starts_with(&format!("{}::", f.name)) && mentions(l, &changed_fns, &changed_structs, &changed_enums)
-                });
+                let lambda_uses = !using_lambdas.is_empty() && {
+                    let prefix = format!("{}::", f.name);
+                    using_lambdas.iter().any(|l| l.starts_with(&prefix))
+                };
                 if mentions(f, &changed_fns, &changed_structs, &changed_enums) || lambda_uses {
                     dependents.push((id, decl));
                 }
