@@ -70,11 +70,14 @@ pub struct JitConfig {
     pub verify: bool,
     /// `opt_level=speed` (otherwise `none`).
     pub opt_speed: bool,
+    /// Keep each function's Cranelift IR for [`Jit::clif`] and [`Jit::asm`] (costs a copy of
+    /// the IR per function; `asm` recompiles it on demand).
+    pub keep_ir: bool,
 }
 
 impl Default for JitConfig {
     fn default() -> Self {
-        JitConfig { repl_mode: false, interrupt_polls: false, verify: cfg!(debug_assertions), opt_speed: false }
+        JitConfig { repl_mode: false, interrupt_polls: false, verify: cfg!(debug_assertions), opt_speed: false, keep_ir: false }
     }
 }
 
@@ -105,8 +108,7 @@ fn err(function: Option<&str>, message: impl Into<String>) -> JitError {
 struct Compiled {
     code: usize,
     len: usize,
-    clif: String,
-    asm: Option<String>,
+    ir: Option<Box<Function>>,
     entry: Option<usize>,
 }
 
@@ -122,8 +124,7 @@ pub struct Jit {
 
 /// What one `define` produced.
 struct Defined {
-    clif: String,
-    asm: Option<String>,
+    ir: Option<Box<Function>>,
     len: usize,
 }
 
@@ -139,6 +140,11 @@ impl Jit {
         config: JitConfig,
         symbols: Vec<(K, *const u8)>,
     ) -> Result<Jit, JitError> {
+        let mut config = config;
+        if std::env::var_os("VAIS_JIT_NO_POLLS").is_some() {
+            // Measurement knob (poll overhead): never set by the tools.
+            config.interrupt_polls = false;
+        }
         let opt = if config.opt_speed { "speed" } else { "none" };
         let verify = if config.verify { "true" } else { "false" };
         let flags = [("opt_level", opt), ("enable_verifier", verify), ("preserve_frame_pointers", "true")];
@@ -148,8 +154,7 @@ impl Jit {
         builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
         let module = JITModule::new(builder);
-        let mut ctx = Context::new();
-        ctx.set_disasm(config.repl_mode);
+        let ctx = Context::new();
         Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), types: Program::default() })
     }
 
@@ -207,8 +212,7 @@ impl Jit {
             let c = self.compiled.entry(f).or_default();
             c.code = code;
             c.len = d.len;
-            c.clif = d.clif;
-            c.asm = d.asm;
+            c.ir = d.ir;
             c.entry = None;
         }
         for (f, id) in entries {
@@ -350,8 +354,9 @@ impl Jit {
                 return Err(fail(format!("codegen panicked: {msg}")));
             }
         }
-        let clif = self.ctx.func.display().to_string();
+        let ir = self.s.config.keep_ir.then(|| Box::new(self.ctx.func.clone()));
         if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
+            let clif = self.ctx.func.display().to_string();
             let detail = match &e {
                 cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Verifier(v)) => {
                     format!("verifier: {v}")
@@ -361,12 +366,9 @@ impl Jit {
             self.s.module.clear_context(&mut self.ctx);
             return Err(fail(format!("{detail}\n{clif}")));
         }
-        let (len, asm) = match self.ctx.compiled_code() {
-            Some(c) => (c.code_buffer().len(), c.vcode.clone()),
-            None => (0, None),
-        };
+        let len = self.ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
         self.s.module.clear_context(&mut self.ctx);
-        Ok(Defined { clif, asm, len })
+        Ok(Defined { ir, len })
     }
 
     /// Code pointer of a compiled function (its own convention, see the crate docs).
@@ -380,14 +382,21 @@ impl Jit {
         self.compiled.get(&f).and_then(|c| c.entry).map(|c| c as *const u8)
     }
 
-    /// Cranelift IR text of a function, as handed to the code generator.
+    /// Cranelift IR text of a function, as handed to the code generator (with
+    /// [`JitConfig::keep_ir`]), else `None`.
     pub fn clif(&self, f: FuncId) -> Option<String> {
-        self.compiled.get(&f).map(|c| c.clif.clone())
+        self.compiled.get(&f).and_then(|c| c.ir.as_ref()).map(|ir| ir.display().to_string())
     }
 
-    /// Disassembly (VCode text; available in REPL mode), else `None`.
+    /// Disassembly (VCode text, with [`JitConfig::keep_ir`]), else `None`. The kept IR is
+    /// compiled again with the session's ISA and flags, so the text matches the code in use.
     pub fn asm(&self, f: FuncId) -> Option<String> {
-        self.compiled.get(&f).and_then(|c| c.asm.clone())
+        let ir = self.compiled.get(&f).and_then(|c| c.ir.as_ref())?;
+        let mut ctx = Context::for_function((**ir).clone());
+        ctx.set_disasm(true);
+        let mut cp = cranelift_codegen::control::ControlPlane::default();
+        ctx.compile(self.s.module.isa(), &mut cp).ok()?;
+        ctx.compiled_code().and_then(|c| c.vcode.clone())
     }
 
     /// Size in bytes of a function's machine code.

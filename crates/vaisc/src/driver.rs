@@ -97,6 +97,7 @@ fn run_inner(path: &Path, emit_clif: bool, timer: &mut Timer) -> u8 {
         interrupt_polls: true,
         verify: cfg!(debug_assertions),
         opt_speed: true,
+        keep_ir: emit_clif,
     };
     let mut jit = match vais_jit::Jit::new(config) {
         Ok(j) => j,

@@ -47,6 +47,7 @@ pub fn jit_config() -> vais_jit::JitConfig {
         interrupt_polls: true,
         verify: cfg!(debug_assertions),
         opt_speed: false,
+        keep_ir: true,
     }
 }
 
