@@ -8,7 +8,7 @@ use vais_ast::{Diagnostic, Span};
 use vais_tir::{ExternId, IntTy};
 
 use crate::errors;
-use crate::journal::{JMap, JVec};
+use crate::journal::{JMap, JVec, VecSave};
 use crate::ty::T;
 
 #[derive(Clone, Debug)]
@@ -108,6 +108,37 @@ impl Env {
         self.consts.commit();
         self.externs.commit();
         self.variants.commit();
+    }
+
+    pub fn savepoint(&mut self) -> (Vec<usize>, VecSave) {
+        let m = vec![
+            self.structs.savepoint(),
+            self.enums.savepoint(),
+            self.traits.savepoint(),
+            self.aliases.savepoint(),
+            self.free_fns.savepoint(),
+            self.consts.savepoint(),
+            self.externs.savepoint(),
+            self.variants.savepoint(),
+        ];
+        (m, self.fns.savepoint())
+    }
+
+    pub fn rollback_to(&mut self, sp: (Vec<usize>, VecSave)) {
+        let m = sp.0;
+        self.structs.rollback_to(m[0]);
+        self.enums.rollback_to(m[1]);
+        self.traits.rollback_to(m[2]);
+        self.aliases.rollback_to(m[3]);
+        self.free_fns.rollback_to(m[4]);
+        self.consts.rollback_to(m[5]);
+        self.externs.rollback_to(m[6]);
+        self.variants.rollback_to(m[7]);
+        self.fns.rollback_to(sp.1);
+    }
+
+    pub fn release(&mut self, sp: (Vec<usize>, VecSave)) {
+        self.fns.release(sp.1);
     }
 
     pub fn rollback(&mut self) {

@@ -74,6 +74,30 @@ impl<K: Hash + Eq + Clone, V: Clone> JMap<K, V> {
         }
     }
 
+    /// A nested savepoint inside the open transaction.
+    pub fn savepoint(&self) -> usize {
+        self.log.len()
+    }
+
+    pub fn rollback_to(&mut self, sp: usize) {
+        while self.log.len() > sp {
+            self.undo_one();
+        }
+    }
+
+    fn undo_one(&mut self) {
+        if let Some((k, old)) = self.log.pop() {
+            match old {
+                Some(v) => {
+                    self.map.insert(k, v);
+                }
+                None => {
+                    self.map.remove(&k);
+                }
+            }
+        }
+    }
+
     pub fn begin(&mut self) {
         self.on = true;
         self.log.clear();
@@ -85,16 +109,7 @@ impl<K: Hash + Eq + Clone, V: Clone> JMap<K, V> {
     }
 
     pub fn rollback(&mut self) {
-        while let Some((k, old)) = self.log.pop() {
-            match old {
-                Some(v) => {
-                    self.map.insert(k, v);
-                }
-                None => {
-                    self.map.remove(&k);
-                }
-            }
-        }
+        self.rollback_to(0);
         self.on = false;
     }
 }
@@ -144,6 +159,27 @@ impl<T: Clone> JVec<T> {
         self.v.push(x);
     }
 
+    /// A nested savepoint: (length, journal length, enclosing mark).
+    pub fn savepoint(&mut self) -> VecSave {
+        let sp = VecSave(self.v.len(), self.saved.len(), self.mark);
+        self.mark = Some(self.v.len());
+        sp
+    }
+
+    pub fn rollback_to(&mut self, sp: VecSave) {
+        self.v.truncate(sp.0);
+        while self.saved.len() > sp.1 {
+            let (i, x) = self.saved.pop().expect("saved");
+            self.v[i] = x;
+        }
+        self.mark = sp.2;
+    }
+
+    /// Keep the changes since the savepoint (they stay in the enclosing transaction).
+    pub fn release(&mut self, sp: VecSave) {
+        self.mark = sp.2;
+    }
+
     pub fn begin(&mut self) {
         self.mark = Some(self.v.len());
         self.saved.clear();
@@ -159,10 +195,16 @@ impl<T: Clone> JVec<T> {
             self.v.truncate(m);
         }
         while let Some((i, x)) = self.saved.pop() {
-            self.v[i] = x;
+            // Entries journaled inside a released savepoint may lie beyond the truncation.
+            if i < self.v.len() {
+                self.v[i] = x;
+            }
         }
     }
 }
+
+#[derive(Clone, Copy, Debug)]
+pub struct VecSave(usize, usize, Option<usize>);
 
 /// Journal for the program (a `vais_tir::Program`, whose vectors are only appended to, except
 /// for the few overwrites of older entries that go through `Ctx::set_func` and friends).

@@ -10,7 +10,7 @@ use vais_ast::{Diagnostic, Span};
 use vais_tir::*;
 
 use crate::env::Env;
-use crate::journal::{JMap, JVec, ProgMark};
+use crate::journal::{JMap, JVec, ProgMark, VecSave};
 use crate::ty::{self, T};
 
 /// Types, struct/enum ids and callees inside a function under construction are placeholders
@@ -48,6 +48,17 @@ pub struct Ctx {
     pub repl: bool,
     /// Journal of the open transaction's changes to `prog`.
     pmark: ProgMark,
+}
+
+/// A savepoint of `Ctx` (see `Ctx::savepoint`).
+pub struct Save {
+    env: (Vec<usize>, VecSave),
+    maps: Vec<usize>,
+    vecs: [VecSave; 2],
+    prog: (Option<[usize; 5]>, [usize; 5]),
+    main: Option<FuncId>,
+    new_funcs: usize,
+    queue: usize,
 }
 
 fn dummy_func(name: String) -> FuncDef {
@@ -96,6 +107,92 @@ impl Ctx {
         self.pmark = ProgMark::default();
     }
 
+    /// A nested savepoint inside the open transaction (for trial re-checks).
+    pub fn savepoint(&mut self) -> Save {
+        let p = &self.prog;
+        let pm = &self.pmark;
+        let prog = (
+            pm.lens,
+            [pm.funcs.len(), pm.structs.len(), pm.enums.len(), pm.externs.len(), pm.globals.len()],
+        );
+        self.pmark.lens = Some([p.funcs.len(), p.structs.len(), p.enums.len(), p.externs.len(), p.globals.len()]);
+        Save {
+            env: self.env.savepoint(),
+            maps: vec![
+                self.struct_insts.savepoint(),
+                self.enum_insts.savepoint(),
+                self.fn_insts.savepoint(),
+                self.fn_rev.savepoint(),
+                self.globals.savepoint(),
+            ],
+            vecs: [self.struct_rev.savepoint(), self.enum_rev.savepoint()],
+            prog,
+            main: self.prog.main,
+            new_funcs: self.new_funcs.len(),
+            queue: self.queue.len(),
+        }
+    }
+
+    pub fn rollback_to(&mut self, sp: Save) {
+        self.env.rollback_to(sp.env);
+        self.struct_insts.rollback_to(sp.maps[0]);
+        self.enum_insts.rollback_to(sp.maps[1]);
+        self.fn_insts.rollback_to(sp.maps[2]);
+        self.fn_rev.rollback_to(sp.maps[3]);
+        self.globals.rollback_to(sp.maps[4]);
+        self.struct_rev.rollback_to(sp.vecs[0]);
+        self.enum_rev.rollback_to(sp.vecs[1]);
+        let [f, s, e, x, g] = self.pmark.lens.expect("savepoint");
+        let p = &mut self.prog;
+        p.funcs.truncate(f);
+        p.structs.truncate(s);
+        p.enums.truncate(e);
+        p.externs.truncate(x);
+        p.globals.truncate(g);
+        p.main = sp.main;
+        let m = &mut self.pmark;
+        let [jf, js, je, jx, jg] = sp.prog.1;
+        while m.funcs.len() > jf {
+            let (i, v) = m.funcs.pop().expect("j");
+            p.funcs[i] = v;
+        }
+        while m.structs.len() > js {
+            let (i, v) = m.structs.pop().expect("j");
+            p.structs[i] = v;
+        }
+        while m.enums.len() > je {
+            let (i, v) = m.enums.pop().expect("j");
+            p.enums[i] = v;
+        }
+        while m.externs.len() > jx {
+            let (i, v) = m.externs.pop().expect("j");
+            p.externs[i] = v;
+        }
+        while m.globals.len() > jg {
+            let (i, v) = m.globals.pop().expect("j");
+            p.globals[i] = v;
+        }
+        m.lens = sp.prog.0;
+        self.new_funcs.truncate(sp.new_funcs);
+        self.queue.truncate(sp.queue);
+    }
+
+    /// Keep the changes since the savepoint (they belong to the enclosing transaction).
+    pub fn release(&mut self, sp: Save) {
+        self.env.release(sp.env);
+        self.struct_rev.release(sp.vecs[0]);
+        self.enum_rev.release(sp.vecs[1]);
+        self.pmark.lens = sp.prog.0;
+    }
+
+    pub fn take_seen(&mut self) -> HashSet<(&'static str, Span, String)> {
+        std::mem::take(&mut self.seen)
+    }
+
+    pub fn restore_seen(&mut self, seen: HashSet<(&'static str, Span, String)>) {
+        self.seen = seen;
+    }
+
     /// Undo everything since `begin`.
     pub fn rollback(&mut self) {
         self.env.rollback();
@@ -115,20 +212,31 @@ impl Ctx {
             p.externs.truncate(x);
             p.globals.truncate(g);
             p.main = m.main;
+            // (Entries journaled inside a released savepoint may lie beyond the truncation.)
             for (i, v) in m.funcs.into_iter().rev() {
-                p.funcs[i] = v;
+                if i < p.funcs.len() {
+                    p.funcs[i] = v;
+                }
             }
             for (i, v) in m.structs.into_iter().rev() {
-                p.structs[i] = v;
+                if i < p.structs.len() {
+                    p.structs[i] = v;
+                }
             }
             for (i, v) in m.enums.into_iter().rev() {
-                p.enums[i] = v;
+                if i < p.enums.len() {
+                    p.enums[i] = v;
+                }
             }
             for (i, v) in m.externs.into_iter().rev() {
-                p.externs[i] = v;
+                if i < p.externs.len() {
+                    p.externs[i] = v;
+                }
             }
             for (i, v) in m.globals.into_iter().rev() {
-                p.globals[i] = v;
+                if i < p.globals.len() {
+                    p.globals[i] = v;
+                }
             }
         }
         self.queue.clear();

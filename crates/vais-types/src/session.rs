@@ -341,27 +341,30 @@ impl Session {
             }
             dependents.sort();
             for (id, decl) in dependents {
-                let mut trial = cx.clone();
-                trial.diags.clear();
-                trial.errors = 0;
-                trial.reset_seen();
-                let name = trial.prog.funcs[id.index()].name.clone();
-                let args = trial.fn_rev[&id].1.iter().map(|t| trial.t_of(t)).collect();
-                let f = trial.check_fn(decl, args, false, name.clone());
-                trial.drain();
+                // A trial re-check inside a savepoint: kept if it succeeds, undone otherwise.
+                let sp = cx.savepoint();
+                let diags = std::mem::take(&mut cx.diags);
+                let errs = cx.errors;
+                let seen = cx.take_seen();
+                cx.errors = 0;
+                let name = cx.prog.funcs[id.index()].name.clone();
+                let args = cx.fn_rev[&id].1.iter().map(|t| cx.t_of(t)).collect();
+                let f = cx.check_fn(decl, args, false, name.clone());
+                cx.drain();
                 let dep_name = redefs.iter().find(|r| r.1 != r.3).map(|r| r.0.clone()).unwrap_or_else(|| "a redefined type".into());
+                let ok = cx.errors == 0;
+                cx.diags = diags;
+                cx.errors = errs;
                 match f {
-                    Some(f) if trial.errors == 0 => {
-                        let diags = std::mem::take(&mut cx.diags);
-                        let errs = cx.errors;
-                        *cx = trial;
-                        cx.diags = diags;
-                        cx.errors = errs;
+                    Some(f) if ok => {
+                        cx.release(sp);
                         cx.set_func(id, f);
                         cx.env.fns[decl].broken = None;
                         compile.push(id);
                     }
                     _ => {
+                        cx.rollback_to(sp);
+                        cx.restore_seen(seen);
                         cx.env.fns[decl].broken = Some(dep_name.clone());
                         messages.push(format!("note: `{}` no longer type-checks (calls `{}`); fix or redefine it", name, dep_name));
                     }

@@ -196,6 +196,10 @@ fn failed_input_after_many_definitions_leaves_session_unchanged() {
         "C K: i64 = 8\nv1 := v1 + true",
         "v1 := idt(Pt { x: 1, y: 2 })\nF h8(p: Pt) -> Pt = p\nbad_call()",
         "F idt<T>(x: T, y: T) -> T = x\nidt(1)",
+        // callers re-checked in trials (kept, or undone and marked broken) before the error
+        "F h3(x: i32) -> i64 = 1\nbad()",
+        "F h3(x: bool) -> i64 = 1\nbad()",
+        "X Pt { F sum(&self) -> i32 = 1 }\nF h3(x: bool) -> i64 = 1\nF ww() -> i64 = usep(p)\nbad()",
     ];
     for src in failing {
         let defs = s.describe_definitions();
