@@ -8,6 +8,11 @@ mod driver;
 mod repl;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+/// The compiler's own allocations (AST, types, IR) go through mimalloc; JIT-compiled programs
+/// keep using C `malloc` through the runtime's built-ins.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
