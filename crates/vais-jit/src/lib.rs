@@ -118,6 +118,10 @@ pub struct Jit {
     ctx: Context,
     fbc: FunctionBuilderContext,
     compiled: HashMap<FuncId, Compiled>,
+    /// Batch mode (not REPL, large batches): translated functions waiting for the parallel
+    /// code generation step, with their index in `done`.
+    pending: Vec<(ClFuncId, Context, Option<usize>)>,
+    parallel: bool,
     /// The struct and enum definitions of the last compiled program (for [`Jit::size_of`]).
     types: Program,
 }
@@ -155,7 +159,7 @@ impl Jit {
         builder.symbols(symbols);
         let module = JITModule::new(builder);
         let ctx = Context::new();
-        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), types: Program::default() })
+        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), pending: vec![], parallel: false, types: Program::default() })
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -195,7 +199,13 @@ impl Jit {
         }
         let mut done: Vec<(FuncId, Defined)> = vec![];
         let mut entries = vec![];
-        let r = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
+        self.parallel = !self.s.config.repl_mode && batch.len() >= 16;
+        let mut r = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
+        let flushed = self.flush_pending(&mut done);
+        self.parallel = false;
+        if r.is_ok() {
+            r = flushed;
+        }
         if let Err(e) = r {
             // Keep the module consistent: everything declared for this batch but not defined
             // gets a body that traps, so a later finalize never meets an unresolved symbol.
@@ -237,6 +247,9 @@ impl Jit {
             let sig = self.sig_of(program, def);
             let closure = def.kind == FuncKind::Lambda;
             let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
+            if let Some(p) = self.pending.last_mut().filter(|p| p.0 == *id) {
+                p.2 = Some(done.len());
+            }
             done.push((*f, d));
         }
         for f in batch {
@@ -271,6 +284,100 @@ impl Jit {
         Ok(())
     }
 
+    /// Generates machine code for the pending functions on several threads and defines them
+    /// (in order). A function whose code generation fails gets a trapping body; the first
+    /// failure is returned.
+    fn flush_pending(&mut self, done: &mut [(FuncId, Defined)]) -> Result<(), JitError> {
+        type Out = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>), String>;
+        let mut pending = std::mem::take(&mut self.pending);
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let isa = self.s.module.isa();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(pending.len() / 8).max(1);
+        let compile_one = |(id, ctx, _): &mut (ClFuncId, Context, Option<usize>)| -> Out {
+            let mut cp = cranelift_codegen::control::ControlPlane::default();
+            let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
+                Ok(c) => Ok(c.buffer.alignment as u64),
+                Err(e) => Err(match e.inner {
+                    cranelift_codegen::CodegenError::Verifier(v) => format!("verifier: {v}"),
+                    e => format!("{e:?}"),
+                }),
+            }));
+            let align = match r {
+                Ok(Ok(a)) => a,
+                Ok(Err(m)) => return Err(format!("{m}\n{}", ctx.func.display())),
+                Err(_) => return Err("code generation panicked".into()),
+            };
+            let c = ctx.compiled_code().unwrap();
+            let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, *id)).collect();
+            Ok((align, c.code_buffer().to_vec(), relocs))
+        };
+        let mut outs: Vec<Option<Out>> = (0..pending.len()).map(|_| None).collect();
+        if threads <= 1 {
+            for (p, o) in pending.iter_mut().zip(outs.iter_mut()) {
+                *o = Some(compile_one(p));
+            }
+        } else {
+            let chunk = pending.len().div_ceil(threads);
+            std::thread::scope(|sc| {
+                for (ps, os) in pending.chunks_mut(chunk).zip(outs.chunks_mut(chunk)) {
+                    sc.spawn(|| {
+                        for (p, o) in ps.iter_mut().zip(os.iter_mut()) {
+                            *o = Some(compile_one(p));
+                        }
+                    });
+                }
+            });
+        }
+        let mut first: Option<JitError> = None;
+        for ((id, _, slot), out) in pending.into_iter().zip(outs) {
+            let res = match out.unwrap() {
+                Ok((align, bytes, relocs)) => {
+                    let len = bytes.len();
+                    self.s
+                        .module
+                        .define_function_bytes(id, align, &bytes, &relocs)
+                        .map(|_| len)
+                        .map_err(|e| format!("{e:?}"))
+                }
+                Err(m) => Err(m),
+            };
+            match res {
+                Ok(len) => {
+                    if let Some(i) = slot {
+                        done[i].1.len = len;
+                    }
+                }
+                Err(m) => {
+                    self.stub(id);
+                    if first.is_none() {
+                        let fname = self.s.module.declarations().get_function_decl(id).name.clone();
+                        first = Some(err(fname.as_deref(), m));
+                    }
+                }
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+
+    /// Defines a body that traps for declared function `id`.
+    fn stub(&mut self, id: ClFuncId) {
+        let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
+        self.ctx.clear();
+        self.ctx.func = Function::with_name_signature(UserFuncName::testcase("stub"), sig);
+        self.fbc = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fbc);
+        let blk = b.create_block();
+        b.append_block_params_for_function_params(blk);
+        b.switch_to_block(blk);
+        b.seal_block(blk);
+        b.ins().trap(cranelift_codegen::ir::TrapCode::unwrap_user(3));
+        b.finalize(self.s.module.target_config());
+        let _ = self.s.module.define_function(id, &mut self.ctx);
+        self.s.module.clear_context(&mut self.ctx);
+    }
+
     /// After a failed batch: defines a trapping body for every function it declared but did
     /// not define.
     fn stub_undefined(&mut self, batch: &[FuncId], ids: &[ClFuncId], done: &[(FuncId, Defined)], entries: &[(FuncId, ClFuncId)]) {
@@ -290,19 +397,7 @@ impl Jit {
             }
         }
         for id in pending {
-            let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.ctx.clear();
-            self.ctx.func = Function::with_name_signature(UserFuncName::testcase("stub"), sig);
-            self.fbc = FunctionBuilderContext::new();
-            let mut b = FunctionBuilder::new(&mut self.ctx.func, &mut self.fbc);
-            let blk = b.create_block();
-            b.append_block_params_for_function_params(blk);
-            b.switch_to_block(blk);
-            b.seal_block(blk);
-            b.ins().trap(cranelift_codegen::ir::TrapCode::unwrap_user(3));
-            b.finalize(self.s.module.target_config());
-            let _ = self.s.module.define_function(id, &mut self.ctx);
-            self.s.module.clear_context(&mut self.ctx);
+            self.stub(id);
         }
     }
 
@@ -355,6 +450,11 @@ impl Jit {
             }
         }
         let ir = self.s.config.keep_ir.then(|| Box::new(self.ctx.func.clone()));
+        if self.parallel {
+            let ctx = std::mem::replace(&mut self.ctx, Context::new());
+            self.pending.push((id, ctx, None));
+            return Ok(Defined { ir, len: 0 });
+        }
         if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
             let clif = self.ctx.func.display().to_string();
             let detail = match &e {

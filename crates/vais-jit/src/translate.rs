@@ -1185,6 +1185,23 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     /// Arithmetic, bitwise and shift operators on two scalars of type `ty`.
+    /// The value of `v` when it is an `iconst` of at most 64 bits (sign-extended), else `None`.
+    fn const_of(&self, v: Value) -> Option<i64> {
+        use cranelift_codegen::ir::{InstructionData, Opcode, ValueDef};
+        let ValueDef::Result(inst, 0) = self.b.func.dfg.value_def(v) else { return None };
+        match self.b.func.dfg.insts[inst] {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
+                let bits = self.b.func.dfg.value_type(v).bits();
+                let raw = imm.bits();
+                if bits > 64 {
+                    return None;
+                }
+                Some(if bits == 64 { raw } else { (raw << (64 - bits)) >> (64 - bits) })
+            }
+            _ => None,
+        }
+    }
+
     fn arith(&mut self, op: BinaryOp, ty: &Ty, x: Value, y: Value, span: Span) -> R<Value> {
         if ty.is_float() {
             return Ok(match op {
@@ -1210,10 +1227,15 @@ impl<'a, 'f> Tr<'a, 'f> {
             BinaryOp::Mul => self.b.ins().imul(x, y),
             BinaryOp::Div | BinaryOp::Rem => {
                 let t = self.b.func.dfg.value_type(y);
-                let zero = iconst(&mut self.b, t, 0);
-                let isz = self.b.ins().icmp(IntCC::Equal, y, zero);
-                self.trap_if(isz, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
-                if ity.signed() {
+                // A constant divisor needs no zero check (and, unless it is -1, no overflow
+                // check).
+                let k = self.const_of(y);
+                if k.is_none() || k == Some(0) {
+                    let zero = iconst(&mut self.b, t, 0);
+                    let isz = self.b.ins().icmp(IntCC::Equal, y, zero);
+                    self.trap_if(isz, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
+                }
+                if ity.signed() && (k.is_none() || k == Some(-1)) {
                     let min = iconst(&mut self.b, t, (-1i128) << (ity.bits() - 1));
                     let m1 = iconst(&mut self.b, t, -1);
                     let c1 = self.b.ins().icmp(IntCC::Equal, x, min);
