@@ -56,15 +56,30 @@ impl Default for Session {
     }
 }
 
-/// Mentions of any of `ids` (functions, structs, enums) in a TIR function, by its debug text.
-fn mentions(f: &FuncDef, funcs: &HashSet<FuncId>, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> bool {
+/// The debug-text needles that mark a use of any of `ids` (functions, structs, enums) in a TIR
+/// function, built once per redefinition.
+fn needles(funcs: &HashSet<FuncId>, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> Vec<String> {
+    let mut v = vec![];
+    for id in funcs {
+        v.push(format!("Func(FuncId({}))", id.0));
+        v.push(format!("FuncRef(FuncId({}))", id.0));
+        v.push(format!("func: FuncId({})", id.0));
+    }
+    for s in structs {
+        v.push(format!("Struct(StructId({}))", s.0));
+        v.push(format!("id: StructId({})", s.0));
+    }
+    for e in enums {
+        v.push(format!("Enum(EnumId({}))", e.0));
+        v.push(format!("enum_id: EnumId({})", e.0));
+    }
+    v
+}
+
+/// Mentions of any needle (see `needles`) in a TIR function, by its debug text.
+fn mentions(f: &FuncDef, needles: &[String]) -> bool {
     let text = format!("{:?}{:?}{:?}", f.body, f.locals, f.ret);
-    funcs.iter().any(|id| {
-        text.contains(&format!("Func(FuncId({}))", id.0))
-            || text.contains(&format!("FuncRef(FuncId({}))", id.0))
-            || text.contains(&format!("func: FuncId({})", id.0))
-    }) || structs.iter().any(|s| text.contains(&format!("Struct(StructId({}))", s.0)) || text.contains(&format!("id: StructId({})", s.0)))
-        || enums.iter().any(|e| text.contains(&format!("Enum(EnumId({}))", e.0)) || text.contains(&format!("enum_id: EnumId({})", e.0)))
+    needles.iter().any(|n| text.contains(n.as_str()))
 }
 
 fn ty_mentions(t: &Ty, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> bool {
@@ -318,12 +333,13 @@ impl Session {
             let new_decls: HashSet<usize> = decls.iter().copied().collect();
             let mut dependents: Vec<(FuncId, usize)> = vec![];
             let revs: Vec<(FuncId, usize)> = cx.fn_rev.iter().map(|(id, (decl, _))| (*id, *decl)).collect();
+            let needles = needles(&changed_fns, &changed_structs, &changed_enums);
             // Lambdas that use a changed item (one pass; their owners are found by name below).
             let using_lambdas: Vec<&str> = cx
                 .prog
                 .funcs
                 .iter()
-                .filter(|l| l.kind == FuncKind::Lambda && mentions(l, &changed_fns, &changed_structs, &changed_enums))
+                .filter(|l| l.kind == FuncKind::Lambda && mentions(l, &needles))
                 .map(|l| l.name.as_str())
                 .collect();
             for (id, decl) in revs {
@@ -335,7 +351,7 @@ impl Session {
                     let prefix = format!("{}::", f.name);
                     using_lambdas.iter().any(|l| l.starts_with(&prefix))
                 };
-                if mentions(f, &changed_fns, &changed_structs, &changed_enums) || lambda_uses {
+                if mentions(f, &needles) || lambda_uses {
                     dependents.push((id, decl));
                 }
             }
