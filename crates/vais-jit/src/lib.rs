@@ -36,6 +36,7 @@
 //!   interrupt (polled at function entries and loop back-edges when enabled) kind 6.
 
 mod abi;
+mod inline;
 pub mod layout;
 pub mod rt;
 mod session;
@@ -246,6 +247,8 @@ impl Jit {
             let def = program.func(*f);
             let sig = self.sig_of(program, def);
             let closure = def.kind == FuncKind::Lambda;
+            let inlined = if self.s.config.repl_mode || !self.s.config.opt_speed { None } else { inline::self_inline(def, *f) };
+            let def = inlined.as_ref().unwrap_or(def);
             let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
             if let Some(p) = self.pending.last_mut().filter(|p| p.0 == *id) {
                 p.2 = Some(done.len());
