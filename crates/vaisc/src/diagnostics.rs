@@ -17,6 +17,9 @@ pub fn render_plain(sources: &SourceMap, diags: &[Diagnostic]) -> String {
 
 /// Writes diagnostics to standard error, coloured on a terminal.
 pub fn emit_stderr(sources: &SourceMap, diags: &[Diagnostic]) {
+    if diags.is_empty() {
+        return;
+    }
     vais_runtime::flush_output();
     let choice = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         termcolor::ColorChoice::Auto
@@ -29,13 +32,21 @@ pub fn emit_stderr(sources: &SourceMap, diags: &[Diagnostic]) {
 }
 
 fn emit_all(out: &mut dyn termcolor::WriteColor, sources: &SourceMap, diags: &[Diagnostic]) {
+    // Only the files the diagnostics point into are handed to the renderer (a REPL session
+    // has one file per input; copying them all would make every error cost O(session)).
     let mut files = SimpleFiles::new();
-    for f in &sources.files {
-        files.add(f.name.clone(), f.text.clone());
+    let mut ids = std::collections::HashMap::new();
+    for d in diags {
+        for span in std::iter::once(d.span).chain(d.secondary.iter().map(|l| l.span)) {
+            ids.entry(span.file).or_insert_with(|| {
+                let f = sources.get(span.file);
+                files.add(f.name.clone(), f.text.clone())
+            });
+        }
     }
     let config = Config { chars: Chars::ascii(), ..Config::default() };
     for d in diags {
-        let cs = to_codespan(sources, d);
+        let cs = to_codespan(sources, d, &ids);
         if term::emit(out, &config, &files, &cs).is_err() {
             // Fall back to a one-line form if rendering fails (e.g. a span past the end).
             let _ = writeln!(out, "error[{}]: {} ({})", d.code, d.message, sources.location(d.span));
@@ -44,7 +55,11 @@ fn emit_all(out: &mut dyn termcolor::WriteColor, sources: &SourceMap, diags: &[D
 }
 
 
-fn to_codespan(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<usize> {
+fn to_codespan(
+    sources: &SourceMap,
+    d: &Diagnostic,
+    ids: &std::collections::HashMap<vais_ast::FileId, usize>,
+) -> CsDiagnostic<usize> {
     let severity = match d.severity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
@@ -53,7 +68,7 @@ fn to_codespan(sources: &SourceMap, d: &Diagnostic) -> CsDiagnostic<usize> {
         let len = sources.files.get(span.file.0 as usize).map(|f| f.text.len()).unwrap_or(0);
         let s = (span.start as usize).min(len);
         let e = (span.end as usize).clamp(s, len);
-        (span.file.0 as usize, s..e)
+        (ids.get(&span.file).copied().unwrap_or(0), s..e)
     };
     let (file, range) = clamp(d.span);
     let mut labels = vec![Label::primary(file, range).with_message(d.label.clone())];

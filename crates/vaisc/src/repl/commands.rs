@@ -165,12 +165,14 @@ fn save(state: &ReplState, path: &str) {
         return;
     }
     let mut out = String::from("# saved by vaisc repl\n");
-    for (_, text) in &state.saved_items {
+    let mut count = 0;
+    for (_, text) in state.saved_items.iter().filter(|(_, t)| !t.is_empty()) {
         out.push_str(text);
         out.push('\n');
+        count += 1;
     }
     match std::fs::write(path, out) {
-        Ok(()) => println!("saved {} definitions to {path}", state.saved_items.len()),
+        Ok(()) => println!("saved {count} definitions to {path}"),
         Err(e) => eprintln!("error: cannot write `{path}`: {e}"),
     }
 }

@@ -37,8 +37,10 @@ pub struct ReplState {
     pub input_count: usize,
     pub show_time: bool,
     pub history: Vec<String>,
-    /// Source text of the latest definition of each item, keyed by kind and name (`:save`).
+    /// Source text of each definition in order (`:save`); a redefinition empties the older entry.
     pub saved_items: Vec<(String, String)>,
+    /// Index into `saved_items` of the latest definition of each kind-and-name key.
+    saved_index: std::collections::HashMap<String, usize>,
 }
 
 pub fn jit_config() -> vais_jit::JitConfig {
@@ -61,6 +63,7 @@ impl ReplState {
             show_time: false,
             history: Vec::new(),
             saved_items: Vec::new(),
+            saved_index: std::collections::HashMap::new(),
         })
     }
 
@@ -167,7 +170,11 @@ impl ReplState {
                     .get(item.span.start as usize..item.span.end as usize)
                     .unwrap_or("")
                     .to_string();
-                self.saved_items.retain(|(k, _)| k != &key || key.is_empty());
+                if !key.is_empty() {
+                    if let Some(old) = self.saved_index.insert(key.clone(), self.saved_items.len()) {
+                        self.saved_items[old].1.clear();
+                    }
+                }
                 self.saved_items.push((key, snippet));
             }
         }
