@@ -862,32 +862,3 @@ mod tests {
         assert_eq!(out.status.signal(), Some(libc::SIGSEGV), "{out:?}");
     }
 }
-
-#[cfg(test)]
-mod timing {
-    #[test]
-    #[ignore]
-    fn hundred_overflows() {
-        let t = std::time::Instant::now();
-        for _ in 0..100 {
-            assert!(super::run_protected(super::tests_forever).is_err());
-        }
-        eprintln!("100 overflows: {:?}", t.elapsed());
-        let rss = || std::fs::read_to_string("/proc/self/statm").unwrap().split(' ').nth(1).unwrap().parse::<usize>().unwrap() * 4;
-        eprintln!("rss right after: {} KiB", rss());
-        std::thread::sleep(std::time::Duration::from_millis(600));
-        eprintln!("rss after idle: {} KiB", rss());
-    }
-}
-#[cfg(test)]
-#[inline(never)]
-fn tests_forever() -> u64 {
-    fn f(n: u64) -> u64 {
-        if std::hint::black_box(n) == u64::MAX {
-            0
-        } else {
-            std::hint::black_box(f(n + 1)) + 1
-        }
-    }
-    f(0)
-}
