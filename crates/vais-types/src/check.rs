@@ -2,7 +2,7 @@
 //! are not known yet, coercion (with explicit integer `Cast`s), and finishing a body into a
 //! concrete `FuncDef` (or, for the one-off check of a generic body, only reporting errors).
 
-use std::collections::HashMap;
+use crate::fx::FxHashMap as HashMap;
 
 use vais_ast::ast::{self, Param};
 use vais_ast::{Diagnostic, Span};
@@ -34,7 +34,7 @@ impl Frame {
             loops: 0,
             is_lambda,
             captures: vec![],
-            captured: HashMap::new(),
+            captured: HashMap::default(),
         }
     }
 }

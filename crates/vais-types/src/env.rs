@@ -15,7 +15,7 @@ use crate::ty::T;
 pub struct FnDecl {
     /// Display name: `sq`, `Counter.tick`.
     pub name: String,
-    pub ast: Function,
+    pub ast: std::rc::Rc<Function>,
     /// The struct a method belongs to.
     pub owner: Option<String>,
     pub owner_generics: Vec<String>,

@@ -38,7 +38,7 @@ impl Ctx {
         let id = self.env.fns.len();
         self.env.fns.push(FnDecl {
             name: format!("{}.{}", owner, f.name.name),
-            ast: f.clone(),
+            ast: std::rc::Rc::new(f.clone()),
             owner: Some(owner.to_string()),
             owner_generics: generics,
             instance: is_instance(f),
@@ -62,7 +62,7 @@ impl Ctx {
         let id = self.env.fns.len();
         self.env.fns.push(FnDecl {
             name: n.clone(),
-            ast: f.clone(),
+            ast: std::rc::Rc::new(f.clone()),
             owner: None,
             owner_generics: vec![],
             instance: false,
@@ -380,28 +380,30 @@ impl Ctx {
 
     /// Check one declaration. Generic mode (opaque parameters) only reports errors.
     pub fn check_fn(&mut self, decl: usize, targs: Vec<T>, generic: bool, name: String) -> Option<FuncDef> {
-        let d = self.env.fns[decl].clone();
-        let body_ast = d.ast.body.clone()?;
-        let self_ty = d.owner.as_ref().map(|o| T::Struct(o.clone(), targs[..d.owner_generics.len().min(targs.len())].to_vec()));
+        let d = &self.env.fns[decl];
+        let ast_rc = d.ast.clone();
+        let body_ast = ast_rc.body.as_ref()?;
+        let (owner, owner_generics_len, instance, all_generics) = (d.owner.clone(), d.owner_generics.len(), d.instance, d.all_generics());
+        let self_ty = owner.as_ref().map(|o| T::Struct(o.clone(), targs[..owner_generics_len.min(targs.len())].to_vec()));
         let kind = match &self_ty {
             Some(st) if !generic => match self.lower(st) {
-                Ty::Struct(of) => FuncKind::Method { of, instance: d.instance },
+                Ty::Struct(of) => FuncKind::Method { of, instance },
                 _ => FuncKind::Free,
             },
             _ => FuncKind::Free,
         };
         let mut fc = Fc::new(self, generic, name.clone());
-        fc.subst = d.all_generics().into_iter().zip(targs.iter().cloned()).collect();
+        fc.subst = all_generics.into_iter().zip(targs.iter().cloned()).collect();
         fc.self_ty = self_ty;
-        fc.at_is_self = d.instance;
-        fc.self_fn = if d.owner.is_none() { Some((decl, targs.clone())) } else { None };
-        let ret = match &d.ast.ret {
+        fc.at_is_self = instance;
+        fc.self_fn = if owner.is_none() { Some((decl, targs.clone())) } else { None };
+        let ret = match &ast_rc.ret {
             Some(t) => fc.resolve(t),
             None => T::Unit,
         };
-        let params = fc.setup_params(&d.ast, ret.clone());
+        let params = fc.setup_params(&ast_rc, ret.clone());
         fc.hint = Some(ret.clone());
-        let body = fc.expr(&body_ast);
+        let body = fc.expr(body_ast);
         fc.hint = None;
         let body = fc.coerce_tail(body, &ret);
         let frame = fc.frames.pop().expect("frame");
@@ -409,13 +411,13 @@ impl Ctx {
         let f = FuncDef {
             name,
             kind,
-            is_async: d.ast.is_async,
+            is_async: ast_rc.is_async,
             params,
             captures: vec![],
             ret: ret_ty,
             locals: frame.locals,
             body,
-            span: d.ast.span,
+            span: ast_rc.span,
         };
         fc.finish(f)
     }

@@ -3,7 +3,7 @@
 //! input changed, not to the size of the session); rollback replays the log backwards.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
+use crate::fx::FxHashMap as HashMap;
 use std::hash::Hash;
 use std::ops::{Deref, Index, IndexMut};
 
@@ -18,7 +18,7 @@ pub struct JMap<K, V> {
 
 impl<K, V> Default for JMap<K, V> {
     fn default() -> Self {
-        JMap { map: HashMap::new(), log: vec![], on: false }
+        JMap { map: HashMap::default(), log: vec![], on: false }
     }
 }
 

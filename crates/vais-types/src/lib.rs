@@ -11,6 +11,7 @@ mod check;
 mod env;
 mod errors;
 mod expr;
+mod fx;
 mod items;
 mod journal;
 mod lower;

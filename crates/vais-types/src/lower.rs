@@ -3,7 +3,7 @@
 //! and enum instantiations), queues generic function instances, and replaces the placeholders
 //! a function checker leaves in its TIR ("zonking").
 
-use std::collections::{HashMap, HashSet};
+use crate::fx::FxHashSet as HashSet;
 
 use vais_ast::ast::VariantKind;
 use vais_ast::{Diagnostic, Span};
@@ -434,16 +434,16 @@ pub struct Zonker<'a> {
     pub ph: &'a [T],
     pub pending: &'a [Pending],
     pub lambda_ids: &'a [FuncId],
-    cache: HashMap<u32, Ty>,
+    cache: Vec<Option<Ty>>,
 }
 
 impl<'a> Zonker<'a> {
     pub fn new(cx: &'a mut Ctx, inf: &'a ty::Infer, ph: &'a [T], pending: &'a [Pending], lambda_ids: &'a [FuncId]) -> Self {
-        Zonker { cx, inf, ph, pending, lambda_ids, cache: HashMap::new() }
+        Zonker { cx, inf, ph, pending, lambda_ids, cache: vec![None; ph.len()] }
     }
 
     fn ph_ty(&mut self, k: u32) -> Ty {
-        if let Some(t) = self.cache.get(&k) {
+        if let Some(Some(t)) = self.cache.get(k as usize) {
             return t.clone();
         }
         let t = match self.ph.get(k as usize) {
@@ -453,7 +453,9 @@ impl<'a> Zonker<'a> {
             }
             None => Ty::I64,
         };
-        self.cache.insert(k, t.clone());
+        if let Some(c) = self.cache.get_mut(k as usize) {
+            *c = Some(t.clone());
+        }
         t
     }
 
