@@ -121,7 +121,7 @@ pub struct Jit {
     compiled: HashMap<FuncId, Compiled>,
     /// Batch mode (not REPL, large batches): translated functions waiting for the parallel
     /// code generation step, with their index in `done`.
-    pending: Vec<(ClFuncId, Context, Option<usize>)>,
+    pending: Vec<(ClFuncId, Function, Option<usize>)>,
     parallel: bool,
     /// The struct and enum definitions of the last compiled program (for [`Jit::size_of`]).
     types: Program,
@@ -298,7 +298,9 @@ impl Jit {
         }
         let isa = self.s.module.isa();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(pending.len() / 8).max(1);
-        let compile_one = |(id, ctx, _): &mut (ClFuncId, Context, Option<usize>)| -> Out {
+        let compile_one = |ctx: &mut Context, (id, func, _): &mut (ClFuncId, Function, Option<usize>)| -> Out {
+            ctx.clear();
+            ctx.func = std::mem::replace(func, Function::new());
             let mut cp = cranelift_codegen::control::ControlPlane::default();
             let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
                 Ok(c) => Ok(c.buffer.alignment as u64),
@@ -318,16 +320,18 @@ impl Jit {
         };
         let mut outs: Vec<Option<Out>> = (0..pending.len()).map(|_| None).collect();
         if threads <= 1 {
+            let mut ctx = Context::new();
             for (p, o) in pending.iter_mut().zip(outs.iter_mut()) {
-                *o = Some(compile_one(p));
+                *o = Some(compile_one(&mut ctx, p));
             }
         } else {
             let chunk = pending.len().div_ceil(threads);
             std::thread::scope(|sc| {
                 for (ps, os) in pending.chunks_mut(chunk).zip(outs.chunks_mut(chunk)) {
                     sc.spawn(|| {
+                        let mut ctx = Context::new();
                         for (p, o) in ps.iter_mut().zip(os.iter_mut()) {
-                            *o = Some(compile_one(p));
+                            *o = Some(compile_one(&mut ctx, p));
                         }
                     });
                 }
@@ -454,8 +458,9 @@ impl Jit {
         }
         let ir = self.s.config.keep_ir.then(|| Box::new(self.ctx.func.clone()));
         if self.parallel {
-            let ctx = std::mem::replace(&mut self.ctx, Context::new());
-            self.pending.push((id, ctx, None));
+            let func = std::mem::replace(&mut self.ctx.func, Function::new());
+            self.ctx.clear();
+            self.pending.push((id, func, None));
             return Ok(Defined { ir, len: 0 });
         }
         if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
