@@ -112,6 +112,20 @@ pub fn entry_sig(cc: CallConv) -> Signature {
     raw_sig(cc, &[PTR], None)
 }
 
+/// Whether `def` is compiled directly with the entry signature `(out: ptr)` (a REPL input's
+/// top-level code: nothing calls it but [`crate::call_entry`]), so it needs no wrapper.
+pub fn direct_entry(def: &vais_tir::FuncDef) -> bool {
+    def.kind == vais_tir::FuncKind::ReplEntry && def.params.is_empty()
+}
+
+/// The signature `def` is compiled with.
+pub fn func_sig(cc: CallConv, def: &vais_tir::FuncDef) -> Signature {
+    if direct_entry(def) {
+        return entry_sig(cc);
+    }
+    vais_sig(cc, &def.param_types(), &def.ret, def.kind == vais_tir::FuncKind::Lambda)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

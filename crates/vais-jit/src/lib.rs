@@ -28,8 +28,9 @@
 //! - `repl_mode`: every call to a user function loads its code address from a per-function
 //!   cell owned by the `Jit` and calls indirectly, so a redefinition (compiled under a fresh
 //!   symbol, `vais$f$v2`) reaches earlier callers. Otherwise calls are direct.
-//! - Entry functions (`main`, `FuncKind::ReplEntry`) get a wrapper `extern "C" fn(out: *mut u8)`
-//!   that calls them and stores the result at `out` ([`Jit::entry_ptr`], [`call_entry`]).
+//! - `main` gets a wrapper `extern "C" fn(out: *mut u8)` that calls it and stores the result at
+//!   `out` ([`Jit::entry_ptr`], [`call_entry`]); a REPL entry (`FuncKind::ReplEntry`) is itself
+//!   compiled with that signature (its returns store the result at `out`).
 //! - Runtime errors call `vais_rt_trap(kind, site)` where `site` was registered with the
 //!   function name and the source location (`rt.rs`); integer division and remainder have
 //!   explicit checks (kinds 1, 2, 3); a failed match is kind 4, `!` on an empty value kind 5, an
@@ -257,7 +258,9 @@ impl Jit {
         }
         for f in batch {
             let def = program.func(*f);
-            if def.params.is_empty() && (def.kind == FuncKind::ReplEntry || program.main == Some(*f)) {
+            if abi::direct_entry(def) {
+                entries.push((*f, self.s.func_id(*f).map_err(|m| err(Some(&def.name), m))?));
+            } else if def.params.is_empty() && (def.kind == FuncKind::ReplEntry || program.main == Some(*f)) {
                 let name = self.s.unique_name(&format!("vais${}$entry", def.name));
                 let sig = abi::entry_sig(self.s.cc);
                 let id = self
@@ -410,7 +413,7 @@ impl Jit {
 
     fn sig_of(&self, program: &Program, def: &FuncDef) -> Signature {
         let _ = program;
-        abi::vais_sig(self.s.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda)
+        abi::func_sig(self.s.cc, def)
     }
 
     /// Builds one Cranelift function with `body` and defines it under `id`.

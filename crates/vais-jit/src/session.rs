@@ -14,7 +14,7 @@ use cranelift_codegen::ir::Signature;
 use cranelift_codegen::isa::CallConv;
 use cranelift_jit::JITModule;
 use cranelift_module::{DataDescription, DataId, FuncId as ClFuncId, Linkage, Module};
-use vais_tir::{FuncId, FuncKind, GlobalId, Program};
+use vais_tir::{FuncId, GlobalId, Program};
 
 use crate::abi;
 use crate::layout::layout_of;
@@ -85,7 +85,7 @@ impl Session {
     /// Declares (a new version of) user function `f`.
     pub fn declare_user(&mut self, p: &Program, f: FuncId) -> R<ClFuncId> {
         let def = p.func(f);
-        let sig = abi::vais_sig(self.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda);
+        let sig = abi::func_sig(self.cc, def);
         let name = self.unique_name(&format!("vais${}", def.name));
         let id = self
             .module

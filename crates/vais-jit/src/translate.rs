@@ -446,7 +446,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let params: Vec<Value> = self.b.block_params(entry).to_vec();
         let mut idx = 0;
         let def = self.def;
-        if is_aggregate(&def.ret) {
+        if is_aggregate(&def.ret) || abi::direct_entry(def) {
             self.ret_ptr = Some(params[0]);
             idx += 1;
         }
@@ -502,8 +502,14 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn emit_return(&mut self, v: Val) -> R<()> {
         let ret = self.def.ret.clone();
         if let Some(rp) = self.ret_ptr {
-            let src = self.mv(v, &ret);
-            self.copy(rp, src, &ret);
+            if is_aggregate(&ret) {
+                let src = self.mv(v, &ret);
+                self.copy(rp, src, &ret);
+            } else if !is_zst(&ret) {
+                // A direct entry function: the scalar result goes to `out`.
+                let x = self.sv(v, &ret);
+                self.b.ins().store(flags(), x, rp, 0);
+            }
             self.b.ins().return_(&[]);
         } else if is_zst(&ret) {
             self.b.ins().return_(&[]);
