@@ -221,9 +221,16 @@ impl<'c> Fc<'c> {
     }
 
     pub fn coerce_ctx(&mut self, e: Expr, want: &T, ctx: Option<&str>) -> Expr {
-        let have = self.t(&e);
-        if !self.inf.unify(&have, want) {
-            let (w, h) = (self.show(want), self.show(&have));
+        let owned;
+        let have: &T = match &e.ty {
+            Ty::Struct(StructId(k)) if *k >= PH => &self.ph[(*k - PH) as usize],
+            other => {
+                owned = self.cx.t_of(other);
+                &owned
+            }
+        };
+        if !self.inf.unify(have, want) {
+            let (w, h) = (self.show(want), self.show(have));
             let d = match ctx {
                 Some(c) => errors::mismatch_ctx(&w, &h, e.span, c),
                 None => errors::mismatch(&w, &h, e.span),
@@ -231,10 +238,10 @@ impl<'c> Fc<'c> {
             self.err(d);
             return e;
         }
-        let h = self.sh(&have);
-        let w = self.sh(want);
+        let h = self.inf.resolve(have);
+        let w = self.inf.resolve(want);
         let intish = |t: &T| matches!(t, T::Int(_) | T::Var(_));
-        if intish(&h) && intish(&w) && h != w {
+        if intish(h) && intish(w) && h != w {
             let span = e.span;
             return self.mk(ExprKind::Cast(Box::new(e)), want.clone(), span);
         }

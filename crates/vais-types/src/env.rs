@@ -11,11 +11,39 @@ use crate::errors;
 use crate::journal::{JMap, JVec, VecSave};
 use crate::ty::T;
 
+/// A function's AST: owned (REPL, shared between clones of the declaration) or, for a
+/// whole-program check, borrowed from the module being checked (which outlives the `Ctx`;
+/// see `check_program`), so that registration does not copy every function body.
+#[derive(Clone)]
+pub enum FnAst {
+    Owned(std::rc::Rc<Function>),
+    Borrowed(*const Function),
+}
+
+impl std::ops::Deref for FnAst {
+    type Target = Function;
+    fn deref(&self) -> &Function {
+        match self {
+            FnAst::Owned(f) => f,
+            // SAFETY: `Borrowed` is only created by `Ctx::register` when `Ctx::borrow_ast` is set,
+            // which only `check_program` does, for a `Ctx` that is dropped before the module
+            // it borrows from.
+            FnAst::Borrowed(p) => unsafe { &**p },
+        }
+    }
+}
+
+impl std::fmt::Debug for FnAst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct FnDecl {
     /// Display name: `sq`, `Counter.tick`.
     pub name: String,
-    pub ast: std::rc::Rc<Function>,
+    pub ast: FnAst,
     /// The struct a method belongs to.
     pub owner: Option<String>,
     pub owner_generics: Vec<String>,
@@ -73,8 +101,8 @@ pub enum ConstVal {
 
 #[derive(Clone, Debug, Default)]
 pub struct Env {
-    pub structs: JMap<String, StructDecl>,
-    pub enums: JMap<String, EnumDecl>,
+    pub structs: JMap<String, std::rc::Rc<StructDecl>>,
+    pub enums: JMap<String, std::rc::Rc<EnumDecl>>,
     pub traits: JMap<String, TraitDecl>,
     pub aliases: JMap<String, ast::Type>,
     pub fns: JVec<FnDecl>,

@@ -6,7 +6,7 @@ use vais_ast::Span;
 use vais_tir::*;
 
 use crate::check::Fc;
-use crate::env::{ConstVal, EnumDecl, FnDecl, StructDecl, TraitDecl};
+use crate::env::{ConstVal, FnAst, EnumDecl, FnDecl, StructDecl, TraitDecl};
 use crate::errors;
 use crate::lower::Ctx;
 use crate::ty::T;
@@ -20,6 +20,14 @@ fn is_instance(f: &Function) -> bool {
 }
 
 impl Ctx {
+    fn fn_ast(&self, f: &Function) -> FnAst {
+        if self.borrow_ast {
+            FnAst::Borrowed(f as *const Function)
+        } else {
+            FnAst::Owned(std::rc::Rc::new(f.clone()))
+        }
+    }
+
     fn name_taken(&self, n: &str) -> bool {
         self.env.free_fns.get(n).is_some_and(|d| !self.env.fns[*d].dead)
             || Builtin::from_name(n).is_some()
@@ -38,14 +46,16 @@ impl Ctx {
         let id = self.env.fns.len();
         self.env.fns.push(FnDecl {
             name: format!("{}.{}", owner, f.name.name),
-            ast: std::rc::Rc::new(f.clone()),
+            // A trait's default body comes from a copy of the trait declaration, so it cannot be
+            // borrowed.
+            ast: if trait_default { FnAst::Owned(std::rc::Rc::new(f.clone())) } else { self.fn_ast(f) },
             owner: Some(owner.to_string()),
             owner_generics: generics,
             instance: is_instance(f),
             broken: None,
             dead: false,
         });
-        self.env.structs.get_mut(owner).expect("struct").methods.insert(f.name.name.clone(), id);
+        std::rc::Rc::make_mut(self.env.structs.get_mut(owner).expect("struct")).methods.insert(f.name.name.clone(), id);
         Some(id)
     }
 
@@ -62,7 +72,7 @@ impl Ctx {
         let id = self.env.fns.len();
         self.env.fns.push(FnDecl {
             name: n.clone(),
-            ast: std::rc::Rc::new(f.clone()),
+            ast: self.fn_ast(f),
             owner: None,
             owner_generics: vec![],
             instance: false,
@@ -87,21 +97,21 @@ impl Ctx {
                     }
                     if repl {
                         if let Some(old) = self.env.enums.remove(n) {
-                            for (v, _) in old.variants {
-                                self.env.variants.remove(&v);
+                            for (v, _) in old.variants.iter() {
+                                self.env.variants.remove(v);
                             }
                         }
                     }
                     self.env.structs.insert(
                         n.clone(),
-                        StructDecl {
+                        std::rc::Rc::new(StructDecl {
                             name: n.clone(),
                             generics: gnames(&s.generics),
                             fields: s.fields.iter().map(|f| (f.name.name.clone(), f.ty.clone())).collect(),
                             methods: Default::default(),
                             traits: vec![],
                             span: s.name.span,
-                        },
+                        }),
                     );
                     let mut seen: Vec<&str> = vec![];
                     for f in &s.fields {
@@ -120,8 +130,8 @@ impl Ctx {
                     if repl {
                         self.env.structs.remove(n);
                         if let Some(old) = self.env.enums.get(n).cloned() {
-                            for (v, _) in old.variants {
-                                self.env.variants.remove(&v);
+                            for (v, _) in old.variants.iter() {
+                                self.env.variants.remove(v);
                             }
                         }
                     }
@@ -135,12 +145,12 @@ impl Ctx {
                     }
                     self.env.enums.insert(
                         n.clone(),
-                        EnumDecl {
+                        std::rc::Rc::new(EnumDecl {
                             name: n.clone(),
                             generics: gnames(&e.generics),
                             variants: e.variants.iter().map(|v| (v.name.name.clone(), v.kind.clone())).collect(),
                             span: e.name.span,
-                        },
+                        }),
                     );
                 }
                 ItemKind::Trait(t) => {
@@ -238,7 +248,7 @@ impl Ctx {
             self.report(errors::undefined_type(&tn.name, tn.span, c.iter().map(|s| s.as_str())).with_note("note: no trait of this name"));
             return;
         };
-        self.env.structs.get_mut(&target.name).expect("struct").traits.push(tn.name.clone());
+        std::rc::Rc::make_mut(self.env.structs.get_mut(&target.name).expect("struct")).traits.push(tn.name.clone());
         for tm in &td.methods {
             let has = i.methods.iter().any(|m| m.name.name == tm.name.name);
             if has {

@@ -48,6 +48,8 @@ pub struct Ctx {
     pub repl: bool,
     /// Journal of the open transaction's changes to `prog`.
     pmark: ProgMark,
+    /// Whole-program check: declarations borrow the module's function ASTs (`env::FnAst`).
+    pub borrow_ast: bool,
 }
 
 /// A savepoint of `Ctx` (see `Ctx::savepoint`).
@@ -60,6 +62,52 @@ pub struct Save {
     new_funcs: usize,
     queue: usize,
 }
+
+/// Borrowed form of a `(String, Vec<Ty>)` instantiation key, for lookups that do not allocate.
+/// Hashes and compares exactly like the owned tuple.
+pub trait InstKey {
+    fn name(&self) -> &str;
+    fn args(&self) -> &[Ty];
+}
+
+impl InstKey for (String, Vec<Ty>) {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn args(&self) -> &[Ty] {
+        &self.1
+    }
+}
+
+impl InstKey for (&str, &[Ty]) {
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn args(&self) -> &[Ty] {
+        self.1
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn InstKey + 'a> for (String, Vec<Ty>) {
+    fn borrow(&self) -> &(dyn InstKey + 'a) {
+        self
+    }
+}
+
+impl std::hash::Hash for dyn InstKey + '_ {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.name().hash(h);
+        self.args().hash(h);
+    }
+}
+
+impl PartialEq for dyn InstKey + '_ {
+    fn eq(&self, o: &Self) -> bool {
+        self.name() == o.name() && self.args() == o.args()
+    }
+}
+
+impl Eq for dyn InstKey + '_ {}
 
 fn dummy_func(name: String) -> FuncDef {
     FuncDef {
@@ -289,7 +337,12 @@ impl Ctx {
 
     /// Lower a fully zonked internal type (unresolved variables default to `i64`).
     pub fn lower(&mut self, t: &T) -> Ty {
-        match t {
+        self.lower_in(&ty::Infer::default(), t)
+    }
+
+    /// `lower(&inf.zonk(t))` without building the zonked type.
+    pub fn lower_in(&mut self, inf: &ty::Infer, t: &T) -> Ty {
+        match inf.resolve(t) {
             T::Int(i) => Ty::Int(*i),
             T::F32 => Ty::F32,
             T::F64 => Ty::F64,
@@ -297,22 +350,22 @@ impl Ctx {
             T::Str => Ty::Str,
             T::Unit => Ty::Unit,
             T::Never => Ty::Never,
-            T::Ptr(x) => Ty::Ptr(Box::new(self.lower(x))),
-            T::Ref(x) => Ty::Ref(Box::new(self.lower(x))),
-            T::Array(x) => Ty::Array(Box::new(self.lower(x))),
-            T::Map(k, v) => Ty::Map(Box::new(self.lower(k)), Box::new(self.lower(v))),
-            T::Tuple(ts) => Ty::Tuple(ts.iter().map(|t| self.lower(t)).collect()),
-            T::Fn(ps, r) => Ty::Fn(ps.iter().map(|t| self.lower(t)).collect(), Box::new(self.lower(r))),
-            T::Future(x) => Ty::Future(Box::new(self.lower(x))),
-            T::Range(x) => Ty::Range(Box::new(self.lower(x))),
-            T::Optional(x) => Ty::Optional(Box::new(self.lower(x))),
+            T::Ptr(x) => Ty::Ptr(Box::new(self.lower_in(inf, x))),
+            T::Ref(x) => Ty::Ref(Box::new(self.lower_in(inf, x))),
+            T::Array(x) => Ty::Array(Box::new(self.lower_in(inf, x))),
+            T::Map(k, v) => Ty::Map(Box::new(self.lower_in(inf, k)), Box::new(self.lower_in(inf, v))),
+            T::Tuple(ts) => Ty::Tuple(ts.iter().map(|t| self.lower_in(inf, t)).collect()),
+            T::Fn(ps, r) => Ty::Fn(ps.iter().map(|t| self.lower_in(inf, t)).collect(), Box::new(self.lower_in(inf, r))),
+            T::Future(x) => Ty::Future(Box::new(self.lower_in(inf, x))),
+            T::Range(x) => Ty::Range(Box::new(self.lower_in(inf, x))),
+            T::Optional(x) => Ty::Optional(Box::new(self.lower_in(inf, x))),
             T::Var(_) | T::Param(_) | T::Err => Ty::I64,
             T::Struct(n, a) => {
-                let args: Vec<Ty> = a.iter().map(|t| self.lower(t)).collect();
+                let args: Vec<Ty> = a.iter().map(|t| self.lower_in(inf, t)).collect();
                 Ty::Struct(self.struct_inst(n, args))
             }
             T::Enum(n, a) => {
-                let args: Vec<Ty> = a.iter().map(|t| self.lower(t)).collect();
+                let args: Vec<Ty> = a.iter().map(|t| self.lower_in(inf, t)).collect();
                 Ty::Enum(self.enum_inst(n, args))
             }
         }
@@ -327,10 +380,10 @@ impl Ctx {
     }
 
     pub fn struct_inst(&mut self, n: &str, args: Vec<Ty>) -> StructId {
-        let key = (n.to_string(), args.clone());
-        if let Some(id) = self.struct_insts.get(&key) {
+        if let Some(id) = self.struct_insts.get(&(n, &args[..]) as &dyn InstKey) {
             return *id;
         }
+        let key = (n.to_string(), args.clone());
         let id = StructId(self.prog.structs.len() as u32);
         let name = self.display(n, &args);
         self.prog.structs.push(StructDef { name, fields: vec![] });
@@ -355,10 +408,10 @@ impl Ctx {
     }
 
     pub fn enum_inst(&mut self, n: &str, args: Vec<Ty>) -> EnumId {
-        let key = (n.to_string(), args.clone());
-        if let Some(id) = self.enum_insts.get(&key) {
+        if let Some(id) = self.enum_insts.get(&(n, &args[..]) as &dyn InstKey) {
             return *id;
         }
+        let key = (n.to_string(), args.clone());
         let id = EnumId(self.prog.enums.len() as u32);
         let name = self.display(n, &args);
         self.prog.enums.push(EnumDef { name, variants: vec![] });
@@ -448,8 +501,18 @@ impl<'a> Zonker<'a> {
         }
         let t = match self.ph.get(k as usize) {
             Some(t) => {
-                let z = self.inf.zonk(t);
-                self.cx.lower(&z)
+                // Scalars need neither zonking nor the cache.
+                match self.inf.resolve(t) {
+                    T::Int(i) => return Ty::Int(*i),
+                    T::Bool => return Ty::Bool,
+                    T::Unit => return Ty::Unit,
+                    T::Never => return Ty::Never,
+                    T::F64 => return Ty::F64,
+                    T::Str => return Ty::Str,
+                    T::Var(_) | T::Param(_) | T::Err => return Ty::I64,
+                    _ => {}
+                }
+                self.cx.lower_in(self.inf, t)
             }
             None => Ty::I64,
         };
@@ -505,10 +568,7 @@ impl<'a> Zonker<'a> {
             Some(Pending::Inst(decl, args)) => {
                 let args: Vec<Ty> = args
                     .iter()
-                    .map(|t| {
-                        let z = self.inf.zonk(t);
-                        self.cx.lower(&z)
-                    })
+                    .map(|t| self.cx.lower_in(self.inf, t))
                     .collect();
                 self.cx.fn_inst(decl, args)
             }

@@ -245,8 +245,8 @@ impl Session {
                     }
                     cx.enum_insts.retain(|(n, _), _| *n != e.name.name);
                     if let Some(ed) = cx.env.enums.get(&e.name.name).cloned() {
-                        for (v, _) in ed.variants {
-                            cx.env.variants.remove(&v);
+                        for (v, _) in ed.variants.iter() {
+                            cx.env.variants.remove(v);
                         }
                     }
                 }

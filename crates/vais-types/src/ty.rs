@@ -85,11 +85,16 @@ impl Infer {
 
     /// Follow variable bindings at the top level only.
     pub fn shallow(&self, t: &T) -> T {
-        let mut t = t.clone();
+        self.resolve(t).clone()
+    }
+
+    /// Follow variable bindings at the top level only, without copying.
+    #[inline]
+    pub fn resolve<'a>(&'a self, mut t: &'a T) -> &'a T {
         while let T::Var(v) = t {
-            match self.vars.get(v as usize).and_then(|b| b.clone()) {
-                Some(b) => t = b,
-                None => return T::Var(v),
+            match self.vars.get(*v as usize) {
+                Some(Some(b)) => t = b,
+                _ => return t,
             }
         }
         t
@@ -138,6 +143,19 @@ impl Infer {
     /// Integer conversion (§4.6 rule 4) applies only at the top level: a `*u8` is not a `*i64`
     /// at run time, and no conversion could be inserted inside a pointer or function type.
     fn unify_at(&mut self, a: &T, b: &T, top: bool) -> bool {
+        // Fast path (no copies) for the common cases decided at the top level; the same
+        // answers as the general match below.
+        match (self.resolve(a), self.resolve(b)) {
+            (T::Var(x), T::Var(y)) if x == y => return true,
+            (T::Never, _) | (_, T::Never) => return true,
+            (T::Err, _) | (_, T::Err) | (T::Param(_), _) | (_, T::Param(_)) => return true,
+            (T::Int(x), T::Int(y)) => return x == y || (top && convertible(*x) && convertible(*y)),
+            (T::F32, T::F32) | (T::F64, T::F64) | (T::Bool, T::Bool) | (T::Str, T::Str) | (T::Unit, T::Unit) => return true,
+            (T::Struct(n1, a1), T::Struct(n2, a2)) | (T::Enum(n1, a1), T::Enum(n2, a2)) if a1.is_empty() && a2.is_empty() => {
+                return n1 == n2
+            }
+            _ => {}
+        }
         let a = self.shallow(a);
         let b = self.shallow(b);
         match (&a, &b) {
