@@ -12,6 +12,7 @@
 use std::sync::atomic::{AtomicU8, AtomicUsize};
 
 pub mod faults;
+pub mod host;
 pub mod io;
 pub mod printf;
 mod signals;
@@ -34,6 +35,7 @@ pub static VAIS_STACK_LIMIT: AtomicUsize = AtomicUsize::new(0);
 /// use their `vais_*` names; the data symbols are `vais_interrupt_flag` (an `i8`) and
 /// `vais_stack_limit` (an `i64`).
 pub fn symbols() -> Vec<(&'static str, *const u8)> {
+    host::load_host_libraries();
     use faults::vais_rt_trap;
     use io::*;
     vec![

@@ -45,6 +45,7 @@ fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<
             return Err(EXIT_COMPILE_ERROR);
         }
     };
+    diags.extend(unresolved_externs(&module.items));
     let parse_failed = diags.iter().any(Diagnostic::is_error);
     let program = if parse_failed {
         None
@@ -58,6 +59,22 @@ fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<
         Some(p) if !diags.iter().any(Diagnostic::is_error) => Ok(p),
         _ => Err(EXIT_COMPILE_ERROR),
     }
+}
+
+/// `X F name(...)` declarations whose symbol the host process (libc, libm) does not have:
+/// reported at the declaration, before anything is compiled (Project decision 4).
+pub fn unresolved_externs(items: &[vais_ast::ast::Item]) -> Vec<Diagnostic> {
+    items
+        .iter()
+        .filter_map(|item| match &item.kind {
+            vais_ast::ast::ItemKind::Extern(x) if vais_runtime::host::resolve(&x.name.name).is_none() => Some(
+                Diagnostic::error("E017", format!("cannot find extern function `{}` in the host process", x.name.name), x.name.span)
+                    .with_label("no such symbol in libc or libm")
+                    .with_note("extern functions are resolved by their C symbol name"),
+            ),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn check(path: &Path, time: bool) -> u8 {

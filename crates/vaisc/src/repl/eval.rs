@@ -103,6 +103,18 @@ impl ReplState {
 
     /// Checks, compiles and runs already-parsed entries (also used by `:load`).
     pub fn eval_entries(&mut self, entries: &[ReplEntry], text: &str, timings: &mut Timings) -> Outcome {
+        let items: Vec<vais_ast::ast::Item> = entries
+            .iter()
+            .filter_map(|e| match e {
+                ReplEntry::Item(i) if matches!(i.kind, vais_ast::ast::ItemKind::Extern(_)) => Some(i.clone()),
+                _ => None,
+            })
+            .collect();
+        let unresolved = crate::driver::unresolved_externs(&items);
+        if !unresolved.is_empty() {
+            diagnostics::emit_stderr(&self.sources, &unresolved);
+            return Outcome::Failed;
+        }
         let t1 = Instant::now();
         let checked = self.session.check_input(entries);
         timings.check = t1.elapsed();

@@ -43,14 +43,25 @@ pub struct Case {
     pub exit: Option<u8>,
 }
 
+/// The conformance `A_` programs plus our own per-feature programs (`tests/programs`, same
+/// file format: `NAME.vais`, `NAME.stdout`, `NAME.exit`).
 pub fn a_cases() -> Vec<Case> {
-    let dir = conformance_dir();
+    let mut cases = cases_in(&conformance_dir(), "A_");
+    assert!(cases.len() >= 60, "expected the conformance programs, found {}", cases.len());
+    let own = cases_in(&repo_root().join("tests/programs"), "");
+    assert!(own.len() >= 4, "expected our own feature programs, found {}", own.len());
+    cases.extend(own);
+    cases
+}
+
+fn cases_in(dir: &std::path::Path, prefix: &str) -> Vec<Case> {
+    let dir = dir.to_path_buf();
     let mut cases = Vec::new();
     let mut entries: Vec<_> = std::fs::read_dir(&dir).expect("conformance dir").flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let name = e.file_name().to_string_lossy().to_string();
-        if !name.starts_with("A_") {
+        if !name.starts_with(prefix) {
             continue;
         }
         let (stem, base, program) = if e.path().is_dir() {
@@ -68,6 +79,5 @@ pub fn a_cases() -> Vec<Case> {
         };
         cases.push(Case { name: stem, program, stdout, exit });
     }
-    assert!(cases.len() >= 60, "expected the conformance programs, found {}", cases.len());
     cases
 }
