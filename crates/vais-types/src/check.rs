@@ -96,6 +96,17 @@ impl<'c> Fc<'c> {
 
     /// A placeholder TIR type standing for `t`.
     pub fn out(&mut self, t: T) -> Ty {
+        // Concrete scalars need no placeholder: they lower to themselves.
+        match t {
+            T::Int(i) => return Ty::Int(i),
+            T::Bool => return Ty::Bool,
+            T::Unit => return Ty::Unit,
+            T::Never => return Ty::Never,
+            T::F64 => return Ty::F64,
+            T::F32 => return Ty::F32,
+            T::Str => return Ty::Str,
+            _ => {}
+        }
         self.ph.push(t);
         Ty::Struct(StructId(PH + self.ph.len() as u32 - 1))
     }

@@ -29,7 +29,7 @@ impl<'c> Fc<'c> {
     /// A block whose final expression is expected to have type `hint`.
     pub fn block_h(&mut self, b: &ast::Block, hint: Option<T>) -> Expr {
         self.push_scope();
-        let mut stmts = vec![];
+        let mut stmts = Vec::with_capacity(b.stmts.len());
         let mut value = None;
         let n = b.stmts.len();
         for (i, s) in b.stmts.iter().enumerate() {
