@@ -212,6 +212,24 @@ impl Parser {
         Reported
     }
 
+    /// `item { , item } [,] close`: a comma-separated list (trailing comma allowed) up to and
+    /// including the closing token.
+    pub(crate) fn comma_list<T>(
+        &mut self,
+        close: &TokenKind,
+        mut item: impl FnMut(&mut Self) -> PResult<T>,
+    ) -> PResult<Vec<T>> {
+        let mut out = Vec::new();
+        while !self.at(close) {
+            out.push(item(self)?);
+            if !self.eat(&TokenKind::Comma) {
+                break;
+            }
+        }
+        self.expect(close)?;
+        Ok(out)
+    }
+
     /// "expected X, found Y" at the current token (P001), or P002 at end of input.
     pub(crate) fn error_expected(&mut self, expected: &str) -> Reported {
         let span = self.span();

@@ -204,51 +204,24 @@ impl Parser {
         let name = self.expect_name("an enum name")?;
         let generics = self.parse_generics_opt()?;
         self.expect(&TokenKind::LBrace)?;
-        let mut variants = Vec::new();
-        while !self.at(&TokenKind::RBrace) {
-            let vstart = self.span();
-            let vname = self.expect_name("a variant name")?;
-            let kind = if self.eat(&TokenKind::LParen) {
-                let mut tys = Vec::new();
-                while !self.at(&TokenKind::RParen) {
-                    tys.push(self.parse_type()?);
-                    if !self.eat(&TokenKind::Comma) {
-                        break;
-                    }
-                }
-                self.expect(&TokenKind::RParen)?;
-                VariantKind::Tuple(tys)
-            } else if self.eat(&TokenKind::LBrace) {
-                let mut fs = Vec::new();
-                while !self.at(&TokenKind::RBrace) {
-                    let fstart = self.span();
-                    let fname = self.expect_name("a field name")?;
-                    self.expect(&TokenKind::Colon)?;
-                    let ty = self.parse_type()?;
-                    fs.push(Field {
-                        name: fname,
-                        ty,
-                        span: self.span_from(fstart),
-                    });
-                    if !self.eat(&TokenKind::Comma) {
-                        break;
-                    }
-                }
-                self.expect(&TokenKind::RBrace)?;
-                VariantKind::Struct(fs)
+        let variants = self.comma_list(&TokenKind::RBrace, |p| {
+            let vstart = p.span();
+            let vname = p.expect_name("a variant name")?;
+            let kind = if p.eat(&TokenKind::LParen) {
+                VariantKind::Tuple(p.comma_list(&TokenKind::RParen, Self::parse_type)?)
+            } else if p.eat(&TokenKind::LBrace) {
+                VariantKind::Struct(p.comma_list(&TokenKind::RBrace, |p| {
+                    let fstart = p.span();
+                    let fname = p.expect_name("a field name")?;
+                    p.expect(&TokenKind::Colon)?;
+                    let ty = p.parse_type()?;
+                    Ok(Field { name: fname, ty, span: p.span_from(fstart) })
+                })?)
             } else {
                 VariantKind::Unit
             };
-            variants.push(Variant {
-                name: vname,
-                kind,
-                span: self.span_from(vstart),
-            });
-            if !self.eat(&TokenKind::Comma) {
-                break;
-            }
-        }
-        self.expect(&TokenKind::RBrace)?;
+            Ok(Variant { name: vname, kind, span: p.span_from(vstart) })
+        })?;
         Ok(Enum {
             name,
             generics,

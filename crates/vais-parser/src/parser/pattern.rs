@@ -81,14 +81,6 @@ impl Parser {
 
     /// After `(`: `[ Pattern { "," Pattern } [","] ] ")"`.
     fn parse_pattern_list(&mut self) -> PResult<Vec<Pattern>> {
-        let mut out = Vec::new();
-        while !self.at(&TokenKind::RParen) {
-            out.push(self.parse_pattern()?);
-            if !self.eat(&TokenKind::Comma) {
-                break;
-            }
-        }
-        self.expect(&TokenKind::RParen)?;
-        Ok(out)
+        self.comma_list(&TokenKind::RParen, Self::parse_pattern)
     }
 }
