@@ -349,6 +349,21 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     /// Continue in a fresh unreachable block after a diverging instruction.
+    /// The value of a scalar-returning call instruction; after a call to a function that never
+    /// returns (`Never`), a trap (never reached) ends the block and translation continues in a
+    /// fresh unreachable block.
+    fn call_result(&mut self, inst: cranelift_codegen::ir::Inst, ret: &Ty) -> Val {
+        if *ret == Ty::Never {
+            self.b.ins().trap(TrapCode::unwrap_user(2));
+            self.diverge();
+            return Val::Unit;
+        }
+        match self.b.inst_results(inst).first() {
+            Some(v) => Val::S(*v),
+            None => Val::Unit,
+        }
+    }
+
     fn diverge(&mut self) {
         let blk = self.b.create_block();
         self.b.switch_to_block(blk);
@@ -1331,15 +1346,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         if let Some(o) = out {
             return Ok(Val::M(o));
         }
-        if *ret == Ty::Never {
-            self.b.ins().trap(TrapCode::unwrap_user(2));
-            self.diverge();
-            return Ok(Val::Unit);
-        }
-        Ok(match self.b.inst_results(inst).first() {
-            Some(v) => Val::S(*v),
-            None => Val::Unit,
-        })
+        Ok(self.call_result(inst, ret))
     }
 
     /// A call to user function `f` (through its REPL slot when in REPL mode).
@@ -1404,15 +1411,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 } else {
                     self.b.ins().call(fr, &vals)
                 };
-                if def.ret == Ty::Never {
-                    self.b.ins().trap(TrapCode::unwrap_user(2));
-                    self.diverge();
-                    return Ok(Val::Unit);
-                }
-                Ok(match self.b.inst_results(inst).first() {
-                    Some(v) => Val::S(*v),
-                    None => Val::Unit,
-                })
+                Ok(self.call_result(inst, &def.ret))
             }
             Callee::Builtin(bi) => self.builtin(e, *bi, args),
         }
@@ -1447,15 +1446,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let id = self.s.import(&name, &sig)?;
         let fr = self.func_ref(id);
         let inst = self.b.ins().call(fr, &vals);
-        if ret == Ty::Never {
-            self.b.ins().trap(TrapCode::unwrap_user(2));
-            self.diverge();
-            return Ok(Val::Unit);
-        }
-        Ok(match self.b.inst_results(inst).first() {
-            Some(v) => Val::S(*v),
-            None => Val::Unit,
-        })
+        Ok(self.call_result(inst, &ret))
     }
 
     /// `printf(fmt, args...)`: arguments go to the runtime as 8-byte slots plus kind bytes.
