@@ -27,9 +27,9 @@ pub struct Frame {
 impl Frame {
     pub fn new(ret: T, is_lambda: bool) -> Frame {
         Frame {
-            locals: vec![],
-            local_t: vec![],
-            scopes: vec![vec![]],
+            locals: Vec::with_capacity(8),
+            local_t: Vec::with_capacity(8),
+            scopes: vec![Vec::with_capacity(4)],
             ret,
             loops: 0,
             is_lambda,
