@@ -153,7 +153,15 @@ impl Jit {
         }
         let opt = if config.opt_speed { "speed" } else { "none" };
         let verify = if config.verify { "true" } else { "false" };
-        let flags = [("opt_level", opt), ("enable_verifier", verify), ("preserve_frame_pointers", "true")];
+        // REPL inputs are tiny and compiled once each: compile latency matters more there than
+        // code quality, so they use the single-pass register allocator.
+        let regalloc = if config.repl_mode { "single_pass" } else { "backtracking" };
+        let flags = [
+            ("opt_level", opt),
+            ("enable_verifier", verify),
+            ("preserve_frame_pointers", "true"),
+            ("regalloc_algorithm", regalloc),
+        ];
         let mut builder = JITBuilder::with_flags(&flags, default_libcall_names())
             .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
         builder.symbols(rt::jit_symbols());
