@@ -2,7 +2,6 @@
 //! function bodies (generic ones once with opaque parameters, then every queued instance).
 
 use vais_ast::ast::{self, ExprKind as A, Function, ItemKind, Param};
-use vais_ast::Span;
 use vais_tir::*;
 
 use crate::check::Fc;

@@ -8,13 +8,6 @@ use codespan_reporting::term::{self, termcolor, Chars, Config};
 use std::io::IsTerminal;
 use vais_ast::{Diagnostic, Severity, SourceMap};
 
-/// Renders diagnostics to a string, plain (no colour).
-pub fn render_plain(sources: &SourceMap, diags: &[Diagnostic]) -> String {
-    let mut buf = termcolor::NoColor::new(Vec::new());
-    emit_all(&mut buf, sources, diags);
-    String::from_utf8_lossy(&buf.into_inner()).into_owned()
-}
-
 /// Writes diagnostics to standard error, coloured on a terminal.
 pub fn emit_stderr(sources: &SourceMap, diags: &[Diagnostic]) {
     if diags.is_empty() {
