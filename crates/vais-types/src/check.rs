@@ -124,6 +124,10 @@ impl<'c> Fc<'c> {
     pub fn tt(&self, ty: &Ty) -> T {
         match ty {
             Ty::Struct(StructId(k)) if *k >= PH => self.ph[(*k - PH) as usize].clone(),
+            Ty::Int(i) => T::Int(*i),
+            Ty::Bool => T::Bool,
+            Ty::Unit => T::Unit,
+            Ty::Never => T::Never,
             other => self.cx.t_of(other),
         }
     }
