@@ -11,25 +11,16 @@ use crate::errors;
 use crate::journal::{JMap, JVec, VecSave};
 use crate::ty::T;
 
-/// A function's AST: owned (REPL, shared between clones of the declaration) or, for a
-/// whole-program check, borrowed from the module being checked (which outlives the `Ctx`;
-/// see `check_program`), so that registration does not copy every function body.
+/// A function's AST, shared (not copied) between clones of its declaration. A whole-program
+/// check pays one copy per function at registration; borrowing from the module instead would
+/// need a lifetime on the checker's environment (no `unsafe` in the front end).
 #[derive(Clone)]
-pub enum FnAst {
-    Owned(std::rc::Rc<Function>),
-    Borrowed(*const Function),
-}
+pub struct FnAst(pub std::rc::Rc<Function>);
 
 impl std::ops::Deref for FnAst {
     type Target = Function;
     fn deref(&self) -> &Function {
-        match self {
-            FnAst::Owned(f) => f,
-            // SAFETY: `Borrowed` is only created by `Ctx::register` when `Ctx::borrow_ast` is set,
-            // which only `check_program` does, for a `Ctx` that is dropped before the module
-            // it borrows from.
-            FnAst::Borrowed(p) => unsafe { &**p },
-        }
+        &self.0
     }
 }
 

@@ -20,11 +20,7 @@ fn is_instance(f: &Function) -> bool {
 
 impl Ctx {
     fn fn_ast(&self, f: &Function) -> FnAst {
-        if self.borrow_ast {
-            FnAst::Borrowed(f as *const Function)
-        } else {
-            FnAst::Owned(std::rc::Rc::new(f.clone()))
-        }
+        FnAst(std::rc::Rc::new(f.clone()))
     }
 
     fn name_taken(&self, n: &str) -> bool {
@@ -47,7 +43,7 @@ impl Ctx {
             name: format!("{}.{}", owner, f.name.name),
             // A trait's default body comes from a copy of the trait declaration, so it cannot be
             // borrowed.
-            ast: if trait_default { FnAst::Owned(std::rc::Rc::new(f.clone())) } else { self.fn_ast(f) },
+            ast: self.fn_ast(f),
             owner: Some(owner.to_string()),
             owner_generics: generics,
             instance: is_instance(f),

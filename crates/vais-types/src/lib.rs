@@ -27,9 +27,6 @@ use vais_ast::Diagnostic;
 /// Whole program (imports already merged). Program is Some only if there were no errors.
 pub fn check_program(module: &Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>) {
     let mut cx = lower::Ctx::default();
-    cx.borrow_ast = true;
-    // `cx` (whose declarations borrow from `module`, see `env::FnAst`) is dropped at the end of
-    // this function; only `cx.prog` and `cx.diags`, which hold no AST references, are returned.
     let decls = cx.register(&module.items, false);
     cx.check_decls(&decls);
     cx.drain();

@@ -48,8 +48,6 @@ pub struct Ctx {
     pub repl: bool,
     /// Journal of the open transaction's changes to `prog`.
     pmark: ProgMark,
-    /// Whole-program check: declarations borrow the module's function ASTs (`env::FnAst`).
-    pub borrow_ast: bool,
 }
 
 /// A savepoint of `Ctx` (see `Ctx::savepoint`).
