@@ -59,3 +59,31 @@ fn transcripts() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Commands whose output is long or machine-dependent, checked by substring.
+#[test]
+fn commands_help_defs_history_clif_asm_time() {
+    let input = "F sq(x: i64) -> i64 = x * x\nS Pt { x: i64, y: i64 }\nE Dir { Up, Down }\nn := mut 3\nd := Down\n\
+                 :help\n:defs\n:clif sq\n:asm sq\n:time\nsq(n)\n:time\n:history\n:clif nosuch\n";
+    let out = run_with_stdin(&["repl"], input);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        ":clif NAME",                   // :help lists commands
+        "F sq(x: i64) -> i64",          // :defs: functions with signatures
+        "S Pt { x: i64, y: i64 }",      // :defs: structs
+        "n: i64",                       // :defs: variables with types
+        "d: Dir",
+        "function ",                    // :clif prints Cranelift IR
+        "imul",                         // ... of the multiplication
+        "imulq %",                      // :asm prints x86-64 machine code
+        "time: parse ",                 // :time line for `sq(n)`
+        "=> 9",
+        "   1  F sq(x: i64) -> i64 = x * x", // :history, numbered
+    ] {
+        assert!(stdout.contains(want), "missing {want:?} in:\n{stdout}\nstderr:\n{stderr}");
+    }
+    assert!(!stdout.lines().any(|l| l.starts_with("=>") && !l.starts_with("=> 9")), "{stdout}");
+    assert!(stderr.contains("no function named `nosuch`"), "{stderr}");
+    assert!(out.status.success());
+}
