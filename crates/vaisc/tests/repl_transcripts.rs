@@ -76,7 +76,7 @@ fn commands_help_defs_history_clif_asm_time() {
         "d: Dir",
         "function ",                    // :clif prints Cranelift IR
         "imul",                         // ... of the multiplication
-        "imulq %",                      // :asm prints x86-64 machine code
+        "\nblock0:\n",                  // :asm prints the machine-code listing (CLIF has `block0(`)
         "time: parse ",                 // :time line for `sq(n)`
         "=> 9",
         "   1  F sq(x: i64) -> i64 = x * x", // :history, numbered
