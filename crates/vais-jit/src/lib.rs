@@ -2,7 +2,7 @@
 //! memory (cranelift-jit 0.135).
 //!
 //! # Using it
-//! ```ignore
+//! ```text
 //! let mut jit = Jit::new(JitConfig::default())?;
 //! jit.compile(&program, &[main], &|span| source_map.location(span))?; // deps are added
 //! let ret = &program.func(main).ret;
