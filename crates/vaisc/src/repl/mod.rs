@@ -85,7 +85,7 @@ pub fn main() -> u8 {
             if let LineSource::Terminal(ed) = &mut source {
                 ed.add_history(&line);
             }
-            match commands::run(&mut state, line.trim()) {
+            match guarded(|| commands::run(&mut state, line.trim())).unwrap_or(commands::Flow::Continue) {
                 commands::Flow::Continue => continue,
                 commands::Flow::Quit => break,
             }
@@ -97,7 +97,7 @@ pub fn main() -> u8 {
             pending.push('\n');
         }
         pending.push_str(&line);
-        match state.eval(&pending) {
+        match guarded(|| state.eval(&pending)).unwrap_or(eval::Outcome::Failed) {
             eval::Outcome::Incomplete => continue,
             eval::Outcome::Done | eval::Outcome::Failed => {
                 if let LineSource::Terminal(ed) = &mut source {
@@ -112,4 +112,17 @@ pub fn main() -> u8 {
     }
     vais_runtime::flush_output();
     0
+}
+
+/// Runs one input or command; a panic there is a compiler bug, reported as such (the panic hook
+/// has already printed where it happened), and the session goes on instead of ending.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(v) => Some(v),
+        Err(_) => {
+            vais_runtime::flush_output();
+            eprintln!("internal compiler error: this is a bug in vaisc; the session continues");
+            None
+        }
+    }
 }
