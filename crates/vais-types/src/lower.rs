@@ -25,6 +25,9 @@ pub enum Pending {
     Lambda(usize),
 }
 
+/// Instances of generic structs or enums beyond which instantiation is taken to be unbounded.
+const MAX_TYPE_INSTANCES: usize = 20_000;
+
 #[derive(Clone, Default)]
 pub struct Ctx {
     pub env: Env,
@@ -369,6 +372,13 @@ impl Ctx {
         }
     }
 
+    /// Unbounded instantiation of a generic struct or enum (e.g. `S A<T> { x: *A<A<T>> }`):
+    /// reported once (`report` drops repeats).
+    fn too_many_instances(&mut self, n: &str) {
+        let msg = format!("too many instantiations of generic type `{n}` (infinitely recursive generics?)");
+        self.report(crate::errors::invalid(&msg, Span::default()));
+    }
+
     fn display(&self, n: &str, args: &[Ty]) -> String {
         if args.is_empty() {
             n.to_string()
@@ -387,7 +397,8 @@ impl Ctx {
         self.prog.structs.push(StructDef { name, fields: vec![] });
         self.struct_rev.push(key.clone());
         self.struct_insts.insert(key, id);
-        if self.prog.structs.len() > 5000 {
+        if !args.is_empty() && self.prog.structs.len() > MAX_TYPE_INSTANCES {
+            self.too_many_instances(n);
             return id;
         }
         let Some(decl) = self.env.structs.get(n).cloned() else { return id };
@@ -415,7 +426,8 @@ impl Ctx {
         self.prog.enums.push(EnumDef { name, variants: vec![] });
         self.enum_rev.push(key.clone());
         self.enum_insts.insert(key, id);
-        if self.prog.enums.len() > 5000 {
+        if !args.is_empty() && self.prog.enums.len() > MAX_TYPE_INSTANCES {
+            self.too_many_instances(n);
             return id;
         }
         let Some(decl) = self.env.enums.get(n).cloned() else { return id };
