@@ -226,3 +226,17 @@ fn expected_type_picks_generic_arguments() {
 fn or_pattern_bindings_need_same_type() {
     assert_eq!(err_codes("E Sh { Aa(i64), Bb(u8) }\nF f(s: Sh) -> i64 = M s { Aa(v) | Bb(v) => v }\nF main() -> i64 = f(Aa(1))"), vec!["E001"]);
 }
+
+#[test]
+fn thousands_of_ordinary_structs_and_functions_are_all_defined() {
+    let mut src = String::new();
+    for i in 0..6000 {
+        src.push_str(&format!("S St{i} {{ a: i64, b: i64 }}\nF fun{i}(s: St{i}) -> i64 = s.a + s.b\n"));
+    }
+    src.push_str("F main() -> i64 = fun5999(St5999 { a: 1, b: 2 })\n");
+    let p = ok(&src);
+    assert!(p.structs.len() >= 6000);
+    assert!(p.structs.iter().all(|s| s.fields.len() == 2), "every struct keeps its fields");
+    assert!(p.funcs.len() > 6000);
+    validate(&p);
+}
