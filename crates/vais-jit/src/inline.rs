@@ -10,6 +10,9 @@
 
 use vais_tir::{Block, Callee, Expr, ExprKind, FuncDef, FuncId, FuncKind, LocalId, Stmt, Ty};
 
+/// How many levels of self-calls are expanded.
+const LEVELS: usize = 2;
+
 /// Largest body (in expression nodes) that gets inlined into itself.
 const MAX_NODES: usize = 40;
 
@@ -162,7 +165,11 @@ pub(crate) fn self_inline(def: &FuncDef, f: FuncId) -> Option<FuncDef> {
     }
     let mut out = def.clone();
     let mut locals = std::mem::take(&mut out.locals);
-    expand(&mut out.body, def, f, &mut locals);
+    // Two levels: the second pass expands the self-calls left inside the first copies (with
+    // at most two self-calls and a 40-node body, at most 7 copies of the body).
+    for _ in 0..LEVELS {
+        expand(&mut out.body, def, f, &mut locals);
+    }
     out.locals = locals;
     Some(out)
 }
