@@ -8,11 +8,32 @@ use codespan_reporting::term::{self, termcolor, Chars, Config};
 use std::io::IsTerminal;
 use vais_ast::{Diagnostic, Severity, SourceMap};
 
+/// Adds the explanation for the language's best-known surprise (LANGUAGE.md §6.1): newlines do
+/// not end statements, so a line starting with `(` calls the previous line's value. When a "not
+/// callable" error's callee is followed by a line break and then `(`, say so.
+pub fn explain(sources: &SourceMap, diags: &mut [Diagnostic]) {
+    for d in diags.iter_mut().filter(|d| d.code == "E005") {
+        let Some(file) = sources.files.get(d.span.file.0 as usize) else { continue };
+        let rest = file.text.get(d.span.end as usize..).unwrap_or("");
+        let gap = &rest[..rest.len() - rest.trim_start().len()];
+        if gap.contains('\n') && rest.trim_start().starts_with('(') {
+            d.notes.push(
+                "help: a line starting with `(` continues the previous expression (newlines do not end statements); \
+                 end the previous statement with `;`"
+                    .to_string(),
+            );
+        }
+    }
+}
+
 /// Writes diagnostics to standard error, coloured on a terminal.
 pub fn emit_stderr(sources: &SourceMap, diags: &[Diagnostic]) {
     if diags.is_empty() {
         return;
     }
+    let mut diags = diags.to_vec();
+    explain(sources, &mut diags);
+    let diags = &diags[..];
     vais_runtime::flush_output();
     let choice = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         termcolor::ColorChoice::Auto
