@@ -81,7 +81,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
             continue;
         }
         let d = edit_distance(name, c);
-        let limit = ((name.len().max(c.len()) + 2) / 3).max(1);
+        let limit = name.len().max(c.len()).div_ceil(3).max(1);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }

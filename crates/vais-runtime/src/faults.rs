@@ -831,7 +831,7 @@ mod tests {
             assert_eq!(run_protected(|| depth(1000)), Ok(1000));
             assert!(STACK_DIRTY.with(|d| d.get()).is_none());
             // Another thread still goes through the worker meanwhile.
-            std::thread::spawn(|| run_protected(|| on_prepared_thread())).join().unwrap()
+            std::thread::spawn(|| run_protected(on_prepared_thread)).join().unwrap()
         });
         assert_eq!(r, Ok(true));
         assert!(!on_prepared_thread());

@@ -39,7 +39,7 @@ fn run_reports_faults_keeps_output_and_exits_101() {
 #[test]
 fn deep_recursion_of_100k_frames_works() {
     let out = run_program("F d(n: i64) -> i64 = n == 0 ? 0 : 1 + @(n - 1)\nF main() -> i64 = d(100000) % 256\n");
-    assert_eq!(out.status.code(), Some((100000 % 256) as i32), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(100000 % 256), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]

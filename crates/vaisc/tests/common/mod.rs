@@ -1,4 +1,5 @@
 //! Shared helpers for the data-driven tests: locating test data and running the real binary.
+#![allow(dead_code)] // each test file uses a different part of this module
 
 use std::io::Write;
 use std::path::PathBuf;
