@@ -11,9 +11,9 @@ use crate::errors;
 use crate::journal::{JMap, JVec, VecSave};
 use crate::ty::T;
 
-/// A function's AST, shared (not copied) between clones of its declaration. A whole-program
-/// check pays one copy per function at registration; borrowing from the module instead would
-/// need a lifetime on the checker's environment (no `unsafe` in the front end).
+/// A function's AST, shared (not copied) between clones of its declaration. `check_program_owned`
+/// moves each function's body out of the module into it (`Ctx::take_bodies`); REPL inputs,
+/// `check_program(&Module)` and trait default methods pay one copy per function.
 #[derive(Clone)]
 pub struct FnAst(pub std::rc::Rc<Function>);
 

@@ -19,8 +19,47 @@ fn is_instance(f: &Function) -> bool {
 }
 
 impl Ctx {
-    fn fn_ast(&self, f: &Function) -> FnAst {
+    /// The shared AST of `f`: the body moved out of an owned module by `take_bodies` if there
+    /// is one for `f`, else a copy (REPL inputs, trait default methods).
+    fn fn_ast(&mut self, f: &Function) -> FnAst {
+        if let Some(body) = self.owned_bodies.remove(&f.span) {
+            return FnAst(std::rc::Rc::new(Function { body, ..f.clone() }));
+        }
         FnAst(std::rc::Rc::new(f.clone()))
+    }
+
+    /// Whole-program check of an owned module: move the body of every function and method
+    /// item (the bulk of its AST) into `owned_bodies`, keyed by the function's span, so that
+    /// registration shares it instead of copying it. Functions whose span is not unique keep
+    /// their bodies and are copied as usual.
+    pub fn take_bodies(&mut self, items: &mut [ast::Item]) {
+        let mut fns: Vec<&mut Function> = vec![];
+        let mut trait_spans: Vec<vais_ast::Span> = vec![];
+        for it in items.iter_mut() {
+            match &mut it.kind {
+                ItemKind::Function(f) => fns.push(f),
+                ItemKind::Struct(s) => fns.extend(s.methods.iter_mut()),
+                ItemKind::Impl(i) => fns.extend(i.methods.iter_mut()),
+                ItemKind::Trait(t) => trait_spans.extend(t.methods.iter().map(|m| m.span)),
+                _ => {}
+            }
+        }
+        let mut count: crate::fx::FxHashMap<vais_ast::Span, u32> = Default::default();
+        count.reserve(fns.len());
+        // Trait methods keep their bodies (defaults are copied per implementing struct), but
+        // count their spans so that no function shares a key with one.
+        for s in trait_spans {
+            *count.entry(s).or_default() += 1;
+        }
+        for f in &fns {
+            *count.entry(f.span).or_default() += 1;
+        }
+        self.owned_bodies.reserve(fns.len());
+        for f in fns {
+            if count[&f.span] == 1 {
+                self.owned_bodies.insert(f.span, f.body.take());
+            }
+        }
     }
 
     fn name_taken(&self, n: &str) -> bool {
@@ -39,11 +78,11 @@ impl Ctx {
             }
         }
         let id = self.env.fns.len();
+        // A trait's default body comes from a copy of the trait declaration, so it is copied.
+        let ast = self.fn_ast(f);
         self.env.fns.push(FnDecl {
             name: format!("{}.{}", owner, f.name.name),
-            // A trait's default body comes from a copy of the trait declaration, so it cannot be
-            // borrowed.
-            ast: self.fn_ast(f),
+            ast,
             owner: Some(owner.to_string()),
             owner_generics: generics,
             instance: is_instance(f),
@@ -65,9 +104,10 @@ impl Ctx {
             return None;
         }
         let id = self.env.fns.len();
+        let ast = self.fn_ast(f);
         self.env.fns.push(FnDecl {
             name: n.clone(),
-            ast: self.fn_ast(f),
+            ast,
             owner: None,
             owner_generics: vec![],
             instance: false,

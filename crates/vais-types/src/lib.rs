@@ -25,8 +25,16 @@ use vais_ast::ast::Module;
 use vais_ast::Diagnostic;
 
 /// Whole program (imports already merged). Program is Some only if there were no errors.
+/// Copies the module; a caller that owns it should use `check_program_owned`.
 pub fn check_program(module: &Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>) {
+    check_program_owned(module.clone())
+}
+
+/// `check_program` of a module the caller gives up: function ASTs are moved into the
+/// checker's declarations instead of being copied.
+pub fn check_program_owned(mut module: Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>) {
     let mut cx = lower::Ctx::default();
+    cx.take_bodies(&mut module.items);
     let decls = cx.register(&module.items, false);
     cx.check_decls(&decls);
     cx.drain();

@@ -51,6 +51,9 @@ pub struct Ctx {
     pub repl: bool,
     /// Journal of the open transaction's changes to `prog`.
     pmark: ProgMark,
+    /// Whole-program check of an owned module: function bodies moved out of it, by the
+    /// function's span (see `Ctx::take_bodies`).
+    pub owned_bodies: crate::fx::FxHashMap<Span, Option<vais_ast::ast::Expr>>,
 }
 
 /// A savepoint of `Ctx` (see `Ctx::savepoint`).

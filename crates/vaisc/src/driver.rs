@@ -50,7 +50,7 @@ fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<
     let program = if parse_failed {
         None
     } else {
-        let (program, check_diags) = timer.record("check", || vais_types::check_program(&module));
+        let (program, check_diags) = timer.record("check", || vais_types::check_program_owned(module));
         diags.extend(check_diags);
         program
     };
