@@ -80,6 +80,12 @@ pub(crate) struct Tr<'a, 'f> {
     frefs: HashMap<ClFuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
     layouts: HashMap<Ty, Layout>,
+    /// Address of the interrupt flag, computed once in the entry block (dominates every poll).
+    flag_addr: Option<Value>,
+    /// The shared cold block of the interrupt polls (`site` parameter), filled at the end.
+    poll_trap: Option<Block>,
+    /// Locals whose address is taken.
+    taken: HashSet<LocalId>,
 }
 
 /// Iconst of any integer type (including `I128`), value masked to the width.
@@ -206,6 +212,15 @@ pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
+/// A pattern that matches every value of its type (binds or ignores, never tests).
+fn irrefutable(p: &Pattern) -> bool {
+    match &p.kind {
+        PatternKind::Wildcard | PatternKind::Bind(_) => true,
+        PatternKind::Tuple(ps) => ps.iter().all(irrefutable),
+        _ => false,
+    }
+}
+
 /// Every user function referenced by `e` (calls, function values, closures, futures).
 pub(crate) fn referenced_funcs(e: &Expr, out: &mut Vec<FuncId>) {
     match &e.kind {
@@ -238,6 +253,9 @@ impl<'a, 'f> Tr<'a, 'f> {
             frefs: HashMap::new(),
             gvs: HashMap::new(),
             layouts: HashMap::new(),
+            flag_addr: None,
+            poll_trap: None,
+            taken: HashSet::new(),
         }
     }
 
@@ -444,10 +462,35 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// Interrupt poll (function entries and loop back-edges) when enabled.
     fn poll(&mut self, span: Span) -> R<()> {
-        let Some(flag) = self.s.interrupt_flag()? else { return Ok(()) };
-        let addr = self.data_addr(flag);
+        let addr = match self.flag_addr {
+            Some(a) => a,
+            None => {
+                let Some(flag) = self.s.interrupt_flag()? else { return Ok(()) };
+                self.data_addr(flag)
+            }
+        };
         let v = self.b.ins().load(types::I8, flags(), addr, 0);
-        self.trap_if(v, 6, span)
+        let Some(bad) = self.poll_trap else { return self.trap_if(v, 6, span) };
+        let ok = self.new_block();
+        let site = self.site(span);
+        let s = self.b.ins().iconst(types::I64, site);
+        self.b.ins().brif(v, bad, &[BlockArg::Value(s)], ok, &[]);
+        self.b.seal_block(ok);
+        self.b.switch_to_block(ok);
+        Ok(())
+    }
+
+    /// Fills and seals the shared interrupt trap block (after the body: the current block is
+    /// filled or pristine).
+    fn finish_poll_trap(&mut self) -> R<()> {
+        let Some(bad) = self.poll_trap.take() else { return Ok(()) };
+        self.b.switch_to_block(bad);
+        let s = self.b.block_params(bad)[0];
+        let k = self.b.ins().iconst(types::I32, 6);
+        self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
+        self.b.ins().trap(TrapCode::unwrap_user(1));
+        self.b.seal_block(bad);
+        Ok(())
     }
 
     // ----- function body ---------------------------------------------------------------------
@@ -473,6 +516,9 @@ impl<'a, 'f> Tr<'a, 'f> {
         };
         let mut taken = HashSet::new();
         scan_addr_taken(&def.body, &mut taken);
+        if let Some(flag) = self.s.interrupt_flag()? {
+            self.flag_addr = Some(self.data_addr(flag));
+        }
         // Decide storage for every local once.
         for (i, l) in def.locals.iter().enumerate() {
             let st = if is_zst(&l.ty) {
@@ -508,9 +554,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.assign_local(*c, v);
             }
         }
+        self.taken = taken;
         self.poll(def.span)?;
         let v = self.expr(&def.body)?;
         self.emit_return(v)?;
+        self.finish_poll_trap()?;
         Ok(())
     }
 
@@ -708,18 +756,9 @@ impl<'a, 'f> Tr<'a, 'f> {
                 }
                 Ok(Val::S(base))
             }
-            ExprKind::StructLit { id, fields } => {
-                let ty = Ty::Struct(*id);
-                let t = self.temp(&ty);
-                self.zero_fill(t, &ty);
-                let lay = self.lay(&ty);
-                let sd = self.p.struct_def(*id);
-                for (fi, x) in fields {
-                    let fty = sd.fields[*fi as usize].ty.clone();
-                    let v = self.expr(x)?;
-                    let a = self.add_off(t, lay.fields[*fi as usize]);
-                    self.store(a, &fty, v);
-                }
+            ExprKind::StructLit { id, .. } => {
+                let t = self.temp(&Ty::Struct(*id));
+                self.build_into(e, t)?;
                 Ok(Val::M(t))
             }
             ExprKind::Variant { enum_id, variant, args } => self.variant(*enum_id, *variant, args),
@@ -873,6 +912,33 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
+    /// Builds a struct literal `e` at `t` (fields evaluated in order). The slot is zero-filled
+    /// first only when some bytes would otherwise stay uninitialised (a field left out, or
+    /// padding, which byte-wise aggregate comparison reads).
+    fn build_into(&mut self, e: &Expr, t: Value) -> R<()> {
+        let ExprKind::StructLit { id, fields } = &e.kind else { return Err("build_into: not a struct literal".into()) };
+        let ty = Ty::Struct(*id);
+        let lay = self.lay(&ty);
+        let sd = self.p.struct_def(*id);
+        let mut seen = vec![false; sd.fields.len()];
+        for (fi, _) in fields {
+            if let Some(s) = seen.get_mut(*fi as usize) {
+                *s = true;
+            }
+        }
+        let covered: u32 = sd.fields.iter().map(|f| self.lay(&f.ty).size).sum();
+        if !seen.iter().all(|s| *s) || covered != lay.size {
+            self.zero_fill(t, &ty);
+        }
+        for (fi, x) in fields {
+            let fty = sd.fields[*fi as usize].ty.clone();
+            let v = self.expr(x)?;
+            let a = self.add_off(t, lay.fields[*fi as usize]);
+            self.store(a, &fty, v);
+        }
+        Ok(())
+    }
+
     /// A 16-byte (code, env) pair in a fresh slot.
     fn pair(&mut self, code: Value, env: Value) -> Value {
         let ss = self.new_slot(16, 8);
@@ -933,6 +999,15 @@ impl<'a, 'f> Tr<'a, 'f> {
         for s in &b.stmts {
             match s {
                 Stmt::Let { local, value } => {
+                    if let (ExprKind::StructLit { .. }, Storage::Slot(ss)) = (&value.kind, &self.locals[local.index()]) {
+                        // Built in place: the new binding is not in scope in its initialiser,
+                        // and its address was never taken.
+                        if !self.taken.contains(local) {
+                            let a = self.b.ins().stack_addr(PTR, *ss, 0);
+                            self.build_into(value, a)?;
+                            continue;
+                        }
+                    }
                     let v = self.expr(value)?;
                     if value.ty == Ty::Never {
                         continue;
@@ -1558,9 +1633,10 @@ impl<'a, 'f> Tr<'a, 'f> {
         if let Some(t) = Self::merge_ty(&ty) {
             self.b.append_block_param(merge, t);
         }
-        for arm in arms {
+        for (ai, arm) in arms.iter().enumerate() {
             let next = self.new_block();
             self.pattern(&arm.pattern, sv, next)?;
+            let last_total = ai + 1 == arms.len() && arm.guard.is_none() && irrefutable(&arm.pattern);
             if let Some(g) = &arm.guard {
                 let gv = self.expr(g)?;
                 let gv = self.sv(gv, &Ty::Bool);
@@ -1573,6 +1649,12 @@ impl<'a, 'f> Tr<'a, 'f> {
             let args = self.merge_args(v, &ty);
             self.jump(merge, &args);
             self.b.seal_block(next);
+            if last_total {
+                // `next` has no predecessor: no no-match trap.
+                self.b.seal_block(merge);
+                self.b.switch_to_block(merge);
+                return Ok(self.merge_result(merge, &ty));
+            }
             self.b.switch_to_block(next);
         }
         self.trap(4, e.span)?;
