@@ -82,8 +82,6 @@ pub(crate) struct Tr<'a, 'f> {
     layouts: HashMap<Ty, Layout>,
     /// Address of the interrupt flag, computed once in the entry block (dominates every poll).
     flag_addr: Option<Value>,
-    /// The shared cold block of the interrupt polls (`site` parameter), filled at the end.
-    poll_trap: Option<Block>,
     /// Locals whose address is taken.
     taken: HashSet<LocalId>,
 }
@@ -254,7 +252,6 @@ impl<'a, 'f> Tr<'a, 'f> {
             gvs: HashMap::new(),
             layouts: HashMap::new(),
             flag_addr: None,
-            poll_trap: None,
             taken: HashSet::new(),
         }
     }
@@ -470,27 +467,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
         };
         let v = self.b.ins().load(types::I8, flags(), addr, 0);
-        let Some(bad) = self.poll_trap else { return self.trap_if(v, 6, span) };
-        let ok = self.new_block();
-        let site = self.site(span);
-        let s = self.b.ins().iconst(types::I64, site);
-        self.b.ins().brif(v, bad, &[BlockArg::Value(s)], ok, &[]);
-        self.b.seal_block(ok);
-        self.b.switch_to_block(ok);
-        Ok(())
-    }
-
-    /// Fills and seals the shared interrupt trap block (after the body: the current block is
-    /// filled or pristine).
-    fn finish_poll_trap(&mut self) -> R<()> {
-        let Some(bad) = self.poll_trap.take() else { return Ok(()) };
-        self.b.switch_to_block(bad);
-        let s = self.b.block_params(bad)[0];
-        let k = self.b.ins().iconst(types::I32, 6);
-        self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
-        self.b.ins().trap(TrapCode::unwrap_user(1));
-        self.b.seal_block(bad);
-        Ok(())
+        self.trap_if(v, 6, span)
     }
 
     // ----- function body ---------------------------------------------------------------------
@@ -558,7 +535,6 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.poll(def.span)?;
         let v = self.expr(&def.body)?;
         self.emit_return(v)?;
-        self.finish_poll_trap()?;
         Ok(())
     }
 
