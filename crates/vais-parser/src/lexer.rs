@@ -523,32 +523,12 @@ impl Lexer<'_> {
             }
             return;
         }
-        let mut mantissa = String::new();
-        while self.pos < self.src.len()
-            && (self.src[self.pos].is_ascii_digit() || self.src[self.pos] == b'_')
-        {
-            if self.src[self.pos] != b'_' {
-                mantissa.push(self.src[self.pos] as char);
-            }
-            self.pos += 1;
-        }
-        let is_float = self.byte(self.pos) == b'.' && self.byte(self.pos + 1).is_ascii_digit();
-        if !is_float {
-            match mantissa.parse::<u64>() {
-                Ok(v) if v <= i64::MAX as u64 => self.push(TokenKind::Int(v), start),
-                _ => {
-                    self.error(
-                        "integer literal is too large (the maximum is 9223372036854775807)",
-                        start,
-                        self.pos,
-                    );
-                    self.push(TokenKind::Int(0), start);
-                }
-            }
-            return;
-        }
+        // A float: the integer digits already scanned, `.`, then the fraction digits
+        // (underscores are dropped from the mantissa).
+        let mut mantissa: String =
+            self.src[start..p].iter().filter(|&&b| b != b'_').map(|&b| b as char).collect();
         mantissa.push('.');
-        self.pos += 1;
+        self.pos = p + 1;
         while self.pos < self.src.len()
             && (self.src[self.pos].is_ascii_digit() || self.src[self.pos] == b'_')
         {
