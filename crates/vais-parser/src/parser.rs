@@ -340,18 +340,7 @@ impl Parser {
                 TokenKind::RBrace | TokenKind::RParen | TokenKind::RBracket => {
                     depth = depth.saturating_sub(1)
                 }
-                TokenKind::Kw(
-                    Keyword::F
-                    | Keyword::S
-                    | Keyword::E
-                    | Keyword::W
-                    | Keyword::X
-                    | Keyword::T
-                    | Keyword::U
-                    | Keyword::P
-                    | Keyword::A
-                    | Keyword::C,
-                ) if depth == 0 => return,
+                TokenKind::Kw(k) if depth == 0 && (starts_item(*k) || *k == Keyword::C) => return,
                 _ => {}
             }
             self.bump();
@@ -362,17 +351,7 @@ impl Parser {
     /// allowed). `C` is a constant only when followed by `Name :`.
     fn at_repl_item_start(&self) -> bool {
         match self.peek() {
-            TokenKind::Kw(
-                Keyword::F
-                | Keyword::S
-                | Keyword::E
-                | Keyword::W
-                | Keyword::X
-                | Keyword::T
-                | Keyword::U
-                | Keyword::P
-                | Keyword::A,
-            ) => true,
+            TokenKind::Kw(k) if starts_item(*k) => true,
             TokenKind::Kw(Keyword::C) => {
                 self.is_name_at(1) && matches!(self.peek_at(2), TokenKind::Colon)
             }
@@ -442,4 +421,20 @@ impl Parser {
             _ => false,
         }
     }
+}
+
+/// Keywords that always start an item (`C` starts one only as `C Name :`, a constant).
+fn starts_item(k: Keyword) -> bool {
+    matches!(
+        k,
+        Keyword::F
+            | Keyword::S
+            | Keyword::E
+            | Keyword::W
+            | Keyword::X
+            | Keyword::T
+            | Keyword::U
+            | Keyword::P
+            | Keyword::A
+    )
 }
