@@ -63,9 +63,9 @@ fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<
 
 /// `X F name(...)` declarations whose symbol the host process (libc, libm) does not have:
 /// reported at the declaration, before anything is compiled (Project decision 4).
-pub fn unresolved_externs(items: &[vais_ast::ast::Item]) -> Vec<Diagnostic> {
+pub fn unresolved_externs<'a>(items: impl IntoIterator<Item = &'a vais_ast::ast::Item>) -> Vec<Diagnostic> {
     items
-        .iter()
+        .into_iter()
         .filter_map(|item| match &item.kind {
             vais_ast::ast::ItemKind::Extern(x) if vais_runtime::host::resolve(&x.name.name).is_none() => Some(
                 Diagnostic::error("E017", format!("cannot find extern function `{}` in the host process", x.name.name), x.name.span)
@@ -143,12 +143,10 @@ fn run_inner(path: &Path, emit_clif: bool, timer: &mut Timer) -> u8 {
     match result {
         Ok(bytes) => exit_status(&ret, &bytes),
         Err(fault) => {
-            vais_runtime::flush_output();
-            if matches!(fault.kind, vais_runtime::faults::FaultKind::Interrupted) {
-                eprintln!("interrupted");
+            vais_runtime::faults::report(&fault);
+            if fault.kind == vais_runtime::faults::FaultKind::Interrupted {
                 EXIT_INTERRUPTED
             } else {
-                eprintln!("runtime error: {fault}");
                 EXIT_RUNTIME_ERROR
             }
         }

@@ -6,7 +6,7 @@ use crate::diagnostics;
 use std::time::{Duration, Instant};
 use vais_ast::ast::ReplEntry;
 use vais_ast::{Diagnostic, SourceMap};
-use vais_runtime::faults::{Fault, FaultKind};
+use vais_runtime::faults::Fault;
 use vais_tir::{FuncId, Ty};
 
 /// What happened to one input (for tests and the driver loop).
@@ -103,14 +103,10 @@ impl ReplState {
 
     /// Checks, compiles and runs already-parsed entries (also used by `:load`).
     pub fn eval_entries(&mut self, entries: &[ReplEntry], text: &str, timings: &mut Timings) -> Outcome {
-        let items: Vec<vais_ast::ast::Item> = entries
-            .iter()
-            .filter_map(|e| match e {
-                ReplEntry::Item(i) if matches!(i.kind, vais_ast::ast::ItemKind::Extern(_)) => Some(i.clone()),
-                _ => None,
-            })
-            .collect();
-        let unresolved = crate::driver::unresolved_externs(&items);
+        let unresolved = crate::driver::unresolved_externs(entries.iter().filter_map(|e| match e {
+            ReplEntry::Item(i) => Some(i),
+            ReplEntry::Stmt(_) => None,
+        }));
         if !unresolved.is_empty() {
             diagnostics::emit_stderr(&self.sources, &unresolved);
             return Outcome::Failed;
@@ -158,7 +154,7 @@ impl ReplState {
                     }
                 }
                 Err(fault) => {
-                    report_fault(&fault);
+                    vais_runtime::faults::report(&fault);
                     outcome = Outcome::Failed;
                 }
             }
@@ -207,28 +203,19 @@ fn item_key(item: &vais_ast::ast::Item) -> String {
     }
 }
 
-pub fn report_fault(fault: &Fault) {
-    vais_runtime::flush_output();
-    if matches!(fault.kind, FaultKind::Interrupted) {
-        eprintln!("interrupted");
-    } else {
-        eprintln!("runtime error: {fault}");
-    }
-}
-
 /// Runs a compiled zero-argument entry function under fault protection and returns the bytes
 /// of its result (empty for unit).
 pub fn call_entry(jit: &vais_jit::Jit, func: FuncId, ret: &Ty) -> Result<Vec<u8>, Fault> {
-    let Some(code) = jit.entry_ptr(func) else {
-        return Err(Fault { kind: FaultKind::IllegalInstruction, function: None, location: None });
-    };
-    let size = jit.size_of(ret).max(16);
-    let code = code as usize;
+    let code = jit.entry_ptr(func).expect("a successfully compiled entry function has an entry point");
+    // The buffer lives out here so that a fault (which abandons the protected closure) does not
+    // leak it; the closure only carries its address.
+    let mut out = vec![0u8; jit.size_of(ret).max(16)];
+    let (code, out_addr) = (code as usize, out.as_mut_ptr() as usize);
     vais_runtime::run_protected(move || {
-        let mut out = vec![0u8; size];
-        // SAFETY: `code` is a finalized entry wrapper `extern "C" fn(*mut u8)` produced by the
-        // JIT for `func`, and `out` has room for the result's layout size.
-        unsafe { vais_jit::call_entry(code as *const u8, out.as_mut_ptr()) };
-        out
-    })
+        // SAFETY: `code` is a finalized entry `extern "C" fn(*mut u8)` produced by the JIT for
+        // `func`, and `out_addr` points to a live buffer with room for the result's layout size
+        // (`out` outlives this call, which returns before `run_protected` does).
+        unsafe { vais_jit::call_entry(code as *const u8, out_addr as *mut u8) };
+    })?;
+    Ok(out)
 }
