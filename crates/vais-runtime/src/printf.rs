@@ -40,6 +40,19 @@ struct Spec {
     precision: Option<usize>,
 }
 
+/// The sign a signed conversion prints: `-` for negatives, else `+` or ` ` per the flags.
+fn sign_prefix(negative: bool, spec: &Spec) -> &'static [u8] {
+    if negative {
+        b"-"
+    } else if spec.plus {
+        b"+"
+    } else if spec.space {
+        b" "
+    } else {
+        b""
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Len {
     None,
@@ -198,15 +211,7 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
                     Len::H => v as i16 as i64,
                     _ => v,
                 };
-                let sign: &[u8] = if v < 0 {
-                    b"-"
-                } else if spec.plus {
-                    b"+"
-                } else if spec.space {
-                    b" "
-                } else {
-                    b""
-                };
+                let sign = sign_prefix(v < 0, &spec);
                 let digits = v.unsigned_abs().to_string().into_bytes();
                 emit_int(&mut out, &spec, sign, b"", digits, v == 0, false);
             }
@@ -415,15 +420,7 @@ fn float_body(spec: &Spec, conv: u8, x: f64) -> String {
 fn format_float(out: &mut Vec<u8>, spec: &Spec, conv: u8, x: f64) {
     let upper = conv.is_ascii_uppercase();
     let neg = x.is_sign_negative();
-    let sign: &[u8] = if neg {
-        b"-"
-    } else if spec.plus {
-        b"+"
-    } else if spec.space {
-        b" "
-    } else {
-        b""
-    };
+    let sign = sign_prefix(neg, spec);
     if !x.is_finite() {
         let body: &[u8] = match (x.is_nan(), upper) {
             (true, false) => b"nan",
