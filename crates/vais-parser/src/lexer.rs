@@ -299,13 +299,18 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Token>, Vec<Diagnostic>) {
 }
 
 pub(crate) fn lex_full(file: FileId, text: &str) -> LexOutput {
+    lex_range(file, text, 0)
+}
+
+/// Lexes `text[start..]` (`start` on a char boundary); spans are offsets into the whole `text`.
+pub(crate) fn lex_range(file: FileId, text: &str, start: usize) -> LexOutput {
     let mut lx = Lexer {
         file,
         text,
         src: text.as_bytes(),
-        pos: 0,
+        pos: start,
         // Generated and hand-written code alike average well over 3 bytes per token.
-        tokens: Vec::with_capacity(text.len() / 3 + 1),
+        tokens: Vec::with_capacity((text.len() - start) / 3 + 1),
         diags: Vec::new(),
         unterminated: false,
     };

@@ -66,10 +66,12 @@ fn nesting_cost(text: &str) -> u32 {
     cost
 }
 
-/// Runs `f` on the caller's thread when `text` cannot nest deeply ([`nesting_cost`]), else on
-/// a scoped thread with a large stack (inline if the thread cannot be created).
+/// Runs `f` on the caller's thread when that thread has a stack as large as the parsing
+/// thread's would be (e.g. `vaisc`'s 256 MiB main thread) or `text` cannot nest deeply
+/// ([`nesting_cost`]); else on a scoped thread with a large stack (inline if the thread cannot
+/// be created).
 fn with_big_stack<T: Send>(text: &str, f: impl FnOnce() -> T + Send) -> T {
-    if nesting_cost(text) <= INLINE_BUDGET {
+    if stacker::remaining_stack().is_some_and(|n| n >= PARSE_STACK) || nesting_cost(text) <= INLINE_BUDGET {
         return f();
     }
     let mut f = Some(f);
@@ -98,12 +100,100 @@ pub fn parse_file(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 }
 
 fn parse_file_here(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
-    let lexed = lexer::lex_full(file, text);
+    parse_pieces(file, text).unwrap_or_else(|| parse_range(file, text, 0, text.len()))
+}
+
+/// Parses the items of `text[start..end]` (`start` and `end` on char boundaries; spans are
+/// offsets into the whole `text`). Lexical diagnostics come first, then parse diagnostics.
+fn parse_range(file: FileId, text: &str, start: usize, end: usize) -> (Module, Vec<Diagnostic>) {
+    let lexed = lexer::lex_range(file, &text[..end], start);
     let mut p = parser::Parser::new(file, lexed.tokens);
     let module = p.parse_module();
     let mut diags = lexed.diags;
     diags.append(&mut p.diags);
     (module, diags)
+}
+
+/// Texts at least this long are cut into pieces of at least half of it, parsed in parallel.
+const PARALLEL_MIN: usize = 128 * 1024;
+
+/// Cut points for `pieces` pieces: offsets just after a line holding only `}` and followed by a
+/// line that starts with `F ` or `S ` (a function or struct item), near the evenly spaced
+/// targets. Fewer cuts if no such line is found.
+fn cut_points(text: &str, pieces: usize) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut cuts = vec![0];
+    for k in 1..pieces {
+        let from = (text.len() * k / pieces).max(*cuts.last().unwrap_or(&0));
+        let mut at = from;
+        let found = loop {
+            let Some(i) = text.get(at..).and_then(|rest| rest.find("\n}\n")) else { break None };
+            let cut = at + i + 3;
+            if matches!(bytes.get(cut), Some(b'F' | b'S')) && bytes.get(cut + 1) == Some(&b' ') {
+                break Some(cut);
+            }
+            at = at + i + 1;
+        };
+        match found {
+            Some(c) if c + PARALLEL_MIN / 4 < text.len() => cuts.push(c),
+            _ => break,
+        }
+    }
+    cuts.push(text.len());
+    cuts
+}
+
+/// A large `text` is cut between top-level items (see [`cut_points`]) and the pieces are lexed
+/// and parsed on parallel threads, then their items concatenated. A cut is only trusted when
+/// every piece parses without any diagnostic: a piece that ends inside a string, a comment or
+/// an unclosed bracket, or any other problem, makes this return `None`, and the caller parses
+/// the whole text in one go (so diagnostics are always those of a sequential parse). When all
+/// pieces are clean, each piece ends right after a complete item at brace depth 0 and the next
+/// begins with an item keyword, so the items are exactly those of a sequential parse.
+fn parse_pieces(file: FileId, text: &str) -> Option<(Module, Vec<Diagnostic>)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pieces = threads.min(text.len() / PARALLEL_MIN);
+    if pieces < 2 {
+        return None;
+    }
+    let cuts = cut_points(text, pieces);
+    if cuts.len() < 3 {
+        return None;
+    }
+    let results: Option<Vec<(Module, Vec<Diagnostic>)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .skip(1)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                std::thread::Builder::new()
+                    .stack_size(PARSE_STACK)
+                    .spawn_scoped(s, move || parse_range(file, text, start, end))
+            })
+            .collect();
+        let first = parse_range(file, text, 0, cuts[1]);
+        let mut out = vec![first];
+        let mut ok = true;
+        for h in handles {
+            match h {
+                Ok(h) => match h.join() {
+                    Ok(r) => out.push(r),
+                    Err(payload) => std::panic::resume_unwind(payload),
+                },
+                Err(_) => ok = false,
+            }
+        }
+        ok.then_some(out)
+    });
+    let results = results?;
+    if results.iter().any(|(_, d)| !d.is_empty()) {
+        return None;
+    }
+    let mut items = Vec::with_capacity(results.iter().map(|(m, _)| m.items.len()).sum());
+    for (m, _) in results {
+        items.extend(m.items);
+    }
+    Some((Module { items }, Vec::new()))
 }
 
 /// The result of parsing one REPL input.
@@ -158,7 +248,54 @@ pub fn load_program(
 
 #[cfg(test)]
 mod tests {
-    use super::{nesting_cost, INLINE_BUDGET};
+    use super::{cut_points, nesting_cost, parse_pieces, parse_range, INLINE_BUDGET, PARALLEL_MIN};
+    use vais_ast::FileId;
+
+    /// A program of `n` small functions (well over `PARALLEL_MIN` bytes for n = 8000).
+    fn big_program(n: usize, middle: &str) -> String {
+        let mut s = String::from("S Acc { total: i64 }\n");
+        for i in 0..n {
+            if i == n / 2 {
+                s.push_str(middle);
+            }
+            s.push_str(&format!("F fun{i}(a: i64) -> i64 {{\n    x := mut a * {i}\n    L k: 0..3 {{ x += k }}\n    M x % 2 {{ 0 => x, _ => x + 1 }}\n}}\n"));
+        }
+        s
+    }
+
+    #[test]
+    fn large_texts_are_cut_between_items_and_parse_like_one_piece() {
+        let text = big_program(8000, "");
+        assert!(text.len() >= 2 * PARALLEL_MIN);
+        let cuts = cut_points(&text, 2);
+        assert_eq!(cuts.len(), 3, "one cut");
+        assert!(text[cuts[1]..].starts_with("F fun"), "cut before an item");
+        assert!(text[..cuts[1]].ends_with("}\n"));
+        let file = FileId(0);
+        let whole = parse_range(file, &text, 0, text.len());
+        let pieces = parse_pieces(file, &text).expect("clean pieces");
+        assert!(whole.1.is_empty());
+        assert_eq!(pieces.0.items.len(), 8001);
+        assert_eq!(pieces, whole);
+    }
+
+    #[test]
+    fn a_cut_inside_a_string_or_an_error_falls_back_to_one_piece() {
+        let file = FileId(0);
+        // A string literal full of lines that look like item boundaries, around every target.
+        let fake = "}\nF g() {\n".repeat(40_000);
+        let text = big_program(2000, &format!("F s() -> str {{ \"\n{fake}\" }}\n"));
+        let cuts = cut_points(&text, 2);
+        assert_eq!(cuts.len(), 3);
+        assert!(parse_pieces(file, &text).is_none());
+        let (m, d) = super::parse_file(file, &text);
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(m.items.len(), 2002);
+        // An error in the second half: the diagnostics are those of a sequential parse.
+        let text = big_program(8000, "F bad( {\n}\n");
+        assert!(parse_pieces(file, &text).is_none());
+        assert_eq!(super::parse_file(file, &text), parse_range(file, &text, 0, text.len()));
+    }
 
     #[test]
     fn small_inputs_parse_inline_and_deep_ones_do_not() {

@@ -32,8 +32,20 @@ pub fn check_program(module: &Module) -> (Option<vais_tir::Program>, Vec<Diagnos
 
 /// `check_program` of a module the caller gives up: function ASTs are moved into the
 /// checker's declarations instead of being copied.
-pub fn check_program_owned(mut module: Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>) {
-    let mut cx = lower::Ctx::default();
+pub fn check_program_owned(module: Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>) {
+    let (program, diags, _scratch) = check_program_keep(module);
+    (program, diags)
+}
+
+/// The checker's working data (declarations, the moved function ASTs, instance tables) after a
+/// whole-program check. Dropping it frees a tree of small allocations, about as long as
+/// building it; a process about to exit may `std::mem::forget` it instead (as compilers do
+/// with their arenas at exit).
+pub struct Scratch(#[allow(dead_code)] Box<lower::Ctx>);
+
+/// `check_program_owned` that hands the checker's working data back instead of dropping it.
+pub fn check_program_keep(mut module: Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>, Scratch) {
+    let mut cx = Box::new(lower::Ctx::default());
     cx.take_bodies(&mut module.items);
     let decls = cx.register(&module.items, false);
     cx.check_decls(&decls);
@@ -43,9 +55,7 @@ pub fn check_program_owned(mut module: Module) -> (Option<vais_tir::Program>, Ve
     }
     let mut diags = std::mem::take(&mut cx.diags);
     diags.sort_by_key(|d| (d.span.file, d.span.start));
-    if cx.errors > 0 {
-        (None, diags)
-    } else {
-        (Some(cx.prog), diags)
-    }
+    cx.module = Some(module);
+    let program = (cx.errors == 0).then(|| std::mem::take(&mut cx.prog));
+    (program, diags, Scratch(cx))
 }

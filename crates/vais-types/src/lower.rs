@@ -54,6 +54,8 @@ pub struct Ctx {
     /// Whole-program check of an owned module: function bodies moved out of it, by the
     /// function's span (see `Ctx::take_bodies`).
     pub owned_bodies: crate::fx::FxHashMap<Span, Option<vais_ast::ast::Expr>>,
+    /// Whole-program check: what is left of the module (kept for `Scratch`).
+    pub module: Option<vais_ast::ast::Module>,
 }
 
 /// A savepoint of `Ctx` (see `Ctx::savepoint`).
