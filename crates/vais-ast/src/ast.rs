@@ -1,5 +1,7 @@
 //! The syntax tree, exactly as written (after escape processing of string literals).
 //! Every node carries its span. Nothing here is resolved or typed: names are strings.
+//! Large, rare parts of expressions and statements are boxed so that `Expr` stays small (it
+//! is moved through every level of the expression parser).
 
 use crate::source::Span;
 
@@ -338,7 +340,7 @@ pub struct LambdaParam {
 pub struct MatchArm {
     /// Alternatives of an or-pattern (at least one).
     pub patterns: Vec<Pattern>,
-    pub guard: Option<Expr>,
+    pub guard: Option<Box<Expr>>,
     pub body: Expr,
     pub span: Span,
 }
@@ -369,7 +371,7 @@ pub enum ExprKind {
     /// `I cond { } [E ...]`; `else_branch` is a `Block` or another `If` expression.
     If { cond: Box<Expr>, then_block: Block, else_branch: Option<Box<Expr>> },
     /// `L { }` (header `None`) or `L pat: e { }`.
-    Loop { header: Option<(Pattern, Box<Expr>)>, body: Block },
+    Loop { header: Option<Box<(Pattern, Expr)>>, body: Block },
     Match { scrutinee: Box<Expr>, arms: Vec<MatchArm> },
     Lambda { params: Vec<LambdaParam>, body: Box<Expr> },
     /// `spawn e` / `spawn { e }`
@@ -385,7 +387,7 @@ pub enum ExprKind {
     /// `recv.name(args)` with a receiver that is not an uppercase identifier.
     MethodCall { receiver: Box<Expr>, method: Ident, args: Vec<Expr> },
     /// `Type.name(args)` where `Type` is an uppercase-initial identifier.
-    StaticCall { type_name: Ident, method: Ident, args: Vec<Expr> },
+    StaticCall { type_name: Box<Ident>, method: Ident, args: Vec<Expr> },
     Field { base: Box<Expr>, field: Ident },
     Index { base: Box<Expr>, index: Box<Expr> },
     /// `e.await`
@@ -413,7 +415,7 @@ pub struct Stmt {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
     /// `x := [mut] e` or `x: [mut] T = e`
-    Let { name: Ident, mutable: bool, ty: Option<Type>, value: Expr },
+    Let { name: Ident, mutable: bool, ty: Option<Box<Type>>, value: Expr },
     Expr(Expr),
     /// `R [e]`
     Return(Option<Expr>),

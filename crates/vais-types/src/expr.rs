@@ -192,7 +192,7 @@ impl<'c> Fc<'c> {
                 let (th, el, t) = self.join(th, el);
                 self.mk(ExprKind::If { cond: Box::new(c), then_expr: Box::new(th), else_expr: Some(Box::new(el)) }, t, span)
             }
-            A::Loop { header, body } => self.loop_expr(header.as_ref(), body, span),
+            A::Loop { header, body } => self.loop_expr(header.as_deref(), body, span),
             A::Match { scrutinee, arms } => self.match_expr(scrutinee, arms, span),
             A::Lambda { params, body } => self.lambda(params, body, span),
             A::Spawn(x) => self.expr(x),
@@ -408,7 +408,7 @@ impl<'c> Fc<'c> {
         Expr::new(ExprKind::StructLit { id, fields: out }, ty, span)
     }
 
-    fn loop_expr(&mut self, header: Option<&(ast::Pattern, Box<ast::Expr>)>, body: &ast::Block, span: Span) -> Expr {
+    fn loop_expr(&mut self, header: Option<&(ast::Pattern, ast::Expr)>, body: &ast::Block, span: Span) -> Expr {
         let kind = header.map(|(pat, e)| (pat, e));
         let (kind, bound) = match kind {
             None => (LoopKind::Infinite, false),

@@ -267,10 +267,10 @@ impl Parser {
                             let span = e.span.to(close);
                             let kind = match (&e.kind, first && upper_primary) {
                                 (ExprKind::Ident(tn), true) => ExprKind::StaticCall {
-                                    type_name: Ident {
+                                    type_name: Box::new(Ident {
                                         name: tn.clone(),
                                         span: e.span,
-                                    },
+                                    }),
                                     method: name,
                                     args,
                                 },
@@ -409,7 +409,7 @@ impl Parser {
                     let iter = self.parse_expr()?;
                     let body = self.parse_block()?;
                     ExprKind::Loop {
-                        header: Some((pat, Box::new(iter))),
+                        header: Some(Box::new((pat, iter))),
                         body,
                     }
                 }
@@ -545,7 +545,7 @@ impl Parser {
             patterns.push(self.parse_pattern()?);
         }
         let guard = if self.eat_kw(Keyword::I) {
-            Some(self.parse_expr()?)
+            Some(Box::new(self.parse_expr()?))
         } else {
             None
         };

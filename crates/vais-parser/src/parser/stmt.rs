@@ -91,7 +91,7 @@ impl Parser {
                     StmtKind::Let {
                         name,
                         mutable,
-                        ty: Some(ty),
+                        ty: Some(Box::new(ty)),
                         value,
                     }
                 }

@@ -146,7 +146,7 @@ pub fn show(e: &Expr) -> String {
             Some(e) => format!("if {} {} else {}", show(cond), block(then_block), show(e)),
             None => format!("if {} {}", show(cond), block(then_block)),
         },
-        ExprKind::Loop { header, body } => match header {
+        ExprKind::Loop { header, body } => match header.as_deref() {
             Some((p, it)) => format!("loop {}: {} {}", show_pat(p), show(it), block(body)),
             None => format!("loop {}", block(body)),
         },
