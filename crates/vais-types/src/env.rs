@@ -15,7 +15,7 @@ use crate::ty::T;
 /// moves each function's body out of the module into it (`Ctx::take_bodies`); REPL inputs,
 /// `check_program(&Module)` and trait default methods pay one copy per function.
 #[derive(Clone)]
-pub struct FnAst(pub std::rc::Rc<Function>);
+pub struct FnAst(pub std::sync::Arc<Function>);
 
 impl std::ops::Deref for FnAst {
     type Target = Function;
@@ -92,8 +92,8 @@ pub enum ConstVal {
 
 #[derive(Clone, Debug, Default)]
 pub struct Env {
-    pub structs: JMap<String, std::rc::Rc<StructDecl>>,
-    pub enums: JMap<String, std::rc::Rc<EnumDecl>>,
+    pub structs: JMap<String, std::sync::Arc<StructDecl>>,
+    pub enums: JMap<String, std::sync::Arc<EnumDecl>>,
     pub traits: JMap<String, TraitDecl>,
     pub aliases: JMap<String, ast::Type>,
     pub fns: JVec<FnDecl>,

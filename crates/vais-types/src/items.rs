@@ -22,16 +22,15 @@ impl Ctx {
     /// The shared AST of `f`: the body moved out of an owned module by `take_bodies` if there
     /// is one for `f`, else a copy (REPL inputs, trait default methods).
     fn fn_ast(&mut self, f: &Function) -> FnAst {
-        if let Some(body) = self.owned_bodies.remove(&f.span) {
-            return FnAst(std::rc::Rc::new(Function { body, ..f.clone() }));
+        if let Some(whole) = self.owned_bodies.remove(&f.span) {
+            return FnAst(std::sync::Arc::new(whole));
         }
-        FnAst(std::rc::Rc::new(f.clone()))
+        FnAst(std::sync::Arc::new(f.clone()))
     }
 
-    /// Whole-program check of an owned module: move the body of every function and method
-    /// item (the bulk of its AST) into `owned_bodies`, keyed by the function's span, so that
-    /// registration shares it instead of copying it. Functions whose span is not unique keep
-    /// their bodies and are copied as usual.
+    /// Whole-program check of an owned module: move every function and method item into
+    /// `owned_bodies`, keyed by the function's span, so that registration shares it instead of
+    /// copying it. Functions whose span is not unique stay in place and are copied as usual.
     pub fn take_bodies(&mut self, items: &mut [ast::Item]) {
         let mut fns: Vec<&mut Function> = vec![];
         let mut trait_spans: Vec<vais_ast::Span> = vec![];
@@ -57,7 +56,18 @@ impl Ctx {
         self.owned_bodies.reserve(fns.len());
         for f in fns {
             if count[&f.span] == 1 {
-                self.owned_bodies.insert(f.span, f.body.take());
+                // The item keeps what registration reads from it: the name, the generics and
+                // whether there is a `&self` receiver.
+                let keep = Function {
+                    name: f.name.clone(),
+                    generics: f.generics.clone(),
+                    params: f.params.iter().take(1).filter(|p| matches!(p, Param::SelfRef { .. })).cloned().collect(),
+                    ret: None,
+                    body: None,
+                    is_async: f.is_async,
+                    span: f.span,
+                };
+                self.owned_bodies.insert(f.span, std::mem::replace(f, keep));
             }
         }
     }
@@ -89,7 +99,7 @@ impl Ctx {
             broken: None,
             dead: false,
         });
-        std::rc::Rc::make_mut(self.env.structs.get_mut(owner).expect("struct")).methods.insert(f.name.name.clone(), id);
+        std::sync::Arc::make_mut(self.env.structs.get_mut(owner).expect("struct")).methods.insert(f.name.name.clone(), id);
         Some(id)
     }
 
@@ -139,7 +149,7 @@ impl Ctx {
                     }
                     self.env.structs.insert(
                         n.clone(),
-                        std::rc::Rc::new(StructDecl {
+                        std::sync::Arc::new(StructDecl {
                             name: n.clone(),
                             generics: gnames(&s.generics),
                             fields: s.fields.iter().map(|f| (f.name.name.clone(), f.ty.clone())).collect(),
@@ -180,7 +190,7 @@ impl Ctx {
                     }
                     self.env.enums.insert(
                         n.clone(),
-                        std::rc::Rc::new(EnumDecl {
+                        std::sync::Arc::new(EnumDecl {
                             name: n.clone(),
                             generics: gnames(&e.generics),
                             variants: e.variants.iter().map(|v| (v.name.name.clone(), v.kind.clone())).collect(),
@@ -283,7 +293,7 @@ impl Ctx {
             self.report(errors::undefined_type(&tn.name, tn.span, c.iter().map(|s| s.as_str())).with_note("note: no trait of this name"));
             return;
         };
-        std::rc::Rc::make_mut(self.env.structs.get_mut(&target.name).expect("struct")).traits.push(tn.name.clone());
+        std::sync::Arc::make_mut(self.env.structs.get_mut(&target.name).expect("struct")).traits.push(tn.name.clone());
         for tm in &td.methods {
             let has = i.methods.iter().any(|m| m.name.name == tm.name.name);
             if has {

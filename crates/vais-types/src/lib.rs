@@ -15,6 +15,7 @@ mod fx;
 mod items;
 mod journal;
 mod lower;
+mod parallel;
 mod pattern;
 mod session;
 mod ty;
@@ -23,6 +24,10 @@ pub use session::{InputResult, Session};
 
 use vais_ast::ast::Module;
 use vais_ast::Diagnostic;
+
+/// Stack size of the checker's worker thread (`parallel`): room for the deepest nesting the
+/// parser accepts.
+const CHECK_STACK: usize = 64 << 20;
 
 /// Whole program (imports already merged). Program is Some only if there were no errors.
 /// Copies the module; a caller that owns it should use `check_program_owned`.
@@ -41,15 +46,35 @@ pub fn check_program_owned(module: Module) -> (Option<vais_tir::Program>, Vec<Di
 /// whole-program check. Dropping it frees a tree of small allocations, about as long as
 /// building it; a process about to exit may `std::mem::forget` it instead (as compilers do
 /// with their arenas at exit).
-pub struct Scratch(#[allow(dead_code)] Box<lower::Ctx>);
+pub struct Scratch(Box<lower::Ctx>);
+
+impl Scratch {
+    /// Functions whose check the worker thread did and that were accepted, and those it handed
+    /// back to the calling thread (both 0 when the program was checked on one thread).
+    pub fn parallel_stats(&self) -> (usize, usize) {
+        self.0.parallel_stats
+    }
+}
 
 /// `check_program_owned` that hands the checker's working data back instead of dropping it.
-pub fn check_program_keep(mut module: Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>, Scratch) {
+/// Large programs are checked on two threads (see `parallel`).
+pub fn check_program_keep(module: Module) -> (Option<vais_tir::Program>, Vec<Diagnostic>, Scratch) {
+    check_program_keep_with(module, true)
+}
+
+/// `check_program_keep`, with function bodies checked on one thread when `parallel` is false.
+/// The result is the same either way (the tests compare them).
+pub fn check_program_keep_with(mut module: Module, parallel: bool) -> (Option<vais_tir::Program>, Vec<Diagnostic>, Scratch) {
     let mut cx = Box::new(lower::Ctx::default());
     cx.take_bodies(&mut module.items);
     let decls = cx.register(&module.items, false);
+    cx.instantiate_plain_types(&module.items);
     cx.check_decls(&decls);
-    cx.drain();
+    if parallel {
+        cx.drain_parallel();
+    } else {
+        cx.drain();
+    }
     if let Some(d) = cx.env.free_fns.get("main").copied() {
         cx.prog.main = cx.fn_insts.get(&(d, vec![])).copied();
     }

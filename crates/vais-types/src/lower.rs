@@ -51,11 +51,13 @@ pub struct Ctx {
     pub repl: bool,
     /// Journal of the open transaction's changes to `prog`.
     pmark: ProgMark,
-    /// Whole-program check of an owned module: function bodies moved out of it, by the
-    /// function's span (see `Ctx::take_bodies`).
-    pub owned_bodies: crate::fx::FxHashMap<Span, Option<vais_ast::ast::Expr>>,
+    /// Whole-program check of an owned module: functions moved out of it, by the function's
+    /// span (see `Ctx::take_bodies`).
+    pub owned_bodies: crate::fx::FxHashMap<Span, vais_ast::ast::Function>,
     /// Whole-program check: what is left of the module (kept for `Scratch`).
     pub module: Option<vais_ast::ast::Module>,
+    /// Functions checked by the worker thread and accepted / handed back (see `parallel`).
+    pub parallel_stats: (usize, usize),
 }
 
 /// A savepoint of `Ctx` (see `Ctx::savepoint`).
