@@ -155,14 +155,18 @@ impl Keyword {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// A token's kind. Tokens own no heap data (the lexer's hot path allocates nothing): an
+/// identifier's name is the token's text (its span in the source), and a string literal's
+/// bytes are in the lexer's string table.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TokenKind {
     /// Decimal integer, already known to fit in `0..=i64::MAX` (0 after an overflow error).
     Int(u64),
     Float(f64),
-    /// Bytes after escape processing.
-    Str(Vec<u8>),
-    Ident(String),
+    /// Index of the literal's bytes (after escape processing) in the lexer's string table.
+    Str(u32),
+    /// An identifier: its name is the token's text.
+    Ident,
     Kw(Keyword),
     Prim(PrimType),
     Plus,
@@ -267,7 +271,7 @@ impl TokenKind {
             TokenKind::Int(v) => format!("integer literal `{v}`"),
             TokenKind::Float(_) => "float literal".to_string(),
             TokenKind::Str(_) => "string literal".to_string(),
-            TokenKind::Ident(s) => format!("identifier `{s}`"),
+            TokenKind::Ident => "identifier".to_string(),
             TokenKind::Kw(k) => format!("keyword `{}`", k.as_str()),
             TokenKind::Prim(p) => format!("type `{}`", p.name()),
             _ => "end of input".to_string(),
@@ -275,7 +279,7 @@ impl TokenKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Token {
     pub kind: TokenKind,
     /// Byte span in the source text.
@@ -286,6 +290,8 @@ pub struct Token {
 #[derive(Clone, Debug)]
 pub(crate) struct LexOutput {
     pub tokens: Vec<Token>,
+    /// The bytes of the string literals, indexed by `TokenKind::Str`.
+    pub strings: Vec<Vec<u8>>,
     pub diags: Vec<Diagnostic>,
     /// The text ended inside a string literal (the REPL then asks for more input).
     pub unterminated_string: bool,
@@ -298,6 +304,7 @@ pub fn lex(file: FileId, text: &str) -> (Vec<Token>, Vec<Diagnostic>) {
     (out.tokens, out.diags)
 }
 
+
 pub(crate) fn lex_full(file: FileId, text: &str) -> LexOutput {
     lex_range(file, text, 0)
 }
@@ -306,11 +313,11 @@ pub(crate) fn lex_full(file: FileId, text: &str) -> LexOutput {
 pub(crate) fn lex_range(file: FileId, text: &str, start: usize) -> LexOutput {
     let mut lx = Lexer {
         file,
-        text,
         src: text.as_bytes(),
         pos: start,
         // Generated and hand-written code alike average well over 3 bytes per token.
         tokens: Vec::with_capacity((text.len() - start) / 3 + 1),
+        strings: Vec::new(),
         diags: Vec::new(),
         unterminated: false,
     };
@@ -322,6 +329,7 @@ pub(crate) fn lex_range(file: FileId, text: &str, start: usize) -> LexOutput {
     });
     LexOutput {
         tokens: lx.tokens,
+        strings: lx.strings,
         diags: lx.diags,
         unterminated_string: lx.unterminated,
     }
@@ -329,10 +337,10 @@ pub(crate) fn lex_range(file: FileId, text: &str, start: usize) -> LexOutput {
 
 struct Lexer<'a> {
     file: FileId,
-    text: &'a str,
     src: &'a [u8],
     pos: usize,
     tokens: Vec<Token>,
+    strings: Vec<Vec<u8>>,
     diags: Vec<Diagnostic>,
     unterminated: bool,
 }
@@ -487,8 +495,7 @@ impl Lexer<'_> {
         } else if let Some(p) = prim_from_bytes(bytes) {
             TokenKind::Prim(p)
         } else {
-            // Only ASCII bytes were consumed, so these are char boundaries.
-            TokenKind::Ident(self.text[start..self.pos].to_string())
+            TokenKind::Ident
         };
         self.push(kind, start);
     }
@@ -623,7 +630,8 @@ impl Lexer<'_> {
                 }
             }
         }
-        self.push(TokenKind::Str(bytes), start);
+        self.strings.push(bytes);
+        self.push(TokenKind::Str(self.strings.len() as u32 - 1), start);
     }
 }
 

@@ -107,7 +107,7 @@ fn parse_file_here(file: FileId, text: &str) -> (Module, Vec<Diagnostic>) {
 /// offsets into the whole `text`). Lexical diagnostics come first, then parse diagnostics.
 fn parse_range(file: FileId, text: &str, start: usize, end: usize) -> (Module, Vec<Diagnostic>) {
     let lexed = lexer::lex_range(file, &text[..end], start);
-    let mut p = parser::Parser::new(file, lexed.tokens);
+    let mut p = parser::Parser::new(file, &text[..end], lexed.tokens, lexed.strings);
     let module = p.parse_module();
     let mut diags = lexed.diags;
     diags.append(&mut p.diags);
@@ -223,7 +223,7 @@ fn parse_repl_here(file: FileId, text: &str) -> ReplParse {
     if lexed.unterminated_string && !other_lex_errors {
         return ReplParse::Incomplete;
     }
-    let mut p = parser::Parser::new(file, lexed.tokens);
+    let mut p = parser::Parser::new(file, text, lexed.tokens, lexed.strings);
     let entries = p.parse_repl();
     if !other_lex_errors && p.first_error_at_eof == Some(true) {
         return ReplParse::Incomplete;

@@ -50,8 +50,12 @@ pub(crate) struct Reported;
 
 pub(crate) type PResult<T> = Result<T, Reported>;
 
-pub(crate) struct Parser {
+pub(crate) struct Parser<'a> {
+    /// The source text the token spans index (identifiers are read from it).
+    text: &'a str,
     toks: Vec<Token>,
+    /// String literal bytes, indexed by `TokenKind::Str` (taken when consumed).
+    strings: Vec<Vec<u8>>,
     pos: usize,
     file: FileId,
     pub(crate) diags: Vec<Diagnostic>,
@@ -62,8 +66,8 @@ pub(crate) struct Parser {
     pub(crate) first_error_at_eof: Option<bool>,
 }
 
-impl Parser {
-    pub(crate) fn new(file: FileId, toks: Vec<Token>) -> Parser {
+impl<'a> Parser<'a> {
+    pub(crate) fn new(file: FileId, text: &'a str, toks: Vec<Token>, strings: Vec<Vec<u8>>) -> Parser<'a> {
         let mut toks = toks;
         if !matches!(
             toks.last(),
@@ -79,7 +83,9 @@ impl Parser {
             });
         }
         Parser {
+            text,
             toks,
+            strings,
             pos: 0,
             file,
             diags: Vec::new(),
@@ -140,26 +146,28 @@ impl Parser {
         span
     }
 
-    /// Consumes the current token and moves its kind out of the token list (the parser never
-    /// looks back at consumed tokens, so no clone is needed). At `Eof` it returns `Eof`.
-    pub(crate) fn bump_take(&mut self) -> TokenKind {
-        let i = self.pos;
-        if i < self.toks.len() - 1 {
-            let kind = std::mem::replace(&mut self.toks[i].kind, TokenKind::Eof);
-            self.bump();
-            kind
-        } else {
-            self.bump();
-            TokenKind::Eof
-        }
+    /// The source text of the token at offset `n`.
+    pub(crate) fn text_at(&self, n: usize) -> &'a str {
+        let sp = self.tok(n).span;
+        self.text.get(sp.start as usize..sp.end as usize).unwrap_or("")
     }
 
     /// Consumes the current token, which must be an identifier, and returns its name.
     pub(crate) fn take_ident(&mut self) -> String {
-        match self.bump_take() {
-            TokenKind::Ident(s) => s,
-            _ => String::new(),
-        }
+        let name = self.text_at(0).to_string();
+        self.bump();
+        name
+    }
+
+    /// Consumes the current token, which must be a string literal, and returns its bytes (the
+    /// parser never looks back at consumed tokens, so they are moved out of the table).
+    pub(crate) fn take_str(&mut self) -> Vec<u8> {
+        let bytes = match *self.peek() {
+            TokenKind::Str(i) => self.strings.get_mut(i as usize).map(std::mem::take).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        self.bump();
+        bytes
     }
 
     pub(crate) fn eat(&mut self, k: &TokenKind) -> bool {
@@ -238,7 +246,10 @@ impl Parser {
                 .with_label(format!("expected {expected}"));
             self.report(d)
         } else {
-            let found = self.peek().describe();
+            let found = match self.peek() {
+                TokenKind::Ident => format!("identifier `{}`", self.text_at(0)),
+                k => k.describe(),
+            };
             let d = Diagnostic::error("P001", format!("expected {expected}, found {found}"), span)
                 .with_label(format!("expected {expected}"));
             self.report(d)
@@ -416,7 +427,7 @@ impl Parser {
     /// Whether the token at offset `n` can be a declaration name (ident or name letter).
     pub(crate) fn is_name_at(&self, n: usize) -> bool {
         match self.peek_at(n) {
-            TokenKind::Ident(_) => true,
+            TokenKind::Ident => true,
             TokenKind::Kw(k) => k.is_name_letter(),
             _ => false,
         }

@@ -500,7 +500,7 @@ fn lexer_tokens_have_byte_spans() {
     use vais_parser::lexer::{lex, Keyword, TokenKind};
     let (toks, d) = lex(FileId(3), "F f() -> i64 = a & &b >> 2 ..= x.await");
     assert!(d.is_empty());
-    let kinds: Vec<TokenKind> = toks.iter().map(|t| t.kind.clone()).collect();
+    let kinds: Vec<TokenKind> = toks.iter().map(|t| t.kind).collect();
     assert_eq!(kinds[0], TokenKind::Kw(Keyword::F));
     assert_eq!(kinds[8], TokenKind::Amp);
     assert_eq!(kinds[9], TokenKind::Amp);

@@ -13,7 +13,7 @@ const RANGE_PREC: u8 = 9;
 /// Precedence of an atom (no binary operator applied yet).
 const ATOM_PREC: u8 = 100;
 
-impl Parser {
+impl Parser<'_> {
     /// `Expr = Assign`
     pub(crate) fn parse_expr(&mut self) -> PResult<Expr> {
         self.nested(|p| p.parse_assign())
@@ -211,7 +211,7 @@ impl Parser {
     fn parse_postfix(&mut self) -> PResult<Expr> {
         // `Upper.m(` is a static call, decided by the spelling of the primary token.
         let upper_primary = match self.peek() {
-            TokenKind::Ident(n) => is_upper(n) && !matches!(self.peek_at(1), TokenKind::LBrace),
+            TokenKind::Ident => is_upper(self.text_at(0)) && !matches!(self.peek_at(1), TokenKind::LBrace),
             _ => false,
         };
         let mut e = self.parse_primary()?;
@@ -314,7 +314,7 @@ impl Parser {
                     if self.at_eof() {
                         return Err(Reported);
                     }
-                    self.skip_until(&[TokenKind::Comma, close.clone(), TokenKind::Semi]);
+                    self.skip_until(&[TokenKind::Comma, close, TokenKind::Semi]);
                     if !self.at(&TokenKind::Comma) && !self.at(&close) {
                         return Err(Reported);
                     }
@@ -341,10 +341,7 @@ impl Parser {
                 self.bump();
                 ExprKind::Float(v)
             }
-            TokenKind::Str(_) => match self.bump_take() {
-                TokenKind::Str(s) => ExprKind::Str(s),
-                _ => ExprKind::Str(Vec::new()),
-            },
+            TokenKind::Str(_) => ExprKind::Str(self.take_str()),
             TokenKind::Kw(Keyword::True) => {
                 self.bump();
                 ExprKind::Bool(true)
@@ -361,7 +358,7 @@ impl Parser {
                 self.bump();
                 ExprKind::At
             }
-            TokenKind::Ident(_) => {
+            TokenKind::Ident => {
                 let name = self.take_ident();
                 if is_upper(&name) && self.at(&TokenKind::LBrace) {
                     self.bump();

@@ -17,7 +17,7 @@ enum BodyRule {
     Optional,
 }
 
-impl Parser {
+impl Parser<'_> {
     /// One item, including its optional `P` marker.
     pub(crate) fn parse_item(&mut self) -> PResult<Item> {
         let start = self.span();

@@ -6,7 +6,7 @@ use super::{PResult, Parser};
 use crate::lexer::{Keyword, TokenKind};
 use vais_ast::ast::{Ident, Pattern, PatternKind};
 
-impl Parser {
+impl Parser<'_> {
     pub(crate) fn parse_pattern(&mut self) -> PResult<Pattern> {
         self.nested(|p| p.parse_pattern_inner())
     }
@@ -14,7 +14,7 @@ impl Parser {
     fn parse_pattern_inner(&mut self) -> PResult<Pattern> {
         let start = self.span();
         let kind = match self.peek() {
-            TokenKind::Ident(_) => {
+            TokenKind::Ident => {
                 let name = self.take_ident();
                 if name == "_" {
                     PatternKind::Wildcard
@@ -63,10 +63,7 @@ impl Parser {
                 self.bump();
                 PatternKind::Bool(false)
             }
-            TokenKind::Str(_) => match self.bump_take() {
-                TokenKind::Str(s) => PatternKind::Str(s),
-                _ => PatternKind::Str(Vec::new()),
-            },
+            TokenKind::Str(_) => PatternKind::Str(self.take_str()),
             TokenKind::LParen => {
                 self.bump();
                 PatternKind::Tuple(self.parse_pattern_list()?)

@@ -7,7 +7,7 @@ use super::{PResult, Parser, Reported};
 use crate::lexer::{Keyword, TokenKind};
 use vais_ast::ast::{Block, Ident, Stmt, StmtKind};
 
-impl Parser {
+impl Parser<'_> {
     /// `Block = "{" { Stmt } "}"`; statement errors are recovered inside.
     pub(crate) fn parse_block(&mut self) -> PResult<Block> {
         self.nested(|p| {
@@ -66,7 +66,7 @@ impl Parser {
                 self.bump();
                 StmtKind::Continue
             }
-            TokenKind::Ident(_)
+            TokenKind::Ident
                 if matches!(self.peek_at(1), TokenKind::ColonEq | TokenKind::Colon) =>
             {
                 let name = Ident {

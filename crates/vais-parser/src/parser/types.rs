@@ -5,12 +5,12 @@ use super::{PResult, Parser};
 use crate::lexer::{Keyword, TokenKind};
 use vais_ast::ast::{GenericParam, Ident, Type, TypeKind};
 
-impl Parser {
+impl Parser<'_> {
     /// A declaration name: an identifier or one of the 13 name letters `F S E I L M A R B C T U P`.
     pub(crate) fn expect_name(&mut self, what: &str) -> PResult<Ident> {
         let span = self.span();
         match self.peek() {
-            TokenKind::Ident(_) => Ok(Ident {
+            TokenKind::Ident => Ok(Ident {
                 name: self.take_ident(),
                 span,
             }),
