@@ -84,6 +84,29 @@ pub(crate) struct Tr<'a, 'f> {
     flag_addr: Option<Value>,
     /// Locals whose address is taken.
     taken: HashSet<LocalId>,
+    /// The `(kind, site)` of each conditional trap instruction emitted so far: entry `i` uses
+    /// the user trap code `FIRST_SITE_CODE + i` (see [`Tr::trap_if`]).
+    pub trap_sites: Vec<(i32, i64)>,
+    /// How many site trap codes this function may still use (0: every check takes the
+    /// block-based path that calls `vais_rt_trap`).
+    pub trap_codes_left: usize,
+}
+
+/// The first user trap code that names a per-function trap site (1..3 mark unreachable code:
+/// after `vais_rt_trap`, after a call that never returns, a stub body).
+pub(crate) const FIRST_SITE_CODE: u8 = 4;
+
+/// How many site codes a function can use: `FIRST_SITE_CODE..=` the last user code Cranelift
+/// allows (the codes above it are reserved).
+pub(crate) fn site_code_count() -> usize {
+    (FIRST_SITE_CODE..=u8::MAX).take_while(|&c| TrapCode::user(c).is_some()).count()
+}
+
+/// The `(kind, site)` a trap code stands for in a function whose site table is `sites`, if it
+/// is a site code.
+pub(crate) fn site_of_code(sites: &[(i32, i64)], code: TrapCode) -> Option<(i32, i64)> {
+    let i = code.as_raw().get().checked_sub(FIRST_SITE_CODE)?;
+    sites.get(i as usize).copied()
 }
 
 /// Iconst of any integer type (including `I128`), value masked to the width.
@@ -253,6 +276,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             layouts: HashMap::new(),
             flag_addr: None,
             taken: HashSet::new(),
+            trap_sites: vec![],
+            trap_codes_left: site_code_count(),
         }
     }
 
@@ -439,8 +464,27 @@ impl<'a, 'f> Tr<'a, 'f> {
         Ok(())
     }
 
-    /// Traps with `kind` when `cond` (an `I8` truth value) is non-zero.
+    /// A fresh site trap code standing for `vais_rt_trap(kind, site of span)`, if the function
+    /// has codes left.
+    fn site_code(&mut self, kind: i32, span: Span) -> Option<TrapCode> {
+        if self.trap_codes_left == 0 {
+            return None;
+        }
+        let code = u8::try_from(self.trap_sites.len()).ok().and_then(|i| FIRST_SITE_CODE.checked_add(i)).and_then(TrapCode::user)?;
+        let site = self.site(span);
+        self.trap_sites.push((kind, site));
+        self.trap_codes_left -= 1;
+        Some(code)
+    }
+
+    /// Traps with `kind` when `cond` (an `I8` truth value) is non-zero: one `trapnz` with a
+    /// site code (the fault handler maps its address back to `kind` and the site), or, when
+    /// the function ran out of codes, a cold block that calls `vais_rt_trap`.
     fn trap_if(&mut self, cond: Value, kind: i32, span: Span) -> R<()> {
+        if let Some(code) = self.site_code(kind, span) {
+            self.b.ins().trapnz(cond, code);
+            return Ok(());
+        }
         let bad = self.new_block();
         let ok = self.new_block();
         self.b.set_cold_block(bad);
@@ -455,6 +499,20 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(ok);
         self.b.switch_to_block(ok);
         Ok(())
+    }
+
+    /// Traps with `kind` when the integer `v` is zero (`trapz` when a site code is left).
+    fn trap_if_zero(&mut self, v: Value, kind: i32, span: Span) -> R<()> {
+        let t = self.b.func.dfg.value_type(v);
+        if t != types::I128 {
+            if let Some(code) = self.site_code(kind, span) {
+                self.b.ins().trapz(v, code);
+                return Ok(());
+            }
+        }
+        let zero = iconst(&mut self.b, t, 0);
+        let isz = self.b.ins().icmp(IntCC::Equal, v, zero);
+        self.trap_if(isz, kind, span)
     }
 
     /// Interrupt poll (function entries and loop back-edges) when enabled.
@@ -1303,9 +1361,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 // check).
                 let k = self.const_of(y);
                 if k.is_none() || k == Some(0) {
-                    let zero = iconst(&mut self.b, t, 0);
-                    let isz = self.b.ins().icmp(IntCC::Equal, y, zero);
-                    self.trap_if(isz, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
+                    self.trap_if_zero(y, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
                 }
                 if ity.signed() && (k.is_none() || k == Some(-1)) {
                     let min = iconst(&mut self.b, t, (-1i128) << (ity.bits() - 1));
