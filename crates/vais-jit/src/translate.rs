@@ -53,7 +53,8 @@ enum Storage {
 
 enum Place {
     Var(Variable),
-    Mem(Value),
+    /// At `base + offset` (the offset goes into the load/store instructions).
+    Mem(Value, u32),
     Zst,
 }
 
@@ -360,27 +361,45 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
-    fn load(&mut self, addr: Value, ty: &Ty) -> Val {
-        if is_zst(ty) {
-            Val::Unit
-        } else if is_aggregate(ty) {
-            Val::M(addr)
-        } else {
-            let t = scalar_ty(ty).unwrap();
-            Val::S(self.b.ins().load(t, flags(), addr, 0))
+    fn store(&mut self, addr: Value, ty: &Ty, v: Val) {
+        self.store_at(addr, 0, ty, v)
+    }
+
+    /// `base` and an offset that fits a load/store immediate (a larger one is added first).
+    fn imm_off(&mut self, base: Value, off: u32) -> (Value, i32) {
+        match i32::try_from(off) {
+            Ok(o) => (base, o),
+            Err(_) => (self.add_off(base, off), 0),
         }
     }
 
-    fn store(&mut self, addr: Value, ty: &Ty, v: Val) {
+    /// Reads a value of `ty` at `base + off` (scalars with the offset in the load instruction;
+    /// aggregates are addressed).
+    fn load_at(&mut self, base: Value, off: u32, ty: &Ty) -> Val {
+        if is_zst(ty) {
+            Val::Unit
+        } else if is_aggregate(ty) {
+            Val::M(self.add_off(base, off))
+        } else {
+            let t = scalar_ty(ty).unwrap();
+            let (a, o) = self.imm_off(base, off);
+            Val::S(self.b.ins().load(t, flags(), a, o))
+        }
+    }
+
+    /// Writes `v` of `ty` at `base + off` (scalars with the offset in the store instruction).
+    fn store_at(&mut self, base: Value, off: u32, ty: &Ty, v: Val) {
         if is_zst(ty) {
             return;
         }
         if is_aggregate(ty) {
             let src = self.mv(v, ty);
-            self.copy(addr, src, ty);
+            let dst = self.add_off(base, off);
+            self.copy(dst, src, ty);
         } else {
             let x = self.sv(v, ty);
-            self.b.ins().store(flags(), x, addr, 0);
+            let (a, o) = self.imm_off(base, off);
+            self.b.ins().store(flags(), x, a, o);
         }
     }
 
@@ -584,8 +603,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             let tys: Vec<Ty> = def.captures.iter().map(|c| def.local(*c).ty.clone()).collect();
             let lay = self.lay(&Ty::Tuple(tys.clone()));
             for (i, c) in def.captures.iter().enumerate() {
-                let a = self.add_off(env, lay.fields[i]);
-                let v = self.load(a, &tys[i]);
+                let v = self.load_at(env, lay.fields[i], &tys[i]);
                 self.assign_local(*c, v);
             }
         }
@@ -650,15 +668,18 @@ impl<'a, 'f> Tr<'a, 'f> {
             ExprKind::Local(l) => match self.locals[l.index()] {
                 Storage::Zst => Place::Zst,
                 Storage::Var(v) => Place::Var(v),
-                Storage::Slot(ss) => Place::Mem(self.b.ins().stack_addr(PTR, ss, 0)),
-                Storage::Addr(a) => Place::Mem(a),
+                Storage::Slot(ss) => Place::Mem(self.b.ins().stack_addr(PTR, ss, 0), 0),
+                Storage::Addr(a) => Place::Mem(a, 0),
             },
-            ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?),
+            ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?, 0),
             ExprKind::Field { base, index } => {
-                let a = self.agg_addr(base)?;
+                let (a, base_off) = self.agg_loc(base)?;
                 let lay = self.lay(&base.ty);
                 let off = *lay.fields.get(*index as usize).ok_or("field index out of range")?;
-                Place::Mem(self.add_off(a, off))
+                match base_off.checked_add(off) {
+                    Some(o) => Place::Mem(a, o),
+                    None => Place::Mem(self.add_off(a, base_off), off),
+                }
             }
             ExprKind::Index { base, index } => {
                 let bv = self.expr(base)?;
@@ -668,11 +689,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let i = self.as_i64(i, &index.ty);
                 let size = self.lay(&e.ty).size as i64;
                 let scaled = self.b.ins().imul_imm_s(i, size);
-                Place::Mem(self.b.ins().iadd(bp, scaled))
+                Place::Mem(self.b.ins().iadd(bp, scaled), 0)
             }
             ExprKind::Deref(inner) => {
                 let v = self.expr(inner)?;
-                Place::Mem(self.sv(v, &inner.ty))
+                Place::Mem(self.sv(v, &inner.ty), 0)
             }
             _ => {
                 // Not a place: spill to a temporary.
@@ -682,28 +703,29 @@ impl<'a, 'f> Tr<'a, 'f> {
                 } else {
                     let t = self.temp(&e.ty);
                     self.store(t, &e.ty, v);
-                    Place::Mem(t)
+                    Place::Mem(t, 0)
                 }
             }
         })
     }
 
-    /// The address of an aggregate-typed expression (a place's storage, or a temporary).
-    fn agg_addr(&mut self, e: &Expr) -> R<Value> {
+    /// Where an aggregate-typed expression lives (a place's storage, or a temporary), as a base
+    /// address and a constant offset.
+    fn agg_loc(&mut self, e: &Expr) -> R<(Value, u32)> {
         if e.is_place() {
             match self.place(e)? {
-                Place::Mem(a) => Ok(a),
+                Place::Mem(a, off) => Ok((a, off)),
                 Place::Var(v) => {
                     let x = self.b.use_var(v);
                     let t = self.temp(&e.ty);
                     self.b.ins().store(flags(), x, t, 0);
-                    Ok(t)
+                    Ok((t, 0))
                 }
-                Place::Zst => Ok(self.temp(&e.ty)),
+                Place::Zst => Ok((self.temp(&e.ty), 0)),
             }
         } else {
             let v = self.expr(e)?;
-            Ok(self.mv(v, &e.ty))
+            Ok((self.mv(v, &e.ty), 0))
         }
     }
 
@@ -711,7 +733,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         match p {
             Place::Zst => Val::Unit,
             Place::Var(v) => Val::S(self.b.use_var(*v)),
-            Place::Mem(a) => self.load(*a, ty),
+            Place::Mem(a, off) => self.load_at(*a, *off, ty),
         }
     }
 
@@ -722,7 +744,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let x = self.sv(v, ty);
                 self.b.def_var(*var, x);
             }
-            Place::Mem(a) => self.store(*a, ty, v),
+            Place::Mem(a, off) => self.store_at(*a, *off, ty, v),
         }
     }
 
@@ -769,8 +791,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let lay = self.lay(&e.ty);
                 for (i, x) in es.iter().enumerate() {
                     let v = self.expr(x)?;
-                    let a = self.add_off(t, lay.fields[i]);
-                    self.store(a, &x.ty, v);
+                    self.store_at(t, lay.fields[i], &x.ty, v);
                 }
                 Ok(Val::M(t))
             }
@@ -785,8 +806,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let base = self.b.ins().stack_addr(PTR, ss, 0);
                 for (i, x) in es.iter().enumerate() {
                     let v = self.expr(x)?;
-                    let a = self.add_off(base, el.size * i as u32);
-                    self.store(a, &elem, v);
+                    self.store_at(base, el.size * i as u32, &elem, v);
                 }
                 Ok(Val::S(base))
             }
@@ -857,7 +877,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 }
                 if inner.is_place() {
                     match self.place(inner)? {
-                        Place::Mem(a) => return Ok(Val::S(a)),
+                        Place::Mem(a, off) => return Ok(Val::S(self.add_off(a, off))),
                         Place::Zst => return Ok(Val::S(self.temp(&Ty::Unit))),
                         Place::Var(v) => {
                             let x = self.b.use_var(v);
@@ -927,9 +947,8 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, 0);
                 self.trap_if(bad, 5, e.span)?;
                 let lay = self.lay(&x.ty);
-                let pa = self.add_off(a, lay.fields[0]);
                 let ty = e.ty.clone();
-                Ok(self.load(pa, &ty))
+                Ok(self.load_at(a, lay.fields[0], &ty))
             }
         }
     }
@@ -967,8 +986,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         for (fi, x) in fields {
             let fty = sd.fields[*fi as usize].ty.clone();
             let v = self.expr(x)?;
-            let a = self.add_off(t, lay.fields[*fi as usize]);
-            self.store(a, &fty, v);
+            self.store_at(t, lay.fields[*fi as usize], &fty, v);
         }
         Ok(())
     }
@@ -996,8 +1014,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let n = self.b.ins().iconst(types::I64, lay.size.max(1) as i64);
         let env = self.rt_call("vais_malloc", &[types::I64], Some(types::I64), &[n])?.unwrap();
         for (i, v) in vs.into_iter().enumerate() {
-            let a = self.add_off(env, lay.fields[i]);
-            self.store(a, &tys[i], v);
+            self.store_at(env, lay.fields[i], &tys[i], v);
         }
         Ok(env)
     }
@@ -1023,8 +1040,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.ins().store(flags(), tag, t, 0);
         for (i, x) in args.iter().enumerate() {
             let v = self.expr(x)?;
-            let a = self.add_off(t, lay.variants[variant as usize][i]);
-            self.store(a, &ftys[i], v);
+            self.store_at(t, lay.variants[variant as usize][i], &ftys[i], v);
         }
         Ok(Val::M(t))
     }
@@ -1760,8 +1776,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let lay = self.lay(&ety);
                 let ftys = self.p.enum_def(*enum_id).variants[*variant as usize].fields.clone();
                 for (i, sub) in args.iter().enumerate() {
-                    let fa = self.add_off(a, lay.variants[*variant as usize][i]);
-                    let fv = self.load(fa, &ftys[i]);
+                    let fv = self.load_at(a, lay.variants[*variant as usize][i], &ftys[i]);
                     self.pattern(sub, fv, fail)?;
                 }
             }
@@ -1773,8 +1788,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let a = self.mv(v, &p.ty);
                 let lay = self.lay(&p.ty);
                 for (i, sub) in ps.iter().enumerate() {
-                    let fa = self.add_off(a, lay.fields[i]);
-                    let fv = self.load(fa, &tys[i]);
+                    let fv = self.load_at(a, lay.fields[i], &tys[i]);
                     self.pattern(sub, fv, fail)?;
                 }
             }
@@ -1867,14 +1881,13 @@ impl<'a, 'f> Tr<'a, 'f> {
             if is_zst(t) {
                 continue;
             }
-            let a = self.add_off(env, lay.fields[i]);
             if is_aggregate(t) {
                 // The callee owns its argument: give it a private copy.
+                let a = self.add_off(env, lay.fields[i]);
                 let c = self.temp(t);
                 self.copy(c, a, t);
                 all.push(c);
-            } else {
-                let v = self.b.ins().load(scalar_ty(t).unwrap(), flags(), a, 0);
+            } else if let Val::S(v) = self.load_at(env, lay.fields[i], t) {
                 all.push(v);
             }
         }
