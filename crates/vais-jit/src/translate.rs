@@ -1123,38 +1123,81 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
+    /// Whether evaluating `e` has no effect and costs next to nothing (a constant, a local held
+    /// in a variable, `()`), so it can be evaluated before a branch instead of in its own block.
+    fn is_trivial(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Unit | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Float(_) => true,
+            ExprKind::Local(l) => matches!(self.locals.get(l.index()), Some(Storage::Var(_) | Storage::Zst)),
+            ExprKind::Block(b) => b.stmts.is_empty() && b.value.as_ref().is_none_or(|v| self.is_trivial(v)),
+            _ => false,
+        }
+    }
+
+    /// `I`: an arm that is trivial ([`Tr::is_trivial`]) gets no block of its own (the branch
+    /// goes straight to the merge block with its value; both trivial: a `select`).
     fn if_expr(&mut self, e: &Expr, cond: &Expr, then_e: &Expr, else_e: Option<&Expr>) -> R<Val> {
         let c = self.expr(cond)?;
         let c = self.sv(c, &Ty::Bool);
-        let tb = self.new_block();
-        let eb = self.new_block();
-        let merge = self.new_block();
         let ty = if else_e.is_none() { Ty::Unit } else { e.ty.clone() };
+        let then_direct = if self.is_trivial(then_e) {
+            let v = self.expr(then_e)?;
+            Some(self.merge_args(v, &ty))
+        } else {
+            None
+        };
+        let else_direct = match else_e {
+            None => Some(vec![]),
+            Some(x) if self.is_trivial(x) => {
+                let v = self.expr(x)?;
+                Some(self.merge_args(v, &ty))
+            }
+            Some(_) => None,
+        };
+        if let (Some(t), Some(f)) = (&then_direct, &else_direct) {
+            return Ok(match (t.first(), f.first()) {
+                (Some(a), Some(b)) => {
+                    let v = self.b.ins().select(c, *a, *b);
+                    if is_aggregate(&ty) {
+                        Val::M(v)
+                    } else {
+                        Val::S(v)
+                    }
+                }
+                _ => Val::Unit,
+            });
+        }
+        let merge = self.new_block();
         if let Some(t) = Self::merge_ty(&ty) {
             self.b.append_block_param(merge, t);
         }
-        self.brif(c, tb, eb);
-        self.b.seal_block(tb);
-        self.b.seal_block(eb);
-        self.b.switch_to_block(tb);
-        let v = self.expr(then_e)?;
-        let args = self.merge_args(v, &ty);
-        self.jump(merge, &args);
-        self.b.switch_to_block(eb);
-        let v = match else_e {
-            Some(x) => self.expr(x)?,
-            None => Val::Unit,
+        let arm = |tr: &mut Self, direct: &Option<Vec<Value>>| -> (Block, Vec<BlockArg>) {
+            match direct {
+                Some(args) => (merge, args.iter().map(|v| BlockArg::Value(*v)).collect()),
+                None => (tr.new_block(), vec![]),
+            }
         };
-        let args = self.merge_args(v, &ty);
-        self.jump(merge, &args);
+        let (tb, targs) = arm(self, &then_direct);
+        let (eb, eargs) = arm(self, &else_direct);
+        self.b.ins().brif(c, tb, &targs, eb, &eargs);
+        for (blk, x, direct) in [(tb, Some(then_e), &then_direct), (eb, else_e, &else_direct)] {
+            if direct.is_some() {
+                continue;
+            }
+            self.b.seal_block(blk);
+            self.b.switch_to_block(blk);
+            let v = match x {
+                Some(x) => self.expr(x)?,
+                None => Val::Unit,
+            };
+            let args = self.merge_args(v, &ty);
+            self.jump(merge, &args);
+        }
         self.b.seal_block(merge);
         self.b.switch_to_block(merge);
         Ok(self.merge_result(merge, &ty))
     }
 
-    /// Loops. A range loop is rotated: one test before the first iteration, then the back-edge
-    /// (poll, increment, test) at the end of the body, so an iteration takes one branch. A
-    /// separate continue block exists only when the body has a `C` for this loop.
     fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
         let body_b = self.new_block();
         let exit = self.new_block();
