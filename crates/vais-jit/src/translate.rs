@@ -76,9 +76,8 @@ pub(crate) struct Tr<'a, 'f> {
     pub locate: &'a dyn Fn(Span) -> String,
     locals: Vec<Storage>,
     ret_ptr: Option<Value>,
-    /// (continue target, exit) of the enclosing loops, innermost last; no continue target when
-    /// the body has no `C` for that loop ([`has_continue`]).
-    loops: Vec<(Option<Block>, Block)>,
+    /// (continue target, exit) of the enclosing loops, innermost last.
+    loops: Vec<(Block, Block)>,
     frefs: HashMap<ClFuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
     layouts: HashMap<Ty, Layout>,
@@ -138,24 +137,6 @@ fn scan_addr_taken(e: &Expr, out: &mut HashSet<LocalId>) {
         }
     }
     walk(e, &mut |x| scan_addr_taken(x, out));
-}
-
-/// Whether `e` (a loop body) contains a `C` that continues that loop: one outside nested loop
-/// bodies (a nested loop's condition and bounds are evaluated in the enclosing loop).
-pub(crate) fn has_continue(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Continue => true,
-        ExprKind::Loop { kind, .. } => match kind {
-            LoopKind::Infinite => false,
-            LoopKind::While(c) => has_continue(c),
-            LoopKind::Range { start, end, .. } => has_continue(start) || has_continue(end),
-        },
-        _ => {
-            let mut found = false;
-            walk(e, &mut |x| found = found || has_continue(x));
-            found
-        }
-    }
 }
 
 /// Calls `f` on every direct sub-expression of `e` (patterns have none).
@@ -849,7 +830,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             ExprKind::Continue => {
                 let (cont, _) = *self.loops.last().ok_or("continue outside a loop")?;
-                self.jump(cont.ok_or("continue in a loop without a continue block")?, &[]);
+                self.jump(cont, &[]);
                 self.diverge();
                 Ok(Val::Unit)
             }
@@ -1199,95 +1180,81 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
+        let header = self.new_block();
         let body_b = self.new_block();
+        let latch = self.new_block();
         let exit = self.new_block();
-        let cont = if has_continue(body) { Some(self.new_block()) } else { None };
-        // While loops re-test their condition in a header block.
-        let mut header = None;
         // Range loops: evaluate the bounds once; the counter is a hidden variable.
         let mut range = None;
+        if let LoopKind::Range { var, start, end, inclusive } = kind {
+            let ity = match &start.ty {
+                Ty::Int(i) => *i,
+                _ => match &end.ty {
+                    Ty::Int(i) => *i,
+                    _ => IntTy::I64,
+                },
+            };
+            let t = scalar_ty(&Ty::Int(ity)).unwrap();
+            let s = self.expr(start)?;
+            let s = self.sv(s, &Ty::Int(ity));
+            let en = self.expr(end)?;
+            let en = self.sv(en, &Ty::Int(ity));
+            let ctr = self.b.declare_var(t);
+            self.b.def_var(ctr, s);
+            range = Some((ctr, en, ity, *inclusive, *var));
+        }
+        self.jump(header, &[]);
+        self.b.switch_to_block(header);
         match kind {
             LoopKind::Infinite => self.jump(body_b, &[]),
             LoopKind::While(c) => {
-                let h = self.new_block();
-                self.jump(h, &[]);
-                self.b.switch_to_block(h);
                 let v = self.expr(c)?;
                 let v = self.sv(v, &Ty::Bool);
                 self.brif(v, body_b, exit);
-                header = Some(h);
             }
-            LoopKind::Range { var, start, end, inclusive } => {
-                let ity = match &start.ty {
-                    Ty::Int(i) => *i,
-                    _ => match &end.ty {
-                        Ty::Int(i) => *i,
-                        _ => IntTy::I64,
-                    },
-                };
-                let t = scalar_ty(&Ty::Int(ity)).unwrap();
-                let s = self.expr(start)?;
-                let s = self.sv(s, &Ty::Int(ity));
-                let en = self.expr(end)?;
-                let en = self.sv(en, &Ty::Int(ity));
-                let ctr = self.b.declare_var(t);
-                self.b.def_var(ctr, s);
-                let cc = match (*inclusive, ity.signed()) {
+            LoopKind::Range { .. } => {
+                let (ctr, en, ity, inclusive, _) = range.unwrap();
+                let cur = self.b.use_var(ctr);
+                let cc = match (inclusive, ity.signed()) {
                     (false, true) => IntCC::SignedLessThan,
                     (false, false) => IntCC::UnsignedLessThan,
                     (true, true) => IntCC::SignedLessThanOrEqual,
                     (true, false) => IntCC::UnsignedLessThanOrEqual,
                 };
-                let c = self.b.ins().icmp(cc, s, en);
+                let c = self.b.ins().icmp(cc, cur, en);
                 self.brif(c, body_b, exit);
-                range = Some((ctr, en, cc, *inclusive, *var));
             }
         }
+        self.b.seal_block(body_b);
         self.b.switch_to_block(body_b);
-        if header.is_some() {
-            // Its only predecessor is the header.
-            self.b.seal_block(body_b);
-        }
         if let Some((ctr, _, _, _, Some(var))) = range {
             let cur = self.b.use_var(ctr);
             self.assign_local(var, Val::S(cur));
         }
-        self.loops.push((cont, exit));
+        self.loops.push((latch, exit));
         self.expr(body)?;
         self.loops.pop();
-        if let Some(c) = cont {
-            self.jump(c, &[]);
-            self.b.seal_block(c);
-            self.b.switch_to_block(c);
-        }
+        self.jump(latch, &[]);
+        self.b.seal_block(latch);
+        self.b.switch_to_block(latch);
         self.poll(span)?;
-        match (range, header) {
-            (Some((ctr, en, cc, inclusive, _)), _) => {
-                let cur = self.b.use_var(ctr);
-                let ct = self.b.func.dfg.value_type(cur);
-                let one = iconst(&mut self.b, ct, 1);
-                let next = self.b.ins().iadd(cur, one);
-                self.b.def_var(ctr, next);
-                if inclusive {
-                    // `cur <= end` held: stop at `end` itself (never test past it: the end may
-                    // be the type's maximum, where `next` wrapped).
-                    let done = self.b.ins().icmp(IntCC::Equal, cur, en);
-                    self.brif(done, exit, body_b);
-                } else {
-                    // `cur < end` held, so `next` did not overflow.
-                    let more = self.b.ins().icmp(cc, next, en);
-                    self.brif(more, body_b, exit);
-                }
+        if let Some((ctr, en, _, inclusive, _)) = range {
+            let cur = self.b.use_var(ctr);
+            if inclusive {
+                // Stop before incrementing past the end (the end may be the type's maximum).
+                let done = self.b.ins().icmp(IntCC::Equal, cur, en);
+                let inc = self.new_block();
+                self.brif(done, exit, inc);
+                self.b.seal_block(inc);
+                self.b.switch_to_block(inc);
             }
-            (None, Some(h)) => {
-                self.jump(h, &[]);
-                self.b.seal_block(h);
-            }
-            (None, None) => self.jump(body_b, &[]),
+            let ct = self.b.func.dfg.value_type(cur);
+            let one = iconst(&mut self.b, ct, 1);
+            let next = self.b.ins().iadd(cur, one);
+            self.b.def_var(ctr, next);
         }
-        if header.is_none() {
-            self.b.seal_block(body_b);
-        }
+        self.jump(header, &[]);
+        self.b.seal_block(header);
         self.b.seal_block(exit);
         self.b.switch_to_block(exit);
         Ok(Val::Unit)
