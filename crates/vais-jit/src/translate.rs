@@ -76,9 +76,8 @@ pub(crate) struct Tr<'a, 'f> {
     pub locate: &'a dyn Fn(Span) -> String,
     locals: Vec<Storage>,
     ret_ptr: Option<Value>,
-    /// (continue target, exit) of the enclosing loops, innermost last; no continue target when
-    /// the body has no `C` for that loop ([`has_continue`]).
-    loops: Vec<(Option<Block>, Block)>,
+    /// (continue target, exit) of the enclosing loops, innermost last.
+    loops: Vec<(Block, Block)>,
     frefs: HashMap<ClFuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
     layouts: HashMap<Ty, Layout>,
@@ -138,24 +137,6 @@ fn scan_addr_taken(e: &Expr, out: &mut HashSet<LocalId>) {
         }
     }
     walk(e, &mut |x| scan_addr_taken(x, out));
-}
-
-/// Whether `e` (a loop body) contains a `C` that continues that loop: one outside nested loop
-/// bodies (a nested loop's condition and bounds are evaluated in the enclosing loop).
-pub(crate) fn has_continue(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Continue => true,
-        ExprKind::Loop { kind, .. } => match kind {
-            LoopKind::Infinite => false,
-            LoopKind::While(c) => has_continue(c),
-            LoopKind::Range { start, end, .. } => has_continue(start) || has_continue(end),
-        },
-        _ => {
-            let mut found = false;
-            walk(e, &mut |x| found = found || has_continue(x));
-            found
-        }
-    }
 }
 
 /// Calls `f` on every direct sub-expression of `e` (patterns have none).
@@ -849,7 +830,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             ExprKind::Continue => {
                 let (cont, _) = *self.loops.last().ok_or("continue outside a loop")?;
-                self.jump(cont.ok_or("continue in a loop without a continue block")?, &[]);
+                self.jump(cont, &[]);
                 self.diverge();
                 Ok(Val::Unit)
             }
@@ -1198,12 +1179,10 @@ impl<'a, 'f> Tr<'a, 'f> {
         Ok(self.merge_result(merge, &ty))
     }
 
-    /// Loops: header (condition), body, exit. The back-edge code (poll, increment) ends the
-    /// body; a separate continue block exists only when the body has a `C` for this loop.
     fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
         let header = self.new_block();
         let body_b = self.new_block();
-        let latch = if has_continue(body) { Some(self.new_block()) } else { None };
+        let latch = self.new_block();
         let exit = self.new_block();
         // Range loops: evaluate the bounds once; the counter is a hidden variable.
         let mut range = None;
@@ -1255,11 +1234,9 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.loops.push((latch, exit));
         self.expr(body)?;
         self.loops.pop();
-        if let Some(latch) = latch {
-            self.jump(latch, &[]);
-            self.b.seal_block(latch);
-            self.b.switch_to_block(latch);
-        }
+        self.jump(latch, &[]);
+        self.b.seal_block(latch);
+        self.b.switch_to_block(latch);
         self.poll(span)?;
         if let Some((ctr, en, _, inclusive, _)) = range {
             let cur = self.b.use_var(ctr);
