@@ -35,6 +35,11 @@
 //!   function name and the source location (`rt.rs`); integer division and remainder have
 //!   explicit checks (kinds 1, 2, 3); a failed match is kind 4, `!` on an empty value kind 5, an
 //!   interrupt (polled at function entries and loop back-edges when enabled) kind 6.
+//!   Conditional checks (division, unwrap, interrupt polls) are single `trapnz`/`trapz`
+//!   instructions instead: each gets a user trap code (4..=250, per function) standing for its
+//!   `(kind, site)`, and after the function is placed each trap's address is registered with
+//!   the runtime (`rt::register_trap`), whose fault handler turns the SIGILL there into the same
+//!   report. A function with more checks than codes calls `vais_rt_trap` for the rest.
 
 mod abi;
 mod inline;
@@ -48,7 +53,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use cranelift_codegen::ir::{Function, InstBuilder, Signature, UserFuncName};
+use cranelift_codegen::ir::{Function, InstBuilder, Signature, TrapCode, UserFuncName};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -132,6 +137,10 @@ pub struct Jit {
 struct Defined {
     ir: Option<Box<Function>>,
     len: usize,
+    /// The function's trap-site table (`translate::site_of_code`).
+    sites: Vec<(i32, i64)>,
+    /// `(offset, code)` of every trap instruction in the machine code.
+    traps: Vec<(u32, TrapCode)>,
 }
 
 impl Jit {
@@ -229,6 +238,11 @@ impl Jit {
                 **slot = code;
             }
             rt::register_code(code, d.len, program.func(f).name.clone());
+            for (offset, tc) in &d.traps {
+                if let Some((kind, site)) = translate::site_of_code(&d.sites, *tc) {
+                    rt::register_trap(code + *offset as usize, kind, site);
+                }
+            }
             let c = self.compiled.entry(f).or_default();
             c.code = code;
             c.len = d.len;
@@ -285,10 +299,15 @@ impl Jit {
             };
             let def = program.func(f);
             let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, locate, &mut |tr| match a {
-                Aux::Adapter(..) => tr.translate_adapter(f),
-                Aux::Thunk(..) => tr.translate_thunk(f),
-                Aux::Entry(..) => tr.translate_entry(f),
+            self.define(program, def, id, sig, locate, &mut |tr| {
+                // Helpers are not registered as code ranges: any check they make calls
+                // `vais_rt_trap` (no site trap codes).
+                tr.trap_codes_left = 0;
+                match a {
+                    Aux::Adapter(..) => tr.translate_adapter(f),
+                    Aux::Thunk(..) => tr.translate_thunk(f),
+                    Aux::Entry(..) => tr.translate_entry(f),
+                }
             })?;
             self.s.aux.pop();
             if let Aux::Entry(..) = a {
@@ -302,7 +321,7 @@ impl Jit {
     /// (in order). A function whose code generation fails gets a trapping body; the first
     /// failure is returned.
     fn flush_pending(&mut self, done: &mut [(FuncId, Defined)]) -> Result<(), JitError> {
-        type Out = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>), String>;
+        type Out = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>), String>;
         let mut pending = std::mem::take(&mut self.pending);
         if pending.is_empty() {
             return Ok(());
@@ -327,7 +346,7 @@ impl Jit {
             };
             let c = ctx.compiled_code().unwrap();
             let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, *id)).collect();
-            Ok((align, c.code_buffer().to_vec(), relocs))
+            Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c)))
         };
         let mut outs: Vec<Option<Out>> = (0..pending.len()).map(|_| None).collect();
         if threads <= 1 {
@@ -351,20 +370,21 @@ impl Jit {
         let mut first: Option<JitError> = None;
         for ((id, _, slot), out) in pending.into_iter().zip(outs) {
             let res = match out.unwrap() {
-                Ok((align, bytes, relocs)) => {
+                Ok((align, bytes, relocs, traps)) => {
                     let len = bytes.len();
                     self.s
                         .module
                         .define_function_bytes(id, align, &bytes, &relocs)
-                        .map(|_| len)
+                        .map(|_| (len, traps))
                         .map_err(|e| format!("{e:?}"))
                 }
                 Err(m) => Err(m),
             };
             match res {
-                Ok(len) => {
+                Ok((len, traps)) => {
                     if let Some(i) = slot {
                         done[i].1.len = len;
+                        done[i].1.traps = traps;
                     }
                 }
                 Err(m) => {
@@ -447,12 +467,12 @@ impl Jit {
                 let mut tr = Tr::new(s, program, def, b, locate);
                 body(&mut tr)?;
                 tr.b.finalize(cfg);
-                Ok::<(), String>(())
+                Ok::<Vec<(i32, i64)>, String>(tr.trap_sites)
             }))
         };
         let fail = |m: String| err(Some(&def.name), m);
-        match result {
-            Ok(Ok(())) => {}
+        let sites = match result {
+            Ok(Ok(sites)) => sites,
             Ok(Err(m)) => {
                 self.fbc = FunctionBuilderContext::new();
                 return Err(fail(m));
@@ -466,13 +486,13 @@ impl Jit {
                     .unwrap_or_else(|| "panic".into());
                 return Err(fail(format!("codegen panicked: {msg}")));
             }
-        }
+        };
         let ir = self.s.config.keep_ir.then(|| Box::new(self.ctx.func.clone()));
         if self.parallel {
             let func = std::mem::replace(&mut self.ctx.func, Function::new());
             self.ctx.clear();
             self.pending.push((id, func, None));
-            return Ok(Defined { ir, len: 0 });
+            return Ok(Defined { ir, len: 0, sites, traps: vec![] });
         }
         if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
             let clif = self.ctx.func.display().to_string();
@@ -485,9 +505,9 @@ impl Jit {
             self.s.module.clear_context(&mut self.ctx);
             return Err(fail(format!("{detail}\n{clif}")));
         }
-        let len = self.ctx.compiled_code().map_or(0, |c| c.code_buffer().len());
+        let (len, traps) = self.ctx.compiled_code().map_or((0, vec![]), |c| (c.code_buffer().len(), trap_list(c)));
         self.s.module.clear_context(&mut self.ctx);
-        Ok(Defined { ir, len })
+        Ok(Defined { ir, len, sites, traps })
     }
 
     /// Code pointer of a compiled function (its own convention, see the crate docs).
@@ -557,6 +577,11 @@ impl Jit {
         // SAFETY: the caller guarantees no code or data of this module is still in use.
         unsafe { self.s.module.free_memory() }
     }
+}
+
+/// `(offset from the function's start, code)` of each trap instruction of compiled code.
+fn trap_list(c: &cranelift_codegen::CompiledCode) -> Vec<(u32, TrapCode)> {
+    c.buffer.traps().iter().map(|t| (t.offset, t.code)).collect()
 }
 
 /// Runs an entry wrapper (from [`Jit::entry_ptr`]) and writes the entry function's result into

@@ -15,6 +15,12 @@ pub fn register_code(start: usize, len: usize, function: String) {
     vais_runtime::faults::register_code(start, len, function)
 }
 
+/// Records that the trap instruction at `pc` (inside a function already passed to
+/// [`register_code`]) stands for `vais_rt_trap(kind, site)`.
+pub fn register_trap(pc: usize, kind: i32, site: i64) {
+    vais_runtime::faults::register_trap(pc, kind, site)
+}
+
 extern "C" fn jit_fmod(a: f64, b: f64) -> f64 {
     a % b
 }

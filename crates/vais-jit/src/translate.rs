@@ -53,7 +53,8 @@ enum Storage {
 
 enum Place {
     Var(Variable),
-    Mem(Value),
+    /// At `base + offset` (the offset goes into the load/store instructions).
+    Mem(Value, u32),
     Zst,
 }
 
@@ -84,6 +85,29 @@ pub(crate) struct Tr<'a, 'f> {
     flag_addr: Option<Value>,
     /// Locals whose address is taken.
     taken: HashSet<LocalId>,
+    /// The `(kind, site)` of each conditional trap instruction emitted so far: entry `i` uses
+    /// the user trap code `FIRST_SITE_CODE + i` (see [`Tr::trap_if`]).
+    pub trap_sites: Vec<(i32, i64)>,
+    /// How many site trap codes this function may still use (0: every check takes the
+    /// block-based path that calls `vais_rt_trap`).
+    pub trap_codes_left: usize,
+}
+
+/// The first user trap code that names a per-function trap site (1..3 mark unreachable code:
+/// after `vais_rt_trap`, after a call that never returns, a stub body).
+pub(crate) const FIRST_SITE_CODE: u8 = 4;
+
+/// How many site codes a function can use: `FIRST_SITE_CODE..=` the last user code Cranelift
+/// allows (the codes above it are reserved).
+pub(crate) fn site_code_count() -> usize {
+    (FIRST_SITE_CODE..=u8::MAX).take_while(|&c| TrapCode::user(c).is_some()).count()
+}
+
+/// The `(kind, site)` a trap code stands for in a function whose site table is `sites`, if it
+/// is a site code.
+pub(crate) fn site_of_code(sites: &[(i32, i64)], code: TrapCode) -> Option<(i32, i64)> {
+    let i = code.as_raw().get().checked_sub(FIRST_SITE_CODE)?;
+    sites.get(i as usize).copied()
 }
 
 /// Iconst of any integer type (including `I128`), value masked to the width.
@@ -253,6 +277,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             layouts: HashMap::new(),
             flag_addr: None,
             taken: HashSet::new(),
+            trap_sites: vec![],
+            trap_codes_left: site_code_count(),
         }
     }
 
@@ -335,27 +361,45 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
-    fn load(&mut self, addr: Value, ty: &Ty) -> Val {
-        if is_zst(ty) {
-            Val::Unit
-        } else if is_aggregate(ty) {
-            Val::M(addr)
-        } else {
-            let t = scalar_ty(ty).unwrap();
-            Val::S(self.b.ins().load(t, flags(), addr, 0))
+    fn store(&mut self, addr: Value, ty: &Ty, v: Val) {
+        self.store_at(addr, 0, ty, v)
+    }
+
+    /// `base` and an offset that fits a load/store immediate (a larger one is added first).
+    fn imm_off(&mut self, base: Value, off: u32) -> (Value, i32) {
+        match i32::try_from(off) {
+            Ok(o) => (base, o),
+            Err(_) => (self.add_off(base, off), 0),
         }
     }
 
-    fn store(&mut self, addr: Value, ty: &Ty, v: Val) {
+    /// Reads a value of `ty` at `base + off` (scalars with the offset in the load instruction;
+    /// aggregates are addressed).
+    fn load_at(&mut self, base: Value, off: u32, ty: &Ty) -> Val {
+        if is_zst(ty) {
+            Val::Unit
+        } else if is_aggregate(ty) {
+            Val::M(self.add_off(base, off))
+        } else {
+            let t = scalar_ty(ty).unwrap();
+            let (a, o) = self.imm_off(base, off);
+            Val::S(self.b.ins().load(t, flags(), a, o))
+        }
+    }
+
+    /// Writes `v` of `ty` at `base + off` (scalars with the offset in the store instruction).
+    fn store_at(&mut self, base: Value, off: u32, ty: &Ty, v: Val) {
         if is_zst(ty) {
             return;
         }
         if is_aggregate(ty) {
             let src = self.mv(v, ty);
-            self.copy(addr, src, ty);
+            let dst = self.add_off(base, off);
+            self.copy(dst, src, ty);
         } else {
             let x = self.sv(v, ty);
-            self.b.ins().store(flags(), x, addr, 0);
+            let (a, o) = self.imm_off(base, off);
+            self.b.ins().store(flags(), x, a, o);
         }
     }
 
@@ -439,8 +483,27 @@ impl<'a, 'f> Tr<'a, 'f> {
         Ok(())
     }
 
-    /// Traps with `kind` when `cond` (an `I8` truth value) is non-zero.
+    /// A fresh site trap code standing for `vais_rt_trap(kind, site of span)`, if the function
+    /// has codes left.
+    fn site_code(&mut self, kind: i32, span: Span) -> Option<TrapCode> {
+        if self.trap_codes_left == 0 {
+            return None;
+        }
+        let code = u8::try_from(self.trap_sites.len()).ok().and_then(|i| FIRST_SITE_CODE.checked_add(i)).and_then(TrapCode::user)?;
+        let site = self.site(span);
+        self.trap_sites.push((kind, site));
+        self.trap_codes_left -= 1;
+        Some(code)
+    }
+
+    /// Traps with `kind` when `cond` (an `I8` truth value) is non-zero: one `trapnz` with a
+    /// site code (the fault handler maps its address back to `kind` and the site), or, when
+    /// the function ran out of codes, a cold block that calls `vais_rt_trap`.
     fn trap_if(&mut self, cond: Value, kind: i32, span: Span) -> R<()> {
+        if let Some(code) = self.site_code(kind, span) {
+            self.b.ins().trapnz(cond, code);
+            return Ok(());
+        }
         let bad = self.new_block();
         let ok = self.new_block();
         self.b.set_cold_block(bad);
@@ -455,6 +518,20 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(ok);
         self.b.switch_to_block(ok);
         Ok(())
+    }
+
+    /// Traps with `kind` when the integer `v` is zero (`trapz` when a site code is left).
+    fn trap_if_zero(&mut self, v: Value, kind: i32, span: Span) -> R<()> {
+        let t = self.b.func.dfg.value_type(v);
+        if t != types::I128 {
+            if let Some(code) = self.site_code(kind, span) {
+                self.b.ins().trapz(v, code);
+                return Ok(());
+            }
+        }
+        let zero = iconst(&mut self.b, t, 0);
+        let isz = self.b.ins().icmp(IntCC::Equal, v, zero);
+        self.trap_if(isz, kind, span)
     }
 
     /// Interrupt poll (function entries and loop back-edges) when enabled.
@@ -526,8 +603,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             let tys: Vec<Ty> = def.captures.iter().map(|c| def.local(*c).ty.clone()).collect();
             let lay = self.lay(&Ty::Tuple(tys.clone()));
             for (i, c) in def.captures.iter().enumerate() {
-                let a = self.add_off(env, lay.fields[i]);
-                let v = self.load(a, &tys[i]);
+                let v = self.load_at(env, lay.fields[i], &tys[i]);
                 self.assign_local(*c, v);
             }
         }
@@ -592,15 +668,18 @@ impl<'a, 'f> Tr<'a, 'f> {
             ExprKind::Local(l) => match self.locals[l.index()] {
                 Storage::Zst => Place::Zst,
                 Storage::Var(v) => Place::Var(v),
-                Storage::Slot(ss) => Place::Mem(self.b.ins().stack_addr(PTR, ss, 0)),
-                Storage::Addr(a) => Place::Mem(a),
+                Storage::Slot(ss) => Place::Mem(self.b.ins().stack_addr(PTR, ss, 0), 0),
+                Storage::Addr(a) => Place::Mem(a, 0),
             },
-            ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?),
+            ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?, 0),
             ExprKind::Field { base, index } => {
-                let a = self.agg_addr(base)?;
+                let (a, base_off) = self.agg_loc(base)?;
                 let lay = self.lay(&base.ty);
                 let off = *lay.fields.get(*index as usize).ok_or("field index out of range")?;
-                Place::Mem(self.add_off(a, off))
+                match base_off.checked_add(off) {
+                    Some(o) => Place::Mem(a, o),
+                    None => Place::Mem(self.add_off(a, base_off), off),
+                }
             }
             ExprKind::Index { base, index } => {
                 let bv = self.expr(base)?;
@@ -610,11 +689,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let i = self.as_i64(i, &index.ty);
                 let size = self.lay(&e.ty).size as i64;
                 let scaled = self.b.ins().imul_imm_s(i, size);
-                Place::Mem(self.b.ins().iadd(bp, scaled))
+                Place::Mem(self.b.ins().iadd(bp, scaled), 0)
             }
             ExprKind::Deref(inner) => {
                 let v = self.expr(inner)?;
-                Place::Mem(self.sv(v, &inner.ty))
+                Place::Mem(self.sv(v, &inner.ty), 0)
             }
             _ => {
                 // Not a place: spill to a temporary.
@@ -624,28 +703,29 @@ impl<'a, 'f> Tr<'a, 'f> {
                 } else {
                     let t = self.temp(&e.ty);
                     self.store(t, &e.ty, v);
-                    Place::Mem(t)
+                    Place::Mem(t, 0)
                 }
             }
         })
     }
 
-    /// The address of an aggregate-typed expression (a place's storage, or a temporary).
-    fn agg_addr(&mut self, e: &Expr) -> R<Value> {
+    /// Where an aggregate-typed expression lives (a place's storage, or a temporary), as a base
+    /// address and a constant offset.
+    fn agg_loc(&mut self, e: &Expr) -> R<(Value, u32)> {
         if e.is_place() {
             match self.place(e)? {
-                Place::Mem(a) => Ok(a),
+                Place::Mem(a, off) => Ok((a, off)),
                 Place::Var(v) => {
                     let x = self.b.use_var(v);
                     let t = self.temp(&e.ty);
                     self.b.ins().store(flags(), x, t, 0);
-                    Ok(t)
+                    Ok((t, 0))
                 }
-                Place::Zst => Ok(self.temp(&e.ty)),
+                Place::Zst => Ok((self.temp(&e.ty), 0)),
             }
         } else {
             let v = self.expr(e)?;
-            Ok(self.mv(v, &e.ty))
+            Ok((self.mv(v, &e.ty), 0))
         }
     }
 
@@ -653,7 +733,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         match p {
             Place::Zst => Val::Unit,
             Place::Var(v) => Val::S(self.b.use_var(*v)),
-            Place::Mem(a) => self.load(*a, ty),
+            Place::Mem(a, off) => self.load_at(*a, *off, ty),
         }
     }
 
@@ -664,7 +744,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let x = self.sv(v, ty);
                 self.b.def_var(*var, x);
             }
-            Place::Mem(a) => self.store(*a, ty, v),
+            Place::Mem(a, off) => self.store_at(*a, *off, ty, v),
         }
     }
 
@@ -711,8 +791,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let lay = self.lay(&e.ty);
                 for (i, x) in es.iter().enumerate() {
                     let v = self.expr(x)?;
-                    let a = self.add_off(t, lay.fields[i]);
-                    self.store(a, &x.ty, v);
+                    self.store_at(t, lay.fields[i], &x.ty, v);
                 }
                 Ok(Val::M(t))
             }
@@ -727,8 +806,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let base = self.b.ins().stack_addr(PTR, ss, 0);
                 for (i, x) in es.iter().enumerate() {
                     let v = self.expr(x)?;
-                    let a = self.add_off(base, el.size * i as u32);
-                    self.store(a, &elem, v);
+                    self.store_at(base, el.size * i as u32, &elem, v);
                 }
                 Ok(Val::S(base))
             }
@@ -799,7 +877,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 }
                 if inner.is_place() {
                     match self.place(inner)? {
-                        Place::Mem(a) => return Ok(Val::S(a)),
+                        Place::Mem(a, off) => return Ok(Val::S(self.add_off(a, off))),
                         Place::Zst => return Ok(Val::S(self.temp(&Ty::Unit))),
                         Place::Var(v) => {
                             let x = self.b.use_var(v);
@@ -869,9 +947,8 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, 0);
                 self.trap_if(bad, 5, e.span)?;
                 let lay = self.lay(&x.ty);
-                let pa = self.add_off(a, lay.fields[0]);
                 let ty = e.ty.clone();
-                Ok(self.load(pa, &ty))
+                Ok(self.load_at(a, lay.fields[0], &ty))
             }
         }
     }
@@ -909,8 +986,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         for (fi, x) in fields {
             let fty = sd.fields[*fi as usize].ty.clone();
             let v = self.expr(x)?;
-            let a = self.add_off(t, lay.fields[*fi as usize]);
-            self.store(a, &fty, v);
+            self.store_at(t, lay.fields[*fi as usize], &fty, v);
         }
         Ok(())
     }
@@ -938,8 +1014,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let n = self.b.ins().iconst(types::I64, lay.size.max(1) as i64);
         let env = self.rt_call("vais_malloc", &[types::I64], Some(types::I64), &[n])?.unwrap();
         for (i, v) in vs.into_iter().enumerate() {
-            let a = self.add_off(env, lay.fields[i]);
-            self.store(a, &tys[i], v);
+            self.store_at(env, lay.fields[i], &tys[i], v);
         }
         Ok(env)
     }
@@ -965,8 +1040,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.ins().store(flags(), tag, t, 0);
         for (i, x) in args.iter().enumerate() {
             let v = self.expr(x)?;
-            let a = self.add_off(t, lay.variants[variant as usize][i]);
-            self.store(a, &ftys[i], v);
+            self.store_at(t, lay.variants[variant as usize][i], &ftys[i], v);
         }
         Ok(Val::M(t))
     }
@@ -1030,30 +1104,76 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
+    /// Whether evaluating `e` has no effect and costs next to nothing (a constant, a local held
+    /// in a variable, `()`), so it can be evaluated before a branch instead of in its own block.
+    fn is_trivial(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Unit | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Float(_) => true,
+            ExprKind::Local(l) => matches!(self.locals.get(l.index()), Some(Storage::Var(_) | Storage::Zst)),
+            ExprKind::Block(b) => b.stmts.is_empty() && b.value.as_ref().is_none_or(|v| self.is_trivial(v)),
+            _ => false,
+        }
+    }
+
+    /// `I`: an arm that is trivial ([`Tr::is_trivial`]) gets no block of its own (the branch
+    /// goes straight to the merge block with its value; both trivial: a `select`).
     fn if_expr(&mut self, e: &Expr, cond: &Expr, then_e: &Expr, else_e: Option<&Expr>) -> R<Val> {
         let c = self.expr(cond)?;
         let c = self.sv(c, &Ty::Bool);
-        let tb = self.new_block();
-        let eb = self.new_block();
-        let merge = self.new_block();
         let ty = if else_e.is_none() { Ty::Unit } else { e.ty.clone() };
+        let then_direct = if self.is_trivial(then_e) {
+            let v = self.expr(then_e)?;
+            Some(self.merge_args(v, &ty))
+        } else {
+            None
+        };
+        let else_direct = match else_e {
+            None => Some(vec![]),
+            Some(x) if self.is_trivial(x) => {
+                let v = self.expr(x)?;
+                Some(self.merge_args(v, &ty))
+            }
+            Some(_) => None,
+        };
+        if let (Some(t), Some(f)) = (&then_direct, &else_direct) {
+            return Ok(match (t.first(), f.first()) {
+                (Some(a), Some(b)) => {
+                    let v = self.b.ins().select(c, *a, *b);
+                    if is_aggregate(&ty) {
+                        Val::M(v)
+                    } else {
+                        Val::S(v)
+                    }
+                }
+                _ => Val::Unit,
+            });
+        }
+        let merge = self.new_block();
         if let Some(t) = Self::merge_ty(&ty) {
             self.b.append_block_param(merge, t);
         }
-        self.brif(c, tb, eb);
-        self.b.seal_block(tb);
-        self.b.seal_block(eb);
-        self.b.switch_to_block(tb);
-        let v = self.expr(then_e)?;
-        let args = self.merge_args(v, &ty);
-        self.jump(merge, &args);
-        self.b.switch_to_block(eb);
-        let v = match else_e {
-            Some(x) => self.expr(x)?,
-            None => Val::Unit,
+        let arm = |tr: &mut Self, direct: &Option<Vec<Value>>| -> (Block, Vec<BlockArg>) {
+            match direct {
+                Some(args) => (merge, args.iter().map(|v| BlockArg::Value(*v)).collect()),
+                None => (tr.new_block(), vec![]),
+            }
         };
-        let args = self.merge_args(v, &ty);
-        self.jump(merge, &args);
+        let (tb, targs) = arm(self, &then_direct);
+        let (eb, eargs) = arm(self, &else_direct);
+        self.b.ins().brif(c, tb, &targs, eb, &eargs);
+        for (blk, x, direct) in [(tb, Some(then_e), &then_direct), (eb, else_e, &else_direct)] {
+            if direct.is_some() {
+                continue;
+            }
+            self.b.seal_block(blk);
+            self.b.switch_to_block(blk);
+            let v = match x {
+                Some(x) => self.expr(x)?,
+                None => Val::Unit,
+            };
+            let args = self.merge_args(v, &ty);
+            self.jump(merge, &args);
+        }
         self.b.seal_block(merge);
         self.b.switch_to_block(merge);
         Ok(self.merge_result(merge, &ty))
@@ -1303,9 +1423,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 // check).
                 let k = self.const_of(y);
                 if k.is_none() || k == Some(0) {
-                    let zero = iconst(&mut self.b, t, 0);
-                    let isz = self.b.ins().icmp(IntCC::Equal, y, zero);
-                    self.trap_if(isz, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
+                    self.trap_if_zero(y, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
                 }
                 if ity.signed() && (k.is_none() || k == Some(-1)) {
                     let min = iconst(&mut self.b, t, (-1i128) << (ity.bits() - 1));
@@ -1704,8 +1822,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let lay = self.lay(&ety);
                 let ftys = self.p.enum_def(*enum_id).variants[*variant as usize].fields.clone();
                 for (i, sub) in args.iter().enumerate() {
-                    let fa = self.add_off(a, lay.variants[*variant as usize][i]);
-                    let fv = self.load(fa, &ftys[i]);
+                    let fv = self.load_at(a, lay.variants[*variant as usize][i], &ftys[i]);
                     self.pattern(sub, fv, fail)?;
                 }
             }
@@ -1717,8 +1834,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let a = self.mv(v, &p.ty);
                 let lay = self.lay(&p.ty);
                 for (i, sub) in ps.iter().enumerate() {
-                    let fa = self.add_off(a, lay.fields[i]);
-                    let fv = self.load(fa, &tys[i]);
+                    let fv = self.load_at(a, lay.fields[i], &tys[i]);
                     self.pattern(sub, fv, fail)?;
                 }
             }
@@ -1811,14 +1927,13 @@ impl<'a, 'f> Tr<'a, 'f> {
             if is_zst(t) {
                 continue;
             }
-            let a = self.add_off(env, lay.fields[i]);
             if is_aggregate(t) {
                 // The callee owns its argument: give it a private copy.
+                let a = self.add_off(env, lay.fields[i]);
                 let c = self.temp(t);
                 self.copy(c, a, t);
                 all.push(c);
-            } else {
-                let v = self.b.ins().load(scalar_ty(t).unwrap(), flags(), a, 0);
+            } else if let Val::S(v) = self.load_at(env, lay.fields[i], t) {
                 all.push(v);
             }
         }

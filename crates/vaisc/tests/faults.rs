@@ -115,3 +115,24 @@ fn sigint_ends_run_with_130_after_flushing_output() {
     assert_eq!(out.stdout, b"spinning\n", "output written before Ctrl-C must be flushed");
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
 }
+
+#[test]
+fn checks_beyond_the_trap_codes_of_a_function_are_reported_with_their_site() {
+    // 300 divisions by a non-constant value: 600 checks, more than a function's 247 trap codes,
+    // so the last ones take the block-based path. Both kinds must name the right line.
+    let mut src = String::from("F f(d: i64) -> i64 {\n    s := mut 0\n");
+    for i in 0..300 {
+        src.push_str(&format!("    s += 1000 / (d + {i})\n"));
+    }
+    src.push_str("    s\n}\n");
+    for zero_at in [0, 5, 122, 123, 124, 150, 299] {
+        let prog = format!("{src}F main() -> i64 {{\n    puts(\"before\")\n    f(0 - {zero_at})\n}}\n");
+        let out = run_program(&prog);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(101), "{stderr}");
+        assert_eq!(out.stdout, b"before\n");
+        let want = "runtime error: division by zero in `f` at ";
+        let report = stderr.lines().find(|l| l.starts_with(want)).unwrap_or_else(|| panic!("{stderr}"));
+        assert!(report.ends_with(&format!(".vais:{}:10", zero_at + 3)), "{zero_at}: {report}");
+    }
+}
