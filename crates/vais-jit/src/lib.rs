@@ -125,12 +125,56 @@ pub struct Jit {
     ctx: Context,
     fbc: FunctionBuilderContext,
     compiled: HashMap<FuncId, Compiled>,
-    /// Batch mode (not REPL, large batches): translated functions waiting for the parallel
-    /// code generation step, with their index in `done`.
-    pending: Vec<(ClFuncId, Function, Option<usize>)>,
-    parallel: bool,
+    /// The target, shared with the code generation threads of batch mode.
+    isa: cranelift_codegen::isa::OwnedTargetIsa,
+    /// Batch mode (not REPL, large batches): each translated function is sent to the code
+    /// generation threads (see `compile`) as `(job index, id, function)`; `jobs_meta[index]` is
+    /// its id and its index in the batch's `done` list (`None` for helpers).
+    jobs: Option<std::sync::mpsc::Sender<Job>>,
+    jobs_meta: Vec<(ClFuncId, Option<usize>)>,
     /// The struct and enum definitions of the last compiled program (for [`Jit::size_of`]).
     types: Program,
+}
+
+/// A translated function waiting for code generation: (job index, id, function).
+type Job = (usize, ClFuncId, Function);
+
+/// Machine code of one job: (alignment, bytes, relocations, trap sites), or why there is none.
+type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>), String>;
+
+/// A code generation thread's loop: compiles jobs from `rx` until the channel is closed and
+/// empty. Returns each job's index and result.
+fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, Generated)> {
+    let mut ctx = Context::new();
+    let mut out = Vec::new();
+    loop {
+        let job = match rx.lock() {
+            Ok(r) => r.recv(),
+            Err(_) => break,
+        };
+        let Ok((i, id, func)) = job else { break };
+        ctx.clear();
+        ctx.func = func;
+        let mut cp = cranelift_codegen::control::ControlPlane::default();
+        let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
+            Ok(c) => Ok(c.buffer.alignment as u64),
+            Err(e) => Err(match e.inner {
+                cranelift_codegen::CodegenError::Verifier(v) => format!("verifier: {v}"),
+                e => format!("{e:?}"),
+            }),
+        }));
+        let g = match (r, ctx.compiled_code()) {
+            (Ok(Ok(align)), Some(c)) => {
+                let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
+                Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c)))
+            }
+            (Ok(Err(m)), _) => Err(format!("{m}\n{}", ctx.func.display())),
+            (Ok(Ok(_)), None) => Err("no compiled code".into()),
+            (Err(_), _) => Err("code generation panicked".into()),
+        };
+        out.push((i, g));
+    }
+    out
 }
 
 /// What one `define` produced.
@@ -171,14 +215,23 @@ impl Jit {
             ("preserve_frame_pointers", "true"),
             ("regalloc_algorithm", regalloc),
         ];
-        let mut builder = JITBuilder::with_flags(&flags, default_libcall_names())
+        // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
+        let mut flag_builder = cranelift_codegen::settings::builder();
+        for (name, value) in flags.iter().chain(&[("use_colocated_libcalls", "false"), ("is_pic", "false")]) {
+            cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
+                .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+        }
+        let isa = cranelift_native::builder()
+            .map_err(|e| err(None, format!("host machine is not supported: {e}")))?
+            .finish(cranelift_codegen::settings::Flags::new(flag_builder))
             .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+        let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         builder.symbols(rt::jit_symbols());
         builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
         let module = JITModule::new(builder);
         let ctx = Context::new();
-        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), pending: vec![], parallel: false, types: Program::default() })
+        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, jobs: None, jobs_meta: vec![], types: Program::default() })
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -218,12 +271,34 @@ impl Jit {
         }
         let mut done: Vec<(FuncId, Defined)> = vec![];
         let mut entries = vec![];
-        self.parallel = !self.s.config.repl_mode && batch.len() >= 16;
-        let mut r = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
-        let flushed = self.flush_pending(&mut done);
-        self.parallel = false;
-        if r.is_ok() {
-            r = flushed;
+        let mut r;
+        if !self.s.config.repl_mode && batch.len() >= 16 {
+            // Code generation runs on helper threads while this thread translates; when it is
+            // done translating, it generates code too.
+            let (tx, rx) = std::sync::mpsc::channel::<Job>();
+            let rx = std::sync::Mutex::new(rx);
+            let isa = self.isa.clone();
+            let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).max(1);
+            let (translated, outs) = std::thread::scope(|sc| {
+                let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(&*isa, &rx))).collect();
+                self.jobs = Some(tx);
+                let translated = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
+                self.jobs = None; // closes the channel once the queue is empty
+                let mut outs = generate_code(&*isa, &rx);
+                for h in handles {
+                    match h.join() {
+                        Ok(o) => outs.extend(o),
+                        Err(payload) => std::panic::resume_unwind(payload),
+                    }
+                }
+                (translated, outs)
+            });
+            r = self.define_generated(outs, &mut done);
+            if translated.is_err() {
+                r = translated;
+            }
+        } else {
+            r = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
         }
         if let Err(e) = r {
             // Keep the module consistent: everything declared for this batch but not defined
@@ -273,8 +348,8 @@ impl Jit {
             let inlined = if self.s.config.repl_mode || !self.s.config.opt_speed { None } else { inline::self_inline(def, *f) };
             let def = inlined.as_ref().unwrap_or(def);
             let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
-            if let Some(p) = self.pending.last_mut().filter(|p| p.0 == *id) {
-                p.2 = Some(done.len());
+            if let Some(p) = self.jobs_meta.last_mut().filter(|p| p.0 == *id) {
+                p.1 = Some(done.len());
             }
             done.push((*f, d));
         }
@@ -317,59 +392,17 @@ impl Jit {
         Ok(())
     }
 
-    /// Generates machine code for the pending functions on several threads and defines them
-    /// (in order). A function whose code generation fails gets a trapping body; the first
-    /// failure is returned.
-    fn flush_pending(&mut self, done: &mut [(FuncId, Defined)]) -> Result<(), JitError> {
-        type Out = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>), String>;
-        let mut pending = std::mem::take(&mut self.pending);
-        if pending.is_empty() {
-            return Ok(());
-        }
-        let isa = self.s.module.isa();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(pending.len() / 8).max(1);
-        let compile_one = |ctx: &mut Context, (id, func, _): &mut (ClFuncId, Function, Option<usize>)| -> Out {
-            ctx.clear();
-            ctx.func = std::mem::replace(func, Function::new());
-            let mut cp = cranelift_codegen::control::ControlPlane::default();
-            let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
-                Ok(c) => Ok(c.buffer.alignment as u64),
-                Err(e) => Err(match e.inner {
-                    cranelift_codegen::CodegenError::Verifier(v) => format!("verifier: {v}"),
-                    e => format!("{e:?}"),
-                }),
-            }));
-            let align = match r {
-                Ok(Ok(a)) => a,
-                Ok(Err(m)) => return Err(format!("{m}\n{}", ctx.func.display())),
-                Err(_) => return Err("code generation panicked".into()),
-            };
-            let c = ctx.compiled_code().unwrap();
-            let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, *id)).collect();
-            Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c)))
-        };
-        let mut outs: Vec<Option<Out>> = (0..pending.len()).map(|_| None).collect();
-        if threads <= 1 {
-            let mut ctx = Context::new();
-            for (p, o) in pending.iter_mut().zip(outs.iter_mut()) {
-                *o = Some(compile_one(&mut ctx, p));
-            }
-        } else {
-            let chunk = pending.len().div_ceil(threads);
-            std::thread::scope(|sc| {
-                for (ps, os) in pending.chunks_mut(chunk).zip(outs.chunks_mut(chunk)) {
-                    sc.spawn(|| {
-                        let mut ctx = Context::new();
-                        for (p, o) in ps.iter_mut().zip(os.iter_mut()) {
-                            *o = Some(compile_one(&mut ctx, p));
-                        }
-                    });
-                }
-            });
+    /// Defines the machine code generated for this batch's jobs (in job order). A function whose
+    /// code generation failed gets a trapping body; the first failure is returned.
+    fn define_generated(&mut self, outs: Vec<(usize, Generated)>, done: &mut [(FuncId, Defined)]) -> Result<(), JitError> {
+        let meta = std::mem::take(&mut self.jobs_meta);
+        let mut by_job: Vec<Option<Generated>> = (0..meta.len()).map(|_| None).collect();
+        for (i, g) in outs {
+            by_job[i] = Some(g);
         }
         let mut first: Option<JitError> = None;
-        for ((id, _, slot), out) in pending.into_iter().zip(outs) {
-            let res = match out.unwrap() {
+        for ((id, slot), out) in meta.into_iter().zip(by_job) {
+            let res = match out.unwrap_or_else(|| Err("no code was generated".into())) {
                 Ok((align, bytes, relocs, traps)) => {
                     let len = bytes.len();
                     self.s
@@ -488,10 +521,13 @@ impl Jit {
             }
         };
         let ir = self.s.config.keep_ir.then(|| Box::new(self.ctx.func.clone()));
-        if self.parallel {
+        if let Some(tx) = &self.jobs {
             let func = std::mem::replace(&mut self.ctx.func, Function::new());
             self.ctx.clear();
-            self.pending.push((id, func, None));
+            if tx.send((self.jobs_meta.len(), id, func)).is_err() {
+                return Err(fail("the code generation threads stopped".into()));
+            }
+            self.jobs_meta.push((id, None));
             return Ok(Defined { ir, len: 0, sites, traps: vec![] });
         }
         if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {

@@ -37,6 +37,26 @@ fn run_reports_faults_keeps_output_and_exits_101() {
 }
 
 #[test]
+fn a_fault_in_a_large_batch_names_its_function_and_line() {
+    // 60 functions: code generation runs on helper threads while translation goes on, and each
+    // function's trap sites are registered from the machine code the threads produced.
+    let mut src = String::new();
+    for i in 0..60 {
+        src.push_str(&format!("F g{i}(a: i64, d: i64) -> i64 {{\n    x := a * {i} + 1\n    x / d + x % (d + 1)\n}}\n"));
+    }
+    src.push_str("F main() -> i64 {\n    s := mut 0\n    L i: 0..59 { s += g0(i, 1) + g45(i, i + 1) }\n    puts(\"before\")\n    s + g45(3, 0)\n}\n");
+    let out = run_program(&src);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "{stderr}");
+    assert_eq!(out.stdout, b"before\n");
+    let report = stderr.lines().find(|l| l.starts_with("runtime error:")).unwrap_or("");
+    // g45 starts on line 45 * 4 + 1 (4 lines per function): its division is on
+    // line 45 * 4 + 3.
+    assert!(report.contains("division by zero in `g45`"), "{stderr}");
+    assert!(report.contains(&format!(":{}:", 45 * 4 + 3)), "{stderr}");
+}
+
+#[test]
 fn deep_recursion_of_100k_frames_works() {
     let out = run_program("F d(n: i64) -> i64 = n == 0 ? 0 : 1 + @(n - 1)\nF main() -> i64 = d(100000) % 256\n");
     assert_eq!(out.status.code(), Some(100000 % 256), "{}", String::from_utf8_lossy(&out.stderr));
