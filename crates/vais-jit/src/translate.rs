@@ -1934,6 +1934,17 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         for (ai, arm) in arms.iter().enumerate() {
             let next = self.new_block();
+            if arm.guard.is_none() && self.is_trivial(&arm.body) && sty != Ty::Never {
+                if let Some(c) = self.literal_test(&arm.pattern, sv)? {
+                    // A test and a trivial body: branch straight to the merge block.
+                    let v = self.expr(&arm.body)?;
+                    let args: Vec<BlockArg> = self.merge_args(v, &ty).into_iter().map(BlockArg::Value).collect();
+                    self.b.ins().brif(c, merge, &args, next, &[]);
+                    self.b.seal_block(next);
+                    self.b.switch_to_block(next);
+                    continue;
+                }
+            }
             self.pattern(&arm.pattern, sv, next)?;
             let last_total = ai + 1 == arms.len() && arm.guard.is_none() && irrefutable(&arm.pattern);
             if let Some(g) = &arm.guard {
@@ -1970,25 +1981,15 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.switch_to_block(cont);
     }
 
-    /// Tests `v` against `p` (branching to `fail` on mismatch) and binds its locals.
-    fn pattern(&mut self, p: &Pattern, v: Val, fail: Block) -> R<()> {
-        match &p.kind {
-            PatternKind::Wildcard => {}
-            PatternKind::Bind(l) => {
-                let lt = self.local_ty(*l);
-                if is_aggregate(&lt) {
-                    let a = self.mv(v, &lt);
-                    self.assign_local(*l, Val::M(a));
-                } else {
-                    self.assign_local(*l, v);
-                }
-            }
+    /// The truth value of "`v` matches `p`" for a pattern that is a single test and binds
+    /// nothing (integer, range, bool, string literal); `None` for any other pattern.
+    fn literal_test(&mut self, p: &Pattern, v: Val) -> R<Option<Value>> {
+        Ok(Some(match &p.kind {
             PatternKind::Int(n) => {
                 let x = self.sv(v, &p.ty);
                 let t = self.b.func.dfg.value_type(x);
                 let k = iconst(&mut self.b, t, *n);
-                let c = self.b.ins().icmp(IntCC::Equal, x, k);
-                self.guard(c, fail);
+                self.b.ins().icmp(IntCC::Equal, x, k)
             }
             PatternKind::Range { lo, hi, inclusive } => {
                 let x = self.sv(v, &p.ty);
@@ -2003,20 +2004,39 @@ impl<'a, 'f> Tr<'a, 'f> {
                 };
                 let c1 = self.b.ins().icmp(ge, x, lo_v);
                 let c2 = self.b.ins().icmp(if *inclusive { le } else { lt }, x, hi_v);
-                let c = self.b.ins().band(c1, c2);
-                self.guard(c, fail);
+                self.b.ins().band(c1, c2)
             }
             PatternKind::Bool(bv) => {
                 let x = self.sv(v, &Ty::Bool);
-                let c = self.b.ins().icmp_imm_s(IntCC::Equal, x, *bv as i64);
-                self.guard(c, fail);
+                self.b.ins().icmp_imm_s(IntCC::Equal, x, *bv as i64)
             }
             PatternKind::Str(bytes) => {
                 let x = self.sv(v, &Ty::Str);
                 let id = self.s.string(bytes)?;
                 let lit = self.data_addr(id);
-                let r = self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, lit])?.unwrap();
-                self.guard(r, fail);
+                self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, lit])?.ok_or("vais_str_eq without a result")?
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Tests `v` against `p` (branching to `fail` on mismatch) and binds its locals.
+    fn pattern(&mut self, p: &Pattern, v: Val, fail: Block) -> R<()> {
+        match &p.kind {
+            PatternKind::Wildcard => {}
+            PatternKind::Bind(l) => {
+                let lt = self.local_ty(*l);
+                if is_aggregate(&lt) {
+                    let a = self.mv(v, &lt);
+                    self.assign_local(*l, Val::M(a));
+                } else {
+                    self.assign_local(*l, v);
+                }
+            }
+            PatternKind::Int(_) | PatternKind::Range { .. } | PatternKind::Bool(_) | PatternKind::Str(_) => {
+                if let Some(c) = self.literal_test(p, v)? {
+                    self.guard(c, fail);
+                }
             }
             PatternKind::Variant { enum_id, variant, args } => {
                 let ety = Ty::Enum(*enum_id);
