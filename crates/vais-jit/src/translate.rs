@@ -1384,52 +1384,55 @@ impl<'a, 'f> Tr<'a, 'f> {
         Ok(self.merge_result(merge, &ty))
     }
 
-    /// A range loop, rotated: the bounds are evaluated once and tested on entry (no test when
-    /// both are constants that make the loop run), and the latch (poll, increment, test)
-    /// branches back to the body or to the exit. The counter is a hidden variable.
-    #[allow(clippy::too_many_arguments)]
-    fn range_loop(&mut self, var: Option<LocalId>, start: &Expr, end: &Expr, inclusive: bool, body: &Expr, span: Span) -> R<Val> {
+    fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
+        let header = self.new_block();
         let body_b = self.new_block();
         let latch = self.new_block();
         let exit = self.new_block();
-        let ity = match &start.ty {
-            Ty::Int(i) => *i,
-            _ => match &end.ty {
+        // Range loops: evaluate the bounds once; the counter is a hidden variable.
+        let mut range = None;
+        if let LoopKind::Range { var, start, end, inclusive } = kind {
+            let ity = match &start.ty {
                 Ty::Int(i) => *i,
-                _ => IntTy::I64,
-            },
-        };
-        let t = scalar_ty(&Ty::Int(ity)).ok_or("range loop over a non-integer type")?;
-        let s = self.expr(start)?;
-        let s = self.sv(s, &Ty::Int(ity));
-        let en = self.expr(end)?;
-        let en = self.sv(en, &Ty::Int(ity));
-        let ctr = self.b.declare_var(t);
-        self.b.def_var(ctr, s);
-        let cc = match (inclusive, ity.signed()) {
-            (false, true) => IntCC::SignedLessThan,
-            (false, false) => IntCC::UnsignedLessThan,
-            (true, true) => IntCC::SignedLessThanOrEqual,
-            (true, false) => IntCC::UnsignedLessThanOrEqual,
-        };
-        let runs = match (self.const_of(s), self.const_of(en)) {
-            (Some(a), Some(b)) if ity.signed() => Some(if inclusive { a <= b } else { a < b }),
-            (Some(a), Some(b)) => {
-                let bits = ity.bits();
-                let mask = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
-                let (a, b) = (a as u64 & mask, b as u64 & mask);
-                Some(if inclusive { a <= b } else { a < b })
-            }
-            _ => None,
-        };
-        if runs == Some(true) {
-            self.jump(body_b, &[]);
-        } else {
-            let c = self.b.ins().icmp(cc, s, en);
-            self.brif(c, body_b, exit);
+                _ => match &end.ty {
+                    Ty::Int(i) => *i,
+                    _ => IntTy::I64,
+                },
+            };
+            let t = scalar_ty(&Ty::Int(ity)).unwrap();
+            let s = self.expr(start)?;
+            let s = self.sv(s, &Ty::Int(ity));
+            let en = self.expr(end)?;
+            let en = self.sv(en, &Ty::Int(ity));
+            let ctr = self.b.declare_var(t);
+            self.b.def_var(ctr, s);
+            range = Some((ctr, en, ity, *inclusive, *var));
         }
+        self.jump(header, &[]);
+        self.b.switch_to_block(header);
+        match kind {
+            LoopKind::Infinite => self.jump(body_b, &[]),
+            LoopKind::While(c) => {
+                let v = self.expr(c)?;
+                let v = self.sv(v, &Ty::Bool);
+                self.brif(v, body_b, exit);
+            }
+            LoopKind::Range { .. } => {
+                let (ctr, en, ity, inclusive, _) = range.unwrap();
+                let cur = self.b.use_var(ctr);
+                let cc = match (inclusive, ity.signed()) {
+                    (false, true) => IntCC::SignedLessThan,
+                    (false, false) => IntCC::UnsignedLessThan,
+                    (true, true) => IntCC::SignedLessThanOrEqual,
+                    (true, false) => IntCC::UnsignedLessThanOrEqual,
+                };
+                let c = self.b.ins().icmp(cc, cur, en);
+                self.brif(c, body_b, exit);
+            }
+        }
+        self.b.seal_block(body_b);
         self.b.switch_to_block(body_b);
-        if let Some(var) = var {
+        if let Some((ctr, _, _, _, Some(var))) = range {
             let cur = self.b.use_var(ctr);
             self.assign_local(var, Val::S(cur));
         }
@@ -1440,52 +1443,21 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(latch);
         self.b.switch_to_block(latch);
         self.poll(span)?;
-        let cur = self.b.use_var(ctr);
-        let one = iconst(&mut self.b, t, 1);
-        let next = self.b.ins().iadd(cur, one);
-        self.b.def_var(ctr, next);
-        let again = if inclusive {
-            // Test before the increment counts (the end may be the type's maximum).
-            self.b.ins().icmp(IntCC::NotEqual, cur, en)
-        } else {
-            self.b.ins().icmp(cc, next, en)
-        };
-        self.brif(again, body_b, exit);
-        self.b.seal_block(body_b);
-        self.b.seal_block(exit);
-        self.b.switch_to_block(exit);
-        Ok(Val::Unit)
-    }
-
-    fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
-        let cond = match kind {
-            LoopKind::Range { var, start, end, inclusive } => return self.range_loop(*var, start, end, *inclusive, body, span),
-            LoopKind::Infinite => None,
-            LoopKind::While(c) => Some(c),
-        };
-        let header = self.new_block();
-        let body_b = self.new_block();
-        let latch = self.new_block();
-        let exit = self.new_block();
-        self.jump(header, &[]);
-        self.b.switch_to_block(header);
-        match cond {
-            None => self.jump(body_b, &[]),
-            Some(c) => {
-                let v = self.expr(c)?;
-                let v = self.sv(v, &Ty::Bool);
-                self.brif(v, body_b, exit);
+        if let Some((ctr, en, _, inclusive, _)) = range {
+            let cur = self.b.use_var(ctr);
+            if inclusive {
+                // Stop before incrementing past the end (the end may be the type's maximum).
+                let done = self.b.ins().icmp(IntCC::Equal, cur, en);
+                let inc = self.new_block();
+                self.brif(done, exit, inc);
+                self.b.seal_block(inc);
+                self.b.switch_to_block(inc);
             }
+            let ct = self.b.func.dfg.value_type(cur);
+            let one = iconst(&mut self.b, ct, 1);
+            let next = self.b.ins().iadd(cur, one);
+            self.b.def_var(ctr, next);
         }
-        self.b.seal_block(body_b);
-        self.b.switch_to_block(body_b);
-        self.loops.push((latch, exit));
-        self.expr(body)?;
-        self.loops.pop();
-        self.jump(latch, &[]);
-        self.b.seal_block(latch);
-        self.b.switch_to_block(latch);
-        self.poll(span)?;
         self.jump(header, &[]);
         self.b.seal_block(header);
         self.b.seal_block(exit);
