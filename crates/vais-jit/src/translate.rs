@@ -125,8 +125,12 @@ pub(crate) fn iconst(b: &mut FunctionBuilder, t: Type, v: i128) -> Value {
     b.ins().iconst(t, masked as i64)
 }
 
-/// Collects the locals whose address is taken (they must live in memory).
-fn scan_addr_taken(e: &Expr, out: &mut HashSet<LocalId>) {
+/// One pass over a body collecting, into `taken`, the locals whose address is taken (they must
+/// live in memory) and, into `whole`, the locals used other than through a field path of
+/// scalar (or zero-sized) type rooted at the local: a whole-value read, an aggregate field, a
+/// capture, an argument... Those cannot be scalar-replaced. (A `Let` initialising the local
+/// is not a use.)
+fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<LocalId>) {
     fn root(e: &Expr) -> Option<LocalId> {
         match &e.kind {
             ExprKind::Local(l) => Some(*l),
@@ -134,38 +138,27 @@ fn scan_addr_taken(e: &Expr, out: &mut HashSet<LocalId>) {
             _ => None,
         }
     }
-    if let ExprKind::AddrOf(inner) = &e.kind {
-        if let Some(l) = root(inner) {
-            out.insert(l);
-        }
-    }
-    walk(e, &mut |x| scan_addr_taken(x, out));
-}
-
-/// Collects the locals used other than through a field path of scalar (or zero-sized) type
-/// rooted at the local: a whole-value read, an aggregate field, a capture, an argument... Such a
-/// local cannot be scalar-replaced. (A `Let` initialising the local is not a use.)
-fn scan_whole_uses(e: &Expr, out: &mut HashSet<LocalId>) {
     match &e.kind {
         ExprKind::Local(l) => {
-            out.insert(*l);
+            whole.insert(*l);
+            return;
         }
-        ExprKind::Field { base, .. } => {
-            let mut root = &**base;
-            while let ExprKind::Field { base, .. } = &root.kind {
-                root = base;
-            }
-            match &root.kind {
-                ExprKind::Local(l) => {
-                    if is_aggregate(&e.ty) {
-                        out.insert(*l);
-                    }
+        ExprKind::Field { .. } => {
+            if let Some(l) = root(e) {
+                if is_aggregate(&e.ty) {
+                    whole.insert(l);
                 }
-                _ => walk(e, &mut |x| scan_whole_uses(x, out)),
+                return;
             }
         }
-        _ => walk(e, &mut |x| scan_whole_uses(x, out)),
+        ExprKind::AddrOf(inner) => {
+            if let Some(l) = root(inner) {
+                taken.insert(l);
+            }
+        }
+        _ => {}
     }
+    walk(e, &mut |x| scan_locals(x, taken, whole));
 }
 
 /// The scalar leaves of a struct or tuple type nested only through structs and tuples, as
@@ -619,9 +612,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             None
         };
         let mut taken = HashSet::new();
-        scan_addr_taken(&def.body, &mut taken);
         let mut whole = HashSet::new();
-        scan_whole_uses(&def.body, &mut whole);
+        scan_locals(&def.body, &mut taken, &mut whole);
         if let Some(flag) = self.s.interrupt_flag()? {
             self.flag_addr = Some(self.data_addr(flag));
         }
