@@ -7,8 +7,10 @@
 //!
 //! Invariants:
 //! - Each local is decided once: `()` locals have no storage, scalar locals that are never
-//!   address-taken are `Variable`s, everything else lives in a stack slot created once per
-//!   function (never per loop iteration). Aggregate parameters use the caller's copy in place.
+//!   address-taken are `Variable`s, struct and tuple locals used only through scalar field
+//!   paths (never whole, never address-taken) are one `Variable` per scalar leaf, everything
+//!   else lives in a stack slot created once per function (never per loop iteration).
+//!   Aggregate parameters use the caller's copy in place.
 //! - After a diverging instruction (return, jump for break/continue, trap, `exit`) translation
 //!   continues in a fresh, sealed, unreachable block.
 //! - Aggregate call arguments are copied into a fresh slot as soon as they are evaluated, so
