@@ -7,8 +7,10 @@
 //!
 //! Invariants:
 //! - Each local is decided once: `()` locals have no storage, scalar locals that are never
-//!   address-taken are `Variable`s, everything else lives in a stack slot created once per
-//!   function (never per loop iteration). Aggregate parameters use the caller's copy in place.
+//!   address-taken are `Variable`s, struct and tuple locals used only through scalar field
+//!   paths (never whole, never address-taken) are one `Variable` per scalar leaf, everything
+//!   else lives in a stack slot created once per function (never per loop iteration).
+//!   Aggregate parameters use the caller's copy in place.
 //! - After a diverging instruction (return, jump for break/continue, trap, `exit`) translation
 //!   continues in a fresh, sealed, unreachable block.
 //! - Aggregate call arguments are copied into a fresh slot as soon as they are evaluated, so
@@ -49,6 +51,9 @@ enum Storage {
     Var(Variable),
     Slot(cranelift_codegen::ir::StackSlot),
     Addr(Value),
+    /// A struct or tuple local whose only uses are scalar field paths (scalar replacement):
+    /// one variable per non-zero-sized scalar leaf, keyed by the leaf's byte offset.
+    Split(Vec<(u32, Variable, Type)>),
 }
 
 enum Place {
@@ -122,8 +127,12 @@ pub(crate) fn iconst(b: &mut FunctionBuilder, t: Type, v: i128) -> Value {
     b.ins().iconst(t, masked as i64)
 }
 
-/// Collects the locals whose address is taken (they must live in memory).
-fn scan_addr_taken(e: &Expr, out: &mut HashSet<LocalId>) {
+/// One pass over a body collecting, into `taken`, the locals whose address is taken (they must
+/// live in memory) and, into `whole`, the locals used other than through a field path of
+/// scalar (or zero-sized) type rooted at the local: a whole-value read, an aggregate field, a
+/// capture, an argument... Those cannot be scalar-replaced. (A `Let` initialising the local
+/// is not a use.)
+fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<LocalId>) {
     fn root(e: &Expr) -> Option<LocalId> {
         match &e.kind {
             ExprKind::Local(l) => Some(*l),
@@ -131,13 +140,49 @@ fn scan_addr_taken(e: &Expr, out: &mut HashSet<LocalId>) {
             _ => None,
         }
     }
-    if let ExprKind::AddrOf(inner) = &e.kind {
-        if let Some(l) = root(inner) {
-            out.insert(l);
+    match &e.kind {
+        ExprKind::Local(l) => {
+            whole.insert(*l);
+            return;
         }
+        ExprKind::Field { .. } => {
+            if let Some(l) = root(e) {
+                if is_aggregate(&e.ty) {
+                    whole.insert(l);
+                }
+                return;
+            }
+        }
+        ExprKind::AddrOf(inner) => {
+            if let Some(l) = root(inner) {
+                taken.insert(l);
+            }
+        }
+        _ => {}
     }
-    walk(e, &mut |x| scan_addr_taken(x, out));
+    walk(e, &mut |x| scan_locals(x, taken, whole));
 }
+
+/// The scalar leaves of a struct or tuple type nested only through structs and tuples, as
+/// `(byte offset, type)` from `base` (zero-sized leaves left out); false if some leaf is
+/// another aggregate (function value, optional, enum, range, future).
+fn scalar_leaves(p: &Program, ty: &Ty, base: u32, out: &mut Vec<(u32, Ty)>) -> bool {
+    let tys: Vec<Ty> = match ty {
+        Ty::Struct(s) => p.struct_def(*s).fields.iter().map(|f| f.ty.clone()).collect(),
+        Ty::Tuple(ts) => ts.clone(),
+        _ if is_zst(ty) => return true,
+        _ if is_aggregate(ty) => return false,
+        _ => {
+            out.push((base, ty.clone()));
+            return true;
+        }
+    };
+    let lay = layout_of(p, ty);
+    tys.iter().zip(&lay.fields).all(|(t, off)| scalar_leaves(p, t, base + off, out))
+}
+
+/// At most this many scalar leaves for a scalar-replaced local.
+const MAX_SPLIT_LEAVES: usize = 16;
 
 /// Calls `f` on every direct sub-expression of `e` (patterns have none).
 pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
@@ -569,15 +614,31 @@ impl<'a, 'f> Tr<'a, 'f> {
             None
         };
         let mut taken = HashSet::new();
-        scan_addr_taken(&def.body, &mut taken);
+        let mut whole = HashSet::new();
+        scan_locals(&def.body, &mut taken, &mut whole);
         if let Some(flag) = self.s.interrupt_flag()? {
             self.flag_addr = Some(self.data_addr(flag));
         }
         // Decide storage for every local once.
         for (i, l) in def.locals.iter().enumerate() {
+            let id = LocalId(i as u32);
+            let mut leaves = vec![];
             let st = if is_zst(&l.ty) {
                 Storage::Zst
-            } else if is_aggregate(&l.ty) || taken.contains(&LocalId(i as u32)) {
+            } else if matches!(l.ty, Ty::Struct(_) | Ty::Tuple(_))
+                && !taken.contains(&id)
+                && !whole.contains(&id)
+                && !def.params.contains(&id)
+                && scalar_leaves(self.p, &l.ty, 0, &mut leaves)
+                && leaves.len() <= MAX_SPLIT_LEAVES
+            {
+                let mut vars = Vec::with_capacity(leaves.len());
+                for (off, t) in &leaves {
+                    let Some(ct) = scalar_ty(t) else { return Err(format!("no scalar type for {t:?}")) };
+                    vars.push((*off, self.b.declare_var(ct), ct));
+                }
+                Storage::Split(vars)
+            } else if is_aggregate(&l.ty) || taken.contains(&id) {
                 let lay = self.lay(&l.ty);
                 Storage::Slot(self.new_slot(lay.size, lay.align))
             } else {
@@ -655,6 +716,130 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.store(a, &ty, v);
             }
             Storage::Addr(a) => self.store(a, &ty, v),
+            Storage::Split(_) => {
+                // Copy the leaves out of the aggregate value now (value semantics).
+                let src = self.mv(v, &ty);
+                let vals = self.split_loads(l, src);
+                self.split_define(l, &vals);
+            }
+        }
+    }
+
+    /// The offset of field `index` of struct or tuple type `ty` (layout cached, not cloned).
+    fn field_off(&mut self, ty: &Ty, index: u32) -> Option<u32> {
+        if !self.layouts.contains_key(ty) {
+            let l = layout_of(self.p, ty);
+            self.layouts.insert(ty.clone(), l);
+        }
+        self.layouts.get(ty)?.fields.get(index as usize).copied()
+    }
+
+    /// The scalar-replaced local at the root of field path `e` (`None` for any other
+    /// expression).
+    fn split_root(&self, e: &Expr) -> Option<LocalId> {
+        let ExprKind::Field { base, .. } = &e.kind else { return None };
+        let mut cur = &**base;
+        while let ExprKind::Field { base, .. } = &cur.kind {
+            cur = base;
+        }
+        match &cur.kind {
+            ExprKind::Local(l) if matches!(self.locals.get(l.index()), Some(Storage::Split(_))) => Some(*l),
+            _ => None,
+        }
+    }
+
+    /// The place of a scalar (or zero-sized) field path rooted at a scalar-replaced local: its
+    /// leaf's variable.
+    fn split_place(&mut self, e: &Expr) -> Option<Place> {
+        let l = self.split_root(e)?;
+        if is_zst(&e.ty) {
+            return Some(Place::Zst);
+        }
+        if is_aggregate(&e.ty) {
+            return None;
+        }
+        let mut off = 0u32;
+        let mut cur = e;
+        while let ExprKind::Field { base, index } = &cur.kind {
+            off = off.checked_add(self.field_off(&base.ty, *index)?)?;
+            cur = base;
+        }
+        self.split_vars(l).iter().find(|(o, _, _)| *o == off).map(|(_, v, _)| Place::Var(*v))
+    }
+
+    /// Evaluates the initialiser `e` (of type `ty`) of a scalar-replaced local into `(offset
+    /// from the local's start, value)` leaf pairs: struct and tuple literals field by field
+    /// without memory, any other aggregate loaded leaf by leaf right away.
+    fn split_init(&mut self, e: &Expr, ty: &Ty, base: u32, out: &mut Vec<(u32, Value)>) -> R<()> {
+        match &e.kind {
+            ExprKind::StructLit { id, fields } => {
+                let sty = Ty::Struct(*id);
+                for (fi, x) in fields {
+                    let off = self.field_off(&sty, *fi).ok_or("field index out of range")?;
+                    let fty = self.p.struct_def(*id).fields.get(*fi as usize).ok_or("field index out of range")?.ty.clone();
+                    self.split_init(x, &fty, base + off, out)?;
+                }
+            }
+            ExprKind::Tuple(es) if matches!(ty, Ty::Tuple(ts) if ts.len() == es.len()) => {
+                let Ty::Tuple(ts) = ty else { return Err("tuple literal of non-tuple type".into()) };
+                for (i, (x, t)) in es.iter().zip(ts).enumerate() {
+                    let off = self.field_off(ty, i as u32).ok_or("tuple index out of range")?;
+                    self.split_init(x, t, base + off, out)?;
+                }
+            }
+            _ => {
+                let v = self.expr(e)?;
+                if is_zst(ty) || e.ty == Ty::Never {
+                    return Ok(());
+                }
+                if is_aggregate(ty) {
+                    let mut leaves = vec![];
+                    if !scalar_leaves(self.p, ty, 0, &mut leaves) {
+                        return Err(format!("scalar replacement of {ty:?}"));
+                    }
+                    let src = self.mv(v, ty);
+                    for (off, t) in leaves {
+                        let ct = scalar_ty(&t).ok_or("leaf without a scalar type")?;
+                        let (a, o) = self.imm_off(src, off);
+                        out.push((base + off, self.b.ins().load(ct, flags(), a, o)));
+                    }
+                } else {
+                    out.push((base, self.sv(v, ty)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The variables of scalar-replaced local `l` (empty for any other local).
+    fn split_vars(&self, l: LocalId) -> &[(u32, Variable, Type)] {
+        match &self.locals[l.index()] {
+            Storage::Split(vs) => vs,
+            _ => &[],
+        }
+    }
+
+    /// Loads every leaf of scalar-replaced local `l`'s type from the aggregate at `src`.
+    fn split_loads(&mut self, l: LocalId, src: Value) -> Vec<(u32, Value)> {
+        let offs: Vec<(u32, Variable, Type)> = self.split_vars(l).to_vec();
+        offs.into_iter()
+            .map(|(off, _, t)| {
+                let (a, o) = self.imm_off(src, off);
+                (off, self.b.ins().load(t, flags(), a, o))
+            })
+            .collect()
+    }
+
+    /// Defines every variable of scalar-replaced local `l` from `(offset, value)` pairs (a
+    /// leaf without a value becomes zero).
+    fn split_define(&mut self, l: LocalId, vals: &[(u32, Value)]) {
+        let vars: Vec<(u32, Variable, Type)> = self.split_vars(l).to_vec();
+        for (off, var, t) in vars {
+            let x = match vals.iter().rev().find(|(o, _)| *o == off) {
+                Some((_, x)) => *x,
+                None => self.zero(t),
+            };
+            self.b.def_var(var, x);
         }
     }
 
@@ -670,8 +855,12 @@ impl<'a, 'f> Tr<'a, 'f> {
                 Storage::Var(v) => Place::Var(v),
                 Storage::Slot(ss) => Place::Mem(self.b.ins().stack_addr(PTR, ss, 0), 0),
                 Storage::Addr(a) => Place::Mem(a, 0),
+                Storage::Split(_) => return Err("whole use of a scalar-replaced local".into()),
             },
             ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?, 0),
+            ExprKind::Field { .. } if self.split_root(e).is_some() => {
+                self.split_place(e).ok_or("field path of a scalar-replaced local without a variable")?
+            }
             ExprKind::Field { base, index } => {
                 let (a, base_off) = self.agg_loc(base)?;
                 let lay = self.lay(&base.ty);
@@ -1049,6 +1238,15 @@ impl<'a, 'f> Tr<'a, 'f> {
         for s in &b.stmts {
             match s {
                 Stmt::Let { local, value } => {
+                    if matches!(self.locals[local.index()], Storage::Split(_)) {
+                        let ty = self.local_ty(*local);
+                        let mut vals = vec![];
+                        self.split_init(value, &ty, 0, &mut vals)?;
+                        if value.ty != Ty::Never {
+                            self.split_define(*local, &vals);
+                        }
+                        continue;
+                    }
                     if let (ExprKind::StructLit { .. }, Storage::Slot(ss)) = (&value.kind, &self.locals[local.index()]) {
                         // Built in place: the new binding is not in scope in its initialiser,
                         // and its address was never taken.
@@ -1110,6 +1308,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         match &e.kind {
             ExprKind::Unit | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Float(_) => true,
             ExprKind::Local(l) => matches!(self.locals.get(l.index()), Some(Storage::Var(_) | Storage::Zst)),
+            ExprKind::Field { .. } => self.split_root(e).is_some() && !is_aggregate(&e.ty),
             ExprKind::Block(b) => b.stmts.is_empty() && b.value.as_ref().is_none_or(|v| self.is_trivial(v)),
             _ => false,
         }
@@ -1729,6 +1928,17 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         for (ai, arm) in arms.iter().enumerate() {
             let next = self.new_block();
+            if arm.guard.is_none() && self.is_trivial(&arm.body) && sty != Ty::Never {
+                if let Some(c) = self.literal_test(&arm.pattern, sv)? {
+                    // A test and a trivial body: branch straight to the merge block.
+                    let v = self.expr(&arm.body)?;
+                    let args: Vec<BlockArg> = self.merge_args(v, &ty).into_iter().map(BlockArg::Value).collect();
+                    self.b.ins().brif(c, merge, &args, next, &[]);
+                    self.b.seal_block(next);
+                    self.b.switch_to_block(next);
+                    continue;
+                }
+            }
             self.pattern(&arm.pattern, sv, next)?;
             let last_total = ai + 1 == arms.len() && arm.guard.is_none() && irrefutable(&arm.pattern);
             if let Some(g) = &arm.guard {
@@ -1765,25 +1975,15 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.switch_to_block(cont);
     }
 
-    /// Tests `v` against `p` (branching to `fail` on mismatch) and binds its locals.
-    fn pattern(&mut self, p: &Pattern, v: Val, fail: Block) -> R<()> {
-        match &p.kind {
-            PatternKind::Wildcard => {}
-            PatternKind::Bind(l) => {
-                let lt = self.local_ty(*l);
-                if is_aggregate(&lt) {
-                    let a = self.mv(v, &lt);
-                    self.assign_local(*l, Val::M(a));
-                } else {
-                    self.assign_local(*l, v);
-                }
-            }
+    /// The truth value of "`v` matches `p`" for a pattern that is a single test and binds
+    /// nothing (integer, range, bool, string literal); `None` for any other pattern.
+    fn literal_test(&mut self, p: &Pattern, v: Val) -> R<Option<Value>> {
+        Ok(Some(match &p.kind {
             PatternKind::Int(n) => {
                 let x = self.sv(v, &p.ty);
                 let t = self.b.func.dfg.value_type(x);
                 let k = iconst(&mut self.b, t, *n);
-                let c = self.b.ins().icmp(IntCC::Equal, x, k);
-                self.guard(c, fail);
+                self.b.ins().icmp(IntCC::Equal, x, k)
             }
             PatternKind::Range { lo, hi, inclusive } => {
                 let x = self.sv(v, &p.ty);
@@ -1798,20 +1998,39 @@ impl<'a, 'f> Tr<'a, 'f> {
                 };
                 let c1 = self.b.ins().icmp(ge, x, lo_v);
                 let c2 = self.b.ins().icmp(if *inclusive { le } else { lt }, x, hi_v);
-                let c = self.b.ins().band(c1, c2);
-                self.guard(c, fail);
+                self.b.ins().band(c1, c2)
             }
             PatternKind::Bool(bv) => {
                 let x = self.sv(v, &Ty::Bool);
-                let c = self.b.ins().icmp_imm_s(IntCC::Equal, x, *bv as i64);
-                self.guard(c, fail);
+                self.b.ins().icmp_imm_s(IntCC::Equal, x, *bv as i64)
             }
             PatternKind::Str(bytes) => {
                 let x = self.sv(v, &Ty::Str);
                 let id = self.s.string(bytes)?;
                 let lit = self.data_addr(id);
-                let r = self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, lit])?.unwrap();
-                self.guard(r, fail);
+                self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, lit])?.ok_or("vais_str_eq without a result")?
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Tests `v` against `p` (branching to `fail` on mismatch) and binds its locals.
+    fn pattern(&mut self, p: &Pattern, v: Val, fail: Block) -> R<()> {
+        match &p.kind {
+            PatternKind::Wildcard => {}
+            PatternKind::Bind(l) => {
+                let lt = self.local_ty(*l);
+                if is_aggregate(&lt) {
+                    let a = self.mv(v, &lt);
+                    self.assign_local(*l, Val::M(a));
+                } else {
+                    self.assign_local(*l, v);
+                }
+            }
+            PatternKind::Int(_) | PatternKind::Range { .. } | PatternKind::Bool(_) | PatternKind::Str(_) => {
+                if let Some(c) = self.literal_test(p, v)? {
+                    self.guard(c, fail);
+                }
             }
             PatternKind::Variant { enum_id, variant, args } => {
                 let ety = Ty::Enum(*enum_id);
