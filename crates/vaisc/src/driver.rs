@@ -97,16 +97,23 @@ pub fn check(path: &Path, time: bool) -> u8 {
     status
 }
 
-pub fn run(path: &Path, emit_clif: bool, time: bool) -> u8 {
+/// What `vaisc run --emit` prints instead of running.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Emit {
+    Clif,
+    Asm,
+}
+
+pub fn run(path: &Path, emit: Option<Emit>, time: bool) -> u8 {
     let mut timer = Timer::default();
-    let status = run_inner(path, emit_clif, &mut timer);
+    let status = run_inner(path, emit, &mut timer);
     if time {
         timer.print();
     }
     status
 }
 
-fn run_inner(path: &Path, emit_clif: bool, timer: &mut Timer) -> u8 {
+fn run_inner(path: &Path, emit: Option<Emit>, timer: &mut Timer) -> u8 {
     let mut sources = SourceMap::new();
     let program = match front_end(path, &mut sources, timer) {
         Ok(p) => p,
@@ -121,7 +128,7 @@ fn run_inner(path: &Path, emit_clif: bool, timer: &mut Timer) -> u8 {
         interrupt_polls: true,
         verify: cfg!(debug_assertions),
         opt_speed: true,
-        keep_ir: emit_clif,
+        keep_ir: emit.is_some(),
     };
     let mut jit = match vais_jit::Jit::new(config) {
         Ok(j) => j,
@@ -136,9 +143,13 @@ fn run_inner(path: &Path, emit_clif: bool, timer: &mut Timer) -> u8 {
         eprintln!("internal compiler error: {e}");
         return EXIT_COMPILE_ERROR;
     }
-    if emit_clif {
+    if let Some(emit) = emit {
         for f in &all {
-            if let Some(text) = jit.clif(*f) {
+            let text = match emit {
+                Emit::Clif => jit.clif(*f),
+                Emit::Asm => jit.asm(*f),
+            };
+            if let Some(text) = text {
                 println!("; {}\n{}", program.func(*f).name, text);
             }
         }

@@ -50,6 +50,8 @@ enum Command {
 enum Emit {
     /// Cranelift IR of every function.
     Clif,
+    /// Machine code of every function (Cranelift's disassembly of its final instructions).
+    Asm,
 }
 
 fn main() -> ExitCode {
@@ -59,7 +61,13 @@ fn main() -> ExitCode {
     let code = vais_runtime::run_on_big_stack(move || {
         let code = match cli.command {
             Some(Command::Check { file, time }) => driver::check(&file, time),
-            Some(Command::Run { file, emit, time }) => driver::run(&file, matches!(emit, Some(Emit::Clif)), time),
+            Some(Command::Run { file, emit, time }) => {
+                let emit = emit.map(|e| match e {
+                    Emit::Clif => driver::Emit::Clif,
+                    Emit::Asm => driver::Emit::Asm,
+                });
+                driver::run(&file, emit, time)
+            }
             Some(Command::Repl) | None => repl::main(),
         };
         vais_runtime::flush_output();
