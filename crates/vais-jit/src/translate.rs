@@ -279,6 +279,30 @@ pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     }
 }
 
+/// How many TIR nodes a range-loop body may have and still be unrolled (code growth and
+/// compile time stay bounded: the body is translated five times).
+const UNROLL_MAX_NODES: usize = 40;
+
+/// Whether a range-loop body may be unrolled: at most `budget` TIR nodes, no nested loop
+/// (only innermost loops gain from unrolling; nested copies would multiply), and no `B`/`C`
+/// (they would target the loop being unrolled: a nested loop's header is rejected before its
+/// body is looked at, so every `B`/`C` seen here is the loop's own). Closure bodies are
+/// separate functions (only their captures are sub-expressions here).
+fn unrollable_body(e: &Expr, budget: &mut usize) -> bool {
+    if *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    match &e.kind {
+        ExprKind::Break(_) | ExprKind::Continue | ExprKind::Loop { .. } => false,
+        _ => {
+            let mut ok = true;
+            walk(e, &mut |x| ok = ok && unrollable_body(x, budget));
+            ok
+        }
+    }
+}
+
 /// A pattern that matches every value of its type (binds or ignores, never tests).
 fn irrefutable(p: &Pattern) -> bool {
     match &p.kind {
@@ -1385,6 +1409,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let exit = self.new_block();
         // Range loops: evaluate the bounds once; the counter is a hidden variable.
         let mut range = None;
+        let mut unrolled = false;
         if let LoopKind::Range { var, start, end, inclusive } = kind {
             let ity = match &start.ty {
                 Ty::Int(i) => *i,
@@ -1401,8 +1426,15 @@ impl<'a, 'f> Tr<'a, 'f> {
             let ctr = self.b.declare_var(t);
             self.b.def_var(ctr, s);
             range = Some((ctr, en, ity, *inclusive, *var));
+            if !*inclusive && self.unroll_range(s, en, ity, body) {
+                // Ends with a branch to `header` (the remainder loop).
+                self.unrolled_range(ctr, (s, en), ity, *var, body, (header, latch, exit), span)?;
+                unrolled = true;
+            }
         }
-        self.jump(header, &[]);
+        if !unrolled {
+            self.jump(header, &[]);
+        }
         self.b.switch_to_block(header);
         match kind {
             LoopKind::Infinite => self.jump(body_b, &[]),
@@ -1457,6 +1489,87 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(exit);
         self.b.switch_to_block(exit);
         Ok(Val::Unit)
+    }
+
+    /// Whether the exclusive range loop `s..en` (bounds already evaluated) over `body` is
+    /// unrolled: counters of at most 64 bits, a small body without nested loops or `B`/`C`,
+    /// and not a known trip count below 8 (those loops are short: unrolling only grows code).
+    fn unroll_range(&self, s: Value, en: Value, ity: IntTy, body: &Expr) -> bool {
+        let bits = ity.bits();
+        if bits > 64 {
+            return false;
+        }
+        if let (Some(a), Some(b)) = (self.const_of(s), self.const_of(en)) {
+            // `const_of` sign-extends from the width; unsigned bounds are re-read as unsigned.
+            let val = |v: i64| -> i128 {
+                if ity.signed() {
+                    v as i128
+                } else if bits == 64 {
+                    v as u64 as i128
+                } else {
+                    (v as u64 & ((1u64 << bits) - 1)) as i128
+                }
+            };
+            if val(b) - val(a) < 8 {
+                return false;
+            }
+        }
+        let mut budget = UNROLL_MAX_NODES;
+        unrollable_body(body, &mut budget)
+    }
+
+    /// The unrolled part of an exclusive range loop (see [`Tr::unroll_range`]): with the trip
+    /// count `n` (`en - s` as an unsigned difference when `s < en`, else 0), the counter runs
+    /// from `s` to `stop = s + (n & !3)` four elements per iteration: four copies of the body
+    /// with the loop variable bound to `i`, `i+1`, `i+2`, `i+3` and one interrupt poll. The
+    /// block then ends with a branch to `header`: the ordinary loop runs the last `n % 4`
+    /// elements. `blocks` are the ordinary loop's (header, latch, exit).
+    #[allow(clippy::too_many_arguments)]
+    fn unrolled_range(
+        &mut self,
+        ctr: Variable,
+        (s, en): (Value, Value),
+        ity: IntTy,
+        var: Option<LocalId>,
+        body: &Expr,
+        (header, latch, exit): (Block, Block, Block),
+        span: Span,
+    ) -> R<()> {
+        let t = self.b.func.dfg.value_type(s);
+        let lt = self.b.ins().icmp(if ity.signed() { IntCC::SignedLessThan } else { IntCC::UnsignedLessThan }, s, en);
+        // Wrapping subtraction in the counter's width read as unsigned: exact when s < en.
+        let diff = self.b.ins().isub(en, s);
+        let whole = iconst(&mut self.b, t, -4);
+        let whole = self.b.ins().band(diff, whole);
+        let zero = iconst(&mut self.b, t, 0);
+        let whole = self.b.ins().select(lt, whole, zero);
+        let stop = self.b.ins().iadd(s, whole);
+        let uhead = self.new_block();
+        let ubody = self.new_block();
+        self.jump(uhead, &[]);
+        self.b.switch_to_block(uhead);
+        let cur = self.b.use_var(ctr);
+        let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
+        self.brif(more, ubody, header);
+        self.b.seal_block(ubody);
+        self.b.switch_to_block(ubody);
+        // The body has no `B`/`C` of its own (checked); the entry keeps the stack's shape.
+        self.loops.push((latch, exit));
+        for k in 0..4i64 {
+            if let Some(v) = var {
+                let x = if k == 0 { cur } else { self.b.ins().iadd_imm_s(cur, k) };
+                self.assign_local(v, Val::S(x));
+            }
+            self.expr(body)?;
+        }
+        self.loops.pop();
+        // No `C` can branch here: the poll ends the last copy's block (no separate latch).
+        self.poll(span)?;
+        let next = self.b.ins().iadd_imm_s(cur, 4);
+        self.b.def_var(ctr, next);
+        self.jump(uhead, &[]);
+        self.b.seal_block(uhead);
+        Ok(())
     }
 
     // ----- operators ---------------------------------------------------------------------------
