@@ -17,6 +17,7 @@ pub mod io;
 pub mod printf;
 mod signals;
 
+pub use signals::default_sigpipe;
 pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};
 pub use io::{flush_output, write_output};
 

@@ -118,6 +118,17 @@ pub fn install_interrupt_handler() {
     });
 }
 
+/// Restores the default action of SIGPIPE (Rust programs start with it ignored): writing to a
+/// closed pipe (`vaisc run --emit clif f.vais | head`, a JIT program's output piped into `head`)
+/// then ends the process quietly, as it does a C program, instead of failing every later
+/// write.
+pub fn default_sigpipe() {
+    // SAFETY: `signal` with a valid signal number and the default disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 extern "C" fn interrupt_handler(_sig: i32, _info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
     PENDING_INTERRUPT.store(true, Ordering::SeqCst);
     if RUNNING.load(Ordering::SeqCst) {

@@ -56,6 +56,7 @@ enum Emit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    vais_runtime::default_sigpipe();
     // The whole command runs on a prepared big-stack thread: JIT code then runs inline there
     // (`run_protected` needs no handoff to a worker thread), and the compiler gets a deep stack.
     let code = vais_runtime::run_on_big_stack(move || {

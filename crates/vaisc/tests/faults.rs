@@ -156,3 +156,34 @@ fn checks_beyond_the_trap_codes_of_a_function_are_reported_with_their_site() {
         assert!(report.ends_with(&format!(".vais:{}:10", zero_at + 3)), "{zero_at}: {report}");
     }
 }
+
+#[test]
+fn a_closed_output_pipe_ends_the_process_quietly() {
+    // `vaisc run --emit clif big.vais | head -1`: the reader goes away after one line.
+    let mut src = String::new();
+    // Far more than a pipe buffer of CLIF.
+    for i in 0..2000 {
+        src.push_str(&format!("F g{i}(a: i64) -> i64 = a * {i} + 1\n"));
+    }
+    src.push_str("F main() -> i64 = g1(2)\n");
+    let dir = std::env::temp_dir().join(format!("vais_pipe_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("many.vais");
+    std::fs::write(&path, src).unwrap();
+    let mut child = vaisc()
+        .args(["run", "--emit", "clif"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("; "), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Killed by SIGPIPE (like a C program), or finished before the reader left.
+    use std::os::unix::process::ExitStatusExt;
+    assert!(out.status.signal() == Some(13) || out.status.success(), "{:?} {stderr}", out.status);
+}
