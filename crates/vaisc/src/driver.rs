@@ -98,9 +98,11 @@ pub fn check(path: &Path, time: bool) -> u8 {
 }
 
 /// What `vaisc run --emit` prints instead of running.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Emit {
+    /// Cranelift IR of every function.
     Clif,
+    /// Machine code of every function (Cranelift's disassembly of its final instructions).
     Asm,
 }
 

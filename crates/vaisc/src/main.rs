@@ -7,7 +7,7 @@ mod diagnostics;
 mod driver;
 mod repl;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 /// The compiler's own allocations (AST, types, IR) go through mimalloc; JIT-compiled programs
 /// keep using C `malloc` through the runtime's built-ins.
@@ -37,7 +37,7 @@ enum Command {
         file: PathBuf,
         /// Print an intermediate form instead of running.
         #[arg(long, value_enum)]
-        emit: Option<Emit>,
+        emit: Option<driver::Emit>,
         /// Print phase timings (parse, check, compile, run) on standard error.
         #[arg(long)]
         time: bool,
@@ -46,13 +46,6 @@ enum Command {
     Repl,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Emit {
-    /// Cranelift IR of every function.
-    Clif,
-    /// Machine code of every function (Cranelift's disassembly of its final instructions).
-    Asm,
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -62,13 +55,7 @@ fn main() -> ExitCode {
     let code = vais_runtime::run_on_big_stack(move || {
         let code = match cli.command {
             Some(Command::Check { file, time }) => driver::check(&file, time),
-            Some(Command::Run { file, emit, time }) => {
-                let emit = emit.map(|e| match e {
-                    Emit::Clif => driver::Emit::Clif,
-                    Emit::Asm => driver::Emit::Asm,
-                });
-                driver::run(&file, emit, time)
-            }
+            Some(Command::Run { file, emit, time }) => driver::run(&file, emit, time),
             Some(Command::Repl) | None => repl::main(),
         };
         vais_runtime::flush_output();
