@@ -142,6 +142,14 @@ type Job = (usize, ClFuncId, Function);
 /// Machine code of one job: (alignment, bytes, relocations, trap sites), or why there is none.
 type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>), String>;
 
+/// How a Cranelift code generation failure is shown in an internal compiler error.
+fn codegen_error(e: &cranelift_codegen::CodegenError) -> String {
+    match e {
+        cranelift_codegen::CodegenError::Verifier(v) => format!("verifier: {v}"),
+        e => format!("{e:?}"),
+    }
+}
+
 /// A code generation thread's loop: compiles jobs from `rx` until the channel is closed and
 /// empty. Returns each job's index and result.
 fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, Generated)> {
@@ -158,10 +166,7 @@ fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mu
         let mut cp = cranelift_codegen::control::ControlPlane::default();
         let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
             Ok(c) => Ok(c.buffer.alignment as u64),
-            Err(e) => Err(match e.inner {
-                cranelift_codegen::CodegenError::Verifier(v) => format!("verifier: {v}"),
-                e => format!("{e:?}"),
-            }),
+            Err(e) => Err(codegen_error(&e.inner)),
         }));
         let g = match (r, ctx.compiled_code()) {
             (Ok(Ok(align)), Some(c)) => {
@@ -533,9 +538,7 @@ impl Jit {
         if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
             let clif = self.ctx.func.display().to_string();
             let detail = match &e {
-                cranelift_module::ModuleError::Compilation(cranelift_codegen::CodegenError::Verifier(v)) => {
-                    format!("verifier: {v}")
-                }
+                cranelift_module::ModuleError::Compilation(ce) => codegen_error(ce),
                 e => format!("{e:?}"),
             };
             self.s.module.clear_context(&mut self.ctx);
