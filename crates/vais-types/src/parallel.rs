@@ -95,11 +95,10 @@ impl Ctx {
     fn check_read_only(&mut self, ids: &[FuncId]) -> (Vec<(FuncId, FuncDef)>, Vec<FuncId>) {
         let mut done = Vec::with_capacity(ids.len());
         for (i, &id) in ids.iter().enumerate() {
-            let generic = self.fn_rev.get(&id).is_none_or(|(_, args)| !args.is_empty());
-            if generic {
-                return (done, ids[i..].to_vec());
-            }
-            let decl = self.fn_rev[&id].0;
+            let decl = match self.fn_rev.get(&id) {
+                Some((decl, args)) if args.is_empty() => *decl,
+                _ => return (done, ids[i..].to_vec()), // generic instance (or unknown)
+            };
             let before = footprint(self);
             let name = self.prog.funcs[id.index()].name.clone();
             let f = self.check_fn(decl, Vec::new(), false, name);
