@@ -30,6 +30,8 @@
 
 use vais_ast::Span;
 
+pub mod print;
+
 pub use vais_ast::ast::BinaryOp;
 
 macro_rules! id_type {

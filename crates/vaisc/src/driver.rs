@@ -100,6 +100,9 @@ pub fn check(path: &Path, time: bool) -> u8 {
 /// What `vaisc run --emit` prints instead of running.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Emit {
+    /// The typed IR the checker produced (printed before code generation, so it shows even
+    /// when compiling fails).
+    Tir,
     /// Cranelift IR of every function.
     Clif,
     /// Machine code of every function (Cranelift's disassembly of its final instructions).
@@ -121,6 +124,10 @@ fn run_inner(path: &Path, emit: Option<Emit>, timer: &mut Timer) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    if emit == Some(Emit::Tir) {
+        print!("{}", vais_tir::print::program(&program));
+        return 0;
+    }
     let Some(main) = program.main else {
         eprintln!("error: `{}` has no `main` function", path.display());
         return EXIT_COMPILE_ERROR;
@@ -150,6 +157,7 @@ fn run_inner(path: &Path, emit: Option<Emit>, timer: &mut Timer) -> u8 {
             let text = match emit {
                 Emit::Clif => jit.clif(*f),
                 Emit::Asm => jit.asm(*f),
+                Emit::Tir => unreachable!("printed before code generation"),
             };
             if let Some(text) = text {
                 println!("; {}\n{}", program.func(*f).name, text);

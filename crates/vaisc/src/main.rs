@@ -1,6 +1,6 @@
 //! `vaisc`: the command-line driver and the only code that prints or exits.
 //!
-//! `vaisc check FILE`, `vaisc run FILE [--emit clif]`, `vaisc repl` (also plain `vaisc`).
+//! `vaisc check FILE`, `vaisc run FILE [--emit tir|clif|asm]`, `vaisc repl` (also plain `vaisc`).
 //! It wires the pipeline together (parser → checker → JIT → runtime) and owns rendering.
 
 mod diagnostics;

@@ -1,4 +1,4 @@
-//! REPL commands (`:help`, `:quit`, `:clear`, `:defs`, `:type`, `:clif`, `:asm`, `:time`,
+//! REPL commands (`:help`, `:quit`, `:clear`, `:defs`, `:type`, `:tir`, `:clif`, `:asm`, `:time`,
 //! `:load`, `:save`, `:history`). Command output goes to standard output and never starts
 //! with `=>`; errors go to standard error.
 
@@ -18,6 +18,7 @@ const COMMANDS: &[(&str, &str)] = &[
     (":clear", "forget every definition and variable, free compiled code"),
     (":defs", "list definitions and variables with their types"),
     (":type EXPR", "show the type of an expression without running it (also :t)"),
+    (":tir NAME", "show the typed IR of a function (what the checker produced)"),
     (":clif NAME", "show the Cranelift IR of a function"),
     (":asm NAME", "show the machine code of a function"),
     (":time", "toggle per-input timing (parse, check, compile, run)"),
@@ -27,7 +28,7 @@ const COMMANDS: &[(&str, &str)] = &[
 ];
 
 const NAMES: &[&str] = &[
-    ":help", ":h", ":quit", ":q", ":clear", ":defs", ":type", ":t", ":clif", ":asm", ":time", ":load", ":save",
+    ":help", ":h", ":quit", ":q", ":clear", ":defs", ":type", ":t", ":tir", ":clif", ":asm", ":time", ":load", ":save",
     ":history",
 ];
 
@@ -58,7 +59,7 @@ pub fn run(state: &mut ReplState, line: &str) -> Flow {
             }
         }
         ":type" | ":t" => type_of(state, arg),
-        ":clif" | ":asm" => show_code(state, cmd, arg),
+        ":tir" | ":clif" | ":asm" => show_code(state, cmd, arg),
         ":time" => {
             state.show_time = !state.show_time;
             println!("timing {}", if state.show_time { "on" } else { "off" });
@@ -130,9 +131,13 @@ fn show_code(state: &ReplState, cmd: &str, name: &str) {
         return;
     };
     let id = vais_tir::FuncId(index as u32);
-    let text = if cmd == ":clif" { state.jit.clif(id) } else { state.jit.asm(id) };
+    let text = match cmd {
+        ":tir" => Some(vais_tir::print::function(program, id)),
+        ":clif" => state.jit.clif(id),
+        _ => state.jit.asm(id),
+    };
     match text {
-        Some(t) => println!("{t}"),
+        Some(t) => println!("{}", t.trim_end()),
         None => eprintln!("error: no {} available for `{name}`", if cmd == ":clif" { "IR" } else { "machine code" }),
     }
 }
