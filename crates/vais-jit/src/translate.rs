@@ -160,7 +160,7 @@ fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<Local
         }
         _ => {}
     }
-    walk(e, &mut |x| scan_locals(x, taken, whole));
+    vais_tir::visit::children(e, &mut |x| scan_locals(x, taken, whole));
 }
 
 /// The scalar leaves of a struct or tuple type nested only through structs and tuples, as
@@ -183,101 +183,6 @@ fn scalar_leaves(p: &Program, ty: &Ty, base: u32, out: &mut Vec<(u32, Ty)>) -> b
 
 /// At most this many scalar leaves for a scalar-replaced local.
 const MAX_SPLIT_LEAVES: usize = 16;
-
-/// Calls `f` on every direct sub-expression of `e` (patterns have none).
-pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    match &e.kind {
-        ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Str(_)
-        | ExprKind::Unit
-        | ExprKind::Local(_)
-        | ExprKind::Global(_)
-        | ExprKind::FuncRef(_)
-        | ExprKind::Continue => {}
-        ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter().for_each(&mut *f),
-        ExprKind::StructLit { fields, .. } => fields.iter().for_each(|(_, x)| f(x)),
-        ExprKind::Variant { args, .. } => args.iter().for_each(&mut *f),
-        ExprKind::Block(b) => {
-            for s in &b.stmts {
-                match s {
-                    Stmt::Let { value, .. } => f(value),
-                    Stmt::Expr(x) => f(x),
-                }
-            }
-            if let Some(v) = &b.value {
-                f(v)
-            }
-        }
-        ExprKind::If { cond, then_expr, else_expr } => {
-            f(cond);
-            f(then_expr);
-            if let Some(x) = else_expr {
-                f(x)
-            }
-        }
-        ExprKind::Loop { kind, body } => {
-            match kind {
-                LoopKind::Infinite => {}
-                LoopKind::While(c) => f(c),
-                LoopKind::Range { start, end, .. } => {
-                    f(start);
-                    f(end)
-                }
-            }
-            f(body)
-        }
-        ExprKind::Break(x) | ExprKind::Return(x) => {
-            if let Some(x) = x {
-                f(x)
-            }
-        }
-        ExprKind::Match { scrutinee, arms } => {
-            f(scrutinee);
-            for a in arms {
-                if let Some(g) = &a.guard {
-                    f(g)
-                }
-                f(&a.body)
-            }
-        }
-        ExprKind::Unary { operand, .. } => f(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs)
-        }
-        ExprKind::Cast(x)
-        | ExprKind::Deref(x)
-        | ExprKind::AddrOf(x)
-        | ExprKind::Await(x)
-        | ExprKind::Unwrap(x) => f(x),
-        ExprKind::Call { callee, args } => {
-            if let Callee::Value(c) = callee {
-                f(c)
-            }
-            args.iter().for_each(&mut *f)
-        }
-        ExprKind::Field { base, .. } => f(base),
-        ExprKind::Index { base, index } => {
-            f(base);
-            f(index)
-        }
-        ExprKind::Slice { base, start, end, .. } => {
-            f(base);
-            if let Some(s) = start {
-                f(s)
-            }
-            f(end)
-        }
-        ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
-            f(target);
-            f(value)
-        }
-        ExprKind::Closure { captures, .. } => captures.iter().for_each(&mut *f),
-        ExprKind::MakeFuture { args, .. } => args.iter().for_each(&mut *f),
-    }
-}
 
 /// How many TIR nodes a range-loop body may have and still be unrolled (code growth and
 /// compile time stay bounded: the body is translated five times).
@@ -312,7 +217,7 @@ fn unrollable_body(e: &Expr, budget: &mut usize) -> bool {
         }
         _ => {
             let mut ok = true;
-            walk(e, &mut |x| ok = ok && unrollable_body(x, budget));
+            vais_tir::visit::children(e, &mut |x| ok = ok && unrollable_body(x, budget));
             ok
         }
     }
@@ -329,14 +234,7 @@ fn irrefutable(p: &Pattern) -> bool {
 
 /// Every user function referenced by `e` (calls, function values, closures, futures).
 pub(crate) fn referenced_funcs(e: &Expr, out: &mut Vec<FuncId>) {
-    match &e.kind {
-        ExprKind::FuncRef(f)
-        | ExprKind::Closure { func: f, .. }
-        | ExprKind::MakeFuture { func: f, .. } => out.push(*f),
-        ExprKind::Call { callee: Callee::Func(f), .. } => out.push(*f),
-        _ => {}
-    }
-    walk(e, &mut |x| referenced_funcs(x, out));
+    vais_tir::visit::preorder(e, |x| out.extend(vais_tir::visit::referenced_func(x)));
 }
 
 impl<'a, 'f> Tr<'a, 'f> {

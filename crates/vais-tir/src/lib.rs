@@ -31,6 +31,7 @@
 use vais_ast::Span;
 
 pub mod print;
+pub mod visit;
 
 pub use vais_ast::ast::BinaryOp;
 

@@ -56,36 +56,62 @@ impl Default for Session {
     }
 }
 
-/// The debug-text needles that mark a use of any of `ids` (functions, structs, enums) in a TIR
-/// function, built once per redefinition.
-fn needles(funcs: &HashSet<FuncId>, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> Vec<String> {
-    let mut v = vec![];
-    for id in funcs {
-        v.push(format!("Func(FuncId({}))", id.0));
-        v.push(format!("FuncRef(FuncId({}))", id.0));
-        v.push(format!("func: FuncId({})", id.0));
-    }
-    for s in structs {
-        v.push(format!("Struct(StructId({}))", s.0));
-        v.push(format!("id: StructId({})", s.0));
-    }
-    for e in enums {
-        v.push(format!("Enum(EnumId({}))", e.0));
-        v.push(format!("enum_id: EnumId({})", e.0));
-    }
-    v
+/// The definitions whose uses a redefinition looks for: functions whose signature changed,
+/// structs and enums whose layout changed.
+struct Needles<'a> {
+    funcs: &'a HashSet<FuncId>,
+    structs: &'a HashSet<StructId>,
+    enums: &'a HashSet<EnumId>,
 }
 
-/// Mentions of any needle (see `needles`) in a TIR function, by its debug text.
-fn mentions(f: &FuncDef, needles: &[String]) -> bool {
-    let text = format!("{:?}{:?}{:?}", f.body, f.locals, f.ret);
-    needles.iter().any(|n| text.contains(n.as_str()))
+fn needles<'a>(funcs: &'a HashSet<FuncId>, structs: &'a HashSet<StructId>, enums: &'a HashSet<EnumId>) -> Needles<'a> {
+    Needles { funcs, structs, enums }
+}
+
+/// Whether a TIR function uses any of `needles`: calls or references one of the functions, or
+/// names one of the types anywhere (its locals, its result, any expression's or pattern's
+/// type, a struct literal, a variant).
+fn mentions(f: &FuncDef, needles: &Needles) -> bool {
+    let ty_hit = |t: &Ty| ty_mentions(t, needles.structs, needles.enums);
+    if ty_hit(&f.ret) || f.locals.iter().any(|l| ty_hit(&l.ty)) {
+        return true;
+    }
+    let mut hit = false;
+    visit::preorder(&f.body, |e| {
+        if hit {
+            return;
+        }
+        hit = ty_hit(&e.ty)
+            || visit::referenced_func(e).is_some_and(|id| needles.funcs.contains(&id))
+            || match &e.kind {
+                ExprKind::StructLit { id, .. } => needles.structs.contains(id),
+                ExprKind::Variant { enum_id, .. } => needles.enums.contains(enum_id),
+                _ => false,
+            }
+            || visit::arm_patterns(e).any(|p| {
+                let mut found = false;
+                visit::pattern_preorder(p, |q| {
+                    found = found
+                        || ty_hit(&q.ty)
+                        || matches!(&q.kind, PatternKind::Variant { enum_id, .. } if needles.enums.contains(enum_id))
+                });
+                found
+            });
+    });
+    hit
 }
 
 fn ty_mentions(t: &Ty, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> bool {
-    let text = format!("{:?}", t);
-    structs.iter().any(|s| text.contains(&format!("Struct(StructId({}))", s.0)))
-        || enums.iter().any(|e| text.contains(&format!("Enum(EnumId({}))", e.0)))
+    let mut hit = false;
+    visit::each_ty(t, &mut |x| {
+        hit = hit
+            || match x {
+                Ty::Struct(s) => structs.contains(s),
+                Ty::Enum(e) => enums.contains(e),
+                _ => false,
+            }
+    });
+    hit
 }
 
 impl Session {
