@@ -30,6 +30,7 @@
 
 use vais_ast::Span;
 
+pub mod hash;
 pub mod print;
 pub mod visit;
 
