@@ -194,6 +194,11 @@ pub fn function_at(pc: usize) -> Option<String> {
     lookup_code(&tables(), pc)
 }
 
+/// Every registered JIT code range as `(start, len, function)`, by address.
+pub fn code_ranges() -> Vec<(usize, usize, String)> {
+    tables().code.iter().map(|(&s, (l, n))| (s, *l, n.clone())).collect()
+}
+
 fn lookup_code(t: &Tables, pc: usize) -> Option<String> {
     let (&start, (len, name)) = t.code.range(..=pc).next_back()?;
     (pc < start + len).then(|| name.clone())

@@ -109,16 +109,16 @@ pub enum Emit {
     Asm,
 }
 
-pub fn run(path: &Path, emit: Option<Emit>, time: bool) -> u8 {
+pub fn run(path: &Path, emit: Option<Emit>, time: bool, profile: Option<crate::profile::Options>) -> u8 {
     let mut timer = Timer::default();
-    let status = run_inner(path, emit, &mut timer);
+    let status = run_inner(path, emit, profile, &mut timer);
     if time {
         timer.print();
     }
     status
 }
 
-fn run_inner(path: &Path, emit: Option<Emit>, timer: &mut Timer) -> u8 {
+fn run_inner(path: &Path, emit: Option<Emit>, profile: Option<crate::profile::Options>, timer: &mut Timer) -> u8 {
     let mut sources = SourceMap::new();
     let program = match front_end(path, &mut sources, timer) {
         Ok(p) => p,
@@ -167,7 +167,14 @@ fn run_inner(path: &Path, emit: Option<Emit>, timer: &mut Timer) -> u8 {
     }
     vais_runtime::install_interrupt_handler();
     let ret = program.func(main).ret.clone();
-    let result = timer.record("run", || crate::repl::eval::call_entry(&jit, main, &ret));
+    let run = || crate::repl::eval::call_entry(&jit, main, &ret);
+    let result = match &profile {
+        Some(opts) => {
+            let title = format!("vaisc run {}", path.display());
+            timer.record("run", || crate::profile::around(opts, &title, run))
+        }
+        None => timer.record("run", run),
+    };
     match result {
         Ok(bytes) => exit_status(&ret, &bytes),
         Err(fault) => {

@@ -5,6 +5,7 @@
 
 mod diagnostics;
 mod driver;
+mod profile;
 mod repl;
 
 use clap::{Parser, Subcommand};
@@ -41,6 +42,15 @@ enum Command {
         /// Print phase timings (parse, check, compile, run) on standard error.
         #[arg(long)]
         time: bool,
+        /// Sample the program while it runs and print its hottest functions on standard error.
+        #[arg(long)]
+        profile: bool,
+        /// Write the profile as an SVG flame graph (samples as --profile; implies sampling).
+        #[arg(long, value_name = "OUT.svg")]
+        flamegraph: Option<PathBuf>,
+        /// Samples per second of CPU time for --profile / --flamegraph.
+        #[arg(long, value_name = "HZ", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100000))]
+        profile_hz: u32,
     },
     /// Start the interactive prompt (the default).
     Repl,
@@ -55,7 +65,11 @@ fn main() -> ExitCode {
     let code = vais_runtime::run_on_big_stack(move || {
         let code = match cli.command {
             Some(Command::Check { file, time }) => driver::check(&file, time),
-            Some(Command::Run { file, emit, time }) => driver::run(&file, emit, time),
+            Some(Command::Run { file, emit, time, profile, flamegraph, profile_hz }) => {
+                let profile = (profile || flamegraph.is_some())
+                    .then_some(profile::Options { hz: profile_hz, table: profile, flamegraph });
+                driver::run(&file, emit, time, profile)
+            }
             Some(Command::Repl) | None => repl::main(),
         };
         vais_runtime::flush_output();

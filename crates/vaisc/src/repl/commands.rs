@@ -21,6 +21,7 @@ const COMMANDS: &[(&str, &str)] = &[
     (":tir NAME", "show the typed IR of a function (what the checker produced)"),
     (":clif NAME", "show the Cranelift IR of a function"),
     (":asm NAME", "show the machine code of a function"),
+    (":profile EXPR", "run EXPR under the sampling profiler; print its hottest functions"),
     (":time", "toggle per-input timing (parse, check, compile, run)"),
     (":load FILE", "evaluate the items of a file (does not run its main)"),
     (":save FILE", "write the session's definitions to a .vais file"),
@@ -28,7 +29,7 @@ const COMMANDS: &[(&str, &str)] = &[
 ];
 
 const NAMES: &[&str] = &[
-    ":help", ":h", ":quit", ":q", ":clear", ":defs", ":type", ":t", ":tir", ":clif", ":asm", ":time", ":load", ":save",
+    ":help", ":h", ":quit", ":q", ":clear", ":defs", ":type", ":t", ":tir", ":clif", ":asm", ":profile", ":time", ":load", ":save",
     ":history",
 ];
 
@@ -64,6 +65,7 @@ pub fn run(state: &mut ReplState, line: &str) -> Flow {
             state.show_time = !state.show_time;
             println!("timing {}", if state.show_time { "on" } else { "off" });
         }
+        ":profile" => profile(state, arg),
         ":load" => load(state, arg),
         ":save" => save(state, arg),
         ":history" => {
@@ -139,6 +141,18 @@ fn show_code(state: &ReplState, cmd: &str, name: &str) {
     match text {
         Some(t) => println!("{}", t.trim_end()),
         None => eprintln!("error: no {} available for `{name}`", if cmd == ":clif" { "IR" } else { "machine code" }),
+    }
+}
+
+fn profile(state: &mut ReplState, expr: &str) {
+    if expr.is_empty() {
+        eprintln!("error: usage: :profile EXPR");
+        return;
+    }
+    state.profile = Some(crate::profile::Options { hz: 1000, table: true, flamegraph: None });
+    state.eval(expr);
+    if state.profile.take().is_some() {
+        eprintln!("note: nothing ran, so nothing was profiled (:profile takes an expression)");
     }
 }
 

@@ -41,6 +41,8 @@ pub struct ReplState {
     pub saved_items: Vec<(String, String)>,
     /// Index into `saved_items` of the latest definition of each kind-and-name key.
     saved_index: std::collections::HashMap<String, usize>,
+    /// Set by `:profile`: the next entry that runs is sampled (then this is cleared).
+    pub profile: Option<crate::profile::Options>,
 }
 
 pub fn jit_config() -> vais_jit::JitConfig {
@@ -64,6 +66,7 @@ impl ReplState {
             history: Vec::new(),
             saved_items: Vec::new(),
             saved_index: std::collections::HashMap::new(),
+            profile: None,
         })
     }
 
@@ -139,7 +142,12 @@ impl ReplState {
         let mut outcome = Outcome::Done;
         if let Some(entry) = result.entry {
             let t3 = Instant::now();
-            let run = call_entry(&self.jit, entry, &result.value_ty);
+            let run = match self.profile.take() {
+                Some(opts) => crate::profile::around(&opts, "vaisc repl :profile", || {
+                    call_entry(&self.jit, entry, &result.value_ty)
+                }),
+                None => call_entry(&self.jit, entry, &result.value_ty),
+            };
             timings.run = t3.elapsed();
             match run {
                 Ok(bytes) => {

@@ -1,0 +1,458 @@
+//! The built-in sampling profiler (`vaisc run --profile`, REPL `:profile`): a sampler thread
+//! wakes at the sampling rate (default 1 kHz) and, when the profiled thread's CPU clock has
+//! advanced since its last wake-up (the thread is running, not blocked), sends that thread
+//! `SIGPROF`. (Kernel CPU-time timers, `ITIMER_PROF` or `timer_create` on a CPU clock, fire
+//! only at scheduler ticks, 250 Hz on this kernel; a wall-clock timer would also interrupt a
+//! program's `sleep`.) the handler records the
+//! interrupted instruction address and walks the frame-pointer chain (JIT code keeps frame
+//! pointers) into a buffer allocated before sampling starts. After sampling stops, addresses
+//! become function names: JIT functions through the code ranges registered with
+//! [`crate::faults::register_code`], anything else through the dynamic linker (`dladdr`).
+//!
+//! It owns no printing: [`Profile`] is data; the driver renders tables and flame graphs.
+//! The handler is async-signal-safe: atomics, raw loads from the interrupted thread's own stack
+//! (checked against its bounds first) and `gettid`; no allocation, no locks.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+
+/// Frames kept per sample (innermost first); deeper stacks are cut, and the cut is counted.
+pub const MAX_DEPTH: usize = 256;
+/// Words of sample storage: each sample takes `1 + depth` words. 4 Mi words (32 MiB) hold
+/// about an hour of samples of ten frames at 1 kHz.
+const BUFFER_WORDS: usize = 4 << 20;
+
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+static TARGET_TID: AtomicI32 = AtomicI32::new(0);
+static STACK_HI: AtomicUsize = AtomicUsize::new(0);
+static BUFFER: AtomicPtr<u64> = AtomicPtr::new(std::ptr::null_mut());
+/// JIT code ranges `[start, end)` sorted by start, published while sampling (code does not
+/// change while profiled code runs).
+static RANGES: AtomicPtr<(usize, usize)> = AtomicPtr::new(std::ptr::null_mut());
+static RANGES_LEN: AtomicUsize = AtomicUsize::new(0);
+static USED: AtomicUsize = AtomicUsize::new(0);
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+static TRUNCATED: AtomicU64 = AtomicU64::new(0);
+
+/// One frame of a sampled stack.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Frame {
+    /// A JIT-compiled Vais function (its display name).
+    Vais(String),
+    /// Code outside the JIT: a runtime built-in, libc, libm (symbol name when known).
+    Native(String),
+}
+
+impl Frame {
+    pub fn name(&self) -> &str {
+        match self {
+            Frame::Vais(n) | Frame::Native(n) => n,
+        }
+    }
+}
+
+/// What a profiling run collected.
+#[derive(Debug, Default)]
+pub struct Profile {
+    /// Distinct stacks (innermost frame first) with their sample counts, most frequent first.
+    pub stacks: Vec<(Vec<Frame>, u64)>,
+    pub samples: u64,
+    /// Samples lost because the buffer was full.
+    pub dropped: u64,
+    /// Samples whose stack was deeper than [`MAX_DEPTH`] (kept, cut at the outer end).
+    pub truncated: u64,
+    pub hz: u32,
+    /// CPU time the profiled thread used while sampled.
+    pub cpu_time: std::time::Duration,
+}
+
+/// A running profiler; [`Sampler::stop`] ends sampling and returns the profile.
+pub struct Sampler {
+    hz: u32,
+    thread: Option<std::thread::JoinHandle<()>>,
+    stop: std::sync::Arc<AtomicBool>,
+    cpu_clock: libc::clockid_t,
+    cpu_start: std::time::Duration,
+    buffer: Vec<u64>,
+    ranges: Vec<(usize, usize)>,
+    old_action: libc::sigaction,
+}
+
+/// Starts sampling the calling thread at `hz` samples per second of its CPU time. Only one
+/// sampler runs at a time.
+pub fn start(hz: u32) -> Result<Sampler, String> {
+    if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+        return Err("the profiler supports x86-64 Linux only".into());
+    }
+    if ACTIVE.swap(true, Ordering::SeqCst) {
+        return Err("a profiler is already running".into());
+    }
+    let hz = hz.clamp(1, 100_000);
+    let mut buffer = vec![0u64; BUFFER_WORDS];
+    USED.store(0, Ordering::SeqCst);
+    DROPPED.store(0, Ordering::SeqCst);
+    TRUNCATED.store(0, Ordering::SeqCst);
+    STACK_HI.store(current_stack_top(), Ordering::SeqCst);
+    TARGET_TID.store(gettid(), Ordering::SeqCst);
+    let mut ranges: Vec<(usize, usize)> =
+        crate::faults::code_ranges().into_iter().map(|(s, l, _)| (s, s.saturating_add(l))).collect();
+    RANGES_LEN.store(ranges.len(), Ordering::SeqCst);
+    RANGES.store(ranges.as_mut_ptr(), Ordering::SeqCst);
+    BUFFER.store(buffer.as_mut_ptr(), Ordering::SeqCst);
+    // SAFETY: installs a handler that only touches the atomics above and the live stack of the
+    // thread it interrupts (bounds-checked); the previous action is restored by `stop`.
+    let old_action = unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigprof as *const () as usize;
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART | libc::SA_ONSTACK;
+        libc::sigemptyset(&mut sa.sa_mask);
+        let mut old: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGPROF, &sa, &mut old) != 0 {
+            BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
+            RANGES.store(std::ptr::null_mut(), Ordering::SeqCst);
+            ACTIVE.store(false, Ordering::SeqCst);
+            return Err("cannot install the SIGPROF handler".into());
+        }
+        old
+    };
+    let fail = |e: String| {
+        // SAFETY: puts back the action replaced above.
+        unsafe { libc::sigaction(libc::SIGPROF, &old_action, std::ptr::null_mut()) };
+        BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
+        RANGES.store(std::ptr::null_mut(), Ordering::SeqCst);
+        ACTIVE.store(false, Ordering::SeqCst);
+        Err(e)
+    };
+    // SAFETY: `pthread_self` cannot fail; `pthread_getcpuclockid` writes the clock id of a live
+    // thread (this one) into an owned out-parameter.
+    let (target, cpu_clock) = unsafe {
+        let me = libc::pthread_self();
+        let mut clock: libc::clockid_t = 0;
+        if libc::pthread_getcpuclockid(me, &mut clock) != 0 {
+            return fail("cannot read this thread's CPU clock".into());
+        }
+        (me, clock)
+    };
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let interval = std::time::Duration::from_nanos(1_000_000_000 / hz as u64);
+    let flag = stop.clone();
+    let target = target as usize;
+    let spawned = std::thread::Builder::new()
+        .name("vais-profiler".into())
+        .spawn(move || sample_loop(target as libc::pthread_t, cpu_clock, interval, &flag));
+    let thread = match spawned {
+        Ok(t) => t,
+        Err(e) => return fail(format!("cannot start the sampler thread: {e}")),
+    };
+    Ok(Sampler { hz, thread: Some(thread), stop, cpu_clock, cpu_start: cpu_time(cpu_clock), buffer, ranges, old_action })
+}
+
+impl Sampler {
+    /// Stops sampling and turns the recorded addresses into named stacks.
+    pub fn stop(mut self) -> Profile {
+        let cpu = cpu_time(self.cpu_clock).saturating_sub(self.cpu_start);
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        // SAFETY: restores the action `start` replaced. The sampler thread has ended, so no
+        // new SIGPROF is sent; one already pending still finds a valid handler state (the
+        // buffer is unpublished below before it is read, and the handler checks for that).
+        unsafe {
+            libc::sigaction(libc::SIGPROF, &self.old_action, std::ptr::null_mut());
+        }
+        BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
+        RANGES.store(std::ptr::null_mut(), Ordering::SeqCst);
+        drop(self.ranges);
+        let used = USED.load(Ordering::SeqCst).min(self.buffer.len());
+        let mut profile = symbolize(&self.buffer[..used], self.hz);
+        profile.cpu_time = cpu;
+        ACTIVE.store(false, Ordering::SeqCst);
+        profile
+    }
+}
+
+/// The sampler thread: every `interval` (absolute deadlines, so the rate does not drift),
+/// signals the target if its CPU clock moved by at least a quarter interval since last time.
+fn sample_loop(target: libc::pthread_t, clock: libc::clockid_t, interval: std::time::Duration, stop: &AtomicBool) {
+    let step = interval.as_nanos() as i64;
+    let mut last = cpu_time(clock);
+    let mut next = monotonic_ns() + step;
+    while !stop.load(Ordering::Relaxed) {
+        let ts = libc::timespec { tv_sec: next / 1_000_000_000, tv_nsec: next % 1_000_000_000 };
+        // SAFETY: an absolute sleep on the monotonic clock with a valid timespec.
+        unsafe { libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &ts, std::ptr::null_mut()) };
+        next += step;
+        let now = monotonic_ns();
+        if next < now {
+            next = now + step; // fell behind (the machine is busy): skip, do not burst
+        }
+        let cpu = cpu_time(clock);
+        if cpu.saturating_sub(last).as_nanos() as i64 >= step / 4 {
+            last = cpu;
+            // SAFETY: `target` is the profiled thread, alive until `stop` (which joins this
+            // thread first) returns; SIGPROF has our handler installed.
+            unsafe { libc::pthread_kill(target, libc::SIGPROF) };
+        }
+    }
+}
+
+fn monotonic_ns() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: reads a clock into an owned timespec.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
+
+fn cpu_time(clock: libc::clockid_t) -> std::time::Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: reads a clock into an owned timespec.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+fn gettid() -> i32 {
+    // SAFETY: `gettid` takes no arguments and cannot fail; it is async-signal-safe.
+    unsafe { libc::syscall(libc::SYS_gettid) as i32 }
+}
+
+/// The highest address of the calling thread's stack.
+fn current_stack_top() -> usize {
+    // SAFETY: standard pthread attribute queries on the calling thread, with owned out-params.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return 0;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 {
+            return 0;
+        }
+        addr as usize + size
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn registers(ctx: *mut libc::c_void) -> (usize, usize, usize) {
+    // SAFETY: the kernel passes a valid `ucontext_t` as the third argument of an SA_SIGINFO
+    // handler.
+    let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
+    let g = &uc.uc_mcontext.gregs;
+    (g[libc::REG_RIP as usize] as usize, g[libc::REG_RSP as usize] as usize, g[libc::REG_RBP as usize] as usize)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn registers(_ctx: *mut libc::c_void) -> (usize, usize, usize) {
+    (0, 0, 0)
+}
+
+extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let buffer = BUFFER.load(Ordering::Acquire);
+    if buffer.is_null() || gettid() != TARGET_TID.load(Ordering::Relaxed) {
+        return;
+    }
+    let (pc, sp, mut fp) = registers(ctx);
+    let hi = STACK_HI.load(Ordering::Relaxed);
+    let ranges_ptr = RANGES.load(Ordering::Acquire);
+    let ranges: &[(usize, usize)] = if ranges_ptr.is_null() {
+        &[]
+    } else {
+        // SAFETY: `RANGES` points to the sampler's vector of `RANGES_LEN` elements, which lives
+        // (unmodified) until `stop` unpublishes it, before dropping it.
+        unsafe { std::slice::from_raw_parts(ranges_ptr, RANGES_LEN.load(Ordering::Relaxed)) }
+    };
+    let mut frames = [0usize; MAX_DEPTH];
+    frames[0] = pc;
+    let mut n = 1;
+    let mut low = sp;
+    // Each frame-pointer frame is [saved fp, return address]; a valid chain climbs the stack.
+    // Only JIT code is known to keep frame pointers: the walk goes on only while the return
+    // addresses it finds are in JIT code (from a native leaf, `rbp` is the JIT caller's frame
+    // pointer only if the native code left it alone, which the first check tells).
+    while n < MAX_DEPTH && fp >= low && fp % 8 == 0 && fp.saturating_add(16) <= hi {
+        // SAFETY: `fp .. fp + 16` lies inside this thread's live stack: at or above the
+        // interrupted stack pointer and below the stack's top.
+        let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+        if !in_ranges(ranges, ret.wrapping_sub(1)) {
+            break;
+        }
+        frames[n] = ret;
+        n += 1;
+        low = fp + 16;
+        fp = next;
+    }
+    if n == MAX_DEPTH {
+        TRUNCATED.fetch_add(1, Ordering::Relaxed);
+    }
+    let at = USED.fetch_add(n + 1, Ordering::Relaxed);
+    if at + n + 1 > BUFFER_WORDS {
+        DROPPED.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    // SAFETY: `buffer` holds BUFFER_WORDS words while it is published, and this sample's words
+    // `at .. at + n + 1` were reserved by the `fetch_add` above.
+    unsafe {
+        *buffer.add(at) = n as u64;
+        for (i, f) in frames[..n].iter().enumerate() {
+            *buffer.add(at + 1 + i) = *f as u64;
+        }
+    }
+}
+
+/// Whether `pc` is in one of the sorted, disjoint `ranges` (binary search; no allocation).
+fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
+    let i = ranges.partition_point(|r| r.0 <= pc);
+    i > 0 && pc < ranges[i - 1].1
+}
+
+/// Names the frames of every recorded sample and counts identical stacks.
+fn symbolize(words: &[u64], hz: u32) -> Profile {
+    let mut names: std::collections::HashMap<usize, Option<Frame>> = std::collections::HashMap::new();
+    let mut counts: std::collections::HashMap<Vec<Frame>, u64> = std::collections::HashMap::new();
+    let mut samples = 0;
+    let mut i = 0;
+    while i < words.len() {
+        let n = words[i] as usize;
+        let raw = &words[(i + 1).min(words.len())..(i + 1 + n).min(words.len())];
+        i += 1 + n;
+        samples += 1;
+        let mut stack = Vec::with_capacity(raw.len());
+        for (depth, &addr) in raw.iter().enumerate() {
+            // A return address points after its call: look up the call itself.
+            let lookup = if depth == 0 { addr as usize } else { (addr as usize).saturating_sub(1) };
+            let frame = names.entry(lookup).or_insert_with(|| name_of(lookup)).clone();
+            match frame {
+                Some(f) => stack.push(f),
+                // The chain left the code we can name: what follows is not a frame chain.
+                None if depth > 0 => break,
+                None => stack.push(Frame::Native("[unknown]".into())),
+            }
+        }
+        // Native frames above the outermost Vais frame are the host calling in (the
+        // driver, the protected-call trampoline): not part of the program's profile.
+        if let Some(outer) = stack.iter().rposition(|f| matches!(f, Frame::Vais(_))) {
+            stack.truncate(outer + 1);
+        }
+        *counts.entry(stack).or_default() += 1;
+    }
+    let mut stacks: Vec<(Vec<Frame>, u64)> = counts.into_iter().collect();
+    stacks.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Profile {
+        stacks,
+        samples,
+        dropped: DROPPED.load(Ordering::SeqCst),
+        truncated: TRUNCATED.load(Ordering::SeqCst),
+        hz,
+        cpu_time: std::time::Duration::ZERO,
+    }
+}
+
+fn name_of(pc: usize) -> Option<Frame> {
+    if let Some(f) = crate::faults::function_at(pc) {
+        return Some(Frame::Vais(f));
+    }
+    // SAFETY: `dladdr` only reads the loader's tables; `info` is an owned out-parameter and
+    // `dli_sname`, when non-null, points to a NUL-terminated string owned by the loader.
+    unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        if libc::dladdr(pc as *const libc::c_void, &mut info) == 0 {
+            return None;
+        }
+        if info.dli_sname.is_null() {
+            let lib = if info.dli_fname.is_null() {
+                "?".to_string()
+            } else {
+                let path = std::ffi::CStr::from_ptr(info.dli_fname).to_string_lossy().to_string();
+                path.rsplit('/').next().unwrap_or(&path).to_string()
+            };
+            return Some(Frame::Native(format!("[{lib}]")));
+        }
+        Some(Frame::Native(std::ffi::CStr::from_ptr(info.dli_sname).to_string_lossy().to_string()))
+    }
+}
+
+impl Profile {
+    /// Per function: (name, self samples, total samples), by self samples, most first.
+    /// Total counts a sample once per function even when the function recurses.
+    pub fn functions(&self) -> Vec<(String, u64, u64)> {
+        let mut per: std::collections::HashMap<&str, (u64, u64)> = std::collections::HashMap::new();
+        for (stack, count) in &self.stacks {
+            if let Some(leaf) = stack.first() {
+                per.entry(leaf.name()).or_default().0 += count;
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            for f in stack {
+                if !seen.contains(&f.name()) {
+                    seen.push(f.name());
+                    per.entry(f.name()).or_default().1 += count;
+                }
+            }
+        }
+        let mut rows: Vec<(String, u64, u64)> = per.into_iter().map(|(n, (s, t))| (n.to_string(), s, t)).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then_with(|| a.0.cmp(&b.0)));
+        rows
+    }
+
+    /// Folded stacks (`outer;inner count` per line), the input format of flame graph tools.
+    pub fn folded(&self) -> Vec<String> {
+        self.stacks
+            .iter()
+            .filter(|(s, _)| !s.is_empty())
+            .map(|(stack, count)| {
+                let names: Vec<&str> = stack.iter().rev().map(|f| f.name()).collect();
+                format!("{} {count}", names.join(";").replace(' ', "_"))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(n: &str) -> Frame {
+        Frame::Vais(n.into())
+    }
+
+    #[test]
+    fn ranges_are_half_open() {
+        let r = [(10, 20), (30, 31)];
+        assert!(!in_ranges(&r, 9));
+        assert!(in_ranges(&r, 10) && in_ranges(&r, 19));
+        assert!(!in_ranges(&r, 20) && !in_ranges(&r, 29));
+        assert!(in_ranges(&r, 30) && !in_ranges(&r, 31));
+        assert!(!in_ranges(&[], 5));
+    }
+
+    #[test]
+    fn self_and_total_count_recursion_once() {
+        let p = Profile {
+            stacks: vec![
+                (vec![v("fib"), v("fib"), v("fib"), v("main")], 6),
+                (vec![v("leaf"), v("fib"), v("main")], 3),
+                (vec![Frame::Native("sqrt".into()), v("main")], 1),
+            ],
+            samples: 10,
+            ..Profile::default()
+        };
+        let rows = p.functions();
+        assert_eq!(rows[0], ("fib".to_string(), 6, 9));
+        assert_eq!(rows[1], ("leaf".to_string(), 3, 3));
+        assert_eq!(rows[2], ("sqrt".to_string(), 1, 1));
+        assert_eq!(rows[3], ("main".to_string(), 0, 10));
+        assert_eq!(p.folded()[0], "main;fib;fib;fib 6");
+        assert_eq!(p.folded()[2], "main;sqrt 1");
+    }
+
+    #[test]
+    fn samples_are_decoded_and_grouped() {
+        // Two samples whose addresses nobody can name: each becomes an `[unknown]` leaf
+        // (deeper unnamed frames end the stack), and identical stacks are counted together.
+        let words = [2, 1, 2, 1, 1];
+        let p = symbolize(&words, 1000);
+        assert_eq!(p.samples, 2);
+        assert_eq!(p.stacks, vec![(vec![Frame::Native("[unknown]".into())], 2)]);
+    }
+}

@@ -1,0 +1,100 @@
+//! Rendering the built-in profiler's results (`vaisc run --profile`, `--flamegraph`, REPL
+//! `:profile`): the table of functions by self time on standard error, and an SVG flame graph
+//! (inferno). Sampling itself is `vais_runtime::profile`.
+
+use vais_runtime::profile::Profile;
+
+/// What `--profile` / `--flamegraph` asked for.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Samples per second of CPU time.
+    pub hz: u32,
+    /// Write the table to standard error.
+    pub table: bool,
+    /// Write an SVG flame graph here.
+    pub flamegraph: Option<std::path::PathBuf>,
+}
+
+/// Rows shown in the table (the rest are summed in one line).
+const TABLE_ROWS: usize = 25;
+
+/// The report: a header line, then function, self %, total %, samples (self), by self time.
+pub fn table(p: &Profile) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("profile: {} samples at {} Hz over {:.3} s of CPU time", p.samples, p.hz, p.cpu_time.as_secs_f64()));
+    if p.dropped > 0 {
+        out.push_str(&format!(", {} dropped (buffer full)", p.dropped));
+    }
+    if p.truncated > 0 {
+        out.push_str(&format!(", {} stacks cut at {} frames", p.truncated, vais_runtime::profile::MAX_DEPTH));
+    }
+    out.push('\n');
+    if p.samples == 0 {
+        out.push_str("  (no samples: the program ran for less than one sampling interval)\n");
+        return out;
+    }
+    let pct = |n: u64| 100.0 * n as f64 / p.samples as f64;
+    out.push_str(&format!("  {:>6}  {:>6}  {:>8}  function\n", "self%", "total%", "samples"));
+    let rows = p.functions();
+    for (name, own, total) in rows.iter().take(TABLE_ROWS) {
+        out.push_str(&format!("  {:>5.1}%  {:>5.1}%  {:>8}  {}\n", pct(*own), pct(*total), own, display_name(name)));
+    }
+    if rows.len() > TABLE_ROWS {
+        let rest: u64 = rows[TABLE_ROWS..].iter().map(|r| r.1).sum();
+        out.push_str(&format!("  {:>5.1}%  {:>6}  {:>8}  ({} more functions)\n", pct(rest), "", rest, rows.len() - TABLE_ROWS));
+    }
+    out
+}
+
+/// A function as the user knows it: a REPL input's generated entry function is the input.
+fn display_name(name: &str) -> &str {
+    if name.starts_with("__repl_") {
+        "<input>"
+    } else {
+        name
+    }
+}
+
+/// Writes the samples as an interactive SVG flame graph.
+pub fn flamegraph(p: &Profile, path: &std::path::Path, title: &str) -> Result<(), String> {
+    let lines = p.folded();
+    let mut opts = inferno::flamegraph::Options::default();
+    opts.title = title.to_string();
+    opts.count_name = "samples".into();
+    let file = std::fs::File::create(path).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    if lines.is_empty() {
+        // inferno refuses empty input; an empty graph still says what happened.
+        opts.title = format!("{title} (no samples)");
+        return inferno::flamegraph::from_lines(&mut opts, ["(no samples) 1"].iter().copied(), &mut w)
+            .map_err(|e| format!("cannot write the flame graph: {e}"));
+    }
+    inferno::flamegraph::from_lines(&mut opts, lines.iter().map(String::as_str), &mut w)
+        .map_err(|e| format!("cannot write the flame graph: {e}"))
+}
+
+/// Runs `f` under the profiler and reports as `opts` asks (stderr table, SVG file).
+pub fn around<R>(opts: &Options, title: &str, f: impl FnOnce() -> R) -> R {
+    let sampler = match vais_runtime::profile::start(opts.hz) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("warning: profiler not started: {e}");
+            None
+        }
+    };
+    let r = f();
+    if let Some(s) = sampler {
+        let p = s.stop();
+        vais_runtime::flush_output();
+        if opts.table {
+            eprint!("{}", table(&p));
+        }
+        if let Some(path) = &opts.flamegraph {
+            match flamegraph(&p, path, title) {
+                Ok(()) => eprintln!("profile: flame graph written to {}", path.display()),
+                Err(e) => eprintln!("error: {e}"),
+            }
+        }
+    }
+    r
+}

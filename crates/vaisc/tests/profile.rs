@@ -1,0 +1,67 @@
+//! The built-in profiler end to end: `vaisc run --profile --flamegraph` on a program whose
+//! CPU time splits about 90/10 between two functions (the report puts the first on top with
+//! about its share, the program's output and status are unchanged, the SVG names both), and
+//! the REPL's `:profile` (also in `tests/repl/profile.repl`).
+
+mod common;
+
+/// `(function, self %)` rows of the report table, in order.
+fn rows(report: &str) -> Vec<(String, f64)> {
+    report
+        .lines()
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let own = cols.first()?.strip_suffix('%')?.parse::<f64>().ok()?;
+            Some((cols.get(3)?.to_string(), own))
+        })
+        .collect()
+}
+
+#[test]
+fn run_profile_ranks_the_hot_function_first_and_changes_nothing_else() {
+    let dir = common::repo_root().join("tests/profile");
+    let svg = std::env::temp_dir().join(format!("vais_profile_test_{}.svg", std::process::id()));
+    let plain = common::vaisc().current_dir(&dir).args(["run", "split.vais"]).output().unwrap();
+    let out = common::vaisc()
+        .current_dir(&dir)
+        .args(["run", "split.vais", "--profile", "--flamegraph"])
+        .arg(&svg)
+        .output()
+        .unwrap();
+    let expected = std::fs::read(dir.join("split.stdout")).unwrap();
+    assert_eq!(plain.stdout, expected);
+    assert_eq!(out.stdout, expected, "profiling must not change the program's output");
+    assert_eq!(out.status.code(), plain.status.code());
+    let report = String::from_utf8_lossy(&out.stderr);
+    let rows = rows(&report);
+    assert!(rows.len() >= 2, "no table in:\n{report}");
+    assert_eq!(rows[0].0, "heavy", "{report}");
+    assert!((70.0..=99.5).contains(&rows[0].1), "heavy's share: {report}");
+    assert_eq!(rows[1].0, "light", "{report}");
+    assert!((1.0..=25.0).contains(&rows[1].1), "light's share: {report}");
+    let samples: u64 = report
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no sample count in:\n{report}"));
+    assert!(samples >= 100, "too few samples for ~0.3 s of CPU time: {report}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let _ = std::fs::remove_file(&svg);
+    assert!(text.starts_with("<?xml") && text.trim_end().ends_with("</svg>"), "not an SVG document");
+    assert_eq!(text.matches("<svg").count(), text.matches("</svg>").count(), "unbalanced svg elements");
+    for name in ["main", "heavy", "light"] {
+        assert!(text.contains(name), "the flame graph does not name `{name}`");
+    }
+}
+
+#[test]
+fn flamegraph_alone_writes_no_table() {
+    let dir = common::repo_root().join("tests/profile");
+    let svg = std::env::temp_dir().join(format!("vais_profile_only_svg_{}.svg", std::process::id()));
+    let out = common::vaisc().current_dir(&dir).args(["run", "split.vais", "--flamegraph"]).arg(&svg).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success());
+    assert!(rows(&report).is_empty() && report.contains("flame graph written"), "{report}");
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("heavy"));
+    let _ = std::fs::remove_file(&svg);
+}
