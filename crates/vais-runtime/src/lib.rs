@@ -6,6 +6,7 @@
 //! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
 //! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
 //!   `vais_rt_trap`.
+//! * [`perf`]: perf map and jitdump files for Linux `perf` (opt-in).
 //! * [`profile`]: the built-in sampling profiler (SIGPROF, frame-pointer walks).
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
@@ -15,6 +16,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize};
 pub mod faults;
 pub mod host;
 pub mod io;
+pub mod perf;
 pub mod printf;
 pub mod profile;
 mod signals;

@@ -109,16 +109,34 @@ pub enum Emit {
     Asm,
 }
 
-pub fn run(path: &Path, emit: Option<Emit>, time: bool, profile: Option<crate::profile::Options>) -> u8 {
+/// What `vaisc run --perf` writes for Linux perf.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PerfOutput {
+    /// `/tmp/perf-PID.map`: function names for `perf report`.
+    Perfmap,
+    /// `./jit-PID.dump`: names, code and line tables for `perf inject --jit`.
+    Jitdump,
+}
+
+/// The options of `vaisc run`.
+pub struct RunOptions {
+    pub emit: Option<Emit>,
+    pub time: bool,
+    pub profile: Option<crate::profile::Options>,
+    pub perf: Option<PerfOutput>,
+}
+
+pub fn run(path: &Path, opts: &RunOptions) -> u8 {
     let mut timer = Timer::default();
-    let status = run_inner(path, emit, profile, &mut timer);
-    if time {
+    let status = run_inner(path, opts, &mut timer);
+    if opts.time {
         timer.print();
     }
     status
 }
 
-fn run_inner(path: &Path, emit: Option<Emit>, profile: Option<crate::profile::Options>, timer: &mut Timer) -> u8 {
+fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
+    let emit = opts.emit;
     let mut sources = SourceMap::new();
     let program = match front_end(path, &mut sources, timer) {
         Ok(p) => p,
@@ -167,8 +185,11 @@ fn run_inner(path: &Path, emit: Option<Emit>, profile: Option<crate::profile::Op
     }
     vais_runtime::install_interrupt_handler();
     let ret = program.func(main).ret.clone();
+    if let Some(kind) = opts.perf {
+        write_perf_files(kind);
+    }
     let run = || crate::repl::eval::call_entry(&jit, main, &ret);
-    let result = match &profile {
+    let result = match &opts.profile {
         Some(opts) => {
             let title = format!("vaisc run {}", path.display());
             timer.record("run", || crate::profile::around(opts, &title, run))
@@ -185,6 +206,32 @@ fn run_inner(path: &Path, emit: Option<Emit>, profile: Option<crate::profile::Op
                 EXIT_RUNTIME_ERROR
             }
         }
+    }
+}
+
+/// Describes every compiled function to perf (`--perf`); a failure is a warning, the program
+/// still runs.
+fn write_perf_files(kind: PerfOutput) {
+    let ranges = vais_runtime::faults::code_ranges();
+    let records: Vec<vais_runtime::perf::CodeRecord> = ranges
+        .iter()
+        .map(|(addr, size, name)| vais_runtime::perf::CodeRecord { name, addr: *addr, size: *size, lines: &[] })
+        .collect();
+    let written = match kind {
+        PerfOutput::Perfmap => vais_runtime::perf::append_perf_map(&records),
+        PerfOutput::Jitdump => vais_runtime::perf::JitDump::create(Path::new(".")).and_then(|mut dump| {
+            for r in &records {
+                // SAFETY: every registered range is finalized, live JIT code of this process.
+                unsafe { dump.record(r)? };
+            }
+            let path = dump.path().to_path_buf();
+            // Stays mapped and open for perf until the process ends.
+            std::mem::forget(dump);
+            Ok(path)
+        }),
+    };
+    if let Err(e) = written {
+        eprintln!("warning: cannot write the perf {} file: {e}", if kind == PerfOutput::Perfmap { "map" } else { "jitdump" });
     }
 }
 

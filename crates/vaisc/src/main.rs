@@ -51,6 +51,10 @@ enum Command {
         /// Samples per second of CPU time for --profile / --flamegraph.
         #[arg(long, value_name = "HZ", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100000))]
         profile_hz: u32,
+        /// Describe the JIT code to Linux perf: a perf map (/tmp/perf-PID.map) or a jitdump
+        /// (./jit-PID.dump, for `perf record -k 1` then `perf inject --jit`).
+        #[arg(long, value_enum, value_name = "KIND")]
+        perf: Option<driver::PerfOutput>,
     },
     /// Start the interactive prompt (the default).
     Repl,
@@ -60,15 +64,17 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     vais_runtime::default_sigpipe();
+    // Perf files are written only when asked for (`--perf`); before any thread starts.
+    vais_runtime::perf::disable_implicit_perf_map();
     // The whole command runs on a prepared big-stack thread: JIT code then runs inline there
     // (`run_protected` needs no handoff to a worker thread), and the compiler gets a deep stack.
     let code = vais_runtime::run_on_big_stack(move || {
         let code = match cli.command {
             Some(Command::Check { file, time }) => driver::check(&file, time),
-            Some(Command::Run { file, emit, time, profile, flamegraph, profile_hz }) => {
+            Some(Command::Run { file, emit, time, profile, flamegraph, profile_hz, perf }) => {
                 let profile = (profile || flamegraph.is_some())
                     .then_some(profile::Options { hz: profile_hz, table: profile, flamegraph });
-                driver::run(&file, emit, time, profile)
+                driver::run(&file, &driver::RunOptions { emit, time, profile, perf })
             }
             Some(Command::Repl) | None => repl::main(),
         };

@@ -1,0 +1,81 @@
+//! `vaisc run --perf perfmap|jitdump`: the files are written only when asked for, name every
+//! function, and Linux perf reads them end to end (`perf record -k 1`, `perf inject --jit`,
+//! `perf report` shows Vais function names). `.ci/run` installs perf when it is missing.
+
+mod common;
+
+use std::process::Command;
+
+fn fib_program() -> std::path::PathBuf {
+    common::repo_root().join("bench/fib.vais")
+}
+
+#[test]
+fn perfmap_names_every_function_and_nothing_is_written_unasked() {
+    let plain = common::vaisc().env("PERF_BUILDID_DIR", "/tmp").arg("run").arg(fib_program()).spawn().unwrap();
+    let plain_pid = plain.id();
+    let plain_out = plain.wait_with_output().unwrap();
+    assert!(plain_out.status.code().is_some());
+    assert!(
+        !std::path::Path::new(&format!("/tmp/perf-{plain_pid}.map")).exists(),
+        "a perf map was written without --perf (PERF_BUILDID_DIR set, as perf record does)"
+    );
+    let asked = common::vaisc().arg("run").arg(fib_program()).args(["--perf", "perfmap"]).spawn().unwrap();
+    let pid = asked.id();
+    assert!(asked.wait_with_output().unwrap().status.code().is_some());
+    let path = format!("/tmp/perf-{pid}.map");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let _ = std::fs::remove_file(&path);
+    let names: Vec<&str> = text
+        .lines()
+        .map(|l| {
+            let cols: Vec<&str> = l.splitn(3, ' ').collect();
+            assert_eq!(cols.len(), 3, "bad line {l:?}");
+            assert!(usize::from_str_radix(cols[0], 16).is_ok() && usize::from_str_radix(cols[1], 16).is_ok(), "{l:?}");
+            cols[2]
+        })
+        .collect();
+    assert!(names.contains(&"fib") && names.contains(&"main"), "{text}");
+}
+
+#[test]
+fn perf_record_inject_report_shows_vais_names() {
+    assert!(
+        Command::new("perf").arg("--version").output().is_ok_and(|o| o.status.success()),
+        "perf is not installed (.ci/run installs it: apt-get install linux-perf)"
+    );
+    let dir = std::env::temp_dir().join(format!("vais_perf_test_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("perf.data");
+    let record = Command::new("perf")
+        .current_dir(&dir)
+        .args(["record", "-q", "-k", "1", "-e", "cpu-clock", "-o"])
+        .arg(&data)
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_vaisc"))
+        .arg("run")
+        .arg(fib_program())
+        .args(["--perf", "jitdump"])
+        .output()
+        .unwrap();
+    assert!(data.exists(), "perf record failed: {}", String::from_utf8_lossy(&record.stderr));
+    let dumps: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("jit-"))
+        .collect();
+    assert_eq!(dumps.len(), 1, "expected one jit-PID.dump in {}", dir.display());
+    let injected = dir.join("perf.jit.data");
+    let inject = Command::new("perf").current_dir(&dir).args(["inject", "--jit", "-i"]).arg(&data).arg("-o").arg(&injected).output().unwrap();
+    assert!(inject.status.success(), "perf inject: {}", String::from_utf8_lossy(&inject.stderr));
+    let report = Command::new("perf")
+        .current_dir(&dir)
+        .args(["report", "--stdio", "--sort", "sym", "-i"])
+        .arg(&injected)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&report.stdout).to_string();
+    let _ = std::fs::remove_dir_all(&dir);
+    let fib_line = text.lines().find(|l| l.trim_end().ends_with("[.] fib"));
+    assert!(fib_line.is_some(), "perf report does not name `fib`:\n{text}");
+}
