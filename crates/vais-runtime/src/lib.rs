@@ -6,6 +6,7 @@
 //! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
 //! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
 //!   `vais_rt_trap`.
+//! * [`gdbjit`]: the GDB JIT interface (registering debug images of JIT code).
 //! * [`perf`]: perf map and jitdump files for Linux `perf` (opt-in).
 //! * [`profile`]: the built-in sampling profiler (SIGPROF, frame-pointer walks).
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
@@ -14,6 +15,7 @@
 use std::sync::atomic::{AtomicU8, AtomicUsize};
 
 pub mod faults;
+pub mod gdbjit;
 pub mod host;
 pub mod io;
 pub mod perf;

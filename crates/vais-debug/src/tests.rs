@@ -1,0 +1,134 @@
+//! Reads the images back (object's ELF reader, gimli's DWARF reader) and checks what a
+//! debugger would find: sections, symbols at their addresses, and address-to-line rows.
+
+use super::*;
+use object::read::elf::{ElfFile64, FileHeader as _, SectionHeader as _};
+use object::{Object, ObjectSection, ObjectSymbol};
+
+fn batch() -> Batch {
+    Batch {
+        comp_dir: "/src".into(),
+        files: vec!["prog.vais".into(), "lib.vais".into()],
+        functions: vec![
+            Function {
+                name: "fib".into(),
+                addr: 0x7f00_0000_1000,
+                size: 0x40,
+                file: 0,
+                line: 2,
+                rows: vec![
+                    Row { offset: 0, file: 0, line: 2, col: 1 },
+                    Row { offset: 8, file: 0, line: 3, col: 5 },
+                    Row { offset: 12, file: 0, line: 3, col: 9 }, // same line: merged
+                    Row { offset: 0x20, file: 0, line: 4, col: 5 },
+                ],
+            },
+            Function {
+                name: "helper".into(),
+                addr: 0x7f00_0000_2000,
+                size: 0x10,
+                file: 1,
+                line: 7,
+                rows: vec![Row { offset: 0, file: 1, line: 8, col: 3 }],
+            },
+        ],
+    }
+}
+
+/// (address, file name, line) of every row of every sequence.
+fn line_rows(image: &[u8]) -> Vec<(u64, String, u64)> {
+    let elf = ElfFile64::<object::Endianness>::parse(image).unwrap();
+    let load = |id: gimli::SectionId| -> Result<gimli::EndianSlice<'_, gimli::LittleEndian>, gimli::Error> {
+        let data = elf.section_by_name(id.name()).and_then(|s| s.data().ok()).unwrap_or(&[]);
+        Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
+    };
+    let dwarf = gimli::read::Dwarf::load(load).unwrap();
+    let mut units = dwarf.units();
+    let header = units.next().unwrap().expect("one unit");
+    let unit = dwarf.unit(header).unwrap();
+    let program = unit.line_program.clone().expect("a line program");
+    let mut rows = program.rows();
+    let mut out = Vec::new();
+    while let Some((header, row)) = rows.next_row().unwrap() {
+        if row.end_sequence() {
+            continue;
+        }
+        let file = row.file(header).unwrap();
+        let name = dwarf.attr_string(&unit, file.path_name()).unwrap();
+        out.push((row.address(), String::from_utf8_lossy(&name).to_string(), row.line().map_or(0, |l| l.get())));
+    }
+    out
+}
+
+#[test]
+fn text_is_nobits_at_the_code_address_and_symbols_are_section_relative() {
+    let image = elf_image(&batch()).unwrap();
+    let elf = ElfFile64::<object::Endianness>::parse(&*image).unwrap();
+    let e = elf.endian();
+    assert_eq!(elf.elf_header().e_type(e), object::elf::ET_REL);
+    assert_eq!(elf.elf_header().e_machine(e), object::elf::EM_X86_64);
+    let text = elf.section_by_name(".text").unwrap();
+    assert_eq!(text.elf_section_header().sh_type(e), object::elf::SHT_NOBITS);
+    assert_eq!(text.address(), 0x7f00_0000_1000);
+    assert_eq!(text.size(), 0x1010);
+    let syms: Vec<(String, u64, u64)> = elf
+        .symbols()
+        .map(|s| (s.name().unwrap().to_string(), s.address(), s.size()))
+        .collect();
+    assert_eq!(syms, vec![("fib".into(), 0, 0x40), ("helper".into(), 0x1000, 0x10)]);
+    for s in elf.elf_symbol_table().symbols().iter().skip(1) {
+        assert_eq!(s.st_type(), object::elf::STT_FUNC);
+    }
+    for name in [".debug_info", ".debug_line", ".debug_abbrev", ".debug_ranges"] {
+        assert!(elf.section_by_name(name).is_some(), "{name} missing");
+    }
+}
+
+#[test]
+fn line_rows_map_addresses_to_files_and_lines_merging_repeats() {
+    let rows = line_rows(&elf_image(&batch()).unwrap());
+    assert_eq!(
+        rows,
+        vec![
+            (0x7f00_0000_1000, "prog.vais".into(), 2),
+            (0x7f00_0000_1008, "prog.vais".into(), 3),
+            (0x7f00_0000_1020, "prog.vais".into(), 4),
+            (0x7f00_0000_2000, "lib.vais".into(), 8),
+        ]
+    );
+}
+
+#[test]
+fn subprograms_carry_name_range_and_declaration() {
+    let image = elf_image(&batch()).unwrap();
+    let elf = ElfFile64::<object::Endianness>::parse(&*image).unwrap();
+    let load = |id: gimli::SectionId| -> Result<gimli::EndianSlice<'_, gimli::LittleEndian>, gimli::Error> {
+        let data = elf.section_by_name(id.name()).and_then(|s| s.data().ok()).unwrap_or(&[]);
+        Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
+    };
+    let dwarf = gimli::read::Dwarf::load(load).unwrap();
+    let unit = dwarf.unit(dwarf.units().next().unwrap().unwrap()).unwrap();
+    let mut entries = unit.entries();
+    let mut found = Vec::new();
+    while let Some(entry) = entries.next_dfs().unwrap() {
+        if entry.tag() != gimli::DW_TAG_subprogram {
+            continue;
+        }
+        let name = dwarf.attr_string(&unit, entry.attr_value(gimli::DW_AT_name).unwrap()).unwrap();
+        let low = match entry.attr_value(gimli::DW_AT_low_pc) {
+            Some(gimli::AttributeValue::Addr(a)) => a,
+            other => panic!("low_pc {other:?}"),
+        };
+        let len = entry.attr_value(gimli::DW_AT_high_pc).and_then(|v| v.udata_value()).unwrap();
+        let line = entry.attr_value(gimli::DW_AT_decl_line).and_then(|v| v.udata_value()).unwrap();
+        found.push((String::from_utf8_lossy(&name).to_string(), low, len, line));
+    }
+    assert_eq!(found, vec![("fib".into(), 0x7f00_0000_1000, 0x40, 2), ("helper".into(), 0x7f00_0000_2000, 0x10, 7)]);
+}
+
+#[test]
+fn an_empty_file_list_is_an_error_not_a_panic() {
+    let mut b = batch();
+    b.files.clear();
+    assert!(elf_image(&b).is_err());
+}
