@@ -139,8 +139,24 @@ pub struct Jit {
 /// A translated function waiting for code generation: (job index, id, function).
 type Job = (usize, ClFuncId, Function);
 
-/// Machine code of one job: (alignment, bytes, relocations, trap sites), or why there is none.
-type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>), String>;
+/// Machine code of one job: (alignment, bytes, relocations, trap sites, source positions), or
+/// why there is none.
+type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>, Vec<SrcRange>), String>;
+
+/// `(start, end, byte offset)`: machine code `start..end` (offsets in the function) was
+/// generated for the source position at that byte offset of the function's file.
+type SrcRange = (u32, u32, u32);
+
+/// The source ranges of compiled code (regions without a position, such as the prologue, are
+/// left out).
+fn src_ranges(c: &cranelift_codegen::CompiledCode) -> Vec<SrcRange> {
+    c.buffer
+        .get_srclocs_sorted()
+        .iter()
+        .filter(|r| !r.loc.is_default())
+        .map(|r| (r.start, r.end, r.loc.bits()))
+        .collect()
+}
 
 /// How a Cranelift code generation failure is shown in an internal compiler error.
 fn codegen_error(e: &cranelift_codegen::CodegenError) -> String {
@@ -171,7 +187,7 @@ fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mu
         let g = match (r, ctx.compiled_code()) {
             (Ok(Ok(align)), Some(c)) => {
                 let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
-                Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c)))
+                Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c), src_ranges(c)))
             }
             (Ok(Err(m)), _) => Err(format!("{m}\n{}", ctx.func.display())),
             (Ok(Ok(_)), None) => Err("no compiled code".into()),
@@ -190,6 +206,8 @@ struct Defined {
     sites: Vec<(i32, i64)>,
     /// `(offset, code)` of every trap instruction in the machine code.
     traps: Vec<(u32, TrapCode)>,
+    /// Source positions of the machine code.
+    srcs: Vec<SrcRange>,
 }
 
 impl Jit {
@@ -317,7 +335,9 @@ impl Jit {
             if let Some(slot) = self.s.slots.get_mut(&f) {
                 **slot = code;
             }
-            rt::register_code(code, d.len, program.func(f).name.clone());
+            let def = program.func(f);
+            rt::register_code(code, d.len, def.name.clone());
+            rt::register_lines(code, def.span.file.0, d.srcs);
             for (offset, tc) in &d.traps {
                 if let Some((kind, site)) = translate::site_of_code(&d.sites, *tc) {
                     rt::register_trap(code + *offset as usize, kind, site);
@@ -408,21 +428,22 @@ impl Jit {
         let mut first: Option<JitError> = None;
         for ((id, slot), out) in meta.into_iter().zip(by_job) {
             let res = match out.unwrap_or_else(|| Err("no code was generated".into())) {
-                Ok((align, bytes, relocs, traps)) => {
+                Ok((align, bytes, relocs, traps, srcs)) => {
                     let len = bytes.len();
                     self.s
                         .module
                         .define_function_bytes(id, align, &bytes, &relocs)
-                        .map(|_| (len, traps))
+                        .map(|_| (len, traps, srcs))
                         .map_err(|e| format!("{e:?}"))
                 }
                 Err(m) => Err(m),
             };
             match res {
-                Ok((len, traps)) => {
+                Ok((len, traps, srcs)) => {
                     if let Some(i) = slot {
                         done[i].1.len = len;
                         done[i].1.traps = traps;
+                        done[i].1.srcs = srcs;
                     }
                 }
                 Err(m) => {
@@ -533,7 +554,7 @@ impl Jit {
                 return Err(fail("the code generation threads stopped".into()));
             }
             self.jobs_meta.push((id, None));
-            return Ok(Defined { ir, len: 0, sites, traps: vec![] });
+            return Ok(Defined { ir, len: 0, sites, traps: vec![], srcs: vec![] });
         }
         if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
             let clif = self.ctx.func.display().to_string();
@@ -544,9 +565,10 @@ impl Jit {
             self.s.module.clear_context(&mut self.ctx);
             return Err(fail(format!("{detail}\n{clif}")));
         }
-        let (len, traps) = self.ctx.compiled_code().map_or((0, vec![]), |c| (c.code_buffer().len(), trap_list(c)));
+        let (len, traps, srcs) =
+            self.ctx.compiled_code().map_or((0, vec![], vec![]), |c| (c.code_buffer().len(), trap_list(c), src_ranges(c)));
         self.s.module.clear_context(&mut self.ctx);
-        Ok(Defined { ir, len, sites, traps })
+        Ok(Defined { ir, len, sites, traps, srcs })
     }
 
     /// Code pointer of a compiled function (its own convention, see the crate docs).

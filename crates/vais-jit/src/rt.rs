@@ -15,6 +15,13 @@ pub fn register_code(start: usize, len: usize, function: String) {
     vais_runtime::faults::register_code(start, len, function)
 }
 
+/// Records where a compiled function's machine code comes from: `file` is the function's
+/// source file number (`vais_ast::FileId`), each range `(start, end, byte offset)` of code
+/// offsets maps to a byte offset in that file. Call after [`register_code`].
+pub fn register_lines(start: usize, file: u32, ranges: Vec<(u32, u32, u32)>) {
+    vais_runtime::faults::register_lines(start, file, ranges)
+}
+
 /// Records that the trap instruction at `pc` (inside a function already passed to
 /// [`register_code`]) stands for `vais_rt_trap(kind, site)`.
 pub fn register_trap(pc: usize, kind: i32, site: i64) {

@@ -883,8 +883,18 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     // ----- expressions -----------------------------------------------------------------------
 
-    /// Evaluates `e` (for its value or effect).
+    /// Evaluates `e` (for its value or effect). Every instruction emitted for `e` itself (not
+    /// for its operands) carries `e`'s source position: its byte offset in the function's file
+    /// (the line tables of profiles, perf and debuggers come from these).
     pub fn expr(&mut self, e: &Expr) -> R<Val> {
+        let outer = self.b.srcloc();
+        self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(e.span.start));
+        let r = self.expr_at(e);
+        self.b.set_srcloc(outer);
+        r
+    }
+
+    fn expr_at(&mut self, e: &Expr) -> R<Val> {
         match &e.kind {
             ExprKind::Int(v) => {
                 let t = scalar_ty(&e.ty).ok_or_else(|| format!("integer literal of type {:?}", e.ty))?;

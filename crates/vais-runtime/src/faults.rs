@@ -129,11 +129,25 @@ struct Tables {
     sites: Vec<(String, String)>,
     /// start -> (len, function)
     code: BTreeMap<usize, (usize, String)>,
+    /// start -> line table of the code registered at `start` (see [`register_lines`]).
+    lines: BTreeMap<usize, LineTable>,
     /// pc -> (trap kind, site)
     traps: BTreeMap<usize, (i32, i64)>,
 }
 
-static TABLES: Mutex<Tables> = Mutex::new(Tables { sites: Vec::new(), code: BTreeMap::new(), traps: BTreeMap::new() });
+/// Where a function's machine code comes from: its source file number (as the compiler numbers
+/// files; opaque here) and `(start, end, byte offset)` ranges of code offsets, by start.
+struct LineTable {
+    file: u32,
+    ranges: Vec<(u32, u32, u32)>,
+}
+
+static TABLES: Mutex<Tables> = Mutex::new(Tables {
+    sites: Vec::new(),
+    code: BTreeMap::new(),
+    lines: BTreeMap::new(),
+    traps: BTreeMap::new(),
+});
 
 fn tables() -> std::sync::MutexGuard<'static, Tables> {
     TABLES.lock().unwrap_or_else(|e| e.into_inner())
@@ -161,12 +175,48 @@ pub fn register_code(start: usize, len: usize, function: String) {
         .collect();
     for s in overlapping {
         t.code.remove(&s);
+        t.lines.remove(&s);
     }
     let stale: Vec<usize> = t.traps.range(start..end).map(|(&pc, _)| pc).collect();
     for pc in stale {
         t.traps.remove(&pc);
     }
     t.code.insert(start, (len.max(1), function));
+}
+
+/// Registers the line table of the code registered at `start`: `file` is its source file
+/// number as the compiler numbers files, and each `(start, end, byte offset)` range of code
+/// offsets (sorted, disjoint) was generated for that byte offset of the file.
+pub fn register_lines(start: usize, file: u32, ranges: Vec<(u32, u32, u32)>) {
+    let mut t = tables();
+    if t.code.contains_key(&start) {
+        t.lines.insert(start, LineTable { file, ranges });
+    }
+}
+
+/// The JIT code at `pc`: its function, and its source position as (file number, byte offset)
+/// when its line table has a row at or before `pc`. As in a DWARF line program, a row covers
+/// the code up to the next row: code the optimiser made without a position of its own (moves,
+/// rewritten arithmetic) belongs to the position before it.
+pub fn source_at(pc: usize) -> Option<(String, Option<(u32, u32)>)> {
+    let t = tables();
+    let (&start, (len, name)) = t.code.range(..=pc).next_back()?;
+    if pc >= start + len {
+        return None;
+    }
+    let off = (pc - start) as u32;
+    let pos = t.lines.get(&start).and_then(|lt| {
+        let i = lt.ranges.partition_point(|r| r.0 <= off);
+        let r = lt.ranges.get(i.checked_sub(1)?)?;
+        Some((lt.file, r.2))
+    });
+    Some((name.clone(), pos))
+}
+
+/// The line table of the code registered at `start`: (file number, ranges), see
+/// [`register_lines`].
+pub fn lines_of(start: usize) -> Option<(u32, Vec<(u32, u32, u32)>)> {
+    tables().lines.get(&start).map(|lt| (lt.file, lt.ranges.clone()))
 }
 
 /// Registers a trap instruction at address `pc` (from Cranelift's `traps()` offsets plus the
@@ -181,6 +231,7 @@ pub fn register_trap(pc: usize, kind: i32, site: i64) {
 pub fn clear_code() {
     let mut t = tables();
     t.code.clear();
+    t.lines.clear();
     t.traps.clear();
 }
 

@@ -61,6 +61,9 @@ pub struct Profile {
     /// Samples whose stack was deeper than [`MAX_DEPTH`] (kept, cut at the outer end).
     pub truncated: u64,
     pub hz: u32,
+    /// Samples whose innermost frame is JIT code with a known source position, by position:
+    /// ((file number, byte offset), samples), most first. File numbers are the compiler's.
+    pub positions: Vec<((u32, u32), u64)>,
     /// CPU time the profiled thread used while sampled.
     pub cpu_time: std::time::Duration,
 }
@@ -311,6 +314,7 @@ fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
 fn symbolize(words: &[u64], hz: u32) -> Profile {
     let mut names: std::collections::HashMap<usize, Option<Frame>> = std::collections::HashMap::new();
     let mut counts: std::collections::HashMap<Vec<Frame>, u64> = std::collections::HashMap::new();
+    let mut positions: std::collections::HashMap<(u32, u32), u64> = std::collections::HashMap::new();
     let mut samples = 0;
     let mut i = 0;
     while i < words.len() {
@@ -318,6 +322,9 @@ fn symbolize(words: &[u64], hz: u32) -> Profile {
         let raw = &words[(i + 1).min(words.len())..(i + 1 + n).min(words.len())];
         i += 1 + n;
         samples += 1;
+        if let Some((_, Some(pos))) = raw.first().and_then(|&pc| crate::faults::source_at(pc as usize)) {
+            *positions.entry(pos).or_default() += 1;
+        }
         let mut stack = Vec::with_capacity(raw.len());
         for (depth, &addr) in raw.iter().enumerate() {
             // A return address points after its call: look up the call itself.
@@ -339,8 +346,11 @@ fn symbolize(words: &[u64], hz: u32) -> Profile {
     }
     let mut stacks: Vec<(Vec<Frame>, u64)> = counts.into_iter().collect();
     stacks.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut positions: Vec<((u32, u32), u64)> = positions.into_iter().collect();
+    positions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     Profile {
         stacks,
+        positions,
         samples,
         dropped: DROPPED.load(Ordering::SeqCst),
         truncated: TRUNCATED.load(Ordering::SeqCst),

@@ -186,13 +186,13 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     vais_runtime::install_interrupt_handler();
     let ret = program.func(main).ret.clone();
     if let Some(kind) = opts.perf {
-        write_perf_files(kind);
+        write_perf_files(kind, &sources);
     }
     let run = || crate::repl::eval::call_entry(&jit, main, &ret);
     let result = match &opts.profile {
         Some(opts) => {
             let title = format!("vaisc run {}", path.display());
-            timer.record("run", || crate::profile::around(opts, &title, run))
+            timer.record("run", || crate::profile::around(opts, &title, &sources, run))
         }
         None => timer.record("run", run),
     };
@@ -211,11 +211,18 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
 
 /// Describes every compiled function to perf (`--perf`); a failure is a warning, the program
 /// still runs.
-fn write_perf_files(kind: PerfOutput) {
+fn write_perf_files(kind: PerfOutput, sources: &SourceMap) {
     let ranges = vais_runtime::faults::code_ranges();
+    let lines: Vec<(String, Vec<(u32, u32, u32)>)> =
+        ranges.iter().map(|(addr, _, _)| crate::lines::line_rows(sources, *addr).unwrap_or_default()).collect();
+    let line_refs: Vec<Vec<(u32, &str, u32)>> = lines
+        .iter()
+        .map(|(file, rows)| rows.iter().map(|&(off, line, _)| (off, file.as_str(), line)).collect())
+        .collect();
     let records: Vec<vais_runtime::perf::CodeRecord> = ranges
         .iter()
-        .map(|(addr, size, name)| vais_runtime::perf::CodeRecord { name, addr: *addr, size: *size, lines: &[] })
+        .zip(&line_refs)
+        .map(|((addr, size, name), lines)| vais_runtime::perf::CodeRecord { name, addr: *addr, size: *size, lines })
         .collect();
     let written = match kind {
         PerfOutput::Perfmap => vais_runtime::perf::append_perf_map(&records),

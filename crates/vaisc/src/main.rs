@@ -5,6 +5,7 @@
 
 mod diagnostics;
 mod driver;
+mod lines;
 mod profile;
 mod repl;
 

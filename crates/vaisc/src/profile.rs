@@ -2,6 +2,7 @@
 //! `:profile`): the table of functions by self time on standard error, and an SVG flame graph
 //! (inferno). Sampling itself is `vais_runtime::profile`.
 
+use vais_ast::SourceMap;
 use vais_runtime::profile::Profile;
 
 /// What `--profile` / `--flamegraph` asked for.
@@ -17,9 +18,12 @@ pub struct Options {
 
 /// Rows shown in the table (the rest are summed in one line).
 const TABLE_ROWS: usize = 25;
+/// Source lines shown under the table.
+const LINE_ROWS: usize = 10;
 
-/// The report: a header line, then function, self %, total %, samples (self), by self time.
-pub fn table(p: &Profile) -> String {
+/// The report: a header line, then function, self %, total %, samples (self), by self time;
+/// then the hottest source lines (samples whose innermost frame is Vais code, by line).
+pub fn table(p: &Profile, sources: &SourceMap) -> String {
     let mut out = String::new();
     out.push_str(&format!("profile: {} samples at {} Hz over {:.3} s of CPU time", p.samples, p.hz, p.cpu_time.as_secs_f64()));
     if p.dropped > 0 {
@@ -43,7 +47,27 @@ pub fn table(p: &Profile) -> String {
         let rest: u64 = rows[TABLE_ROWS..].iter().map(|r| r.1).sum();
         out.push_str(&format!("  {:>5.1}%  {:>6}  {:>8}  ({} more functions)\n", pct(rest), "", rest, rows.len() - TABLE_ROWS));
     }
+    let lines = hot_lines(p, sources);
+    if !lines.is_empty() {
+        out.push_str(&format!("  {:>6}  {:>8}  line\n", "self%", "samples"));
+        for (place, n) in lines.iter().take(LINE_ROWS) {
+            out.push_str(&format!("  {:>5.1}%  {:>8}  {}\n", pct(*n), n, place));
+        }
+    }
     out
+}
+
+/// Samples per `file:line` (from the positions of innermost Vais frames), most first.
+pub fn hot_lines(p: &Profile, sources: &SourceMap) -> Vec<(String, u64)> {
+    let mut per: std::collections::HashMap<(u32, usize), u64> = std::collections::HashMap::new();
+    for ((file, offset), n) in &p.positions {
+        let Some(f) = sources.files.get(*file as usize) else { continue };
+        let (line, _) = f.line_col((*offset).min(f.text.len() as u32));
+        *per.entry((*file, line)).or_default() += n;
+    }
+    let mut rows: Vec<((u32, usize), u64)> = per.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    rows.into_iter().map(|((file, line), n)| (format!("{}:{line}", sources.files[file as usize].name), n)).collect()
 }
 
 /// A function as the user knows it: a REPL input's generated entry function is the input.
@@ -74,7 +98,7 @@ pub fn flamegraph(p: &Profile, path: &std::path::Path, title: &str) -> Result<()
 }
 
 /// Runs `f` under the profiler and reports as `opts` asks (stderr table, SVG file).
-pub fn around<R>(opts: &Options, title: &str, f: impl FnOnce() -> R) -> R {
+pub fn around<R>(opts: &Options, title: &str, sources: &SourceMap, f: impl FnOnce() -> R) -> R {
     let sampler = match vais_runtime::profile::start(opts.hz) {
         Ok(s) => Some(s),
         Err(e) => {
@@ -87,7 +111,7 @@ pub fn around<R>(opts: &Options, title: &str, f: impl FnOnce() -> R) -> R {
         let p = s.stop();
         vais_runtime::flush_output();
         if opts.table {
-            eprint!("{}", table(&p));
+            eprint!("{}", table(&p, sources));
         }
         if let Some(path) = &opts.flamegraph {
             match flamegraph(&p, path, title) {

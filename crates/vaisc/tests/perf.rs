@@ -1,18 +1,19 @@
 //! `vaisc run --perf perfmap|jitdump`: the files are written only when asked for, name every
 //! function, and Linux perf reads them end to end (`perf record -k 1`, `perf inject --jit`,
-//! `perf report` shows Vais function names). `.ci/run` installs perf when it is missing.
+//! `perf report` shows Vais function names and source lines). `.ci/run` installs perf when it is missing.
 
 mod common;
 
 use std::process::Command;
 
-fn fib_program() -> std::path::PathBuf {
-    common::repo_root().join("bench/fib.vais")
+/// `heavy` (line 4) and `light` (line 9) split about 90/10; ~0.3 s of CPU time.
+fn split_program() -> std::path::PathBuf {
+    common::repo_root().join("tests/profile/split.vais")
 }
 
 #[test]
 fn perfmap_names_every_function_and_nothing_is_written_unasked() {
-    let plain = common::vaisc().env("PERF_BUILDID_DIR", "/tmp").arg("run").arg(fib_program()).spawn().unwrap();
+    let plain = common::vaisc().env("PERF_BUILDID_DIR", "/tmp").arg("run").arg(split_program()).spawn().unwrap();
     let plain_pid = plain.id();
     let plain_out = plain.wait_with_output().unwrap();
     assert!(plain_out.status.code().is_some());
@@ -20,7 +21,7 @@ fn perfmap_names_every_function_and_nothing_is_written_unasked() {
         !std::path::Path::new(&format!("/tmp/perf-{plain_pid}.map")).exists(),
         "a perf map was written without --perf (PERF_BUILDID_DIR set, as perf record does)"
     );
-    let asked = common::vaisc().arg("run").arg(fib_program()).args(["--perf", "perfmap"]).spawn().unwrap();
+    let asked = common::vaisc().arg("run").arg(split_program()).args(["--perf", "perfmap"]).spawn().unwrap();
     let pid = asked.id();
     assert!(asked.wait_with_output().unwrap().status.code().is_some());
     let path = format!("/tmp/perf-{pid}.map");
@@ -35,7 +36,7 @@ fn perfmap_names_every_function_and_nothing_is_written_unasked() {
             cols[2]
         })
         .collect();
-    assert!(names.contains(&"fib") && names.contains(&"main"), "{text}");
+    assert!(names.contains(&"heavy") && names.contains(&"light") && names.contains(&"main"), "{text}");
 }
 
 #[test]
@@ -54,7 +55,7 @@ fn perf_record_inject_report_shows_vais_names() {
         .arg("--")
         .arg(env!("CARGO_BIN_EXE_vaisc"))
         .arg("run")
-        .arg(fib_program())
+        .arg(split_program())
         .args(["--perf", "jitdump"])
         .output()
         .unwrap();
@@ -75,7 +76,24 @@ fn perf_record_inject_report_shows_vais_names() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&report.stdout).to_string();
+    // Function names, hottest first.
+    let named: Vec<&str> = text.lines().filter_map(|l| l.split("[.] ").nth(1)).map(str::trim).collect();
+    assert_eq!(named.first(), Some(&"heavy"), "perf report:\n{text}");
+    assert!(named.contains(&"light"), "perf report does not name `light`:\n{text}");
+    // Source lines (from the jitdump's line tables): `perf annotate -l` sums a function's
+    // samples per line. (`perf report --sort srcline` gives the same, but reads the debug
+    // build's own DWARF for half a minute.)
+    for (func, line) in [("heavy", "split.vais:4"), ("light", "split.vais:9")] {
+        let annotate = Command::new("perf")
+            .current_dir(&dir)
+            .args(["annotate", "--stdio", "-l", "-i"])
+            .arg(&injected)
+            .arg(func)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&annotate.stdout).to_string();
+        let top = text.lines().find(|l| l.contains("split.vais:")).unwrap_or_else(|| panic!("no source lines for {func}:\n{text}"));
+        assert!(top.trim_end().ends_with(line), "{func}'s hottest line should be {line}: {top}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
-    let fib_line = text.lines().find(|l| l.trim_end().ends_with("[.] fib"));
-    assert!(fib_line.is_some(), "perf report does not name `fib`:\n{text}");
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-/// `(function, self %)` rows of the report table, in order.
+/// `(function, self %)` rows of the report's function table, in order.
 fn rows(report: &str) -> Vec<(String, f64)> {
     report
         .lines()
@@ -13,6 +13,18 @@ fn rows(report: &str) -> Vec<(String, f64)> {
             let cols: Vec<&str> = l.split_whitespace().collect();
             let own = cols.first()?.strip_suffix('%')?.parse::<f64>().ok()?;
             Some((cols.get(3)?.to_string(), own))
+        })
+        .collect()
+}
+
+/// `(file:line, self %)` rows of the report's source-line table, in order.
+fn line_rows(report: &str) -> Vec<(String, f64)> {
+    report
+        .lines()
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            let own = cols.first()?.strip_suffix('%')?.parse::<f64>().ok()?;
+            (cols.len() == 3).then(|| (cols[2].to_string(), own))
         })
         .collect()
 }
@@ -45,6 +57,12 @@ fn run_profile_ranks_the_hot_function_first_and_changes_nothing_else() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no sample count in:\n{report}"));
     assert!(samples >= 100, "too few samples for ~0.3 s of CPU time: {report}");
+    // The hottest lines: heavy's loop (line 4), then light's (line 9), with about their shares.
+    let lines = line_rows(&report);
+    assert!(lines.len() >= 2, "no source lines in:\n{report}");
+    assert_eq!(lines[0].0, "split.vais:4", "{report}");
+    assert!((70.0..=99.5).contains(&lines[0].1), "line 4's share: {report}");
+    assert_eq!(lines[1].0, "split.vais:9", "{report}");
     let text = std::fs::read_to_string(&svg).unwrap();
     let _ = std::fs::remove_file(&svg);
     assert!(text.starts_with("<?xml") && text.trim_end().ends_with("</svg>"), "not an SVG document");

@@ -143,7 +143,7 @@ impl ReplState {
         if let Some(entry) = result.entry {
             let t3 = Instant::now();
             let run = match self.profile.take() {
-                Some(opts) => crate::profile::around(&opts, "vaisc repl :profile", || {
+                Some(opts) => crate::profile::around(&opts, "vaisc repl :profile", &self.sources, || {
                     call_entry(&self.jit, entry, &result.value_ty)
                 }),
                 None => call_entry(&self.jit, entry, &result.value_ty),
