@@ -143,9 +143,7 @@ type Job = (usize, ClFuncId, Function);
 /// why there is none.
 type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>, Vec<SrcRange>), String>;
 
-/// `(start, end, byte offset)`: machine code `start..end` (offsets in the function) was
-/// generated for the source position at that byte offset of the function's file.
-type SrcRange = (u32, u32, u32);
+use vais_runtime::faults::SrcRange;
 
 /// The source ranges of compiled code (regions without a position, such as the prologue, are
 /// left out).

@@ -18,7 +18,7 @@ pub fn register_code(start: usize, len: usize, function: String) {
 /// Records where a compiled function's machine code comes from: `file` is the function's
 /// source file number (`vais_ast::FileId`), each range `(start, end, byte offset)` of code
 /// offsets maps to a byte offset in that file. Call after [`register_code`].
-pub fn register_lines(start: usize, file: u32, ranges: Vec<(u32, u32, u32)>) {
+pub fn register_lines(start: usize, file: u32, ranges: Vec<vais_runtime::faults::SrcRange>) {
     vais_runtime::faults::register_lines(start, file, ranges)
 }
 

@@ -135,11 +135,15 @@ struct Tables {
     traps: BTreeMap<usize, (i32, i64)>,
 }
 
+/// `(start, end, byte offset)`: machine code at offsets `start..end` of a function was generated
+/// for the source position at that byte offset of its file.
+pub type SrcRange = (u32, u32, u32);
+
 /// Where a function's machine code comes from: its source file number (as the compiler numbers
 /// files; opaque here) and `(start, end, byte offset)` ranges of code offsets, by start.
 struct LineTable {
     file: u32,
-    ranges: Vec<(u32, u32, u32)>,
+    ranges: Vec<SrcRange>,
 }
 
 static TABLES: Mutex<Tables> = Mutex::new(Tables {
@@ -187,7 +191,7 @@ pub fn register_code(start: usize, len: usize, function: String) {
 /// Registers the line table of the code registered at `start`: `file` is its source file
 /// number as the compiler numbers files, and each `(start, end, byte offset)` range of code
 /// offsets (sorted, disjoint) was generated for that byte offset of the file.
-pub fn register_lines(start: usize, file: u32, ranges: Vec<(u32, u32, u32)>) {
+pub fn register_lines(start: usize, file: u32, ranges: Vec<SrcRange>) {
     let mut t = tables();
     if t.code.contains_key(&start) {
         t.lines.insert(start, LineTable { file, ranges });
@@ -215,7 +219,7 @@ pub fn source_at(pc: usize) -> Option<(String, Option<(u32, u32)>)> {
 
 /// The line table of the code registered at `start`: (file number, ranges), see
 /// [`register_lines`].
-pub fn lines_of(start: usize) -> Option<(u32, Vec<(u32, u32, u32)>)> {
+pub fn lines_of(start: usize) -> Option<(u32, Vec<SrcRange>)> {
     tables().lines.get(&start).map(|lt| (lt.file, lt.ranges.clone()))
 }
 
