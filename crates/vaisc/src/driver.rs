@@ -213,12 +213,10 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
 /// still runs.
 fn write_perf_files(kind: PerfOutput, sources: &SourceMap) {
     let ranges = vais_runtime::faults::code_ranges();
-    let lines: Vec<(String, Vec<(u32, u32, u32)>)> =
+    let lines: Vec<crate::lines::FunctionLines> =
         ranges.iter().map(|(addr, _, _)| crate::lines::line_rows(sources, *addr).unwrap_or_default()).collect();
-    let line_refs: Vec<Vec<(u32, &str, u32)>> = lines
-        .iter()
-        .map(|(file, rows)| rows.iter().map(|&(off, line, _)| (off, file.as_str(), line)).collect())
-        .collect();
+    let line_refs: Vec<Vec<(u32, &str, u32)>> =
+        lines.iter().map(|l| l.rows.iter().map(|r| (r.offset, l.file.as_str(), r.line)).collect()).collect();
     let records: Vec<vais_runtime::perf::CodeRecord> = ranges
         .iter()
         .zip(&line_refs)
