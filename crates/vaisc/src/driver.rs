@@ -124,6 +124,8 @@ pub struct RunOptions {
     pub time: bool,
     pub profile: Option<crate::profile::Options>,
     pub perf: Option<PerfOutput>,
+    /// `-g`: register debug info for gdb.
+    pub debug: bool,
 }
 
 pub fn run(path: &Path, opts: &RunOptions) -> u8 {
@@ -187,6 +189,13 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let ret = program.func(main).ret.clone();
     if let Some(kind) = opts.perf {
         write_perf_files(kind, &sources);
+    }
+    if opts.debug {
+        match crate::lines::debug_image(&sources) {
+            // The code lives until the process ends, and so does its registration.
+            Ok(image) => std::mem::forget(vais_runtime::gdbjit::register(image)),
+            Err(e) => eprintln!("warning: no debug info: {e}"),
+        }
     }
     let run = || crate::repl::eval::call_entry(&jit, main, &ret);
     let result = match &opts.profile {

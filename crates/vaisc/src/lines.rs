@@ -1,7 +1,7 @@
 //! Source lines of placed JIT code, for the tools that show them (perf jitdump, gdb images):
 //! the runtime keeps each function's code-offset ranges as byte offsets into a file number;
 //! this turns them into the file's name and 1-based lines and columns through the session's
-//! source map.
+//! source map, and builds the debugger's image of all of it ([`debug_image`]).
 
 use vais_ast::SourceMap;
 
@@ -34,4 +34,33 @@ pub fn line_rows(sources: &SourceMap, start: usize) -> Option<FunctionLines> {
         rows.push(LineRow { offset, line: line as u32, col: col as u32 });
     }
     Some(FunctionLines { file: f.name.clone(), rows })
+}
+
+/// The DWARF image (`vais-debug`) of every registered JIT function, for the GDB JIT interface.
+/// File names are as the user gave them, relative to the current directory.
+pub fn debug_image(sources: &SourceMap) -> Result<Vec<u8>, String> {
+    let mut files: Vec<String> = Vec::new();
+    let mut file_index = |name: &str| -> u32 {
+        match files.iter().position(|f| f == name) {
+            Some(i) => i as u32,
+            None => {
+                files.push(name.to_string());
+                (files.len() - 1) as u32
+            }
+        }
+    };
+    let mut functions = Vec::new();
+    for (addr, size, name) in vais_runtime::faults::code_ranges() {
+        let lines = line_rows(sources, addr).unwrap_or_default();
+        let file = if lines.file.is_empty() { 0 } else { file_index(&lines.file) };
+        let rows: Vec<vais_debug::Row> =
+            lines.rows.iter().map(|r| vais_debug::Row { offset: r.offset, file, line: r.line, col: r.col }).collect();
+        let line = rows.first().map_or(1, |r| r.line);
+        functions.push(vais_debug::Function { name, addr: addr as u64, size: size as u64, file, line, rows });
+    }
+    if files.is_empty() {
+        files.push(sources.files.first().map_or_else(|| "<unknown>".to_string(), |f| f.name.clone()));
+    }
+    let comp_dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
+    vais_debug::elf_image(&vais_debug::Batch { comp_dir, files, functions }).map_err(|e| e.to_string())
 }

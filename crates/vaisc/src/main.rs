@@ -52,6 +52,10 @@ enum Command {
         /// Samples per second of CPU time for --profile / --flamegraph.
         #[arg(long, value_name = "HZ", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100000))]
         profile_hz: u32,
+        /// Describe the JIT code to a debugger: DWARF line tables and function ranges through
+        /// the GDB JIT interface (`gdb --args vaisc run -g prog.vais`, `break prog.vais:LINE`).
+        #[arg(short = 'g', long = "debug")]
+        debug: bool,
         /// Describe the JIT code to Linux perf: a perf map (/tmp/perf-PID.map) or a jitdump
         /// (./jit-PID.dump, for `perf record -k 1` then `perf inject --jit`).
         #[arg(long, value_enum, value_name = "KIND")]
@@ -72,10 +76,10 @@ fn main() -> ExitCode {
     let code = vais_runtime::run_on_big_stack(move || {
         let code = match cli.command {
             Some(Command::Check { file, time }) => driver::check(&file, time),
-            Some(Command::Run { file, emit, time, profile, flamegraph, profile_hz, perf }) => {
+            Some(Command::Run { file, emit, time, profile, flamegraph, profile_hz, perf, debug }) => {
                 let profile = (profile || flamegraph.is_some())
                     .then_some(profile::Options { hz: profile_hz, table: profile, flamegraph });
-                driver::run(&file, &driver::RunOptions { emit, time, profile, perf })
+                driver::run(&file, &driver::RunOptions { emit, time, profile, perf, debug })
             }
             Some(Command::Repl) | None => repl::main(),
         };
