@@ -1,7 +1,6 @@
 //! End-to-end tests of the back end on hand-built typed IR (no parser or checker needed), with
 //! stub runtime symbols.
 
-use std::cell::RefCell;
 
 use vais_ast::Span;
 use vais_jit::{call_entry, value::format_value, Jit, JitConfig};
@@ -9,12 +8,12 @@ use vais_tir::*;
 
 // ----- runtime stubs ---------------------------------------------------------------------------
 
-thread_local! {
-    static OUT: RefCell<Vec<i64>> = const { RefCell::new(Vec::new()) };
-}
+/// What the stubbed `print_i64` printed (one test prints; protected runs happen on the
+/// runtime's worker thread, so this is process-wide).
+static OUT: std::sync::Mutex<Vec<i64>> = std::sync::Mutex::new(Vec::new());
 
 extern "C" fn stub_print_i64(n: i64) -> i32 {
-    OUT.with(|o| o.borrow_mut().push(n));
+    OUT.lock().unwrap().push(n);
     0
 }
 fn stubs() -> Vec<(&'static str, *const u8)> {
@@ -83,15 +82,23 @@ fn jit(repl: bool) -> Jit {
     Jit::with_symbols(cfg, stubs()).expect("jit")
 }
 
-/// Compiles `p` (its `main`) and returns main's result as raw 64-bit words.
+/// Compiles `p` (its `main`) and returns main's result as raw 64-bit words. It runs protected,
+/// as every JIT program does: the interrupt flag is process-wide, and a test that raises it
+/// (`interrupt_flag_stops_a_loop`) must not stop another test's code (protected calls are
+/// serialised, and the flag is cleared around each).
 fn run(p: &Program) -> [u64; 8] {
     let main = p.main.unwrap();
     let mut j = jit(false);
     j.compile(p, &[main], &|_| "t.vais:1:1".into()).unwrap_or_else(|e| panic!("{e}"));
-    let mut out = [0u64; 8];
-    // SAFETY: entry wrapper of a compiled main; out is 64 bytes.
-    unsafe { call_entry(j.entry_ptr(main).unwrap(), out.as_mut_ptr() as *mut u8) };
-    out
+    let entry = j.entry_ptr(main).unwrap() as usize;
+    let out = vais_runtime::run_protected(move || {
+        let mut out = [0u64; 8];
+        // SAFETY: entry wrapper of a compiled main; out is 64 bytes.
+        unsafe { call_entry(entry as *const u8, out.as_mut_ptr() as *mut u8) };
+        out
+    });
+    drop(j);
+    out.unwrap_or_else(|f| panic!("runtime error: {f}"))
 }
 
 fn run_i64(p: &Program) -> i64 {
@@ -413,9 +420,9 @@ fn integer_semantics() {
     );
     p.funcs.push(func("main", vec![], vec![], Ty::I64, main));
     p.main = Some(FuncId(0));
-    OUT.with(|o| o.borrow_mut().clear());
+    OUT.lock().unwrap().clear();
     run(&p);
-    let got = OUT.with(|o| o.borrow().clone());
+    let got = OUT.lock().unwrap().clone();
     assert_eq!(got, vec![44, -2, 15, -4, 65535, 1, 1, -3]);
 }
 

@@ -72,6 +72,26 @@ pub struct Fault {
     pub kind: FaultKind,
     pub function: Option<String>,
     pub location: Option<String>,
+    /// The JIT frames active at the fault, innermost first (empty when unknown).
+    pub backtrace: Backtrace,
+}
+
+/// One JIT frame of a backtrace: its function, and the source position (file number as the
+/// compiler numbers files, byte offset) of the fault (innermost frame) or of the call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BtFrame {
+    pub function: String,
+    pub position: Option<(u32, u32)>,
+}
+
+/// The frames of a fault, innermost first. A very deep stack (a stack overflow) keeps its
+/// innermost and outermost frames; `omitted` frames between them are left out, after
+/// `frames[..omitted_at]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backtrace {
+    pub frames: Vec<BtFrame>,
+    pub omitted_at: usize,
+    pub omitted: usize,
 }
 
 impl fmt::Display for FaultKind {
@@ -166,6 +186,42 @@ pub fn register_site(function: String, location: String) -> i64 {
     (t.sites.len() - 1) as i64
 }
 
+/// Code ranges `[start, end)` by start, for signal handlers (which may not lock `TABLES`):
+/// published by the outermost protected call when the registered code changed.
+struct RangeSnapshot(Vec<(usize, usize)>);
+
+static SNAPSHOT: std::sync::atomic::AtomicPtr<RangeSnapshot> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+static SNAPSHOT_STALE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Publishes the registered code ranges for [`in_jit_code`] if they changed. Called when no
+/// protected code runs (so no handler can still read the snapshot it replaces).
+fn publish_code_ranges() {
+    if !SNAPSHOT_STALE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let ranges = tables().code.iter().map(|(&s, &(l, _))| (s, s.saturating_add(l))).collect();
+    let old = SNAPSHOT.swap(Box::into_raw(Box::new(RangeSnapshot(ranges))), Ordering::SeqCst);
+    if !old.is_null() {
+        // SAFETY: `old` came from `Box::into_raw` above; no protected code runs now, so no
+        // signal handler holds it.
+        drop(unsafe { Box::from_raw(old) });
+    }
+}
+
+/// Whether `pc` lies in JIT code registered before the current protected call started.
+/// Async-signal-safe (atomics and reads of an immutable snapshot).
+pub(crate) fn in_jit_code(pc: usize) -> bool {
+    let p = SNAPSHOT.load(Ordering::Acquire);
+    if p.is_null() {
+        return false;
+    }
+    // SAFETY: a published snapshot is only freed by `publish_code_ranges`, which runs while no
+    // protected code (hence no fault handler) runs.
+    let ranges = unsafe { &(*p).0 };
+    let i = ranges.partition_point(|r| r.0 <= pc);
+    i > 0 && pc < ranges[i - 1].1
+}
+
 /// Registers the machine code range `[start, start + len)` of the JIT function `function`.
 /// Ranges already registered that overlap it are forgotten (code was freed and reused).
 pub fn register_code(start: usize, len: usize, function: String) {
@@ -186,6 +242,7 @@ pub fn register_code(start: usize, len: usize, function: String) {
         t.traps.remove(&pc);
     }
     t.code.insert(start, (len.max(1), function));
+    SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
 /// Registers the line table of the code registered at `start`: `file` is its source file
@@ -208,13 +265,15 @@ pub fn source_at(pc: usize) -> Option<(String, Option<(u32, u32)>)> {
     if pc >= start + len {
         return None;
     }
-    let off = (pc - start) as u32;
-    let pos = t.lines.get(&start).and_then(|lt| {
-        let i = lt.ranges.partition_point(|r| r.0 <= off);
-        let r = lt.ranges.get(i.checked_sub(1)?)?;
-        Some((lt.file, r.2))
-    });
-    Some((name.clone(), pos))
+    Some((name.clone(), position_in(&t, start, (pc - start) as u32)))
+}
+
+/// The source position of offset `off` in the code registered at `start` (see [`source_at`]).
+fn position_in(t: &Tables, start: usize, off: u32) -> Option<(u32, u32)> {
+    let lt = t.lines.get(&start)?;
+    let i = lt.ranges.partition_point(|r| r.0 <= off);
+    let r = lt.ranges.get(i.checked_sub(1)?)?;
+    Some((lt.file, r.2))
 }
 
 /// The line table of the code registered at `start`: (file number, ranges), see
@@ -237,6 +296,7 @@ pub fn clear_code() {
     t.code.clear();
     t.lines.clear();
     t.traps.clear();
+    SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
 /// The registered site `index`: (function, location).
@@ -278,7 +338,7 @@ fn fault_from_trap(t: &Tables, kind: i32, site: i64) -> Fault {
         Some((f, l)) => (Some(f.clone()), Some(l.clone())),
         None => (None, None),
     };
-    Fault { kind: trap_kind(kind), function, location }
+    Fault { kind: trap_kind(kind), function, location, backtrace: Backtrace::default() }
 }
 
 /// Room below which the stack is considered exhausted.
@@ -286,8 +346,39 @@ const STACK_MARGIN: usize = 128 * 1024;
 /// Faulting addresses this far below the usable stack still count as stack overflow.
 const GUARD_SIZE: usize = 16 * 1024 * 1024;
 
-/// Builds the fault from the raw record left by the signal handler / `vais_rt_trap`.
+/// Builds the fault from the raw record left by the signal handler / `vais_rt_trap`, with the
+/// backtrace of its JIT frames.
 fn take_fault() -> Fault {
+    let mut fault = take_fault_kind();
+    fault.backtrace = backtrace(&tables());
+    fault
+}
+
+/// The JIT frames of the recorded walk: the faulting instruction (`RECORD.pc`), then the
+/// return addresses, each named with its function and source position. Frames outside JIT
+/// code (runtime, libc) are left out.
+fn backtrace(t: &Tables) -> Backtrace {
+    let r = &RECORD;
+    let total = r.nframes.load(Ordering::SeqCst);
+    let head = total.min(signals::MAX_FRAMES);
+    let tail = total.saturating_sub(signals::MAX_FRAMES).min(signals::MAX_FRAMES);
+    let frame = |addr: usize, is_return: bool| {
+        let pc = if is_return { addr.wrapping_sub(1) } else { addr };
+        let (&start, (len, name)) = t.code.range(..=pc).next_back()?;
+        if pc >= start + len {
+            return None;
+        }
+        Some(BtFrame { function: name.clone(), position: position_in(t, start, (pc - start) as u32) })
+    };
+    let mut frames: Vec<BtFrame> = frame(r.pc.load(Ordering::SeqCst), false).into_iter().collect();
+    frames.extend((0..head).filter_map(|i| frame(r.frames[i].load(Ordering::Relaxed), true)));
+    let omitted_at = frames.len();
+    let first_tail = total - tail;
+    frames.extend((first_tail..total).filter_map(|i| frame(r.tail[i % signals::MAX_FRAMES].load(Ordering::Relaxed), true)));
+    Backtrace { frames, omitted_at, omitted: first_tail - head }
+}
+
+fn take_fault_kind() -> Fault {
     let r = &RECORD;
     let kind = r.kind.swap(0, Ordering::SeqCst);
     let t = tables();
@@ -331,7 +422,7 @@ fn take_fault() -> Fault {
     } else {
         FaultKind::IllegalInstruction
     };
-    Fault { kind, function, location: None }
+    Fault { kind, function, location: None, backtrace: Backtrace::default() }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,10 +434,32 @@ fn take_fault() -> Fault {
 ///
 /// Flushes output, then unwinds to the innermost `run_protected`, which returns `Err(Fault)`.
 /// Outside any protected call it prints `runtime error: ...` on stderr and exits with status 101.
+#[cfg(target_arch = "x86_64")]
+#[unsafe(naked)]
 #[no_mangle]
 pub extern "C" fn vais_rt_trap(kind: i32, site: i64) -> ! {
+    // Passes the caller's frame pointer (JIT code keeps rbp as one) and return address on to
+    // `trap_from`, as its third and fourth arguments; the stack is as at the call, so
+    // `trap_from` runs as if JIT code had called it.
+    core::arch::naked_asm!("mov rdx, rbp", "mov rcx, [rsp]", "jmp {target}", target = sym trap_from)
+}
+
+/// `vais_rt_trap` where a naked entry is not written: no backtrace.
+#[cfg(not(target_arch = "x86_64"))]
+#[no_mangle]
+pub extern "C" fn vais_rt_trap(kind: i32, site: i64) -> ! {
+    trap_from(kind, site, 0, 0)
+}
+
+/// The body of `vais_rt_trap`, called with the frame pointer and return address of its caller.
+extern "C" fn trap_from(kind: i32, site: i64, fp: usize, ret: usize) -> ! {
     crate::io::flush_output();
     if signals::protect_active() {
+        // The call instruction is the faulting one; the walk from the caller's frame gives its
+        // callers.
+        RECORD.pc.store(ret.wrapping_sub(1), Ordering::SeqCst);
+        let marker = 0u8;
+        signals::record_frames(fp, &marker as *const u8 as usize);
         RECORD.site.store(site, Ordering::SeqCst);
         RECORD.kind.store(kind, Ordering::SeqCst);
         // SAFETY: inside a protected call on this thread (checked above); no value with a
@@ -590,6 +703,7 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
         }
         let (lo, hi) = BOUNDS.with(|b| b.get());
         signals::publish_stack(lo, hi);
+        publish_code_ranges();
         crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
         RECORD.kind.store(0, Ordering::SeqCst);
         RUNNING.store(true, Ordering::SeqCst);

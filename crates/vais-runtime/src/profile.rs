@@ -274,7 +274,7 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
     // Only JIT code is known to keep frame pointers: the walk goes on only while the return
     // addresses it finds are in JIT code (from a native leaf, `rbp` is the JIT caller's frame
     // pointer only if the native code left it alone, which the first check tells).
-    while n < MAX_DEPTH && fp >= low && fp % 8 == 0 && fp.saturating_add(16) <= hi {
+    while n < MAX_DEPTH && fp >= low && fp.is_multiple_of(8) && fp.saturating_add(16) <= hi {
         // SAFETY: `fp .. fp + 16` lies inside this thread's live stack: at or above the
         // interrupted stack pointer and below the stack's top.
         let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };

@@ -25,8 +25,9 @@ pub(crate) fn protect_active() -> bool {
     unsafe { vais_protect_active() != 0 }
 }
 
-/// Number of return addresses recorded by the frame walk.
-pub(crate) const MAX_FRAMES: usize = 32;
+/// Number of return addresses the frame walk records from the innermost end (`frames`) and,
+/// for deeper stacks, from the outermost end (`tail`, a ring).
+pub(crate) const MAX_FRAMES: usize = 64;
 
 /// Raw record of the last fault, written by the signal handler (or `vais_rt_trap`) just before
 /// it jumps to the recovery point and read right after, on the same thread.
@@ -38,8 +39,12 @@ pub(crate) struct Record {
     pub addr: AtomicUsize,
     pub pc: AtomicUsize,
     pub sp: AtomicUsize,
+    /// Return addresses found by the walk: all of them (`nframes` may exceed MAX_FRAMES).
     pub nframes: AtomicUsize,
+    /// The first MAX_FRAMES of them, innermost first.
     pub frames: [AtomicUsize; MAX_FRAMES],
+    /// The last MAX_FRAMES of them: walk step `i` is stored at `tail[i % MAX_FRAMES]`.
+    pub tail: [AtomicUsize; MAX_FRAMES],
 }
 
 /// Offset added to a signal number in [`Record::kind`].
@@ -57,7 +62,38 @@ pub(crate) static RECORD: Record = Record {
     sp: AtomicUsize::new(0),
     nframes: AtomicUsize::new(0),
     frames: [ZERO; MAX_FRAMES],
+    tail: [ZERO; MAX_FRAMES],
 };
+
+/// Records the frame-pointer chain starting at frame pointer `fp` into `RECORD` (see
+/// [`Record::nframes`]), for a backtrace. Cranelift keeps frame pointers, so the chain is exact
+/// through JIT frames; it ends at the first return address outside JIT code (the entry
+/// wrapper, the runtime), where frames without frame pointers begin, or at the stack's ends.
+/// Only addresses inside the protected thread's stack at or above `sp` are read, so the walk
+/// cannot fault. Async-signal-safe.
+pub(crate) fn record_frames(mut fp: usize, sp: usize) {
+    let r = &RECORD;
+    let lo = WORKER_STACK_LO.load(Ordering::Relaxed);
+    let hi = WORKER_STACK_HI.load(Ordering::Relaxed);
+    let mut n = 0;
+    while fp >= lo && fp >= sp.saturating_sub(4096) && fp.saturating_add(16) <= hi && fp.is_multiple_of(8) {
+        // SAFETY: `fp .. fp + 16` lies inside the protected thread's mapped stack (checked above).
+        let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+        if n > 0 && !crate::faults::in_jit_code(ret.wrapping_sub(1)) {
+            break;
+        }
+        if n < MAX_FRAMES {
+            r.frames[n].store(ret, Ordering::Relaxed);
+        }
+        r.tail[n % MAX_FRAMES].store(ret, Ordering::Relaxed);
+        n += 1;
+        if next <= fp {
+            break;
+        }
+        fp = next;
+    }
+    r.nframes.store(n, Ordering::SeqCst);
+}
 
 /// Lowest and highest usable address of the stack of the thread running protected code (the
 /// worker or a `run_on_big_stack` thread), set by `publish_stack` when an outermost protected
@@ -181,24 +217,9 @@ extern "C" fn fault_handler(sig: i32, info: *mut libc::siginfo_t, uctx: *mut lib
         r.addr.store(addr, Ordering::SeqCst);
         r.pc.store(pc, Ordering::SeqCst);
         r.sp.store(sp, Ordering::SeqCst);
-        // Walk the frame-pointer chain (Cranelift keeps frame pointers) so a fault inside a
-        // runtime or libc function can still be attributed to the JIT function that called it.
-        // Only addresses inside the worker's stack are read, so the walk cannot fault.
-        let lo = WORKER_STACK_LO.load(Ordering::Relaxed);
-        let hi = WORKER_STACK_HI.load(Ordering::Relaxed);
-        let mut n = 0;
-        let mut fp = fp;
-        while n < MAX_FRAMES && fp >= lo && fp >= sp.saturating_sub(4096) && fp.saturating_add(16) <= hi && fp % 8 == 0 {
-            // SAFETY: `fp .. fp + 16` lies inside the worker's mapped stack (checked above).
-            let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
-            r.frames[n].store(ret, Ordering::Relaxed);
-            n += 1;
-            if next <= fp {
-                break;
-            }
-            fp = next;
-        }
-        r.nframes.store(n, Ordering::SeqCst);
+        // Walk the frame-pointer chain (Cranelift keeps frame pointers): the backtrace, and the
+        // JIT function that called a runtime or libc function that faulted.
+        record_frames(fp, sp);
         // SAFETY: we are inside a protected call on this thread (checked above); the jump
         // restores the signal mask saved by sigsetjmp and leaves the alternate stack.
         unsafe { vais_protect_jump() }

@@ -208,7 +208,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     match result {
         Ok(bytes) => exit_status(&ret, &bytes),
         Err(fault) => {
-            vais_runtime::faults::report(&fault);
+            crate::report::fault(&fault, &sources);
             if fault.kind == vais_runtime::faults::FaultKind::Interrupted {
                 EXIT_INTERRUPTED
             } else {

@@ -8,6 +8,7 @@ mod driver;
 mod lines;
 mod profile;
 mod repl;
+mod report;
 
 use clap::{Parser, Subcommand};
 

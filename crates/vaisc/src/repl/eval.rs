@@ -162,7 +162,7 @@ impl ReplState {
                     }
                 }
                 Err(fault) => {
-                    vais_runtime::faults::report(&fault);
+                    crate::report::fault(&fault, &self.sources);
                     outcome = Outcome::Failed;
                 }
             }
