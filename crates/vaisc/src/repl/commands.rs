@@ -32,6 +32,10 @@ const NAMES: &[&str] = &[
 ];
 
 pub fn run(state: &mut ReplState, line: &str) -> Flow {
+    // Command output starts on a line of its own, after program output left without a newline.
+    if vais_runtime::end_line() {
+        vais_runtime::flush_output();
+    }
     let (cmd, arg) = match line.split_once(char::is_whitespace) {
         Some((c, a)) => (c, a.trim()),
         None => (line, ""),

@@ -82,6 +82,7 @@ impl ReplState {
 
     /// Parses `text`; `Incomplete` means the caller should read more lines.
     pub fn eval(&mut self, text: &str) -> Outcome {
+        super::end_line_on_terminal();
         let t0 = Instant::now();
         let file = vais_ast::FileId(self.sources.files.len() as u32);
         let (entries, parse_diags) = match vais_parser::parse_repl_input(file, text) {
@@ -123,6 +124,9 @@ impl ReplState {
         };
         diagnostics::emit_stderr(&self.sources, &warnings);
         self.remember_items(entries, text);
+        if !result.messages.is_empty() {
+            vais_runtime::end_line();
+        }
         for m in &result.messages {
             vais_runtime::write_output(format!("{m}\n").as_bytes());
         }
@@ -150,14 +154,20 @@ impl ReplState {
                             &result.value_ty,
                             bytes.as_ptr(),
                         );
+                        // Program output without a final newline keeps its line.
+                        vais_runtime::end_line();
                         vais_runtime::write_output(format!("=> {text}\n").as_bytes());
                     }
                 }
                 Err(fault) => {
+                    super::end_line_on_terminal();
                     vais_runtime::faults::report(&fault);
                     outcome = Outcome::Failed;
                 }
             }
+        }
+        if self.show_time {
+            vais_runtime::end_line();
         }
         vais_runtime::flush_output();
         if self.show_time {
