@@ -592,9 +592,10 @@ impl<'c> Fc<'c> {
                     }
                     self.mk(ExprKind::Local(id), t, target.span)
                 } else if let Some(g) = self.cx.globals.get(n).copied() {
-                    let gd = self.cx.prog.globals[g.index()].clone();
+                    let gd = &self.cx.prog.globals[g.index()];
                     if !gd.mutable {
-                        self.err(errors::immutable(n, target.span, target.span));
+                        let decl = gd.span;
+                        self.err(errors::immutable(n, target.span, decl));
                     }
                     let t = self.global_t(g);
                     self.mk(ExprKind::Global(g), t, target.span)

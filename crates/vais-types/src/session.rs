@@ -432,7 +432,7 @@ impl Session {
                             }
                         };
                         let g = GlobalId(fc.cx.prog.globals.len() as u32);
-                        fc.cx.prog.globals.push(GlobalDef { name: name.name.clone(), ty: Ty::Unit, mutable: *mutable });
+                        fc.cx.prog.globals.push(GlobalDef { name: name.name.clone(), ty: Ty::Unit, mutable: *mutable, span: name.span });
                         fc.cx.globals.insert(name.name.clone(), g);
                         fc.pending_globals.push((g, t.clone()));
                         new_globals.push(g);
