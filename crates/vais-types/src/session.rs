@@ -567,6 +567,12 @@ impl Session {
         Ok(shown)
     }
 
+    /// Whether `name` (`f`, or `Type.m` for a method) is a live generic function: its code
+    /// exists only per instance (`f<i64>`).
+    pub fn is_generic_function(&self, name: &str) -> bool {
+        self.cx.env.fns.iter().any(|d| !d.dead && d.name == name && !d.all_generics().is_empty())
+    }
+
     /// `:defs`.
     pub fn describe_definitions(&self) -> Vec<String> {
         let cx = &self.cx;
