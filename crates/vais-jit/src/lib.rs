@@ -28,6 +28,9 @@
 //! - `repl_mode`: every call to a user function loads its code address from a per-function
 //!   cell owned by the `Jit` and calls indirectly, so a redefinition (compiled under a fresh
 //!   symbol, `vais$f$v2`) reaches earlier callers. Otherwise calls are direct.
+//! - `repl_mode`: a REPL entry's slots live in a per-input data object (its "frame", see
+//!   `translate::SessionFrame`), not on the stack, so values it leaves behind stay valid; its
+//!   array literals are recorded for printing ([`Jit::known_array`]).
 //! - `main` gets a wrapper `extern "C" fn(out: *mut u8)` that calls it and stores the result at
 //!   `out` ([`Jit::entry_ptr`], [`call_entry`]); a REPL entry (`FuncKind::ReplEntry`) is itself
 //!   compiled with that signature (its returns store the result at `out`).
