@@ -60,12 +60,17 @@ fn put_bytes(bytes: &[u8]) -> usize {
     n
 }
 
+/// Whether the output's last line is open (see [`end_line`]).
+pub fn line_open() -> bool {
+    LINE_OPEN.load(Ordering::Relaxed)
+}
+
 /// Ends the line the program's output left open (it wrote text without a final newline through
 /// the built-ins), so that what the host writes next starts a line of its own: writes a newline
 /// and returns true, or returns false when the output is at the start of a line. Output written
 /// around the runtime (a C function writing to file descriptor 1 itself) is not seen.
 pub fn end_line() -> bool {
-    if !LINE_OPEN.load(Ordering::Relaxed) {
+    if !line_open() {
         return false;
     }
     put_bytes(b"\n");

@@ -123,7 +123,7 @@ pub fn main() -> u8 {
 /// nothing the program or the REPL's own output did not need.)
 pub(crate) fn end_line_on_terminal() {
     use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() && vais_runtime::end_line() {
+    if vais_runtime::line_open() && std::io::stdout().is_terminal() && std::io::stderr().is_terminal() && vais_runtime::end_line() {
         vais_runtime::flush_output();
     }
 }
