@@ -28,6 +28,9 @@
 //! - `repl_mode`: every call to a user function loads its code address from a per-function
 //!   cell owned by the `Jit` and calls indirectly, so a redefinition (compiled under a fresh
 //!   symbol, `vais$f$v2`) reaches earlier callers. Otherwise calls are direct.
+//! - `repl_mode`: a REPL entry's slots live in a per-input data object (its "frame", see
+//!   `translate::SessionFrame`), not on the stack, so values it leaves behind stay valid; its
+//!   array literals are recorded for printing ([`Jit::known_array`]).
 //! - `main` gets a wrapper `extern "C" fn(out: *mut u8)` that calls it and stores the result at
 //!   `out` ([`Jit::entry_ptr`], [`call_entry`]); a REPL entry (`FuncKind::ReplEntry`) is itself
 //!   compiled with that signature (its returns store the result at `out`).
@@ -134,6 +137,9 @@ pub struct Jit {
     jobs_meta: Vec<(ClFuncId, Option<usize>)>,
     /// The struct and enum definitions of the last compiled program (for [`Jit::size_of`]).
     types: Program,
+    /// REPL mode: address -> (length, element type) of every array literal of a top-level
+    /// input (they live in session memory for good; see [`Jit::known_array`]).
+    arrays: HashMap<usize, (u32, Ty)>,
 }
 
 /// A translated function waiting for code generation: (job index, id, function).
@@ -252,7 +258,7 @@ impl Jit {
         builder.symbols(symbols);
         let module = JITModule::new(builder);
         let ctx = Context::new();
-        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, jobs: None, jobs_meta: vec![], types: Program::default() })
+        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, jobs: None, jobs_meta: vec![], types: Program::default(), arrays: HashMap::new() })
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -321,6 +327,7 @@ impl Jit {
         } else {
             r = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
         }
+        let arrays = std::mem::take(&mut self.s.session_arrays);
         if let Err(e) = r {
             // Keep the module consistent: everything declared for this batch but not defined
             // gets a body that traps, so a later finalize never meets an unresolved symbol.
@@ -328,6 +335,10 @@ impl Jit {
             return Err(e);
         }
         self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;
+        for (data, off, len, elem) in arrays {
+            let base = self.s.module.get_finalized_data(data).0 as usize;
+            self.arrays.insert(base + off as usize, (len, elem));
+        }
         for ((f, d), id) in done.into_iter().zip(ids) {
             let code = self.s.module.get_finalized_function(id) as usize;
             if let Some(slot) = self.s.slots.get_mut(&f) {
@@ -615,6 +626,13 @@ impl Jit {
             self.s.global_data(program, GlobalId(i as u32)).map_err(|m| err(None, m))?;
         }
         self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))
+    }
+
+    /// The length and element type of the array literal of a REPL input stored at `addr`, if
+    /// there is one there. Such storage is never reused, so a pointer with that address always
+    /// designates that array (its elements may have been changed since).
+    pub fn known_array(&self, addr: usize) -> Option<(u32, &Ty)> {
+        self.arrays.get(&addr).map(|(n, t)| (*n, t))
     }
 
     /// Size, alignment and field offsets of `ty`.

@@ -48,6 +48,9 @@ pub(crate) struct Session {
     interrupt: Option<DataId>,
     names: HashSet<String>,
     pub aux: Vec<Aux>,
+    /// Array literals placed in REPL input frames by the current batch: (frame, offset, length,
+    /// element type); [`crate::Jit::compile`] turns them into addresses once finalized.
+    pub session_arrays: Vec<(DataId, u32, u32, vais_tir::Ty)>,
 }
 
 impl Session {
@@ -67,6 +70,7 @@ impl Session {
             interrupt: None,
             names: HashSet::new(),
             aux: vec![],
+            session_arrays: vec![],
         }
     }
 
@@ -160,6 +164,21 @@ impl Session {
         self.module.define_data(id, &d).map_err(|e| e.to_string())?;
         self.globals.insert(g, id);
         Ok(id)
+    }
+
+    /// Declares the session-memory frame of REPL entry `func` (defined by [`Session::define_frame`]
+    /// once its size is known).
+    pub fn frame_data(&mut self, func: &str) -> R<DataId> {
+        let name = self.unique_name(&format!("vais${func}$frame"));
+        self.module.declare_data(&name, Linkage::Local, true, false).map_err(|e| e.to_string())
+    }
+
+    /// Defines a frame declared by [`Session::frame_data`]: `size` zeroed bytes aligned to `align`.
+    pub fn define_frame(&mut self, id: DataId, size: u32, align: u32) -> R<()> {
+        let mut d = DataDescription::new();
+        d.define_zeroinit(size.max(8) as usize);
+        d.set_align(align.max(8) as u64);
+        self.module.define_data(id, &d).map_err(|e| e.to_string())
     }
 
     /// The runtime's interrupt flag, when polls are enabled.

@@ -49,11 +49,31 @@ pub(crate) enum Val {
 enum Storage {
     Zst,
     Var(Variable),
-    Slot(cranelift_codegen::ir::StackSlot),
+    Slot(Slot),
     Addr(Value),
     /// A struct or tuple local whose only uses are scalar field paths (scalar replacement):
     /// one variable per non-zero-sized scalar leaf, keyed by the leaf's byte offset.
     Split(Vec<(u32, Variable, Type)>),
+}
+
+/// Storage reserved for the whole invocation of a function: a Cranelift stack slot, or (REPL
+/// entries) a range of the input's frame in session memory ([`SessionFrame`]).
+#[derive(Clone, Copy, Debug)]
+enum Slot {
+    Stack(cranelift_codegen::ir::StackSlot),
+    Session(u32),
+}
+
+/// REPL mode: a top-level input's "stack frame" lives in a data object of the JIT session, so
+/// that what the input leaves in session variables or prints (array literals, references to its
+/// locals, aggregates holding them) stays valid after the entry returns. An entry runs once and
+/// never re-enters, so one fixed block per input has the semantics of its stack frame.
+struct SessionFrame {
+    data: DataId,
+    /// Address of the data object, computed in the entry block (dominates every use).
+    base: Value,
+    size: u32,
+    align: u32,
 }
 
 enum Place {
@@ -90,6 +110,8 @@ pub(crate) struct Tr<'a, 'f> {
     flag_addr: Option<Value>,
     /// Locals whose address is taken.
     taken: HashSet<LocalId>,
+    /// REPL entries: the input's frame in session memory (see [`SessionFrame`]).
+    frame: Option<SessionFrame>,
     /// The `(kind, site)` of each conditional trap instruction emitted so far: entry `i` uses
     /// the user trap code `FIRST_SITE_CODE + i` (see [`Tr::trap_if`]).
     pub trap_sites: Vec<(i32, i64)>,
@@ -259,6 +281,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             layouts: HashMap::new(),
             flag_addr: None,
             taken: HashSet::new(),
+            frame: None,
             trap_sites: vec![],
             trap_codes_left: site_code_count(),
         }
@@ -275,16 +298,35 @@ impl<'a, 'f> Tr<'a, 'f> {
         l
     }
 
-    fn new_slot(&mut self, size: u32, align: u32) -> cranelift_codegen::ir::StackSlot {
+    fn new_slot(&mut self, size: u32, align: u32) -> Slot {
+        if let Some(f) = &mut self.frame {
+            let align = align.max(1);
+            let off = f.size.next_multiple_of(align);
+            f.size = off + size.max(1);
+            f.align = f.align.max(align);
+            return Slot::Session(off);
+        }
         let shift = align.max(1).trailing_zeros() as u8;
-        self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size.max(1), shift))
+        Slot::Stack(self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size.max(1), shift)))
     }
 
-    /// A fresh stack slot for a value of `ty`; returns its address.
+    /// Address of byte `off` of a slot.
+    fn slot_addr(&mut self, slot: Slot, off: u32) -> Value {
+        match (slot, &self.frame) {
+            (Slot::Stack(ss), _) => self.b.ins().stack_addr(PTR, ss, off as i32),
+            (Slot::Session(o), Some(f)) => {
+                let base = f.base;
+                self.add_off(base, o + off)
+            }
+            (Slot::Session(_), None) => unreachable!("session slots exist only while the frame does"),
+        }
+    }
+
+    /// A fresh slot for a value of `ty`; returns its address.
     fn temp(&mut self, ty: &Ty) -> Value {
         let l = self.lay(ty);
         let ss = self.new_slot(l.size, l.align);
-        self.b.ins().stack_addr(PTR, ss, 0)
+        self.slot_addr(ss, 0)
     }
 
     fn copy(&mut self, dst: Value, src: Value, ty: &Ty) {
@@ -550,12 +592,27 @@ impl<'a, 'f> Tr<'a, 'f> {
         } else {
             None
         };
-        let mut taken = HashSet::new();
-        let mut whole = HashSet::new();
-        scan_locals(&def.body, &mut taken, &mut whole);
         if let Some(flag) = self.s.interrupt_flag()? {
             self.flag_addr = Some(self.data_addr(flag));
         }
+        if def.kind == FuncKind::ReplEntry && self.s.config.repl_mode {
+            let data = self.s.frame_data(&def.name)?;
+            let base = self.data_addr(data);
+            self.frame = Some(SessionFrame { data, base, size: 0, align: 16 });
+        }
+        let r = self.translate_body(params, idx, env);
+        if let Some(f) = self.frame.take() {
+            // Defined even when the body failed: the symbol must never stay undefined.
+            self.s.define_frame(f.data, f.size, f.align)?;
+        }
+        r
+    }
+
+    fn translate_body(&mut self, params: Vec<Value>, mut idx: usize, env: Option<Value>) -> R<()> {
+        let def = self.def;
+        let mut taken = HashSet::new();
+        let mut whole = HashSet::new();
+        scan_locals(&def.body, &mut taken, &mut whole);
         // Decide storage for every local once.
         for (i, l) in def.locals.iter().enumerate() {
             let id = LocalId(i as u32);
@@ -649,7 +706,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.b.def_var(var, x);
             }
             Storage::Slot(ss) => {
-                let a = self.b.ins().stack_addr(PTR, ss, 0);
+                let a = self.slot_addr(ss, 0);
                 self.store(a, &ty, v);
             }
             Storage::Addr(a) => self.store(a, &ty, v),
@@ -790,7 +847,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             ExprKind::Local(l) => match self.locals[l.index()] {
                 Storage::Zst => Place::Zst,
                 Storage::Var(v) => Place::Var(v),
-                Storage::Slot(ss) => Place::Mem(self.b.ins().stack_addr(PTR, ss, 0), 0),
+                Storage::Slot(ss) => Place::Mem(self.slot_addr(ss, 0), 0),
                 Storage::Addr(a) => Place::Mem(a, 0),
                 Storage::Split(_) => return Err("whole use of a scalar-replaced local".into()),
             },
@@ -939,7 +996,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let el = self.lay(&elem);
                 let n = es.len() as u32;
                 let ss = self.new_slot(el.size * n, el.align.max(8));
-                let base = self.b.ins().stack_addr(PTR, ss, 0);
+                if let (Slot::Session(off), Some(f)) = (ss, &self.frame) {
+                    // Its length and element type are known for good: the REPL prints it.
+                    self.s.session_arrays.push((f.data, off, n, elem.clone()));
+                }
+                let base = self.slot_addr(ss, 0);
                 for (i, x) in es.iter().enumerate() {
                     let v = self.expr(x)?;
                     self.store_at(base, el.size * i as u32, &elem, v);
@@ -1130,7 +1191,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// A 16-byte (code, env) pair in a fresh slot.
     fn pair(&mut self, code: Value, env: Value) -> Value {
         let ss = self.new_slot(16, 8);
-        let a = self.b.ins().stack_addr(PTR, ss, 0);
+        let a = self.slot_addr(ss, 0);
         self.b.ins().store(flags(), code, a, 0);
         self.b.ins().store(flags(), env, a, 8);
         a
@@ -1198,7 +1259,8 @@ impl<'a, 'f> Tr<'a, 'f> {
                         // Built in place: the new binding is not in scope in its initialiser,
                         // and its address was never taken.
                         if !self.taken.contains(local) {
-                            let a = self.b.ins().stack_addr(PTR, *ss, 0);
+                            let ss = *ss;
+                            let a = self.slot_addr(ss, 0);
                             self.build_into(value, a)?;
                             continue;
                         }
@@ -1677,9 +1739,9 @@ impl<'a, 'f> Tr<'a, 'f> {
                         (_, false) => 3,
                     };
                     let ss = self.new_slot(48, 16);
-                    let a = self.b.ins().stack_addr(PTR, ss, 0);
-                    let bb = self.b.ins().stack_addr(PTR, ss, 16);
-                    let o = self.b.ins().stack_addr(PTR, ss, 32);
+                    let a = self.slot_addr(ss, 0);
+                    let bb = self.slot_addr(ss, 16);
+                    let o = self.slot_addr(ss, 32);
                     self.b.ins().store(flags(), x, a, 0);
                     self.b.ins().store(flags(), y, bb, 0);
                     let c = self.b.ins().iconst(types::I32, code);
@@ -1859,8 +1921,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         let fmt = self.sv(fmt, &Ty::Str);
         let n = args.len() - 1;
         let ss = self.new_slot((n as u32) * 9 + 8, 8);
-        let base = self.b.ins().stack_addr(PTR, ss, 0);
-        let kinds = self.b.ins().stack_addr(PTR, ss, (n * 8) as i32);
+        let base = self.slot_addr(ss, 0);
+        let kinds = self.slot_addr(ss, (n * 8) as u32);
         for (i, a) in args[1..].iter().enumerate() {
             let v = self.expr(a)?;
             let (word, kind) = match &a.ty {

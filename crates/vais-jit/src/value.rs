@@ -44,117 +44,175 @@ fn float(text: String) -> String {
 /// `ptr` must point to a value of type `ty` as JIT code of `jit` wrote it (e.g. the `out`
 /// buffer of [`crate::call_entry`]), laid out as `layout::layout_of` says; `str` values in it
 /// are read up to their NUL. Anything else is undefined behaviour (the caller's contract).
+///
+/// A pointer prints as its address (`0x7f3a...`), except one to an array literal of a REPL
+/// input ([`crate::Jit::known_array`]: its length is known and its storage lives as long as the
+/// session), which prints its elements: `[1, 2, 3]`, also inside aggregates and other arrays. An
+/// array met again inside itself prints as its address, and output stops growing (`...`) after
+/// [`ELEMENT_BUDGET`] array elements.
 #[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn format_value(program: &Program, jit: &crate::Jit, ty: &Ty, ptr: *const u8) -> String {
-    let _ = jit;
+    let mut p = Printer { program, jit: Some(jit), open: Vec::new(), budget: ELEMENT_BUDGET };
     // SAFETY: see the contract above; the value was produced by JIT code for this type.
-    unsafe { format_raw(program, ty, ptr) }
+    unsafe { p.format(ty, ptr) }
 }
 
-/// [`format_value`] without the session argument.
+/// [`format_value`] without the session argument (every pointer prints as its address).
 ///
 /// # Safety
 /// `ptr` must point to a readable value of type `ty` laid out as `layout::layout_of` says; any
 /// `str` it contains must point to a NUL-terminated string.
 pub unsafe fn format_raw(program: &Program, ty: &Ty, ptr: *const u8) -> String {
-    // SAFETY: guaranteed by the caller for the whole value; sub-values are read at the
-    // offsets of the same layout.
-    unsafe {
-        match ty {
-            Ty::Int(i) => {
-                let v: i128 = match i {
-                    IntTy::I8 => (ptr as *const i8).read_unaligned() as i128,
-                    IntTy::I16 => (ptr as *const i16).read_unaligned() as i128,
-                    IntTy::I32 => (ptr as *const i32).read_unaligned() as i128,
-                    IntTy::I64 => (ptr as *const i64).read_unaligned() as i128,
-                    IntTy::I128 => (ptr as *const i128).read_unaligned(),
-                    IntTy::U8 => ptr.read() as i128,
-                    IntTy::U16 => (ptr as *const u16).read_unaligned() as i128,
-                    IntTy::U32 => (ptr as *const u32).read_unaligned() as i128,
-                    IntTy::U64 => (ptr as *const u64).read_unaligned() as i128,
-                    IntTy::U128 => return (ptr as *const u128).read_unaligned().to_string(),
-                };
-                v.to_string()
-            }
-            Ty::F64 => float(format!("{:?}", (ptr as *const f64).read_unaligned())),
-            Ty::F32 => float(format!("{:?}", (ptr as *const f32).read_unaligned())),
-            Ty::Bool => (ptr.read() != 0).to_string(),
-            Ty::Str => {
-                let p = (ptr as *const *const std::ffi::c_char).read_unaligned();
-                if p.is_null() {
-                    "0x0".into()
-                } else {
-                    quote(std::ffi::CStr::from_ptr(p).to_bytes())
+    let mut p = Printer { program, jit: None, open: Vec::new(), budget: ELEMENT_BUDGET };
+    // SAFETY: guaranteed by the caller.
+    unsafe { p.format(ty, ptr) }
+}
+
+/// How many array elements one value prints at most (arrays can share elements, so a small
+/// session can describe an exponentially large tree).
+pub const ELEMENT_BUDGET: usize = 10_000;
+
+struct Printer<'a> {
+    program: &'a Program,
+    jit: Option<&'a crate::Jit>,
+    /// Addresses of the arrays being printed (a cycle prints as an address).
+    open: Vec<usize>,
+    /// Array elements left to print.
+    budget: usize,
+}
+
+impl Printer<'_> {
+    /// # Safety
+    /// As [`format_raw`], and every array [`crate::Jit::known_array`] reports is readable.
+    unsafe fn format(&mut self, ty: &Ty, ptr: *const u8) -> String {
+        let program = self.program;
+        // SAFETY: guaranteed by the caller for the whole value; sub-values are read at the
+        // offsets of the same layout, arrays through their known length.
+        unsafe {
+            match ty {
+                Ty::Int(i) => {
+                    let v: i128 = match i {
+                        IntTy::I8 => (ptr as *const i8).read_unaligned() as i128,
+                        IntTy::I16 => (ptr as *const i16).read_unaligned() as i128,
+                        IntTy::I32 => (ptr as *const i32).read_unaligned() as i128,
+                        IntTy::I64 => (ptr as *const i64).read_unaligned() as i128,
+                        IntTy::I128 => (ptr as *const i128).read_unaligned(),
+                        IntTy::U8 => ptr.read() as i128,
+                        IntTy::U16 => (ptr as *const u16).read_unaligned() as i128,
+                        IntTy::U32 => (ptr as *const u32).read_unaligned() as i128,
+                        IntTy::U64 => (ptr as *const u64).read_unaligned() as i128,
+                        IntTy::U128 => return (ptr as *const u128).read_unaligned().to_string(),
+                    };
+                    v.to_string()
                 }
-            }
-            Ty::Unit | Ty::Never => "()".into(),
-            Ty::Ptr(_) | Ty::Ref(_) | Ty::Array(_) | Ty::Map(..) => {
-                format!("{:#x}", (ptr as *const usize).read_unaligned())
-            }
-            Ty::Fn(..) => format!("<fn{}>", program.ty_name(ty)),
-            Ty::Future(t) => format!("<future {}>", program.ty_name(t)),
-            Ty::Range(t) => {
-                let l = layout_of(program, ty);
-                format!(
-                    "{}..{}",
-                    format_raw(program, t, ptr.add(l.fields[0] as usize)),
-                    format_raw(program, t, ptr.add(l.fields[1] as usize))
-                )
-            }
-            Ty::Tuple(ts) => {
-                let l = layout_of(program, ty);
-                let parts: Vec<String> =
-                    ts.iter().enumerate().map(|(i, t)| format_raw(program, t, ptr.add(l.fields[i] as usize))).collect();
-                if parts.len() == 1 {
-                    format!("({},)", parts[0])
-                } else {
-                    format!("({})", parts.join(", "))
+                Ty::F64 => float(format!("{:?}", (ptr as *const f64).read_unaligned())),
+                Ty::F32 => float(format!("{:?}", (ptr as *const f32).read_unaligned())),
+                Ty::Bool => (ptr.read() != 0).to_string(),
+                Ty::Str => {
+                    let p = (ptr as *const *const std::ffi::c_char).read_unaligned();
+                    if p.is_null() {
+                        "0x0".into()
+                    } else {
+                        quote(std::ffi::CStr::from_ptr(p).to_bytes())
+                    }
                 }
-            }
-            Ty::Struct(s) => {
-                let def = program.struct_def(*s);
-                let l = layout_of(program, ty);
-                let parts: Vec<String> = def
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| format!("{}: {}", f.name, format_raw(program, &f.ty, ptr.add(l.fields[i] as usize))))
-                    .collect();
-                if parts.is_empty() {
-                    def.name.clone()
-                } else {
-                    format!("{} {{ {} }}", def.name, parts.join(", "))
+                Ty::Unit | Ty::Never => "()".into(),
+                Ty::Ptr(elem) => {
+                    let addr = (ptr as *const usize).read_unaligned();
+                    match self.jit.and_then(|j| j.known_array(addr)) {
+                        Some((len, t)) if t == &**elem && !self.open.contains(&addr) => self.array(elem, addr, len),
+                        _ => format!("{addr:#x}"),
+                    }
                 }
-            }
-            Ty::Enum(e) => {
-                let def = program.enum_def(*e);
-                let l = layout_of(program, ty);
-                let tag = (ptr as *const i64).read_unaligned();
-                let Some(v) = usize::try_from(tag).ok().and_then(|t| def.variants.get(t)) else {
-                    return format!("<{} with invalid tag {tag}>", def.name);
-                };
-                let offs = &l.variants[tag as usize];
-                let vals: Vec<String> =
-                    v.fields.iter().enumerate().map(|(i, t)| format_raw(program, t, ptr.add(offs[i] as usize))).collect();
-                if vals.is_empty() {
-                    v.name.clone()
-                } else if !v.field_names.is_empty() {
-                    let parts: Vec<String> =
-                        v.field_names.iter().zip(&vals).map(|(n, x)| format!("{n}: {x}")).collect();
-                    format!("{} {{ {} }}", v.name, parts.join(", "))
-                } else {
-                    format!("{}({})", v.name, vals.join(", "))
+                Ty::Ref(_) | Ty::Array(_) | Ty::Map(..) => {
+                    format!("{:#x}", (ptr as *const usize).read_unaligned())
                 }
-            }
-            Ty::Optional(t) => {
-                let l = layout_of(program, ty);
-                let tag = (ptr as *const i64).read_unaligned();
-                if tag == 0 {
-                    format!("Some({})", format_raw(program, t, ptr.add(l.fields[0] as usize)))
-                } else {
-                    "None".into()
+                Ty::Fn(..) => format!("<fn{}>", program.ty_name(ty)),
+                Ty::Future(t) => format!("<future {}>", program.ty_name(t)),
+                Ty::Range(t) => {
+                    let l = layout_of(program, ty);
+                    let a = self.format(t, ptr.add(l.fields[0] as usize));
+                    let b = self.format(t, ptr.add(l.fields[1] as usize));
+                    format!("{a}..{b}")
+                }
+                Ty::Tuple(ts) => {
+                    let l = layout_of(program, ty);
+                    let mut parts = Vec::with_capacity(ts.len());
+                    for (i, t) in ts.iter().enumerate() {
+                        parts.push(self.format(t, ptr.add(l.fields[i] as usize)));
+                    }
+                    if parts.len() == 1 {
+                        format!("({},)", parts[0])
+                    } else {
+                        format!("({})", parts.join(", "))
+                    }
+                }
+                Ty::Struct(s) => {
+                    let def = program.struct_def(*s);
+                    let l = layout_of(program, ty);
+                    let mut parts = Vec::with_capacity(def.fields.len());
+                    for (i, f) in def.fields.iter().enumerate() {
+                        parts.push(format!("{}: {}", f.name, self.format(&f.ty, ptr.add(l.fields[i] as usize))));
+                    }
+                    if parts.is_empty() {
+                        def.name.clone()
+                    } else {
+                        format!("{} {{ {} }}", def.name, parts.join(", "))
+                    }
+                }
+                Ty::Enum(e) => {
+                    let def = program.enum_def(*e);
+                    let l = layout_of(program, ty);
+                    let tag = (ptr as *const i64).read_unaligned();
+                    let Some(v) = usize::try_from(tag).ok().and_then(|t| def.variants.get(t)) else {
+                        return format!("<{} with invalid tag {tag}>", def.name);
+                    };
+                    let offs = &l.variants[tag as usize];
+                    let mut vals = Vec::with_capacity(v.fields.len());
+                    for (i, t) in v.fields.iter().enumerate() {
+                        vals.push(self.format(t, ptr.add(offs[i] as usize)));
+                    }
+                    if vals.is_empty() {
+                        v.name.clone()
+                    } else if !v.field_names.is_empty() {
+                        let parts: Vec<String> =
+                            v.field_names.iter().zip(&vals).map(|(n, x)| format!("{n}: {x}")).collect();
+                        format!("{} {{ {} }}", v.name, parts.join(", "))
+                    } else {
+                        format!("{}({})", v.name, vals.join(", "))
+                    }
+                }
+                Ty::Optional(t) => {
+                    let l = layout_of(program, ty);
+                    let tag = (ptr as *const i64).read_unaligned();
+                    if tag == 0 {
+                        format!("Some({})", self.format(t, ptr.add(l.fields[0] as usize)))
+                    } else {
+                        "None".into()
+                    }
                 }
             }
         }
+    }
+
+    /// `[e0, e1, ...]`: the `len` elements of type `elem` stored from `addr` on.
+    ///
+    /// # Safety
+    /// `addr` holds `len` elements of `elem` (a known array of the session).
+    unsafe fn array(&mut self, elem: &Ty, addr: usize, len: u32) -> String {
+        let size = layout_of(self.program, elem).size as usize;
+        self.open.push(addr);
+        let mut parts = Vec::with_capacity(len.min(64) as usize);
+        for i in 0..len as usize {
+            if self.budget == 0 {
+                parts.push("...".to_string());
+                break;
+            }
+            self.budget -= 1;
+            // SAFETY: element `i < len` of the array (caller's contract).
+            parts.push(unsafe { self.format(elem, (addr + i * size) as *const u8) });
+        }
+        self.open.pop();
+        format!("[{}]", parts.join(", "))
     }
 }

@@ -116,3 +116,48 @@ fn deep_recursion_is_a_runtime_error() {
     assert_eq!(t[1], "=> <fn(i64) -> i64>");
     assert_eq!(t[2], "=> 2");
 }
+
+/// `0x` and hex digits.
+fn is_address(s: &str) -> bool {
+    s.strip_prefix("0x").is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[test]
+fn arrays_of_inputs_print_their_elements_other_pointers_their_address() {
+    let t = transcript(&[
+        "S Nd { v: i64, next: *Nd }",
+        "ns := [Nd { v: 1, next: [] }]",
+        "ns[0] = Nd { v: 2, next: ns }",
+        "ns",
+        "F mk() -> *i64 = [1, 2, 3]",
+        "mk()",
+        "p := 5",
+        "(mk(), &p)",
+        "E Li<T> { Nil, Cons(T, *Li<T>) }",
+        "Cons(1, [Cons(2, [Nil])])",
+    ]);
+    assert_eq!(t.len(), 4, "{t:?}");
+    // The array contains itself: the inner occurrence is its address.
+    let inner = t[0].strip_prefix("=> [Nd { v: 2, next: ").and_then(|s| s.strip_suffix(" }]"));
+    assert!(inner.is_some_and(is_address), "{t:?}");
+    // A function's array literal lives on its stack: only its address is shown.
+    assert!(t[1].strip_prefix("=> ").is_some_and(is_address), "{t:?}");
+    let pair = t[2].strip_prefix("=> (").and_then(|s| s.strip_suffix(')')).unwrap_or_default();
+    assert!(pair.split(", ").all(is_address) && pair.split(", ").count() == 2, "{t:?}");
+    assert_eq!(t[3], "=> Cons(1, [Cons(2, [Nil])])");
+}
+
+#[test]
+fn shared_arrays_print_within_a_budget() {
+    // 16 levels of [a, a]: 2^16 leaves; printing stops at the element budget.
+    let mut inputs = vec!["a0 := [1, 2]".to_string()];
+    for i in 1..=16 {
+        inputs.push(format!("a{i} := [a{}, a{}]", i - 1, i - 1));
+    }
+    inputs.push("a16".into());
+    let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let t = transcript(&refs);
+    assert_eq!(t.len(), 1);
+    assert!(t[0].starts_with("=> [[[[") && t[0].contains("..."), "{}", &t[0][..100]);
+    assert!(t[0].len() < 200_000, "{}", t[0].len());
+}

@@ -464,7 +464,7 @@ fn repl_redefinition_reaches_callers() {
 #[test]
 fn globals_and_strings() {
     let mut p = Program::default();
-    p.globals.push(GlobalDef { name: "counter".into(), ty: Ty::I64, mutable: true });
+    p.globals.push(GlobalDef { name: "counter".into(), ty: Ty::I64, mutable: true, span: vais_ast::Span::default() });
     let g = || ex(ExprKind::Global(GlobalId(0)), Ty::I64);
     let s = |t: &str| ex(ExprKind::Str(t.as_bytes().to_vec()), Ty::Str);
     let main = block(

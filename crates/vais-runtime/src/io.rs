@@ -18,6 +18,7 @@
 
 use crate::printf::format_printf;
 use std::ffi::c_char;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 extern "C" {
     /// glibc's `stdout` stream.
@@ -41,6 +42,10 @@ fn c_len(p: *const u8) -> usize {
     unsafe { libc::strlen(p as *const c_char) }
 }
 
+/// Whether the last byte written through [`put_bytes`] (every built-in that writes to stdout,
+/// and [`write_output`]) was not a newline: the output's last line is still open.
+static LINE_OPEN: AtomicBool = AtomicBool::new(false);
+
 /// Writes `bytes` to C stdout; returns the number written.
 fn put_bytes(bytes: &[u8]) -> usize {
     if bytes.is_empty() {
@@ -48,7 +53,28 @@ fn put_bytes(bytes: &[u8]) -> usize {
     }
     crate::faults::check_stack();
     // SAFETY: `bytes` is a valid slice; `out()` is the process's stdout stream.
-    unsafe { libc::fwrite(bytes.as_ptr() as *const libc::c_void, 1, bytes.len(), out()) }
+    let n = unsafe { libc::fwrite(bytes.as_ptr() as *const libc::c_void, 1, bytes.len(), out()) };
+    if n > 0 {
+        LINE_OPEN.store(bytes[n.min(bytes.len()) - 1] != b'\n', Ordering::Relaxed);
+    }
+    n
+}
+
+/// Whether the output's last line is open (see [`end_line`]).
+pub fn line_open() -> bool {
+    LINE_OPEN.load(Ordering::Relaxed)
+}
+
+/// Ends the line the program's output left open (it wrote text without a final newline through
+/// the built-ins), so that what the host writes next starts a line of its own: writes a newline
+/// and returns true, or returns false when the output is at the start of a line. Output written
+/// around the runtime (a C function writing to file descriptor 1 itself) is not seen.
+pub fn end_line() -> bool {
+    if !line_open() {
+        return false;
+    }
+    put_bytes(b"\n");
+    true
 }
 
 /// Writes `bytes` to the program's output stream (C stdout) and flushes it. The REPL uses this

@@ -2,7 +2,8 @@
 //! fault containment (runtime errors, fault signals, stack overflow, Ctrl-C) for running it.
 //!
 //! * [`io`]: the built-ins (`vais_puts`, `vais_printf`, `vais_malloc`, `vais_fopen`, ...), all
-//!   writing through C stdio's `stdout`; [`flush_output`] and [`write_output`] for the host.
+//!   writing through C stdio's `stdout`; [`flush_output`], [`write_output`] and [`end_line`]
+//!   for the host.
 //! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
 //! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
 //!   `vais_rt_trap`.
@@ -25,7 +26,7 @@ mod signals;
 
 pub use signals::default_sigpipe;
 pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};
-pub use io::{flush_output, write_output};
+pub use io::{end_line, flush_output, line_open, write_output};
 
 /// Set to 1 by SIGINT while protected JIT code runs. JIT code loads it (symbol
 /// `vais_interrupt_flag`, one byte) at loop back-edges and function entries and calls

@@ -226,6 +226,9 @@ pub struct GlobalDef {
     pub name: String,
     pub ty: Ty,
     pub mutable: bool,
+    /// Its name where it was declared (`x` of `x := 5`, in that input's file), for diagnostics
+    /// about it in later inputs.
+    pub span: Span,
 }
 
 /// Everything known so far. Append-only in a REPL session (a redefined function keeps its

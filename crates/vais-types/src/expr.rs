@@ -592,14 +592,22 @@ impl<'c> Fc<'c> {
                     }
                     self.mk(ExprKind::Local(id), t, target.span)
                 } else if let Some(g) = self.cx.globals.get(n).copied() {
-                    let gd = self.cx.prog.globals[g.index()].clone();
+                    let gd = &self.cx.prog.globals[g.index()];
                     if !gd.mutable {
-                        self.err(errors::immutable(n, target.span, target.span));
+                        let decl = gd.span;
+                        self.err(errors::immutable(n, target.span, decl));
                     }
                     let t = self.global_t(g);
                     self.mk(ExprKind::Global(g), t, target.span)
                 } else {
-                    self.ident(n, target.span, None)
+                    let e = self.ident(n, target.span, None);
+                    let t = self.t(&e);
+                    if !matches!(self.sh(&t), T::Err) {
+                        // A constant, a function or a variant: a value, not a place (the
+                        // assignment used to be accepted and did nothing).
+                        self.err(errors::bad_target(target.span).with_note(format!("note: `{n}` is not a variable")));
+                    }
+                    e
                 }
             }
             A::Field { .. } | A::Index { .. } | A::Unary { op: AU::Deref, .. } => self.expr(target),

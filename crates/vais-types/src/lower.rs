@@ -415,12 +415,31 @@ impl Ctx {
         for (fname, fty) in &decl.fields {
             let mut d = vec![];
             let t = self.env.resolve(fty, &sub, Some(&self_t), &mut d);
-            // A struct containing itself by value is meaningless; cut the cycle.
-            let ty = if matches!(&t, T::Struct(m, _) if m == n) { Ty::I64 } else { self.lower(&t) };
+            // A struct containing itself by value is meaningless; cut the cycle. That is a field
+            // declared with the struct's own name, not one that became an instance of it by
+            // substitution (`G<G<i64>>` holds a `G<i64>`).
+            let ty = if self.declared_self(fty, &decl.generics, n, &t) { Ty::I64 } else { self.lower(&t) };
             fields.push(FieldDef { name: fname.clone(), ty });
         }
         self.prog.structs[id.index()].fields = fields;
         id
+    }
+
+    /// Whether a field declared as `ast` in generic type `n` (parameters `generics`), resolved
+    /// to `t` in this instance, is `n` itself by value: declared with `n`'s own name (whatever
+    /// its arguments), not an instance of `n` only after substitution.
+    fn declared_self(&self, ast: &vais_ast::ast::Type, generics: &[String], n: &str, t: &T) -> bool {
+        let named_n = |t: &T| matches!(t, T::Struct(m, _) | T::Enum(m, _) if m == n);
+        if !named_n(t) {
+            return false;
+        }
+        if generics.is_empty() {
+            return true;
+        }
+        let params: Vec<(String, T)> = generics.iter().map(|g| (g.clone(), T::Param(g.clone()))).collect();
+        let own = T::Struct(n.to_string(), params.iter().map(|(_, t)| t.clone()).collect());
+        let self_t = matches!(t, T::Struct(..)).then_some(&own);
+        named_n(&self.env.resolve(ast, &params, self_t, &mut vec![]))
     }
 
     pub fn enum_inst(&mut self, n: &str, args: Vec<Ty>) -> EnumId {
@@ -448,9 +467,10 @@ impl Ctx {
                 VariantKind::Struct(fs) => (fs.iter().map(|f| &f.ty).collect(), fs.iter().map(|f| f.name.name.clone()).collect()),
             };
             let mut fields = vec![];
-            for t in tys {
-                let t = self.env.resolve(t, &sub, None, &mut d);
-                let ty = if matches!(&t, T::Enum(m, _) if m == n) { Ty::I64 } else { self.lower(&t) };
+            for t_ast in tys {
+                let t = self.env.resolve(t_ast, &sub, None, &mut d);
+                // As for structs: `Opt<Opt<f64>>` holds an `Opt<f64>`.
+                let ty = if self.declared_self(t_ast, &decl.generics, n, &t) { Ty::I64 } else { self.lower(&t) };
                 fields.push(ty);
             }
             variants.push(VariantDef { name: vname.clone(), fields, field_names: names });

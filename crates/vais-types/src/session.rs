@@ -458,7 +458,7 @@ impl Session {
                             }
                         };
                         let g = GlobalId(fc.cx.prog.globals.len() as u32);
-                        fc.cx.prog.globals.push(GlobalDef { name: name.name.clone(), ty: Ty::Unit, mutable: *mutable });
+                        fc.cx.prog.globals.push(GlobalDef { name: name.name.clone(), ty: Ty::Unit, mutable: *mutable, span: name.span });
                         fc.cx.globals.insert(name.name.clone(), g);
                         fc.pending_globals.push((g, t.clone()));
                         new_globals.push(g);
@@ -591,6 +591,12 @@ impl Session {
             return Err(cx.diags);
         }
         Ok(shown)
+    }
+
+    /// Whether `name` (`f`, or `Type.m` for a method) is a live generic function: its code
+    /// exists only per instance (`f<i64>`).
+    pub fn is_generic_function(&self, name: &str) -> bool {
+        self.cx.env.fns.iter().any(|d| !d.dead && d.name == name && !d.all_generics().is_empty())
     }
 
     /// `:defs`.

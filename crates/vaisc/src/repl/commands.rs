@@ -34,10 +34,18 @@ const NAMES: &[&str] = &[
 ];
 
 pub fn run(state: &mut ReplState, line: &str) -> Flow {
+    // Command output starts on a line of its own, after program output left without a newline.
+    if vais_runtime::end_line() {
+        vais_runtime::flush_output();
+    }
     let (cmd, arg) = match line.split_once(char::is_whitespace) {
         Some((c, a)) => (c, a.trim()),
         None => (line, ""),
     };
+    if let Some(usage) = bad_arguments(cmd, arg) {
+        eprintln!("error: usage: {usage}");
+        return Flow::Continue;
+    }
     match cmd {
         ":help" | ":h" => {
             println!("Commands:");
@@ -83,6 +91,24 @@ pub fn run(state: &mut ReplState, line: &str) -> Flow {
     Flow::Continue
 }
 
+/// The usage line of a known command given the wrong number of arguments, else None. Commands
+/// without arguments take none (a stray word is a mistake, and must not quit the session);
+/// `:tir`/`:clif`/`:asm` take one function name; `:type`, `:profile`, `:load`, `:save` need
+/// their argument (a file name may contain spaces).
+fn bad_arguments(cmd: &str, arg: &str) -> Option<String> {
+    let words = arg.split_whitespace().count();
+    let usage = |text: &str| Some(format!("{cmd}{text}"));
+    match cmd {
+        ":help" | ":h" | ":quit" | ":q" | ":exit" | ":clear" | ":defs" | ":time" | ":history" if words > 0 => {
+            usage(" (takes no argument)")
+        }
+        ":tir" | ":clif" | ":asm" if words != 1 => usage(" NAME (the name of one function)"),
+        ":type" | ":t" | ":profile" if words == 0 => usage(" EXPR"),
+        ":load" | ":save" if words == 0 => usage(" FILE"),
+        _ => None,
+    }
+}
+
 /// Evaluates a final, possibly incomplete input at end of input (reports its error).
 pub fn eval_final(state: &mut ReplState, text: &str) {
     if state.eval(text) == super::eval::Outcome::Incomplete {
@@ -91,10 +117,6 @@ pub fn eval_final(state: &mut ReplState, text: &str) {
 }
 
 fn type_of(state: &mut ReplState, arg: &str) {
-    if arg.is_empty() {
-        eprintln!("error: usage: :type EXPR");
-        return;
-    }
     let file = vais_ast::FileId(state.sources.files.len() as u32);
     let parsed = vais_parser::parse_repl_input(file, arg);
     state.sources.add(format!("<type {}>", state.input_count + 1), arg.to_string());
@@ -126,10 +148,39 @@ fn show_code(state: &ReplState, cmd: &str, name: &str) {
     let program = state.session.program();
     let found = program.funcs.iter().enumerate().rev().find(|(_, f)| f.name == name);
     let Some((index, _)) = found else {
-        let hint = vais_ast::diag::closest(name, program.funcs.iter().map(|f| f.name.as_str()))
-            .map(|c| format!("; did you mean `{c}`?"))
-            .unwrap_or_default();
-        eprintln!("error: no function named `{name}`{hint}");
+        // A generic function has code only per instance (`id<i64>`, `Bx<i64>.get`); a method
+        // is named with its type (`Pt.norm`).
+        let mut instances: Vec<&str> = program
+            .funcs
+            .iter()
+            .map(|f| f.name.as_str())
+            .filter(|n| n.contains('<') && without_type_arguments(n) == name)
+            .collect();
+        instances.sort_unstable();
+        instances.dedup();
+        let suffix = format!(".{name}");
+        let mut methods: Vec<String> = program
+            .funcs
+            .iter()
+            .map(|f| without_type_arguments(&f.name))
+            .filter(|n| n.ends_with(&suffix))
+            .collect();
+        methods.sort_unstable();
+        methods.dedup();
+        if !instances.is_empty() {
+            let list: Vec<String> = instances.iter().map(|n| format!("`{n}`")).collect();
+            eprintln!("error: `{name}` is generic; name one of its instances: {}", list.join(", "));
+        } else if state.session.is_generic_function(name) {
+            eprintln!("error: `{name}` is generic and has no compiled instance yet (call it first)");
+        } else if !methods.is_empty() {
+            let list: Vec<String> = methods.iter().map(|n| format!("`{n}`")).collect();
+            eprintln!("error: no function named `{name}`; methods are named with their type: {}", list.join(", "));
+        } else {
+            let hint = vais_ast::diag::closest(name, program.funcs.iter().map(|f| f.name.as_str()))
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            eprintln!("error: no function named `{name}`{hint}");
+        }
         return;
     };
     let id = vais_tir::FuncId(index as u32);
@@ -145,15 +196,26 @@ fn show_code(state: &ReplState, cmd: &str, name: &str) {
 }
 
 fn profile(state: &mut ReplState, expr: &str) {
-    if expr.is_empty() {
-        eprintln!("error: usage: :profile EXPR");
-        return;
-    }
     state.profile = Some(crate::profile::Options { hz: 1000, table: true, flamegraph: None });
     state.eval(expr);
     if state.profile.take().is_some() {
         eprintln!("note: nothing ran, so nothing was profiled (:profile takes an expression)");
     }
+}
+
+/// A function's name without its type arguments: `Bx<i64>.get<f64>` -> `Bx.get`.
+fn without_type_arguments(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn load(state: &mut ReplState, path: &str) {

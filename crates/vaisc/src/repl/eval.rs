@@ -85,6 +85,7 @@ impl ReplState {
 
     /// Parses `text`; `Incomplete` means the caller should read more lines.
     pub fn eval(&mut self, text: &str) -> Outcome {
+        super::end_line_on_terminal();
         let t0 = Instant::now();
         let file = vais_ast::FileId(self.sources.files.len() as u32);
         let (entries, parse_diags) = match vais_parser::parse_repl_input(file, text) {
@@ -126,6 +127,9 @@ impl ReplState {
         };
         diagnostics::emit_stderr(&self.sources, &warnings);
         self.remember_items(entries, text);
+        if !result.messages.is_empty() {
+            vais_runtime::end_line();
+        }
         for m in &result.messages {
             vais_runtime::write_output(format!("{m}\n").as_bytes());
         }
@@ -158,14 +162,20 @@ impl ReplState {
                             &result.value_ty,
                             bytes.as_ptr(),
                         );
+                        // Program output without a final newline keeps its line.
+                        vais_runtime::end_line();
                         vais_runtime::write_output(format!("=> {text}\n").as_bytes());
                     }
                 }
                 Err(fault) => {
+                    super::end_line_on_terminal();
                     crate::report::fault(&fault, &self.sources);
                     outcome = Outcome::Failed;
                 }
             }
+        }
+        if self.show_time {
+            vais_runtime::end_line();
         }
         vais_runtime::flush_output();
         if self.show_time {

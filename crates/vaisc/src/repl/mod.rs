@@ -65,6 +65,10 @@ pub fn main() -> u8 {
     loop {
         if let LineSource::Terminal(ed) = &mut source {
             ed.set_names(commands::session_names(&state));
+            // The prompt is drawn from the start of the line (it would erase `abc` of a
+            // `printf("abc")`).
+            vais_runtime::end_line();
+            vais_runtime::flush_output();
         }
         let line = match source.read(!pending.is_empty()) {
             Line::Text(t) => t,
@@ -112,6 +116,16 @@ pub fn main() -> u8 {
     }
     vais_runtime::flush_output();
     0
+}
+
+/// When standard output and standard error are one terminal: ends the line program output left
+/// open, so that an error message starts a line of its own. (On a pipe, standard output gets
+/// nothing the program or the REPL's own output did not need.)
+pub(crate) fn end_line_on_terminal() {
+    use std::io::IsTerminal;
+    if vais_runtime::line_open() && std::io::stdout().is_terminal() && std::io::stderr().is_terminal() && vais_runtime::end_line() {
+        vais_runtime::flush_output();
+    }
 }
 
 /// Runs one input or command; a panic there is a compiler bug, reported as such (the panic hook

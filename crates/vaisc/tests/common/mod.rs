@@ -1,6 +1,8 @@
 //! Shared helpers for the data-driven tests: locating test data and running the real binary.
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod pty;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
