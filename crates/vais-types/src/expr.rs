@@ -343,7 +343,7 @@ impl<'c> Fc<'c> {
     fn struct_lit(&mut self, name: &ast::Ident, fields: &[(ast::Ident, ast::Expr)], span: Span, hint: Option<T>) -> Expr {
         let mut sname = name.name.clone();
         if let Some(a) = self.cx.env.aliases.get(&sname) {
-            if let ast::TypeKind::Named { name, .. } = &a.kind {
+            if let ast::TypeKind::Named { name, .. } = &a.ty.kind {
                 sname = name.name.clone();
             }
         }

@@ -5,7 +5,7 @@ use vais_ast::ast::{self, ExprKind as A, Function, ItemKind, Param};
 use vais_tir::*;
 
 use crate::check::Fc;
-use crate::env::{ConstVal, FnAst, EnumDecl, FnDecl, StructDecl, TraitDecl};
+use crate::env::{AliasDecl, ConstVal, FnAst, EnumDecl, FnDecl, StructDecl, TraitDecl};
 use crate::errors;
 use crate::lower::Ctx;
 use crate::ty::T;
@@ -131,6 +131,7 @@ impl Ctx {
     /// Register items (pass 1). Returns the declarations created (functions and methods).
     pub fn register(&mut self, items: &[ast::Item], repl: bool) -> Vec<usize> {
         let first_fn = self.env.fns.len();
+        let (mut new_aliases, mut new_types) = (vec![], vec![]);
         // Types first, so signatures can mention types declared later.
         for it in items {
             match &it.kind {
@@ -147,6 +148,7 @@ impl Ctx {
                             }
                         }
                     }
+                    new_types.push(n.clone());
                     self.env.structs.insert(
                         n.clone(),
                         std::sync::Arc::new(StructDecl {
@@ -188,6 +190,7 @@ impl Ctx {
                         }
                         self.env.variants.insert(v.name.name.clone(), (n.clone(), i));
                     }
+                    new_types.push(n.clone());
                     self.env.enums.insert(
                         n.clone(),
                         std::sync::Arc::new(EnumDecl {
@@ -210,11 +213,16 @@ impl Ctx {
                         self.report(errors::duplicate("type alias", &a.name.name, a.name.span));
                         continue;
                     }
-                    self.env.aliases.insert(a.name.name.clone(), a.ty.clone());
+                    new_aliases.push(a.name.name.clone());
+                    self.env.aliases.insert(
+                        a.name.name.clone(),
+                        AliasDecl { generics: gnames(&a.generics), ty: a.ty.clone(), span: a.name.span, cyclic: false },
+                    );
                 }
                 _ => {}
             }
         }
+        self.check_type_decls(&new_aliases, &new_types);
         let mut consts = vec![];
         for it in items {
             match &it.kind {
@@ -258,13 +266,27 @@ impl Ctx {
         let ret = self.lower(&ret);
         let def = ExternDef { name: n.clone(), params, variadic: x.variadic, ret };
         if let Some(old) = self.env.externs.get(n) {
-            let old = *old;
-            self.set_extern(old, def);
+            // The same declaration again is harmless; another signature would make calls
+            // compiled against one of them pass C the wrong types.
+            let old = &self.prog.externs[old.index()];
+            if *old != def {
+                let (o, d) = (self.extern_sig(old), self.extern_sig(&def));
+                self.report(errors::extern_conflict(n, &o, &d, x.name.span));
+            }
             return;
         }
         let id = ExternId(self.prog.externs.len() as u32);
         self.prog.externs.push(def);
         self.env.externs.insert(n.clone(), id);
+    }
+
+    /// `X F name(i64, ...) -> f64`, as an extern was declared (after resolving aliases).
+    fn extern_sig(&self, x: &ExternDef) -> String {
+        let mut ps: Vec<String> = x.params.iter().map(|t| self.prog.ty_name(t)).collect();
+        if x.variadic {
+            ps.push("...".into());
+        }
+        format!("X F {}({}) -> {}", x.name, ps.join(", "), self.prog.ty_name(&x.ret))
     }
 
     fn add_impl(&mut self, i: &ast::Impl) {
@@ -505,8 +527,8 @@ impl Ctx {
             if !args.is_empty() {
                 generic_instances += 1;
                 if generic_instances > 20_000 {
-                    let span = self.env.fns[decl].ast.name.span;
-                    self.report(errors::invalid("too many generic instantiations (infinitely recursive generics?)", span));
+                    let (name, span) = (self.env.fns[decl].name.clone(), self.env.fns[decl].ast.name.span);
+                    self.report(errors::recursion_limit(&name, span, "more than 20000 instances of generic functions"));
                     self.queue.clear();
                     break;
                 }

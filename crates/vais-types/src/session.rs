@@ -163,7 +163,11 @@ impl Session {
             let gen = if e.generics.is_empty() { String::new() } else { format!("<{}>", e.generics.join(", ")) };
             return Some(format!("E {}{} {{ {} }}", name, gen, vs.join(", ")));
         }
-        cx.env.aliases.get(name).map(|t| format!("T {} = {}", name, ty::show(&cx.env.resolve(t, &[], None, &mut diags))))
+        cx.env.aliases.get(name).map(|a| {
+            let g: Vec<(String, T)> = a.generics.iter().map(|n| (n.clone(), T::Param(n.clone()))).collect();
+            let gen = if a.generics.is_empty() { String::new() } else { format!("<{}>", a.generics.join(", ")) };
+            format!("T {}{} = {}", name, gen, ty::show(&cx.env.resolve(&a.ty, &g, None, &mut diags)))
+        })
     }
 
     /// Move (or add) `d` to the end of the definition order.
@@ -205,6 +209,7 @@ impl Session {
         cx.errors = 0;
         cx.reset_seen();
         cx.new_funcs.clear();
+        cx.unresolved = 0;
         let mut messages = vec![];
         let mut dropped_globals: Vec<String> = vec![];
         let mut compile: Vec<FuncId> = vec![];
@@ -512,6 +517,7 @@ impl Session {
             cx.drain();
         }
 
+        cx.check_resolved();
         if cx.errors > 0 {
             return Err(std::mem::take(&mut cx.diags));
         }

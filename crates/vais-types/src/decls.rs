@@ -1,0 +1,291 @@
+//! Checks of type declarations, run when they are registered (whole program or one REPL input),
+//! before any body is checked: every written field, payload and alias type resolves (E003,
+//! E015), no alias expands to itself (E018), and no struct or enum contains itself by value,
+//! directly or through tuples, optionals and generic arguments held by value (E019).
+//! After these, lowering a declared type always terminates with a finite layout; the back end
+//! never sees a type the checker could not resolve.
+
+use crate::fx::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use vais_ast::ast::{self, TypeKind, VariantKind};
+use vais_ast::Span;
+
+use crate::env::Env;
+use crate::errors;
+use crate::lower::Ctx;
+use crate::ty::T;
+
+/// DFS colour of a node: on the current path, or finished.
+#[derive(Clone, Copy, PartialEq)]
+enum Mark {
+    OnPath,
+    Done,
+}
+
+/// Every named type mentioned in a written type (including type arguments).
+fn named_in<'t>(t: &'t ast::Type, out: &mut Vec<&'t ast::Ident>) {
+    match &t.kind {
+        TypeKind::Unit | TypeKind::Prim(_) | TypeKind::SelfType => {}
+        TypeKind::Tuple(ts) => ts.iter().for_each(|t| named_in(t, out)),
+        TypeKind::Fn { params, ret } => {
+            params.iter().for_each(|t| named_in(t, out));
+            named_in(ret, out);
+        }
+        TypeKind::Array(x) | TypeKind::Pointer(x) | TypeKind::Optional(x) | TypeKind::Result(x) => named_in(x, out),
+        TypeKind::Ref { inner, .. } => named_in(inner, out),
+        TypeKind::Map(k, v) => {
+            named_in(k, out);
+            named_in(v, out);
+        }
+        TypeKind::Named { name, args } => {
+            out.push(name);
+            args.iter().for_each(|t| named_in(t, out));
+        }
+    }
+}
+
+impl Env {
+    /// The aliases the right-hand side of alias `a` expands (names that resolve to an alias
+    /// there: not its own parameters, not a struct or enum).
+    fn alias_edges(&self, a: &str) -> Vec<String> {
+        let Some(decl) = self.aliases.get(a) else { return vec![] };
+        let mut names = vec![];
+        named_in(&decl.ty, &mut names);
+        names
+            .into_iter()
+            .map(|i| i.name.as_str())
+            .filter(|n| !decl.generics.iter().any(|g| g == n))
+            .filter(|n| !self.structs.contains_key(*n) && !self.enums.contains_key(*n) && self.aliases.contains_key(*n))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The field (or payload) types of struct or enum `n` with their written spans, resolved
+    /// with the declaration's own parameters opaque. Resolution errors were reported when the
+    /// declaration was registered (`check_type_decls`).
+    pub fn field_types(&self, n: &str) -> Vec<(T, Span)> {
+        let mut d = vec![];
+        if let Some(s) = self.structs.get(n) {
+            let g: Vec<(String, T)> = s.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
+            let st = T::Struct(n.to_string(), g.iter().map(|(_, t)| t.clone()).collect());
+            return s.fields.iter().map(|(_, t)| (self.resolve(t, &g, Some(&st), &mut d), t.span)).collect();
+        }
+        if let Some(e) = self.enums.get(n) {
+            let g: Vec<(String, T)> = e.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
+            let mut out = vec![];
+            for (_, k) in &e.variants {
+                match k {
+                    VariantKind::Unit => {}
+                    VariantKind::Tuple(ts) => out.extend(ts.iter().map(|t| (self.resolve(t, &g, None, &mut d), t.span))),
+                    VariantKind::Struct(fs) => out.extend(fs.iter().map(|f| (self.resolve(&f.ty, &g, None, &mut d), f.ty.span))),
+                }
+            }
+            return out;
+        }
+        vec![]
+    }
+
+    fn generics_of(&self, n: &str) -> &[String] {
+        if let Some(s) = self.structs.get(n) {
+            return &s.generics;
+        }
+        match self.enums.get(n) {
+            Some(e) => &e.generics,
+            None => &[],
+        }
+    }
+
+    /// Which generic parameters of struct or enum `n` its values hold by value (directly or
+    /// through other types that hold theirs by value). Memoised; a type met again while its
+    /// own answer is being computed counts as holding nothing (such a type is recursive by
+    /// value and reported as such).
+    fn params_by_value(&self, n: &str, memo: &mut HashMap<String, Vec<bool>>) -> Vec<bool> {
+        if let Some(v) = memo.get(n) {
+            return v.clone();
+        }
+        let g = self.generics_of(n).to_vec();
+        memo.insert(n.to_string(), vec![false; g.len()]);
+        let mut held = vec![false; g.len()];
+        for (t, _) in self.field_types(n) {
+            self.by_value(&t, memo, &mut |x| {
+                if let T::Param(p) = x {
+                    if let Some(i) = g.iter().position(|q| q == p) {
+                        held[i] = true;
+                    }
+                }
+            });
+        }
+        memo.insert(n.to_string(), held.clone());
+        held
+    }
+
+    /// Call `f` on every struct, enum and generic parameter that a value of type `t` holds
+    /// by value (its own bytes, not behind a pointer, reference, array, map, function or
+    /// future).
+    fn by_value(&self, t: &T, memo: &mut HashMap<String, Vec<bool>>, f: &mut dyn FnMut(&T)) {
+        match t {
+            T::Tuple(ts) => ts.iter().for_each(|t| self.by_value(t, memo, f)),
+            T::Optional(x) | T::Range(x) => self.by_value(x, memo, f),
+            T::Struct(n, args) | T::Enum(n, args) => {
+                f(t);
+                if !args.is_empty() {
+                    let held = self.params_by_value(n, memo);
+                    for (a, h) in args.iter().zip(held) {
+                        if h {
+                            self.by_value(a, memo, f);
+                        }
+                    }
+                }
+            }
+            T::Param(_) => f(t),
+            _ => {}
+        }
+    }
+}
+
+impl Ctx {
+    /// Check the type declarations just registered (names of aliases, and of structs and
+    /// enums). Declarations they mention may be older (REPL).
+    pub fn check_type_decls(&mut self, aliases: &[String], types: &[String]) {
+        self.check_alias_cycles(aliases);
+        for a in aliases {
+            let Some(decl) = self.env.aliases.get(a) else { continue };
+            if decl.cyclic {
+                continue;
+            }
+            let g: Vec<(String, T)> = decl.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
+            let mut d = vec![];
+            self.env.resolve(&decl.ty, &g, None, &mut d);
+            d.into_iter().for_each(|x| self.report(x));
+        }
+        for n in types {
+            let mut d = vec![];
+            if let Some(s) = self.env.structs.get(n) {
+                let g: Vec<(String, T)> = s.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
+                let st = T::Struct(n.clone(), g.iter().map(|(_, t)| t.clone()).collect());
+                for (_, t) in &s.fields {
+                    self.env.resolve(t, &g, Some(&st), &mut d);
+                }
+            } else if let Some(e) = self.env.enums.get(n) {
+                let g: Vec<(String, T)> = e.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
+                for (_, k) in &e.variants {
+                    match k {
+                        VariantKind::Unit => {}
+                        VariantKind::Tuple(ts) => ts.iter().for_each(|t| {
+                            self.env.resolve(t, &g, None, &mut d);
+                        }),
+                        VariantKind::Struct(fs) => fs.iter().for_each(|f| {
+                            self.env.resolve(&f.ty, &g, None, &mut d);
+                        }),
+                    }
+                }
+            }
+            d.into_iter().for_each(|x| self.report(x));
+        }
+        self.check_infinite_types(types);
+    }
+
+    /// E018 for every alias on a cycle reachable from `aliases`; those are marked `cyclic`.
+    fn check_alias_cycles(&mut self, aliases: &[String]) {
+        let mut mark: HashMap<String, Mark> = HashMap::default();
+        let mut cycles: Vec<Vec<String>> = vec![];
+        for a in aliases {
+            if !mark.contains_key(a) {
+                let mut path = vec![];
+                self.alias_dfs(a, &mut mark, &mut path, &mut cycles);
+            }
+        }
+        for cycle in cycles {
+            // `cycle` is [x, ..., x]; report at every alias on it, each naming the cycle from
+            // itself.
+            let ring = &cycle[..cycle.len() - 1];
+            for i in 0..ring.len() {
+                let mut path: Vec<String> = ring[i..].iter().chain(&ring[..i]).cloned().collect();
+                path.push(ring[i].clone());
+                let Some(decl) = self.env.aliases.get_mut(&ring[i]) else { continue };
+                decl.cyclic = true;
+                let span = decl.span;
+                self.report(errors::alias_cycle(&ring[i], &path, span));
+            }
+        }
+    }
+
+    fn alias_dfs(&self, a: &str, mark: &mut HashMap<String, Mark>, path: &mut Vec<String>, cycles: &mut Vec<Vec<String>>) {
+        mark.insert(a.to_string(), Mark::OnPath);
+        path.push(a.to_string());
+        for b in self.env.alias_edges(a) {
+            match mark.get(&b) {
+                Some(Mark::OnPath) => {
+                    let from = path.iter().rposition(|x| *x == b).unwrap_or(0);
+                    let mut c: Vec<String> = path[from..].to_vec();
+                    c.push(b);
+                    cycles.push(c);
+                }
+                Some(Mark::Done) => {}
+                None => self.alias_dfs(&b, mark, path, cycles),
+            }
+        }
+        path.pop();
+        mark.insert(a.to_string(), Mark::Done);
+    }
+
+    /// E019 for every by-value cycle of structs and enums reachable from `types`.
+    fn check_infinite_types(&mut self, types: &[String]) {
+        let mut memo: HashMap<String, Vec<bool>> = HashMap::default();
+        let mut mark: HashMap<String, Mark> = HashMap::default();
+        let mut found: Vec<(Vec<String>, Span)> = vec![];
+        for n in types {
+            if !mark.contains_key(n) {
+                let mut path = vec![];
+                self.type_dfs(n, &mut memo, &mut mark, &mut path, &mut found);
+            }
+        }
+        let mut reported: HashSet<String> = HashSet::default();
+        for (cycle, at) in found {
+            let n = &cycle[0];
+            if !reported.insert(n.clone()) {
+                continue;
+            }
+            let span = match (self.env.structs.get(n), self.env.enums.get(n)) {
+                (Some(s), _) => s.span,
+                (_, Some(e)) => e.span,
+                _ => at,
+            };
+            self.report(errors::infinite_type(n, &cycle, span, at));
+        }
+    }
+
+    fn type_dfs(
+        &self,
+        n: &str,
+        memo: &mut HashMap<String, Vec<bool>>,
+        mark: &mut HashMap<String, Mark>,
+        path: &mut Vec<String>,
+        found: &mut Vec<(Vec<String>, Span)>,
+    ) {
+        mark.insert(n.to_string(), Mark::OnPath);
+        path.push(n.to_string());
+        for (t, span) in self.env.field_types(n) {
+            let mut held: Vec<String> = vec![];
+            self.env.by_value(&t, memo, &mut |x| {
+                if let T::Struct(m, _) | T::Enum(m, _) = x {
+                    held.push(m.clone());
+                }
+            });
+            for m in held {
+                match mark.get(&m) {
+                    Some(Mark::OnPath) => {
+                        let from = path.iter().rposition(|x| *x == m).unwrap_or(0);
+                        let mut c: Vec<String> = path[from..].to_vec();
+                        c.push(m);
+                        found.push((c, span));
+                    }
+                    Some(Mark::Done) => {}
+                    None => self.type_dfs(&m, memo, mark, path, found),
+                }
+            }
+        }
+        path.pop();
+        mark.insert(n.to_string(), Mark::Done);
+    }
+}
