@@ -252,6 +252,7 @@ impl Ctx {
                 _ => at,
             };
             self.report(errors::infinite_type(n, &cycle, span, at));
+            self.infinite_reported = true;
         }
     }
 

@@ -71,6 +71,9 @@ pub struct Ctx {
     pub parallel_stats: (usize, usize),
     /// Error types lowered since the last `check_resolved` (see `unresolved`).
     pub unresolved: usize,
+    /// A type recursive by value was reported (E019) in this check: instantiating it runs
+    /// into the type recursion limit too, which is then not reported again.
+    pub infinite_reported: bool,
     /// (nesting depth, size) of each struct instance's type, by `StructId` (see `measure`).
     /// Written whenever an id is created, so entries left by a rolled-back input are
     /// overwritten before they are read.
@@ -464,10 +467,10 @@ impl Ctx {
     }
 
     /// Unbounded instantiation of a generic struct or enum (e.g. `S A<T> { x: *A<A<T>> }`):
-    /// reported once (`report` drops repeats), unless an error is already reported (a type
-    /// recursive by value, E019, is instantiated without end too).
+    /// reported once (`report` drops repeats), unless a type recursive by value (E019, also
+    /// instantiated without end) was reported.
     fn too_many_instances(&mut self, n: &str, why: &str) {
-        if self.errors == 0 {
+        if !self.infinite_reported {
             let span = self.type_span(n);
             self.report(crate::errors::recursion_limit(n, span, why));
         }
@@ -611,6 +614,17 @@ impl Ctx {
     }
 }
 
+/// The smallest and largest values of an integer type.
+fn int_range(t: IntTy) -> (i128, i128) {
+    let bits = t.bits();
+    match (t.signed(), bits >= 128) {
+        (true, true) => (i128::MIN, i128::MAX),
+        (false, true) => (0, i128::MAX),
+        (true, false) => (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1),
+        (false, false) => (0, (1i128 << bits) - 1),
+    }
+}
+
 /// Placeholder resolution for one finished function body.
 pub struct Zonker<'a> {
     pub cx: &'a mut Ctx,
@@ -731,6 +745,12 @@ impl<'a> Zonker<'a> {
                 if let Some(i) = it {
                     self.literal_in_range(*lo, i, false, p.span);
                     self.literal_in_range(*hi, i, !*inclusive, p.span);
+                    // `0..256` on a `u8`: the excluded end is not a `u8` itself; the back end
+                    // gets the same range with its included end, which is.
+                    if !*inclusive && *hi == int_range(i).1.saturating_add(1) && *hi > *lo {
+                        *hi -= 1;
+                        *inclusive = true;
+                    }
                 }
             }
             PatternKind::Variant { enum_id, args, .. } => {
@@ -745,13 +765,7 @@ impl<'a> Zonker<'a> {
     /// E022 unless `v` is a value of `t` (or, for the excluded end of a range, one past its
     /// largest value: `0..256` covers every `u8`).
     fn literal_in_range(&mut self, v: i128, t: IntTy, end: bool, span: Span) {
-        let bits = t.bits();
-        let (min, max) = match (t.signed(), bits >= 128) {
-            (true, true) => (i128::MIN, i128::MAX),
-            (false, true) => (0, i128::MAX),
-            (true, false) => (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1),
-            (false, false) => (0, (1i128 << bits) - 1),
-        };
+        let (min, max) = int_range(t);
         let top = if end { max.saturating_add(1) } else { max };
         if v < min || v > top {
             let d = crate::errors::pattern_out_of_range(&v.to_string(), t.name(), min, max, span);

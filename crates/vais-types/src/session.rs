@@ -210,6 +210,7 @@ impl Session {
         cx.reset_seen();
         cx.new_funcs.clear();
         cx.unresolved = 0;
+        cx.infinite_reported = false;
         let mut messages = vec![];
         let mut dropped_globals: Vec<String> = vec![];
         let mut compile: Vec<FuncId> = vec![];
