@@ -525,6 +525,9 @@ impl Ctx {
         while let Some(id) = self.queue.pop() {
             let Some((decl, args)) = self.fn_rev.get(&id).cloned() else { continue };
             if !args.is_empty() {
+                if self.inst_limit_hit {
+                    continue;
+                }
                 generic_instances += 1;
                 if generic_instances > 20_000 {
                     let (name, span) = (self.env.fns[decl].name.clone(), self.env.fns[decl].ast.name.span);

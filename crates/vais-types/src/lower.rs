@@ -36,8 +36,9 @@ pub const MAX_INST_DEPTH: u32 = 128;
 
 /// Size (type nodes) of the type arguments of one instance beyond which instantiation is
 /// taken to be unbounded (E020): `F f<T>(x: T) = f((x, x))` doubles it per level, so this
-/// stops it after 16 levels, long before memory runs out.
-pub const MAX_INST_SIZE: u64 = 1 << 16;
+/// stops it after 12 levels, long before memory runs out (a hand-written type has tens of
+/// nodes).
+pub const MAX_INST_SIZE: u64 = 1 << 12;
 
 #[derive(Clone, Default)]
 pub struct Ctx {
@@ -74,6 +75,10 @@ pub struct Ctx {
     /// A type recursive by value was reported (E019) in this check: instantiating it runs
     /// into the type recursion limit too, which is then not reported again.
     pub infinite_reported: bool,
+    /// An instance hit the instantiation limits (E020) in this check: queued generic function
+    /// instances are dropped from then on, and new generic struct and enum instances get no
+    /// fields (with branching recursion there are exponentially many below the limit).
+    pub inst_limit_hit: bool,
     /// (nesting depth, size) of each struct instance's type, by `StructId` (see `measure`).
     /// Written whenever an id is created, so entries left by a rolled-back input are
     /// overwritten before they are read.
@@ -470,6 +475,7 @@ impl Ctx {
     /// reported once (`report` drops repeats), unless a type recursive by value (E019, also
     /// instantiated without end) was reported.
     fn too_many_instances(&mut self, n: &str, why: &str) {
+        self.inst_limit_hit = true;
         if !self.infinite_reported {
             let span = self.type_span(n);
             self.report(crate::errors::recursion_limit(n, span, why));
@@ -499,6 +505,9 @@ impl Ctx {
         self.prog.structs.push(StructDef { name, fields: vec![] });
         self.struct_rev.push(key.clone());
         self.struct_insts.insert(key, id);
+        if !args.is_empty() && self.inst_limit_hit {
+            return id;
+        }
         if !args.is_empty() && self.prog.structs.len() > MAX_TYPE_INSTANCES {
             self.too_many_instances(n, &format!("more than {} instances of generic types", MAX_TYPE_INSTANCES));
             return id;
@@ -538,6 +547,9 @@ impl Ctx {
         self.prog.enums.push(EnumDef { name, variants: vec![] });
         self.enum_rev.push(key.clone());
         self.enum_insts.insert(key, id);
+        if !args.is_empty() && self.inst_limit_hit {
+            return id;
+        }
         if !args.is_empty() && self.prog.enums.len() > MAX_TYPE_INSTANCES {
             self.too_many_instances(n, &format!("more than {} instances of generic types", MAX_TYPE_INSTANCES));
             return id;
@@ -596,6 +608,7 @@ impl Ctx {
         self.new_funcs.push(id);
         if let Some(why) = too_big {
             // Not checked: its body would ask for a bigger instance still.
+            self.inst_limit_hit = true;
             if let Some(d) = self.env.fns.get(decl) {
                 let e = crate::errors::recursion_limit(&d.name, d.ast.name.span, &why);
                 self.report(e);

@@ -211,6 +211,7 @@ impl Session {
         cx.new_funcs.clear();
         cx.unresolved = 0;
         cx.infinite_reported = false;
+        cx.inst_limit_hit = false;
         let mut messages = vec![];
         let mut dropped_globals: Vec<String> = vec![];
         let mut compile: Vec<FuncId> = vec![];
