@@ -381,8 +381,11 @@ impl Ctx {
             T::Future(x) => Ty::Future(Box::new(self.lower_in(inf, x))),
             T::Range(x) => Ty::Range(Box::new(self.lower_in(inf, x))),
             T::Optional(x) => Ty::Optional(Box::new(self.lower_in(inf, x))),
-            T::Var(_) | T::Param(_) => Ty::I64,
-            T::Err => self.unresolved(),
+            // An unconstrained variable defaults to `i64` (`[]` never used). A generic
+            // parameter exists only in the one-off check of a generic body, which is never
+            // lowered; here it would be a checker bug like the error type.
+            T::Var(_) => Ty::I64,
+            T::Param(_) | T::Err => self.unresolved(),
             T::Struct(n, a) => {
                 let args: Vec<Ty> = a.iter().map(|t| self.lower_in(inf, t)).collect();
                 Ty::Struct(self.struct_inst(n, args))
@@ -394,7 +397,7 @@ impl Ctx {
         }
     }
 
-    /// The error type reaching lowering. The checker reports an error when it makes one (now
+    /// The error type (or a generic parameter) reaching lowering. The checker reports an error when it makes one (now
     /// or, for a type it resolved while checking another function, when it checks the
     /// declaration that holds it), so the program is rejected; `check_resolved` turns the
     /// count into an internal error if no error was reported after all.
@@ -667,8 +670,8 @@ impl<'a> Zonker<'a> {
                     T::Never => return Ty::Never,
                     T::F64 => return Ty::F64,
                     T::Str => return Ty::Str,
-                    T::Var(_) | T::Param(_) => return Ty::I64,
-                    T::Err => return self.cx.unresolved(),
+                    T::Var(_) => return Ty::I64,
+                    T::Param(_) | T::Err => return self.cx.unresolved(),
                     _ => {}
                 }
                 self.cx.lower_in(self.inf, t)

@@ -278,3 +278,20 @@ fn unresolved_types_are_errors_wherever_written() {
     let p = ok("T Pair<K> = (K, K)\nF f(p: Pair<i64>) -> u8 = M p { (a, b) => a + b }\nF main() -> i64 = f((1, 2))");
     validate(&p);
 }
+
+#[test]
+fn struct_literal_through_alias_keeps_the_alias_arguments() {
+    let src = "S Bx<T> { a: T }\nT Pi = Bx<i64>\nT Qq<K> = Bx<K>\nF f(p: Pi) -> i64 = p.a\nF main() -> i64 {\n x := Pi { a: 1 }\n y := Qq { a: 2 }\n f(x) + f(y) }";
+    validate(&ok(src));
+    assert_eq!(err_codes("S Bx<T> { a: T }\nT Pi = Bx<i64>\nF main() -> i64 {\n z := Pi { a: 1.5 }\n 0 }"), vec!["E001"]);
+    // A cyclic alias is reported once, at the alias, not again at the literal.
+    assert_eq!(err_codes("T Cy = Cy\nF main() -> i64 {\n z := Cy { a: 1 }\n 0 }"), vec!["E018"]);
+}
+
+#[test]
+fn recursion_by_value_through_self_and_aliases() {
+    assert_eq!(err_codes("S N { n: Self }\nF main() -> i64 = 0"), vec!["E019"]);
+    assert_eq!(err_codes("S M2 { m: (Self, i64)? }\nF main() -> i64 = 0"), vec!["E019"]);
+    assert_eq!(err_codes("T NA = N3\nS N3 { n: NA }\nF main() -> i64 = 0"), vec!["E019"]);
+    validate(&ok("S Ok1 { n: *Self, f: (Self) -> i64, a: [Self], v: i64 }\nE Tr<T> { Leaf(T), Two(*Tr<T>, *Tr<T>) }\nF main() -> i64 { t: Tr<i64> = Leaf(1)\n 0 }"));
+}
