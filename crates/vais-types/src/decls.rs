@@ -144,6 +144,34 @@ impl Env {
 }
 
 impl Ctx {
+    /// The types written in a trait's method signatures and associated type defaults resolve
+    /// (E003), whether or not anything implements the trait; `Self`, the trait's generic
+    /// parameters and associated types, and each method's own generics are opaque there.
+    pub fn check_trait_sigs(&mut self, t: &ast::Trait) {
+        let mut g: Vec<(String, T)> = t.generics.iter().map(|p| (p.name.name.clone(), T::Param(p.name.name.clone()))).collect();
+        g.extend(t.assoc_types.iter().map(|a| (a.name.name.clone(), T::Param(a.name.name.clone()))));
+        let st = T::Param("Self".into());
+        let mut d = vec![];
+        for a in &t.assoc_types {
+            if let Some(ty) = &a.default {
+                self.env.resolve(ty, &g, Some(&st), &mut d);
+            }
+        }
+        for m in &t.methods {
+            let mut gm = g.clone();
+            gm.extend(m.generics.iter().map(|p| (p.name.name.clone(), T::Param(p.name.name.clone()))));
+            for p in &m.params {
+                if let ast::Param::Named { ty, .. } = p {
+                    self.env.resolve(ty, &gm, Some(&st), &mut d);
+                }
+            }
+            if let Some(r) = &m.ret {
+                self.env.resolve(r, &gm, Some(&st), &mut d);
+            }
+        }
+        d.into_iter().for_each(|x| self.report(x));
+    }
+
     /// Check the type declarations just registered (names of aliases, and of structs and
     /// enums). Declarations they mention may be older (REPL).
     pub fn check_type_decls(&mut self, aliases: &[String], types: &[String]) {

@@ -131,7 +131,7 @@ impl Ctx {
     /// Register items (pass 1). Returns the declarations created (functions and methods).
     pub fn register(&mut self, items: &[ast::Item], repl: bool) -> Vec<usize> {
         let first_fn = self.env.fns.len();
-        let (mut new_aliases, mut new_types) = (vec![], vec![]);
+        let (mut new_aliases, mut new_types, mut new_traits) = (vec![], vec![], vec![]);
         // Types first, so signatures can mention types declared later.
         for it in items {
             match &it.kind {
@@ -207,6 +207,7 @@ impl Ctx {
                         continue;
                     }
                     self.env.traits.insert(t.name.name.clone(), TraitDecl { name: t.name.name.clone(), methods: t.methods.clone() });
+                    new_traits.push(t);
                 }
                 ItemKind::Alias(a) => {
                     if !repl && self.env.aliases.contains_key(&a.name.name) {
@@ -223,6 +224,9 @@ impl Ctx {
             }
         }
         self.check_type_decls(&new_aliases, &new_types);
+        for t in new_traits {
+            self.check_trait_sigs(t);
+        }
         let mut consts = vec![];
         for it in items {
             match &it.kind {
