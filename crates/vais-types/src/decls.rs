@@ -45,6 +45,45 @@ fn named_in<'t>(t: &'t ast::Type, out: &mut Vec<&'t ast::Ident>) {
 }
 
 impl Env {
+    /// A live definition that mentions type name `n` (in a signature, a body, a field, a
+    /// payload or another alias), for messages; None if there is none.
+    fn alias_user(&self, n: &str) -> Option<String> {
+        let mentions = |t: &ast::Type| {
+            let mut names = vec![];
+            named_in(t, &mut names);
+            names.iter().any(|i| i.name == n)
+        };
+        for (an, a) in self.aliases.iter() {
+            if an != n && mentions(&a.ty) {
+                return Some(format!("alias `{}`", an));
+            }
+        }
+        for (sn, s) in self.structs.iter() {
+            if s.fields.iter().any(|(_, t)| mentions(t)) {
+                return Some(format!("struct `{}`", sn));
+            }
+        }
+        for (en, e) in self.enums.iter() {
+            let uses = e.variants.iter().any(|(_, k)| match k {
+                VariantKind::Unit => false,
+                VariantKind::Tuple(ts) => ts.iter().any(mentions),
+                VariantKind::Struct(fs) => fs.iter().any(|f| mentions(&f.ty)),
+            });
+            if uses {
+                return Some(format!("enum `{}`", en));
+            }
+        }
+        // Function bodies: by the debug text of their syntax tree (an identifier is printed
+        // quoted); a variable of the same name counts too, which only errs on the safe side.
+        let quoted = format!("{:?}", n);
+        for d in self.fns.iter() {
+            if !d.dead && format!("{:?}", d.ast).contains(&quoted) {
+                return Some(format!("function `{}`", d.name));
+            }
+        }
+        None
+    }
+
     /// The aliases the right-hand side of alias `a` expands (names that resolve to an alias
     /// there: not its own parameters, not a struct or enum).
     fn alias_edges(&self, a: &str) -> Vec<String> {
@@ -144,6 +183,37 @@ impl Env {
 }
 
 impl Ctx {
+    /// REPL: redefining alias `a.name` to another type while a definition mentions it
+    /// would change what that definition means without recompiling it (a function compiled
+    /// for `i64` called with an `f64`): an error naming a user. Same type, or no user: fine.
+    pub fn alias_change_breaks_users(&mut self, a: &ast::Alias) -> bool {
+        let n = a.name.name.as_str();
+        let Some(old) = self.env.aliases.get(n).cloned() else { return false };
+        let new_g = a.generics.iter().map(|p| p.name.name.clone()).collect::<Vec<_>>();
+        let same = old.generics == new_g && !old.cyclic && {
+            let g: Vec<(String, T)> = new_g.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
+            let mut d = vec![];
+            let was = self.env.resolve(&old.ty, &g, None, &mut d);
+            let now = self.env.resolve(&a.ty, &g, None, &mut d);
+            d.is_empty() && was == now
+        };
+        if same {
+            return false;
+        }
+        let Some(user) = self.env.alias_user(n) else { return false };
+        let was = {
+            let g: Vec<(String, T)> = old.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
+            crate::ty::show(&self.env.resolve(&old.ty, &g, None, &mut vec![]))
+        };
+        self.report(
+            errors::invalid(format!("type alias `{}` cannot change its type: {} uses it", n, user), a.name.span)
+                .with_label("redefined with another type")
+                .with_note(format!("note: what uses `{}` was checked and compiled with `{}`", n, was))
+                .with_note("help: give the new type another name"),
+        );
+        true
+    }
+
     /// The types written in a trait's method signatures and associated type defaults resolve
     /// (E003), whether or not anything implements the trait; `Self`, the trait's generic
     /// parameters and associated types, and each method's own generics are opaque there.

@@ -214,6 +214,9 @@ impl Ctx {
                         self.report(errors::duplicate("type alias", &a.name.name, a.name.span));
                         continue;
                     }
+                    if repl && self.alias_change_breaks_users(a) {
+                        continue;
+                    }
                     new_aliases.push(a.name.name.clone());
                     self.env.aliases.insert(
                         a.name.name.clone(),
