@@ -103,11 +103,15 @@ impl Env {
     /// with the declaration's own parameters opaque. Resolution errors were reported when the
     /// declaration was registered (`check_type_decls`).
     pub fn field_types(&self, n: &str) -> Vec<(T, Span)> {
-        let mut d = vec![];
+        self.field_types_reporting(n, &mut vec![])
+    }
+
+    /// `field_types`, with the resolution errors.
+    fn field_types_reporting(&self, n: &str, d: &mut Vec<vais_ast::Diagnostic>) -> Vec<(T, Span)> {
         if let Some(s) = self.structs.get(n) {
             let g: Vec<(String, T)> = s.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
             let st = T::Struct(n.to_string(), g.iter().map(|(_, t)| t.clone()).collect());
-            return s.fields.iter().map(|(_, t)| (self.resolve(t, &g, Some(&st), &mut d), t.span)).collect();
+            return s.fields.iter().map(|(_, t)| (self.resolve(t, &g, Some(&st), d), t.span)).collect();
         }
         if let Some(e) = self.enums.get(n) {
             let g: Vec<(String, T)> = e.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
@@ -115,8 +119,8 @@ impl Env {
             for (_, k) in &e.variants {
                 match k {
                     VariantKind::Unit => {}
-                    VariantKind::Tuple(ts) => out.extend(ts.iter().map(|t| (self.resolve(t, &g, None, &mut d), t.span))),
-                    VariantKind::Struct(fs) => out.extend(fs.iter().map(|f| (self.resolve(&f.ty, &g, None, &mut d), f.ty.span))),
+                    VariantKind::Tuple(ts) => out.extend(ts.iter().map(|t| (self.resolve(t, &g, None, d), t.span))),
+                    VariantKind::Struct(fs) => out.extend(fs.iter().map(|f| (self.resolve(&f.ty, &g, None, d), f.ty.span))),
                 }
             }
             return out;
@@ -256,31 +260,14 @@ impl Ctx {
             self.env.resolve(&decl.ty, &g, None, &mut d);
             d.into_iter().for_each(|x| self.report(x));
         }
+        // Resolved once: errors reported here, types kept for the recursion check.
+        let mut fields: HashMap<String, Vec<(T, Span)>> = HashMap::default();
         for n in types {
             let mut d = vec![];
-            if let Some(s) = self.env.structs.get(n) {
-                let g: Vec<(String, T)> = s.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
-                let st = T::Struct(n.clone(), g.iter().map(|(_, t)| t.clone()).collect());
-                for (_, t) in &s.fields {
-                    self.env.resolve(t, &g, Some(&st), &mut d);
-                }
-            } else if let Some(e) = self.env.enums.get(n) {
-                let g: Vec<(String, T)> = e.generics.iter().map(|p| (p.clone(), T::Param(p.clone()))).collect();
-                for (_, k) in &e.variants {
-                    match k {
-                        VariantKind::Unit => {}
-                        VariantKind::Tuple(ts) => ts.iter().for_each(|t| {
-                            self.env.resolve(t, &g, None, &mut d);
-                        }),
-                        VariantKind::Struct(fs) => fs.iter().for_each(|f| {
-                            self.env.resolve(&f.ty, &g, None, &mut d);
-                        }),
-                    }
-                }
-            }
+            fields.insert(n.clone(), self.env.field_types_reporting(n, &mut d));
             d.into_iter().for_each(|x| self.report(x));
         }
-        self.check_infinite_types(types);
+        self.check_infinite_types(types, fields);
     }
 
     /// E018 for every alias on a cycle reachable from `aliases`; those are marked `cyclic`.
@@ -328,14 +315,15 @@ impl Ctx {
     }
 
     /// E019 for every by-value cycle of structs and enums reachable from `types`.
-    fn check_infinite_types(&mut self, types: &[String]) {
+    /// `fields`: the resolved field types of (some of) the types, to reuse.
+    fn check_infinite_types(&mut self, types: &[String], mut fields: HashMap<String, Vec<(T, Span)>>) {
         let mut memo: HashMap<String, Vec<bool>> = HashMap::default();
         let mut mark: HashMap<String, Mark> = HashMap::default();
         let mut found: Vec<(Vec<String>, Span)> = vec![];
         for n in types {
             if !mark.contains_key(n) {
                 let mut path = vec![];
-                self.type_dfs(n, &mut memo, &mut mark, &mut path, &mut found);
+                self.type_dfs(n, &mut fields, &mut memo, &mut mark, &mut path, &mut found);
             }
         }
         let mut reported: HashSet<String> = HashSet::default();
@@ -357,6 +345,7 @@ impl Ctx {
     fn type_dfs(
         &self,
         n: &str,
+        fields: &mut HashMap<String, Vec<(T, Span)>>,
         memo: &mut HashMap<String, Vec<bool>>,
         mark: &mut HashMap<String, Mark>,
         path: &mut Vec<String>,
@@ -364,7 +353,8 @@ impl Ctx {
     ) {
         mark.insert(n.to_string(), Mark::OnPath);
         path.push(n.to_string());
-        for (t, span) in self.env.field_types(n) {
+        let fts = fields.remove(n).unwrap_or_else(|| self.env.field_types(n));
+        for (t, span) in fts {
             let mut held: Vec<String> = vec![];
             self.env.by_value(&t, memo, &mut |x| {
                 if let T::Struct(m, _) | T::Enum(m, _) = x {
@@ -380,7 +370,7 @@ impl Ctx {
                         found.push((c, span));
                     }
                     Some(Mark::Done) => {}
-                    None => self.type_dfs(&m, memo, mark, path, found),
+                    None => self.type_dfs(&m, fields, memo, mark, path, found),
                 }
             }
         }

@@ -206,7 +206,7 @@ pub fn prim(p: PrimType) -> T {
 
 /// Alias expansions nested inside one another beyond which resolution stops (a cycle the
 /// registration check did not see; never reached by an accepted program).
-const MAX_ALIAS_HOPS: u32 = 256;
+const MAX_ALIAS_HOPS: u32 = 4096;
 
 impl Env {
     /// Resolve a written type. `generics` maps generic parameter names in scope; `self_ty` is
