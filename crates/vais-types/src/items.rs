@@ -19,6 +19,25 @@ fn is_instance(f: &Function) -> bool {
 }
 
 impl Ctx {
+    /// E008 at the second and later of equal names in one list (a function's parameters or
+    /// generic parameters, an enum's variants, ...): the later one used to shadow the first
+    /// silently, or (variants) make `M` compare against the wrong tag.
+    fn no_repeats<'a>(&mut self, kind: &str, names: impl IntoIterator<Item = &'a vais_ast::ast::Ident>) {
+        let mut seen: Vec<&str> = vec![];
+        for n in names {
+            if seen.contains(&n.name.as_str()) {
+                self.report(errors::duplicate(kind, &n.name, n.span));
+            }
+            seen.push(&n.name);
+        }
+    }
+
+    /// Repeated parameter or generic parameter names in a function or method.
+    fn check_fn_names(&mut self, f: &Function) {
+        self.no_repeats("generic parameter", f.generics.iter().map(|g| &g.name));
+        self.no_repeats("parameter", f.params.iter().filter_map(|p| if let Param::Named { name, .. } = p { Some(name) } else { None }));
+    }
+
     /// The shared AST of `f`: the body moved out of an owned module by `take_bodies` if there
     /// is one for `f`, else a copy (REPL inputs, trait default methods).
     fn fn_ast(&mut self, f: &Function) -> FnAst {
@@ -90,6 +109,9 @@ impl Ctx {
         let id = self.env.fns.len();
         // A trait's default body comes from a copy of the trait declaration, so it is copied.
         let ast = self.fn_ast(f);
+        if !trait_default {
+            self.check_fn_names(&ast);
+        }
         self.env.fns.push(FnDecl {
             name: format!("{}.{}", owner, f.name.name),
             ast,
@@ -115,6 +137,7 @@ impl Ctx {
         }
         let id = self.env.fns.len();
         let ast = self.fn_ast(f);
+        self.check_fn_names(&ast);
         self.env.fns.push(FnDecl {
             name: n.clone(),
             ast,
@@ -160,13 +183,8 @@ impl Ctx {
                             span: s.name.span,
                         }),
                     );
-                    let mut seen: Vec<&str> = vec![];
-                    for f in &s.fields {
-                        if seen.contains(&f.name.name.as_str()) {
-                            self.report(errors::duplicate("field", &f.name.name, f.name.span));
-                        }
-                        seen.push(&f.name.name);
-                    }
+                    self.no_repeats("field", s.fields.iter().map(|f| &f.name));
+                    self.no_repeats("generic parameter", s.generics.iter().map(|g| &g.name));
                 }
                 ItemKind::Enum(e) => {
                     let n = &e.name.name;
@@ -180,6 +198,13 @@ impl Ctx {
                             for (v, _) in old.variants.iter() {
                                 self.env.variants.remove(v);
                             }
+                        }
+                    }
+                    self.no_repeats("variant", e.variants.iter().map(|v| &v.name));
+                    self.no_repeats("generic parameter", e.generics.iter().map(|g| &g.name));
+                    for v in &e.variants {
+                        if let ast::VariantKind::Struct(fs) = &v.kind {
+                            self.no_repeats("field", fs.iter().map(|f| &f.name));
                         }
                     }
                     for (i, v) in e.variants.iter().enumerate() {
@@ -217,6 +242,7 @@ impl Ctx {
                     if repl && self.alias_change_breaks_users(a) {
                         continue;
                     }
+                    self.no_repeats("generic parameter", a.generics.iter().map(|g| &g.name));
                     new_aliases.push(a.name.name.clone());
                     self.env.aliases.insert(
                         a.name.name.clone(),
