@@ -45,6 +45,46 @@ fn named_in<'t>(t: &'t ast::Type, out: &mut Vec<&'t ast::Ident>) {
 }
 
 impl Env {
+    /// REPL: the structs and enums whose fields mention one of `names` (directly, through
+    /// aliases, or through other such types), which change when those are redefined.
+    pub fn type_users(&self, names: &std::collections::HashSet<String>) -> HashSet<String> {
+        // Reverse index: type name -> declarations (structs, enums, aliases) mentioning it.
+        let mut users: HashMap<String, Vec<String>> = HashMap::default();
+        let mut add = |by: &str, t: &ast::Type| {
+            let mut ns = vec![];
+            named_in(t, &mut ns);
+            for i in ns {
+                users.entry(i.name.clone()).or_default().push(by.to_string());
+            }
+        };
+        for (n, s) in self.structs.iter() {
+            s.fields.iter().for_each(|(_, t)| add(n, t));
+        }
+        for (n, e) in self.enums.iter() {
+            for (_, k) in &e.variants {
+                match k {
+                    VariantKind::Unit => {}
+                    VariantKind::Tuple(ts) => ts.iter().for_each(|t| add(n, t)),
+                    VariantKind::Struct(fs) => fs.iter().for_each(|f| add(n, &f.ty)),
+                }
+            }
+        }
+        for (n, a) in self.aliases.iter() {
+            add(n, &a.ty);
+        }
+        let mut seen: HashSet<String> = HashSet::default();
+        let mut todo: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+        while let Some(n) = todo.pop() {
+            for u in users.get(n).map(|v| v.as_slice()).unwrap_or(&[]) {
+                if seen.insert(u.clone()) {
+                    todo.push(u);
+                }
+            }
+        }
+        seen.retain(|n| self.structs.contains_key(n) || self.enums.contains_key(n));
+        seen
+    }
+
     /// A live definition that mentions type name `n` (in a signature, a body, a field, a
     /// payload or another alias), for messages; None if there is none.
     fn alias_user(&self, n: &str) -> Option<String> {

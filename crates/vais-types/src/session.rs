@@ -269,6 +269,26 @@ impl Session {
                 _ => None,
             })
             .collect();
+        // Types that mention a redefined type (their fields, or their layout, change): their
+        // instances are made again too, and what used them is re-checked like the users of
+        // the redefined type itself.
+        for n in cx.env.type_users(&redefined_types) {
+            if redefined_types.contains(&n) {
+                continue;
+            }
+            for ((m, _), id) in cx.struct_insts.iter() {
+                if *m == n {
+                    changed_structs.insert(*id);
+                }
+            }
+            cx.struct_insts.retain(|(m, _), _| *m != n);
+            for ((m, _), id) in cx.enum_insts.iter() {
+                if *m == n {
+                    changed_enums.insert(*id);
+                }
+            }
+            cx.enum_insts.retain(|(m, _), _| *m != n);
+        }
         // Only impl blocks add methods to an existing struct.
         let impl_targets: HashSet<String> = items
             .iter()
