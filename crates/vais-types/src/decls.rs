@@ -258,6 +258,18 @@ impl Ctx {
         true
     }
 
+    /// REPL: report the resolution errors of existing types `names` (they mention a type
+    /// this input redefines).
+    pub fn check_holders(&mut self, names: &[String]) {
+        for n in names {
+            let mut d = vec![];
+            self.env.field_types_reporting(n, &mut d);
+            for x in d {
+                self.report(x.with_note(format!("note: `{}` mentions a type that this input redefines", n)));
+            }
+        }
+    }
+
     /// The types written in a trait's method signatures and associated type defaults resolve
     /// (E003), whether or not anything implements the trait; `Self`, the trait's generic
     /// parameters and associated types, and each method's own generics are opaque there.

@@ -272,10 +272,12 @@ impl Session {
         // Types that mention a redefined type (their fields, or their layout, change): their
         // instances are made again too, and what used them is re-checked like the users of
         // the redefined type itself.
-        for n in cx.env.type_users(&redefined_types) {
-            if redefined_types.contains(&n) {
-                continue;
-            }
+        let holders: Vec<String> = {
+            let mut h: Vec<String> = cx.env.type_users(&redefined_types).into_iter().filter(|n| !redefined_types.contains(n)).collect();
+            h.sort();
+            h
+        };
+        for n in holders.iter().cloned() {
             for ((m, _), id) in cx.struct_insts.iter() {
                 if *m == n {
                     changed_structs.insert(*id);
@@ -315,6 +317,9 @@ impl Session {
         }
         cx.repl = true;
         let decls = cx.register(&items, true);
+        // The holders' field types must still resolve (`S Nd { n: Op<i64> }` after `Op` lost
+        // its parameter).
+        cx.check_holders(&holders);
         let mut redefs: Vec<(String, usize, String, usize)> = vec![];
         for (name, old, old_sig) in &old_fns {
             if let Some(&new) = cx.env.free_fns.get(name) {
