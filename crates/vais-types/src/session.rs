@@ -272,8 +272,13 @@ impl Session {
         // Types that mention a redefined type (their fields, or their layout, change): their
         // instances are made again too, and what used them is re-checked like the users of
         // the redefined type itself.
-        let holders: Vec<String> = {
-            let mut h: Vec<String> = cx.env.type_users(&redefined_types).into_iter().filter(|n| !redefined_types.contains(n)).collect();
+        // (Only for types defined before: a first definition has no users yet.)
+        let existing: HashSet<String> =
+            redefined_types.iter().filter(|n| cx.env.structs.contains_key(*n) || cx.env.enums.contains_key(*n)).cloned().collect();
+        let holders: Vec<String> = if existing.is_empty() {
+            vec![]
+        } else {
+            let mut h: Vec<String> = cx.env.type_users(&existing).into_iter().filter(|n| !redefined_types.contains(n)).collect();
             h.sort();
             h
         };
