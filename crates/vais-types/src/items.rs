@@ -323,8 +323,8 @@ impl Ctx {
     }
 
     fn add_impl(&mut self, i: &ast::Impl) {
-        let target = match &i.target.kind {
-            ast::TypeKind::Named { name, .. } => name.clone(),
+        let (target, targs) = match &i.target.kind {
+            ast::TypeKind::Named { name, args } => (name.clone(), args),
             _ => {
                 self.report(errors::invalid("impl blocks need a struct target", i.target.span));
                 return;
@@ -338,6 +338,21 @@ impl Ctx {
                 self.report(errors::undefined_type(&target.name, target.span, c.iter().map(|s| s.as_str())));
             }
             return;
+        }
+        if !targs.is_empty() {
+            // `X Bx<T> { .. }`: the arguments resolve (the impl's and the struct's own
+            // parameters are in scope) and are as many as the struct has. (`X Bx { .. }` is
+            // the usual form: its methods are for every instance.)
+            let sg = self.env.structs[&target.name].generics.clone();
+            let g: Vec<(String, T)> = i.generics.iter().map(|p| p.name.name.clone()).chain(sg.iter().cloned()).map(|n| (n.clone(), T::Param(n))).collect();
+            let mut d = vec![];
+            for a in targs {
+                self.env.resolve(a, &g, None, &mut d);
+            }
+            if targs.len() != sg.len() {
+                d.push(errors::type_args(&target.name, sg.len(), targs.len(), target.span));
+            }
+            d.into_iter().for_each(|x| self.report(x));
         }
         for m in &i.methods {
             self.add_method(&target.name, m, false);
