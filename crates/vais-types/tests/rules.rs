@@ -295,3 +295,14 @@ fn recursion_by_value_through_self_and_aliases() {
     assert_eq!(err_codes("T NA = N3\nS N3 { n: NA }\nF main() -> i64 = 0"), vec!["E019"]);
     validate(&ok("S Ok1 { n: *Self, f: (Self) -> i64, a: [Self], v: i64 }\nE Tr<T> { Leaf(T), Two(*Tr<T>, *Tr<T>) }\nF main() -> i64 { t: Tr<i64> = Leaf(1)\n 0 }"));
 }
+
+#[test]
+fn recursion_through_generic_arguments_follows_how_they_are_held() {
+    // `Bx` holds its parameter by value, `PBx` behind a pointer, `Two` in one of its
+    // parameters only, `Outer` through another generic type.
+    let decls = "S Bx<T> { v: T }\nS PBx<T> { p: *T }\nS Two<A, B> { a: A, b: *B }\nS Outer<T> { i: Bx<(i64, T)> }\n";
+    assert_eq!(err_codes(&format!("{decls}S Nd {{ b: Bx<Nd> }}\nF main() -> i64 = 0")), vec!["E019"]);
+    assert_eq!(err_codes(&format!("{decls}S Nd {{ t: Two<Nd, i64> }}\nF main() -> i64 = 0")), vec!["E019"]);
+    assert_eq!(err_codes(&format!("{decls}S Nd {{ o: Outer<Nd> }}\nF main() -> i64 = 0")), vec!["E019"]);
+    validate(&ok(&format!("{decls}S Nd {{ b: PBx<Nd>, t: Two<i64, Nd>, o: Outer<*Nd>, v: i64 }}\nF main() -> i64 = 0")));
+}
