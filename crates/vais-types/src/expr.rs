@@ -479,6 +479,11 @@ impl<'c> Fc<'c> {
     fn lambda(&mut self, params: &[ast::LambdaParam], body: &ast::Expr, span: Span) -> Expr {
         let ret = self.inf.fresh();
         let pts: Vec<T> = params.iter().map(|p| self.resolve(&p.ty)).collect();
+        for (i, p) in params.iter().enumerate() {
+            if params[..i].iter().any(|q| q.name.name == p.name.name) {
+                self.err(errors::duplicate("parameter", &p.name.name, p.name.span));
+            }
+        }
         self.frames.push(Frame::new(ret.clone(), true));
         let mut pids = vec![];
         for (p, t) in params.iter().zip(&pts) {
