@@ -160,7 +160,7 @@ impl Ctx {
             match &it.kind {
                 ItemKind::Struct(s) => {
                     let n = &s.name.name;
-                    if !repl && (self.env.structs.contains_key(n) || self.env.enums.contains_key(n)) {
+                    if !repl && (self.env.structs.contains_key(n) || self.env.enums.contains_key(n)) || self.env.aliases.contains_key(n) {
                         self.report(errors::duplicate("type", n, s.name.span));
                         continue;
                     }
@@ -188,7 +188,7 @@ impl Ctx {
                 }
                 ItemKind::Enum(e) => {
                     let n = &e.name.name;
-                    if !repl && (self.env.structs.contains_key(n) || self.env.enums.contains_key(n)) {
+                    if !repl && (self.env.structs.contains_key(n) || self.env.enums.contains_key(n)) || self.env.aliases.contains_key(n) {
                         self.report(errors::duplicate("type", n, e.name.span));
                         continue;
                     }
@@ -235,7 +235,11 @@ impl Ctx {
                     new_traits.push(t);
                 }
                 ItemKind::Alias(a) => {
-                    if !repl && self.env.aliases.contains_key(&a.name.name) {
+                    // Structs, enums and aliases share one namespace; a struct of the same
+                    // name would shadow the alias silently (also in a session: the kind of a
+                    // type name does not change).
+                    let n = &a.name.name;
+                    if (!repl && self.env.aliases.contains_key(n)) || self.env.structs.contains_key(n) || self.env.enums.contains_key(n) {
                         self.report(errors::duplicate("type alias", &a.name.name, a.name.span));
                         continue;
                     }
