@@ -98,12 +98,12 @@ impl Gen {
 }
 
 /// The structs and enums a value of type `t` holds by value.
-fn held(p: &Program, t: &Ty, out: &mut Vec<(bool, u32)>) {
+fn held(t: &Ty, out: &mut Vec<(bool, u32)>) {
     match t {
         Ty::Struct(id) => out.push((true, id.0)),
         Ty::Enum(id) => out.push((false, id.0)),
-        Ty::Tuple(ts) => ts.iter().for_each(|t| held(p, t, out)),
-        Ty::Optional(x) | Ty::Range(x) => held(p, x, out),
+        Ty::Tuple(ts) => ts.iter().for_each(|t| held(t, out)),
+        Ty::Optional(x) | Ty::Range(x) => held(x, out),
         _ => {}
     }
 }
@@ -115,12 +115,12 @@ fn has_infinite_layout(p: &Program) -> bool {
     let mut edges = vec![vec![]; n];
     for (i, s) in p.structs.iter().enumerate() {
         let mut out = vec![];
-        s.fields.iter().for_each(|f| held(p, &f.ty, &mut out));
+        s.fields.iter().for_each(|f| held(&f.ty, &mut out));
         edges[i] = out.into_iter().map(node).collect();
     }
     for (i, e) in p.enums.iter().enumerate() {
         let mut out = vec![];
-        e.variants.iter().flat_map(|v| v.fields.iter()).for_each(|t| held(p, t, &mut out));
+        e.variants.iter().flat_map(|v| v.fields.iter()).for_each(|t| held(t, &mut out));
         edges[p.structs.len() + i] = out.into_iter().map(node).collect();
     }
     // 0 unvisited, 1 on the path, 2 done
