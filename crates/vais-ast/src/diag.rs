@@ -7,7 +7,10 @@
 //! `E007` cannot infer, `E008` duplicate definition, `E009` assignment to immutable variable,
 //! `E010` non-exhaustive match (warning), `E012` invalid assignment target, `E013` break or
 //! continue outside a loop, `E014` unknown field, `E015` invalid use (misc semantic errors),
-//! `E016` import error, `E017` extern symbol not found in the host process.
+//! `E016` import error, `E017` extern symbol not found in the host process, `E018` cyclic type
+//! alias, `E019` struct or enum recursive by value (infinite size), `E020` recursion limit
+//! reached while instantiating a generic function or type, `E021` extern declared again with
+//! another signature, `E022` integer pattern outside the matched type's range.
 
 use crate::source::Span;
 

@@ -75,6 +75,18 @@ pub struct EnumDecl {
     pub span: Span,
 }
 
+/// `T Name<P..> = Type`: the written right-hand side, resolved at each use with the alias's
+/// generic parameters bound to the use's arguments.
+#[derive(Clone, Debug)]
+pub struct AliasDecl {
+    pub generics: Vec<String>,
+    pub ty: ast::Type,
+    pub span: Span,
+    /// Part of (or leads into) an alias cycle, already reported (E018): resolves to the error
+    /// type without a further message.
+    pub cyclic: bool,
+}
+
 #[derive(Clone, Debug)]
 #[allow(dead_code)]
 pub struct TraitDecl {
@@ -95,7 +107,7 @@ pub struct Env {
     pub structs: JMap<String, std::sync::Arc<StructDecl>>,
     pub enums: JMap<String, std::sync::Arc<EnumDecl>>,
     pub traits: JMap<String, TraitDecl>,
-    pub aliases: JMap<String, ast::Type>,
+    pub aliases: JMap<String, AliasDecl>,
     pub fns: JVec<FnDecl>,
     pub free_fns: JMap<String, usize>,
     pub consts: JMap<String, (T, ConstVal)>,
@@ -192,18 +204,22 @@ pub fn prim(p: PrimType) -> T {
     }
 }
 
+/// Alias expansions nested inside one another beyond which resolution stops (a cycle the
+/// registration check did not see; never reached by an accepted program).
+const MAX_ALIAS_HOPS: u32 = 4096;
+
 impl Env {
     /// Resolve a written type. `generics` maps generic parameter names in scope; `self_ty` is
-    /// what `Self` means here.
+    /// what `Self` means here. Every `T::Err` in the result comes with an error in `diags`,
+    /// or stands for an error reported earlier (a cyclic alias, E018).
     pub fn resolve(&self, ty: &ast::Type, generics: &[(String, T)], self_ty: Option<&T>, diags: &mut Vec<Diagnostic>) -> T {
-        self.resolve_depth(ty, generics, self_ty, diags, 0)
+        self.resolve_in(ty, generics, self_ty, diags, 0)
     }
 
-    fn resolve_depth(&self, ty: &ast::Type, g: &[(String, T)], st: Option<&T>, d: &mut Vec<Diagnostic>, depth: u32) -> T {
-        if depth > 50 {
-            return T::Err;
-        }
-        let mut r = |t: &ast::Type| self.resolve_depth(t, g, st, d, depth + 1);
+    /// `hops`: alias expansions this type is nested in. Structural nesting is bounded by the
+    /// parser's nesting limit.
+    fn resolve_in(&self, ty: &ast::Type, g: &[(String, T)], st: Option<&T>, d: &mut Vec<Diagnostic>, hops: u32) -> T {
+        let mut r = |t: &ast::Type| self.resolve_in(t, g, st, d, hops);
         match &ty.kind {
             TypeKind::Unit => T::Unit,
             TypeKind::Prim(p) => prim(*p),
@@ -230,17 +246,29 @@ impl Env {
             TypeKind::Named { name, args } => {
                 let n = name.name.as_str();
                 if let Some((_, t)) = g.iter().find(|(k, _)| k == n) {
+                    if !args.is_empty() {
+                        d.push(errors::type_args(n, 0, args.len(), name.span).with_note("note: a generic parameter takes no type arguments"));
+                    }
                     return t.clone();
                 }
                 let args: Vec<T> = args.iter().map(&mut r).collect();
                 if let Some(s) = self.structs.get(n) {
-                    return T::Struct(n.to_string(), fit_args(args, s.generics.len(), name.span, d));
+                    return T::Struct(n.to_string(), fit_args(n, args, s.generics.len(), name.span, d));
                 }
                 if let Some(e) = self.enums.get(n) {
-                    return T::Enum(n.to_string(), fit_args(args, e.generics.len(), name.span, d));
+                    return T::Enum(n.to_string(), fit_args(n, args, e.generics.len(), name.span, d));
                 }
                 if let Some(a) = self.aliases.get(n) {
-                    return self.resolve_depth(a, &[], None, d, depth + 1);
+                    if a.cyclic {
+                        return T::Err;
+                    }
+                    if hops >= MAX_ALIAS_HOPS {
+                        d.push(errors::alias_too_deep(n, name.span));
+                        return T::Err;
+                    }
+                    let args = fit_args(n, args, a.generics.len(), name.span, d);
+                    let sub: Vec<(String, T)> = a.generics.iter().cloned().zip(args).collect();
+                    return self.resolve_in(&a.ty, &sub, None, d, hops + 1);
                 }
                 let cands: Vec<&str> = self
                     .structs
@@ -257,12 +285,11 @@ impl Env {
     }
 }
 
-fn fit_args(mut args: Vec<T>, n: usize, span: Span, d: &mut Vec<Diagnostic>) -> Vec<T> {
-    if args.is_empty() && n > 0 {
-        return vec![T::Err; n];
-    }
+/// The type arguments of a use of generic type `name` with `n` parameters: a missing or extra
+/// argument is an error, and the missing ones are error types.
+fn fit_args(name: &str, mut args: Vec<T>, n: usize, span: Span, d: &mut Vec<Diagnostic>) -> Vec<T> {
     if args.len() != n {
-        d.push(errors::invalid(format!("expected {} type argument(s), found {}", n, args.len()), span));
+        d.push(errors::type_args(name, n, args.len(), span));
         args.resize(n, T::Err);
     }
     args

@@ -116,3 +116,68 @@ pub fn unknown_field<'a>(ty: &str, name: &str, span: Span, cands: impl IntoItera
 pub fn invalid(msg: impl Into<String>, span: Span) -> Diagnostic {
     Diagnostic::error("E015", msg, span)
 }
+
+pub fn type_args(name: &str, expected: usize, found: usize, span: Span) -> Diagnostic {
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    if found == 0 {
+        let ps = vec!["_"; expected].join(", ");
+        return Diagnostic::error("E015", format!("missing type arguments for generic type `{}`", name), span)
+            .with_label(format!("expected {} type argument{}", expected, s(expected)))
+            .with_note(format!("help: write the arguments: `{}<{}>`", name, ps));
+    }
+    Diagnostic::error(
+        "E015",
+        format!("`{}` takes {} type argument{} but {} {} supplied", name, expected, s(expected), found, if found == 1 { "was" } else { "were" }),
+        span,
+    )
+    .with_label(format!("expected {} type argument{}", expected, s(expected)))
+}
+
+/// E018: `T A = B`, `T B = A`. `path` is the cycle from `name` back to it.
+pub fn alias_cycle(name: &str, path: &[String], span: Span) -> Diagnostic {
+    let chain = path.iter().map(|n| format!("`{}`", n)).collect::<Vec<_>>().join(" -> ");
+    Diagnostic::error("E018", format!("cyclic type alias `{}`: {}", name, chain), span)
+        .with_label("this alias expands to itself")
+        .with_note("note: an alias is another name for a type; a recursive type needs a struct or enum and a pointer (`*Name`)")
+}
+
+/// E018 at a use: alias expansion nested too deeply (a cycle not caught at registration).
+pub fn alias_too_deep(name: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("E018", format!("type alias `{}` expands too deeply (cyclic alias?)", name), span)
+        .with_label("expansion stopped here")
+}
+
+/// E019: a struct or enum that contains itself by value. `path` is the cycle of type names
+/// starting and ending with `name`; `at` is the field type that closes it.
+pub fn infinite_type(name: &str, path: &[String], span: Span, at: Span) -> Diagnostic {
+    let d = Diagnostic::error("E019", format!("recursive type `{}` has infinite size", name), span)
+        .with_label("recursive without a pointer")
+        .with_secondary(at, if path.len() > 2 { "the cycle closes here" } else { "contains itself by value here" });
+    let d = if path.len() > 2 {
+        d.with_note(format!("note: {}", path.iter().map(|n| format!("`{}`", n)).collect::<Vec<_>>().join(" contains ")))
+    } else {
+        d
+    };
+    d.with_note(format!("help: go through a pointer to break the cycle, e.g. `*{}`", path.get(path.len().saturating_sub(2)).map_or(name, |s| s.as_str())))
+}
+
+/// E020: polymorphic recursion or recursive generic types.
+pub fn recursion_limit(what: &str, span: Span, why: &str) -> Diagnostic {
+    Diagnostic::error("E020", format!("recursion limit reached while instantiating `{}`", what), span)
+        .with_label("instantiated without end")
+        .with_note(format!("note: {}", why))
+}
+
+/// E021: `X F f(..)` declared twice with different signatures.
+pub fn extern_conflict(name: &str, old: &str, new: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("E021", format!("extern `{}` is declared again with a different signature", name), span)
+        .with_label(format!("declared here as `{}`", new))
+        .with_note(format!("note: the first declaration is `{}`; an extern's signature cannot change (C would be called with the wrong types)", old))
+}
+
+/// E022: an integer pattern that no value of the scrutinee's type can equal.
+pub fn pattern_out_of_range(lit: &str, ty: &str, min: i128, max: i128, span: Span) -> Diagnostic {
+    Diagnostic::error("E022", format!("literal pattern `{}` is out of range for `{}`", lit, ty), span)
+        .with_label("this arm could never match")
+        .with_note(format!("note: `{}` values are {}..={}", ty, min, max))
+}

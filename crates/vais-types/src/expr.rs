@@ -342,9 +342,23 @@ impl<'c> Fc<'c> {
 
     fn struct_lit(&mut self, name: &ast::Ident, fields: &[(ast::Ident, ast::Expr)], span: Span, hint: Option<T>) -> Expr {
         let mut sname = name.name.clone();
-        if let Some(a) = self.cx.env.aliases.get(&sname) {
-            if let ast::TypeKind::Named { name, .. } = &a.kind {
-                sname = name.name.clone();
+        // Through an alias (`T P = Pair<i64>`), the struct it names with the arguments it
+        // gives (the alias's own parameters are inferred).
+        let mut alias_args: Option<Vec<T>> = None;
+        if let Some(a) = self.cx.env.aliases.get(&sname).cloned() {
+            if a.cyclic {
+                for (_, e) in fields {
+                    self.expr(e);
+                }
+                return self.err_expr(span);
+            }
+            let g: Vec<(String, T)> = a.generics.iter().map(|p| (p.clone(), self.inf.fresh())).collect();
+            let mut d = vec![];
+            let t = self.cx.env.resolve(&a.ty, &g, None, &mut d);
+            d.into_iter().for_each(|x| self.err(x));
+            if let T::Struct(n, args) = t {
+                sname = n;
+                alias_args = Some(args);
             }
         }
         if name.name == "Self" {
@@ -369,6 +383,11 @@ impl<'c> Fc<'c> {
                 Some(T::Struct(_, a)) => a.clone(),
                 _ => vec![],
             }
+        } else if let Some(a) = alias_args.filter(|a| a.len() == sd.generics.len()) {
+            if let Some(h) = hint {
+                self.inf.unify(&h, &T::Struct(sname.clone(), a.clone()));
+            }
+            a
         } else {
             match hint.map(|h| self.sh(&h)) {
                 Some(T::Struct(m, a)) if m == sname && a.len() == sd.generics.len() => a,
@@ -460,6 +479,11 @@ impl<'c> Fc<'c> {
     fn lambda(&mut self, params: &[ast::LambdaParam], body: &ast::Expr, span: Span) -> Expr {
         let ret = self.inf.fresh();
         let pts: Vec<T> = params.iter().map(|p| self.resolve(&p.ty)).collect();
+        for (i, p) in params.iter().enumerate() {
+            if params[..i].iter().any(|q| q.name.name == p.name.name) {
+                self.err(errors::duplicate("parameter", &p.name.name, p.name.span));
+            }
+        }
         self.frames.push(Frame::new(ret.clone(), true));
         let mut pids = vec![];
         for (p, t) in params.iter().zip(&pts) {

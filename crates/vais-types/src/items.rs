@@ -5,7 +5,7 @@ use vais_ast::ast::{self, ExprKind as A, Function, ItemKind, Param};
 use vais_tir::*;
 
 use crate::check::Fc;
-use crate::env::{ConstVal, FnAst, EnumDecl, FnDecl, StructDecl, TraitDecl};
+use crate::env::{AliasDecl, ConstVal, FnAst, EnumDecl, FnDecl, StructDecl, TraitDecl};
 use crate::errors;
 use crate::lower::Ctx;
 use crate::ty::T;
@@ -19,6 +19,25 @@ fn is_instance(f: &Function) -> bool {
 }
 
 impl Ctx {
+    /// E008 at the second and later of equal names in one list (a function's parameters or
+    /// generic parameters, an enum's variants, ...): the later one used to shadow the first
+    /// silently, or (variants) make `M` compare against the wrong tag.
+    fn no_repeats<'a>(&mut self, kind: &str, names: impl IntoIterator<Item = &'a vais_ast::ast::Ident>) {
+        let mut seen: Vec<&str> = vec![];
+        for n in names {
+            if seen.contains(&n.name.as_str()) {
+                self.report(errors::duplicate(kind, &n.name, n.span));
+            }
+            seen.push(&n.name);
+        }
+    }
+
+    /// Repeated parameter or generic parameter names in a function or method.
+    fn check_fn_names(&mut self, f: &Function) {
+        self.no_repeats("generic parameter", f.generics.iter().map(|g| &g.name));
+        self.no_repeats("parameter", f.params.iter().filter_map(|p| if let Param::Named { name, .. } = p { Some(name) } else { None }));
+    }
+
     /// The shared AST of `f`: the body moved out of an owned module by `take_bodies` if there
     /// is one for `f`, else a copy (REPL inputs, trait default methods).
     fn fn_ast(&mut self, f: &Function) -> FnAst {
@@ -90,6 +109,9 @@ impl Ctx {
         let id = self.env.fns.len();
         // A trait's default body comes from a copy of the trait declaration, so it is copied.
         let ast = self.fn_ast(f);
+        if !trait_default {
+            self.check_fn_names(&ast);
+        }
         self.env.fns.push(FnDecl {
             name: format!("{}.{}", owner, f.name.name),
             ast,
@@ -115,6 +137,7 @@ impl Ctx {
         }
         let id = self.env.fns.len();
         let ast = self.fn_ast(f);
+        self.check_fn_names(&ast);
         self.env.fns.push(FnDecl {
             name: n.clone(),
             ast,
@@ -131,12 +154,13 @@ impl Ctx {
     /// Register items (pass 1). Returns the declarations created (functions and methods).
     pub fn register(&mut self, items: &[ast::Item], repl: bool) -> Vec<usize> {
         let first_fn = self.env.fns.len();
+        let (mut new_aliases, mut new_types, mut new_traits) = (vec![], vec![], vec![]);
         // Types first, so signatures can mention types declared later.
         for it in items {
             match &it.kind {
                 ItemKind::Struct(s) => {
                     let n = &s.name.name;
-                    if !repl && (self.env.structs.contains_key(n) || self.env.enums.contains_key(n)) {
+                    if !repl && (self.env.structs.contains_key(n) || self.env.enums.contains_key(n)) || self.env.aliases.contains_key(n) {
                         self.report(errors::duplicate("type", n, s.name.span));
                         continue;
                     }
@@ -147,6 +171,7 @@ impl Ctx {
                             }
                         }
                     }
+                    new_types.push(n.clone());
                     self.env.structs.insert(
                         n.clone(),
                         std::sync::Arc::new(StructDecl {
@@ -158,17 +183,12 @@ impl Ctx {
                             span: s.name.span,
                         }),
                     );
-                    let mut seen: Vec<&str> = vec![];
-                    for f in &s.fields {
-                        if seen.contains(&f.name.name.as_str()) {
-                            self.report(errors::duplicate("field", &f.name.name, f.name.span));
-                        }
-                        seen.push(&f.name.name);
-                    }
+                    self.no_repeats("field", s.fields.iter().map(|f| &f.name));
+                    self.no_repeats("generic parameter", s.generics.iter().map(|g| &g.name));
                 }
                 ItemKind::Enum(e) => {
                     let n = &e.name.name;
-                    if !repl && (self.env.structs.contains_key(n) || self.env.enums.contains_key(n)) {
+                    if !repl && (self.env.structs.contains_key(n) || self.env.enums.contains_key(n)) || self.env.aliases.contains_key(n) {
                         self.report(errors::duplicate("type", n, e.name.span));
                         continue;
                     }
@@ -180,6 +200,13 @@ impl Ctx {
                             }
                         }
                     }
+                    self.no_repeats("variant", e.variants.iter().map(|v| &v.name));
+                    self.no_repeats("generic parameter", e.generics.iter().map(|g| &g.name));
+                    for v in &e.variants {
+                        if let ast::VariantKind::Struct(fs) = &v.kind {
+                            self.no_repeats("field", fs.iter().map(|f| &f.name));
+                        }
+                    }
                     for (i, v) in e.variants.iter().enumerate() {
                         if let Some((other, _)) = self.env.variants.get(&v.name.name) {
                             if other != n && !repl {
@@ -188,6 +215,7 @@ impl Ctx {
                         }
                         self.env.variants.insert(v.name.name.clone(), (n.clone(), i));
                     }
+                    new_types.push(n.clone());
                     self.env.enums.insert(
                         n.clone(),
                         std::sync::Arc::new(EnumDecl {
@@ -204,16 +232,33 @@ impl Ctx {
                         continue;
                     }
                     self.env.traits.insert(t.name.name.clone(), TraitDecl { name: t.name.name.clone(), methods: t.methods.clone() });
+                    new_traits.push(t);
                 }
                 ItemKind::Alias(a) => {
-                    if !repl && self.env.aliases.contains_key(&a.name.name) {
+                    // Structs, enums and aliases share one namespace; a struct of the same
+                    // name would shadow the alias silently (also in a session: the kind of a
+                    // type name does not change).
+                    let n = &a.name.name;
+                    if (!repl && self.env.aliases.contains_key(n)) || self.env.structs.contains_key(n) || self.env.enums.contains_key(n) {
                         self.report(errors::duplicate("type alias", &a.name.name, a.name.span));
                         continue;
                     }
-                    self.env.aliases.insert(a.name.name.clone(), a.ty.clone());
+                    if repl && self.alias_change_breaks_users(a) {
+                        continue;
+                    }
+                    self.no_repeats("generic parameter", a.generics.iter().map(|g| &g.name));
+                    new_aliases.push(a.name.name.clone());
+                    self.env.aliases.insert(
+                        a.name.name.clone(),
+                        AliasDecl { generics: gnames(&a.generics), ty: a.ty.clone(), span: a.name.span, cyclic: false },
+                    );
                 }
                 _ => {}
             }
+        }
+        self.check_type_decls(&new_aliases, &new_types);
+        for t in new_traits {
+            self.check_trait_sigs(t);
         }
         let mut consts = vec![];
         for it in items {
@@ -258,8 +303,13 @@ impl Ctx {
         let ret = self.lower(&ret);
         let def = ExternDef { name: n.clone(), params, variadic: x.variadic, ret };
         if let Some(old) = self.env.externs.get(n) {
-            let old = *old;
-            self.set_extern(old, def);
+            // The same declaration again is harmless; another signature would make calls
+            // compiled against one of them pass C the wrong types.
+            let old = &self.prog.externs[old.index()];
+            if *old != def {
+                let (o, d) = (self.extern_sig(old), self.extern_sig(&def));
+                self.report(errors::extern_conflict(n, &o, &d, x.name.span));
+            }
             return;
         }
         let id = ExternId(self.prog.externs.len() as u32);
@@ -267,9 +317,18 @@ impl Ctx {
         self.env.externs.insert(n.clone(), id);
     }
 
+    /// `X F name(i64, ...) -> f64`, as an extern was declared (after resolving aliases).
+    fn extern_sig(&self, x: &ExternDef) -> String {
+        let mut ps: Vec<String> = x.params.iter().map(|t| self.prog.ty_name(t)).collect();
+        if x.variadic {
+            ps.push("...".into());
+        }
+        format!("X F {}({}) -> {}", x.name, ps.join(", "), self.prog.ty_name(&x.ret))
+    }
+
     fn add_impl(&mut self, i: &ast::Impl) {
-        let target = match &i.target.kind {
-            ast::TypeKind::Named { name, .. } => name.clone(),
+        let (target, targs) = match &i.target.kind {
+            ast::TypeKind::Named { name, args } => (name.clone(), args),
             _ => {
                 self.report(errors::invalid("impl blocks need a struct target", i.target.span));
                 return;
@@ -283,6 +342,21 @@ impl Ctx {
                 self.report(errors::undefined_type(&target.name, target.span, c.iter().map(|s| s.as_str())));
             }
             return;
+        }
+        if !targs.is_empty() {
+            // `X Bx<T> { .. }`: the arguments resolve (the impl's and the struct's own
+            // parameters are in scope) and are as many as the struct has. (`X Bx { .. }` is
+            // the usual form: its methods are for every instance.)
+            let sg = self.env.structs[&target.name].generics.clone();
+            let g: Vec<(String, T)> = i.generics.iter().map(|p| p.name.name.clone()).chain(sg.iter().cloned()).map(|n| (n.clone(), T::Param(n))).collect();
+            let mut d = vec![];
+            for a in targs {
+                self.env.resolve(a, &g, None, &mut d);
+            }
+            if targs.len() != sg.len() {
+                d.push(errors::type_args(&target.name, sg.len(), targs.len(), target.span));
+            }
+            d.into_iter().for_each(|x| self.report(x));
         }
         for m in &i.methods {
             self.add_method(&target.name, m, false);
@@ -503,10 +577,13 @@ impl Ctx {
         while let Some(id) = self.queue.pop() {
             let Some((decl, args)) = self.fn_rev.get(&id).cloned() else { continue };
             if !args.is_empty() {
+                if self.inst_limit_hit {
+                    continue;
+                }
                 generic_instances += 1;
                 if generic_instances > 20_000 {
-                    let span = self.env.fns[decl].ast.name.span;
-                    self.report(errors::invalid("too many generic instantiations (infinitely recursive generics?)", span));
+                    let (name, span) = (self.env.fns[decl].name.clone(), self.env.fns[decl].ast.name.span);
+                    self.report(errors::recursion_limit(&name, span, "more than 20000 instances of generic functions"));
                     self.queue.clear();
                     break;
                 }

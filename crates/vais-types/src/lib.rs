@@ -8,6 +8,7 @@
 
 mod call;
 mod check;
+mod decls;
 mod env;
 mod errors;
 mod expr;
@@ -75,6 +76,7 @@ pub fn check_program_keep_with(mut module: Module, parallel: bool) -> (Option<va
     } else {
         cx.drain();
     }
+    cx.check_resolved();
     if let Some(d) = cx.env.free_fns.get("main").copied() {
         cx.prog.main = cx.fn_insts.get(&(d, vec![])).copied();
     }

@@ -28,6 +28,18 @@ pub enum Pending {
 /// Instances of generic structs or enums beyond which instantiation is taken to be unbounded.
 const MAX_TYPE_INSTANCES: usize = 20_000;
 
+/// Nesting depth of the type arguments of one instance (a struct or enum argument counts with
+/// its own arguments) beyond which instantiation is taken to be unbounded (E020): polymorphic
+/// recursion (`F f<T>(x: T) = f(&x)`) and recursive generic types (`S W<T> { w: *W<*T> }`)
+/// grow it by one per level. rustc's default `recursion_limit` is 128 as well.
+pub const MAX_INST_DEPTH: u32 = 128;
+
+/// Size (type nodes) of the type arguments of one instance beyond which instantiation is
+/// taken to be unbounded (E020): `F f<T>(x: T) = f((x, x))` doubles it per level, so this
+/// stops it after 12 levels, long before memory runs out (a hand-written type has tens of
+/// nodes).
+pub const MAX_INST_SIZE: u64 = 1 << 12;
+
 #[derive(Clone, Default)]
 pub struct Ctx {
     pub env: Env,
@@ -58,6 +70,21 @@ pub struct Ctx {
     pub module: Option<vais_ast::ast::Module>,
     /// Functions checked by the worker thread and accepted / handed back (see `parallel`).
     pub parallel_stats: (usize, usize),
+    /// Error types lowered since the last `check_resolved` (see `unresolved`).
+    pub unresolved: usize,
+    /// A type recursive by value was reported (E019) in this check: instantiating it runs
+    /// into the type recursion limit too, which is then not reported again.
+    pub infinite_reported: bool,
+    /// An instance hit the instantiation limits (E020) in this check: queued generic function
+    /// instances are dropped from then on, and new generic struct and enum instances get no
+    /// fields (with branching recursion there are exponentially many below the limit).
+    pub inst_limit_hit: bool,
+    /// (nesting depth, size) of each struct instance's type, by `StructId` (see `measure`).
+    /// Written whenever an id is created, so entries left by a rolled-back input are
+    /// overwritten before they are read.
+    struct_meas: Vec<(u32, u64)>,
+    /// The same for enum instances, by `EnumId`.
+    enum_meas: Vec<(u32, u64)>,
 }
 
 /// A savepoint of `Ctx` (see `Ctx::savepoint`).
@@ -312,19 +339,6 @@ impl Ctx {
         self.prog.funcs[i] = f;
     }
 
-    /// Replace an extern declaration (journaled when it predates the open transaction).
-    pub fn set_extern(&mut self, id: ExternId, x: ExternDef) {
-        let i = id.index();
-        if let Some(l) = self.pmark.lens {
-            if i < l[3] {
-                let old = std::mem::replace(&mut self.prog.externs[i], x);
-                self.pmark.externs.push((i, old));
-                return;
-            }
-        }
-        self.prog.externs[i] = x;
-    }
-
     pub fn reset_seen(&mut self) {
         self.seen.clear();
     }
@@ -367,7 +381,11 @@ impl Ctx {
             T::Future(x) => Ty::Future(Box::new(self.lower_in(inf, x))),
             T::Range(x) => Ty::Range(Box::new(self.lower_in(inf, x))),
             T::Optional(x) => Ty::Optional(Box::new(self.lower_in(inf, x))),
-            T::Var(_) | T::Param(_) | T::Err => Ty::I64,
+            // An unconstrained variable defaults to `i64` (`[]` never used). A generic
+            // parameter exists only in the one-off check of a generic body, which is never
+            // lowered; here it would be a checker bug like the error type.
+            T::Var(_) => Ty::I64,
+            T::Param(_) | T::Err => self.unresolved(),
             T::Struct(n, a) => {
                 let args: Vec<Ty> = a.iter().map(|t| self.lower_in(inf, t)).collect();
                 Ty::Struct(self.struct_inst(n, args))
@@ -379,11 +397,92 @@ impl Ctx {
         }
     }
 
+    /// The error type (or a generic parameter) reaching lowering. The checker reports an error when it makes one (now
+    /// or, for a type it resolved while checking another function, when it checks the
+    /// declaration that holds it), so the program is rejected; `check_resolved` turns the
+    /// count into an internal error if no error was reported after all.
+    #[cold]
+    pub fn unresolved(&mut self) -> Ty {
+        self.unresolved += 1;
+        Ty::I64
+    }
+
+    /// At the end of a whole check (program or REPL input): an error type that reached
+    /// lowering in a check that reported no error is a checker bug; it must still never reach
+    /// the back end.
+    pub fn check_resolved(&mut self) {
+        if self.unresolved > 0 && self.errors == 0 {
+            let d = crate::errors::invalid("internal compiler error: a type the checker could not resolve reached code generation", Span::default());
+            self.report(d);
+        }
+        self.unresolved = 0;
+    }
+
+    /// (nesting depth, size in nodes) of a concrete type, struct and enum arguments included.
+    pub fn measure(&self, t: &Ty) -> (u32, u64) {
+        let inner = |x: &Ty| {
+            let (d, s) = self.measure(x);
+            (d.saturating_add(1), s.saturating_add(1))
+        };
+        match t {
+            Ty::Struct(id) => self.struct_meas.get(id.index()).copied().unwrap_or((1, 1)),
+            Ty::Enum(id) => self.enum_meas.get(id.index()).copied().unwrap_or((1, 1)),
+            Ty::Ptr(x) | Ty::Ref(x) | Ty::Array(x) | Ty::Future(x) | Ty::Range(x) | Ty::Optional(x) => inner(x),
+            Ty::Map(k, v) => {
+                let (d, s) = self.measure_all([&**k, &**v]);
+                (d.saturating_add(1), s.saturating_add(1))
+            }
+            Ty::Tuple(ts) => {
+                let (d, s) = self.measure_all(ts.iter());
+                (d.saturating_add(1), s.saturating_add(1))
+            }
+            Ty::Fn(ps, r) => {
+                let (d, s) = self.measure_all(ps.iter().chain(std::iter::once(&**r)));
+                (d.saturating_add(1), s.saturating_add(1))
+            }
+            _ => (1, 1),
+        }
+    }
+
+    /// (largest depth, total size) of a list of types.
+    pub fn measure_all<'t>(&self, ts: impl IntoIterator<Item = &'t Ty>) -> (u32, u64) {
+        ts.into_iter().fold((0, 0), |(d, s), t| {
+            let (d2, s2) = self.measure(t);
+            (d.max(d2), s.saturating_add(s2))
+        })
+    }
+
+    /// Whether type arguments `args` of an instance are beyond the limits (`MAX_INST_DEPTH`,
+    /// `MAX_INST_SIZE`): if so, why, for the E020 note.
+    fn too_big(&self, args: &[Ty]) -> Option<String> {
+        let (d, s) = self.measure_all(args);
+        if d > MAX_INST_DEPTH {
+            Some(format!("its type arguments nest deeper than {} levels (recursion that changes the type arguments at every level?)", MAX_INST_DEPTH))
+        } else if s > MAX_INST_SIZE {
+            Some(format!("its type arguments grow beyond {} parts (recursion that changes the type arguments at every level?)", MAX_INST_SIZE))
+        } else {
+            None
+        }
+    }
+
+    /// The span of the declaration of struct or enum `n`.
+    fn type_span(&self, n: &str) -> Span {
+        match (self.env.structs.get(n), self.env.enums.get(n)) {
+            (Some(s), _) => s.span,
+            (_, Some(e)) => e.span,
+            _ => Span::default(),
+        }
+    }
+
     /// Unbounded instantiation of a generic struct or enum (e.g. `S A<T> { x: *A<A<T>> }`):
-    /// reported once (`report` drops repeats).
-    fn too_many_instances(&mut self, n: &str) {
-        let msg = format!("too many instantiations of generic type `{n}` (infinitely recursive generics?)");
-        self.report(crate::errors::invalid(&msg, Span::default()));
+    /// reported once (`report` drops repeats), unless a type recursive by value (E019, also
+    /// instantiated without end) was reported.
+    fn too_many_instances(&mut self, n: &str, why: &str) {
+        self.inst_limit_hit = true;
+        if !self.infinite_reported {
+            let span = self.type_span(n);
+            self.report(crate::errors::recursion_limit(n, span, why));
+        }
     }
 
     fn display(&self, n: &str, args: &[Ty]) -> String {
@@ -401,11 +500,23 @@ impl Ctx {
         let key = (n.to_string(), args.clone());
         let id = StructId(self.prog.structs.len() as u32);
         let name = self.display(n, &args);
+        let (d, s) = self.measure_all(&args);
+        if self.struct_meas.len() <= id.index() {
+            self.struct_meas.resize(id.index() + 1, (1, 1));
+        }
+        self.struct_meas[id.index()] = (d.saturating_add(1), s.saturating_add(1));
         self.prog.structs.push(StructDef { name, fields: vec![] });
         self.struct_rev.push(key.clone());
         self.struct_insts.insert(key, id);
+        if !args.is_empty() && self.inst_limit_hit {
+            return id;
+        }
         if !args.is_empty() && self.prog.structs.len() > MAX_TYPE_INSTANCES {
-            self.too_many_instances(n);
+            self.too_many_instances(n, &format!("more than {} instances of generic types", MAX_TYPE_INSTANCES));
+            return id;
+        }
+        if let Some(why) = self.too_big(&args) {
+            self.too_many_instances(n, &why);
             return id;
         }
         let Some(decl) = self.env.structs.get(n).cloned() else { return id };
@@ -414,32 +525,14 @@ impl Ctx {
         let mut fields = vec![];
         for (fname, fty) in &decl.fields {
             let mut d = vec![];
+            // Errors in field types were reported at registration (`check_type_decls`), and
+            // so were types recursive by value (their lowering ends at the instance table).
             let t = self.env.resolve(fty, &sub, Some(&self_t), &mut d);
-            // A struct containing itself by value is meaningless; cut the cycle. That is a field
-            // declared with the struct's own name, not one that became an instance of it by
-            // substitution (`G<G<i64>>` holds a `G<i64>`).
-            let ty = if self.declared_self(fty, &decl.generics, n, &t) { Ty::I64 } else { self.lower(&t) };
+            let ty = self.lower(&t);
             fields.push(FieldDef { name: fname.clone(), ty });
         }
         self.prog.structs[id.index()].fields = fields;
         id
-    }
-
-    /// Whether a field declared as `ast` in generic type `n` (parameters `generics`), resolved
-    /// to `t` in this instance, is `n` itself by value: declared with `n`'s own name (whatever
-    /// its arguments), not an instance of `n` only after substitution.
-    fn declared_self(&self, ast: &vais_ast::ast::Type, generics: &[String], n: &str, t: &T) -> bool {
-        let named_n = |t: &T| matches!(t, T::Struct(m, _) | T::Enum(m, _) if m == n);
-        if !named_n(t) {
-            return false;
-        }
-        if generics.is_empty() {
-            return true;
-        }
-        let params: Vec<(String, T)> = generics.iter().map(|g| (g.clone(), T::Param(g.clone()))).collect();
-        let own = T::Struct(n.to_string(), params.iter().map(|(_, t)| t.clone()).collect());
-        let self_t = matches!(t, T::Struct(..)).then_some(&own);
-        named_n(&self.env.resolve(ast, &params, self_t, &mut vec![]))
     }
 
     pub fn enum_inst(&mut self, n: &str, args: Vec<Ty>) -> EnumId {
@@ -449,11 +542,23 @@ impl Ctx {
         let key = (n.to_string(), args.clone());
         let id = EnumId(self.prog.enums.len() as u32);
         let name = self.display(n, &args);
+        let (d, s) = self.measure_all(&args);
+        if self.enum_meas.len() <= id.index() {
+            self.enum_meas.resize(id.index() + 1, (1, 1));
+        }
+        self.enum_meas[id.index()] = (d.saturating_add(1), s.saturating_add(1));
         self.prog.enums.push(EnumDef { name, variants: vec![] });
         self.enum_rev.push(key.clone());
         self.enum_insts.insert(key, id);
+        if !args.is_empty() && self.inst_limit_hit {
+            return id;
+        }
         if !args.is_empty() && self.prog.enums.len() > MAX_TYPE_INSTANCES {
-            self.too_many_instances(n);
+            self.too_many_instances(n, &format!("more than {} instances of generic types", MAX_TYPE_INSTANCES));
+            return id;
+        }
+        if let Some(why) = self.too_big(&args) {
+            self.too_many_instances(n, &why);
             return id;
         }
         let Some(decl) = self.env.enums.get(n).cloned() else { return id };
@@ -467,11 +572,9 @@ impl Ctx {
                 VariantKind::Struct(fs) => (fs.iter().map(|f| &f.ty).collect(), fs.iter().map(|f| f.name.name.clone()).collect()),
             };
             let mut fields = vec![];
-            for t_ast in tys {
-                let t = self.env.resolve(t_ast, &sub, None, &mut d);
-                // As for structs: `Opt<Opt<f64>>` holds an `Opt<f64>`.
-                let ty = if self.declared_self(t_ast, &decl.generics, n, &t) { Ty::I64 } else { self.lower(&t) };
-                fields.push(ty);
+            for t in tys {
+                let t = self.env.resolve(t, &sub, None, &mut d);
+                fields.push(self.lower(&t));
             }
             variants.push(VariantDef { name: vname.clone(), fields, field_names: names });
         }
@@ -501,11 +604,21 @@ impl Ctx {
             }
             None => "?".into(),
         };
+        let too_big = self.too_big(&key.1);
         self.prog.funcs.push(dummy_func(name));
         self.fn_insts.insert(key.clone(), id);
         self.fn_rev.insert(id, key);
-        self.queue.push(id);
         self.new_funcs.push(id);
+        if let Some(why) = too_big {
+            // Not checked: its body would ask for a bigger instance still.
+            self.inst_limit_hit = true;
+            if let Some(d) = self.env.fns.get(decl) {
+                let e = crate::errors::recursion_limit(&d.name, d.ast.name.span, &why);
+                self.report(e);
+            }
+            return id;
+        }
+        self.queue.push(id);
         id
     }
 
@@ -514,6 +627,17 @@ impl Ctx {
         self.prog.funcs.push(f);
         self.new_funcs.push(id);
         id
+    }
+}
+
+/// The smallest and largest values of an integer type.
+fn int_range(t: IntTy) -> (i128, i128) {
+    let bits = t.bits();
+    match (t.signed(), bits >= 128) {
+        (true, true) => (i128::MIN, i128::MAX),
+        (false, true) => (0, i128::MAX),
+        (true, false) => (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1),
+        (false, false) => (0, (1i128 << bits) - 1),
     }
 }
 
@@ -546,7 +670,8 @@ impl<'a> Zonker<'a> {
                     T::Never => return Ty::Never,
                     T::F64 => return Ty::F64,
                     T::Str => return Ty::Str,
-                    T::Var(_) | T::Param(_) | T::Err => return Ty::I64,
+                    T::Var(_) => return Ty::I64,
+                    T::Param(_) | T::Err => return self.cx.unresolved(),
                     _ => {}
                 }
                 self.cx.lower_in(self.inf, t)
@@ -624,16 +749,24 @@ impl<'a> Zonker<'a> {
     pub fn pattern(&mut self, p: &mut Pattern) {
         self.ty(&mut p.ty);
         let it = if let Ty::Int(i) = p.ty { Some(i) } else { None };
+        // Integer literals in patterns are never truncated: one outside the scrutinee's type
+        // could never match (the scrutinee's type is only final here).
         match &mut p.kind {
             PatternKind::Int(v) => {
                 if let Some(i) = it {
-                    *v = crate::items::wrap(*v, i);
+                    self.literal_in_range(*v, i, false, p.span);
                 }
             }
-            PatternKind::Range { lo, hi, .. } => {
+            PatternKind::Range { lo, hi, inclusive } => {
                 if let Some(i) = it {
-                    *lo = crate::items::wrap(*lo, i);
-                    *hi = crate::items::wrap(*hi, i);
+                    self.literal_in_range(*lo, i, false, p.span);
+                    self.literal_in_range(*hi, i, !*inclusive, p.span);
+                    // `0..256` on a `u8`: the excluded end is not a `u8` itself; the back end
+                    // gets the same range with its included end, which is.
+                    if !*inclusive && *hi == int_range(i).1.saturating_add(1) && *hi > *lo {
+                        *hi -= 1;
+                        *inclusive = true;
+                    }
                 }
             }
             PatternKind::Variant { enum_id, args, .. } => {
@@ -642,6 +775,17 @@ impl<'a> Zonker<'a> {
             }
             PatternKind::Tuple(ps) | PatternKind::Or(ps) => ps.iter_mut().for_each(|a| self.pattern(a)),
             _ => {}
+        }
+    }
+
+    /// E022 unless `v` is a value of `t` (or, for the excluded end of a range, one past its
+    /// largest value: `0..256` covers every `u8`).
+    fn literal_in_range(&mut self, v: i128, t: IntTy, end: bool, span: Span) {
+        let (min, max) = int_range(t);
+        let top = if end { max.saturating_add(1) } else { max };
+        if v < min || v > top {
+            let d = crate::errors::pattern_out_of_range(&v.to_string(), t.name(), min, max, span);
+            self.cx.report(d);
         }
     }
 

@@ -7,9 +7,9 @@
 //! usual. Checking one function normally only *reads* the context: declarations, and the
 //! instances that already exist. The worker accepts a result only while that stays true: as
 //! soon as checking a function would change anything shared (a new struct, enum or function
-//! instance, a lambda, a queued instance, a constant, or any diagnostic), the worker discards
-//! that function's result and stops, and the calling thread checks it and the rest of the
-//! worker's share itself. So every accepted result was computed from the context exactly as it
+//! instance, a lambda, a queued instance, a constant, an error type lowered, or any
+//! diagnostic), the worker discards that function's result and stops, and the calling thread
+//! checks it and the rest of the worker's share itself. So every accepted result was computed from the context exactly as it
 //! was when the worker started, with no instance of the worker's own making in it, and it is
 //! the result the calling thread would have computed; all diagnostics and all numbering of new
 //! instances come from the calling thread alone.
@@ -22,7 +22,7 @@ use vais_tir::{FuncDef, FuncId};
 const PARALLEL_MIN: usize = 256;
 
 /// Everything that checking a function may add to the shared context.
-fn footprint(cx: &Ctx) -> [usize; 12] {
+fn footprint(cx: &Ctx) -> [usize; 13] {
     let p = &cx.prog;
     [
         p.funcs.len(),
@@ -37,6 +37,7 @@ fn footprint(cx: &Ctx) -> [usize; 12] {
         cx.new_funcs.len(),
         cx.diags.len(),
         cx.env.consts.len(),
+        cx.unresolved,
     ]
 }
 

@@ -167,6 +167,11 @@ impl<'c> Fc<'c> {
                 self.check_pat_ty(&T::Str, t, span);
                 PatternKind::Str(s.clone())
             }
+            P::Tuple(ps) if ps.is_empty() => {
+                // `()`: the one value of the unit type.
+                self.check_pat_ty(&T::Unit, t, span);
+                PatternKind::Wildcard
+            }
             P::Tuple(ps) => {
                 let elems: Vec<T> = match self.sh(t) {
                     T::Tuple(ts) if ts.len() == ps.len() => ts,

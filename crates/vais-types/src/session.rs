@@ -189,7 +189,11 @@ impl Session {
             let gen = if e.generics.is_empty() { String::new() } else { format!("<{}>", e.generics.join(", ")) };
             return Some(format!("E {}{} {{ {} }}", name, gen, vs.join(", ")));
         }
-        cx.env.aliases.get(name).map(|t| format!("T {} = {}", name, ty::show(&cx.env.resolve(t, &[], None, &mut diags))))
+        cx.env.aliases.get(name).map(|a| {
+            let g: Vec<(String, T)> = a.generics.iter().map(|n| (n.clone(), T::Param(n.clone()))).collect();
+            let gen = if a.generics.is_empty() { String::new() } else { format!("<{}>", a.generics.join(", ")) };
+            format!("T {}{} = {}", name, gen, ty::show(&cx.env.resolve(&a.ty, &g, None, &mut diags)))
+        })
     }
 
     /// Move (or add) `d` to the end of the definition order.
@@ -231,6 +235,9 @@ impl Session {
         cx.errors = 0;
         cx.reset_seen();
         cx.new_funcs.clear();
+        cx.unresolved = 0;
+        cx.infinite_reported = false;
+        cx.inst_limit_hit = false;
         let mut messages = vec![];
         let mut dropped_globals: Vec<String> = vec![];
         let mut compile: Vec<FuncId> = vec![];
@@ -288,6 +295,33 @@ impl Session {
                 _ => None,
             })
             .collect();
+        // Types that mention a redefined type (their fields, or their layout, change): their
+        // instances are made again too, and what used them is re-checked like the users of
+        // the redefined type itself.
+        // (Only for types defined before: a first definition has no users yet.)
+        let existing: HashSet<String> =
+            redefined_types.iter().filter(|n| cx.env.structs.contains_key(*n) || cx.env.enums.contains_key(*n)).cloned().collect();
+        let holders: Vec<String> = if existing.is_empty() {
+            vec![]
+        } else {
+            let mut h: Vec<String> = cx.env.type_users(&existing).into_iter().filter(|n| !redefined_types.contains(n)).collect();
+            h.sort();
+            h
+        };
+        for n in holders.iter().cloned() {
+            for ((m, _), id) in cx.struct_insts.iter() {
+                if *m == n {
+                    changed_structs.insert(*id);
+                }
+            }
+            cx.struct_insts.retain(|(m, _), _| *m != n);
+            for ((m, _), id) in cx.enum_insts.iter() {
+                if *m == n {
+                    changed_enums.insert(*id);
+                }
+            }
+            cx.enum_insts.retain(|(m, _), _| *m != n);
+        }
         // Only impl blocks add methods to an existing struct.
         let impl_targets: HashSet<String> = items
             .iter()
@@ -314,6 +348,9 @@ impl Session {
         }
         cx.repl = true;
         let decls = cx.register(&items, true);
+        // The holders' field types must still resolve (`S Nd { n: Op<i64> }` after `Op` lost
+        // its parameter).
+        cx.check_holders(&holders);
         let mut redefs: Vec<(String, usize, String, usize)> = vec![];
         for (name, old, old_sig) in &old_fns {
             if let Some(&new) = cx.env.free_fns.get(name) {
@@ -538,6 +575,7 @@ impl Session {
             cx.drain();
         }
 
+        cx.check_resolved();
         if cx.errors > 0 {
             return Err(std::mem::take(&mut cx.diags));
         }

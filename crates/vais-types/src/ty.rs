@@ -121,15 +121,14 @@ impl Infer {
         }
     }
 
+    /// Whether variable `v` occurs in `t` (following bindings without copying).
     fn occurs(&self, v: u32, t: &T) -> bool {
-        match self.shallow(t) {
-            T::Var(w) => v == w,
-            T::Ptr(x) | T::Ref(x) | T::Array(x) | T::Future(x) | T::Range(x) | T::Optional(x) => {
-                self.occurs(v, &x)
-            }
-            T::Map(k, x) => self.occurs(v, &k) || self.occurs(v, &x),
+        match self.resolve(t) {
+            T::Var(w) => v == *w,
+            T::Ptr(x) | T::Ref(x) | T::Array(x) | T::Future(x) | T::Range(x) | T::Optional(x) => self.occurs(v, x),
+            T::Map(k, x) => self.occurs(v, k) || self.occurs(v, x),
             T::Tuple(ts) | T::Struct(_, ts) | T::Enum(_, ts) => ts.iter().any(|t| self.occurs(v, t)),
-            T::Fn(ps, r) => ps.iter().any(|t| self.occurs(v, t)) || self.occurs(v, &r),
+            T::Fn(ps, r) => ps.iter().any(|t| self.occurs(v, t)) || self.occurs(v, r),
             _ => false,
         }
     }

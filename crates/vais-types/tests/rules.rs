@@ -240,3 +240,69 @@ fn thousands_of_ordinary_structs_and_functions_are_all_defined() {
     assert!(p.funcs.len() > 6000);
     validate(&p);
 }
+
+#[test]
+fn unbounded_instantiation_stops_quickly() {
+    // Each stops with E020 well within a second (debug build: under half a second here);
+    // before, they ran until memory ran out.
+    for src in [
+        "F grow<T>(x: T) -> i64 = grow((x, x))\nF main() -> i64 = grow(1)",
+        "F g<T>(x: T) -> i64 = g((x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x))\nF main() -> i64 = g(1)",
+        "F deeper<T>(x: T) -> i64 = deeper([x])\nF main() -> i64 = deeper(2)",
+        "F h<T>(x: T, n: i64) -> i64 = n == 0 ? 0 : h((x, 1), n - 1) + h((x, true), n - 1)\nF main() -> i64 = h(1, 3)",
+        "S Bx<T> { v: T }\nF k<T>(x: T) -> i64 = k(Bx { v: x })\nF main() -> i64 = k(1)",
+        "S Wr<T> { v: T, w: *Wr<*T> }\nF u(w: Wr<i64>) -> i64 = w.v\nF main() -> i64 = 0",
+        "S Wr<T> { v: T, a: *Wr<(T, i64)>, b: *Wr<(T, bool)> }\nF u(w: Wr<i64>) -> i64 = w.v\nF main() -> i64 = 0",
+    ] {
+        let t = std::time::Instant::now();
+        assert_eq!(err_codes(src), vec!["E020"], "{src}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(3), "{src}: {:?}", t.elapsed());
+    }
+}
+
+#[test]
+fn deep_but_bounded_generics_still_work() {
+    // Recursion through the same instance, and finite nesting, are not limited.
+    let p = ok("S Bx<T> { v: T }\nF same<T>(x: T, n: i64) -> i64 = n == 0 ? 0 : same(x, n - 1)\nF wrap<T>(x: T) -> Bx<Bx<Bx<Bx<T> > > > = Bx { v: Bx { v: Bx { v: Bx { v: x } } } }\nF main() -> i64 = same((1, (2, 3)), 5) + wrap(wrap(wrap(1))).v.v.v.v.v.v.v.v.v.v.v.v");
+    validate(&p);
+}
+
+#[test]
+fn unresolved_types_are_errors_wherever_written() {
+    assert_eq!(err_codes("S Q { a: Nope }\nF main() -> i64 = 0"), vec!["E003"]);
+    assert_eq!(err_codes("E R { Ra(Nope) }\nF main() -> i64 = 0"), vec!["E003"]);
+    assert_eq!(err_codes("T Al = (i64, Nope)\nF main() -> i64 = 0"), vec!["E003"]);
+    assert_eq!(err_codes("S Bx<T> { a: T }\nF f(x: Bx) -> i64 = x.a\nF main() -> i64 = f(Bx { a: 2.5 })"), vec!["E015"]);
+    assert_eq!(err_codes("S Bx<T> { a: T }\nF f<T>(x: T<i64>) -> i64 = 0\nF main() -> i64 = 0"), vec!["E015"]);
+    // Generic aliases bind their parameters.
+    let p = ok("T Pair<K> = (K, K)\nF f(p: Pair<i64>) -> u8 = M p { (a, b) => a + b }\nF main() -> i64 = f((1, 2))");
+    validate(&p);
+}
+
+#[test]
+fn struct_literal_through_alias_keeps_the_alias_arguments() {
+    let src = "S Bx<T> { a: T }\nT Pi = Bx<i64>\nT Qq<K> = Bx<K>\nF f(p: Pi) -> i64 = p.a\nF main() -> i64 {\n x := Pi { a: 1 }\n y := Qq { a: 2 }\n f(x) + f(y) }";
+    validate(&ok(src));
+    assert_eq!(err_codes("S Bx<T> { a: T }\nT Pi = Bx<i64>\nF main() -> i64 {\n z := Pi { a: 1.5 }\n 0 }"), vec!["E001"]);
+    // A cyclic alias is reported once, at the alias, not again at the literal.
+    assert_eq!(err_codes("T Cy = Cy\nF main() -> i64 {\n z := Cy { a: 1 }\n 0 }"), vec!["E018"]);
+}
+
+#[test]
+fn recursion_by_value_through_self_and_aliases() {
+    assert_eq!(err_codes("S N { n: Self }\nF main() -> i64 = 0"), vec!["E019"]);
+    assert_eq!(err_codes("S M2 { m: (Self, i64)? }\nF main() -> i64 = 0"), vec!["E019"]);
+    assert_eq!(err_codes("T NA = N3\nS N3 { n: NA }\nF main() -> i64 = 0"), vec!["E019"]);
+    validate(&ok("S Ok1 { n: *Self, f: (Self) -> i64, a: [Self], v: i64 }\nE Tr<T> { Leaf(T), Two(*Tr<T>, *Tr<T>) }\nF main() -> i64 { t: Tr<i64> = Leaf(1)\n 0 }"));
+}
+
+#[test]
+fn recursion_through_generic_arguments_follows_how_they_are_held() {
+    // `Bx` holds its parameter by value, `PBx` behind a pointer, `Two` in one of its
+    // parameters only, `Outer` through another generic type.
+    let decls = "S Bx<T> { v: T }\nS PBx<T> { p: *T }\nS Two<A, B> { a: A, b: *B }\nS Outer<T> { i: Bx<(i64, T)> }\n";
+    assert_eq!(err_codes(&format!("{decls}S Nd {{ b: Bx<Nd> }}\nF main() -> i64 = 0")), vec!["E019"]);
+    assert_eq!(err_codes(&format!("{decls}S Nd {{ t: Two<Nd, i64> }}\nF main() -> i64 = 0")), vec!["E019"]);
+    assert_eq!(err_codes(&format!("{decls}S Nd {{ o: Outer<Nd> }}\nF main() -> i64 = 0")), vec!["E019"]);
+    validate(&ok(&format!("{decls}S Nd {{ b: PBx<Nd>, t: Two<i64, Nd>, o: Outer<*Nd>, v: i64 }}\nF main() -> i64 = 0")));
+}
