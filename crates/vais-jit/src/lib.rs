@@ -219,6 +219,9 @@ impl Jit {
             ("enable_verifier", verify),
             ("preserve_frame_pointers", "true"),
             ("regalloc_algorithm", regalloc),
+            // `i128`/`u128` parameters and results: without this, Cranelift's x86-64 back end
+            // panics on any signature holding one (it passes them in two registers, as C).
+            ("enable_llvm_abi_extensions", "true"),
         ];
         // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
         let mut flag_builder = cranelift_codegen::settings::builder();

@@ -8,6 +8,7 @@
 
 mod call;
 mod check;
+mod consteval;
 mod env;
 mod errors;
 mod expr;
