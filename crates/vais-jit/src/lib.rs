@@ -75,6 +75,8 @@ pub struct JitConfig {
     pub interrupt_polls: bool,
     /// Run the Cranelift verifier on every function.
     pub verify: bool,
+    /// Run the TIR verifier (`vais_tir::verify`) on every function before translating it.
+    pub verify_tir: bool,
     /// `opt_level=speed` (otherwise `none`).
     pub opt_speed: bool,
     /// Keep each function's Cranelift IR for [`Jit::clif`] and [`Jit::asm`] (costs a copy of
@@ -84,8 +86,17 @@ pub struct JitConfig {
 
 impl Default for JitConfig {
     fn default() -> Self {
-        JitConfig { repl_mode: false, interrupt_polls: false, verify: cfg!(debug_assertions), opt_speed: false, keep_ir: false }
+        let verify = verify_by_default();
+        JitConfig { repl_mode: false, interrupt_polls: false, verify, verify_tir: verify, opt_speed: false, keep_ir: false }
     }
+}
+
+/// Whether to run the verifiers (Cranelift's and the TIR one) unless told otherwise: always in
+/// debug builds, and in a release build when the environment variable `VAIS_VERIFY` is set to
+/// anything but `0` (the test suite sets it, so release-mode tests verify every program).
+/// Verification is off by default in release builds to keep compile throughput.
+pub fn verify_by_default() -> bool {
+    cfg!(debug_assertions) || std::env::var_os("VAIS_VERIFY").is_some_and(|v| v != "0")
 }
 
 /// An internal compiler error in the back end (never a user diagnostic).
@@ -150,6 +161,21 @@ fn codegen_error(e: &cranelift_codegen::CodegenError) -> String {
     }
 }
 
+/// Why code generation of `func` failed (`what`: the error or "panicked"). When the verifier
+/// did not run before code generation (release builds, see [`verify_by_default`]), it runs now,
+/// on the failure path only, so that ill-formed IR is named as such instead of leaving only a
+/// Cranelift panic message; it costs nothing when compilation succeeds. (It sees the function
+/// as the failed compile left it, after the optimisation passes: type errors survive those.)
+fn codegen_failure(isa: &dyn cranelift_codegen::isa::TargetIsa, func: &Function, what: String) -> String {
+    if isa.flags().enable_verifier() {
+        return what;
+    }
+    match catch_unwind(AssertUnwindSafe(|| cranelift_codegen::verify_function(func, isa))) {
+        Ok(Err(errors)) => format!("{what}\nverifier: {errors}"),
+        _ => what,
+    }
+}
+
 /// A code generation thread's loop: compiles jobs from `rx` until the channel is closed and
 /// empty. Returns each job's index and result.
 fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, Generated)> {
@@ -173,9 +199,9 @@ fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mu
                 let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
                 Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c)))
             }
-            (Ok(Err(m)), _) => Err(format!("{m}\n{}", ctx.func.display())),
+            (Ok(Err(m)), _) => Err(format!("{}\n{}", codegen_failure(isa, &ctx.func, m), ctx.func.display())),
             (Ok(Ok(_)), None) => Err("no compiled code".into()),
-            (Err(_), _) => Err("code generation panicked".into()),
+            (Err(_), _) => Err(codegen_failure(isa, &ctx.func, "code generation panicked".into())),
         };
         out.push((i, g));
     }
@@ -271,6 +297,12 @@ impl Jit {
                 }
             }
             i += 1;
+        }
+        if self.s.config.verify_tir {
+            vais_tir::verify::verify_funcs(program, &batch).map_err(|e| {
+                let at = if e.span == Span::default() { String::new() } else { format!(" (at {})", locate(e.span)) };
+                err(Some(&e.function), format!("TIR verifier: {}{at}", e.message))
+            })?;
         }
         let mut ids = vec![];
         for f in &batch {
@@ -538,12 +570,23 @@ impl Jit {
             self.jobs_meta.push((id, None));
             return Ok(Defined { ir, len: 0, sites, traps: vec![] });
         }
-        if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
+        let defined = {
+            let (module, ctx) = (&mut self.s.module, &mut self.ctx);
+            catch_unwind(AssertUnwindSafe(|| {
+                module.define_function(id, ctx).map_err(|e| match &e {
+                    cranelift_module::ModuleError::Compilation(ce) => codegen_error(ce),
+                    e => format!("{e:?}"),
+                })
+            }))
+        };
+        let failure = match defined {
+            Ok(Ok(())) => None,
+            Ok(Err(m)) => Some(m),
+            Err(_) => Some("code generation panicked".to_string()),
+        };
+        if let Some(detail) = failure {
+            let detail = codegen_failure(&*self.isa, &self.ctx.func, detail);
             let clif = self.ctx.func.display().to_string();
-            let detail = match &e {
-                cranelift_module::ModuleError::Compilation(ce) => codegen_error(ce),
-                e => format!("{e:?}"),
-            };
             self.s.module.clear_context(&mut self.ctx);
             return Err(fail(format!("{detail}\n{clif}")));
         }
@@ -639,5 +682,57 @@ pub unsafe fn call_entry(entry: *const u8, out: *mut u8) {
     unsafe {
         let f: extern "C" fn(*mut u8) = std::mem::transmute(entry);
         f(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
+
+    fn isa(verify: bool) -> cranelift_codegen::isa::OwnedTargetIsa {
+        let mut b = cranelift_codegen::settings::builder();
+        cranelift_codegen::settings::Configurable::set(&mut b, "enable_verifier", if verify { "true" } else { "false" }).unwrap();
+        cranelift_native::builder().unwrap().finish(cranelift_codegen::settings::Flags::new(b)).unwrap()
+    }
+
+    /// `fn() -> i64` whose body returns an `i32`: ill-typed IR, as a translation bug would make.
+    fn ill_typed(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Function {
+        let mut sig = Signature::new(cranelift_codegen::isa::CallConv::SystemV);
+        sig.returns.push(AbiParam::new(types::I64));
+        let mut func = Function::with_name_signature(UserFuncName::testcase("bad"), sig);
+        let mut fbc = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut fbc);
+        let blk = b.create_block();
+        b.switch_to_block(blk);
+        b.seal_block(blk);
+        let v = b.ins().iconst(types::I32, 1);
+        b.ins().return_(&[v]);
+        b.finalize(isa.frontend_config());
+        func
+    }
+
+    /// Ill-typed IR never compiles silently and never escapes as a panic: with the verifier on
+    /// (debug builds, tests, `VAIS_VERIFY`) it is a verifier error; with it off (release) the
+    /// failure, if any, is diagnosed by the verifier on the failure path.
+    #[test]
+    fn ill_typed_ir_is_a_clean_error() {
+        for verify in [true, false] {
+            let isa = isa(verify);
+            let (tx, rx) = std::sync::mpsc::channel::<Job>();
+            let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
+            let id = module.declare_function("bad", Linkage::Local, &ill_typed(&*isa).signature).unwrap();
+            tx.send((0, id, ill_typed(&*isa))).unwrap();
+            drop(tx);
+            let out = generate_code(&*isa, &std::sync::Mutex::new(rx));
+            assert_eq!(out.len(), 1);
+            match (&out[0].1, verify) {
+                (Err(m), _) => assert!(m.contains("verifier"), "verify={verify}: {m}"),
+                (Ok(_), true) => panic!("the verifier accepted ill-typed IR"),
+                // Cranelift may compile it when nothing checks; that is what `VAIS_VERIFY` and
+                // the TIR verifier are for.
+                (Ok(_), false) => {}
+            }
+        }
     }
 }

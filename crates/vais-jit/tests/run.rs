@@ -79,7 +79,7 @@ fn func(name: &str, params: Vec<u32>, locals: Vec<LocalDef>, ret: Ty, body: Expr
 }
 
 fn jit(repl: bool) -> Jit {
-    let cfg = JitConfig { repl_mode: repl, interrupt_polls: true, verify: true, opt_speed: false, keep_ir: true };
+    let cfg = JitConfig { repl_mode: repl, interrupt_polls: true, verify: true, verify_tir: true, opt_speed: false, keep_ir: true };
     Jit::with_symbols(cfg, stubs()).expect("jit")
 }
 

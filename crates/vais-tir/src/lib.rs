@@ -32,6 +32,8 @@ use vais_ast::Span;
 
 pub use vais_ast::ast::BinaryOp;
 
+pub mod verify;
+
 macro_rules! id_type {
     ($($name:ident),*) => {$(
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
