@@ -394,7 +394,8 @@ fn async_future_awaited_from_variable() {
 #[test]
 fn integer_semantics() {
     // u8: 200 + 100 wraps to 44; i32: -17 % 5 = -2; u64 >> is logical; i64 >> arithmetic;
-    // casts: i8 -1 -> u16 sign-extends to 65535.
+    // casts: i8 -1 -> u16 sign-extends to 65535. Literals are in their type's range (TIR
+    // invariant, checked by the TIR verifier): u64 `-16` is written 2^64 - 16.
     let mut p = Program::default();
     let cast = |e: Expr, t: IntTy| ex(ExprKind::Cast(Box::new(e)), Ty::Int(t));
     let print = |e: Expr| Stmt::Expr(ex(ExprKind::Call { callee: Callee::Builtin(Builtin::PrintI64), args: vec![e] }, Ty::Int(IntTy::I32)));
@@ -402,11 +403,11 @@ fn integer_semantics() {
         vec![
             print(cast(bin(BinaryOp::Add, intt(200, IntTy::U8), intt(100, IntTy::U8)), IntTy::I64)),
             print(cast(bin(BinaryOp::Rem, intt(-17, IntTy::I32), intt(5, IntTy::I32)), IntTy::I64)),
-            print(cast(bin(BinaryOp::Shr, intt(-16, IntTy::U64), intt(60, IntTy::U64)), IntTy::I64)),
+            print(cast(bin(BinaryOp::Shr, intt((1i128 << 64) - 16, IntTy::U64), intt(60, IntTy::U64)), IntTy::I64)),
             print(bin(BinaryOp::Shr, int(-16), int(2))),
             print(cast(cast(intt(-1, IntTy::I8), IntTy::U16), IntTy::I64)),
             print(ex(ExprKind::Bool(false), Ty::Bool).pipe_not_as_int()),
-            print(bin(BinaryOp::Lt, intt(-1, IntTy::U32), intt(1, IntTy::U32)).pipe_not_as_int()),
+            print(bin(BinaryOp::Lt, intt(u32::MAX as i128, IntTy::U32), intt(1, IntTy::U32)).pipe_not_as_int()),
             print(cast(bin(BinaryOp::Div, intt(-7, IntTy::I16), intt(2, IntTy::I16)), IntTy::I64)),
         ],
         Some(int(0)),

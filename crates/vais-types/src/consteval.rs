@@ -411,3 +411,82 @@ pub fn order(consts: &[&ast::Const], own_earlier: &dyn Fn(&str) -> bool) -> (Vec
     }
     (out, cycles)
 }
+
+/// Whether `e` mentions any of `names` as an identifier (over-approximate: a local of the same
+/// name counts). The REPL uses it to find the functions a redefined constant's old value was
+/// folded into. Walks with an explicit stack.
+pub fn mentions_any(e: &ast::Expr, names: &std::collections::HashSet<String>) -> bool {
+    let mut stack = vec![e];
+    fn block<'a>(b: &'a ast::Block, stack: &mut Vec<&'a ast::Expr>) {
+        for s in &b.stmts {
+            match &s.kind {
+                ast::StmtKind::Let { value, .. } => stack.push(value),
+                ast::StmtKind::Expr(x) => stack.push(x),
+                ast::StmtKind::Return(x) | ast::StmtKind::Break(x) => stack.extend(x.as_ref()),
+                ast::StmtKind::Continue => {}
+            }
+        }
+    }
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            A::Ident(n) if names.contains(n) => return true,
+            A::Int(_) | A::Float(_) | A::Str(_) | A::Bool(_) | A::Unit | A::Ident(_) | A::SelfValue | A::At | A::Error => {}
+            A::Tuple(xs) | A::Array(xs) => stack.extend(xs),
+            A::StructLit { fields, .. } => stack.extend(fields.iter().map(|(_, x)| x)),
+            A::Block(b) => block(b, &mut stack),
+            A::If { cond, then_block, else_branch } => {
+                stack.push(cond);
+                block(then_block, &mut stack);
+                stack.extend(else_branch.as_deref());
+            }
+            A::Loop { header, body } => {
+                if let Some(h) = header {
+                    stack.push(&h.1);
+                }
+                block(body, &mut stack);
+            }
+            A::Match { scrutinee, arms } => {
+                stack.push(scrutinee);
+                for a in arms {
+                    stack.extend(a.guard.as_deref());
+                    stack.push(&a.body);
+                }
+            }
+            A::Lambda { body, .. } => stack.push(body),
+            A::Spawn(x) | A::Await(x) | A::Unwrap(x) => stack.push(x),
+            A::Unary { operand, .. } => stack.push(operand),
+            A::Binary { lhs, rhs, .. } => {
+                stack.push(lhs);
+                stack.push(rhs);
+            }
+            A::Range { start, end, .. } => {
+                stack.extend(start.as_deref());
+                stack.extend(end.as_deref());
+            }
+            A::Ternary { cond, then_expr, else_expr } => {
+                stack.push(cond);
+                stack.push(then_expr);
+                stack.push(else_expr);
+            }
+            A::Assign { target, value, .. } => {
+                stack.push(target);
+                stack.push(value);
+            }
+            A::Call { callee, args } => {
+                stack.push(callee);
+                stack.extend(args);
+            }
+            A::MethodCall { receiver, args, .. } => {
+                stack.push(receiver);
+                stack.extend(args);
+            }
+            A::StaticCall { args, .. } => stack.extend(args),
+            A::Field { base, .. } => stack.push(base),
+            A::Index { base, index } => {
+                stack.push(base);
+                stack.push(index);
+            }
+        }
+    }
+    false
+}
