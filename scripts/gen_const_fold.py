@@ -76,18 +76,30 @@ def show_int(v, bits):
     return "%x %x" % (hi & ((1 << 64) - 1), u & ((1 << 64) - 1))
 
 
-def emit_int(label, name, call, ty, v, bits):
+def emit_int(label, name, call, ty, v, bits, inl=None):
+    """One output line: the constant, the run-time call and, with `inl`, the same operation
+    written inline on the constants (the JIT sees literal operands and may fold them)."""
+    three = inl is not None
     if bits <= 64:
-        body.append('    show("%s", %s, %s)' % (label, name, call))
+        if three:
+            body.append('    show3("%s", %s, %s, %s)' % (label, name, call, inl))
+        else:
+            body.append('    show("%s", %s, %s)' % (label, name, call))
+    elif three:
+        body.append('    show128_3("%s", %s, %s, %s, %s_S64)' % (label, name, call, inl, ty.upper()))
     else:
         body.append('    show128("%s", %s, %s, %s_S64)' % (label, name, call, ty.upper()))
     s = show_int(v, bits)
-    expect.append("%s %s %s" % (label, s, s))
+    expect.append(" ".join([label] + [s] * (3 if three else 2)))
 
 
-def emit_bool(label, name, call, v):
-    body.append('    showb("%s", %s, %s)' % (label, name, call))
-    expect.append("%s %d %d" % (label, v, v))
+def emit_bool(label, name, call, v, inl=None):
+    if inl is None:
+        body.append('    showb("%s", %s, %s)' % (label, name, call))
+        expect.append("%s %d %d" % (label, v, v))
+    else:
+        body.append('    showb3("%s", %s, %s, %s)' % (label, name, call, inl))
+        expect.append("%s %d %d %d" % (label, v, v, v))
 
 
 for ty, bits, signed in INTS:
@@ -140,11 +152,11 @@ for ty, bits, signed in INTS:
             r = arith(op, a, b, bits, signed)
             name = "%s_%d_%s" % (T, i, NAMES[op])
             consts.append("C %s: %s = %s %s %s" % (name, ty, na, op, nb))
-            emit_int("%s %d %s %d" % (ty, a, op, b), name, "rt_%s(%s, %s)" % (NAMES[op], na, nb), ty, r, bits)
+            emit_int("%s %d %s %d" % (ty, a, op, b), name, "rt_%s(%s, %s)" % (NAMES[op], na, nb), ty, r, bits, "%s %s %s" % (na, op, nb))
         for op, f in CMP.items():
             name = "%s_%d_%s" % (T, i, NAMES[op])
             consts.append("C %s: bool = %s %s %s" % (name, na, op, nb))
-            emit_bool("%s %d %s %d" % (ty, a, op, b), name, "rt_%s(%s, %s)" % (NAMES[op], na, nb), f(a, b))
+            emit_bool("%s %d %s %d" % (ty, a, op, b), name, "rt_%s(%s, %s)" % (NAMES[op], na, nb), f(a, b), "%s %s %s" % (na, op, nb))
     base = wrap(-100, bits, signed)
     nbase = val(None, base)
     for s in shifts:
@@ -154,14 +166,14 @@ for ty, bits, signed in INTS:
             r = arith(op, base, s, bits, signed)
             name = "%s_S%s_%s" % (T, ns.split("_", 1)[1], NAMES[op])
             consts.append("C %s: %s = %s %s %s" % (name, ty, nbase, op, ns))
-            emit_int("%s %d %s %d" % (ty, base, op, s), name, "rt_%s(%s, %s)" % (NAMES[op], nbase, ns), ty, r, bits)
+            emit_int("%s %d %s %d" % (ty, base, op, s), name, "rt_%s(%s, %s)" % (NAMES[op], nbase, ns), ty, r, bits, "%s %s %s" % (nbase, op, ns))
     for v in [7, lo if signed else hi]:
         n = val(None, v)
         key = n.split("_", 1)[1]
         for op, f, fname in [("-", lambda x: -x, "neg"), ("~", lambda x: ~x, "not")]:
             name = "%s_%s_%s" % (T, fname, key)
             consts.append("C %s: %s = %s%s" % (name, ty, op, n))
-            emit_int("%s %s%d" % (ty, op, v), name, "rt_%s(%s)" % (fname, n), ty, wrap(f(v), bits, signed), bits)
+            emit_int("%s %s%d" % (ty, op, v), name, "rt_%s(%s)" % (fname, n), ty, wrap(f(v), bits, signed), bits, "%s%s" % (op, n))
 
 # Conversions at a constant's declaration, and operands of different integer types (the right
 # operand converts to the left one's type), against the same conversions at run time.
@@ -210,9 +222,9 @@ for i, (lt, lv, op, rt, rv) in enumerate(mix):
     consts.append("F mx_%d(a: %s, b: %s) -> %s = a %s b" % (i, lt, rt, out, op))
     label = "%s %d %s %s %d" % (lt, a, op, rt, wrap(rv, rb, rs))
     if cmp:
-        emit_bool(label, "MX_%d" % i, "mx_%d(MX_L%d, MX_R%d)" % (i, i, i), CMP[op](a, b))
+        emit_bool(label, "MX_%d" % i, "mx_%d(MX_L%d, MX_R%d)" % (i, i, i), CMP[op](a, b), "MX_L%d %s MX_R%d" % (i, op, i))
     else:
-        emit_int(label, "MX_%d" % i, "mx_%d(MX_L%d, MX_R%d)" % (i, i, i), lt, arith(op, a, b, lb, ls), lb)
+        emit_int(label, "MX_%d" % i, "mx_%d(MX_L%d, MX_R%d)" % (i, i, i), lt, arith(op, a, b, lb, ls), lb, "MX_L%d %s MX_R%d" % (i, op, i))
 
 
 # Floats at their own width.
@@ -241,23 +253,23 @@ for ty, r, fmt in [("f64", lambda x: x, "%.17g"), ("f32", f32, "%.9g")]:
                 continue
             name = "%s_%d_%s" % (T, i, NAMES[op])
             consts.append("C %s: %s = %s_A%d %s %s_B%d" % (name, ty, T, i, op, T, i))
-            body.append('    showf("%s %s %s", %s, rt_%s(%s_A%d, %s_B%d))' % (ty, sa, op, name, NAMES[op], T, i, T, i))
+            body.append('    showf("%s %s %s", %s, rt_%s(%s_A%d, %s_B%d), %s_A%d %s %s_B%d)' % (ty, sa, op, name, NAMES[op], T, i, T, i, T, i, op, T, i))
             v = fop(op, a, b, r)
             s = fmt % v
-            expect.append("%s %s %s %s %s" % (ty, sa, op, s, s))
+            expect.append("%s %s %s %s %s %s" % (ty, sa, op, s, s, s))
         for op, f in CMP.items():
             name = "%s_%d_%s" % (T, i, NAMES[op])
             consts.append("C %s: bool = %s_A%d %s %s_B%d" % (name, T, i, op, T, i))
-            emit_bool("%s %s %s %s" % (ty, sa, op, sb), name, "rt_%s(%s_A%d, %s_B%d)" % (NAMES[op], T, i, T, i), f(a, b))
+            emit_bool("%s %s %s %s" % (ty, sa, op, sb), name, "rt_%s(%s_A%d, %s_B%d)" % (NAMES[op], T, i, T, i), f(a, b), "%s_A%d %s %s_B%d" % (T, i, op, T, i))
     consts.append("C %s_NAN: %s = %s_ZERO / %s_ZERO" % (T, ty, T, T))
     consts.append("C %s_ZERO: %s = 0.0" % (T, ty))
     for op, f in CMP.items():
         name = "%s_NAN_%s" % (T, NAMES[op])
         consts.append("C %s: bool = %s_NAN %s %s_NAN" % (name, T, op, T))
-        emit_bool("%s nan %s nan" % (ty, op), name, "rt_%s(%s_NAN, %s_NAN)" % (NAMES[op], T, T), op == "!=")
+        emit_bool("%s nan %s nan" % (ty, op), name, "rt_%s(%s_NAN, %s_NAN)" % (NAMES[op], T, T), op == "!=", "%s_NAN %s %s_NAN" % (T, op, T))
     consts.append("C %s_NEG: %s = -%s_A0" % (T, ty, T))
-    body.append('    showf("%s -1.5", %s_NEG, rt_neg(%s_A0))' % (ty, T, T))
-    expect.append("%s -1.5 -1.5 -1.5" % ty if ty == "f64" else "f32 -1.5 -1.5 -1.5")
+    body.append('    showf("%s -1.5", %s_NEG, rt_neg(%s_A0), -%s_A0)' % (ty, T, T, T))
+    expect.append("%s -1.5 -1.5 -1.5 -1.5" % ty)
 
 # Bools and strings; `&&`/`||` skip an operand that would trap, as at run time.
 for i, (e, v) in enumerate([
@@ -266,18 +278,23 @@ for i, (e, v) in enumerate([
     ("SA == \"abc\"", 0), ("- - - 5 == 0 - 5", 1), ("~~7 == 7", 1), ("(1 + 2) * 3 == 9", 1),
 ]):
     consts.append("C BX_%d: bool = %s" % (i, e))
-    body.append('    showb("bool %s", BX_%d, %s)' % (e.replace('"', "'"), i, e))
+    body.append('    showb("bool %s", BX_%d, rt_id(%s))' % (e.replace('"', "'"), i, e))
     expect.append("bool %s %d %d" % (e.replace('"', "'"), v, v))
 consts[:0] = ["C BT: bool = true", "C BF: bool = false", 'C SA: str = "ab"']
 
 prelude = """# Generated by scripts/gen_const_fold.py: every operator at every type folded as a constant
-# (first number) and computed at run time (second number); the expected output comes from the
-# generator's own model of the semantics.
+# (first number), computed at run time by a generic function (second) and, where there is a
+# third, written inline on the constants (the JIT sees literal operands and may fold them);
+# the expected output comes from the generator's own model of the semantics.
 F show(n: str, c: i64, r: i64) -> i64 { printf("%s %ld %ld\\n", n, c, r); 0 }
+F show3(n: str, c: i64, r: i64, i: i64) -> i64 { printf("%s %ld %ld %ld\\n", n, c, r, i); 0 }
 F show128<T>(n: str, c: T, r: T, s: T) -> i64 { printf("%s %lx %lx %lx %lx\\n", n, c >> s, c, r >> s, r); 0 }
+F show128_3<T>(n: str, c: T, r: T, i: T, s: T) -> i64 { printf("%s %lx %lx %lx %lx %lx %lx\\n", n, c >> s, c, r >> s, r, i >> s, i); 0 }
 F showb(n: str, c: bool, r: bool) -> i64 { printf("%s %d %d\\n", n, c, r); 0 }
-F showf<T>(n: str, c: T, r: T) -> i64 { printf("%s %.17g %.17g\\n", n, c, r); 0 }
-F showf32(n: str, c: f32, r: f32) -> i64 { printf("%s %.9g %.9g\\n", n, c, r); 0 }
+F showb3(n: str, c: bool, r: bool, i: bool) -> i64 { printf("%s %d %d %d\\n", n, c, r, i); 0 }
+F showf<T>(n: str, c: T, r: T, i: T) -> i64 { printf("%s %.17g %.17g %.17g\\n", n, c, r, i); 0 }
+F showf32(n: str, c: f32, r: f32, i: f32) -> i64 { printf("%s %.9g %.9g %.9g\\n", n, c, r, i); 0 }
+F rt_id<T>(x: T) -> T = x
 """
 fns = []
 for op in ARITH + ["<<", ">>"]:
