@@ -229,7 +229,9 @@ impl Eval<'_> {
             A::Bool(b) => (T::Bool, ConstVal::Bool(*b)),
             A::Str(s) => (T::Str, ConstVal::Str(s.clone())),
             A::Ident(n) => (self.known)(n).ok_or(Fail::NotConst(leftmost.span))?,
-            A::Unary { .. } | A::Block(_) => self.eval(leftmost, live)?,
+            A::Unary { .. } => self.eval(leftmost, live)?,
+            A::Block(b) if b.stmts.len() == 1 && matches!(b.stmts[0].kind, ast::StmtKind::Expr(_)) => self.eval(leftmost, live)?,
+            // Any other block (`{}`, `{ a; b }`, a `let`) is not a constant expression.
             _ => return Err(Fail::NotConst(leftmost.span)),
         };
         let mut lhs_span = leftmost.span;

@@ -359,11 +359,7 @@ impl Ctx {
                 },
                 Err(crate::consteval::Fail::NotConst(at)) => {
                     let msg = format!("the value of constant `{}` is not a compile-time constant", c.name.name);
-                    let mut d = errors::invalid(msg, c.value.span);
-                    if at != c.value.span {
-                        d = d.with_secondary(at, "not a constant");
-                    }
-                    self.report(d);
+                    self.report(errors::invalid(msg, at).with_label("not a constant"));
                     self.env.consts.insert(c.name.name.clone(), (T::Err, ConstVal::Int(0)));
                     continue;
                 }
