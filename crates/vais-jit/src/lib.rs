@@ -298,11 +298,12 @@ impl Jit {
             }
             i += 1;
         }
+        let tir_failure = |e: vais_tir::verify::VerifyError| {
+            let at = if e.span == Span::default() { String::new() } else { format!(" (at {})", locate(e.span)) };
+            err(Some(&e.function), format!("TIR verifier: {}{at}", e.message))
+        };
         if self.s.config.verify_tir {
-            vais_tir::verify::verify_funcs(program, &batch).map_err(|e| {
-                let at = if e.span == Span::default() { String::new() } else { format!(" (at {})", locate(e.span)) };
-                err(Some(&e.function), format!("TIR verifier: {}{at}", e.message))
-            })?;
+            vais_tir::verify::verify_funcs(program, &batch).map_err(tir_failure)?;
         }
         let mut ids = vec![];
         for f in &batch {
@@ -344,6 +345,15 @@ impl Jit {
             // Keep the module consistent: everything declared for this batch but not defined
             // gets a body that traps, so a later finalize never meets an unresolved symbol.
             self.stub_undefined(&batch, &ids, &done, &entries);
+            // Code generation failed with the TIR verifier off (release builds): run it now, on
+            // the failure path only, so that ill-typed TIR from the checker is named as the
+            // cause rather than the Cranelift failure it led to.
+            if !self.s.config.verify_tir {
+                if let Err(v) = vais_tir::verify::verify_funcs(program, &batch) {
+                    let v = tir_failure(v);
+                    return Err(JitError { function: v.function, message: format!("{}\n(code generation then failed: {})", v.message, e) });
+                }
+            }
             return Err(e);
         }
         self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;

@@ -771,3 +771,20 @@ fn failed_batch_leaves_session_usable() {
     unsafe { call_entry(j.entry_ptr(FuncId(2)).unwrap(), &mut out as *mut i64 as *mut u8) };
     assert_eq!(out, 2);
 }
+
+#[test]
+fn ill_typed_tir_is_named_by_the_tir_verifier_when_verification_is_off() {
+    // `x: i64 = 1.5`, as a checker bug would make it. With both verifiers off (the release
+    // default) code generation fails; the TIR verifier then runs on the failure path and names
+    // the cause instead of leaving only Cranelift's complaint.
+    let mut p = Program::default();
+    let body = block(vec![let_(0, ex(ExprKind::Float(1.5), Ty::F64))], Some(loc(0, Ty::I64)));
+    p.funcs.push(func("main", vec![], vec![ldef("x", Ty::I64)], Ty::I64, body));
+    p.main = Some(FuncId(0));
+    let cfg = JitConfig { repl_mode: false, interrupt_polls: true, verify: false, verify_tir: false, opt_speed: true, keep_ir: false };
+    let mut j = Jit::with_symbols(cfg, stubs()).expect("jit");
+    let e = j.compile(&p, &[FuncId(0)], &|_| "t.vais:1:1".into()).unwrap_err();
+    assert_eq!(e.function.as_deref(), Some("main"), "{e}");
+    assert!(e.message.starts_with("TIR verifier: the value of `x`: expected `i64`, found `f64`"), "{e}");
+    assert!(e.message.contains("code generation then failed"), "{e}");
+}

@@ -10,7 +10,8 @@
 //!   the checker forgot to resolve does not), recursively through every constructor;
 //! - every id is valid: locals (of this function), globals, functions, externs, enum variants,
 //!   struct fields;
-//! - places (invariant 6) where a place is needed: `Assign`/`CompoundAssign` targets;
+//! - places (invariant 6) where a place is needed: `Assign`/`CompoundAssign` targets; `B` and
+//!   `C` only inside a loop body;
 //! - types agree: literals have a type of their kind (integer literals in range), a local or
 //!   global read has the declared type, both operands of an operator have the same type
 //!   (invariant 3) of the kind the operator needs, `Cast` converts integer to integer, `Let`,
@@ -149,9 +150,18 @@ impl V<'_> {
             self.expect(&f.body.ty, &f.ret, &|| "the body's value".into(), f.body.span)?;
         }
         let mut exprs: Vec<&Expr> = vec![&f.body];
+        // Whether each pending expression is inside a loop body (`B`/`C` must be).
+        let mut in_loop: Vec<bool> = vec![false];
         let mut pats: Vec<&Pattern> = vec![];
         while let Some(e) = exprs.pop() {
-            self.expr(e, &mut exprs, &mut pats)?;
+            let inside = in_loop.pop().unwrap_or(false);
+            self.expr(e, inside, &mut exprs, &mut pats)?;
+            in_loop.resize(exprs.len(), inside);
+            if let ExprKind::Loop { body, .. } = &e.kind {
+                // The body is pushed last.
+                debug_assert!(std::ptr::eq(*exprs.last().expect("loop body"), &**body));
+                *in_loop.last_mut().expect("loop body") = true;
+            }
             while let Some(p) = pats.pop() {
                 self.pattern(p, &mut pats)?;
             }
@@ -178,7 +188,7 @@ impl V<'_> {
         Ok(())
     }
 
-    fn expr<'e>(&self, e: &'e Expr, exprs: &mut Vec<&'e Expr>, pats: &mut Vec<&'e Pattern>) -> R {
+    fn expr<'e>(&self, e: &'e Expr, in_loop: bool, exprs: &mut Vec<&'e Expr>, pats: &mut Vec<&'e Pattern>) -> R {
         let (t, sp) = (&e.ty, e.span);
         self.wf(t, &|| "an expression".into(), sp)?;
         let unit = |what: &str| -> R {
@@ -317,6 +327,7 @@ impl V<'_> {
                 }
                 exprs.push(body);
             }
+            ExprKind::Break(_) | ExprKind::Continue if !in_loop => return Err(("`B` or `C` outside a loop".into(), sp)),
             ExprKind::Break(v) => {
                 self.expect(t, &Ty::Never, &|| "`B`".into(), sp)?;
                 exprs.extend(v.as_deref());
@@ -690,6 +701,15 @@ mod tests {
         fails(&prog(int(1), vec![], call), "call of `main` with 1 arguments, expected 0");
         let call = ex(ExprKind::Call { callee: Callee::Func(FuncId(9)), args: vec![] }, Ty::I64);
         fails(&prog(int(1), vec![], call), "function #9 out of range");
+    }
+
+    #[test]
+    fn break_outside_a_loop() {
+        let b = ex(ExprKind::Break(None), Ty::Never);
+        fails(&prog(int(1), vec![Stmt::Expr(b)], x()), "outside a loop");
+        let inner = ex(ExprKind::Break(None), Ty::Never);
+        let lp = ex(ExprKind::Loop { kind: LoopKind::Infinite, body: Box::new(inner) }, Ty::Unit);
+        verify_program(&prog(int(1), vec![Stmt::Expr(lp)], x())).unwrap();
     }
 
     #[test]
