@@ -91,12 +91,15 @@ impl Default for JitConfig {
     }
 }
 
-/// Whether to run the verifiers (Cranelift's and the TIR one) unless told otherwise: always in
-/// debug builds, and in a release build when the environment variable `VAIS_VERIFY` is set to
-/// anything but `0` (the test suite sets it, so release-mode tests verify every program).
-/// Verification is off by default in release builds to keep compile throughput.
+/// Whether to run the verifiers (Cranelift's and the TIR one): as the environment variable
+/// `VAIS_VERIFY` says when it is set (`0` off, anything else on; the test suite sets `1`, so
+/// release-mode tests verify every program), else in debug builds only (verification is off
+/// by default in release builds, to keep compile throughput).
 pub fn verify_by_default() -> bool {
-    cfg!(debug_assertions) || std::env::var_os("VAIS_VERIFY").is_some_and(|v| v != "0")
+    match std::env::var_os("VAIS_VERIFY") {
+        Some(v) => v != "0",
+        None => cfg!(debug_assertions),
+    }
 }
 
 /// An internal compiler error in the back end (never a user diagnostic).
@@ -153,6 +156,27 @@ type Job = (usize, ClFuncId, Function);
 /// Machine code of one job: (alignment, bytes, relocations, trap sites), or why there is none.
 type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>), String>;
 
+thread_local! {
+    static IN_CODEGEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside code generation, where a panic (Cranelift's or translation's)
+/// is caught and becomes a [`JitError`] that carries its message: a panic hook can stay quiet
+/// then (`vaisc` installs one), so that a caught failure does not print like a crash.
+pub fn in_codegen() -> bool {
+    IN_CODEGEN.with(|c| c.get())
+}
+
+/// `catch_unwind` for code generation (see [`in_codegen`]); on a panic, its message.
+fn catch_codegen<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    let was = IN_CODEGEN.with(|c| c.replace(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    IN_CODEGEN.with(|c| c.set(was));
+    r.map_err(|p| {
+        p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into())
+    })
+}
+
 /// How a Cranelift code generation failure is shown in an internal compiler error.
 fn codegen_error(e: &cranelift_codegen::CodegenError) -> String {
     match e {
@@ -170,7 +194,7 @@ fn codegen_failure(isa: &dyn cranelift_codegen::isa::TargetIsa, func: &Function,
     if isa.flags().enable_verifier() {
         return what;
     }
-    match catch_unwind(AssertUnwindSafe(|| cranelift_codegen::verify_function(func, isa))) {
+    match catch_codegen(|| cranelift_codegen::verify_function(func, isa)) {
         Ok(Err(errors)) => format!("{what}\nverifier: {errors}"),
         _ => what,
     }
@@ -190,10 +214,10 @@ fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mu
         ctx.clear();
         ctx.func = func;
         let mut cp = cranelift_codegen::control::ControlPlane::default();
-        let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
+        let r = catch_codegen(|| match ctx.compile(isa, &mut cp) {
             Ok(c) => Ok(c.buffer.alignment as u64),
             Err(e) => Err(codegen_error(&e.inner)),
-        }));
+        });
         let g = match (r, ctx.compiled_code()) {
             (Ok(Ok(align)), Some(c)) => {
                 let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
@@ -201,7 +225,7 @@ fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mu
             }
             (Ok(Err(m)), _) => Err(format!("{}\n{}", codegen_failure(isa, &ctx.func, m), ctx.func.display())),
             (Ok(Ok(_)), None) => Err("no compiled code".into()),
-            (Err(_), _) => Err(codegen_failure(isa, &ctx.func, "code generation panicked".into())),
+            (Err(p), _) => Err(codegen_failure(isa, &ctx.func, format!("code generation panicked: {p}"))),
         };
         out.push((i, g));
     }
@@ -351,7 +375,7 @@ impl Jit {
             if !self.s.config.verify_tir {
                 if let Err(v) = vais_tir::verify::verify_funcs(program, &batch) {
                     let v = tir_failure(v);
-                    return Err(JitError { function: v.function, message: format!("{}\n(code generation then failed: {})", v.message, e) });
+                    return Err(JitError { function: v.function, message: format!("{}\n(code generation then failed: {})", v.message, e.message) });
                 }
             }
             return Err(e);
@@ -545,13 +569,13 @@ impl Jit {
             let s = &mut self.s;
             let func = &mut self.ctx.func;
             let fbc = &mut self.fbc;
-            catch_unwind(AssertUnwindSafe(|| {
+            catch_codegen(|| {
                 let b = FunctionBuilder::new(func, fbc);
                 let mut tr = Tr::new(s, program, def, b, locate);
                 body(&mut tr)?;
                 tr.b.finalize(cfg);
                 Ok::<Vec<(i32, i64)>, String>(tr.trap_sites)
-            }))
+            })
         };
         let fail = |m: String| err(Some(&def.name), m);
         let sites = match result {
@@ -560,13 +584,8 @@ impl Jit {
                 self.fbc = FunctionBuilderContext::new();
                 return Err(fail(m));
             }
-            Err(p) => {
+            Err(msg) => {
                 self.fbc = FunctionBuilderContext::new();
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panic".into());
                 return Err(fail(format!("codegen panicked: {msg}")));
             }
         };
@@ -582,17 +601,17 @@ impl Jit {
         }
         let defined = {
             let (module, ctx) = (&mut self.s.module, &mut self.ctx);
-            catch_unwind(AssertUnwindSafe(|| {
+            catch_codegen(|| {
                 module.define_function(id, ctx).map_err(|e| match &e {
                     cranelift_module::ModuleError::Compilation(ce) => codegen_error(ce),
                     e => format!("{e:?}"),
                 })
-            }))
+            })
         };
         let failure = match defined {
             Ok(Ok(())) => None,
             Ok(Err(m)) => Some(m),
-            Err(_) => Some("code generation panicked".to_string()),
+            Err(p) => Some(format!("code generation panicked: {p}")),
         };
         if let Some(detail) = failure {
             let detail = codegen_failure(&*self.isa, &self.ctx.func, detail);

@@ -47,3 +47,24 @@ fn tir_verifier_failure_is_an_internal_error_naming_the_function() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With verification off (`VAIS_VERIFY=0`, the release default), an ill-typed program still
+/// never runs: code generation fails, the TIR verifier then names the cause, and the caught
+/// panic prints nothing of its own (no "thread ... panicked" text, which reads as a crash).
+#[test]
+fn without_verification_a_codegen_failure_is_still_a_clean_error() {
+    let dir = std::env::temp_dir().join(format!("vaisc-verify-off-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("alias_cycle.vais");
+    std::fs::write(&path, ILL_TYPED[0].1).unwrap();
+    let out = common::vaisc().env("VAIS_VERIFY", "0").arg("run").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(out.stdout.is_empty(), "{:?}", String::from_utf8_lossy(&out.stdout));
+    assert!(!stderr.contains("panicked at"), "a panic message escaped:\n{stderr}");
+    // Once the checker rejects the program itself, its diagnostic is all there is.
+    if !stderr.contains("error[") {
+        assert!(stderr.starts_with("internal compiler error in `main`: TIR verifier: the value of `x`"), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
