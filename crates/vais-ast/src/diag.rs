@@ -10,7 +10,9 @@
 //! `E016` import error, `E017` extern symbol not found in the host process, `E018` cyclic type
 //! alias, `E019` struct or enum recursive by value (infinite size), `E020` recursion limit
 //! reached while instantiating a generic function or type, `E021` extern declared again with
-//! another signature, `E022` integer pattern outside the matched type's range.
+//! another signature, `E022` integer pattern outside the matched type's range, `E023` division or remainder by
+//! zero in a constant, `E024` overflow (`MIN / -1`) in a constant, `E025` constant that depends
+//! on itself.
 
 use crate::source::Span;
 

@@ -78,6 +78,8 @@ pub struct JitConfig {
     pub interrupt_polls: bool,
     /// Run the Cranelift verifier on every function.
     pub verify: bool,
+    /// Run the TIR verifier (`vais_tir::verify`) on every function before translating it.
+    pub verify_tir: bool,
     /// `opt_level=speed` (otherwise `none`).
     pub opt_speed: bool,
     /// Keep each function's Cranelift IR for [`Jit::clif`] and [`Jit::asm`] (costs a copy of
@@ -87,7 +89,19 @@ pub struct JitConfig {
 
 impl Default for JitConfig {
     fn default() -> Self {
-        JitConfig { repl_mode: false, interrupt_polls: false, verify: cfg!(debug_assertions), opt_speed: false, keep_ir: false }
+        let verify = verify_by_default();
+        JitConfig { repl_mode: false, interrupt_polls: false, verify, verify_tir: verify, opt_speed: false, keep_ir: false }
+    }
+}
+
+/// Whether to run the verifiers (Cranelift's and the TIR one): as the environment variable
+/// `VAIS_VERIFY` says when it is set (`0` off, anything else on; the test suite sets `1`, so
+/// release-mode tests verify every program), else in debug builds only (verification is off
+/// by default in release builds, to keep compile throughput).
+pub fn verify_by_default() -> bool {
+    match std::env::var_os("VAIS_VERIFY") {
+        Some(v) => v != "0",
+        None => cfg!(debug_assertions),
     }
 }
 
@@ -162,11 +176,47 @@ fn src_ranges(c: &cranelift_codegen::CompiledCode) -> Vec<SrcRange> {
         .collect()
 }
 
+thread_local! {
+    static IN_CODEGEN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside code generation, where a panic (Cranelift's or translation's)
+/// is caught and becomes a [`JitError`] that carries its message: a panic hook can stay quiet
+/// then (`vaisc` installs one), so that a caught failure does not print like a crash.
+pub fn in_codegen() -> bool {
+    IN_CODEGEN.with(|c| c.get())
+}
+
+/// `catch_unwind` for code generation (see [`in_codegen`]); on a panic, its message.
+fn catch_codegen<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    let was = IN_CODEGEN.with(|c| c.replace(true));
+    let r = catch_unwind(AssertUnwindSafe(f));
+    IN_CODEGEN.with(|c| c.set(was));
+    r.map_err(|p| {
+        p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "panic".into())
+    })
+}
+
 /// How a Cranelift code generation failure is shown in an internal compiler error.
 fn codegen_error(e: &cranelift_codegen::CodegenError) -> String {
     match e {
         cranelift_codegen::CodegenError::Verifier(v) => format!("verifier: {v}"),
         e => format!("{e:?}"),
+    }
+}
+
+/// Why code generation of `func` failed (`what`: the error or "panicked"). When the verifier
+/// did not run before code generation (release builds, see [`verify_by_default`]), it runs now,
+/// on the failure path only, so that ill-formed IR is named as such instead of leaving only a
+/// Cranelift panic message; it costs nothing when compilation succeeds. (It sees the function
+/// as the failed compile left it, after the optimisation passes: type errors survive those.)
+fn codegen_failure(isa: &dyn cranelift_codegen::isa::TargetIsa, func: &Function, what: String) -> String {
+    if isa.flags().enable_verifier() {
+        return what;
+    }
+    match catch_codegen(|| cranelift_codegen::verify_function(func, isa)) {
+        Ok(Err(errors)) => format!("{what}\nverifier: {errors}"),
+        _ => what,
     }
 }
 
@@ -184,18 +234,18 @@ fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mu
         ctx.clear();
         ctx.func = func;
         let mut cp = cranelift_codegen::control::ControlPlane::default();
-        let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
+        let r = catch_codegen(|| match ctx.compile(isa, &mut cp) {
             Ok(c) => Ok(c.buffer.alignment as u64),
             Err(e) => Err(codegen_error(&e.inner)),
-        }));
+        });
         let g = match (r, ctx.compiled_code()) {
             (Ok(Ok(align)), Some(c)) => {
                 let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
                 Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c), src_ranges(c)))
             }
-            (Ok(Err(m)), _) => Err(format!("{m}\n{}", ctx.func.display())),
+            (Ok(Err(m)), _) => Err(format!("{}\n{}", codegen_failure(isa, &ctx.func, m), ctx.func.display())),
             (Ok(Ok(_)), None) => Err("no compiled code".into()),
-            (Err(_), _) => Err("code generation panicked".into()),
+            (Err(p), _) => Err(codegen_failure(isa, &ctx.func, format!("code generation panicked: {p}"))),
         };
         out.push((i, g));
     }
@@ -241,6 +291,9 @@ impl Jit {
             ("enable_verifier", verify),
             ("preserve_frame_pointers", "true"),
             ("regalloc_algorithm", regalloc),
+            // `i128`/`u128` parameters and results: without this, Cranelift's x86-64 back end
+            // panics on any signature holding one (it passes them in two registers, as C).
+            ("enable_llvm_abi_extensions", "true"),
         ];
         // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
         let mut flag_builder = cranelift_codegen::settings::builder();
@@ -291,6 +344,13 @@ impl Jit {
             }
             i += 1;
         }
+        let tir_failure = |e: vais_tir::verify::VerifyError| {
+            let at = if e.span == Span::default() { String::new() } else { format!(" (at {})", locate(e.span)) };
+            err(Some(&e.function), format!("TIR verifier: {}{at}", e.message))
+        };
+        if self.s.config.verify_tir {
+            vais_tir::verify::verify_funcs(program, &batch).map_err(tir_failure)?;
+        }
         let mut ids = vec![];
         for f in &batch {
             let id = self.s.declare_user(program, *f).map_err(|m| err(Some(&program.func(*f).name), m))?;
@@ -332,6 +392,15 @@ impl Jit {
             // Keep the module consistent: everything declared for this batch but not defined
             // gets a body that traps, so a later finalize never meets an unresolved symbol.
             self.stub_undefined(&batch, &ids, &done, &entries);
+            // Code generation failed with the TIR verifier off (release builds): run it now, on
+            // the failure path only, so that ill-typed TIR from the checker is named as the
+            // cause rather than the Cranelift failure it led to.
+            if !self.s.config.verify_tir {
+                if let Err(v) = vais_tir::verify::verify_funcs(program, &batch) {
+                    let v = tir_failure(v);
+                    return Err(JitError { function: v.function, message: format!("{}\n(code generation then failed: {})", v.message, e.message) });
+                }
+            }
             return Err(e);
         }
         self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;
@@ -530,13 +599,13 @@ impl Jit {
             let s = &mut self.s;
             let func = &mut self.ctx.func;
             let fbc = &mut self.fbc;
-            catch_unwind(AssertUnwindSafe(|| {
+            catch_codegen(|| {
                 let b = FunctionBuilder::new(func, fbc);
                 let mut tr = Tr::new(s, program, def, b, locate);
                 body(&mut tr)?;
                 tr.b.finalize(cfg);
                 Ok::<Vec<(i32, i64)>, String>(tr.trap_sites)
-            }))
+            })
         };
         let fail = |m: String| err(Some(&def.name), m);
         let sites = match result {
@@ -545,13 +614,8 @@ impl Jit {
                 self.fbc = FunctionBuilderContext::new();
                 return Err(fail(m));
             }
-            Err(p) => {
+            Err(msg) => {
                 self.fbc = FunctionBuilderContext::new();
-                let msg = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panic".into());
                 return Err(fail(format!("codegen panicked: {msg}")));
             }
         };
@@ -565,12 +629,23 @@ impl Jit {
             self.jobs_meta.push((id, None));
             return Ok(Defined { ir, len: 0, sites, traps: vec![], srcs: vec![] });
         }
-        if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
+        let defined = {
+            let (module, ctx) = (&mut self.s.module, &mut self.ctx);
+            catch_codegen(|| {
+                module.define_function(id, ctx).map_err(|e| match &e {
+                    cranelift_module::ModuleError::Compilation(ce) => codegen_error(ce),
+                    e => format!("{e:?}"),
+                })
+            })
+        };
+        let failure = match defined {
+            Ok(Ok(())) => None,
+            Ok(Err(m)) => Some(m),
+            Err(p) => Some(format!("code generation panicked: {p}")),
+        };
+        if let Some(detail) = failure {
+            let detail = codegen_failure(&*self.isa, &self.ctx.func, detail);
             let clif = self.ctx.func.display().to_string();
-            let detail = match &e {
-                cranelift_module::ModuleError::Compilation(ce) => codegen_error(ce),
-                e => format!("{e:?}"),
-            };
             self.s.module.clear_context(&mut self.ctx);
             return Err(fail(format!("{detail}\n{clif}")));
         }
@@ -674,5 +749,57 @@ pub unsafe fn call_entry(entry: *const u8, out: *mut u8) {
     unsafe {
         let f: extern "C" fn(*mut u8) = std::mem::transmute(entry);
         f(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
+
+    fn isa(verify: bool) -> cranelift_codegen::isa::OwnedTargetIsa {
+        let mut b = cranelift_codegen::settings::builder();
+        cranelift_codegen::settings::Configurable::set(&mut b, "enable_verifier", if verify { "true" } else { "false" }).unwrap();
+        cranelift_native::builder().unwrap().finish(cranelift_codegen::settings::Flags::new(b)).unwrap()
+    }
+
+    /// `fn() -> i64` whose body returns an `i32`: ill-typed IR, as a translation bug would make.
+    fn ill_typed(isa: &dyn cranelift_codegen::isa::TargetIsa) -> Function {
+        let mut sig = Signature::new(cranelift_codegen::isa::CallConv::SystemV);
+        sig.returns.push(AbiParam::new(types::I64));
+        let mut func = Function::with_name_signature(UserFuncName::testcase("bad"), sig);
+        let mut fbc = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut fbc);
+        let blk = b.create_block();
+        b.switch_to_block(blk);
+        b.seal_block(blk);
+        let v = b.ins().iconst(types::I32, 1);
+        b.ins().return_(&[v]);
+        b.finalize(isa.frontend_config());
+        func
+    }
+
+    /// Ill-typed IR never compiles silently and never escapes as a panic: with the verifier on
+    /// (debug builds, tests, `VAIS_VERIFY`) it is a verifier error; with it off (release) the
+    /// failure, if any, is diagnosed by the verifier on the failure path.
+    #[test]
+    fn ill_typed_ir_is_a_clean_error() {
+        for verify in [true, false] {
+            let isa = isa(verify);
+            let (tx, rx) = std::sync::mpsc::channel::<Job>();
+            let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
+            let id = module.declare_function("bad", Linkage::Local, &ill_typed(&*isa).signature).unwrap();
+            tx.send((0, id, ill_typed(&*isa))).unwrap();
+            drop(tx);
+            let out = generate_code(&*isa, &std::sync::Mutex::new(rx));
+            assert_eq!(out.len(), 1);
+            match (&out[0].1, verify) {
+                (Err(m), _) => assert!(m.contains("verifier"), "verify={verify}: {m}"),
+                (Ok(_), true) => panic!("the verifier accepted ill-typed IR"),
+                // Cranelift may compile it when nothing checks; that is what `VAIS_VERIFY` and
+                // the TIR verifier are for.
+                (Ok(_), false) => {}
+            }
+        }
     }
 }

@@ -50,7 +50,7 @@ fn conformance_child() {
         std::process::exit(2)
     };
     let main = program.main.unwrap();
-    let mut jit = Jit::new(JitConfig { repl_mode: false, interrupt_polls: true, verify: true, opt_speed: true, keep_ir: false }).unwrap();
+    let mut jit = Jit::new(JitConfig { repl_mode: false, interrupt_polls: true, verify: true, verify_tir: true, opt_speed: true, keep_ir: false }).unwrap();
     let all: Vec<FuncId> = (0..program.funcs.len() as u32).map(FuncId).collect();
     let locate = |s: vais_ast::Span| sources.location(s);
     if let Err(e) = jit.compile(&program, &all, &locate) {

@@ -11,7 +11,7 @@ use vais_tir::Ty;
 fn transcript(inputs: &[&str]) -> Vec<String> {
     let mut sources = SourceMap::new();
     let mut session = vais_types::Session::new();
-    let mut jit = Jit::new(JitConfig { repl_mode: true, interrupt_polls: true, verify: true, opt_speed: false, keep_ir: true }).unwrap();
+    let mut jit = Jit::new(JitConfig { repl_mode: true, interrupt_polls: true, verify: true, verify_tir: true, opt_speed: false, keep_ir: true }).unwrap();
     let mut out = vec![];
     for (i, text) in inputs.iter().enumerate() {
         let file = sources.add(format!("<input {}>", i + 1), text.to_string());

@@ -78,7 +78,7 @@ fn func(name: &str, params: Vec<u32>, locals: Vec<LocalDef>, ret: Ty, body: Expr
 }
 
 fn jit(repl: bool) -> Jit {
-    let cfg = JitConfig { repl_mode: repl, interrupt_polls: true, verify: true, opt_speed: false, keep_ir: true };
+    let cfg = JitConfig { repl_mode: repl, interrupt_polls: true, verify: true, verify_tir: true, opt_speed: false, keep_ir: true };
     Jit::with_symbols(cfg, stubs()).expect("jit")
 }
 
@@ -401,7 +401,8 @@ fn async_future_awaited_from_variable() {
 #[test]
 fn integer_semantics() {
     // u8: 200 + 100 wraps to 44; i32: -17 % 5 = -2; u64 >> is logical; i64 >> arithmetic;
-    // casts: i8 -1 -> u16 sign-extends to 65535.
+    // casts: i8 -1 -> u16 sign-extends to 65535. Literals are in their type's range (TIR
+    // invariant, checked by the TIR verifier): u64 `-16` is written 2^64 - 16.
     let mut p = Program::default();
     let cast = |e: Expr, t: IntTy| ex(ExprKind::Cast(Box::new(e)), Ty::Int(t));
     let print = |e: Expr| Stmt::Expr(ex(ExprKind::Call { callee: Callee::Builtin(Builtin::PrintI64), args: vec![e] }, Ty::Int(IntTy::I32)));
@@ -409,11 +410,11 @@ fn integer_semantics() {
         vec![
             print(cast(bin(BinaryOp::Add, intt(200, IntTy::U8), intt(100, IntTy::U8)), IntTy::I64)),
             print(cast(bin(BinaryOp::Rem, intt(-17, IntTy::I32), intt(5, IntTy::I32)), IntTy::I64)),
-            print(cast(bin(BinaryOp::Shr, intt(-16, IntTy::U64), intt(60, IntTy::U64)), IntTy::I64)),
+            print(cast(bin(BinaryOp::Shr, intt((1i128 << 64) - 16, IntTy::U64), intt(60, IntTy::U64)), IntTy::I64)),
             print(bin(BinaryOp::Shr, int(-16), int(2))),
             print(cast(cast(intt(-1, IntTy::I8), IntTy::U16), IntTy::I64)),
             print(ex(ExprKind::Bool(false), Ty::Bool).pipe_not_as_int()),
-            print(bin(BinaryOp::Lt, intt(-1, IntTy::U32), intt(1, IntTy::U32)).pipe_not_as_int()),
+            print(bin(BinaryOp::Lt, intt(u32::MAX as i128, IntTy::U32), intt(1, IntTy::U32)).pipe_not_as_int()),
             print(cast(bin(BinaryOp::Div, intt(-7, IntTy::I16), intt(2, IntTy::I16)), IntTy::I64)),
         ],
         Some(int(0)),
@@ -776,4 +777,21 @@ fn failed_batch_leaves_session_usable() {
     // SAFETY: entry wrapper returning i64.
     unsafe { call_entry(j.entry_ptr(FuncId(2)).unwrap(), &mut out as *mut i64 as *mut u8) };
     assert_eq!(out, 2);
+}
+
+#[test]
+fn ill_typed_tir_is_named_by_the_tir_verifier_when_verification_is_off() {
+    // `x: i64 = 1.5`, as a checker bug would make it. With both verifiers off (the release
+    // default) code generation fails; the TIR verifier then runs on the failure path and names
+    // the cause instead of leaving only Cranelift's complaint.
+    let mut p = Program::default();
+    let body = block(vec![let_(0, ex(ExprKind::Float(1.5), Ty::F64))], Some(loc(0, Ty::I64)));
+    p.funcs.push(func("main", vec![], vec![ldef("x", Ty::I64)], Ty::I64, body));
+    p.main = Some(FuncId(0));
+    let cfg = JitConfig { repl_mode: false, interrupt_polls: true, verify: false, verify_tir: false, opt_speed: true, keep_ir: false };
+    let mut j = Jit::with_symbols(cfg, stubs()).expect("jit");
+    let e = j.compile(&p, &[FuncId(0)], &|_| "t.vais:1:1".into()).unwrap_err();
+    assert_eq!(e.function.as_deref(), Some("main"), "{e}");
+    assert!(e.message.starts_with("TIR verifier: the value of `x`: expected `i64`, found `f64`"), "{e}");
+    assert!(e.message.contains("code generation then failed"), "{e}");
 }

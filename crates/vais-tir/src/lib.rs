@@ -36,6 +36,8 @@ pub mod visit;
 
 pub use vais_ast::ast::BinaryOp;
 
+pub mod verify;
+
 macro_rules! id_type {
     ($($name:ident),*) => {$(
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -115,7 +115,7 @@ impl<'c> Fc<'c> {
         let d = self.cx.env.fns[decl].clone();
         if let Some(b) = &d.broken {
             self.err(errors::invalid(
-                format!("`{}` cannot be called: it no longer type-checks (it calls `{}`, which was redefined)", d.name, b),
+                format!("`{}` cannot be called: it no longer type-checks (it uses `{}`, which was redefined)", d.name, b),
                 name_span,
             ));
         }

@@ -181,3 +181,32 @@ pub fn pattern_out_of_range(lit: &str, ty: &str, min: i128, max: i128, span: Spa
         .with_label("this arm could never match")
         .with_note(format!("note: `{}` values are {}..={}", ty, min, max))
 }
+
+/// A constant expression whose operation traps at run time (`E023` division or remainder by
+/// zero, `E024` signed `MIN / -1` or `MIN % -1`). `at` is the divisor, `lhs` the dividend.
+#[allow(clippy::too_many_arguments)]
+pub fn const_trap(trap: crate::consteval::Trap, name: &str, op: &str, a: &str, b: &str, ty: &str, at: Span, lhs: Span) -> Diagnostic {
+    use crate::consteval::Trap;
+    match trap {
+        Trap::DivByZero | Trap::RemByZero => {
+            let what = if trap == Trap::DivByZero { "division" } else { "remainder" };
+            Diagnostic::error("E023", format!("{} by zero in constant `{}`", what, name), at)
+                .with_label("this divisor is zero")
+                .with_note(format!("note: `{} {} {}` traps at run time; a constant must have a value", a, op, b))
+        }
+        Trap::Overflow => Diagnostic::error("E024", format!("overflow in constant `{}`: `{} {} {}` traps at run time", name, a, op, b), at)
+            .with_label("divisor is -1")
+            .with_secondary(lhs, format!("dividend is `{}`, the smallest `{}`", a, ty))
+            .with_note(format!("note: the quotient of the smallest `{}` by -1 does not fit in `{}`; a constant must have a value", ty, ty)),
+    }
+}
+
+/// A constant whose value depends on itself (`E025`): `names` runs along the cycle and ends
+/// where it starts; `span` is the mention that closes it.
+pub fn const_cycle(names: &[String], span: Span) -> Diagnostic {
+    let path = names.iter().map(|n| format!("`{}`", n)).collect::<Vec<_>>().join(" -> ");
+    let first = names.first().map(|s| s.as_str()).unwrap_or("?");
+    Diagnostic::error("E025", format!("constant `{}` depends on itself: {}", first, path), span)
+        .with_label("this use closes the cycle")
+        .with_note("note: a constant's value must be computable before it is used")
+}

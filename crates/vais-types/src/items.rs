@@ -1,7 +1,7 @@
 //! Items: pass 1 registration (§1.4, §7), constant folding (Project decision 5), and checking
 //! function bodies (generic ones once with opaque parameters, then every queued instance).
 
-use vais_ast::ast::{self, ExprKind as A, Function, ItemKind, Param};
+use vais_ast::ast::{self, Function, ItemKind, Param};
 use vais_tir::*;
 
 use crate::check::Fc;
@@ -261,6 +261,7 @@ impl Ctx {
             self.check_trait_sigs(t);
         }
         let mut consts = vec![];
+        let mut const_names = std::collections::HashSet::new();
         for it in items {
             match &it.kind {
                 ItemKind::Function(f) => {
@@ -272,7 +273,7 @@ impl Ctx {
                     }
                 }
                 ItemKind::Const(c) => {
-                    if !repl && (self.env.consts.contains_key(&c.name.name) || consts.iter().any(|x: &&ast::Const| x.name.name == c.name.name)) {
+                    if !repl && (self.env.consts.contains_key(&c.name.name) || !const_names.insert(c.name.name.as_str())) {
                         self.report(errors::duplicate("constant", &c.name.name, c.name.span));
                         continue;
                     }
@@ -387,124 +388,63 @@ impl Ctx {
         }
     }
 
+    /// Evaluates the constants of one batch of items in dependency order (`consteval.rs`).
+    /// A constant that has no value (an error was reported) is recorded with the error type, so
+    /// that its uses raise no further errors.
     fn fold_consts(&mut self, consts: &[&ast::Const]) {
-        let mut left: Vec<&ast::Const> = consts.to_vec();
-        loop {
-            let before = left.len();
-            let mut next = vec![];
-            for c in left {
-                match self.eval_const(&c.value) {
-                    Some(v) => self.set_const(c, v),
-                    None => next.push(c),
-                }
-            }
-            left = next;
-            if left.is_empty() || left.len() == before {
-                break;
-            }
-        }
-        for c in left {
-            self.report(errors::invalid(format!("the value of constant `{}` is not a compile-time constant", c.name.name), c.value.span));
-        }
-    }
-
-    fn set_const(&mut self, c: &ast::Const, v: ConstVal) {
-        let mut d = vec![];
-        let t = self.env.resolve(&c.ty, &[], None, &mut d);
-        for e in d {
-            self.report(e);
-        }
-        let (ok, v) = match (&t, v) {
-            (T::Int(i), ConstVal::Int(x)) => (true, ConstVal::Int(wrap(x, *i))),
-            (T::F64 | T::F32, ConstVal::Float(f)) => (true, ConstVal::Float(f)),
-            (T::Bool, ConstVal::Bool(b)) => (true, ConstVal::Bool(b)),
-            (T::Str, ConstVal::Str(s)) => (true, ConstVal::Str(s)),
-            (T::Err, v) => (true, v),
-            (_, v) => (false, v),
+        let (order, cycles) = {
+            let env = &self.env;
+            crate::consteval::order(consts, &|n| env.consts.contains_key(n))
         };
-        if !ok {
-            let found = match &v {
-                ConstVal::Int(_) => "i64",
-                ConstVal::Float(_) => "f64",
-                ConstVal::Bool(_) => "bool",
-                ConstVal::Str(_) => "str",
-            };
-            self.report(errors::mismatch(&crate::ty::show(&t), found, c.value.span));
-        }
-        self.env.consts.insert(c.name.name.clone(), (t, v));
-    }
-
-    fn eval_const(&self, e: &ast::Expr) -> Option<ConstVal> {
-        use ConstVal as C;
-        Some(match &e.kind {
-            A::Int(v) => C::Int(*v as i128),
-            A::Float(f) => C::Float(*f),
-            A::Bool(b) => C::Bool(*b),
-            A::Str(s) => C::Str(s.clone()),
-            A::Ident(n) => self.env.consts.get(n)?.1.clone(),
-            A::Unary { op, operand } => match (op, self.eval_const(operand)?) {
-                (ast::UnaryOp::Neg, C::Int(x)) => C::Int(wrap(-x, IntTy::I64)),
-                (ast::UnaryOp::Neg, C::Float(x)) => C::Float(-x),
-                (ast::UnaryOp::Not, C::Bool(b)) => C::Bool(!b),
-                (ast::UnaryOp::BitNot, C::Int(x)) => C::Int(!x),
-                _ => return None,
-            },
-            A::Binary { op, lhs, rhs } => {
-                use ast::BinaryOp::*;
-                let (l, r) = (self.eval_const(lhs)?, self.eval_const(rhs)?);
-                match (l, r) {
-                    (C::Int(a), C::Int(b)) => {
-                        let (a, b) = (a as i64, b as i64);
-                        match op {
-                            Add => C::Int(a.wrapping_add(b) as i128),
-                            Sub => C::Int(a.wrapping_sub(b) as i128),
-                            Mul => C::Int(a.wrapping_mul(b) as i128),
-                            Div => C::Int(a.checked_div(b)? as i128),
-                            Rem => C::Int(a.checked_rem(b)? as i128),
-                            BitAnd => C::Int((a & b) as i128),
-                            BitOr => C::Int((a | b) as i128),
-                            BitXor => C::Int((a ^ b) as i128),
-                            Shl => C::Int(a.wrapping_shl(b as u32) as i128),
-                            Shr => C::Int(a.wrapping_shr(b as u32) as i128),
-                            Lt => C::Bool(a < b),
-                            Le => C::Bool(a <= b),
-                            Gt => C::Bool(a > b),
-                            Ge => C::Bool(a >= b),
-                            Eq => C::Bool(a == b),
-                            Ne => C::Bool(a != b),
-                            _ => return None,
-                        }
-                    }
-                    (C::Float(a), C::Float(b)) => match op {
-                        Add => C::Float(a + b),
-                        Sub => C::Float(a - b),
-                        Mul => C::Float(a * b),
-                        Div => C::Float(a / b),
-                        Rem => C::Float(a % b),
-                        Lt => C::Bool(a < b),
-                        Le => C::Bool(a <= b),
-                        Gt => C::Bool(a > b),
-                        Ge => C::Bool(a >= b),
-                        Eq => C::Bool(a == b),
-                        Ne => C::Bool(a != b),
-                        _ => return None,
-                    },
-                    (C::Bool(a), C::Bool(b)) => match op {
-                        And => C::Bool(a && b),
-                        Or => C::Bool(a || b),
-                        Eq => C::Bool(a == b),
-                        Ne => C::Bool(a != b),
-                        _ => return None,
-                    },
-                    _ => return None,
+        let mut bad = vec![false; consts.len()];
+        for (names, span) in cycles {
+            for n in &names {
+                if let Some(i) = consts.iter().position(|c| &c.name.name == n) {
+                    bad[i] = true;
                 }
             }
-            A::Block(b) if b.stmts.len() == 1 => match &b.stmts[0].kind {
-                ast::StmtKind::Expr(e) => self.eval_const(e)?,
-                _ => return None,
-            },
-            _ => return None,
-        })
+            self.report(errors::const_cycle(&names, span));
+        }
+        for i in order {
+            let c = consts[i];
+            let mut d = vec![];
+            let t = self.env.resolve(&c.ty, &[], None, &mut d);
+            for e in d {
+                self.report(e);
+            }
+            if bad[i] {
+                self.env.consts.insert(c.name.name.clone(), (T::Err, ConstVal::Int(0)));
+                continue;
+            }
+            let r = {
+                let env = &self.env;
+                let known = |n: &str| env.consts.get(n).cloned();
+                crate::consteval::Eval { known: &known, what: &c.name.name }.eval(&c.value, true)
+            };
+            let v = match r {
+                // An operand already reported: no value, no second error.
+                Ok((T::Err, _)) => (T::Err, ConstVal::Int(0)),
+                Ok((vt, v)) => match crate::consteval::convert(v, &t) {
+                    Some(v) => (t, v),
+                    None => {
+                        self.report(errors::mismatch(&crate::ty::show(&t), &crate::ty::show(&vt), c.value.span));
+                        (T::Err, ConstVal::Int(0))
+                    }
+                },
+                Err(crate::consteval::Fail::NotConst(at)) => {
+                    let msg = format!("the value of constant `{}` is not a compile-time constant", c.name.name);
+                    self.report(errors::invalid(msg, at).with_label("not a constant"));
+                    self.env.consts.insert(c.name.name.clone(), (T::Err, ConstVal::Int(0)));
+                    continue;
+                }
+                Err(crate::consteval::Fail::Diag(d)) => {
+                    self.report(*d);
+                    self.env.consts.insert(c.name.name.clone(), (T::Err, ConstVal::Int(0)));
+                    continue;
+                }
+            };
+            self.env.consts.insert(c.name.name.clone(), v);
+        }
     }
 
     /// Check one declaration. Generic mode (opaque parameters) only reports errors.

@@ -8,6 +8,7 @@
 
 mod call;
 mod check;
+mod consteval;
 mod decls;
 mod env;
 mod errors;

@@ -346,11 +346,22 @@ impl Session {
                 }
             }
         }
+        // Constants are folded into the functions that use them: a redefined constant whose
+        // type or value changes makes those functions dependents, like a changed signature.
+        let old_consts: Vec<(String, (T, crate::env::ConstVal))> = items
+            .iter()
+            .filter_map(|it| match &it.kind {
+                ItemKind::Const(c) => cx.env.consts.get(&c.name.name).map(|v| (c.name.name.clone(), v.clone())),
+                _ => None,
+            })
+            .collect();
         cx.repl = true;
         let decls = cx.register(&items, true);
         // The holders' field types must still resolve (`S Nd { n: Op<i64> }` after `Op` lost
         // its parameter).
         cx.check_holders(&holders);
+        let changed_consts: HashSet<String> =
+            old_consts.into_iter().filter(|(n, old)| cx.env.consts.get(n) != Some(old)).map(|(n, _)| n).collect();
         let mut redefs: Vec<(String, usize, String, usize)> = vec![];
         for (name, old, old_sig) in &old_fns {
             if let Some(&new) = cx.env.free_fns.get(name) {
@@ -392,17 +403,18 @@ impl Session {
         cx.drain();
 
         // Functions that used something whose signature or layout changed.
-        if !changed_fns.is_empty() || !changed_structs.is_empty() || !changed_enums.is_empty() {
+        if !changed_fns.is_empty() || !changed_structs.is_empty() || !changed_enums.is_empty() || !changed_consts.is_empty() {
             let new_decls: HashSet<usize> = decls.iter().copied().collect();
             let mut dependents: Vec<(FuncId, usize)> = vec![];
             let revs: Vec<(FuncId, usize)> = cx.fn_rev.iter().map(|(id, (decl, _))| (*id, *decl)).collect();
             let needles = needles(&changed_fns, &changed_structs, &changed_enums);
+            let other_changes = !changed_fns.is_empty() || !changed_structs.is_empty() || !changed_enums.is_empty();
             // Lambdas that use a changed item (one pass; their owners are found by name below).
             let using_lambdas: Vec<&str> = cx
                 .prog
                 .funcs
                 .iter()
-                .filter(|l| l.kind == FuncKind::Lambda && mentions(l, &needles))
+                .filter(|l| other_changes && l.kind == FuncKind::Lambda && mentions(l, &needles))
                 .map(|l| l.name.as_str())
                 .collect();
             for (id, decl) in revs {
@@ -414,7 +426,9 @@ impl Session {
                     let prefix = format!("{}::", f.name);
                     using_lambdas.iter().any(|l| l.starts_with(&prefix))
                 };
-                if mentions(f, &needles) || lambda_uses {
+                let const_uses = !changed_consts.is_empty()
+                    && cx.env.fns[decl].ast.body.as_ref().is_some_and(|b| crate::consteval::mentions_any(b, &changed_consts));
+                if const_uses || (other_changes && (mentions(f, &needles) || lambda_uses)) {
                     dependents.push((id, decl));
                 }
             }
@@ -430,7 +444,12 @@ impl Session {
                 let args = cx.fn_rev[&id].1.iter().map(|t| cx.t_of(t)).collect();
                 let f = cx.check_fn(decl, args, false, name.clone());
                 cx.drain();
-                let dep_name = redefs.iter().find(|r| r.1 != r.3).map(|r| r.0.clone()).unwrap_or_else(|| "a redefined type".into());
+                let changed_fn = redefs.iter().find(|r| r.1 != r.3).map(|r| r.0.clone());
+                let (verb, dep_name) = match (changed_fn, changed_consts.iter().min()) {
+                    (Some(f), _) => ("calls", f),
+                    (None, Some(c)) if changed_structs.is_empty() && changed_enums.is_empty() => ("uses", c.clone()),
+                    _ => ("calls", "a redefined type".into()),
+                };
                 let ok = cx.errors == 0;
                 cx.diags = diags;
                 cx.errors = errs;
@@ -445,7 +464,7 @@ impl Session {
                         cx.rollback_to(sp);
                         cx.restore_seen(seen);
                         cx.env.fns[decl].broken = Some(dep_name.clone());
-                        messages.push(format!("note: `{}` no longer type-checks (calls `{}`); fix or redefine it", name, dep_name));
+                        messages.push(format!("note: `{}` no longer type-checks ({} `{}`); fix or redefine it", name, verb, dep_name));
                     }
                 }
             }

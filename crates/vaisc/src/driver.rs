@@ -59,7 +59,18 @@ fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<
     };
     diagnostics::emit_stderr(sources, &diags);
     match program {
-        Some(p) if !diags.iter().any(Diagnostic::is_error) => Ok(p),
+        Some(p) if !diags.iter().any(Diagnostic::is_error) => {
+            // The back end trusts the checker: in debug builds and tests (`VAIS_VERIFY`), hold
+            // it to the TIR's invariants here, so that `check` reports what `run` would meet.
+            if vais_jit::verify_by_default() {
+                if let Err(e) = timer.record("verify", || vais_tir::verify::verify_program(&p)) {
+                    vais_runtime::flush_output();
+                    eprintln!("internal compiler error in `{}`: TIR verifier: {} (at {})", e.function, e.message, sources.location(e.span));
+                    return Err(EXIT_COMPILE_ERROR);
+                }
+            }
+            Ok(p)
+        }
         _ => Err(EXIT_COMPILE_ERROR),
     }
 }
@@ -155,21 +166,22 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let config = vais_jit::JitConfig {
         repl_mode: false,
         interrupt_polls: true,
-        verify: cfg!(debug_assertions),
+        verify: vais_jit::verify_by_default(),
+        verify_tir: vais_jit::verify_by_default(),
         opt_speed: true,
         keep_ir: emit.is_some(),
     };
     let mut jit = match vais_jit::Jit::new(config) {
         Ok(j) => j,
         Err(e) => {
-            eprintln!("internal compiler error: {e}");
+            eprintln!("{e}");
             return EXIT_COMPILE_ERROR;
         }
     };
     let all: Vec<vais_tir::FuncId> = (0..program.funcs.len() as u32).map(vais_tir::FuncId).collect();
     let locate = |span: vais_ast::Span| sources.location(span);
     if let Err(e) = timer.record("compile", || jit.compile(&program, &all, &locate)) {
-        eprintln!("internal compiler error: {e}");
+        eprintln!("{e}");
         return EXIT_COMPILE_ERROR;
     }
     if let Some(emit) = emit {

@@ -72,6 +72,15 @@ fn main() -> ExitCode {
     vais_runtime::default_sigpipe();
     // Perf files are written only when asked for (`--perf`); before any thread starts.
     vais_runtime::perf::disable_implicit_perf_map();
+    // A panic inside code generation is caught and reported as an internal compiler error that
+    // carries its message (`vais_jit::in_codegen`): print nothing more for it. Any other panic
+    // prints as usual.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !vais_jit::in_codegen() {
+            default_hook(info)
+        }
+    }));
     // The whole command runs on a prepared big-stack thread: JIT code then runs inline there
     // (`run_protected` needs no handoff to a worker thread), and the compiler gets a deep stack.
     let code = vais_runtime::run_on_big_stack(move || {

@@ -49,7 +49,8 @@ pub fn jit_config() -> vais_jit::JitConfig {
     vais_jit::JitConfig {
         repl_mode: true,
         interrupt_polls: true,
-        verify: cfg!(debug_assertions),
+        verify: vais_jit::verify_by_default(),
+        verify_tir: vais_jit::verify_by_default(),
         opt_speed: false,
         keep_ir: true,
     }
@@ -139,7 +140,7 @@ impl ReplState {
         let locate = |span: vais_ast::Span| sources.location(span);
         if let Err(e) = self.jit.compile(program, &result.compile, &locate) {
             vais_runtime::flush_output();
-            eprintln!("internal compiler error: {e}");
+            eprintln!("{e}");
             return Outcome::Failed;
         }
         timings.compile = t2.elapsed();

@@ -15,8 +15,13 @@ pub fn conformance_dir() -> PathBuf {
     repo_root().join("tests/conformance")
 }
 
+/// The `vaisc` under test, with both verifiers on (Cranelift's and the TIR one) even in a
+/// release build: every program a test compiles is verified, and a verifier failure is an
+/// internal error the test sees.
 pub fn vaisc() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vaisc"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vaisc"));
+    c.env("VAIS_VERIFY", "1");
+    c
 }
 
 /// Runs `vaisc` with `args`, feeding `stdin` through a pipe.
