@@ -64,6 +64,13 @@ pub enum FaultKind {
     IllegalInstruction,
     /// SIGFPE not classified further (x86-64 `idiv` by zero or `MIN / -1`).
     ArithmeticSignal,
+    /// SIGABRT raised by the program: C `abort()`, or glibc detecting a corrupted heap (a
+    /// double `free`). `vaisc run` exits with status 134 (128 + SIGABRT), as C would.
+    Aborted,
+    /// A Rust panic inside a built-in (a bug in the runtime, never the program's fault): the
+    /// built-in's name and the panic message. Contained like any runtime error instead of
+    /// aborting the process.
+    RuntimeBug(String),
 }
 
 /// A contained runtime error, with the function and source position where known.
@@ -87,6 +94,8 @@ impl fmt::Display for FaultKind {
             FaultKind::InvalidMemoryAccess { addr } => write!(f, "invalid memory access at {addr:#x}"),
             FaultKind::IllegalInstruction => write!(f, "illegal instruction"),
             FaultKind::ArithmeticSignal => write!(f, "arithmetic error (division by zero or overflow)"),
+            FaultKind::Aborted => write!(f, "the program aborted (SIGABRT)"),
+            FaultKind::RuntimeBug(what) => write!(f, "internal error in the runtime ({what}); this is a bug in vaisc"),
         }
     }
 }
@@ -202,6 +211,10 @@ fn lookup_code(t: &Tables, pc: usize) -> Option<String> {
 /// Maps a `vais_rt_trap` kind to a fault kind.
 fn trap_kind(kind: i32) -> FaultKind {
     match kind {
+        TRAP_RUNTIME_BUG => {
+            let what = BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();
+            FaultKind::RuntimeBug(what.unwrap_or_else(|| "a built-in panicked".to_string()))
+        }
         1 => FaultKind::DivisionByZero,
         2 => FaultKind::RemainderByZero,
         3 => FaultKind::DivisionOverflow,
@@ -278,8 +291,8 @@ fn take_fault() -> Fault {
 // Runtime errors raised by JIT code
 
 /// Runtime error raised by JIT code. `kind`: 1 division by zero, 2 remainder by zero, 3 integer
-/// overflow in division, 4 no match arm, 5 unwrap failed, 6 interrupted (7 stack overflow, used
-/// by the runtime itself). `site`: from [`register_site`], or -1.
+/// overflow in division, 4 no match arm, 5 unwrap failed, 6 interrupted (7 stack overflow and 8
+/// a panic caught in a built-in are used by the runtime itself). `site`: from [`register_site`], or -1.
 ///
 /// Flushes output, then unwinds to the innermost `run_protected`, which returns `Err(Fault)`.
 /// Outside any protected call it prints `runtime error: ...` on stderr and exits with status 101.
@@ -296,6 +309,37 @@ pub extern "C" fn vais_rt_trap(kind: i32, site: i64) -> ! {
     let fault = fault_from_trap(&tables(), kind, site);
     report(&fault);
     std::process::exit(101)
+}
+
+/// `vais_rt_trap` kind of a panic caught in a built-in (its message is in [`BUILTIN_PANIC`]).
+const TRAP_RUNTIME_BUG: i32 = 8;
+
+/// The message of the last panic caught by [`guard`], taken by the fault report.
+static BUILTIN_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Runs the body of the `extern "C"` built-in `builtin`. A Rust panic there cannot unwind
+/// into JIT code (it would abort the whole process, a REPL session with it): it is caught
+/// here and reported as a runtime error (`internal error in the runtime (...)`), contained by
+/// [`run_protected`] like any other. Built-ins never panic on purpose; this is the safety net.
+pub fn guard<R>(builtin: &'static str, f: impl FnOnce() -> R) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = if let Some(s) = payload.downcast_ref::<&str>() {
+                (*s).to_string()
+            } else if let Some(s) = payload.downcast_ref::<String>() {
+                s.clone()
+            } else {
+                "panic".to_string()
+            };
+            drop(payload);
+            let what = format!("`{builtin}`: {msg}");
+            drop(msg);
+            *BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(what);
+            // Nothing with a destructor is live here any more.
+            vais_rt_trap(TRAP_RUNTIME_BUG, -1)
+        }
+    }
 }
 
 /// Traps with "stack overflow" when the worker's stack has less than 128 KiB left (called by
@@ -768,6 +812,17 @@ mod tests {
         let err = run_protected(call(page + 2)).unwrap_err();
         assert_eq!(err.to_string(), "illegal instruction in `quot`");
         assert_eq!(function_at(page + 1).as_deref(), Some("quot"));
+    }
+
+    #[test]
+    fn a_panic_in_a_builtin_is_a_runtime_error() {
+        extern "C" fn bad_builtin(x: i64) -> i64 {
+            guard("bad", || if x > 0 { panic!("boom {x}") } else { x })
+        }
+        let err = run_protected(|| bad_builtin(black_box(3))).unwrap_err();
+        assert_eq!(err.kind, FaultKind::RuntimeBug("`bad`: boom 3".to_string()));
+        assert!(err.to_string().starts_with("internal error in the runtime (`bad`: boom 3)"), "{err}");
+        assert_eq!(run_protected(|| bad_builtin(black_box(-1))), Ok(-1));
     }
 
     #[test]

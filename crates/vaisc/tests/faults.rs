@@ -187,3 +187,20 @@ fn a_closed_output_pipe_ends_the_process_quietly() {
     use std::os::unix::process::ExitStatusExt;
     assert!(out.status.signal() == Some(13) || out.status.success(), "{:?} {stderr}", out.status);
 }
+
+#[test]
+fn printf_with_huge_fields_behaves_like_c_and_never_kills_the_session() {
+    // Rust's formatter panics above 65535, and a panic inside an `extern "C"` built-in used to
+    // abort the whole process (a REPL session with it).
+    let out = run_program(
+        "F main() -> i64 {\n    n := printf(\"%.65536f|\\n\", 1.0)\n    m := printf(\"ab%9999999999d|\\n\", 1)\n    print_i64(n)\n    putchar(32)\n    print_i64(m)\n    0\n}\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let want = format!("1.{}|\nab65540 -1", "0".repeat(65536));
+    assert!(stdout == want, "stdout of {} bytes: {:?}...", stdout.len(), &stdout[..stdout.len().min(80)]);
+    let session = run_with_stdin(&["repl"], "n := printf(\"%.70000e|%-70000d|\\n\", 2.5, 7)\nn\n");
+    let stdout = String::from_utf8_lossy(&session.stdout);
+    assert!(stdout.ends_with("|\n=> 140009\n"), "{:?}", &stdout[stdout.len().saturating_sub(80)..]);
+    assert!(session.status.success());
+}
