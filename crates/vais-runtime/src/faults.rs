@@ -23,7 +23,8 @@
 //! A Rust panic inside the closure is caught and re-raised in the caller of `run_protected`.
 //!
 //! # Which faults are contained
-//! *Any* fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) raised on a thread while a
+//! *Any* fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, and SIGABRT: C `abort()`, or
+//! glibc's heap checks on a double `free`) raised on a thread while a
 //! protected call runs there is contained, whether the PC is in registered JIT code or not
 //! (a bad address handed to `strlen`/`memcpy`/`%s` faults inside the runtime or libc, and that is
 //! still the Vais program's error). Outside a protected call (the compiler, the REPL, even on a
@@ -258,6 +259,9 @@ fn take_fault() -> Fault {
             let ret = r.frames[i].load(Ordering::Relaxed);
             lookup_code(&t, ret.wrapping_sub(1))
         });
+    }
+    if sig == libc::SIGABRT {
+        return Fault { kind: FaultKind::Aborted, function, location: None };
     }
     if let Some(&(k, site)) = t.traps.get(&pc) {
         if sig != libc::SIGSEGV && sig != libc::SIGBUS {
@@ -812,6 +816,16 @@ mod tests {
         let err = run_protected(call(page + 2)).unwrap_err();
         assert_eq!(err.to_string(), "illegal instruction in `quot`");
         assert_eq!(function_at(page + 1).as_deref(), Some("quot"));
+    }
+
+    #[test]
+    fn abort_is_contained() {
+        for _ in 0..3 {
+            // SAFETY: C abort(); its SIGABRT is contained by `run_protected`.
+            let err = run_protected(|| unsafe { libc::abort() }).unwrap_err();
+            assert_eq!(err.kind, FaultKind::Aborted);
+        }
+        assert_eq!(run_protected(|| 9), Ok(9));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Signal handling for JIT code: the fault handlers (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP),
+//! Signal handling for JIT code: the fault handlers (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+//! SIGABRT),
 //! the alternate signal stack of the worker thread, and the SIGINT (Ctrl-C) handler.
 //!
 //! The fault handler is async-signal-safe: it takes no lock and allocates nothing. When the
@@ -70,7 +71,10 @@ pub(crate) static RUNNING: AtomicBool = AtomicBool::new(false);
 /// Set by every SIGINT; cleared by [`crate::faults::take_interrupt`].
 pub(crate) static PENDING_INTERRUPT: AtomicBool = AtomicBool::new(false);
 
-const FAULT_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
+/// Signals contained inside protected calls. SIGABRT is among them: C `abort()` (called by the
+/// program, or by glibc on a double `free`) raises it, and POSIX lets a handler that does not
+/// return end the abort, so the program's output is flushed and the REPL session survives.
+const FAULT_SIGNALS: [i32; 6] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP, libc::SIGABRT];
 
 struct PrevActions(UnsafeCell<[Option<libc::sigaction>; 32]>);
 // SAFETY: written only inside `INSTALL.call_once` before our handlers are installed, read-only

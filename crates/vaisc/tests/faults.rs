@@ -204,3 +204,16 @@ fn printf_with_huge_fields_behaves_like_c_and_never_kills_the_session() {
     assert!(stdout.ends_with("|\n=> 140009\n"), "{:?}", &stdout[stdout.len().saturating_sub(80)..]);
     assert!(session.status.success());
 }
+
+#[test]
+fn abort_flushes_output_and_exits_134() {
+    // Through a pipe, stdout is fully buffered: without the SIGABRT handling the text was lost.
+    for body in ["    abort()\n", "    p := malloc(5000)\n    free(p)\n    free(p)\n    0\n"] {
+        let src = format!("X F abort() -> i64\nF main() -> i64 {{\n    printf(\"before \")\n    puts(\"abort\")\n{body}}}\n");
+        let out = run_program(&src);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(134), "{body}: {stderr}");
+        assert_eq!(out.stdout, b"before abort\n", "{body}: {stderr}");
+        assert!(stderr.contains("runtime error: the program aborted (SIGABRT)"), "{stderr}");
+    }
+}
