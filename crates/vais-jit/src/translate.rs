@@ -627,7 +627,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.data_addr(flag)
             }
         };
-        let v = self.b.ins().load(types::I8, flags(), addr, 0);
+        // An atomic load: Cranelift's alias analysis would merge a plain load with an earlier
+        // poll when no store or call lies between them (a loop after the function-entry poll,
+        // or after a call's poll), hoisting the check out of the loop so Ctrl-C never stopped
+        // it. On x86-64 and AArch64 it is the same single `mov`/`ldarb`-class load.
+        let v = self.b.ins().atomic_load(types::I8, flags(), addr);
         self.trap_if(v, 6, span)
     }
 
@@ -1907,7 +1911,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                 } else {
                     self.b.ins().call(fr, &vals)
                 };
-                Ok(self.call_result(inst, &def.ret))
+                let r = self.call_result(inst, &def.ret);
+                // Ctrl-C during a blocking C call (`sleep`, `read`) makes it return early
+                // (EINTR): stop right after it instead of at the next loop back-edge.
+                self.poll(e.span)?;
+                Ok(r)
             }
             Callee::Builtin(bi) => self.builtin(e, *bi, args),
         }
@@ -1916,7 +1924,9 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn builtin(&mut self, e: &Expr, bi: Builtin, args: &[Expr]) -> R<Val> {
         let (ptys, ret) = bi.signature();
         if bi == Builtin::Printf {
-            return self.printf(args);
+            let r = self.printf(args)?;
+            self.poll(e.span)?;
+            return Ok(r);
         }
         let vals = self.eval_args(args, &ptys)?;
         if vals.len() != ptys.len() {
@@ -1936,13 +1946,15 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             _ => {}
         }
-        let _ = e;
         let name = format!("vais_{}", bi.name());
         let sig = abi::c_sig(self.s.cc, &ptys, &ret);
         let id = self.s.import(&name, &sig)?;
         let fr = self.func_ref(id);
         let inst = self.b.ins().call(fr, &vals);
-        Ok(self.call_result(inst, &ret))
+        let r = self.call_result(inst, &ret);
+        // The file and output built-ins can block in C (a full pipe, a terminal read).
+        self.poll(e.span)?;
+        Ok(r)
     }
 
     /// `printf(fmt, args...)`: arguments go to the runtime as 8-byte slots plus kind bytes.

@@ -580,6 +580,7 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
         signals::publish_stack(lo, hi);
         crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
         RECORD.kind.store(0, Ordering::SeqCst);
+        signals::protected_run_state(true);
         RUNNING.store(true, Ordering::SeqCst);
     }
     DEPTH.with(|d| d.set(depth + 1));
@@ -588,7 +589,12 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
     // closure follows across the longjmp.
     let rc = unsafe { signals::vais_protected_call(trampoline::<F, R>, &mut ctx as *mut Ctx<F, R> as *mut libc::c_void) };
     DEPTH.with(|d| d.set(depth));
-    let result = if rc == 0 {
+    let result = if rc == 0 && outer && matches!(ctx.out, Some(Ok(_))) && crate::VAIS_INTERRUPT_FLAG.load(Ordering::SeqCst) != 0 {
+        // Ctrl-C arrived after the last poll (e.g. during a final blocking C call): the input
+        // was interrupted all the same.
+        crate::io::flush_output();
+        Err(Fault { kind: FaultKind::Interrupted, function: None, location: None })
+    } else if rc == 0 {
         Ok(ctx.out.take().expect("protected closure did not run"))
     } else {
         crate::io::flush_output();
@@ -600,7 +606,12 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
     };
     if outer {
         RUNNING.store(false, Ordering::SeqCst);
+        signals::protected_run_state(false);
         crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
+        if matches!(&result, Err(f) if f.kind == FaultKind::Interrupted) {
+            // A write cut short by EINTR left stdout's error flag set.
+            crate::io::clear_output_error();
+        }
     }
     drop(guard);
     result

@@ -66,6 +66,12 @@ pub fn flush_output() {
     }
 }
 
+/// Clears C stdout's error flag (after a write cut short by Ctrl-C).
+pub(crate) fn clear_output_error() {
+    // SAFETY: clearerr on the process's stdout stream.
+    unsafe { libc::clearerr(out()) }
+}
+
 /// `puts(s)`: writes the string and a newline.
 #[no_mangle]
 pub extern "C" fn vais_puts(s: *const u8) -> i32 {
