@@ -2,6 +2,8 @@
 //! top-level statements run in a generated entry function, session variables are globals.
 //! Redefinition: same signature keeps the FuncIds (new body in place); another signature gets a
 //! new declaration and the functions that called the old one are re-checked (or marked broken).
+//! After every input that defines items, broken functions are checked again and repaired when
+//! they type-check again (a dependency redefined back to a compatible form), to a fixed point.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -86,6 +88,68 @@ fn ty_mentions(t: &Ty, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> 
     let text = format!("{:?}", t);
     structs.iter().any(|s| text.contains(&format!("Struct(StructId({}))", s.0)))
         || enums.iter().any(|e| text.contains(&format!("Enum(EnumId({}))", e.0)))
+}
+
+/// Re-checks instance `id` of declaration `decl` inside a savepoint: when it type-checks, its
+/// new body replaces the old one (kept in the input's transaction); otherwise everything the
+/// attempt changed is undone. No diagnostic of the attempt is kept.
+fn trial_recheck(cx: &mut Ctx, id: FuncId, decl: usize) -> bool {
+    let sp = cx.savepoint();
+    let diags = std::mem::take(&mut cx.diags);
+    let errs = cx.errors;
+    let seen = cx.take_seen();
+    cx.errors = 0;
+    let name = cx.prog.funcs[id.index()].name.clone();
+    let args = cx.fn_rev[&id].1.iter().map(|t| cx.t_of(t)).collect();
+    let f = cx.check_fn(decl, args, false, name);
+    cx.drain();
+    let ok = cx.errors == 0;
+    cx.diags = diags;
+    cx.errors = errs;
+    match f {
+        Some(f) if ok => {
+            cx.release(sp);
+            cx.set_func(id, f);
+            true
+        }
+        _ => {
+            cx.rollback_to(sp);
+            cx.restore_seen(seen);
+            false
+        }
+    }
+}
+
+/// After an input defined items: every broken function (a dependency was redefined with another
+/// signature or layout) is checked again, and the ones that type-check again (the dependency
+/// came back to a compatible form) are repaired, recompiled and reported. Repeated while
+/// something was repaired: a function that calls a broken one is broken too, until it is.
+fn repair_broken(cx: &mut Ctx, compile: &mut Vec<FuncId>, messages: &mut Vec<String>) {
+    loop {
+        let broken: Vec<usize> =
+            cx.env.fns.iter().enumerate().filter(|(_, d)| d.broken.is_some() && !d.dead).map(|(i, _)| i).collect();
+        if broken.is_empty() {
+            return;
+        }
+        let mut repaired = false;
+        for decl in broken {
+            let mut ids: Vec<FuncId> = cx.fn_rev.iter().filter(|(_, (d, _))| *d == decl).map(|(id, _)| *id).collect();
+            ids.sort();
+            let sp = cx.savepoint();
+            if ids.iter().all(|&id| trial_recheck(cx, id, decl)) {
+                cx.release(sp);
+                cx.env.fns[decl].broken = None;
+                compile.extend(ids.iter().copied());
+                messages.push(format!("note: `{}` type-checks again", cx.env.fns[decl].name));
+                repaired = true;
+            } else {
+                cx.rollback_to(sp);
+            }
+        }
+        if !repaired {
+            return;
+        }
+    }
 }
 
 impl Session {
@@ -357,33 +421,14 @@ impl Session {
             }
             dependents.sort();
             for (id, decl) in dependents {
-                // A trial re-check inside a savepoint: kept if it succeeds, undone otherwise.
-                let sp = cx.savepoint();
-                let diags = std::mem::take(&mut cx.diags);
-                let errs = cx.errors;
-                let seen = cx.take_seen();
-                cx.errors = 0;
                 let name = cx.prog.funcs[id.index()].name.clone();
-                let args = cx.fn_rev[&id].1.iter().map(|t| cx.t_of(t)).collect();
-                let f = cx.check_fn(decl, args, false, name.clone());
-                cx.drain();
                 let dep_name = redefs.iter().find(|r| r.1 != r.3).map(|r| r.0.clone()).unwrap_or_else(|| "a redefined type".into());
-                let ok = cx.errors == 0;
-                cx.diags = diags;
-                cx.errors = errs;
-                match f {
-                    Some(f) if ok => {
-                        cx.release(sp);
-                        cx.set_func(id, f);
-                        cx.env.fns[decl].broken = None;
-                        compile.push(id);
-                    }
-                    _ => {
-                        cx.rollback_to(sp);
-                        cx.restore_seen(seen);
-                        cx.env.fns[decl].broken = Some(dep_name.clone());
-                        messages.push(format!("note: `{}` no longer type-checks (calls `{}`); fix or redefine it", name, dep_name));
-                    }
+                if trial_recheck(cx, id, decl) {
+                    cx.env.fns[decl].broken = None;
+                    compile.push(id);
+                } else {
+                    cx.env.fns[decl].broken = Some(dep_name.clone());
+                    messages.push(format!("note: `{}` no longer type-checks (calls `{}`); fix or redefine it", name, dep_name));
                 }
             }
             // Session variables of a redefined type are dropped.
@@ -400,6 +445,9 @@ impl Session {
             }
         }
         let cx = &mut self.cx;
+        if !items.is_empty() {
+            repair_broken(cx, &mut compile, &mut messages);
+        }
 
         // Top-level statements.
         let stmts: Vec<&ast::Stmt> = entries.iter().filter_map(|e| if let ReplEntry::Stmt(s) = e { Some(s) } else { None }).collect();
