@@ -615,6 +615,39 @@ impl Session {
         Ok(shown)
     }
 
+    /// Broken functions (`name`, or `Type.method` for methods), each with the redefined
+    /// dependency that broke it (`:save` writes them commented out).
+    pub fn broken_functions(&self) -> HashMap<String, String> {
+        let cx = &self.cx;
+        let mut out = HashMap::new();
+        let live = |d: usize| cx.env.fns[d].broken.clone().filter(|_| !cx.env.fns[d].dead);
+        for (name, &d) in cx.env.free_fns.iter() {
+            if let Some(dep) = live(d) {
+                out.insert(name.clone(), dep);
+            }
+        }
+        for (sn, sd) in cx.env.structs.iter() {
+            for (mn, &d) in sd.methods.iter() {
+                if let Some(dep) = live(d) {
+                    out.insert(format!("{sn}.{mn}"), dep);
+                }
+            }
+        }
+        out
+    }
+
+    /// Session variables as `name: type`, in definition order.
+    pub fn variables(&self) -> Vec<String> {
+        let cx = &self.cx;
+        self.order
+            .values()
+            .filter_map(|d| match d {
+                Def::Global(n) => cx.globals.get(n).map(|g| format!("{}: {}", n, cx.prog.ty_name(&cx.prog.globals[g.index()].ty))),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// `:defs`.
     pub fn describe_definitions(&self) -> Vec<String> {
         let cx = &self.cx;

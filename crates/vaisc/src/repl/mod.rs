@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod eval;
+mod saved;
 mod terminal;
 
 use std::io::{BufRead, IsTerminal};
