@@ -96,6 +96,9 @@ pub(crate) struct Tr<'a, 'f> {
     /// How many site trap codes this function may still use (0: every check takes the
     /// block-based path that calls `vais_rt_trap`).
     pub trap_codes_left: usize,
+    /// The one site trap code every interrupt poll of this function shares (an interrupt is
+    /// reported without a position), taken at the first poll.
+    interrupt_code: Option<TrapCode>,
 }
 
 /// The first user trap code that names a per-function trap site (1..3 mark unreachable code:
@@ -363,6 +366,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             taken: HashSet::new(),
             trap_sites: vec![],
             trap_codes_left: site_code_count(),
+            interrupt_code: None,
         }
     }
 
@@ -632,7 +636,16 @@ impl<'a, 'f> Tr<'a, 'f> {
         // or after a call's poll), hoisting the check out of the loop so Ctrl-C never stopped
         // it. On x86-64 and AArch64 it is the same single `mov`/`ldarb`-class load.
         let v = self.b.ins().atomic_load(types::I8, flags(), addr);
-        self.trap_if(v, 6, span)
+        if self.interrupt_code.is_none() {
+            self.interrupt_code = self.site_code(6, span);
+        }
+        match self.interrupt_code {
+            Some(code) => {
+                self.b.ins().trapnz(v, code);
+                Ok(())
+            }
+            None => self.trap_if(v, 6, span),
+        }
     }
 
     // ----- function body ---------------------------------------------------------------------
