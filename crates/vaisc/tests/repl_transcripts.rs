@@ -117,3 +117,28 @@ fn save_after_load_with_imports_is_self_contained() {
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `U name` typed at the prompt imports `name.vais` from the current directory (it used to be
+/// accepted and silently ignored); a missing module is an E016 error.
+#[test]
+fn use_at_the_prompt_imports_from_the_current_directory() {
+    let dir = std::env::temp_dir().join(format!("vais_use_{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("util.vais"), "U sub/more\nF add1(x: i64) -> i64 = x + 1\n").unwrap();
+    std::fs::write(dir.join("sub/more.vais"), "F add2(x: i64) -> i64 = x + 2\n").unwrap();
+    let mut child = vaisc()
+        .arg("repl")
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"U util\nadd1(add2(1))\nU nothere\n").unwrap();
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "=> 4\n", "{stderr}");
+    assert!(stderr.contains("error[E016]: cannot find module `nothere`"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

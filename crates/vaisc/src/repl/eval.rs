@@ -95,7 +95,37 @@ impl ReplState {
             diagnostics::emit_stderr(&self.sources, &parse_diags);
             return Outcome::Failed;
         }
+        let Some(entries) = self.expand_imports(entries) else {
+            return Outcome::Failed;
+        };
         self.eval_entries(&entries, &mut timings)
+    }
+
+    /// Replaces `U path` items of an input by the items of the files they import (relative to
+    /// the current directory), as `:load` does; None (reported) if one cannot be loaded.
+    fn expand_imports(&mut self, entries: Vec<ReplEntry>) -> Option<Vec<ReplEntry>> {
+        let is_use = |e: &ReplEntry| matches!(e, ReplEntry::Item(i) if matches!(i.kind, vais_ast::ast::ItemKind::Use(_)));
+        if !entries.iter().any(is_use) {
+            return Some(entries);
+        }
+        let dir = std::env::current_dir().unwrap_or_default();
+        let mut out = Vec::with_capacity(entries.len());
+        let mut diags = vec![];
+        for e in entries {
+            match e {
+                ReplEntry::Item(item) if matches!(item.kind, vais_ast::ast::ItemKind::Use(_)) => {
+                    let (items, mut d) = vais_parser::expand_imports(vec![item], &dir, &mut self.sources);
+                    diags.append(&mut d);
+                    out.extend(items.into_iter().map(ReplEntry::Item));
+                }
+                e => out.push(e),
+            }
+        }
+        if diags.iter().any(Diagnostic::is_error) {
+            diagnostics::emit_stderr(&self.sources, &diags);
+            return None;
+        }
+        Some(out)
     }
 
     /// Checks, compiles and runs already-parsed entries (also used by `:load`).
