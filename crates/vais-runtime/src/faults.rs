@@ -36,6 +36,10 @@
 //! Caveat: a fault inside a C library function that holds a lock (a `FILE*` lock in `fread` on
 //! a bad buffer, `malloc` on a corrupted heap) leaves that lock held. Output built-ins measure
 //! strings before entering stdio and check the remaining stack, so `stdout` is not affected.
+//! The same holds for SIGABRT: C `abort()` releases its own lock before raising the signal, but
+//! glibc's heap checks may abort with an arena lock held (some double-free paths), and the
+//! heap is damaged anyway; the REPL session goes on (the compiler itself allocates through
+//! mimalloc, not the C heap), and a later C allocation in it may misbehave.
 
 use crate::signals::{self, RECORD, RUNNING, SIGNAL_BASE};
 use std::collections::BTreeMap;

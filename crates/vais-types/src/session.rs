@@ -50,6 +50,10 @@ pub struct Session {
     order: BTreeMap<u64, Def>,
     order_pos: HashMap<Def, u64>,
     order_seq: u64,
+    /// Declarations marked broken at some point (a superset: entries that were repaired,
+    /// redefined or rolled back are dropped when `repair_broken` next looks at them), so that
+    /// looking for broken functions costs nothing in a session that has none.
+    broken_candidates: std::collections::BTreeSet<usize>,
 }
 
 impl Default for Session {
@@ -124,10 +128,15 @@ fn trial_recheck(cx: &mut Ctx, id: FuncId, decl: usize) -> bool {
 /// signature or layout) is checked again, and the ones that type-check again (the dependency
 /// came back to a compatible form) are repaired, recompiled and reported. Repeated while
 /// something was repaired: a function that calls a broken one is broken too, until it is.
-fn repair_broken(cx: &mut Ctx, compile: &mut Vec<FuncId>, messages: &mut Vec<String>) {
+fn repair_broken(
+    cx: &mut Ctx,
+    candidates: &mut std::collections::BTreeSet<usize>,
+    compile: &mut Vec<FuncId>,
+    messages: &mut Vec<String>,
+) {
     loop {
-        let broken: Vec<usize> =
-            cx.env.fns.iter().enumerate().filter(|(_, d)| d.broken.is_some() && !d.dead).map(|(i, _)| i).collect();
+        candidates.retain(|&d| cx.env.fns.get(d).is_some_and(|f| f.broken.is_some() && !f.dead));
+        let broken: Vec<usize> = candidates.iter().copied().collect();
         if broken.is_empty() {
             return;
         }
@@ -154,7 +163,14 @@ fn repair_broken(cx: &mut Ctx, compile: &mut Vec<FuncId>, messages: &mut Vec<Str
 
 impl Session {
     pub fn new() -> Session {
-        Session { cx: Ctx::default(), inputs: 0, order: BTreeMap::new(), order_pos: HashMap::new(), order_seq: 0 }
+        Session {
+            cx: Ctx::default(),
+            inputs: 0,
+            order: BTreeMap::new(),
+            order_pos: HashMap::new(),
+            order_seq: 0,
+            broken_candidates: Default::default(),
+        }
     }
 
     pub fn program(&self) -> &Program {
@@ -248,6 +264,7 @@ impl Session {
     /// journaled (see `journal`), so this costs what the input changes, not the session size.
     pub fn check_input(&mut self, entries: &[ReplEntry]) -> Result<(InputResult, Vec<Diagnostic>), Vec<Diagnostic>> {
         let inputs = self.inputs;
+        let candidates = self.broken_candidates.clone();
         self.cx.begin();
         match self.input(entries) {
             Ok(r) => {
@@ -257,6 +274,7 @@ impl Session {
             Err(d) => {
                 self.cx.rollback();
                 self.inputs = inputs;
+                self.broken_candidates = candidates;
                 Err(d)
             }
         }
@@ -428,6 +446,7 @@ impl Session {
                     compile.push(id);
                 } else {
                     cx.env.fns[decl].broken = Some(dep_name.clone());
+                    self.broken_candidates.insert(decl);
                     messages.push(format!("note: `{}` no longer type-checks (calls `{}`); fix or redefine it", name, dep_name));
                 }
             }
@@ -446,7 +465,7 @@ impl Session {
         }
         let cx = &mut self.cx;
         if !items.is_empty() {
-            repair_broken(cx, &mut compile, &mut messages);
+            repair_broken(cx, &mut self.broken_candidates, &mut compile, &mut messages);
         }
 
         // Top-level statements.
