@@ -866,26 +866,38 @@ mod tests {
     #[test]
     fn ctrl_c_interrupts() {
         install_interrupt_handler();
-        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let d2 = done.clone();
+        // One SIGINT, sent once the protected loop runs (it cannot end before the signal came,
+        // so the signal never reaches another test's protected call running in parallel).
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r2 = running.clone();
         let killer = std::thread::spawn(move || {
-            while !d2.load(Ordering::SeqCst) {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                // SAFETY: sends SIGINT to this process; our handler only sets flags.
-                unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+            while !r2.load(Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(5));
             }
+            // SAFETY: sends SIGINT to this process; our handler only sets flags.
+            unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
         });
-        let err = run_protected(|| loop {
+        let err = run_protected(move || loop {
+            running.store(true, Ordering::SeqCst);
             if crate::VAIS_INTERRUPT_FLAG.load(Ordering::Relaxed) != 0 {
                 vais_rt_trap(6, -1);
             }
             std::hint::spin_loop();
         })
         .unwrap_err();
-        done.store(true, Ordering::SeqCst);
         killer.join().unwrap();
         assert_eq!(err.to_string(), "interrupted");
         assert!(take_interrupt());
+    }
+
+    #[test]
+    fn an_interrupt_after_the_last_poll_still_interrupts() {
+        install_interrupt_handler();
+        // SAFETY: sends SIGINT to this process from inside the protected call; the closure
+        // never polls, yet the input was interrupted.
+        let r = run_protected(|| unsafe { libc::raise(libc::SIGINT) });
+        assert_eq!(r.map_err(|f| f.kind), Err(FaultKind::Interrupted));
+        assert_eq!(run_protected(|| 3), Ok(3));
     }
 
     #[test]
