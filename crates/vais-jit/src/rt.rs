@@ -37,9 +37,12 @@ extern "C" fn jit_fmodf(a: f32, b: f32) -> f32 {
 }
 
 extern "C" fn jit_memeq(a: *const u8, b: *const u8, n: i64) -> i8 {
-    // SAFETY: generated code passes two readable aggregates of `n` bytes each.
-    let (x, y) = unsafe { (std::slice::from_raw_parts(a, n as usize), std::slice::from_raw_parts(b, n as usize)) };
-    (x == y) as i8
+    vais_runtime::faults::guard("memeq", || {
+        let n = usize::try_from(n).unwrap_or(0);
+        // SAFETY: generated code passes two readable aggregates of `n` bytes each.
+        let (x, y) = unsafe { (std::slice::from_raw_parts(a, n), std::slice::from_raw_parts(b, n)) };
+        (x == y) as i8
+    })
 }
 
 extern "C" fn jit_i128op(op: i32, a: *const u8, b: *const u8, out: *mut u8) {
@@ -47,6 +50,11 @@ extern "C" fn jit_i128op(op: i32, a: *const u8, b: *const u8, out: *mut u8) {
     unsafe {
         let x = (a as *const i128).read_unaligned();
         let y = (b as *const i128).read_unaligned();
+        // Never a panic across the C boundary, even if a divisor check were missing: a zero
+        // divisor is the runtime error it would have been.
+        if y == 0 {
+            vais_runtime::faults::vais_rt_trap(if op >= 2 { 2 } else { 1 }, -1);
+        }
         let r = match op {
             0 => x.wrapping_div(y),
             1 => ((x as u128) / (y as u128)) as i128,

@@ -118,6 +118,9 @@ pub(crate) struct Tr<'a, 'f> {
     /// How many site trap codes this function may still use (0: every check takes the
     /// block-based path that calls `vais_rt_trap`).
     pub trap_codes_left: usize,
+    /// The one site trap code every interrupt poll of this function shares (an interrupt is
+    /// reported without a position), taken at the first poll.
+    interrupt_code: Option<TrapCode>,
 }
 
 /// The first user trap code that names a per-function trap site (1..3 mark unreachable code:
@@ -284,6 +287,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             frame: None,
             trap_sites: vec![],
             trap_codes_left: site_code_count(),
+            interrupt_code: None,
         }
     }
 
@@ -567,8 +571,21 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.data_addr(flag)
             }
         };
-        let v = self.b.ins().load(types::I8, flags(), addr, 0);
-        self.trap_if(v, 6, span)
+        // An atomic load: Cranelift's alias analysis would merge a plain load with an earlier
+        // poll when no store or call lies between them (a loop after the function-entry poll,
+        // or after a call's poll), hoisting the check out of the loop so Ctrl-C never stopped
+        // it. On x86-64 and AArch64 it is the same single `mov`/`ldarb`-class load.
+        let v = self.b.ins().atomic_load(types::I8, flags(), addr);
+        if self.interrupt_code.is_none() {
+            self.interrupt_code = self.site_code(6, span);
+        }
+        match self.interrupt_code {
+            Some(code) => {
+                self.b.ins().trapnz(v, code);
+                Ok(())
+            }
+            None => self.trap_if(v, 6, span),
+        }
     }
 
     // ----- function body ---------------------------------------------------------------------
@@ -1877,7 +1894,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                 } else {
                     self.b.ins().call(fr, &vals)
                 };
-                Ok(self.call_result(inst, &def.ret))
+                let r = self.call_result(inst, &def.ret);
+                // Ctrl-C during a blocking C call (`sleep`, `read`) makes it return early
+                // (EINTR): stop right after it instead of at the next loop back-edge.
+                self.poll(e.span)?;
+                Ok(r)
             }
             Callee::Builtin(bi) => self.builtin(e, *bi, args),
         }
@@ -1886,7 +1907,9 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn builtin(&mut self, e: &Expr, bi: Builtin, args: &[Expr]) -> R<Val> {
         let (ptys, ret) = bi.signature();
         if bi == Builtin::Printf {
-            return self.printf(args);
+            let r = self.printf(args)?;
+            self.poll(e.span)?;
+            return Ok(r);
         }
         let vals = self.eval_args(args, &ptys)?;
         if vals.len() != ptys.len() {
@@ -1906,13 +1929,15 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             _ => {}
         }
-        let _ = e;
         let name = format!("vais_{}", bi.name());
         let sig = abi::c_sig(self.s.cc, &ptys, &ret);
         let id = self.s.import(&name, &sig)?;
         let fr = self.func_ref(id);
         let inst = self.b.ins().call(fr, &vals);
-        Ok(self.call_result(inst, &ret))
+        let r = self.call_result(inst, &ret);
+        // The file and output built-ins can block in C (a full pipe, a terminal read).
+        self.poll(e.span)?;
+        Ok(r)
     }
 
     /// `printf(fmt, args...)`: arguments go to the runtime as 8-byte slots plus kind bytes.

@@ -77,8 +77,15 @@ fn func(name: &str, params: Vec<u32>, locals: Vec<LocalDef>, ret: Ty, body: Expr
     }
 }
 
+/// A JIT without interrupt polls: most tests call their code directly, outside `run_protected`,
+/// on threads running in parallel with `interrupt_flag_stops_a_loop`; a poll there that saw
+/// that test's flag would trap with nothing to contain it.
 fn jit(repl: bool) -> Jit {
-    let cfg = JitConfig { repl_mode: repl, interrupt_polls: true, verify: true, verify_tir: true, opt_speed: false, keep_ir: true };
+    jit_with(repl, false)
+}
+
+fn jit_with(repl: bool, interrupt_polls: bool) -> Jit {
+    let cfg = JitConfig { repl_mode: repl, interrupt_polls, verify: true, verify_tir: true, opt_speed: false, keep_ir: true };
     Jit::with_symbols(cfg, stubs()).expect("jit")
 }
 
@@ -521,7 +528,7 @@ fn division_is_checked() {
 /// Runs `main` of `p` under the runtime's protection; `Err` is the fault message.
 fn run_protected(p: &Program) -> Result<i64, String> {
     let main = p.main.unwrap();
-    let mut j = jit(false);
+    let mut j = jit_with(false, true);
     j.compile(p, &[main], &|_| "t.vais:3:5".into()).unwrap_or_else(|e| panic!("{e}"));
     let entry = j.entry_ptr(main).unwrap() as usize;
     let r = vais_runtime::run_protected(move || {
@@ -601,15 +608,14 @@ fn i128_arithmetic() {
 #[test]
 fn interrupt_flag_stops_a_loop() {
     let mut p = Program::default();
-    let lp = ex(ExprKind::Loop { kind: LoopKind::Infinite, body: Box::new(block(vec![], None)) }, Ty::Unit);
+    // The loop itself sets the flag (as SIGINT would): set from another thread, it could come
+    // before the protected call starts (which clears it) and the loop would never end.
+    let flag = vais_runtime::VAIS_INTERRUPT_FLAG.as_ptr() as usize as i128;
+    let set = ex(ExprKind::Call { callee: Callee::Builtin(Builtin::StoreByte), args: vec![int(flag), int(1)] }, Ty::Unit);
+    let lp = ex(ExprKind::Loop { kind: LoopKind::Infinite, body: Box::new(block(vec![Stmt::Expr(set)], None)) }, Ty::Unit);
     p.funcs.push(func("main", vec![], vec![], Ty::I64, block(vec![Stmt::Expr(lp)], Some(int(0)))));
     p.main = Some(FuncId(0));
-    let t = std::thread::spawn(|| {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        vais_runtime::VAIS_INTERRUPT_FLAG.store(1, std::sync::atomic::Ordering::SeqCst);
-    });
     let r = run_protected(&p);
-    t.join().unwrap();
     assert_eq!(r, Err("interrupted".to_string()));
 }
 

@@ -246,6 +246,17 @@ pub fn load_program(
     loader::load_program(path, sources)
 }
 
+/// Replaces the `U` items among `items` (REPL inputs: resolved relative to `dir`, the current
+/// directory) by the items of the files they name, recursively, each file at most once; the
+/// files are added to `sources`. Missing modules are E016 diagnostics, as for `load_program`.
+pub fn expand_imports(
+    items: Vec<vais_ast::ast::Item>,
+    dir: &std::path::Path,
+    sources: &mut SourceMap,
+) -> (Vec<vais_ast::ast::Item>, Vec<Diagnostic>) {
+    loader::expand_imports(items, dir, sources)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{cut_points, nesting_cost, parse_pieces, parse_range, INLINE_BUDGET, PARALLEL_MIN};

@@ -36,15 +36,34 @@ fn load_text(
     let (module, mut d) = parse_file(file, &text);
     diags.append(&mut d);
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    expand_uses(module.items, &dir, sources, loaded, diags)
+}
+
+/// See `crate::expand_imports`.
+pub(crate) fn expand_imports(items: Vec<Item>, dir: &Path, sources: &mut SourceMap) -> (Vec<Item>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let items = expand_uses(items, dir, sources, &mut HashSet::new(), &mut diags);
+    (items, diags)
+}
+
+/// Replaces each `U` item of `items` (resolved relative to `dir`) by the items of that file,
+/// with its own imports merged in.
+fn expand_uses(
+    items: Vec<Item>,
+    dir: &Path,
+    sources: &mut SourceMap,
+    loaded: &mut HashSet<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Item> {
     let mut out = Vec::new();
-    for item in module.items {
+    for item in items {
         let ItemKind::Use(u) = &item.kind else {
             out.push(item);
             continue;
         };
         let segs: Vec<&str> = u.path.iter().map(|i| i.name.as_str()).collect();
         let shown = segs.join("/");
-        let Some(found) = resolve(&dir, &segs) else {
+        let Some(found) = resolve(dir, &segs) else {
             diags.push(
                 Diagnostic::error("E016", format!("cannot find module `{shown}`"), item.span)
                     .with_label("imported here")

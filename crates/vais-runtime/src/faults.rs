@@ -23,7 +23,8 @@
 //! A Rust panic inside the closure is caught and re-raised in the caller of `run_protected`.
 //!
 //! # Which faults are contained
-//! *Any* fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP) raised on a thread while a
+//! *Any* fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, and SIGABRT: C `abort()`, or
+//! glibc's heap checks on a double `free`) raised on a thread while a
 //! protected call runs there is contained, whether the PC is in registered JIT code or not
 //! (a bad address handed to `strlen`/`memcpy`/`%s` faults inside the runtime or libc, and that is
 //! still the Vais program's error). Outside a protected call (the compiler, the REPL, even on a
@@ -35,6 +36,10 @@
 //! Caveat: a fault inside a C library function that holds a lock (a `FILE*` lock in `fread` on
 //! a bad buffer, `malloc` on a corrupted heap) leaves that lock held. Output built-ins measure
 //! strings before entering stdio and check the remaining stack, so `stdout` is not affected.
+//! The same holds for SIGABRT: C `abort()` releases its own lock before raising the signal, but
+//! glibc's heap checks may abort with an arena lock held (some double-free paths), and the
+//! heap is damaged anyway; the REPL session goes on (the compiler itself allocates through
+//! mimalloc, not the C heap), and a later C allocation in it may misbehave.
 
 use crate::signals::{self, RECORD, RUNNING, SIGNAL_BASE};
 use std::collections::BTreeMap;
@@ -64,6 +69,13 @@ pub enum FaultKind {
     IllegalInstruction,
     /// SIGFPE not classified further (x86-64 `idiv` by zero or `MIN / -1`).
     ArithmeticSignal,
+    /// SIGABRT raised by the program: C `abort()`, or glibc detecting a corrupted heap (a
+    /// double `free`). `vaisc run` exits with status 134 (128 + SIGABRT), as C would.
+    Aborted,
+    /// A Rust panic inside a built-in (a bug in the runtime, never the program's fault): the
+    /// built-in's name and the panic message. Contained like any runtime error instead of
+    /// aborting the process.
+    RuntimeBug(String),
 }
 
 /// A contained runtime error, with the function and source position where known.
@@ -107,6 +119,8 @@ impl fmt::Display for FaultKind {
             FaultKind::InvalidMemoryAccess { addr } => write!(f, "invalid memory access at {addr:#x}"),
             FaultKind::IllegalInstruction => write!(f, "illegal instruction"),
             FaultKind::ArithmeticSignal => write!(f, "arithmetic error (division by zero or overflow)"),
+            FaultKind::Aborted => write!(f, "the program aborted (SIGABRT)"),
+            FaultKind::RuntimeBug(what) => write!(f, "internal error in the runtime ({what}); this is a bug in vaisc"),
         }
     }
 }
@@ -322,6 +336,10 @@ fn lookup_code(t: &Tables, pc: usize) -> Option<String> {
 /// Maps a `vais_rt_trap` kind to a fault kind.
 fn trap_kind(kind: i32) -> FaultKind {
     match kind {
+        TRAP_RUNTIME_BUG => {
+            let what = BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();
+            FaultKind::RuntimeBug(what.unwrap_or_else(|| "a built-in panicked".to_string()))
+        }
         1 => FaultKind::DivisionByZero,
         2 => FaultKind::RemainderByZero,
         3 => FaultKind::DivisionOverflow,
@@ -397,6 +415,9 @@ fn take_fault_kind() -> Fault {
             lookup_code(&t, ret.wrapping_sub(1))
         });
     }
+    if sig == libc::SIGABRT {
+        return Fault { kind: FaultKind::Aborted, function, location: None, backtrace: Backtrace::default() };
+    }
     if let Some(&(k, site)) = t.traps.get(&pc) {
         if sig != libc::SIGSEGV && sig != libc::SIGBUS {
             let mut f = fault_from_trap(&t, k, site);
@@ -429,8 +450,8 @@ fn take_fault_kind() -> Fault {
 // Runtime errors raised by JIT code
 
 /// Runtime error raised by JIT code. `kind`: 1 division by zero, 2 remainder by zero, 3 integer
-/// overflow in division, 4 no match arm, 5 unwrap failed, 6 interrupted (7 stack overflow, used
-/// by the runtime itself). `site`: from [`register_site`], or -1.
+/// overflow in division, 4 no match arm, 5 unwrap failed, 6 interrupted (7 stack overflow and 8
+/// a panic caught in a built-in are used by the runtime itself). `site`: from [`register_site`], or -1.
 ///
 /// Flushes output, then unwinds to the innermost `run_protected`, which returns `Err(Fault)`.
 /// Outside any protected call it prints `runtime error: ...` on stderr and exits with status 101.
@@ -469,6 +490,37 @@ extern "C" fn trap_from(kind: i32, site: i64, fp: usize, ret: usize) -> ! {
     let fault = fault_from_trap(&tables(), kind, site);
     report(&fault);
     std::process::exit(101)
+}
+
+/// `vais_rt_trap` kind of a panic caught in a built-in (its message is in [`BUILTIN_PANIC`]).
+const TRAP_RUNTIME_BUG: i32 = 8;
+
+/// The message of the last panic caught by [`guard`], taken by the fault report.
+static BUILTIN_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Runs the body of the `extern "C"` built-in `builtin`. A Rust panic there cannot unwind
+/// into JIT code (it would abort the whole process, a REPL session with it): it is caught
+/// here and reported as a runtime error (`internal error in the runtime (...)`), contained by
+/// [`run_protected`] like any other. Built-ins never panic on purpose; this is the safety net.
+pub fn guard<R>(builtin: &'static str, f: impl FnOnce() -> R) -> R {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => {
+            let msg = if let Some(s) = payload.downcast_ref::<&str>() {
+                (*s).to_string()
+            } else if let Some(s) = payload.downcast_ref::<String>() {
+                s.clone()
+            } else {
+                "panic".to_string()
+            };
+            drop(payload);
+            let what = format!("`{builtin}`: {msg}");
+            drop(msg);
+            *BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(what);
+            // Nothing with a destructor is live here any more.
+            vais_rt_trap(TRAP_RUNTIME_BUG, -1)
+        }
+    }
 }
 
 /// Traps with "stack overflow" when the worker's stack has less than 128 KiB left (called by
@@ -706,6 +758,7 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
         publish_code_ranges();
         crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
         RECORD.kind.store(0, Ordering::SeqCst);
+        signals::protected_run_state(true);
         RUNNING.store(true, Ordering::SeqCst);
     }
     DEPTH.with(|d| d.set(depth + 1));
@@ -714,7 +767,12 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
     // closure follows across the longjmp.
     let rc = unsafe { signals::vais_protected_call(trampoline::<F, R>, &mut ctx as *mut Ctx<F, R> as *mut libc::c_void) };
     DEPTH.with(|d| d.set(depth));
-    let result = if rc == 0 {
+    let result = if rc == 0 && outer && matches!(ctx.out, Some(Ok(_))) && crate::VAIS_INTERRUPT_FLAG.load(Ordering::SeqCst) != 0 {
+        // Ctrl-C arrived after the last poll (e.g. during a final blocking C call): the input
+        // was interrupted all the same.
+        crate::io::flush_output();
+        Err(Fault { kind: FaultKind::Interrupted, function: None, location: None, backtrace: Backtrace::default() })
+    } else if rc == 0 {
         Ok(ctx.out.take().expect("protected closure did not run"))
     } else {
         crate::io::flush_output();
@@ -726,7 +784,12 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
     };
     if outer {
         RUNNING.store(false, Ordering::SeqCst);
+        signals::protected_run_state(false);
         crate::VAIS_INTERRUPT_FLAG.store(0, Ordering::SeqCst);
+        if matches!(&result, Err(f) if f.kind == FaultKind::Interrupted) {
+            // A write cut short by EINTR left stdout's error flag set.
+            crate::io::clear_output_error();
+        }
     }
     drop(guard);
     result
@@ -945,6 +1008,27 @@ mod tests {
     }
 
     #[test]
+    fn abort_is_contained() {
+        for _ in 0..3 {
+            // SAFETY: C abort(); its SIGABRT is contained by `run_protected`.
+            let err = run_protected(|| unsafe { libc::abort() }).unwrap_err();
+            assert_eq!(err.kind, FaultKind::Aborted);
+        }
+        assert_eq!(run_protected(|| 9), Ok(9));
+    }
+
+    #[test]
+    fn a_panic_in_a_builtin_is_a_runtime_error() {
+        extern "C" fn bad_builtin(x: i64) -> i64 {
+            guard("bad", || if x > 0 { panic!("boom {x}") } else { x })
+        }
+        let err = run_protected(|| bad_builtin(black_box(3))).unwrap_err();
+        assert_eq!(err.kind, FaultKind::RuntimeBug("`bad`: boom 3".to_string()));
+        assert!(err.to_string().starts_with("internal error in the runtime (`bad`: boom 3)"), "{err}");
+        assert_eq!(run_protected(|| bad_builtin(black_box(-1))), Ok(-1));
+    }
+
+    #[test]
     fn panics_propagate_and_nesting_works() {
         let r = std::panic::catch_unwind(|| run_protected(|| panic!("boom")));
         assert!(r.is_err());
@@ -956,26 +1040,38 @@ mod tests {
     #[test]
     fn ctrl_c_interrupts() {
         install_interrupt_handler();
-        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let d2 = done.clone();
+        // One SIGINT, sent once the protected loop runs (it cannot end before the signal came,
+        // so the signal never reaches another test's protected call running in parallel).
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r2 = running.clone();
         let killer = std::thread::spawn(move || {
-            while !d2.load(Ordering::SeqCst) {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                // SAFETY: sends SIGINT to this process; our handler only sets flags.
-                unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
+            while !r2.load(Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(5));
             }
+            // SAFETY: sends SIGINT to this process; our handler only sets flags.
+            unsafe { libc::kill(libc::getpid(), libc::SIGINT) };
         });
-        let err = run_protected(|| loop {
+        let err = run_protected(move || loop {
+            running.store(true, Ordering::SeqCst);
             if crate::VAIS_INTERRUPT_FLAG.load(Ordering::Relaxed) != 0 {
                 vais_rt_trap(6, -1);
             }
             std::hint::spin_loop();
         })
         .unwrap_err();
-        done.store(true, Ordering::SeqCst);
         killer.join().unwrap();
         assert_eq!(err.to_string(), "interrupted");
         assert!(take_interrupt());
+    }
+
+    #[test]
+    fn an_interrupt_after_the_last_poll_still_interrupts() {
+        install_interrupt_handler();
+        // SAFETY: sends SIGINT to this process from inside the protected call; the closure
+        // never polls, yet the input was interrupted.
+        let r = run_protected(|| unsafe { libc::raise(libc::SIGINT) });
+        assert_eq!(r.map_err(|f| f.kind), Err(FaultKind::Interrupted));
+        assert_eq!(run_protected(|| 3), Ok(3));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 // interface the JIT registers); the pointers are trusted the way C trusts its arguments.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
-use crate::printf::format_printf;
+use crate::printf::{format_printf, format_printf_to};
 use std::ffi::c_char;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -92,66 +92,91 @@ pub fn flush_output() {
     }
 }
 
+/// Clears C stdout's error flag (after a write cut short by Ctrl-C).
+pub(crate) fn clear_output_error() {
+    // SAFETY: clearerr on the process's stdout stream.
+    unsafe { libc::clearerr(out()) }
+}
+
 /// `puts(s)`: writes the string and a newline.
 #[no_mangle]
 pub extern "C" fn vais_puts(s: *const u8) -> i32 {
-    let n = c_len(s);
-    let mut buf = Vec::with_capacity(n + 1);
-    if n > 0 {
-        // SAFETY: `c_len` just read `n` bytes at `s`.
-        buf.extend_from_slice(unsafe { std::slice::from_raw_parts(s, n) });
-    }
-    buf.push(b'\n');
-    put_bytes(&buf).min(i32::MAX as usize) as i32
+    crate::faults::guard("puts", || {
+        let n = c_len(s);
+        let mut buf = Vec::with_capacity(n + 1);
+        if n > 0 {
+            // SAFETY: `c_len` just read `n` bytes at `s`.
+            buf.extend_from_slice(unsafe { std::slice::from_raw_parts(s, n) });
+        }
+        buf.push(b'\n');
+        put_bytes(&buf).min(i32::MAX as usize) as i32
+    })
 }
 
 /// `puts_ptr(addr)`: `puts` for an address.
 #[no_mangle]
 pub extern "C" fn vais_puts_ptr(addr: i64) -> i32 {
-    vais_puts(addr as usize as *const u8)
+    crate::faults::guard("puts_ptr", || {
+        vais_puts(addr as usize as *const u8)
+    })
 }
 
 /// `putchar(c)`: writes the byte `c mod 256`, returns it (0..=255).
 #[no_mangle]
 pub extern "C" fn vais_putchar(c: i32) -> i32 {
-    let b = (c as u32 & 0xff) as u8;
-    put_bytes(&[b]);
-    b as i32
+    crate::faults::guard("putchar", || {
+        let b = (c as u32 & 0xff) as u8;
+        put_bytes(&[b]);
+        b as i32
+    })
 }
 
 /// `print_i64(n)`: `printf("%ld", n)`, no newline. Returns the bytes written.
 #[no_mangle]
 pub extern "C" fn vais_print_i64(n: i64) -> i32 {
-    put_bytes(n.to_string().as_bytes()) as i32
+    crate::faults::guard("print_i64", || {
+        put_bytes(n.to_string().as_bytes()) as i32
+    })
 }
 
 /// `print_f64(x)`: `printf("%f", x)`, no newline. Returns the bytes written.
 #[no_mangle]
 pub extern "C" fn vais_print_f64(x: f64) -> i32 {
-    let text = format_printf(b"%f", &[(crate::printf::KIND_F64, x.to_bits())]);
-    put_bytes(&text).min(i32::MAX as usize) as i32
+    crate::faults::guard("print_f64", || {
+        let text = format_printf(b"%f", &[(crate::printf::KIND_F64, x.to_bits())]);
+        put_bytes(&text).min(i32::MAX as usize) as i32
+    })
 }
 
 /// `printf(fmt, args...)`: `args` are `nargs` 8-byte slots, `kinds[i]` says how to read slot
 /// `i` (0 signed, 1 unsigned, 2 `f64` bits, 3 address). Returns the bytes written.
 #[no_mangle]
 pub extern "C" fn vais_printf(fmt: *const u8, args: *const u64, kinds: *const u8, nargs: i64) -> i32 {
-    let n = c_len(fmt);
-    let fmt_bytes: &[u8] = if n == 0 {
-        &[]
-    } else {
-        // SAFETY: `c_len` just read `n` bytes at `fmt`.
-        unsafe { std::slice::from_raw_parts(fmt, n) }
-    };
-    let count = if args.is_null() || kinds.is_null() { 0 } else { nargs.clamp(0, 1 << 16) as usize };
-    let mut list = Vec::with_capacity(count);
-    for i in 0..count {
-        // SAFETY: the JIT passes `nargs` valid slots and kinds.
-        let (k, v) = unsafe { (*kinds.add(i), *args.add(i)) };
-        list.push((k, v));
-    }
-    let text = format_printf(fmt_bytes, &list);
-    put_bytes(&text).min(i32::MAX as usize) as i32
+    crate::faults::guard("printf", || {
+        let n = c_len(fmt);
+        let fmt_bytes: &[u8] = if n == 0 {
+            &[]
+        } else {
+            // SAFETY: `c_len` just read `n` bytes at `fmt`.
+            unsafe { std::slice::from_raw_parts(fmt, n) }
+        };
+        let count = if args.is_null() || kinds.is_null() { 0 } else { nargs.clamp(0, 1 << 16) as usize };
+        let mut list = Vec::with_capacity(count);
+        for i in 0..count {
+            // SAFETY: the JIT passes `nargs` valid slots and kinds.
+            let (k, v) = unsafe { (*kinds.add(i), *args.add(i)) };
+            list.push((k, v));
+        }
+        // Streamed in chunks: a width of a billion writes a billion spaces, as C does, without
+        // building them in memory first.
+        match format_printf_to(fmt_bytes, &list, &mut |chunk: &[u8]| {
+            put_bytes(chunk);
+        }) {
+            Ok(n) if n <= i32::MAX as u64 => n as i32,
+            // C: more than INT_MAX bytes, or a width/precision above INT_MAX, is EOVERFLOW.
+            _ => -1,
+        }
+    })
 }
 
 /// `exit(code)`: flushes output and ends the process with status `code mod 256`.
@@ -164,38 +189,46 @@ pub extern "C" fn vais_exit(code: i32) -> ! {
 /// `malloc(n)`: C `malloc`; 0 on failure or for a negative size.
 #[no_mangle]
 pub extern "C" fn vais_malloc(n: i64) -> i64 {
-    if n < 0 {
-        return 0;
-    }
-    // SAFETY: plain C allocation.
-    unsafe { libc::malloc(n as usize) as i64 }
+    crate::faults::guard("malloc", || {
+        if n < 0 {
+            return 0;
+        }
+        // SAFETY: plain C allocation.
+        unsafe { libc::malloc(n as usize) as i64 }
+    })
 }
 
 /// `free(p)`: C `free`.
 #[no_mangle]
 pub extern "C" fn vais_free(p: i64) {
-    // SAFETY: the program passes a pointer it got from `malloc` (or 0); anything else is
-    // undefined behaviour in Vais, as in C.
-    unsafe { libc::free(p as usize as *mut libc::c_void) }
+    crate::faults::guard("free", || {
+        // SAFETY: the program passes a pointer it got from `malloc` (or 0); anything else is
+        // undefined behaviour in Vais, as in C.
+        unsafe { libc::free(p as usize as *mut libc::c_void) }
+    })
 }
 
 /// `memcpy(d, s, n)`: copies `n` bytes, returns `d`.
 #[no_mangle]
 pub extern "C" fn vais_memcpy(d: i64, s: i64, n: i64) -> i64 {
-    if n > 0 {
-        // SAFETY: the program guarantees both ranges are valid; a bad address faults and is
-        // contained by `run_protected` (memcpy holds no locks).
-        unsafe {
-            libc::memcpy(d as usize as *mut libc::c_void, s as usize as *const libc::c_void, n as usize);
+    crate::faults::guard("memcpy", || {
+        if n > 0 {
+            // SAFETY: the program guarantees both ranges are valid; a bad address faults and is
+            // contained by `run_protected` (memcpy holds no locks).
+            unsafe {
+                libc::memcpy(d as usize as *mut libc::c_void, s as usize as *const libc::c_void, n as usize);
+            }
         }
-    }
-    d
+        d
+    })
 }
 
 /// `strlen(p)`: bytes before the first NUL (0 for a null address).
 #[no_mangle]
 pub extern "C" fn vais_strlen(p: i64) -> i64 {
-    c_len(p as usize as *const u8) as i64
+    crate::faults::guard("strlen", || {
+        c_len(p as usize as *const u8) as i64
+    })
 }
 
 fn file(f: i64) -> *mut libc::FILE {
@@ -205,140 +238,166 @@ fn file(f: i64) -> *mut libc::FILE {
 /// `fopen(path, mode)`: the `FILE*` as an integer, 0 on failure.
 #[no_mangle]
 pub extern "C" fn vais_fopen(path: *const u8, mode: *const u8) -> i64 {
-    if path.is_null() || mode.is_null() {
-        return 0;
-    }
-    c_len(path);
-    c_len(mode);
-    // SAFETY: both are NUL-terminated strings (just measured).
-    unsafe { libc::fopen(path as *const c_char, mode as *const c_char) as i64 }
+    crate::faults::guard("fopen", || {
+        if path.is_null() || mode.is_null() {
+            return 0;
+        }
+        c_len(path);
+        c_len(mode);
+        // SAFETY: both are NUL-terminated strings (just measured).
+        unsafe { libc::fopen(path as *const c_char, mode as *const c_char) as i64 }
+    })
 }
 
 /// `fclose(f)`.
 #[no_mangle]
 pub extern "C" fn vais_fclose(f: i64) -> i32 {
-    if f == 0 {
-        return -1;
-    }
-    // SAFETY: `f` is a FILE* from `fopen`.
-    unsafe { libc::fclose(file(f)) }
+    crate::faults::guard("fclose", || {
+        if f == 0 {
+            return -1;
+        }
+        // SAFETY: `f` is a FILE* from `fopen`.
+        unsafe { libc::fclose(file(f)) }
+    })
 }
 
 /// `fread(buf, size, count, f)`.
 #[no_mangle]
 pub extern "C" fn vais_fread(buf: i64, size: i64, count: i64, f: i64) -> i64 {
-    if f == 0 || size <= 0 || count <= 0 {
-        return 0;
-    }
-    // SAFETY: `f` is a FILE* from `fopen`, `buf` has room for `size * count` bytes.
-    unsafe { libc::fread(buf as usize as *mut libc::c_void, size as usize, count as usize, file(f)) as i64 }
+    crate::faults::guard("fread", || {
+        if f == 0 || size <= 0 || count <= 0 {
+            return 0;
+        }
+        // SAFETY: `f` is a FILE* from `fopen`, `buf` has room for `size * count` bytes.
+        unsafe { libc::fread(buf as usize as *mut libc::c_void, size as usize, count as usize, file(f)) as i64 }
+    })
 }
 
 /// `fwrite(buf, size, count, f)`.
 #[no_mangle]
 pub extern "C" fn vais_fwrite(buf: i64, size: i64, count: i64, f: i64) -> i64 {
-    if f == 0 || size <= 0 || count <= 0 {
-        return 0;
-    }
-    // SAFETY: `f` is a FILE* from `fopen`, `buf` holds `size * count` bytes.
-    unsafe { libc::fwrite(buf as usize as *const libc::c_void, size as usize, count as usize, file(f)) as i64 }
+    crate::faults::guard("fwrite", || {
+        if f == 0 || size <= 0 || count <= 0 {
+            return 0;
+        }
+        // SAFETY: `f` is a FILE* from `fopen`, `buf` holds `size * count` bytes.
+        unsafe { libc::fwrite(buf as usize as *const libc::c_void, size as usize, count as usize, file(f)) as i64 }
+    })
 }
 
 /// `fgetc(f)`: next byte 0..=255, or -1 at end of file or on error.
 #[no_mangle]
 pub extern "C" fn vais_fgetc(f: i64) -> i64 {
-    if f == 0 {
-        return -1;
-    }
-    // SAFETY: `f` is a FILE* from `fopen`.
-    unsafe { libc::fgetc(file(f)) as i64 }
+    crate::faults::guard("fgetc", || {
+        if f == 0 {
+            return -1;
+        }
+        // SAFETY: `f` is a FILE* from `fopen`.
+        unsafe { libc::fgetc(file(f)) as i64 }
+    })
 }
 
 /// `fputc(c, f)`.
 #[no_mangle]
 pub extern "C" fn vais_fputc(c: i64, f: i64) -> i64 {
-    if f == 0 {
-        return -1;
-    }
-    // SAFETY: `f` is a FILE* from `fopen`.
-    unsafe { libc::fputc((c & 0xff) as i32, file(f)) as i64 }
+    crate::faults::guard("fputc", || {
+        if f == 0 {
+            return -1;
+        }
+        // SAFETY: `f` is a FILE* from `fopen`.
+        unsafe { libc::fputc((c & 0xff) as i32, file(f)) as i64 }
+    })
 }
 
 /// `fgets(buf, n, f)`: `buf`, or 0 at end of file / on error.
 #[no_mangle]
 pub extern "C" fn vais_fgets(buf: i64, n: i64, f: i64) -> i64 {
-    if f == 0 || n <= 0 || buf == 0 {
-        return 0;
-    }
-    let n = n.min(i32::MAX as i64) as i32;
-    // SAFETY: `f` is a FILE* from `fopen` and `buf` has room for `n` bytes.
-    unsafe { libc::fgets(buf as usize as *mut c_char, n, file(f)) as i64 }
+    crate::faults::guard("fgets", || {
+        if f == 0 || n <= 0 || buf == 0 {
+            return 0;
+        }
+        let n = n.min(i32::MAX as i64) as i32;
+        // SAFETY: `f` is a FILE* from `fopen` and `buf` has room for `n` bytes.
+        unsafe { libc::fgets(buf as usize as *mut c_char, n, file(f)) as i64 }
+    })
 }
 
 /// `fputs(s, f)`: writes the string (no newline).
 #[no_mangle]
 pub extern "C" fn vais_fputs(s: *const u8, f: i64) -> i64 {
-    if f == 0 {
-        return -1;
-    }
-    let n = c_len(s);
-    if n == 0 {
-        return 0;
-    }
-    // SAFETY: `s` has `n` readable bytes (just measured); `f` is a FILE* from `fopen`.
-    let w = unsafe { libc::fwrite(s as *const libc::c_void, 1, n, file(f)) };
-    if w == n {
-        w as i64
-    } else {
-        -1
-    }
+    crate::faults::guard("fputs", || {
+        if f == 0 {
+            return -1;
+        }
+        let n = c_len(s);
+        if n == 0 {
+            return 0;
+        }
+        // SAFETY: `s` has `n` readable bytes (just measured); `f` is a FILE* from `fopen`.
+        let w = unsafe { libc::fwrite(s as *const libc::c_void, 1, n, file(f)) };
+        if w == n {
+            w as i64
+        } else {
+            -1
+        }
+    })
 }
 
 /// `fseek(f, off, origin)`: origin 0 start, 1 current, 2 end.
 #[no_mangle]
 pub extern "C" fn vais_fseek(f: i64, off: i64, origin: i64) -> i64 {
-    if f == 0 {
-        return -1;
-    }
-    // SAFETY: `f` is a FILE* from `fopen`.
-    unsafe { libc::fseek(file(f), off as libc::c_long, origin as i32) as i64 }
+    crate::faults::guard("fseek", || {
+        if f == 0 {
+            return -1;
+        }
+        // SAFETY: `f` is a FILE* from `fopen`.
+        unsafe { libc::fseek(file(f), off as libc::c_long, origin as i32) as i64 }
+    })
 }
 
 /// `ftell(f)`.
 #[no_mangle]
 pub extern "C" fn vais_ftell(f: i64) -> i64 {
-    if f == 0 {
-        return -1;
-    }
-    // SAFETY: `f` is a FILE* from `fopen`.
-    unsafe { libc::ftell(file(f)) as i64 }
+    crate::faults::guard("ftell", || {
+        if f == 0 {
+            return -1;
+        }
+        // SAFETY: `f` is a FILE* from `fopen`.
+        unsafe { libc::ftell(file(f)) as i64 }
+    })
 }
 
 /// `fflush(f)`; `fflush(0)` flushes every stream.
 #[no_mangle]
 pub extern "C" fn vais_fflush(f: i64) -> i64 {
-    // SAFETY: `f` is a FILE* from `fopen` or null (flush all).
-    unsafe { libc::fflush(file(f)) as i64 }
+    crate::faults::guard("fflush", || {
+        // SAFETY: `f` is a FILE* from `fopen` or null (flush all).
+        unsafe { libc::fflush(file(f)) as i64 }
+    })
 }
 
 /// `feof(f)`: non-zero once end of file has been seen (1 for a null `FILE*`).
 #[no_mangle]
 pub extern "C" fn vais_feof(f: i64) -> i64 {
-    if f == 0 {
-        return 1;
-    }
-    // SAFETY: `f` is a FILE* from `fopen`.
-    unsafe { libc::feof(file(f)) as i64 }
+    crate::faults::guard("feof", || {
+        if f == 0 {
+            return 1;
+        }
+        // SAFETY: `f` is a FILE* from `fopen`.
+        unsafe { libc::feof(file(f)) as i64 }
+    })
 }
 
 /// String equality for `str` match patterns: 1 if the NUL-terminated strings are equal.
 #[no_mangle]
 pub extern "C" fn vais_str_eq(a: *const u8, b: *const u8) -> i8 {
-    if a.is_null() || b.is_null() {
-        return (a.is_null() && b.is_null()) as i8;
-    }
-    // SAFETY: both are NUL-terminated strings.
-    (unsafe { libc::strcmp(a as *const c_char, b as *const c_char) } == 0) as i8
+    crate::faults::guard("str_eq", || {
+        if a.is_null() || b.is_null() {
+            return (a.is_null() && b.is_null()) as i8;
+        }
+        // SAFETY: both are NUL-terminated strings.
+        (unsafe { libc::strcmp(a as *const c_char, b as *const c_char) } == 0) as i8
+    })
 }
 
 #[cfg(test)]

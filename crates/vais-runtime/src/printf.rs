@@ -19,6 +19,11 @@
 //! * A missing argument reads as 0 (so `%s` with a missing argument prints `(null)`).
 //! * `%n` consumes its argument and writes nothing.
 //! * An unknown conversion is copied to the output as written; `%a`/`%A` print like `%e`/`%E`.
+//!
+//! As in glibc, widths and precisions up to `INT_MAX` work (the output is streamed in chunks,
+//! and float digits past the exact value are zeros, so they cost no memory), and a larger one
+//! stops formatting with [`Overflow`] (`printf` then returns -1, C's `EOVERFLOW`). Nothing a
+//! program passes makes this module panic.
 
 /// Argument kind: signed integer, already sign-extended to 64 bits.
 pub const KIND_SIGNED: u8 = 0;
@@ -38,6 +43,58 @@ struct Spec {
     zero: bool,
     width: usize,
     precision: Option<usize>,
+}
+
+/// Largest field width or precision C accepts (`INT_MAX`); a larger one makes glibc's
+/// `printf` stop with `EOVERFLOW` (the text before it is written, the call returns -1).
+const MAX_FIELD: u64 = i32::MAX as u64;
+
+/// A width or precision above [`MAX_FIELD`]: formatting stopped there (C's `EOVERFLOW`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overflow;
+
+/// Formatted bytes are buffered here and handed to the sink in chunks, so a huge width or
+/// precision (up to `INT_MAX`, as in C) streams out instead of being built in memory.
+struct Out<'a> {
+    buf: Vec<u8>,
+    sink: &'a mut dyn FnMut(&[u8]),
+    total: u64,
+}
+
+/// Buffered bytes that trigger a hand-over to the sink.
+const CHUNK: usize = 64 * 1024;
+
+impl Out<'_> {
+    fn flush(&mut self) {
+        if !self.buf.is_empty() {
+            (self.sink)(&self.buf);
+            self.buf.clear();
+        }
+    }
+    fn push(&mut self, b: u8) {
+        self.extend(&[b]);
+    }
+    fn extend(&mut self, bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        if self.buf.len() + bytes.len() > CHUNK {
+            self.flush();
+            if bytes.len() > CHUNK {
+                (self.sink)(bytes);
+                return;
+            }
+        }
+        self.buf.extend_from_slice(bytes);
+    }
+    /// `n` copies of `b`.
+    fn fill(&mut self, b: u8, n: usize) {
+        let chunk = [b; 4096];
+        let mut left = n;
+        while left > 0 {
+            let k = left.min(chunk.len());
+            self.extend(&chunk[..k]);
+            left -= k;
+        }
+    }
 }
 
 /// The sign a signed conversion prints: `-` for negatives, else `+` or ` ` per the flags.
@@ -69,7 +126,7 @@ struct Args<'a> {
 impl Args<'_> {
     fn next(&mut self) -> (u8, u64) {
         let a = self.args.get(self.next).copied().unwrap_or((KIND_SIGNED, 0));
-        self.next += 1;
+        self.next = self.next.saturating_add(1);
         a
     }
     fn next_i64(&mut self) -> i64 {
@@ -115,12 +172,40 @@ unsafe fn read_cstr(addr: u64, max: Option<usize>) -> Vec<u8> {
     out
 }
 
+/// A decimal field (width or precision) written in the format: digits at `fmt[*i..]`.
+fn read_number(fmt: &[u8], i: &mut usize) -> u64 {
+    let mut n: u64 = 0;
+    while *i < fmt.len() && fmt[*i].is_ascii_digit() {
+        n = n.saturating_mul(10).saturating_add((fmt[*i] - b'0') as u64);
+        *i += 1;
+    }
+    n
+}
+
 /// Formats `fmt` with `args` (pairs of kind and 8-byte slot) with C `printf` semantics.
+/// A width or precision above `INT_MAX` stops formatting there (see [`format_printf_to`]).
 ///
 /// `%s` (and `%p`-like reads) dereference the given addresses: a wrong address faults, which
 /// the fault handling of [`crate::faults::run_protected`] reports as an invalid memory access.
 pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(fmt.len() + 16);
+    let mut text = Vec::with_capacity(fmt.len() + 16);
+    let _ = format_printf_to(fmt, args, &mut |b: &[u8]| text.extend_from_slice(b));
+    text
+}
+
+/// Formats `fmt` with `args` into `sink` (called with chunks of at most 64 KiB, in order) and
+/// returns the number of bytes produced. As in glibc, a width or precision above `INT_MAX`
+/// (written in the format or taken from a `*` argument) ends formatting there with
+/// `Err(Overflow)`; the text before it has been produced. Never panics, whatever the format
+/// and arguments.
+pub fn format_printf_to(fmt: &[u8], args: &[(u8, u64)], sink: &mut dyn FnMut(&[u8])) -> Result<u64, Overflow> {
+    let mut out = Out { buf: Vec::with_capacity(fmt.len().min(CHUNK) + 16), sink, total: 0 };
+    let r = format_into(fmt, args, &mut out);
+    out.flush();
+    r.map(|()| out.total)
+}
+
+fn format_into(fmt: &[u8], args: &[(u8, u64)], out: &mut Out<'_>) -> Result<(), Overflow> {
     let mut args = Args { args, next: 0 };
     let mut i = 0;
     while i < fmt.len() {
@@ -131,7 +216,7 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
             while i < fmt.len() && fmt[i] != b'%' {
                 i += 1;
             }
-            out.extend_from_slice(&fmt[start..i]);
+            out.extend(&fmt[start..i]);
             continue;
         }
         let spec_start = i;
@@ -155,17 +240,18 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
             let w = args.next_i64();
             if w < 0 {
                 spec.left = true;
-                spec.width = w.unsigned_abs().min(1 << 20) as usize;
-            } else {
-                spec.width = (w as u64).min(1 << 20) as usize;
             }
+            let w = w.unsigned_abs();
+            if w > MAX_FIELD {
+                return Err(Overflow);
+            }
+            spec.width = w as usize;
         } else {
-            let mut w: usize = 0;
-            while i < fmt.len() && fmt[i].is_ascii_digit() {
-                w = (w * 10 + (fmt[i] - b'0') as usize).min(1 << 20);
-                i += 1;
+            let w = read_number(fmt, &mut i);
+            if w > MAX_FIELD {
+                return Err(Overflow);
             }
-            spec.width = w;
+            spec.width = w as usize;
         }
         // Precision.
         if i < fmt.len() && fmt[i] == b'.' {
@@ -173,14 +259,16 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
             if i < fmt.len() && fmt[i] == b'*' {
                 i += 1;
                 let p = args.next_i64();
-                spec.precision = if p < 0 { None } else { Some((p as u64).min(1 << 20) as usize) };
-            } else {
-                let mut p: usize = 0;
-                while i < fmt.len() && fmt[i].is_ascii_digit() {
-                    p = (p * 10 + (fmt[i] - b'0') as usize).min(1 << 20);
-                    i += 1;
+                if p > MAX_FIELD as i64 {
+                    return Err(Overflow);
                 }
-                spec.precision = Some(p);
+                spec.precision = if p < 0 { None } else { Some(p as usize) };
+            } else {
+                let p = read_number(fmt, &mut i);
+                if p > MAX_FIELD {
+                    return Err(Overflow);
+                }
+                spec.precision = Some(p as usize);
             }
         }
         // Length modifiers.
@@ -197,7 +285,7 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
         }
         if i >= fmt.len() {
             // Incomplete specification at the end: print it as written.
-            out.extend_from_slice(&fmt[spec_start..]);
+            out.extend(&fmt[spec_start..]);
             break;
         }
         let conv = fmt[i];
@@ -213,7 +301,7 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
                 };
                 let sign = sign_prefix(v < 0, &spec);
                 let digits = v.unsigned_abs().to_string().into_bytes();
-                emit_int(&mut out, &spec, sign, b"", digits, v == 0, false);
+                emit_int(out, &spec, sign, b"", &digits, v == 0, false);
             }
             b'u' | b'x' | b'X' | b'o' => {
                 let v = args.next_i64() as u64;
@@ -234,12 +322,12 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
                     _ => b"",
                 };
                 let alt_octal = conv == b'o' && spec.alt;
-                emit_int(&mut out, &spec, b"", prefix, digits, v == 0, alt_octal);
+                emit_int(out, &spec, b"", prefix, &digits, v == 0, alt_octal);
             }
             b'c' => {
                 let v = args.next_i64();
                 let body = [v as u8];
-                pad(&mut out, &spec, &body, false);
+                pad(out, &spec, &body);
             }
             b's' => {
                 let (_, v) = args.next();
@@ -255,29 +343,25 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
                     // C; a bad address faults and is contained by `run_protected`.
                     unsafe { read_cstr(v, spec.precision) }
                 };
-                pad(&mut out, &spec, &body, false);
+                pad(out, &spec, &body);
             }
             b'p' => {
                 let (_, v) = args.next();
-                let body = if v == 0 {
-                    b"(nil)".to_vec()
+                if v == 0 {
+                    pad(out, &spec, b"(nil)");
                 } else {
-                    let mut s = format!("{v:x}");
-                    if let Some(p) = spec.precision {
-                        while s.len() < p {
-                            s.insert(0, '0');
-                        }
-                    }
-                    let sign = if spec.plus {
-                        "+"
+                    let digits = format!("{v:x}").into_bytes();
+                    let sign: &[u8] = if spec.plus {
+                        b"+"
                     } else if spec.space {
-                        " "
+                        b" "
                     } else {
-                        ""
+                        b""
                     };
-                    format!("{sign}0x{s}").into_bytes()
-                };
-                pad(&mut out, &spec, &body, false);
+                    // `%p` is padded with spaces only, like a string.
+                    let p = Spec { zero: false, ..spec };
+                    emit_int(out, &p, sign, b"0x", &digits, false, false);
+                }
             }
             b'n' => {
                 let _ = args.next();
@@ -290,77 +374,75 @@ pub fn format_printf(fmt: &[u8], args: &[(u8, u64)]) -> Vec<u8> {
                     b'A' => b'E',
                     c => c,
                 };
-                format_float(&mut out, &spec, conv, x);
+                format_float(out, &spec, conv, x);
             }
             _ => {
                 // Unknown conversion: print the specification unchanged.
-                out.extend_from_slice(&fmt[spec_start..i]);
+                out.extend(&fmt[spec_start..i]);
             }
         }
     }
-    out
+    Ok(())
 }
 
-/// Pads `body` to the width with spaces (left or right). `zero_ok` is unused for non-numeric.
-fn pad(out: &mut Vec<u8>, spec: &Spec, body: &[u8], _zero_ok: bool) {
+/// Pads `body` to the width with spaces (left or right).
+fn pad(out: &mut Out<'_>, spec: &Spec, body: &[u8]) {
     let fill = spec.width.saturating_sub(body.len());
     if !spec.left {
-        out.extend(std::iter::repeat_n(b' ', fill));
+        out.fill(b' ', fill);
     }
-    out.extend_from_slice(body);
+    out.extend(body);
     if spec.left {
-        out.extend(std::iter::repeat_n(b' ', fill));
+        out.fill(b' ', fill);
     }
 }
 
 /// Emits an integer: sign, prefix, precision zeros, digits, padded to the width.
-fn emit_int(
-    out: &mut Vec<u8>,
-    spec: &Spec,
-    sign: &[u8],
-    prefix: &[u8],
-    digits: Vec<u8>,
-    is_zero: bool,
-    alt_octal: bool,
-) {
+fn emit_int(out: &mut Out<'_>, spec: &Spec, sign: &[u8], prefix: &[u8], digits: &[u8], is_zero: bool, alt_octal: bool) {
     let mut digits = digits;
+    let mut prec_zeros = 0;
     if let Some(p) = spec.precision {
         if p == 0 && is_zero {
-            digits.clear();
+            digits = b"";
         }
-        if digits.len() < p {
-            let mut d = vec![b'0'; p - digits.len()];
-            d.extend_from_slice(&digits);
-            digits = d;
-        }
+        prec_zeros = p.saturating_sub(digits.len());
     }
     // `#o` forces the first digit to be a zero.
-    if alt_octal && digits.first() != Some(&b'0') {
-        digits.insert(0, b'0');
+    if alt_octal && prec_zeros == 0 && digits.first() != Some(&b'0') {
+        prec_zeros = 1;
     }
-    let body_len = sign.len() + prefix.len() + digits.len();
+    let body_len = (sign.len() + prefix.len() + digits.len()).saturating_add(prec_zeros);
     let fill = spec.width.saturating_sub(body_len);
     // The 0 flag is ignored with `-` or when a precision is given.
     let zero_pad = spec.zero && !spec.left && spec.precision.is_none();
     if !spec.left && !zero_pad {
-        out.extend(std::iter::repeat_n(b' ', fill));
+        out.fill(b' ', fill);
     }
-    out.extend_from_slice(sign);
-    out.extend_from_slice(prefix);
+    out.extend(sign);
+    out.extend(prefix);
     if zero_pad {
-        out.extend(std::iter::repeat_n(b'0', fill));
+        out.fill(b'0', fill);
     }
-    out.extend_from_slice(&digits);
+    out.fill(b'0', prec_zeros);
+    out.extend(digits);
     if spec.left {
-        out.extend(std::iter::repeat_n(b' ', fill));
+        out.fill(b' ', fill);
     }
 }
 
-/// Splits Rust's `{:.*e}` output ("1.5e-7") into mantissa and exponent.
+/// Fraction digits beyond which `%f` of any `f64` is all zeros (2^-1074 has 1074).
+const FIXED_EXACT: usize = 1100;
+/// Significant digits beyond which `%e` of any `f64` is all zeros (at most 767 are non-zero).
+const EXP_EXACT: usize = 800;
+
+/// Splits Rust's `{:.*e}` output ("1.5e-7") into mantissa and exponent; `prec` at most
+/// [`EXP_EXACT`] (Rust's formatter takes precisions up to 65535 only).
 fn rust_exp(x: f64, prec: usize) -> (String, i32) {
-    let s = format!("{:.*e}", prec, x);
-    let (m, e) = s.split_once('e').expect("exponent form");
-    (m.to_string(), e.parse().expect("exponent"))
+    let s = format!("{:.*e}", prec.min(EXP_EXACT), x);
+    match s.split_once('e') {
+        Some((m, e)) => (m.to_string(), e.parse().unwrap_or(0)),
+        None => (s, 0),
+    }
 }
 
 fn c_exp_suffix(e: i32, upper: bool) -> String {
@@ -369,35 +451,58 @@ fn c_exp_suffix(e: i32, upper: bool) -> String {
     format!("{mark}{sign}{:02}", e.unsigned_abs())
 }
 
-/// Formats `x` (non-negative, finite) for %f/%e/%g without sign; returns the body.
-fn float_body(spec: &Spec, conv: u8, x: f64) -> String {
+/// The text of a float conversion: `head`, then `zeros` zero digits, then `tail` (digits past
+/// what an `f64` can hold are zeros, so a precision of millions costs no memory).
+struct FloatBody {
+    head: String,
+    zeros: usize,
+    tail: String,
+}
+
+impl FloatBody {
+    fn len(&self) -> usize {
+        (self.head.len() + self.tail.len()).saturating_add(self.zeros)
+    }
+}
+
+/// `x` with `prec` fraction digits (`%f`), as head and trailing zeros.
+fn fixed(x: f64, prec: usize) -> (String, usize) {
+    let exact = prec.min(FIXED_EXACT);
+    (format!("{:.*}", exact, x), prec - exact)
+}
+
+/// Formats `x` (non-negative, finite) for %f/%e/%g without sign.
+fn float_body(spec: &Spec, conv: u8, x: f64) -> FloatBody {
     let upper = conv.is_ascii_uppercase();
     let prec = spec.precision.unwrap_or(6);
     match conv.to_ascii_lowercase() {
         b'f' => {
-            let mut s = format!("{:.*}", prec, x);
+            let (mut head, zeros) = fixed(x, prec);
             if spec.alt && prec == 0 {
-                s.push('.');
+                head.push('.');
             }
-            s
+            FloatBody { head, zeros, tail: String::new() }
         }
         b'e' => {
             let (mut m, e) = rust_exp(x, prec);
             if spec.alt && prec == 0 {
                 m.push('.');
             }
-            m + &c_exp_suffix(e, upper)
+            FloatBody { head: m, zeros: prec.saturating_sub(EXP_EXACT), tail: c_exp_suffix(e, upper) }
         }
         _ => {
             // %g: P significant digits; style decided by the exponent after rounding.
             let p = if prec == 0 { 1 } else { prec };
             let (m, e) = rust_exp(x, p - 1);
-            let mut s = if e < -4 || e >= p as i32 {
-                m
+            let exp_style = e < -4 || e as i64 >= p as i64;
+            let (mut s, mut zeros) = if exp_style {
+                (m, (p - 1).saturating_sub(EXP_EXACT))
             } else {
-                format!("{:.*}", (p as i32 - 1 - e) as usize, x)
+                // -4 <= e < p here, so the fraction digits are at most p + 3.
+                fixed(x, (p as i64 - 1 - e as i64) as usize)
             };
             if !spec.alt {
+                zeros = 0;
                 if s.contains('.') {
                     while s.ends_with('0') {
                         s.pop();
@@ -409,15 +514,13 @@ fn float_body(spec: &Spec, conv: u8, x: f64) -> String {
             } else if !s.contains('.') {
                 s.push('.');
             }
-            if e < -4 || e >= p as i32 {
-                s += &c_exp_suffix(e, upper);
-            }
-            s
+            let tail = if exp_style { c_exp_suffix(e, upper) } else { String::new() };
+            FloatBody { head: s, zeros, tail }
         }
     }
 }
 
-fn format_float(out: &mut Vec<u8>, spec: &Spec, conv: u8, x: f64) {
+fn format_float(out: &mut Out<'_>, spec: &Spec, conv: u8, x: f64) {
     let upper = conv.is_ascii_uppercase();
     let neg = x.is_sign_negative();
     let sign = sign_prefix(neg, spec);
@@ -431,22 +534,24 @@ fn format_float(out: &mut Vec<u8>, spec: &Spec, conv: u8, x: f64) {
         let mut full = sign.to_vec();
         full.extend_from_slice(body);
         // The 0 flag does not apply to infinities and NaNs.
-        pad(out, spec, &full, false);
+        pad(out, spec, &full);
         return;
     }
     let body = float_body(spec, conv, x.abs());
-    let fill = spec.width.saturating_sub(sign.len() + body.len());
+    let fill = spec.width.saturating_sub(body.len().saturating_add(sign.len()));
     let zero_pad = spec.zero && !spec.left;
     if !spec.left && !zero_pad {
-        out.extend(std::iter::repeat_n(b' ', fill));
+        out.fill(b' ', fill);
     }
-    out.extend_from_slice(sign);
+    out.extend(sign);
     if zero_pad {
-        out.extend(std::iter::repeat_n(b'0', fill));
+        out.fill(b'0', fill);
     }
-    out.extend_from_slice(body.as_bytes());
+    out.extend(body.head.as_bytes());
+    out.fill(b'0', body.zeros);
+    out.extend(body.tail.as_bytes());
     if spec.left {
-        out.extend(std::iter::repeat_n(b' ', fill));
+        out.fill(b' ', fill);
     }
 }
 
@@ -653,5 +758,83 @@ mod tests {
         assert_eq!(p("%d %f %u %x", &[f(3.9), i(2), u(u64::MAX), i(-1)]), "3 2.000000 18446744073709551615 ffffffffffffffff");
         assert_eq!(p("%ld %lld %zu %c", &[i(-5), i(6), u(7), i(321)]), "-5 6 7 A");
         assert_eq!(p("%5.3s|", &[s("abcdef")]), "  abc|");
+    }
+
+    /// glibc's own `snprintf` of one float or integer argument.
+    fn c_format(fmt: &str, arg: (u8, u64)) -> String {
+        let f = std::ffi::CString::new(fmt).unwrap();
+        let call = |buf: *mut libc::c_char, len: usize| -> i32 {
+            // SAFETY: `f` is a NUL-terminated format with exactly one conversion matching
+            // the argument's type; `buf` has room for `len` bytes (or is null with len 0).
+            unsafe {
+                if arg.0 == KIND_F64 {
+                    libc::snprintf(buf, len, f.as_ptr(), f64::from_bits(arg.1))
+                } else {
+                    libc::snprintf(buf, len, f.as_ptr(), arg.1 as i64)
+                }
+            }
+        };
+        let n = call(std::ptr::null_mut(), 0);
+        assert!(n >= 0, "{fmt}");
+        let mut buf = vec![0u8; n as usize + 1];
+        call(buf.as_mut_ptr() as *mut libc::c_char, buf.len());
+        buf.truncate(n as usize);
+        String::from_utf8(buf).unwrap()
+    }
+
+    /// Compares long texts, reporting the first difference instead of both texts.
+    fn same(a: &str, b: &str, what: &str) {
+        if a != b {
+            let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+            let near = |t: &str| t.get(at.saturating_sub(20)..(at + 20).min(t.len())).unwrap_or("").to_string();
+            panic!("{what}: lengths {} and {}, first difference at {at}: {:?} vs {:?}", a.len(), b.len(), near(a), near(b));
+        }
+    }
+
+    #[test]
+    fn huge_widths_and_precisions_match_glibc() {
+        // Rust's formatter panics above 65535; these used to abort the process.
+        let floats = [1.0, 0.1, -2.5, 5e-324, 1e300, 123.456, 0.0, 1e-300];
+        let formats = [
+            "%.65536f", "%.1100f", "%.2000e", "%.900g", "%#.900g", "%#.70000g", "%.70000G", "%70000.3f",
+            "%-70000.3e|", "%0100000.2f", "%+.1080f", "%#.0f", "%.800e", "%.767e", "%.766e", "%#.0e",
+        ];
+        for fmt in formats {
+            for x in floats {
+                same(&p(fmt, &[f(x)]), &c_format(fmt, f(x)), &format!("{fmt} {x}"));
+            }
+        }
+        for fmt in ["%.70000ld", "%#.70000lo", "%#70000lx", "%-70000lu|", "%070000ld", "%+.66000ld", "%#lo", "%#.3lo", "%#.0lo"] {
+            for v in [0i64, 7, -42, i64::MIN, i64::MAX] {
+                same(&p(fmt, &[i(v)]), &c_format(fmt, i(v)), &format!("{fmt} {v}"));
+            }
+        }
+        assert_eq!(p("%70000s|", &[s("ab")]).len(), 70001);
+        same(&p("%.70000p", &[(KIND_PTR, 0xff)]), &c_format("%.70000p", (KIND_PTR, 0xff)), "%p");
+        same(&p("%*.*f", &[i(-70000), i(70000), f(0.5)]), &c_format("%-70000.70000f", f(0.5)), "stars");
+    }
+
+    #[test]
+    fn fields_above_int_max_stop_like_glibc() {
+        let mut text = Vec::new();
+        let r = format_printf_to(b"abc%9999999999d|", &[i(1)], &mut |b: &[u8]| text.extend_from_slice(b));
+        assert_eq!((r, text.as_slice()), (Err(Overflow), &b"abc"[..]));
+        assert_eq!(p("abc%.2147483648f|", &[f(1.0)]), "abc");
+        assert_eq!(p("x%*d|", &[i(3_000_000_000), i(1)]), "x");
+        assert_eq!(p("x%.*d|", &[i(i64::MAX), i(1)]), "x");
+        assert_eq!(p("x%99999999999999999999999999d|", &[i(1)]), "x");
+        // At the limit itself nothing is refused (only counted here, not kept).
+        let mut n = 0u64;
+        let r = format_printf_to(b"%2147483647d", &[i(1)], &mut |b: &[u8]| n += b.len() as u64);
+        assert_eq!((r, n), (Ok(2147483647), 2147483647));
+    }
+
+    #[test]
+    fn big_output_is_streamed_in_chunks() {
+        let mut chunks = vec![];
+        let r = format_printf_to(b"[%300000d]", &[i(5)], &mut |b: &[u8]| chunks.push(b.len()));
+        assert_eq!(r, Ok(300002));
+        assert!(chunks.iter().all(|&c| c <= CHUNK), "{chunks:?}");
+        assert_eq!(chunks.iter().sum::<usize>(), 300002);
     }
 }

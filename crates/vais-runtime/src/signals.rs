@@ -1,4 +1,5 @@
-//! Signal handling for JIT code: the fault handlers (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP),
+//! Signal handling for JIT code: the fault handlers (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+//! SIGABRT),
 //! the alternate signal stack of the worker thread, and the SIGINT (Ctrl-C) handler.
 //!
 //! The fault handler is async-signal-safe: it takes no lock and allocates nothing. When the
@@ -105,8 +106,14 @@ pub(crate) static WORKER_STACK_HI: AtomicUsize = AtomicUsize::new(0);
 pub(crate) static RUNNING: AtomicBool = AtomicBool::new(false);
 /// Set by every SIGINT; cleared by [`crate::faults::take_interrupt`].
 pub(crate) static PENDING_INTERRUPT: AtomicBool = AtomicBool::new(false);
+/// Kernel thread id of the thread running protected code (0 when none); the SIGINT handler
+/// forwards a Ctrl-C that the kernel delivered to another thread there.
+static RUNNING_TID: AtomicI32 = AtomicI32::new(0);
 
-const FAULT_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP];
+/// Signals contained inside protected calls. SIGABRT is among them: C `abort()` (called by the
+/// program, or by glibc on a double `free`) raises it, and POSIX lets a handler that does not
+/// return end the abort, so the program's output is flushed and the REPL session survives.
+const FAULT_SIGNALS: [i32; 6] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE, libc::SIGTRAP, libc::SIGABRT];
 
 struct PrevActions(UnsafeCell<[Option<libc::sigaction>; 32]>);
 // SAFETY: written only inside `INSTALL.call_once` before our handlers are installed, read-only
@@ -142,16 +149,40 @@ pub(crate) fn install_fault_handlers() {
 /// time it also sets a pending flag that [`crate::faults::take_interrupt`] returns and clears;
 /// it does nothing else (it does not end the process).
 pub fn install_interrupt_handler() {
-    INSTALL_INT.call_once(|| {
-        // SAFETY: plain sigaction call with a valid, zero-initialised structure.
-        unsafe {
-            let mut act: libc::sigaction = std::mem::zeroed();
-            act.sa_sigaction = interrupt_handler as *const () as usize;
-            act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_RESTART;
-            libc::sigemptyset(&mut act.sa_mask);
-            libc::sigaction(libc::SIGINT, &act, std::ptr::null_mut());
-        }
-    });
+    INSTALL_INT.call_once(|| set_interrupt_action(true));
+}
+
+/// Installs the SIGINT handler, with `SA_RESTART` or without.
+fn set_interrupt_action(restart: bool) {
+    // SAFETY: plain sigaction call with a valid, zero-initialised structure.
+    unsafe {
+        let mut act: libc::sigaction = std::mem::zeroed();
+        act.sa_sigaction = interrupt_handler as *const () as usize;
+        act.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | if restart { libc::SA_RESTART } else { 0 };
+        libc::sigemptyset(&mut act.sa_mask);
+        libc::sigaction(libc::SIGINT, &act, std::ptr::null_mut());
+    }
+}
+
+/// Called when an outermost protected call starts (`running`) and ends, on its thread.
+/// While JIT code runs, Ctrl-C must be able to cut a blocking C call short (`sleep`, `read`
+/// from a terminal): the handler is installed without `SA_RESTART` (so the call fails with
+/// `EINTR` and returns) and the thread's id is published so that a SIGINT the kernel delivers
+/// to another thread is forwarded to it. JIT code polls the flag after every call into C.
+/// Outside protected calls (the compiler, the REPL's own reading and writing) system calls
+/// are restarted as before. Does nothing unless [`install_interrupt_handler`] ran.
+pub(crate) fn protected_run_state(running: bool) {
+    if !INSTALL_INT.is_completed() {
+        return;
+    }
+    if running {
+        // SAFETY: gettid has no preconditions.
+        RUNNING_TID.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+        set_interrupt_action(false);
+    } else {
+        set_interrupt_action(true);
+        RUNNING_TID.store(0, Ordering::SeqCst);
+    }
 }
 
 /// Restores the default action of SIGPIPE (Rust programs start with it ignored): writing to a
@@ -169,6 +200,19 @@ extern "C" fn interrupt_handler(_sig: i32, _info: *mut libc::siginfo_t, _ctx: *m
     PENDING_INTERRUPT.store(true, Ordering::SeqCst);
     if RUNNING.load(Ordering::SeqCst) {
         crate::VAIS_INTERRUPT_FLAG.store(1, Ordering::SeqCst);
+        // A process-directed SIGINT goes to any thread (often the main one, waiting for the
+        // big-stack thread): forward it to the thread running JIT code, so that a blocking
+        // call there returns with EINTR. gettid and tgkill are plain system calls
+        // (async-signal-safe); the errno they may change is restored.
+        let target = RUNNING_TID.load(Ordering::SeqCst);
+        // SAFETY: system calls with no memory arguments; errno is saved and restored.
+        unsafe {
+            let errno = *libc::__errno_location();
+            if target != 0 && libc::gettid() != target {
+                libc::syscall(libc::SYS_tgkill, libc::getpid(), target, libc::SIGINT);
+            }
+            *libc::__errno_location() = errno;
+        }
     }
 }
 

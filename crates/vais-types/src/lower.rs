@@ -96,6 +96,9 @@ pub struct Save {
     main: Option<FuncId>,
     new_funcs: usize,
     queue: usize,
+    /// Error types lowered so far (`unresolved`): those lowered after the savepoint belong to
+    /// the errors a rollback discards.
+    unresolved: usize,
 }
 
 /// Borrowed form of a `(String, Vec<Ty>)` instantiation key, for lookups that do not allocate.
@@ -213,6 +216,7 @@ impl Ctx {
             main: self.prog.main,
             new_funcs: self.new_funcs.len(),
             queue: self.queue.len(),
+            unresolved: self.unresolved,
         }
     }
 
@@ -233,6 +237,7 @@ impl Ctx {
         p.externs.truncate(x);
         p.globals.truncate(g);
         p.main = sp.main;
+        self.unresolved = sp.unresolved;
         let m = &mut self.pmark;
         let [jf, js, je, jx, jg] = sp.prog.1;
         while m.funcs.len() > jf {

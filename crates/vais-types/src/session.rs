@@ -2,6 +2,8 @@
 //! top-level statements run in a generated entry function, session variables are globals.
 //! Redefinition: same signature keeps the FuncIds (new body in place); another signature gets a
 //! new declaration and the functions that called the old one are re-checked (or marked broken).
+//! After every input that defines items, broken functions are checked again and repaired when
+//! they type-check again (a dependency redefined back to a compatible form), to a fixed point.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -48,6 +50,10 @@ pub struct Session {
     order: BTreeMap<u64, Def>,
     order_pos: HashMap<Def, u64>,
     order_seq: u64,
+    /// Declarations marked broken at some point (a superset: entries that were repaired,
+    /// redefined or rolled back are dropped when `repair_broken` next looks at them), so that
+    /// looking for broken functions costs nothing in a session that has none.
+    broken_candidates: std::collections::BTreeSet<usize>,
 }
 
 impl Default for Session {
@@ -114,9 +120,83 @@ fn ty_mentions(t: &Ty, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> 
     hit
 }
 
+/// Re-checks instance `id` of declaration `decl` inside a savepoint: when it type-checks, its
+/// new body replaces the old one (kept in the input's transaction); otherwise everything the
+/// attempt changed is undone. No diagnostic of the attempt is kept.
+fn trial_recheck(cx: &mut Ctx, id: FuncId, decl: usize) -> bool {
+    let sp = cx.savepoint();
+    let diags = std::mem::take(&mut cx.diags);
+    let errs = cx.errors;
+    let seen = cx.take_seen();
+    cx.errors = 0;
+    let name = cx.prog.funcs[id.index()].name.clone();
+    let args = cx.fn_rev[&id].1.iter().map(|t| cx.t_of(t)).collect();
+    let f = cx.check_fn(decl, args, false, name);
+    cx.drain();
+    let ok = cx.errors == 0;
+    cx.diags = diags;
+    cx.errors = errs;
+    match f {
+        Some(f) if ok => {
+            cx.release(sp);
+            cx.set_func(id, f);
+            true
+        }
+        _ => {
+            cx.rollback_to(sp);
+            cx.restore_seen(seen);
+            false
+        }
+    }
+}
+
+/// After an input defined items: every broken function (a dependency was redefined with another
+/// signature or layout) is checked again, and the ones that type-check again (the dependency
+/// came back to a compatible form) are repaired, recompiled and reported. Repeated while
+/// something was repaired: a function that calls a broken one is broken too, until it is.
+fn repair_broken(
+    cx: &mut Ctx,
+    candidates: &mut std::collections::BTreeSet<usize>,
+    compile: &mut Vec<FuncId>,
+    messages: &mut Vec<String>,
+) {
+    loop {
+        candidates.retain(|&d| cx.env.fns.get(d).is_some_and(|f| f.broken.is_some() && !f.dead));
+        let broken: Vec<usize> = candidates.iter().copied().collect();
+        if broken.is_empty() {
+            return;
+        }
+        let mut repaired = false;
+        for decl in broken {
+            let mut ids: Vec<FuncId> = cx.fn_rev.iter().filter(|(_, (d, _))| *d == decl).map(|(id, _)| *id).collect();
+            ids.sort();
+            let sp = cx.savepoint();
+            if ids.iter().all(|&id| trial_recheck(cx, id, decl)) {
+                cx.release(sp);
+                cx.env.fns[decl].broken = None;
+                compile.extend(ids.iter().copied());
+                messages.push(format!("note: `{}` type-checks again", cx.env.fns[decl].name));
+                repaired = true;
+            } else {
+                cx.rollback_to(sp);
+            }
+        }
+        if !repaired {
+            return;
+        }
+    }
+}
+
 impl Session {
     pub fn new() -> Session {
-        Session { cx: Ctx::default(), inputs: 0, order: BTreeMap::new(), order_pos: HashMap::new(), order_seq: 0 }
+        Session {
+            cx: Ctx::default(),
+            inputs: 0,
+            order: BTreeMap::new(),
+            order_pos: HashMap::new(),
+            order_seq: 0,
+            broken_candidates: Default::default(),
+        }
     }
 
     pub fn program(&self) -> &Program {
@@ -214,6 +294,7 @@ impl Session {
     /// journaled (see `journal`), so this costs what the input changes, not the session size.
     pub fn check_input(&mut self, entries: &[ReplEntry]) -> Result<(InputResult, Vec<Diagnostic>), Vec<Diagnostic>> {
         let inputs = self.inputs;
+        let candidates = self.broken_candidates.clone();
         self.cx.begin();
         match self.input(entries) {
             Ok(r) => {
@@ -223,6 +304,7 @@ impl Session {
             Err(d) => {
                 self.cx.rollback();
                 self.inputs = inputs;
+                self.broken_candidates = candidates;
                 Err(d)
             }
         }
@@ -434,38 +516,20 @@ impl Session {
             }
             dependents.sort();
             for (id, decl) in dependents {
-                // A trial re-check inside a savepoint: kept if it succeeds, undone otherwise.
-                let sp = cx.savepoint();
-                let diags = std::mem::take(&mut cx.diags);
-                let errs = cx.errors;
-                let seen = cx.take_seen();
-                cx.errors = 0;
                 let name = cx.prog.funcs[id.index()].name.clone();
-                let args = cx.fn_rev[&id].1.iter().map(|t| cx.t_of(t)).collect();
-                let f = cx.check_fn(decl, args, false, name.clone());
-                cx.drain();
                 let changed_fn = redefs.iter().find(|r| r.1 != r.3).map(|r| r.0.clone());
                 let (verb, dep_name) = match (changed_fn, changed_consts.iter().min()) {
                     (Some(f), _) => ("calls", f),
                     (None, Some(c)) if changed_structs.is_empty() && changed_enums.is_empty() => ("uses", c.clone()),
                     _ => ("calls", "a redefined type".into()),
                 };
-                let ok = cx.errors == 0;
-                cx.diags = diags;
-                cx.errors = errs;
-                match f {
-                    Some(f) if ok => {
-                        cx.release(sp);
-                        cx.set_func(id, f);
-                        cx.env.fns[decl].broken = None;
-                        compile.push(id);
-                    }
-                    _ => {
-                        cx.rollback_to(sp);
-                        cx.restore_seen(seen);
-                        cx.env.fns[decl].broken = Some(dep_name.clone());
-                        messages.push(format!("note: `{}` no longer type-checks ({} `{}`); fix or redefine it", name, verb, dep_name));
-                    }
+                if trial_recheck(cx, id, decl) {
+                    cx.env.fns[decl].broken = None;
+                    compile.push(id);
+                } else {
+                    cx.env.fns[decl].broken = Some(dep_name.clone());
+                    self.broken_candidates.insert(decl);
+                    messages.push(format!("note: `{}` no longer type-checks ({} `{}`); fix or redefine it", name, verb, dep_name));
                 }
             }
             // Session variables of a redefined type are dropped.
@@ -482,6 +546,9 @@ impl Session {
             }
         }
         let cx = &mut self.cx;
+        if !items.is_empty() {
+            repair_broken(cx, &mut self.broken_candidates, &mut compile, &mut messages);
+        }
 
         // Top-level statements.
         let stmts: Vec<&ast::Stmt> = entries.iter().filter_map(|e| if let ReplEntry::Stmt(s) = e { Some(s) } else { None }).collect();
@@ -654,6 +721,39 @@ impl Session {
     /// exists only per instance (`f<i64>`).
     pub fn is_generic_function(&self, name: &str) -> bool {
         self.cx.env.fns.iter().any(|d| !d.dead && d.name == name && !d.all_generics().is_empty())
+    }
+
+    /// Broken functions (`name`, or `Type.method` for methods), each with the redefined
+    /// dependency that broke it (`:save` writes them commented out).
+    pub fn broken_functions(&self) -> HashMap<String, String> {
+        let cx = &self.cx;
+        let mut out = HashMap::new();
+        let live = |d: usize| cx.env.fns[d].broken.clone().filter(|_| !cx.env.fns[d].dead);
+        for (name, &d) in cx.env.free_fns.iter() {
+            if let Some(dep) = live(d) {
+                out.insert(name.clone(), dep);
+            }
+        }
+        for (sn, sd) in cx.env.structs.iter() {
+            for (mn, &d) in sd.methods.iter() {
+                if let Some(dep) = live(d) {
+                    out.insert(format!("{sn}.{mn}"), dep);
+                }
+            }
+        }
+        out
+    }
+
+    /// Session variables as `name: type`, in definition order.
+    pub fn variables(&self) -> Vec<String> {
+        let cx = &self.cx;
+        self.order
+            .values()
+            .filter_map(|d| match d {
+                Def::Global(n) => cx.globals.get(n).map(|g| format!("{}: {}", n, cx.prog.ty_name(&cx.prog.globals[g.index()].ty))),
+                _ => None,
+            })
+            .collect()
     }
 
     /// `:defs`.

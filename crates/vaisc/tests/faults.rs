@@ -187,3 +187,129 @@ fn a_closed_output_pipe_ends_the_process_quietly() {
     use std::os::unix::process::ExitStatusExt;
     assert!(out.status.signal() == Some(13) || out.status.success(), "{:?} {stderr}", out.status);
 }
+
+#[test]
+fn printf_with_huge_fields_behaves_like_c_and_never_kills_the_session() {
+    // Rust's formatter panics above 65535, and a panic inside an `extern "C"` built-in used to
+    // abort the whole process (a REPL session with it).
+    let out = run_program(
+        "F main() -> i64 {\n    n := printf(\"%.65536f|\\n\", 1.0)\n    m := printf(\"ab%9999999999d|\\n\", 1)\n    print_i64(n)\n    putchar(32)\n    print_i64(m)\n    0\n}\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let want = format!("1.{}|\nab65540 -1", "0".repeat(65536));
+    assert!(stdout == want, "stdout of {} bytes: {:?}...", stdout.len(), &stdout[..stdout.len().min(80)]);
+    let session = run_with_stdin(&["repl"], "n := printf(\"%.70000e|%-70000d|\\n\", 2.5, 7)\nn\n");
+    let stdout = String::from_utf8_lossy(&session.stdout);
+    assert!(stdout.ends_with("|\n=> 140009\n"), "{:?}", &stdout[stdout.len().saturating_sub(80)..]);
+    assert!(session.status.success());
+}
+
+#[test]
+fn abort_flushes_output_and_exits_134() {
+    // Through a pipe, stdout is fully buffered: without the SIGABRT handling the text was lost.
+    for body in ["    abort()\n", "    p := malloc(5000)\n    free(p)\n    free(p)\n    0\n"] {
+        let src = format!("X F abort() -> i64\nF main() -> i64 {{\n    printf(\"before \")\n    puts(\"abort\")\n{body}}}\n");
+        let out = run_program(&src);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(134), "{body}: {stderr}");
+        assert_eq!(out.stdout, b"before abort\n", "{body}: {stderr}");
+        assert!(stderr.contains("runtime error: the program aborted (SIGABRT)"), "{stderr}");
+    }
+}
+
+/// Starts `vaisc repl` on pipes; returns the child, its stdin, a reader of its stdout and a
+/// channel of its standard error lines.
+fn spawn_repl() -> (std::process::Child, std::process::ChildStdin, BufReader<std::process::ChildStdout>, std::sync::mpsc::Receiver<String>) {
+    let mut child = vaisc().arg("repl").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, stdin, stdout, rx)
+}
+
+#[test]
+fn sigint_cuts_a_blocking_c_call_short_in_the_repl() {
+    let (mut child, mut stdin, mut out, err) = spawn_repl();
+    writeln!(stdin, "X F sleep(s: u32) -> u32").unwrap();
+    // `read` on an empty pipe: restarted after a signal unless the handler lacks SA_RESTART.
+    writeln!(stdin, "X F pipe(fds: i64) -> i32\nX F read(fd: i32, buf: i64, n: i64) -> i64").unwrap();
+    writeln!(stdin, "fds := malloc(8)\nok := pipe(fds)\nfd: i32 = load_i64(fds) & 4294967295").unwrap();
+    for (n, call) in ["sleep(100)", "read(fd, fds, 1)"].iter().enumerate() {
+        // Output is flushed at the end of each input: `started` shows the call is next.
+        writeln!(stdin, "puts(\"started {n}\"); ()\n{call}; puts(\"not reached\")").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert!(line.ends_with(&format!("started {n}\n")), "{line:?}");
+        std::thread::sleep(Duration::from_millis(300));
+        let sent = Instant::now();
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let msg = err.recv_timeout(Duration::from_secs(5)).expect("an `interrupted` report");
+        assert_eq!(msg, "interrupted", "{call}");
+        assert!(sent.elapsed() < Duration::from_secs(2), "{call}: took {:?}", sent.elapsed());
+    }
+    writeln!(stdin, "40 + 2").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert_eq!(rest, "=> 42\n");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn sigint_cuts_a_blocking_c_call_short_in_run() {
+    let dir = std::env::temp_dir().join(format!("vais_sigint_c_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sleep.vais");
+    std::fs::write(&path, "X F sleep(s: u32) -> u32\nF main() -> i64 {\n    puts(\"sleeping\")\n    sleep(100)\n    puts(\"not reached\")\n    0\n}\n").unwrap();
+    let mut child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = wait_at_most(&mut child, Duration::from_secs(2));
+    let mut stdout = Vec::new();
+    std::io::Read::read_to_end(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    assert_eq!(status.and_then(|s| s.code()), Some(130), "Ctrl-C did not stop `sleep` within 2 s");
+    assert_eq!(stdout, b"sleeping\n");
+}
+
+/// The child's exit status, or None (and the child killed) if it runs longer than `limit`.
+fn wait_at_most(child: &mut std::process::Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigint_stops_a_loop_whose_poll_follows_another_with_no_store_between() {
+    // Cranelift merged the back-edge poll's load with the function-entry poll (no store or call
+    // between them), so the loop never saw the flag: Ctrl-C could not stop `spin` (nor the
+    // mandelbrot benchmark's inner loop).
+    let dir = std::env::temp_dir().join(format!("vais_sigint_loop_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("spin.vais");
+    std::fs::write(&path, "F spin() -> i64 {\n    k := mut 0\n    L { k += 1 }\n    k\n}\nF main() -> i64 = spin()\n").unwrap();
+    let mut child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = wait_at_most(&mut child, Duration::from_secs(5));
+    assert_eq!(status.and_then(|s| s.code()), Some(130), "Ctrl-C did not stop the loop");
+}

@@ -234,10 +234,9 @@ fn load(state: &mut ReplState, path: &str) {
         diagnostics::emit_stderr(&state.sources, &diags);
         return;
     }
-    let text = std::fs::read_to_string(path).unwrap_or_default();
     let entries: Vec<ReplEntry> = module.items.into_iter().map(ReplEntry::Item).collect();
     let mut timings = Timings::default();
-    state.eval_entries(&entries, &text, &mut timings);
+    state.eval_entries(&entries, &mut timings);
 }
 
 fn save(state: &ReplState, path: &str) {
@@ -245,13 +244,7 @@ fn save(state: &ReplState, path: &str) {
         eprintln!("error: usage: :save FILE");
         return;
     }
-    let mut out = String::from("# saved by vaisc repl\n");
-    let mut count = 0;
-    for (_, text) in state.saved_items.iter().filter(|(_, t)| !t.is_empty()) {
-        out.push_str(text);
-        out.push('\n');
-        count += 1;
-    }
+    let (out, count) = state.saved.render(&state.session.broken_functions(), &state.session.variables());
     match std::fs::write(path, out) {
         Ok(()) => println!("saved {count} definitions to {path}"),
         Err(e) => eprintln!("error: cannot write `{path}`: {e}"),

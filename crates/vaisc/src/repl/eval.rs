@@ -37,10 +37,8 @@ pub struct ReplState {
     pub input_count: usize,
     pub show_time: bool,
     pub history: Vec<String>,
-    /// Source text of each definition in order (`:save`); a redefinition empties the older entry.
-    pub saved_items: Vec<(String, String)>,
-    /// Index into `saved_items` of the latest definition of each kind-and-name key.
-    saved_index: std::collections::HashMap<String, usize>,
+    /// Source text of the live definitions (`:save`).
+    pub saved: super::saved::SavedItems,
     /// Set by `:profile`: the next entry that runs is sampled (then this is cleared).
     pub profile: Option<crate::profile::Options>,
 }
@@ -65,8 +63,7 @@ impl ReplState {
             input_count: 0,
             show_time: false,
             history: Vec::new(),
-            saved_items: Vec::new(),
-            saved_index: std::collections::HashMap::new(),
+            saved: Default::default(),
             profile: None,
         })
     }
@@ -103,11 +100,41 @@ impl ReplState {
             diagnostics::emit_stderr(&self.sources, &parse_diags);
             return Outcome::Failed;
         }
-        self.eval_entries(&entries, text, &mut timings)
+        let Some(entries) = self.expand_imports(entries) else {
+            return Outcome::Failed;
+        };
+        self.eval_entries(&entries, &mut timings)
+    }
+
+    /// Replaces `U path` items of an input by the items of the files they import (relative to
+    /// the current directory), as `:load` does; None (reported) if one cannot be loaded.
+    fn expand_imports(&mut self, entries: Vec<ReplEntry>) -> Option<Vec<ReplEntry>> {
+        let is_use = |e: &ReplEntry| matches!(e, ReplEntry::Item(i) if matches!(i.kind, vais_ast::ast::ItemKind::Use(_)));
+        if !entries.iter().any(is_use) {
+            return Some(entries);
+        }
+        let dir = std::env::current_dir().unwrap_or_default();
+        let mut out = Vec::with_capacity(entries.len());
+        let mut diags = vec![];
+        for e in entries {
+            match e {
+                ReplEntry::Item(item) if matches!(item.kind, vais_ast::ast::ItemKind::Use(_)) => {
+                    let (items, mut d) = vais_parser::expand_imports(vec![item], &dir, &mut self.sources);
+                    diags.append(&mut d);
+                    out.extend(items.into_iter().map(ReplEntry::Item));
+                }
+                e => out.push(e),
+            }
+        }
+        if diags.iter().any(Diagnostic::is_error) {
+            diagnostics::emit_stderr(&self.sources, &diags);
+            return None;
+        }
+        Some(out)
     }
 
     /// Checks, compiles and runs already-parsed entries (also used by `:load`).
-    pub fn eval_entries(&mut self, entries: &[ReplEntry], text: &str, timings: &mut Timings) -> Outcome {
+    pub fn eval_entries(&mut self, entries: &[ReplEntry], timings: &mut Timings) -> Outcome {
         let unresolved = crate::driver::unresolved_externs(entries.iter().filter_map(|e| match e {
             ReplEntry::Item(i) => Some(i),
             ReplEntry::Stmt(_) => None,
@@ -127,7 +154,14 @@ impl ReplState {
             }
         };
         diagnostics::emit_stderr(&self.sources, &warnings);
-        self.remember_items(entries, text);
+        let items: Vec<&vais_ast::ast::Item> = entries
+            .iter()
+            .filter_map(|e| match e {
+                ReplEntry::Item(i) => Some(i),
+                ReplEntry::Stmt(_) => None,
+            })
+            .collect();
+        self.saved.remember(&items, &self.sources);
         if !result.messages.is_empty() {
             vais_runtime::end_line();
         }
@@ -186,39 +220,6 @@ impl ReplState {
             );
         }
         outcome
-    }
-
-    /// Records the source text of each item for `:save` (latest definition wins).
-    fn remember_items(&mut self, entries: &[ReplEntry], text: &str) {
-        for e in entries {
-            if let ReplEntry::Item(item) = e {
-                let key = item_key(item);
-                let snippet = text
-                    .get(item.span.start as usize..item.span.end as usize)
-                    .unwrap_or("")
-                    .to_string();
-                if !key.is_empty() {
-                    if let Some(old) = self.saved_index.insert(key.clone(), self.saved_items.len()) {
-                        self.saved_items[old].1.clear();
-                    }
-                }
-                self.saved_items.push((key, snippet));
-            }
-        }
-    }
-}
-
-fn item_key(item: &vais_ast::ast::Item) -> String {
-    use vais_ast::ast::ItemKind;
-    match &item.kind {
-        ItemKind::Function(f) => format!("F {}", f.name.name),
-        ItemKind::Struct(s) => format!("S {}", s.name.name),
-        ItemKind::Enum(e) => format!("E {}", e.name.name),
-        ItemKind::Alias(a) => format!("T {}", a.name.name),
-        ItemKind::Trait(t) => format!("W {}", t.name.name),
-        ItemKind::Const(c) => format!("C {}", c.name.name),
-        ItemKind::Extern(x) => format!("X F {}", x.name.name),
-        ItemKind::Impl(_) | ItemKind::Use(_) => String::new(),
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod eval;
+mod saved;
 mod terminal;
 
 use std::io::{BufRead, IsTerminal};
@@ -101,10 +102,19 @@ pub fn main() -> u8 {
             pending.push('\n');
         }
         pending.push_str(&line);
+        // On a terminal, a complete input goes into the history file before it runs (REPL.md:
+        // nothing is lost if the input crashes the process or calls `exit()`).
+        let mut recorded = false;
+        if let LineSource::Terminal(ed) = &mut source {
+            if !matches!(vais_parser::parse_repl_input(vais_ast::FileId(0), &pending), vais_parser::ReplParse::Incomplete) {
+                ed.add_history(&pending);
+                recorded = true;
+            }
+        }
         match guarded(|| state.eval(&pending)).unwrap_or(eval::Outcome::Failed) {
             eval::Outcome::Incomplete => continue,
             eval::Outcome::Done | eval::Outcome::Failed => {
-                if let LineSource::Terminal(ed) = &mut source {
+                if let (LineSource::Terminal(ed), false) = (&mut source, recorded) {
                     ed.add_history(&pending);
                 }
                 pending.clear();

@@ -107,7 +107,12 @@ fn highlight_line(line: &str) -> Option<String> {
 pub struct Editor {
     rl: rustyline::Editor<VaisHelper, FileHistory>,
     history_path: Option<PathBuf>,
+    /// The history directory was created (done once, before the first append).
+    dir_ready: bool,
 }
+
+/// Entries kept in the history file (rustyline's default is 100).
+pub const HISTORY_CAP: usize = 10_000;
 
 /// `$XDG_STATE_HOME/vais/history`, else `~/.local/state/vais/history` (never a shared temp dir).
 fn history_path() -> Option<PathBuf> {
@@ -121,14 +126,15 @@ fn history_path() -> Option<PathBuf> {
 impl Editor {
     /// None when the terminal cannot be driven (the caller falls back to plain reading).
     pub fn new() -> Option<Editor> {
-        let config = rustyline::Config::builder().auto_add_history(false).build();
+        let builder = rustyline::Config::builder().auto_add_history(false);
+        let config = builder.max_history_size(HISTORY_CAP).ok()?.build();
         let mut rl = rustyline::Editor::with_config(config).ok()?;
         rl.set_helper(Some(VaisHelper { names: Vec::new() }));
         let history_path = history_path();
         if let Some(p) = &history_path {
             let _ = rl.load_history(p);
         }
-        Some(Editor { rl, history_path })
+        Some(Editor { rl, history_path, dir_ready: false })
     }
 
     pub fn set_names(&mut self, names: Vec<String>) {
@@ -145,17 +151,26 @@ impl Editor {
         }
     }
 
+    /// Adds `entry` to the history and appends it to the history file at once (rustyline
+    /// appends under a file lock, so concurrent sessions interleave instead of overwriting
+    /// each other). The REPL calls this as soon as an input is complete, before it is
+    /// evaluated: a crash or an `exit()` in the input loses nothing, and no file is written
+    /// while the input's code runs.
     pub fn add_history(&mut self, entry: &str) {
         let _ = self.rl.add_history_entry(entry);
+        self.save_history();
     }
 
-    /// Writes the history file once, when the session ends (never while evaluating inputs).
+    /// Appends the entries not yet in the history file (also called when the session ends).
     pub fn save_history(&mut self) {
         if let Some(p) = &self.history_path {
-            if let Some(dir) = p.parent() {
-                let _ = std::fs::create_dir_all(dir);
+            if !self.dir_ready {
+                if let Some(dir) = p.parent() {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                self.dir_ready = true;
             }
-            let _ = self.rl.save_history(p);
+            let _ = self.rl.append_history(p);
         }
     }
 }
