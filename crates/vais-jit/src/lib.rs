@@ -8,7 +8,7 @@
 //! let ret = &program.func(main).ret;
 //! let mut out = vec![0u8; jit.size_of(ret).max(16)];
 //! unsafe { call_entry(jit.entry_ptr(main).unwrap(), out.as_mut_ptr()) };
-//! println!("{}", value::format_value(&program, &jit, ret, out.as_ptr()));
+//! println!("{}", unsafe { value::format_value(&program, &jit, ret, out.as_ptr()) });
 //! ```
 //! `compile` takes the functions to (re)compile; functions they reference that were never
 //! compiled are added automatically. It declares everything it needs (string data, session

@@ -41,17 +41,18 @@ fn float(text: String) -> String {
 
 /// Formats the value of type `ty` stored at `ptr` (the REPL's `=> ...` text).
 ///
-/// `ptr` must point to a value of type `ty` as JIT code of `jit` wrote it (e.g. the `out`
-/// buffer of [`crate::call_entry`]), laid out as `layout::layout_of` says; `str` values in it
-/// are read up to their NUL. Anything else is undefined behaviour (the caller's contract).
-///
 /// A pointer prints as its address (`0x7f3a...`), except one to an array literal of a REPL
 /// input ([`crate::Jit::known_array`]: its length is known and its storage lives as long as the
 /// session), which prints its elements: `[1, 2, 3]`, also inside aggregates and other arrays. An
 /// array met again inside itself prints as its address, and output stops growing (`...`) after
 /// [`ELEMENT_BUDGET`] array elements.
-#[allow(clippy::not_unsafe_ptr_arg_deref)]
-pub fn format_value(program: &Program, jit: &crate::Jit, ty: &Ty, ptr: *const u8) -> String {
+///
+/// # Safety
+/// `ptr` must point to a value of type `ty` as JIT code of `jit` wrote it (e.g. the `out`
+/// buffer of [`crate::call_entry`]), laid out as `layout::layout_of` says. Pointers inside the
+/// value (`str`, `*T`, closures) are followed as the program left them: a program can make them
+/// dangle (an extern returning a bad `str`), so callers run this under fault protection.
+pub unsafe fn format_value(program: &Program, jit: &crate::Jit, ty: &Ty, ptr: *const u8) -> String {
     let mut p = Printer { program, jit: Some(jit), open: Vec::new(), budget: ELEMENT_BUDGET };
     // SAFETY: see the contract above; the value was produced by JIT code for this type.
     unsafe { p.format(ty, ptr) }

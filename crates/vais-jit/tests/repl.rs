@@ -43,7 +43,8 @@ fn transcript(inputs: &[&str]) -> Vec<String> {
         match r {
             Ok(buf) => {
                 if !matches!(result.value_ty, Ty::Unit | Ty::Never) {
-                    out.push(format!("=> {}", format_value(session.program(), &jit, &result.value_ty, buf.as_ptr() as *const u8)));
+                    // SAFETY: `buf` holds the value the entry just wrote for `value_ty`.
+                    out.push(format!("=> {}", unsafe { format_value(session.program(), &jit, &result.value_ty, buf.as_ptr() as *const u8) }));
                 }
             }
             Err(f) => out.push(format!("runtime error: {f}")),

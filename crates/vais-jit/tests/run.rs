@@ -256,7 +256,8 @@ fn struct_return_from_main_formats() {
     let mut out = [0u64; 2];
     // SAFETY: entry wrapper of main; out has room for a Point.
     unsafe { call_entry(j.entry_ptr(main).unwrap(), out.as_mut_ptr() as *mut u8) };
-    let s = format_value(&p, &j, &pt, out.as_ptr() as *const u8);
+    // SAFETY: `out` holds the value main just returned, of type `pt`.
+    let s = unsafe { format_value(&p, &j, &pt, out.as_ptr() as *const u8) };
     assert_eq!(s, "Point { x: 1, y: -2 }");
 }
 

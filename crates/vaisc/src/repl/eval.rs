@@ -191,15 +191,19 @@ impl ReplState {
             match run {
                 Ok(bytes) => {
                     if !matches!(result.value_ty, Ty::Unit | Ty::Never) {
-                        let text = vais_jit::value::format_value(
-                            self.session.program(),
-                            &self.jit,
-                            &result.value_ty,
-                            bytes.as_ptr(),
-                        );
-                        // Program output without a final newline keeps its line.
-                        vais_runtime::end_line();
-                        vais_runtime::write_output(format!("=> {text}\n").as_bytes());
+                        match format_protected(self.session.program(), &self.jit, &result.value_ty, &bytes) {
+                            Ok(text) => {
+                                // Program output without a final newline keeps its line.
+                                vais_runtime::end_line();
+                                vais_runtime::write_output(format!("=> {text}\n").as_bytes());
+                            }
+                            Err(fault) => {
+                                super::end_line_on_terminal();
+                                vais_runtime::flush_output();
+                                eprintln!("runtime error: the value cannot be printed: {}", fault.kind);
+                                outcome = Outcome::Failed;
+                            }
+                        }
                     }
                 }
                 Err(fault) => {
@@ -221,6 +225,27 @@ impl ReplState {
         }
         outcome
     }
+}
+
+/// Formats a value for `=>` under fault protection: pointers inside it are followed as the
+/// program left them, and a bad one (an extern returning a dangling `str`) must cost the
+/// value, not the session.
+fn format_protected(program: &vais_tir::Program, jit: &vais_jit::Jit, ty: &Ty, bytes: &[u8]) -> Result<String, Fault> {
+    let addrs = (program as *const vais_tir::Program as usize, jit as *const vais_jit::Jit as usize, ty as *const Ty as usize, bytes.as_ptr() as usize);
+    vais_runtime::run_protected(move || {
+        let (program, jit, ty, ptr) = addrs;
+        // SAFETY: `run_protected` runs this closure on this thread (a prepared one) or hands it
+        // to the worker and waits; either way it returns before the borrows behind these
+        // addresses end. `ptr` is the result buffer the entry function wrote for type `ty`.
+        unsafe {
+            vais_jit::value::format_value(
+                &*(program as *const vais_tir::Program),
+                &*(jit as *const vais_jit::Jit),
+                &*(ty as *const Ty),
+                ptr as *const u8,
+            )
+        }
+    })
 }
 
 /// Runs a compiled zero-argument entry function under fault protection and returns the bytes
