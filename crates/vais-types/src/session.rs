@@ -107,6 +107,26 @@ fn mentions(f: &FuncDef, needles: &Needles) -> bool {
     hit
 }
 
+/// `mentions` for a function and the lambdas its current body creates (transitively): a
+/// lambda's code is part of its owner. Lambdas of the owner's earlier bodies are not reached.
+fn mentions_with_lambdas(prog: &Program, f: &FuncDef, needles: &Needles) -> bool {
+    let mut todo = vec![f];
+    let mut seen: HashSet<FuncId> = HashSet::new();
+    while let Some(g) = todo.pop() {
+        if mentions(g, needles) {
+            return true;
+        }
+        visit::preorder(&g.body, |e| {
+            if let ExprKind::Closure { func, .. } = &e.kind {
+                if seen.insert(*func) && prog.funcs.get(func.index()).is_some_and(|l| l.kind == FuncKind::Lambda) {
+                    todo.push(&prog.funcs[func.index()]);
+                }
+            }
+        });
+    }
+    false
+}
+
 fn ty_mentions(t: &Ty, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> bool {
     let mut hit = false;
     visit::each_ty(t, &mut |x| {
@@ -154,6 +174,58 @@ fn trial_recheck(cx: &mut Ctx, id: FuncId, decl: usize) -> bool {
 /// signature or layout) is checked again, and the ones that type-check again (the dependency
 /// came back to a compatible form) are repaired, recompiled and reported. Repeated while
 /// something was repaired: a function that calls a broken one is broken too, until it is.
+/// A function that calls a broken one (directly, or from a lambda its body creates) would run
+/// code that no longer matches its callee: it is broken too, and so are its callers, until
+/// the broken function is repaired (then `repair_broken` repairs them in turn, since their
+/// re-check succeeds again). Without this, `h()` calling a broken `g` ran `g`'s stale code.
+fn break_callers(cx: &mut Ctx, candidates: &mut std::collections::BTreeSet<usize>, messages: &mut Vec<String>) {
+    let mut tried: HashSet<FuncId> = HashSet::new();
+    loop {
+        candidates.retain(|&d| cx.env.fns.get(d).is_some_and(|f| f.broken.is_some() && !f.dead));
+        if candidates.is_empty() {
+            return;
+        }
+        let broken: HashSet<FuncId> =
+            cx.fn_rev.iter().filter(|(_, (d, _))| candidates.contains(d)).map(|(id, _)| *id).collect();
+        let (no_structs, no_enums) = (HashSet::new(), HashSet::new());
+        let needles = needles(&broken, &no_structs, &no_enums);
+        let mut callers: Vec<(FuncId, usize)> = cx
+            .fn_rev
+            .iter()
+            .map(|(id, (d, _))| (*id, *d))
+            .filter(|(id, d)| {
+                !tried.contains(id)
+                    && !broken.contains(id)
+                    && cx.env.fns.get(*d).is_some_and(|f| f.broken.is_none() && !f.dead)
+                    && mentions_with_lambdas(&cx.prog, &cx.prog.funcs[id.index()], &needles)
+            })
+            .collect();
+        if callers.is_empty() {
+            return;
+        }
+        callers.sort();
+        for (id, decl) in callers {
+            tried.insert(id);
+            if trial_recheck(cx, id, decl) {
+                continue;
+            }
+            let callee = visit_callees(&cx.prog, id).into_iter().find(|c| broken.contains(c));
+            let dep = callee.map_or_else(|| "a broken function".to_string(), |c| cx.prog.funcs[c.index()].name.clone());
+            let name = cx.prog.funcs[id.index()].name.clone();
+            cx.env.fns[decl].broken = Some(dep.clone());
+            candidates.insert(decl);
+            messages.push(format!("note: `{}` no longer type-checks (calls `{}`, which no longer type-checks); fix or redefine it", name, dep));
+        }
+    }
+}
+
+/// The functions `id`'s body refers to directly (calls, function values, closures).
+fn visit_callees(prog: &Program, id: FuncId) -> Vec<FuncId> {
+    let mut out = Vec::new();
+    visit::preorder(&prog.funcs[id.index()].body, |e| out.extend(visit::referenced_func(e)));
+    out
+}
+
 fn repair_broken(
     cx: &mut Ctx,
     candidates: &mut std::collections::BTreeSet<usize>,
@@ -491,26 +563,14 @@ impl Session {
             let revs: Vec<(FuncId, usize)> = cx.fn_rev.iter().map(|(id, (decl, _))| (*id, *decl)).collect();
             let needles = needles(&changed_fns, &changed_structs, &changed_enums);
             let other_changes = !changed_fns.is_empty() || !changed_structs.is_empty() || !changed_enums.is_empty();
-            // Lambdas that use a changed item (one pass; their owners are found by name below).
-            let using_lambdas: Vec<&str> = cx
-                .prog
-                .funcs
-                .iter()
-                .filter(|l| other_changes && l.kind == FuncKind::Lambda && mentions(l, &needles))
-                .map(|l| l.name.as_str())
-                .collect();
             for (id, decl) in revs {
                 if new_decls.contains(&decl) || cx.env.fns[decl].dead || changed_fns.contains(&id) {
                     continue;
                 }
                 let f = &cx.prog.funcs[id.index()];
-                let lambda_uses = !using_lambdas.is_empty() && {
-                    let prefix = format!("{}::", f.name);
-                    using_lambdas.iter().any(|l| l.starts_with(&prefix))
-                };
                 let const_uses = !changed_consts.is_empty()
                     && cx.env.fns[decl].ast.body.as_ref().is_some_and(|b| crate::consteval::mentions_any(b, &changed_consts));
-                if const_uses || (other_changes && (mentions(f, &needles) || lambda_uses)) {
+                if const_uses || (other_changes && mentions_with_lambdas(&cx.prog, f, &needles)) {
                     dependents.push((id, decl));
                 }
             }
@@ -547,6 +607,7 @@ impl Session {
         }
         let cx = &mut self.cx;
         if !items.is_empty() {
+            break_callers(cx, &mut self.broken_candidates, &mut messages);
             repair_broken(cx, &mut self.broken_candidates, &mut compile, &mut messages);
         }
 
