@@ -7,7 +7,8 @@
 //! `E007` cannot infer, `E008` duplicate definition, `E009` assignment to immutable variable,
 //! `E010` non-exhaustive match (warning), `E012` invalid assignment target, `E013` break or
 //! continue outside a loop, `E014` unknown field, `E015` invalid use (misc semantic errors),
-//! `E016` import error, `E017` extern symbol not found in the host process.
+//! `E016` import error, `E017` extern symbol not found in the host process, `E026` expression
+//! nested too deeply (a chain longer than `stack::MAX_EXPR_DEPTH` levels).
 
 use crate::source::Span;
 

@@ -133,11 +133,13 @@ pub(crate) fn iconst(b: &mut FunctionBuilder, t: Type, v: i128) -> Value {
 /// capture, an argument... Those cannot be scalar-replaced. (A `Let` initialising the local
 /// is not a use.)
 fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<LocalId>) {
-    fn root(e: &Expr) -> Option<LocalId> {
-        match &e.kind {
-            ExprKind::Local(l) => Some(*l),
-            ExprKind::Field { base, .. } => root(base),
-            _ => None,
+    fn root(mut e: &Expr) -> Option<LocalId> {
+        loop {
+            match &e.kind {
+                ExprKind::Local(l) => return Some(*l),
+                ExprKind::Field { base, .. } => e = base,
+                _ => return None,
+            }
         }
     }
     match &e.kind {
@@ -186,6 +188,10 @@ const MAX_SPLIT_LEAVES: usize = 16;
 
 /// Calls `f` on every direct sub-expression of `e` (patterns have none).
 pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    vais_ast::stack::guard(|| walk_here(e, f))
+}
+
+fn walk_here(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     match &e.kind {
         ExprKind::Int(_)
         | ExprKind::Float(_)
@@ -810,6 +816,10 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// from the local's start, value)` leaf pairs: struct and tuple literals field by field
     /// without memory, any other aggregate loaded leaf by leaf right away.
     fn split_init(&mut self, e: &Expr, ty: &Ty, base: u32, out: &mut Vec<(u32, Value)>) -> R<()> {
+        vais_ast::stack::guard(|| self.split_init_here(e, ty, base, out))
+    }
+
+    fn split_init_here(&mut self, e: &Expr, ty: &Ty, base: u32, out: &mut Vec<(u32, Value)>) -> R<()> {
         match &e.kind {
             ExprKind::StructLit { id, fields } => {
                 let sty = Ty::Struct(*id);
@@ -987,6 +997,10 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// Evaluates `e` (for its value or effect).
     pub fn expr(&mut self, e: &Expr) -> R<Val> {
+        vais_ast::stack::guard(|| self.expr_here(e))
+    }
+
+    fn expr_here(&mut self, e: &Expr) -> R<Val> {
         match &e.kind {
             ExprKind::Int(v) => {
                 let t = scalar_ty(&e.ty).ok_or_else(|| format!("integer literal of type {:?}", e.ty))?;
@@ -1344,6 +1358,10 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// Whether evaluating `e` has no effect and costs next to nothing (a constant, a local held
     /// in a variable, `()`), so it can be evaluated before a branch instead of in its own block.
     fn is_trivial(&self, e: &Expr) -> bool {
+        vais_ast::stack::guard(|| self.is_trivial_here(e))
+    }
+
+    fn is_trivial_here(&self, e: &Expr) -> bool {
         match &e.kind {
             ExprKind::Unit | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Float(_) => true,
             ExprKind::Local(l) => matches!(self.locals.get(l.index()), Some(Storage::Var(_) | Storage::Zst)),
@@ -1863,6 +1881,10 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn call(&mut self, e: &Expr, callee: &Callee, args: &[Expr]) -> R<Val> {
+        vais_ast::stack::guard(|| self.call_here(e, callee, args))
+    }
+
+    fn call_here(&mut self, e: &Expr, callee: &Callee, args: &[Expr]) -> R<Val> {
         match callee {
             Callee::Func(f) => {
                 let tys = self.p.func(*f).param_types();

@@ -60,6 +60,8 @@ pub struct Fc<'c> {
     /// The type the next expression is expected to have (taken by `expr` on entry; used to
     /// pick generic arguments of struct literals, variants and array literals).
     pub hint: Option<T>,
+    /// Expression nesting depth of `expr` (E026 past `vais_ast::stack::MAX_EXPR_DEPTH`).
+    pub depth: u32,
 }
 
 impl<'c> Fc<'c> {
@@ -79,6 +81,7 @@ impl<'c> Fc<'c> {
             fn_name,
             pending_globals: vec![],
             hint: None,
+            depth: 0,
         }
     }
 

@@ -6,6 +6,7 @@ use vais_tir::*;
 
 use crate::check::{Fc, Frame};
 use crate::errors;
+use vais_ast::stack;
 use crate::lower::Pending;
 use crate::ty::{self, T};
 
@@ -114,7 +115,22 @@ impl<'c> Fc<'c> {
         (a, b, ta)
     }
 
+    /// Checks one expression. Every level runs under `stack::guard` (a long chain such as
+    /// `1+1+...` is as deep as it is long); past `MAX_EXPR_DEPTH` levels the subtree is
+    /// reported (E026) and not checked, so no later pass sees a deeper tree.
     pub fn expr(&mut self, e: &ast::Expr) -> Expr {
+        if self.depth >= stack::MAX_EXPR_DEPTH {
+            self.hint = None;
+            self.err(errors::too_deep(e.span));
+            return self.err_expr(e.span);
+        }
+        self.depth += 1;
+        let r = stack::guard(|| self.expr_here(e));
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_here(&mut self, e: &ast::Expr) -> Expr {
         let span = e.span;
         let hint = self.hint.take();
         match &e.kind {

@@ -361,6 +361,10 @@ impl Ctx {
     }
 
     fn eval_const(&self, e: &ast::Expr) -> Option<ConstVal> {
+        vais_ast::stack::guard(|| self.eval_const_here(e))
+    }
+
+    fn eval_const_here(&self, e: &ast::Expr) -> Option<ConstVal> {
         use ConstVal as C;
         Some(match &e.kind {
             A::Int(v) => C::Int(*v as i128),
@@ -539,7 +543,7 @@ impl<'c> Fc<'c> {
     pub fn coerce_tail(&mut self, e: Expr, want: &T) -> Expr {
         if let ExprKind::Block(_) = &e.kind {
             let span = e.span;
-            let ExprKind::Block(mut b) = e.kind else { unreachable!() };
+            let ExprKind::Block(mut b) = e.into_kind() else { unreachable!() };
             match b.value.take() {
                 Some(v) => {
                     let v = self.coerce_tail(*v, want);

@@ -638,6 +638,10 @@ impl<'a> Zonker<'a> {
     }
 
     pub fn expr(&mut self, e: &mut Expr) {
+        vais_ast::stack::guard(|| self.expr_here(e))
+    }
+
+    fn expr_here(&mut self, e: &mut Expr) {
         self.ty(&mut e.ty);
         match &mut e.kind {
             ExprKind::Int(_)

@@ -384,7 +384,7 @@ impl Parser<'_> {
                     } else {
                         self.expect(&TokenKind::RParen)?;
                         // Parenthesised expression: keep the inner node, widen its span.
-                        first.kind
+                        first.into_kind()
                     }
                 }
             }

@@ -1,0 +1,23 @@
+//! Deep recursion over data-driven trees (syntax trees, typed IR): every recursive pass wraps
+//! its per-node step in [`guard`], which runs it on a fresh heap-allocated stack segment when
+//! the current stack is nearly exhausted, so a long flat expression (`1+1+...` with 100,000
+//! terms is 100,000 levels deep) never overflows whatever thread it runs on. The depth itself
+//! is limited once, by the checker ([`MAX_EXPR_DEPTH`]), so later passes see bounded trees.
+
+/// Stack that must remain before a guarded step runs inline. Covers the largest stack use
+/// between two guarded levels (the checker's expression step in an unoptimised build).
+pub const RED_ZONE: usize = 256 * 1024;
+
+/// Size of each new stack segment (mapped lazily: only the pages used are touched).
+pub const SEGMENT: usize = 1 << 20;
+
+/// Deepest expression tree the checker accepts (E026 beyond). Left-associative chains and
+/// postfix chains are as deep as they are long; this allows a 1,000,000-term sum while keeping
+/// the deepest pass's stack in the low gigabytes at worst.
+pub const MAX_EXPR_DEPTH: u32 = 1_000_000;
+
+/// Runs `f`, first switching to a new stack segment if less than [`RED_ZONE`] remains.
+#[inline(always)]
+pub fn guard<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(RED_ZONE, SEGMENT, f)
+}
