@@ -127,6 +127,9 @@ pub struct Jit {
     compiled: HashMap<FuncId, Compiled>,
     /// The target, shared with the code generation threads of batch mode.
     isa: cranelift_codegen::isa::OwnedTargetIsa,
+    /// The same target with the single-pass register allocator, for functions of more than
+    /// [`BIG_FUNCTION`] instructions (the backtracking allocator is super-linear on those).
+    big_isa: cranelift_codegen::isa::OwnedTargetIsa,
     /// Batch mode (not REPL, large batches): each translated function is sent to the code
     /// generation threads (see `compile`) as `(job index, id, function)`; `jobs_meta[index]` is
     /// its id and its index in the batch's `done` list (`None` for helpers).
@@ -152,7 +155,7 @@ fn codegen_error(e: &cranelift_codegen::CodegenError) -> String {
 
 /// A code generation thread's loop: compiles jobs from `rx` until the channel is closed and
 /// empty. Returns each job's index and result.
-fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, Generated)> {
+fn generate_code(isas: [&dyn cranelift_codegen::isa::TargetIsa; 2], rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, Generated)> {
     let mut ctx = Context::new();
     let mut out = Vec::new();
     loop {
@@ -163,23 +166,37 @@ fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mu
         let Ok((i, id, func)) = job else { break };
         ctx.clear();
         ctx.func = func;
-        let mut cp = cranelift_codegen::control::ControlPlane::default();
-        let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
-            Ok(c) => Ok(c.buffer.alignment as u64),
-            Err(e) => Err(codegen_error(&e.inner)),
-        }));
-        let g = match (r, ctx.compiled_code()) {
-            (Ok(Ok(align)), Some(c)) => {
-                let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
-                Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c)))
-            }
-            (Ok(Err(m)), _) => Err(format!("{m}\n{}", ctx.func.display())),
-            (Ok(Ok(_)), None) => Err("no compiled code".into()),
-            (Err(_), _) => Err("code generation panicked".into()),
-        };
-        out.push((i, g));
+        let isa = if is_big(&ctx.func) { isas[1] } else { isas[0] };
+        out.push((i, generate(&mut ctx, isa, id)));
     }
     out
+}
+
+/// Functions with more instructions than this are compiled with the single-pass register
+/// allocator: the backtracking one is super-linear on them (a 30,000-arm match took 33 s,
+/// 1 s with single-pass), and the code of such generated functions matters less than the time.
+const BIG_FUNCTION: usize = 20_000;
+
+fn is_big(f: &Function) -> bool {
+    f.dfg.num_insts() > BIG_FUNCTION
+}
+
+/// Machine code of the function in `ctx` (with its relocations for function `id`).
+fn generate(ctx: &mut Context, isa: &dyn cranelift_codegen::isa::TargetIsa, id: ClFuncId) -> Generated {
+    let mut cp = cranelift_codegen::control::ControlPlane::default();
+    let r = catch_unwind(AssertUnwindSafe(|| match ctx.compile(isa, &mut cp) {
+        Ok(c) => Ok(c.buffer.alignment as u64),
+        Err(e) => Err(codegen_error(&e.inner)),
+    }));
+    match (r, ctx.compiled_code()) {
+        (Ok(Ok(align)), Some(c)) => {
+            let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
+            Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c)))
+        }
+        (Ok(Err(m)), _) => Err(format!("{m}\n{}", ctx.func.display())),
+        (Ok(Ok(_)), None) => Err("no compiled code".into()),
+        (Err(_), _) => Err("code generation panicked".into()),
+    }
 }
 
 /// What one `define` produced.
@@ -214,29 +231,28 @@ impl Jit {
         // REPL inputs are tiny and compiled once each: compile latency matters more there than
         // code quality, so they use the single-pass register allocator.
         let regalloc = if config.repl_mode { "single_pass" } else { "backtracking" };
-        let flags = [
-            ("opt_level", opt),
-            ("enable_verifier", verify),
-            ("preserve_frame_pointers", "true"),
-            ("regalloc_algorithm", regalloc),
-        ];
+        let flags = [("opt_level", opt), ("enable_verifier", verify), ("preserve_frame_pointers", "true")];
         // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
-        let mut flag_builder = cranelift_codegen::settings::builder();
-        for (name, value) in flags.iter().chain(&[("use_colocated_libcalls", "false"), ("is_pic", "false")]) {
-            cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
-                .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
-        }
-        let isa = cranelift_native::builder()
-            .map_err(|e| err(None, format!("host machine is not supported: {e}")))?
-            .finish(cranelift_codegen::settings::Flags::new(flag_builder))
-            .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+        let make_isa = |regalloc: &str| {
+            let mut flag_builder = cranelift_codegen::settings::builder();
+            for (name, value) in flags.iter().chain(&[("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc)]) {
+                cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
+                    .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+            }
+            cranelift_native::builder()
+                .map_err(|e| err(None, format!("host machine is not supported: {e}")))?
+                .finish(cranelift_codegen::settings::Flags::new(flag_builder))
+                .map_err(|e| err(None, format!("creating the JIT: {e}")))
+        };
+        let isa = make_isa(regalloc)?;
+        let big_isa = make_isa("single_pass")?;
         let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         builder.symbols(rt::jit_symbols());
         builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
         let module = JITModule::new(builder);
         let ctx = Context::new();
-        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, jobs: None, jobs_meta: vec![], types: Program::default() })
+        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, big_isa, jobs: None, jobs_meta: vec![], types: Program::default() })
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -282,14 +298,15 @@ impl Jit {
             // done translating, it generates code too.
             let (tx, rx) = std::sync::mpsc::channel::<Job>();
             let rx = std::sync::Mutex::new(rx);
-            let isa = self.isa.clone();
+            let (isa, big_isa) = (self.isa.clone(), self.big_isa.clone());
+            let isas: [&dyn cranelift_codegen::isa::TargetIsa; 2] = [&*isa, &*big_isa];
             let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).max(1);
             let (translated, outs) = std::thread::scope(|sc| {
-                let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(&*isa, &rx))).collect();
+                let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(isas, &rx))).collect();
                 self.jobs = Some(tx);
                 let translated = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
                 self.jobs = None; // closes the channel once the queue is empty
-                let mut outs = generate_code(&*isa, &rx);
+                let mut outs = generate_code(isas, &rx);
                 for h in handles {
                     match h.join() {
                         Ok(o) => outs.extend(o),
@@ -534,6 +551,15 @@ impl Jit {
             }
             self.jobs_meta.push((id, None));
             return Ok(Defined { ir, len: 0, sites, traps: vec![] });
+        }
+        if is_big(&self.ctx.func) && !self.s.config.repl_mode {
+            let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps)| {
+                self.s.module.define_function_bytes(id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
+                Ok((bytes.len(), traps))
+            });
+            self.s.module.clear_context(&mut self.ctx);
+            let (len, traps) = g.map_err(fail)?;
+            return Ok(Defined { ir, len, sites, traps });
         }
         if let Err(e) = self.s.module.define_function(id, &mut self.ctx) {
             let clif = self.ctx.func.display().to_string();

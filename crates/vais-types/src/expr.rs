@@ -231,6 +231,8 @@ impl<'c> Fc<'c> {
                 if !self.inf.unify(&t, &T::Future(Box::new(inner.clone()))) {
                     let s = self.show(&t);
                     self.err(errors::mismatch("Future<_>", &s, x.span).with_note("note: `.await` needs the result of an async function call"));
+                    // As for `!`: a fresh variable would grow a type as deep as the chain.
+                    return self.mk(ExprKind::Await(Box::new(v)), T::Err, span);
                 }
                 let inner = match self.sh(&t) {
                     T::Future(i) => *i,
@@ -246,9 +248,13 @@ impl<'c> Fc<'c> {
                 if !self.inf.unify(&t, &T::Optional(Box::new(inner.clone()))) {
                     let s = self.show(&t);
                     self.err(errors::mismatch("_?", &s, x.span));
+                    // The error type, not a fresh variable: each further `!` of a chain would
+                    // otherwise unify it with `_?`, building types as deep as the chain.
+                    return self.mk(ExprKind::Unwrap(Box::new(v)), T::Err, span);
                 }
                 let inner = match self.sh(&t) {
                     T::Optional(i) => *i,
+                    T::Err => T::Err,
                     _ => inner,
                 };
                 self.mk(ExprKind::Unwrap(Box::new(v)), inner, span)

@@ -3,6 +3,7 @@
 
 use vais_ast::ast::{self, ExprKind as A, Function, ItemKind, Param};
 use vais_tir::*;
+use std::collections::HashSet;
 
 use crate::check::Fc;
 use crate::env::{ConstVal, FnAst, EnumDecl, FnDecl, StructDecl, TraitDecl};
@@ -158,12 +159,11 @@ impl Ctx {
                             span: s.name.span,
                         }),
                     );
-                    let mut seen: Vec<&str> = vec![];
+                    let mut seen: HashSet<&str> = HashSet::with_capacity(s.fields.len());
                     for f in &s.fields {
-                        if seen.contains(&f.name.name.as_str()) {
+                        if !seen.insert(&f.name.name) {
                             self.report(errors::duplicate("field", &f.name.name, f.name.span));
                         }
-                        seen.push(&f.name.name);
                     }
                 }
                 ItemKind::Enum(e) => {
@@ -216,6 +216,7 @@ impl Ctx {
             }
         }
         let mut consts = vec![];
+        let mut const_names: HashSet<&str> = HashSet::new();
         for it in items {
             match &it.kind {
                 ItemKind::Function(f) => {
@@ -227,10 +228,11 @@ impl Ctx {
                     }
                 }
                 ItemKind::Const(c) => {
-                    if !repl && (self.env.consts.contains_key(&c.name.name) || consts.iter().any(|x: &&ast::Const| x.name.name == c.name.name)) {
+                    if !repl && (self.env.consts.contains_key(&c.name.name) || const_names.contains(c.name.name.as_str())) {
                         self.report(errors::duplicate("constant", &c.name.name, c.name.span));
                         continue;
                     }
+                    const_names.insert(&c.name.name);
                     consts.push(c);
                 }
                 ItemKind::Extern(x) => self.add_extern(x),
