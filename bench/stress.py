@@ -126,6 +126,14 @@ def consts(n):
     return "\n".join(out) + "\n"
 
 
+def consts_chain(n):
+    # Each constant uses the next one, declared after it.
+    out = [f"C K{i}: i64 = K{i + 1} % 1000 + 1" for i in range(n - 1)]
+    out.append(f"C K{n - 1}: i64 = 1")
+    out.append("F main() -> i64 = K0 % 256")
+    return "\n".join(out) + "\n"
+
+
 def structs_many(n):
     out = [f"S T{i} {{ a: i64, b: i64 }}" for i in range(n)]
     out.append(f"F main() -> i64 {{\n    t := T{n - 1} {{ a: 1, b: 2 }}\n    t.a + t.b\n}}")
@@ -160,6 +168,7 @@ SHAPES = {
     "tuple_elems": (tuple_elems, 1000),
     "array_elems": (array_elems, 10000),
     "consts": (consts, 10000),
+    "consts_chain": (consts_chain, 10000),
     "structs_many": (structs_many, 10000),
     "lambdas_many": (lambdas_many, 1000),
 }

@@ -16,6 +16,18 @@ pub const SEGMENT: usize = 1 << 20;
 /// the deepest pass's stack in the low gigabytes at worst.
 pub const MAX_EXPR_DEPTH: u32 = 1_000_000;
 
+/// [`MAX_EXPR_DEPTH`], or a smaller limit from `VAIS_MAX_EXPR_DEPTH` (a test knob: the tests
+/// reach the limit without building a million-node program in a debug build).
+pub fn max_expr_depth() -> u32 {
+    static LIMIT: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        std::env::var("VAIS_MAX_EXPR_DEPTH")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(MAX_EXPR_DEPTH, |n: u32| n.min(MAX_EXPR_DEPTH))
+    })
+}
+
 /// Runs `f`, first switching to a new stack segment if less than [`RED_ZONE`] remains.
 #[inline(always)]
 pub fn guard<R>(f: impl FnOnce() -> R) -> R {

@@ -127,8 +127,8 @@ pub struct Jit {
     compiled: HashMap<FuncId, Compiled>,
     /// The target, shared with the code generation threads of batch mode.
     isa: cranelift_codegen::isa::OwnedTargetIsa,
-    /// The same target with the single-pass register allocator, for functions of more than
-    /// [`BIG_FUNCTION`] instructions (the backtracking allocator is super-linear on those).
+    /// The same target with the single-pass register allocator and no optimiser, for functions
+    /// of more than [`BIG_FUNCTION`] instructions (both are super-linear on those).
     big_isa: cranelift_codegen::isa::OwnedTargetIsa,
     /// Batch mode (not REPL, large batches): each translated function is sent to the code
     /// generation threads (see `compile`) as `(job index, id, function)`; `jobs_meta[index]` is
@@ -173,8 +173,10 @@ fn generate_code(isas: [&dyn cranelift_codegen::isa::TargetIsa; 2], rx: &std::sy
 }
 
 /// Functions with more instructions than this are compiled with the single-pass register
-/// allocator: the backtracking one is super-linear on them (a 30,000-arm match took 33 s,
-/// 1 s with single-pass), and the code of such generated functions matters less than the time.
+/// allocator and without the e-graph optimiser: both the backtracking allocator and the
+/// e-graph pass are super-linear on them (a 30,000-arm match took 33 s, then 3.5 s with
+/// single-pass, most of it in the e-graph), and the code of such generated functions matters
+/// less than the time.
 const BIG_FUNCTION: usize = 20_000;
 
 fn is_big(f: &Function) -> bool {
@@ -231,11 +233,12 @@ impl Jit {
         // REPL inputs are tiny and compiled once each: compile latency matters more there than
         // code quality, so they use the single-pass register allocator.
         let regalloc = if config.repl_mode { "single_pass" } else { "backtracking" };
-        let flags = [("opt_level", opt), ("enable_verifier", verify), ("preserve_frame_pointers", "true")];
+        let flags = [("enable_verifier", verify), ("preserve_frame_pointers", "true")];
         // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
-        let make_isa = |regalloc: &str| {
+        let make_isa = |regalloc: &str, opt: &str| {
             let mut flag_builder = cranelift_codegen::settings::builder();
-            for (name, value) in flags.iter().chain(&[("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc)]) {
+            let more = [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc), ("opt_level", opt)];
+            for (name, value) in flags.iter().chain(&more) {
                 cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
                     .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
             }
@@ -244,8 +247,8 @@ impl Jit {
                 .finish(cranelift_codegen::settings::Flags::new(flag_builder))
                 .map_err(|e| err(None, format!("creating the JIT: {e}")))
         };
-        let isa = make_isa(regalloc)?;
-        let big_isa = make_isa("single_pass")?;
+        let isa = make_isa(regalloc, opt)?;
+        let big_isa = make_isa("single_pass", "none")?;
         let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         builder.symbols(rt::jit_symbols());
         builder.symbols(rt::runtime_symbols());
@@ -552,7 +555,7 @@ impl Jit {
             self.jobs_meta.push((id, None));
             return Ok(Defined { ir, len: 0, sites, traps: vec![] });
         }
-        if is_big(&self.ctx.func) && !self.s.config.repl_mode {
+        if is_big(&self.ctx.func) {
             let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps)| {
                 self.s.module.define_function_bytes(id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
                 Ok((bytes.len(), traps))

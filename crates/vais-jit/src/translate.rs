@@ -85,7 +85,7 @@ pub(crate) struct Tr<'a, 'f> {
     loops: Vec<(Block, Block)>,
     frefs: HashMap<ClFuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
-    layouts: HashMap<Ty, Layout>,
+    layouts: HashMap<Ty, std::rc::Rc<Layout>>,
     /// Address of the interrupt flag, computed once in the entry block (dominates every poll).
     flag_addr: Option<Value>,
     /// Locals whose address is taken.
@@ -374,11 +374,13 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     // ----- small helpers -------------------------------------------------------------------
 
-    fn lay(&mut self, ty: &Ty) -> Layout {
+    /// The layout of `ty`, computed once per function and shared (an enum's layout holds
+    /// every variant's offsets: copying it per use was quadratic in the variant count).
+    fn lay(&mut self, ty: &Ty) -> std::rc::Rc<Layout> {
         if let Some(l) = self.layouts.get(ty) {
             return l.clone();
         }
-        let l = layout_of(self.p, ty);
+        let l = std::rc::Rc::new(layout_of(self.p, ty));
         self.layouts.insert(ty.clone(), l.clone());
         l
     }
@@ -774,7 +776,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn field_off(&mut self, ty: &Ty, index: u32) -> Option<u32> {
         if !self.layouts.contains_key(ty) {
             let l = layout_of(self.p, ty);
-            self.layouts.insert(ty.clone(), l);
+            self.layouts.insert(ty.clone(), std::rc::Rc::new(l));
         }
         self.layouts.get(ty)?.fields.get(index as usize).copied()
     }

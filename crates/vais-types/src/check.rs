@@ -62,6 +62,10 @@ pub struct Fc<'c> {
     pub hint: Option<T>,
     /// Expression nesting depth of `expr` (E026 past `vais_ast::stack::MAX_EXPR_DEPTH`).
     pub depth: u32,
+    /// `vais_ast::stack::max_expr_depth()`, read once.
+    pub max_depth: u32,
+    /// E026 was reported in this function.
+    pub too_deep: bool,
 }
 
 impl<'c> Fc<'c> {
@@ -82,6 +86,8 @@ impl<'c> Fc<'c> {
             pending_globals: vec![],
             hint: None,
             depth: 0,
+            max_depth: vais_ast::stack::max_expr_depth(),
+            too_deep: false,
         }
     }
 

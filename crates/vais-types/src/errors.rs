@@ -118,7 +118,7 @@ pub fn invalid(msg: impl Into<String>, span: Span) -> Diagnostic {
 }
 
 pub fn too_deep(span: Span) -> Diagnostic {
-    let limit = vais_ast::stack::MAX_EXPR_DEPTH;
+    let limit = vais_ast::stack::max_expr_depth();
     Diagnostic::error("E026", format!("expression too deeply nested or too long (more than {} levels)", limit), span)
         .with_label("this part is not checked")
         .with_note("note: each operator, call, field access, index or `!` in a chain is one level; split the chain with intermediate variables")

@@ -119,9 +119,12 @@ impl<'c> Fc<'c> {
     /// `1+1+...` is as deep as it is long); past `MAX_EXPR_DEPTH` levels the subtree is
     /// reported (E026) and not checked, so no later pass sees a deeper tree.
     pub fn expr(&mut self, e: &ast::Expr) -> Expr {
-        if self.depth >= stack::MAX_EXPR_DEPTH {
+        if self.depth >= self.max_depth {
             self.hint = None;
-            self.err(errors::too_deep(e.span));
+            // Once per function: the rest of a chain past the limit is one mistake.
+            if !std::mem::replace(&mut self.too_deep, true) {
+                self.err(errors::too_deep(e.span));
+            }
             return self.err_expr(e.span);
         }
         self.depth += 1;
@@ -400,25 +403,35 @@ impl<'c> Fc<'c> {
         let sub: Vec<(String, T)> = sd.generics.iter().cloned().zip(args.iter().cloned()).collect();
         let st = T::Struct(sname.clone(), args.clone());
         let mut out = vec![];
-        let mut seen: Vec<usize> = vec![];
+        let mut seen = vec![false; sd.fields.len()];
+        // Field name -> index: a map for a large literal (a scan per field was quadratic).
+        let by_name: std::collections::HashMap<&str, usize> = if fields.len() > 16 {
+            sd.fields.iter().enumerate().map(|(i, (n, _))| (n.as_str(), i)).collect()
+        } else {
+            Default::default()
+        };
         for (fname, fe) in fields {
-            let Some(idx) = sd.fields.iter().position(|(n, _)| *n == fname.name) else {
+            let found = if fields.len() > 16 {
+                by_name.get(fname.name.as_str()).copied()
+            } else {
+                sd.fields.iter().position(|(n, _)| *n == fname.name)
+            };
+            let Some(idx) = found else {
                 self.expr(fe);
                 let c: Vec<&str> = sd.fields.iter().map(|(n, _)| n.as_str()).collect();
                 self.err(errors::unknown_field(&sname, &fname.name, fname.span, c));
                 continue;
             };
-            if seen.contains(&idx) {
+            if std::mem::replace(&mut seen[idx], true) {
                 self.err(errors::invalid(format!("field `{}` is initialised twice", fname.name), fname.span));
             }
-            seen.push(idx);
             let mut d = vec![];
             let ft = self.cx.env.resolve(&sd.fields[idx].1, &sub, Some(&st), &mut d);
             let v = self.expr_to(fe, &ft);
             out.push((idx as u32, v));
         }
         let missing: Vec<&str> =
-            sd.fields.iter().enumerate().filter(|(i, _)| !seen.contains(i)).map(|(_, (n, _))| n.as_str()).collect();
+            sd.fields.iter().zip(&seen).filter(|(_, s)| !**s).map(|((n, _), _)| n.as_str()).collect();
         if !missing.is_empty() {
             self.err(errors::invalid(
                 format!("missing field{} {} in `{}` literal", if missing.len() > 1 { "s" } else { "" }, missing.iter().map(|m| format!("`{}`", m)).collect::<Vec<_>>().join(", "), sname),

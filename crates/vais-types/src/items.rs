@@ -3,7 +3,7 @@
 
 use vais_ast::ast::{self, ExprKind as A, Function, ItemKind, Param};
 use vais_tir::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::check::Fc;
 use crate::env::{ConstVal, FnAst, EnumDecl, FnDecl, StructDecl, TraitDecl};
@@ -316,7 +316,7 @@ impl Ctx {
     }
 
     fn fold_consts(&mut self, consts: &[&ast::Const]) {
-        let mut left: Vec<&ast::Const> = consts.to_vec();
+        let mut left: Vec<&ast::Const> = dependency_order(consts);
         loop {
             let before = left.len();
             let mut next = vec![];
@@ -564,4 +564,67 @@ impl<'c> Fc<'c> {
         }
         self.coerce_ctx(e, want, Some("the function body must match the declared return type"))
     }
+}
+
+/// `consts` ordered so that each comes after the constants of this batch its value names
+/// (declaration order otherwise; a cycle keeps the order in which it is met). Folding then
+/// needs one pass: repeated passes over constants declared after their users were quadratic
+/// (`C K0 = K1 + 1`, `C K1 = K2 + 1`, ...).
+fn dependency_order<'a>(consts: &[&'a ast::Const]) -> Vec<&'a ast::Const> {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in consts.iter().enumerate() {
+        by_name.entry(c.name.name.as_str()).or_default().push(i);
+    }
+    // 0 = not visited, 1 = on the stack, 2 = emitted.
+    let mut state = vec![0u8; consts.len()];
+    let mut out = Vec::with_capacity(consts.len());
+    for root in 0..consts.len() {
+        if state[root] != 0 {
+            continue;
+        }
+        // Iterative depth-first search: (constant, its dependencies, next one to visit).
+        let mut stack: Vec<(usize, Vec<usize>, usize)> = vec![];
+        state[root] = 1;
+        stack.push((root, deps(&consts[root].value, &by_name), 0));
+        while let Some((i, ds, k)) = stack.last_mut() {
+            if let Some(&d) = ds.get(*k) {
+                *k += 1;
+                if state[d] == 0 {
+                    state[d] = 1;
+                    let dd = deps(&consts[d].value, &by_name);
+                    stack.push((d, dd, 0));
+                }
+            } else {
+                state[*i] = 2;
+                out.push(consts[*i]);
+                stack.pop();
+            }
+        }
+    }
+    out
+}
+
+/// The constants of `by_name` that `e` names (walked with an explicit stack).
+fn deps(e: &ast::Expr, by_name: &HashMap<&str, Vec<usize>>) -> Vec<usize> {
+    let mut out = vec![];
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match &e.kind {
+            A::Ident(n) => out.extend(by_name.get(n.as_str()).into_iter().flatten()),
+            A::Unary { operand, .. } => todo.push(operand),
+            A::Binary { lhs, rhs, .. } => {
+                todo.push(rhs);
+                todo.push(lhs);
+            }
+            A::Block(b) => {
+                for st in &b.stmts {
+                    if let ast::StmtKind::Expr(x) = &st.kind {
+                        todo.push(x);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
