@@ -48,6 +48,15 @@ def struct_fields(n):
             f"    r := b.x0 + b.x{n - 1}\n    r % 256\n}}\n")
 
 
+def struct_reads(n):
+    # Every field read once (one statement each).
+    fields = ", ".join(f"x{i}: i64" for i in range(n))
+    lit = ", ".join(f"x{i}: {i % 7}" for i in range(n))
+    reads = "\n".join(f"    r += b.x{i}" for i in range(n))
+    return (f"S Big {{ {fields} }}\nF main() -> i64 {{\n    b := Big {{ {lit} }}\n    r := mut 0\n"
+            f"{reads}\n    r % 256\n}}\n")
+
+
 def enum_variants(n):
     variants = ", ".join(f"V{i}" for i in range(n))
     arms = ", ".join(f"V{i} => {i % 7}" for i in range(n))
@@ -155,6 +164,7 @@ SHAPES = {
     "method_chain": (method_chain, 10000),
     "call_chain": (call_chain, 10000),
     "struct_fields": (struct_fields, 10000),
+    "struct_reads": (struct_reads, 10000),
     "enum_variants": (enum_variants, 10000),
     "match_arms": (match_arms, 10000),
     "lambda_captures": (lambda_captures, 1000),
@@ -164,7 +174,7 @@ SHAPES = {
     "block_stmts": (block_stmts, 10000),
     "fn_chain": (fn_chain, 1000),
     "else_if": (else_if, 1000),
-    "nested_ifs": (nested_ifs, 8),
+    "nested_ifs": (nested_ifs, 5),
     "tuple_elems": (tuple_elems, 1000),
     "array_elems": (array_elems, 10000),
     "consts": (consts, 10000),

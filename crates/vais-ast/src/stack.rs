@@ -5,8 +5,9 @@
 //! is limited once, by the checker ([`MAX_EXPR_DEPTH`]), so later passes see bounded trees.
 
 /// Stack that must remain before a guarded step runs inline. Covers the largest stack use
-/// between two guarded levels (the checker's expression step in an unoptimised build).
-pub const RED_ZONE: usize = 256 * 1024;
+/// between two guarded levels (the checker guards every 8th expression level; its frames in
+/// an unoptimised build are the largest).
+pub const RED_ZONE: usize = 1 << 20;
 
 /// Size of each new stack segment (mapped lazily: only the pages used are touched).
 pub const SEGMENT: usize = 1 << 20;

@@ -272,9 +272,11 @@ impl Jit {
         }
         // The batch: the requested functions and their uncompiled dependencies.
         let mut batch: Vec<FuncId> = vec![];
+        // Members of `batch` (a scan of `batch` per reference was quadratic in its size).
+        let mut in_batch: std::collections::HashSet<FuncId> = std::collections::HashSet::new();
         let mut i = 0;
         for f in funcs {
-            if !batch.contains(f) {
+            if in_batch.insert(*f) {
                 batch.push(*f);
             }
         }
@@ -282,7 +284,7 @@ impl Jit {
             let mut refs = vec![];
             translate::referenced_funcs(&program.func(batch[i]).body, &mut refs);
             for g in refs {
-                if !self.compiled.contains_key(&g) && !batch.contains(&g) {
+                if !self.compiled.contains_key(&g) && in_batch.insert(g) {
                     batch.push(g);
                 }
             }

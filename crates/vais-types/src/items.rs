@@ -148,12 +148,14 @@ impl Ctx {
                             }
                         }
                     }
+                    let fields: Vec<(String, ast::Type)> = s.fields.iter().map(|f| (f.name.name.clone(), f.ty.clone())).collect();
                     self.env.structs.insert(
                         n.clone(),
                         std::sync::Arc::new(StructDecl {
                             name: n.clone(),
                             generics: gnames(&s.generics),
-                            fields: s.fields.iter().map(|f| (f.name.name.clone(), f.ty.clone())).collect(),
+                            field_map: StructDecl::field_map_of(&fields),
+                            fields,
                             methods: Default::default(),
                             traits: vec![],
                             span: s.name.span,
