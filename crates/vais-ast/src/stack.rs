@@ -9,8 +9,10 @@
 /// an unoptimised build are the largest).
 pub const RED_ZONE: usize = 1 << 20;
 
-/// Size of each new stack segment (mapped lazily: only the pages used are touched).
-pub const SEGMENT: usize = 1 << 20;
+/// Size of each new stack segment (mapped lazily: only the pages used are touched). Much
+/// larger than [`RED_ZONE`], so that a segment holds many levels: a segment barely larger than
+/// the red zone would make every guarded step map a new one.
+pub const SEGMENT: usize = 64 << 20;
 
 /// Deepest expression tree the checker accepts (E026 beyond). Left-associative chains and
 /// postfix chains are as deep as they are long; this allows a 1,000,000-term sum while keeping
