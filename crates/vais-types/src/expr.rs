@@ -130,7 +130,7 @@ impl<'c> Fc<'c> {
         self.depth += 1;
         // The stack check every 8 levels (`RED_ZONE` covers 8 levels of this recursion even
         // in a debug build): checking every level cost ~1.5% of `vaisc check`'s instructions.
-        let r = if self.depth % 8 == 0 { stack::guard(|| self.expr_here(e)) } else { self.expr_here(e) };
+        let r = if self.depth.is_multiple_of(8) { stack::guard(|| self.expr_here(e)) } else { self.expr_here(e) };
         self.depth -= 1;
         r
     }

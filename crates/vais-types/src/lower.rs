@@ -641,7 +641,7 @@ impl<'a> Zonker<'a> {
 
     pub fn expr(&mut self, e: &mut Expr) {
         self.depth += 1;
-        if self.depth % 8 == 0 {
+        if self.depth.is_multiple_of(8) {
             vais_ast::stack::guard(|| self.expr_here(e));
         } else {
             self.expr_here(e);
