@@ -324,10 +324,51 @@ pub enum AssignOp {
     Div,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// An expression node. `Clone`, `Debug`, `PartialEq` and `Drop` are written out so that each
+/// level runs under [`crate::stack::guard`]: a chain `1+1+...` is as deep as it is long.
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+}
+
+impl Expr {
+    /// Moves the kind out (leaving `Error`): `Expr` implements `Drop`, so fields cannot be
+    /// moved out of it directly.
+    pub fn into_kind(mut self) -> ExprKind {
+        std::mem::replace(&mut self.kind, ExprKind::Error)
+    }
+}
+
+impl Clone for Expr {
+    fn clone(&self) -> Self {
+        crate::stack::guard(|| Expr { kind: self.kind.clone(), span: self.span })
+    }
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::stack::guard(|| f.debug_struct("Expr").field("kind", &self.kind).field("span", &self.span).finish())
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, o: &Self) -> bool {
+        crate::stack::guard(|| self.span == o.span && self.kind == o.kind)
+    }
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        use ExprKind as K;
+        match self.kind {
+            K::Int(_) | K::Float(_) | K::Bool(_) | K::Unit | K::SelfValue | K::At | K::Error => {}
+            K::Str(_) | K::Ident(_) => {}
+            _ => {
+                let kind = std::mem::replace(&mut self.kind, K::Error);
+                crate::stack::guard(|| drop(kind));
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -12,7 +12,8 @@
 //! reached while instantiating a generic function or type, `E021` extern declared again with
 //! another signature, `E022` integer pattern outside the matched type's range, `E023` division or remainder by
 //! zero in a constant, `E024` overflow (`MIN / -1`) in a constant, `E025` constant that depends
-//! on itself.
+//! on itself, `E026` expression nested too deeply (a chain longer than
+//! `stack::MAX_EXPR_DEPTH` levels).
 
 use crate::source::Span;
 

@@ -8,6 +8,7 @@
 pub mod ast;
 pub mod diag;
 pub mod source;
+pub mod stack;
 
 pub use diag::{Diagnostic, Label, Severity};
 pub use source::{FileId, SourceFile, SourceMap, Span};

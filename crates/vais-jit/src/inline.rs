@@ -104,6 +104,10 @@ fn shift(e: &mut Expr, off: u32) {
 
 /// Replaces every self-call in `e` (not inside arguments of another self-call) by a copy.
 fn expand(e: &mut Expr, def: &FuncDef, f: FuncId, locals: &mut Vec<vais_tir::LocalDef>) {
+    vais_ast::stack::guard(|| expand_here(e, def, f, locals))
+}
+
+fn expand_here(e: &mut Expr, def: &FuncDef, f: FuncId, locals: &mut Vec<vais_tir::LocalDef>) {
     if let ExprKind::Call { callee: Callee::Func(g), args } = &mut e.kind {
         if *g == f && args.len() == def.params.len() {
             let off = locals.len() as u32;

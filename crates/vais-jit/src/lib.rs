@@ -144,6 +144,9 @@ pub struct Jit {
     compiled: HashMap<FuncId, Compiled>,
     /// The target, shared with the code generation threads of batch mode.
     isa: cranelift_codegen::isa::OwnedTargetIsa,
+    /// The same target with the single-pass register allocator and no optimiser, for functions
+    /// of more than [`BIG_FUNCTION`] instructions (both are super-linear on those).
+    big_isa: cranelift_codegen::isa::OwnedTargetIsa,
     /// Batch mode (not REPL, large batches): each translated function is sent to the code
     /// generation threads (see `compile`) as `(job index, id, function)`; `jobs_meta[index]` is
     /// its id and its index in the batch's `done` list (`None` for helpers).
@@ -222,7 +225,7 @@ fn codegen_failure(isa: &dyn cranelift_codegen::isa::TargetIsa, func: &Function,
 
 /// A code generation thread's loop: compiles jobs from `rx` until the channel is closed and
 /// empty. Returns each job's index and result.
-fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, Generated)> {
+fn generate_code(isas: [&dyn cranelift_codegen::isa::TargetIsa; 2], rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, Generated)> {
     let mut ctx = Context::new();
     let mut out = Vec::new();
     loop {
@@ -233,23 +236,39 @@ fn generate_code(isa: &dyn cranelift_codegen::isa::TargetIsa, rx: &std::sync::Mu
         let Ok((i, id, func)) = job else { break };
         ctx.clear();
         ctx.func = func;
-        let mut cp = cranelift_codegen::control::ControlPlane::default();
-        let r = catch_codegen(|| match ctx.compile(isa, &mut cp) {
-            Ok(c) => Ok(c.buffer.alignment as u64),
-            Err(e) => Err(codegen_error(&e.inner)),
-        });
-        let g = match (r, ctx.compiled_code()) {
-            (Ok(Ok(align)), Some(c)) => {
-                let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
-                Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c), src_ranges(c)))
-            }
-            (Ok(Err(m)), _) => Err(format!("{}\n{}", codegen_failure(isa, &ctx.func, m), ctx.func.display())),
-            (Ok(Ok(_)), None) => Err("no compiled code".into()),
-            (Err(p), _) => Err(codegen_failure(isa, &ctx.func, format!("code generation panicked: {p}"))),
-        };
-        out.push((i, g));
+        let isa = if is_big(&ctx.func) { isas[1] } else { isas[0] };
+        out.push((i, generate(&mut ctx, isa, id)));
     }
     out
+}
+
+/// Functions with more instructions than this are compiled with the single-pass register
+/// allocator and without the e-graph optimiser: both the backtracking allocator and the
+/// e-graph pass are super-linear on them (a 30,000-arm match took 33 s, then 3.5 s with
+/// single-pass, most of it in the e-graph), and the code of such generated functions matters
+/// less than the time.
+const BIG_FUNCTION: usize = 20_000;
+
+fn is_big(f: &Function) -> bool {
+    f.dfg.num_insts() > BIG_FUNCTION
+}
+
+/// Machine code of the function in `ctx` (with its relocations for function `id`).
+fn generate(ctx: &mut Context, isa: &dyn cranelift_codegen::isa::TargetIsa, id: ClFuncId) -> Generated {
+    let mut cp = cranelift_codegen::control::ControlPlane::default();
+    let r = catch_codegen(|| match ctx.compile(isa, &mut cp) {
+        Ok(c) => Ok(c.buffer.alignment as u64),
+        Err(e) => Err(codegen_error(&e.inner)),
+    });
+    match (r, ctx.compiled_code()) {
+        (Ok(Ok(align)), Some(c)) => {
+            let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
+            Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c), src_ranges(c)))
+        }
+        (Ok(Err(m)), _) => Err(format!("{}\n{}", codegen_failure(isa, &ctx.func, m), ctx.func.display())),
+        (Ok(Ok(_)), None) => Err("no compiled code".into()),
+        (Err(p), _) => Err(codegen_failure(isa, &ctx.func, format!("code generation panicked: {p}"))),
+    }
 }
 
 /// What one `define` produced.
@@ -287,31 +306,34 @@ impl Jit {
         // code quality, so they use the single-pass register allocator.
         let regalloc = if config.repl_mode { "single_pass" } else { "backtracking" };
         let flags = [
-            ("opt_level", opt),
             ("enable_verifier", verify),
             ("preserve_frame_pointers", "true"),
-            ("regalloc_algorithm", regalloc),
             // `i128`/`u128` parameters and results: without this, Cranelift's x86-64 back end
             // panics on any signature holding one (it passes them in two registers, as C).
             ("enable_llvm_abi_extensions", "true"),
         ];
         // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
-        let mut flag_builder = cranelift_codegen::settings::builder();
-        for (name, value) in flags.iter().chain(&[("use_colocated_libcalls", "false"), ("is_pic", "false")]) {
-            cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
-                .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
-        }
-        let isa = cranelift_native::builder()
-            .map_err(|e| err(None, format!("host machine is not supported: {e}")))?
-            .finish(cranelift_codegen::settings::Flags::new(flag_builder))
-            .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+        let make_isa = |regalloc: &str, opt: &str| {
+            let mut flag_builder = cranelift_codegen::settings::builder();
+            let more = [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc), ("opt_level", opt)];
+            for (name, value) in flags.iter().chain(&more) {
+                cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
+                    .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+            }
+            cranelift_native::builder()
+                .map_err(|e| err(None, format!("host machine is not supported: {e}")))?
+                .finish(cranelift_codegen::settings::Flags::new(flag_builder))
+                .map_err(|e| err(None, format!("creating the JIT: {e}")))
+        };
+        let isa = make_isa(regalloc, opt)?;
+        let big_isa = make_isa("single_pass", "none")?;
         let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
         builder.symbols(rt::jit_symbols());
         builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
         let module = JITModule::new(builder);
         let ctx = Context::new();
-        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, jobs: None, jobs_meta: vec![], types: Program::default(), arrays: HashMap::new() })
+        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, big_isa, jobs: None, jobs_meta: vec![], types: Program::default(), arrays: HashMap::new() })
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -328,9 +350,11 @@ impl Jit {
         }
         // The batch: the requested functions and their uncompiled dependencies.
         let mut batch: Vec<FuncId> = vec![];
+        // Members of `batch` (a scan of `batch` per reference was quadratic in its size).
+        let mut in_batch: std::collections::HashSet<FuncId> = std::collections::HashSet::new();
         let mut i = 0;
         for f in funcs {
-            if !batch.contains(f) {
+            if in_batch.insert(*f) {
                 batch.push(*f);
             }
         }
@@ -338,7 +362,7 @@ impl Jit {
             let mut refs = vec![];
             translate::referenced_funcs(&program.func(batch[i]).body, &mut refs);
             for g in refs {
-                if !self.compiled.contains_key(&g) && !batch.contains(&g) {
+                if !self.compiled.contains_key(&g) && in_batch.insert(g) {
                     batch.push(g);
                 }
             }
@@ -364,14 +388,15 @@ impl Jit {
             // done translating, it generates code too.
             let (tx, rx) = std::sync::mpsc::channel::<Job>();
             let rx = std::sync::Mutex::new(rx);
-            let isa = self.isa.clone();
+            let (isa, big_isa) = (self.isa.clone(), self.big_isa.clone());
+            let isas: [&dyn cranelift_codegen::isa::TargetIsa; 2] = [&*isa, &*big_isa];
             let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).max(1);
             let (translated, outs) = std::thread::scope(|sc| {
-                let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(&*isa, &rx))).collect();
+                let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(isas, &rx))).collect();
                 self.jobs = Some(tx);
                 let translated = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
                 self.jobs = None; // closes the channel once the queue is empty
-                let mut outs = generate_code(&*isa, &rx);
+                let mut outs = generate_code(isas, &rx);
                 for h in handles {
                     match h.join() {
                         Ok(o) => outs.extend(o),
@@ -629,6 +654,15 @@ impl Jit {
             self.jobs_meta.push((id, None));
             return Ok(Defined { ir, len: 0, sites, traps: vec![], srcs: vec![] });
         }
+        if is_big(&self.ctx.func) {
+            let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps, srcs)| {
+                self.s.module.define_function_bytes(id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
+                Ok((bytes.len(), traps, srcs))
+            });
+            self.s.module.clear_context(&mut self.ctx);
+            let (len, traps, srcs) = g.map_err(fail)?;
+            return Ok(Defined { ir, len, sites, traps, srcs });
+        }
         let defined = {
             let (module, ctx) = (&mut self.s.module, &mut self.ctx);
             catch_codegen(|| {
@@ -791,7 +825,7 @@ mod tests {
             let id = module.declare_function("bad", Linkage::Local, &ill_typed(&*isa).signature).unwrap();
             tx.send((0, id, ill_typed(&*isa))).unwrap();
             drop(tx);
-            let out = generate_code(&*isa, &std::sync::Mutex::new(rx));
+            let out = generate_code([&*isa, &*isa], &std::sync::Mutex::new(rx));
             assert_eq!(out.len(), 1);
             match (&out[0].1, verify) {
                 (Err(m), _) => assert!(m.contains("verifier"), "verify={verify}: {m}"),

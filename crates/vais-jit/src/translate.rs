@@ -105,7 +105,7 @@ pub(crate) struct Tr<'a, 'f> {
     loops: Vec<(Block, Block)>,
     frefs: HashMap<ClFuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
-    layouts: HashMap<Ty, Layout>,
+    layouts: HashMap<Ty, std::rc::Rc<Layout>>,
     /// Address of the interrupt flag, computed once in the entry block (dominates every poll).
     flag_addr: Option<Value>,
     /// Locals whose address is taken.
@@ -158,11 +158,13 @@ pub(crate) fn iconst(b: &mut FunctionBuilder, t: Type, v: i128) -> Value {
 /// capture, an argument... Those cannot be scalar-replaced. (A `Let` initialising the local
 /// is not a use.)
 fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<LocalId>) {
-    fn root(e: &Expr) -> Option<LocalId> {
-        match &e.kind {
-            ExprKind::Local(l) => Some(*l),
-            ExprKind::Field { base, .. } => root(base),
-            _ => None,
+    fn root(mut e: &Expr) -> Option<LocalId> {
+        loop {
+            match &e.kind {
+                ExprKind::Local(l) => return Some(*l),
+                ExprKind::Field { base, .. } => e = base,
+                _ => return None,
+            }
         }
     }
     match &e.kind {
@@ -185,7 +187,8 @@ fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<Local
         }
         _ => {}
     }
-    vais_tir::visit::children(e, &mut |x| scan_locals(x, taken, whole));
+    // Recursion as deep as the expression: grows the stack on demand.
+    vais_ast::stack::guard(|| vais_tir::visit::children(e, &mut |x| scan_locals(x, taken, whole)));
 }
 
 /// The scalar leaves of a struct or tuple type nested only through structs and tuples, as
@@ -293,11 +296,13 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     // ----- small helpers -------------------------------------------------------------------
 
-    fn lay(&mut self, ty: &Ty) -> Layout {
+    /// The layout of `ty`, computed once per function and shared (an enum's layout holds
+    /// every variant's offsets: copying it per use was quadratic in the variant count).
+    fn lay(&mut self, ty: &Ty) -> std::rc::Rc<Layout> {
         if let Some(l) = self.layouts.get(ty) {
             return l.clone();
         }
-        let l = layout_of(self.p, ty);
+        let l = std::rc::Rc::new(layout_of(self.p, ty));
         self.layouts.insert(ty.clone(), l.clone());
         l
     }
@@ -740,7 +745,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn field_off(&mut self, ty: &Ty, index: u32) -> Option<u32> {
         if !self.layouts.contains_key(ty) {
             let l = layout_of(self.p, ty);
-            self.layouts.insert(ty.clone(), l);
+            self.layouts.insert(ty.clone(), std::rc::Rc::new(l));
         }
         self.layouts.get(ty)?.fields.get(index as usize).copied()
     }
@@ -782,6 +787,10 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// from the local's start, value)` leaf pairs: struct and tuple literals field by field
     /// without memory, any other aggregate loaded leaf by leaf right away.
     fn split_init(&mut self, e: &Expr, ty: &Ty, base: u32, out: &mut Vec<(u32, Value)>) -> R<()> {
+        vais_ast::stack::guard(|| self.split_init_here(e, ty, base, out))
+    }
+
+    fn split_init_here(&mut self, e: &Expr, ty: &Ty, base: u32, out: &mut Vec<(u32, Value)>) -> R<()> {
         match &e.kind {
             ExprKind::StructLit { id, fields } => {
                 let sty = Ty::Struct(*id);
@@ -963,7 +972,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     pub fn expr(&mut self, e: &Expr) -> R<Val> {
         let outer = self.b.srcloc();
         self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(e.span.start));
-        let r = self.expr_at(e);
+        let r = vais_ast::stack::guard(|| self.expr_at(e));
         self.b.set_srcloc(outer);
         r
     }
@@ -1331,6 +1340,10 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// Whether evaluating `e` has no effect and costs next to nothing (a constant, a local held
     /// in a variable, `()`), so it can be evaluated before a branch instead of in its own block.
     fn is_trivial(&self, e: &Expr) -> bool {
+        vais_ast::stack::guard(|| self.is_trivial_here(e))
+    }
+
+    fn is_trivial_here(&self, e: &Expr) -> bool {
         match &e.kind {
             ExprKind::Unit | ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Float(_) => true,
             ExprKind::Local(l) => matches!(self.locals.get(l.index()), Some(Storage::Var(_) | Storage::Zst)),
@@ -1850,6 +1863,10 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn call(&mut self, e: &Expr, callee: &Callee, args: &[Expr]) -> R<Val> {
+        vais_ast::stack::guard(|| self.call_here(e, callee, args))
+    }
+
+    fn call_here(&mut self, e: &Expr, callee: &Callee, args: &[Expr]) -> R<Val> {
         match callee {
             Callee::Func(f) => {
                 let tys = self.p.func(*f).param_types();

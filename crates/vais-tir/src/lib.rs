@@ -421,11 +421,46 @@ impl Builtin {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// An expression node. `Clone`, `Debug`, `PartialEq` and `Drop` are written out so that each
+/// level runs under [`vais_ast::stack::guard`] (trees are as deep as the checker allows).
 pub struct Expr {
     pub kind: ExprKind,
     pub ty: Ty,
     pub span: Span,
+}
+
+impl Clone for Expr {
+    fn clone(&self) -> Self {
+        vais_ast::stack::guard(|| Expr { kind: self.kind.clone(), ty: self.ty.clone(), span: self.span })
+    }
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        vais_ast::stack::guard(|| {
+            f.debug_struct("Expr").field("kind", &self.kind).field("ty", &self.ty).field("span", &self.span).finish()
+        })
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, o: &Self) -> bool {
+        vais_ast::stack::guard(|| self.span == o.span && self.ty == o.ty && self.kind == o.kind)
+    }
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        use ExprKind as K;
+        match self.kind {
+            K::Int(_) | K::Float(_) | K::Bool(_) | K::Str(_) | K::Unit | K::Local(_) | K::Global(_) => {}
+            K::FuncRef(_) | K::Continue | K::Break(None) | K::Return(None) => {}
+            _ => {
+                let kind = std::mem::replace(&mut self.kind, K::Unit);
+                vais_ast::stack::guard(|| drop(kind));
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -571,6 +606,11 @@ pub enum ExprKind {
 impl Expr {
     pub fn new(kind: ExprKind, ty: Ty, span: Span) -> Expr {
         Expr { kind, ty, span }
+    }
+    /// Moves the kind out (leaving `Unit`): `Expr` implements `Drop`, so fields cannot be
+    /// moved out of it directly.
+    pub fn into_kind(mut self) -> ExprKind {
+        std::mem::replace(&mut self.kind, ExprKind::Unit)
     }
     /// Whether this expression denotes a storage location (invariant 6).
     pub fn is_place(&self) -> bool {

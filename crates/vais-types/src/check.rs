@@ -60,6 +60,12 @@ pub struct Fc<'c> {
     /// The type the next expression is expected to have (taken by `expr` on entry; used to
     /// pick generic arguments of struct literals, variants and array literals).
     pub hint: Option<T>,
+    /// Expression nesting depth of `expr` (E026 past `vais_ast::stack::MAX_EXPR_DEPTH`).
+    pub depth: u32,
+    /// `vais_ast::stack::max_expr_depth()`, read once.
+    pub max_depth: u32,
+    /// E026 was reported in this function.
+    pub too_deep: bool,
 }
 
 impl<'c> Fc<'c> {
@@ -79,6 +85,9 @@ impl<'c> Fc<'c> {
             fn_name,
             pending_globals: vec![],
             hint: None,
+            depth: 0,
+            max_depth: vais_ast::stack::max_expr_depth(),
+            too_deep: false,
         }
     }
 

@@ -61,9 +61,35 @@ pub struct StructDecl {
     pub name: String,
     pub generics: Vec<String>,
     pub fields: Vec<(String, ast::Type)>,
+    /// Field name -> index, for structs of more than 16 fields (see [`StructDecl::field_index`]).
+    pub field_map: HashMap<String, usize>,
     pub methods: HashMap<String, usize>,
     pub traits: Vec<String>,
     pub span: Span,
+}
+
+impl StructDecl {
+    /// The map for [`StructDecl::field_map`]: empty for a small struct (a scan is faster).
+    pub fn field_map_of(fields: &[(String, ast::Type)]) -> HashMap<String, usize> {
+        if fields.len() <= 16 {
+            return HashMap::new();
+        }
+        let mut m = HashMap::with_capacity(fields.len());
+        for (i, (n, _)) in fields.iter().enumerate() {
+            m.entry(n.clone()).or_insert(i);
+        }
+        m
+    }
+
+    /// Index of the (first) field named `name`: one lookup per field access or literal field,
+    /// not a scan (a 100,000-field struct made that quadratic).
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        if self.fields.len() <= 16 {
+            self.fields.iter().position(|(n, _)| n == name)
+        } else {
+            self.field_map.get(name).copied()
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -210,3 +210,11 @@ pub fn const_cycle(names: &[String], span: Span) -> Diagnostic {
         .with_label("this use closes the cycle")
         .with_note("note: a constant's value must be computable before it is used")
 }
+
+/// E026: an expression nested deeper than the passes will follow.
+pub fn too_deep(span: Span) -> Diagnostic {
+    let limit = vais_ast::stack::max_expr_depth();
+    Diagnostic::error("E026", format!("expression too deeply nested or too long (more than {} levels)", limit), span)
+        .with_label("this part is not checked")
+        .with_note("note: each operator, call, field access, index or `!` in a chain is one level; split the chain with intermediate variables")
+}

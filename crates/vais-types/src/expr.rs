@@ -6,6 +6,7 @@ use vais_tir::*;
 
 use crate::check::{Fc, Frame};
 use crate::errors;
+use vais_ast::stack;
 use crate::lower::Pending;
 use crate::ty::{self, T};
 
@@ -114,7 +115,27 @@ impl<'c> Fc<'c> {
         (a, b, ta)
     }
 
+    /// Checks one expression. Levels run under `stack::guard` (a long chain such as
+    /// `1+1+...` is as deep as it is long); past `MAX_EXPR_DEPTH` levels the subtree is
+    /// reported (E026) and not checked, so no later pass sees a deeper tree.
     pub fn expr(&mut self, e: &ast::Expr) -> Expr {
+        if self.depth >= self.max_depth {
+            self.hint = None;
+            // Once per function: the rest of a chain past the limit is one mistake.
+            if !std::mem::replace(&mut self.too_deep, true) {
+                self.err(errors::too_deep(e.span));
+            }
+            return self.err_expr(e.span);
+        }
+        self.depth += 1;
+        // The stack check every 8 levels (`RED_ZONE` covers 8 levels of this recursion even
+        // in a debug build): checking every level cost ~1.5% of `vaisc check`'s instructions.
+        let r = if self.depth.is_multiple_of(8) { stack::guard(|| self.expr_here(e)) } else { self.expr_here(e) };
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_here(&mut self, e: &ast::Expr) -> Expr {
         let span = e.span;
         let hint = self.hint.take();
         match &e.kind {
@@ -215,6 +236,8 @@ impl<'c> Fc<'c> {
                 if !self.inf.unify(&t, &T::Future(Box::new(inner.clone()))) {
                     let s = self.show(&t);
                     self.err(errors::mismatch("Future<_>", &s, x.span).with_note("note: `.await` needs the result of an async function call"));
+                    // As for `!`: a fresh variable would grow a type as deep as the chain.
+                    return self.mk(ExprKind::Await(Box::new(v)), T::Err, span);
                 }
                 let inner = match self.sh(&t) {
                     T::Future(i) => *i,
@@ -230,9 +253,13 @@ impl<'c> Fc<'c> {
                 if !self.inf.unify(&t, &T::Optional(Box::new(inner.clone()))) {
                     let s = self.show(&t);
                     self.err(errors::mismatch("_?", &s, x.span));
+                    // The error type, not a fresh variable: each further `!` of a chain would
+                    // otherwise unify it with `_?`, building types as deep as the chain.
+                    return self.mk(ExprKind::Unwrap(Box::new(v)), T::Err, span);
                 }
                 let inner = match self.sh(&t) {
                     T::Optional(i) => *i,
+                    T::Err => T::Err,
                     _ => inner,
                 };
                 self.mk(ExprKind::Unwrap(Box::new(v)), inner, span)
@@ -397,25 +424,24 @@ impl<'c> Fc<'c> {
         let sub: Vec<(String, T)> = sd.generics.iter().cloned().zip(args.iter().cloned()).collect();
         let st = T::Struct(sname.clone(), args.clone());
         let mut out = vec![];
-        let mut seen: Vec<usize> = vec![];
+        let mut seen = vec![false; sd.fields.len()];
         for (fname, fe) in fields {
-            let Some(idx) = sd.fields.iter().position(|(n, _)| *n == fname.name) else {
+            let Some(idx) = sd.field_index(&fname.name) else {
                 self.expr(fe);
                 let c: Vec<&str> = sd.fields.iter().map(|(n, _)| n.as_str()).collect();
                 self.err(errors::unknown_field(&sname, &fname.name, fname.span, c));
                 continue;
             };
-            if seen.contains(&idx) {
+            if std::mem::replace(&mut seen[idx], true) {
                 self.err(errors::invalid(format!("field `{}` is initialised twice", fname.name), fname.span));
             }
-            seen.push(idx);
             let mut d = vec![];
             let ft = self.cx.env.resolve(&sd.fields[idx].1, &sub, Some(&st), &mut d);
             let v = self.expr_to(fe, &ft);
             out.push((idx as u32, v));
         }
         let missing: Vec<&str> =
-            sd.fields.iter().enumerate().filter(|(i, _)| !seen.contains(i)).map(|(_, (n, _))| n.as_str()).collect();
+            sd.fields.iter().zip(&seen).filter(|(_, s)| !**s).map(|((n, _), _)| n.as_str()).collect();
         if !missing.is_empty() {
             self.err(errors::invalid(
                 format!("missing field{} {} in `{}` literal", if missing.len() > 1 { "s" } else { "" }, missing.iter().map(|m| format!("`{}`", m)).collect::<Vec<_>>().join(", "), sname),
@@ -673,7 +699,7 @@ impl<'c> Fc<'c> {
         match self.sh(&st) {
             T::Struct(n, args) => {
                 let Some(sd) = self.cx.env.structs.get(&n).cloned() else { return self.err_expr(span) };
-                let Some(idx) = sd.fields.iter().position(|(f, _)| *f == field.name) else {
+                let Some(idx) = sd.field_index(&field.name) else {
                     let c: Vec<&str> = sd.fields.iter().map(|(n, _)| n.as_str()).collect();
                     let shown = self.show(&st);
                     self.err(errors::unknown_field(&shown, &field.name, field.span, c));

@@ -3,6 +3,7 @@
 
 use vais_ast::ast::{self, Function, ItemKind, Param};
 use vais_tir::*;
+use std::collections::HashSet;
 
 use crate::check::Fc;
 use crate::env::{AliasDecl, ConstVal, FnAst, EnumDecl, FnDecl, StructDecl, TraitDecl};
@@ -23,12 +24,12 @@ impl Ctx {
     /// generic parameters, an enum's variants, ...): the later one used to shadow the first
     /// silently, or (variants) make `M` compare against the wrong tag.
     fn no_repeats<'a>(&mut self, kind: &str, names: impl IntoIterator<Item = &'a vais_ast::ast::Ident>) {
-        let mut seen: Vec<&str> = vec![];
+        // A set, not a list: a struct of 100,000 fields must not take 10^10 comparisons.
+        let mut seen: HashSet<&str> = HashSet::new();
         for n in names {
-            if seen.contains(&n.name.as_str()) {
+            if !seen.insert(n.name.as_str()) {
                 self.report(errors::duplicate(kind, &n.name, n.span));
             }
-            seen.push(&n.name);
         }
     }
 
@@ -172,12 +173,14 @@ impl Ctx {
                         }
                     }
                     new_types.push(n.clone());
+                    let fields: Vec<(String, ast::Type)> = s.fields.iter().map(|f| (f.name.name.clone(), f.ty.clone())).collect();
                     self.env.structs.insert(
                         n.clone(),
                         std::sync::Arc::new(StructDecl {
                             name: n.clone(),
                             generics: gnames(&s.generics),
-                            fields: s.fields.iter().map(|f| (f.name.name.clone(), f.ty.clone())).collect(),
+                            field_map: StructDecl::field_map_of(&fields),
+                            fields,
                             methods: Default::default(),
                             traits: vec![],
                             span: s.name.span,
@@ -261,7 +264,7 @@ impl Ctx {
             self.check_trait_sigs(t);
         }
         let mut consts = vec![];
-        let mut const_names = std::collections::HashSet::new();
+        let mut const_names = HashSet::new();
         for it in items {
             match &it.kind {
                 ItemKind::Function(f) => {
@@ -277,6 +280,7 @@ impl Ctx {
                         self.report(errors::duplicate("constant", &c.name.name, c.name.span));
                         continue;
                     }
+                    const_names.insert(&c.name.name);
                     consts.push(c);
                 }
                 ItemKind::Extern(x) => self.add_extern(x),
@@ -556,7 +560,7 @@ impl<'c> Fc<'c> {
     pub fn coerce_tail(&mut self, e: Expr, want: &T) -> Expr {
         if let ExprKind::Block(_) = &e.kind {
             let span = e.span;
-            let ExprKind::Block(mut b) = e.kind else { unreachable!() };
+            let ExprKind::Block(mut b) = e.into_kind() else { unreachable!() };
             match b.value.take() {
                 Some(v) => {
                     let v = self.coerce_tail(*v, want);
@@ -576,3 +580,4 @@ impl<'c> Fc<'c> {
         self.coerce_ctx(e, want, Some("the function body must match the declared return type"))
     }
 }
+

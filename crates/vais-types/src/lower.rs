@@ -654,11 +654,13 @@ pub struct Zonker<'a> {
     pub pending: &'a [Pending],
     pub lambda_ids: &'a [FuncId],
     cache: Vec<Option<Ty>>,
+    /// Expression depth of `expr` (the stack is checked every 8 levels).
+    depth: u32,
 }
 
 impl<'a> Zonker<'a> {
     pub fn new(cx: &'a mut Ctx, inf: &'a ty::Infer, ph: &'a [T], pending: &'a [Pending], lambda_ids: &'a [FuncId]) -> Self {
-        Zonker { cx, inf, ph, pending, lambda_ids, cache: vec![None; ph.len()] }
+        Zonker { cx, inf, ph, pending, lambda_ids, cache: vec![None; ph.len()], depth: 0 }
     }
 
     fn ph_ty(&mut self, k: u32) -> Ty {
@@ -807,6 +809,16 @@ impl<'a> Zonker<'a> {
     }
 
     pub fn expr(&mut self, e: &mut Expr) {
+        self.depth += 1;
+        if self.depth.is_multiple_of(8) {
+            vais_ast::stack::guard(|| self.expr_here(e));
+        } else {
+            self.expr_here(e);
+        }
+        self.depth -= 1;
+    }
+
+    fn expr_here(&mut self, e: &mut Expr) {
         self.ty(&mut e.ty);
         match &mut e.kind {
             ExprKind::Int(_)

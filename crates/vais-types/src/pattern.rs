@@ -218,6 +218,14 @@ impl<'c> Fc<'c> {
     fn unit_variant_for(&self, n: &str, t: &T) -> Option<(String, usize)> {
         if let T::Enum(en, _) = self.sh(t) {
             let ed = self.cx.env.enums.get(&en)?;
+            let unit = |i: usize| ed.variants.get(i).filter(|(v, k)| v == n && matches!(k, ast::VariantKind::Unit)).is_some();
+            // The global variant table names the index directly (one lookup per pattern, not a
+            // scan of the variants: a 100,000-arm match over a 100,000-variant enum).
+            if let Some((e2, i)) = self.cx.env.variants.get(n) {
+                if *e2 == en {
+                    return unit(*i).then_some((en, *i));
+                }
+            }
             if let Some(i) = ed.variants.iter().position(|(v, k)| v == n && matches!(k, ast::VariantKind::Unit)) {
                 return Some((en, i));
             }
@@ -258,15 +266,18 @@ impl<'c> Fc<'c> {
         match self.sh(t) {
             T::Enum(en, _) => {
                 let ed = self.cx.env.enums.get(&en)?;
-                let missing: Vec<&str> = ed
-                    .variants
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| {
-                        !flat.iter().any(|p| matches!(&p.kind, PatternKind::Variant { variant, args, .. } if *variant as usize == *i && args.iter().all(irrefutable)))
-                    })
-                    .map(|(_, (n, _))| n.as_str())
-                    .collect();
+                let mut covered = vec![false; ed.variants.len()];
+                for p in &flat {
+                    if let PatternKind::Variant { variant, args, .. } = &p.kind {
+                        if args.iter().all(irrefutable) {
+                            if let Some(c) = covered.get_mut(*variant as usize) {
+                                *c = true;
+                            }
+                        }
+                    }
+                }
+                let missing: Vec<&str> =
+                    ed.variants.iter().zip(&covered).filter(|(_, c)| !**c).map(|((n, _), _)| n.as_str()).collect();
                 if missing.is_empty() {
                     None
                 } else {

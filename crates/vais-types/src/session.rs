@@ -706,9 +706,9 @@ impl Session {
             };
             if let Some(mut f) = fc.finish(f) {
                 if let ExprKind::Tuple(mut parts) = std::mem::replace(&mut f.body.kind, ExprKind::Unit) {
-                    let carrier = parts.pop().expect("carrier");
+                    let mut carrier = parts.pop().expect("carrier");
                     let body = parts.pop().expect("body");
-                    if let Ty::Tuple(ts) = carrier.ty {
+                    if let Ty::Tuple(ts) = std::mem::replace(&mut carrier.ty, Ty::Unit) {
                         for ((g, _), t) in pend.iter().zip(ts) {
                             cx.prog.globals[g.index()].ty = t;
                         }

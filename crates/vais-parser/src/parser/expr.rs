@@ -384,7 +384,7 @@ impl Parser<'_> {
                     } else {
                         self.expect(&TokenKind::RParen)?;
                         // Parenthesised expression: keep the inner node, widen its span.
-                        first.kind
+                        first.into_kind()
                     }
                 }
             }
@@ -475,34 +475,48 @@ impl Parser<'_> {
         Ok(fields)
     }
 
-    /// `If = "I" Expr Block [ "E" ( If | Block ) ]`
+    /// `If = "I" Expr Block [ "E" ( If | Block ) ]`. An `E I` chain is read by a loop (one
+    /// nesting level for the whole chain: a long else-if chain is flat code), then built into
+    /// nested `If` nodes from the last one outwards.
     fn parse_if(&mut self) -> PResult<Expr> {
         self.nested(|p| {
-            let start = p.expect_kw(Keyword::I)?;
-            let cond = p.parse_expr()?;
-            let then_block = p.parse_block()?;
-            let else_branch = if p.eat_kw(Keyword::E) {
-                if p.at_kw(Keyword::I) {
-                    Some(Box::new(p.parse_if()?))
-                } else {
+            let mut links = vec![];
+            let else_block = loop {
+                let start = p.expect_kw(Keyword::I)?;
+                let cond = p.parse_expr()?;
+                let then_block = p.parse_block()?;
+                links.push((start, cond, then_block));
+                if !p.eat_kw(Keyword::E) {
+                    break None;
+                }
+                if !p.at_kw(Keyword::I) {
                     let b = p.parse_block()?;
                     let span = b.span;
-                    Some(Box::new(Expr {
+                    break Some(Box::new(Expr {
                         kind: ExprKind::Block(b),
                         span,
-                    }))
+                    }));
                 }
-            } else {
-                None
             };
-            Ok(Expr {
-                kind: ExprKind::If {
-                    cond: Box::new(cond),
-                    then_block,
-                    else_branch,
-                },
-                span: p.span_from(start),
-            })
+            let mut else_branch = else_block;
+            let mut links = links.into_iter().rev();
+            let mut link = links.next();
+            loop {
+                let Some((start, cond, then_block)) = link else { return Err(Reported) };
+                let e = Expr {
+                    kind: ExprKind::If {
+                        cond: Box::new(cond),
+                        then_block,
+                        else_branch,
+                    },
+                    span: p.span_from(start),
+                };
+                link = links.next();
+                if link.is_none() {
+                    return Ok(e);
+                }
+                else_branch = Some(Box::new(e));
+            }
         })
     }
 
