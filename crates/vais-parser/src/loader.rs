@@ -12,12 +12,33 @@ pub(crate) fn load_program(
     path: &Path,
     sources: &mut SourceMap,
 ) -> std::io::Result<(Module, Vec<Diagnostic>)> {
-    let text = std::fs::read_to_string(path)?;
+    let text = read_source(path)?;
     let mut loaded = HashSet::new();
     loaded.insert(canonical(path));
     let mut diags = Vec::new();
     let items = load_text(path, text, sources, &mut loaded, &mut diags);
     Ok((Module { items }, diags))
+}
+
+/// Largest source file read (bytes). A file this size is far past any program the tools are
+/// meant for (the 100,000-line benchmark is 3 MB, a million lines ~30 MB); the limit makes `/dev/zero`, `/dev/urandom`
+/// or an endless pipe an error at once instead of reading until memory runs out.
+pub const MAX_SOURCE_BYTES: u64 = 64 << 20;
+
+/// Reads a source file as UTF-8, at most [`MAX_SOURCE_BYTES`] (any kind of file: a pipe such as
+/// `/dev/stdin` works too).
+fn read_source(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(std::io::Error::other("it is a directory"));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(std::io::Error::other(format!("it is larger than {} MiB (the limit for a source file)", MAX_SOURCE_BYTES >> 20)));
+    }
+    String::from_utf8(bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("it is not UTF-8 text (byte {})", e.utf8_error().valid_up_to())))
 }
 
 fn canonical(path: &Path) -> PathBuf {
@@ -82,7 +103,7 @@ fn expand_uses(
         if !loaded.insert(key) {
             continue; // already loaded (or a cycle): contributes nothing
         }
-        match std::fs::read_to_string(&found) {
+        match read_source(&found) {
             Ok(t) => out.extend(load_text(&found, t, sources, loaded, diags)),
             Err(e) => diags.push(
                 Diagnostic::error(

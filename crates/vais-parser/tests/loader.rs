@@ -87,3 +87,23 @@ fn unreadable_root_is_an_error() {
     let mut sm = SourceMap::new();
     assert!(load_program(Path::new("/nonexistent/dir/x.vais"), &mut sm).is_err());
 }
+
+#[test]
+fn endless_directory_and_binary_inputs_are_errors_not_hangs() {
+    let mut sm = SourceMap::new();
+    // An endless device stops at the size limit instead of reading until memory runs out.
+    let e = load_program(Path::new("/dev/zero"), &mut sm).expect_err("/dev/zero");
+    assert!(e.to_string().contains("larger than 64 MiB"), "{e}");
+    let e = load_program(Path::new("/tmp"), &mut sm).expect_err("a directory");
+    assert!(e.to_string().contains("directory"), "{e}");
+    let d = temp_dir("binary");
+    std::fs::write(d.join("bin.vais"), [0x46u8, 0x20, 0xff, 0xfe]).unwrap();
+    let e = load_program(&d.join("bin.vais"), &mut sm).expect_err("not UTF-8");
+    assert!(e.to_string().contains("not UTF-8 text (byte 2)"), "{e}");
+    // An import of such a file is a diagnostic at the import (module lookup wants files).
+    write(&d, "main.vais", "U zero\nF main() -> i64 = 0");
+    std::os::unix::fs::symlink("/dev/zero", d.join("zero.vais")).unwrap();
+    let (_, diags) = load_program(&d.join("main.vais"), &mut sm).expect("root loads");
+    assert!(diags.iter().any(|x| x.code == "E016" && x.span.start == 0), "{diags:?}");
+    let _ = std::fs::remove_dir_all(&d);
+}
