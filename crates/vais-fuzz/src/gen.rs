@@ -1048,6 +1048,7 @@ impl Gen {
     pub fn gen_methods(&mut self) {
         self.methods_ready = false;
         let saved = std::mem::take(&mut self.callable);
+        let saved_scopes = std::mem::take(&mut self.scopes);
         for s in 0..self.p.structs.len() {
             let nm = self.rng.range(0, 2);
             for m in 0..nm {
@@ -1074,6 +1075,7 @@ impl Gen {
             }
         }
         self.callable = saved;
+        self.scopes = saved_scopes;
         self.methods_ready = true;
     }
 

@@ -203,7 +203,8 @@ pub fn check_mutant(cfg: &Config, text: &str, dir: &std::path::Path) -> Option<S
         if let Some(f) = r.fatal() {
             return Some(format!("vaisc run: {f}\n{}", r.stderr));
         }
-        if r.code == Some(1) {
+        let compile_failed = r.stderr.lines().any(|l| l.starts_with("error"));
+        if r.code == Some(1) && compile_failed && !r.stderr.contains("has no `main` function") {
             return Some(format!("accepted by check but vaisc run fails to compile it:\n{}", r.stderr));
         }
     }
