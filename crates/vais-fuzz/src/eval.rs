@@ -198,7 +198,7 @@ impl<'p> Ev<'p> {
         }
     }
 
-    fn call_method(&mut self, s: usize, m: usize, recv: Val, args: Vec<Val>) -> R<Val> {
+    fn call_method(&mut self, s: usize, m: usize, recv: Val, args: Vec<Val>) -> R<(Val, Val)> {
         let f = &self.p.structs[s].methods[m];
         self.depth += 1;
         if self.depth > 200 {
@@ -208,12 +208,11 @@ impl<'p> Ev<'p> {
         let saved = std::mem::replace(&mut self.envs, vec![frame]);
         self.selfs.push(recv);
         let r = self.block(&f.body);
-        self.selfs.pop();
+        let new_self = self.selfs.pop().unwrap();
         self.envs = saved;
         self.depth -= 1;
         match r {
-            Ok(v) => Ok(v),
-            Err(Flow::Ret(v)) => Ok(v),
+            Ok(v) | Err(Flow::Ret(v)) => Ok((v, new_self)),
             Err(e) => Err(e),
         }
     }
@@ -259,12 +258,13 @@ impl<'p> Ev<'p> {
 
     fn store(&mut self, p: &Place, v: Val) -> R<()> {
         match p {
+            Place::Var(n) if n == "self" => *self.selfs.last_mut().unwrap() = v,
             Place::Var(n) => {
                 *self.slot(n) = v;
             }
             Place::Field(..) => {
                 let (root, path) = flatten(p);
-                let slot = self.slot(&root);
+                let slot = if root == "self" { self.selfs.last_mut().unwrap() } else { self.slot(&root) };
                 let mut cur = slot;
                 for i in path {
                     cur = match cur {
@@ -290,6 +290,7 @@ impl<'p> Ev<'p> {
 
     fn load(&mut self, p: &Place) -> R<Val> {
         match p {
+            Place::Var(n) if n == "self" => Ok(self.selfs.last().unwrap().clone()),
             Place::Var(n) => Ok(self.lookup(n)),
             Place::Field(b, i, _) => match self.load(b)? {
                 Val::Struct(fs) => Ok(fs[*i].clone()),
@@ -521,6 +522,17 @@ impl<'p> Ev<'p> {
                 x >= *a as i128 && (if *inc { x <= *b as i128 } else { x < *b as i128 })
             }
             Pat::Bool(b) => v.bool() == *b,
+            Pat::Tuple(ps) => match v {
+                Val::Struct(fs) => {
+                    for (p, f) in ps.iter().zip(fs) {
+                        if !self.pat(p, f, binds) {
+                            return false;
+                        }
+                    }
+                    true
+                }
+                _ => panic!("tuple pattern on a non-tuple"),
+            },
             Pat::Variant(_, vi, ps) => match v {
                 Val::Enum(tag, fs) => {
                     if tag != vi {
@@ -598,8 +610,22 @@ impl<'p> Ev<'p> {
                 for a in args {
                     vs.push(self.expr(a)?);
                 }
-                let fi = self.p.fn_index(n).expect("function");
-                self.call_fn(fi, vs)?
+                match n.as_str() {
+                    "gid" => vs.pop().unwrap(),
+                    "gpick" => {
+                        let b = vs.pop().unwrap();
+                        let a = vs.pop().unwrap();
+                        if vs[0].bool() {
+                            a
+                        } else {
+                            b
+                        }
+                    }
+                    _ => {
+                        let fi = self.p.fn_index(n).expect("function");
+                        self.call_fn(fi, vs)?
+                    }
+                }
             }
             Expr::SelfCall(args) => {
                 let mut vs = vec![];
@@ -687,14 +713,37 @@ impl<'p> Ev<'p> {
                 }
                 Val::Arr(Rc::new(RefCell::new(vs)))
             }
+            Expr::Slice(b, lo, hi, inc) => {
+                let Val::Arr(a) = self.expr(b)? else { panic!("slice of non-array") };
+                let hi = if *inc { *hi + 1 } else { *hi } as usize;
+                let part = a.borrow()[*lo as usize..hi].to_vec();
+                Val::Arr(Rc::new(RefCell::new(part)))
+            }
+            Expr::Tuple(xs) => {
+                let mut vs = vec![];
+                for x in xs {
+                    vs.push(self.expr(x)?);
+                }
+                Val::Struct(vs)
+            }
             Expr::Block(b) => self.block(b)?,
             Expr::Method(r, s, m, args) => {
-                let recv = self.expr(r)?;
+                // The method gets the receiver's address: it sees what the arguments did to
+                // it, and its writes to `self` land in the receiver.
                 let mut vs = vec![];
                 for a in args {
                     vs.push(self.expr(a)?);
                 }
-                self.call_method(*s, *m, recv, vs)?
+                let place = expr_place(r);
+                let recv = match &place {
+                    Some(p) => self.load(p)?,
+                    None => self.expr(r)?,
+                };
+                let (v, new_self) = self.call_method(*s, *m, recv, vs)?;
+                if let Some(p) = place {
+                    self.store(&p, new_self)?;
+                }
+                v
             }
             Expr::Conv(x, t) => conv(self.expr(x)?, *t),
         })
@@ -710,6 +759,16 @@ fn flatten(p: &Place) -> (String, Vec<usize>) {
             (r, path)
         }
         Place::Index(..) => panic!("field of an indexed place"),
+    }
+}
+
+/// The place a receiver expression names (a local or a field path of one).
+fn expr_place(e: &Expr) -> Option<Place> {
+    match e {
+        Expr::Var(n) => Some(Place::Var(n.clone())),
+        Expr::SelfValue => Some(Place::Var("self".into())),
+        Expr::Field(b, i, n) => Some(Place::Field(Box::new(expr_place(b)?), *i, n.clone())),
+        _ => None,
     }
 }
 

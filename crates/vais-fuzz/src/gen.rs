@@ -94,6 +94,7 @@ impl Gen {
             let t = match self.rng.below(20) {
                 0..=10 => Ty::Int(self.int_ty()),
                 11 | 12 => Ty::Bool,
+                13 if self.rng.chance(1, 3) => self.tuple_ty(),
                 13 | 14 => Ty::F64,
                 15 | 16 if !self.p.structs.is_empty() => Ty::Struct(self.rng.below(self.p.structs.len())),
                 17 | 18 if !self.p.enums.is_empty() => Ty::Enum(self.rng.below(self.p.enums.len())),
@@ -107,6 +108,19 @@ impl Gen {
             };
             return t;
         }
+    }
+
+    pub fn scalar_ty(&mut self) -> Ty {
+        match self.rng.below(6) {
+            0 => Ty::Bool,
+            1 => Ty::F64,
+            _ => Ty::Int(self.int_ty()),
+        }
+    }
+
+    pub fn tuple_ty(&mut self) -> Ty {
+        let n = self.rng.range(2, 3) as usize;
+        Ty::Tuple((0..n).map(|_| self.scalar_ty()).collect())
     }
 
     // ----- scopes -----------------------------------------------------------------------
@@ -302,6 +316,10 @@ impl Gen {
                 }
                 self.lambda(ps, r, 1)
             }
+            Ty::Tuple(ts) => {
+                let ts = ts.clone();
+                Expr::Tuple(ts.iter().map(|t| self.leaf(t)).collect())
+            }
             Ty::Arr(et) => {
                 // A fresh array literal (it lives as long as the current call).
                 let et = (**et).clone();
@@ -443,8 +461,9 @@ impl Gen {
                 return Some(Expr::Index(Box::new(Expr::Var(l.name)), Box::new(idx)));
             }
             7 => {
-                // A method call on a struct place.
-                if !self.methods_ready {
+                // A method call on a struct place (not from a closure: it would write to
+                // the closure's captured copy).
+                if !self.methods_ready || self.cx.in_lambda {
                     return None;
                 }
                 let mut cands = vec![];
@@ -471,6 +490,15 @@ impl Gen {
             8 => {
                 let b = self.block_expr(ty, d1, false);
                 return Some(Expr::Block(Box::new(b)));
+            }
+            9 if self.p.generics => {
+                // The generic helpers, instantiated at `ty`.
+                return Some(if self.rng.chance(1, 2) {
+                    Expr::Call("gid".into(), vec![self.ex(ty, d1)])
+                } else {
+                    let c = self.ex(&Ty::Bool, d1);
+                    Expr::Call("gpick".into(), vec![c, self.ex(ty, d1), self.ex(ty, d1)])
+                });
             }
             _ => {}
         }
@@ -560,6 +588,10 @@ impl Gen {
                 Some(Expr::Variant(*e, v, vals))
             }
             Ty::Fn(ps, r) => Some(self.lambda(ps, r, d1.min(2))),
+            Ty::Tuple(ts) => {
+                let ts = ts.clone();
+                Some(Expr::Tuple(ts.iter().map(|t| self.ex(t, d1)).collect()))
+            }
             _ => None,
         }
     }
@@ -683,6 +715,35 @@ impl Gen {
                     arms.push(Arm { pats: vec![Pat::Wild], guard: None, body });
                 }
             }
+            2 if self.rng.chance(1, 2) => {
+                let tt = self.tuple_ty();
+                let Ty::Tuple(ts) = tt.clone() else { unreachable!() };
+                scrut = self.ex(&tt, d);
+                let n = self.rng.range(1, 3);
+                for _ in 0..n {
+                    self.push();
+                    let mut pats = vec![];
+                    for t in &ts {
+                        pats.push(match (t, self.rng.below(4)) {
+                            (Ty::Int(it), 0) => Pat::Int(self.rng.range(0, it.max().min(5) as i64)),
+                            (Ty::Bool, 0) => Pat::Bool(self.rng.chance(1, 2)),
+                            (_, 1) => Pat::Wild,
+                            _ => {
+                                let x = self.fresh("x");
+                                self.declare(&x, t.clone(), false, 0);
+                                Pat::Bind(x)
+                            }
+                        });
+                    }
+                    let body = self.arm_body(ty, d, arms.is_empty());
+                    self.pop();
+                    arms.push(Arm { pats: vec![Pat::Tuple(pats)], guard: None, body });
+                }
+                if exhaustive {
+                    let body = self.arm_body(ty, d, arms.is_empty());
+                    arms.push(Arm { pats: vec![Pat::Wild], guard: None, body });
+                }
+            }
             _ => {
                 scrut = self.ex(&Ty::Bool, d);
                 let first = self.rng.chance(1, 2);
@@ -720,6 +781,12 @@ impl Gen {
                 continue;
             }
             if l.name == "self" {
+                // A method may write its receiver's fields.
+                if let (Ty::Struct(s), false) = (&l.ty, self.cx.in_lambda) {
+                    for (i, (n, ft)) in self.p.structs[*s].fields.iter().enumerate() {
+                        out.push((Place::Field(Box::new(Place::Var("self".into())), i, n.clone()), ft.clone()));
+                    }
+                }
                 continue;
             }
             if l.mutable && !matches!(l.ty, Ty::Fn(..) | Ty::Arr(_)) {
@@ -917,14 +984,42 @@ impl Gen {
     }
 
     fn let_stmt(&mut self, out: &mut Vec<Stmt>, d: u32) {
-        let name = self.fresh("v");
+        // Sometimes shadow a visible local (never `self`, a recursion depth or a loop counter).
+        let shadowable: Vec<String> = self
+            .locals()
+            .into_iter()
+            .map(|l| l.name)
+            .filter(|n| n.starts_with('v') || n.starts_with('p') || n.starts_with("sv"))
+            .collect();
+        let name = if !shadowable.is_empty() && self.rng.chance(1, 6) {
+            self.rng.pick(&shadowable).clone()
+        } else {
+            self.fresh("v")
+        };
         let mutable = self.rng.chance(2, 5);
         match self.rng.below(10) {
+            0 if self.rng.chance(1, 3) => {
+                // A slice (a copy) of an array local.
+                let arrs: Vec<Local> = self.locals().into_iter().filter(|l| matches!(l.ty, Ty::Arr(_)) && l.len >= 2).collect();
+                if arrs.is_empty() || self.cx.in_lambda {
+                    return self.print_stmt(out, d);
+                }
+                let a = self.rng.pick(&arrs).clone();
+                let lo = self.rng.below(a.len - 1);
+                let hi = self.rng.range(lo as i64 + 1, a.len as i64) as usize;
+                let (hi, inc) = if self.rng.chance(1, 2) { (hi - 1, true) } else { (hi, false) };
+                let len = if inc { hi + 1 - lo } else { hi - lo };
+                let v = Expr::Slice(Box::new(Expr::Var(a.name.clone())), lo as i64, hi as i64, inc);
+                out.push(Stmt::Let { name: name.clone(), mutable: false, ann: None, value: v });
+                self.declare(&name, a.ty.clone(), false, len);
+            }
             0 => {
                 // An array.
-                let et = match self.rng.below(4) {
+                let et = match self.rng.below(6) {
                     0 => Ty::F64,
                     1 => Ty::Bool,
+                    2 if !self.p.structs.is_empty() => Ty::Struct(self.rng.below(self.p.structs.len())),
+                    3 => self.tuple_ty(),
                     _ => Ty::Int(self.int_ty()),
                 };
                 let n = self.rng.range(MIN_ARR as i64, 4) as usize;
@@ -1016,6 +1111,30 @@ impl Gen {
                         0 => Ty::Bool,
                         1 => Ty::F64,
                         _ => Ty::Int(self.int_ty()),
+                    })
+                    .collect();
+                variants.push((format!("{}V{v}", &name[2..].to_uppercase()), ts));
+            }
+            self.p.enums.push(EnumDef { name, variants });
+        }
+    }
+
+    /// Enums whose payloads may hold structs and tuples (made after the structs, so no
+    /// by-value cycle is possible).
+    pub fn gen_rich_enums(&mut self, n: usize) {
+        for _ in 0..n {
+            let i = self.p.enums.len();
+            let name = format!("En{}", (b'a' + i as u8) as char);
+            let nv = self.rng.range(1, 3) as usize;
+            let mut variants = vec![];
+            for v in 0..nv {
+                let arity = if self.rng.chance(1, 4) { 0 } else { self.rng.range(1, 2) as usize };
+                let ts = (0..arity)
+                    .map(|_| match self.rng.below(5) {
+                        0 if !self.p.structs.is_empty() => Ty::Struct(self.rng.below(self.p.structs.len())),
+                        1 => self.tuple_ty(),
+                        2 if i > 0 => Ty::Enum(self.rng.below(i)),
+                        _ => self.scalar_ty(),
                     })
                     .collect();
                 variants.push((format!("{}V{v}", &name[2..].to_uppercase()), ts));
@@ -1164,12 +1283,15 @@ impl Gen {
 
     /// A whole program: items plus `main` (the last function).
     pub fn program(&mut self) -> Program {
+        self.p.generics = self.rng.chance(1, 2);
         let nc = self.rng.range(0, 3) as usize;
         self.gen_consts(nc);
         let ne = self.rng.range(0, 2) as usize;
         self.gen_enums(ne);
         let ns = self.rng.range(0, 3) as usize;
         self.gen_structs(ns);
+        let nr = self.rng.range(0, 1) as usize;
+        self.gen_rich_enums(nr);
         self.gen_methods();
         let nf = self.rng.range(1, 5) as usize;
         for i in 0..nf {

@@ -79,6 +79,8 @@ pub enum Ty {
     /// A pointer to a local array (`*T`) of at least `MIN_ARR` elements.
     Arr(Box<Ty>),
     Fn(Vec<Ty>, Box<Ty>),
+    /// 2 or 3 scalar components.
+    Tuple(Vec<Ty>),
 }
 
 pub const I64: Ty = Ty::Int(IT::I64);
@@ -101,6 +103,10 @@ impl Ty {
             Ty::Fn(ps, r) => {
                 let ps: Vec<String> = ps.iter().map(|t| t.show(p)).collect();
                 format!("({}) -> {}", ps.join(", "), r.show(p))
+            }
+            Ty::Tuple(ts) => {
+                let ts: Vec<String> = ts.iter().map(|t| t.show(p)).collect();
+                format!("({})", ts.join(", "))
             }
         }
     }
@@ -162,6 +168,7 @@ pub enum Pat {
     Bool(bool),
     /// enum, variant, payload patterns (empty for a unit variant)
     Variant(usize, usize, Vec<Pat>),
+    Tuple(Vec<Pat>),
 }
 
 #[derive(Clone, Debug)]
@@ -199,6 +206,9 @@ pub enum Expr {
     Match(Box<Expr>, Vec<Arm>),
     Index(Box<Expr>, Box<Expr>),
     Array(Vec<Expr>),
+    /// `base[lo..hi]` / `base[lo..=hi]` (a copy; literal bounds)
+    Slice(Box<Expr>, i64, i64, bool),
+    Tuple(Vec<Expr>),
     Block(Box<Block>),
     /// receiver (a place expression), struct, method index, args
     Method(Box<Expr>, usize, usize, Vec<Expr>),
@@ -270,6 +280,8 @@ pub struct ConstDef {
 
 #[derive(Clone, Debug, Default)]
 pub struct Program {
+    /// Whether the generic helpers `gid<T>` and `gpick<T>` are defined (and callable).
+    pub generics: bool,
     pub consts: Vec<ConstDef>,
     pub structs: Vec<StructDef>,
     pub enums: Vec<EnumDef>,
@@ -281,6 +293,9 @@ impl Program {
         self.fns.iter().position(|f| f.name == name)
     }
 }
+
+/// Generic helpers called as `gid(x)` and `gpick(c, a, b)` (evaluated specially).
+pub const GENERIC_PRELUDE: &str = "F gid<T>(x: T) -> T = x\nF gpick<T>(c: bool, a: T, b: T) -> T = c ? a : b\n";
 
 // ----- printing -----------------------------------------------------------------------------
 
@@ -327,6 +342,9 @@ impl<'p> Printer<'p> {
 
     pub fn program(mut self, main: Option<&FnDef>) -> String {
         let p = self.p;
+        if p.generics {
+            self.out.push_str(GENERIC_PRELUDE);
+        }
         for c in &p.consts {
             let v = self.expr_s(&c.value);
             let _ = writeln!(self.out, "C {}: {} = {}", c.name, c.ty.name(), v);
@@ -516,6 +534,10 @@ impl<'p> Printer<'p> {
             Pat::Int(v) => v.to_string(),
             Pat::Range(a, b, inc) => format!("{a}{}{b}", if *inc { "..=" } else { ".." }),
             Pat::Bool(b) => b.to_string(),
+            Pat::Tuple(ps) => {
+                let ps: Vec<String> = ps.iter().map(|p| self.pat(p)).collect();
+                format!("({})", ps.join(", "))
+            }
             Pat::Variant(e, v, ps) => {
                 let name = &self.p.enums[*e].variants[*v].0;
                 if self.p.enums[*e].variants[*v].1.is_empty() {
@@ -642,6 +664,14 @@ impl<'p> Printer<'p> {
             Expr::Array(xs) => {
                 let a = self.args(xs);
                 let _ = write!(self.out, "[{a}]");
+            }
+            Expr::Slice(b, lo, hi, inc) => {
+                let b = self.expr_s(b);
+                let _ = write!(self.out, "{b}[{lo}{}{hi}]", if *inc { "..=" } else { ".." });
+            }
+            Expr::Tuple(xs) => {
+                let a = self.args(xs);
+                let _ = write!(self.out, "({a})");
             }
             Expr::Block(b) => self.block(b),
             Expr::Method(r, s, m, args) => {
