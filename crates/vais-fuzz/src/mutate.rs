@@ -204,7 +204,7 @@ pub fn check_mutant(cfg: &Config, text: &str, dir: &std::path::Path) -> Option<S
     // undefined behaviour, not the compiler's.
     const RAW: &[&str] = &["malloc", "free", "store_", "load_", "memcpy", "puts_ptr", "strlen", "fopen", "fread", "fwrite", "fgets", "fclose", "X F"];
     let raw = RAW.iter().any(|w| text.contains(w));
-    if !r.timed_out && !(raw && r.signal.is_some()) {
+    if !(r.timed_out || raw && r.signal.is_some()) {
         if let Some(f) = r.fatal() {
             return Some(format!("vaisc run: {f}\n{}", r.stderr));
         }

@@ -306,8 +306,14 @@ pub struct Printer<'p> {
 }
 
 fn float_lit(f: f64) -> String {
+    // Shortest round-trip text, with digits on both sides of the point (Vais float syntax).
     let s = format!("{:?}", f.abs());
-    let s = if s.contains('e') || !s.contains('.') { format!("{:.3}", f.abs()) } else { s };
+    let s = match s.split_once('e') {
+        Some((m, e)) if !m.contains('.') => format!("{m}.0e{e}"),
+        Some(_) => s,
+        None if !s.contains('.') => format!("{s}.0"),
+        None => s,
+    };
     if f.is_sign_negative() {
         format!("(-{s})")
     } else {

@@ -42,6 +42,8 @@ struct SVar {
     name: String,
     ty: Ty,
     mutable: bool,
+    /// Functions the initializer referenced (a closure or function value calls them later).
+    deps: Vec<(usize, Sig)>,
 }
 
 struct Session {
@@ -54,6 +56,8 @@ struct Session {
     steps: Vec<Step>,
     known_bugs: bool,
     deep_defined: Option<String>,
+    /// Equivalent whole programs of some value inputs: (step, program, expected stdout).
+    fresh: Vec<(usize, String, String)>,
 }
 
 fn sig_of(f: &FnDef) -> Sig {
@@ -177,6 +181,7 @@ impl Session {
             steps: vec![],
             known_bugs,
             deep_defined: None,
+            fresh: vec![],
         }
     }
 
@@ -197,8 +202,32 @@ impl Session {
         names.iter().filter_map(|n| self.g.p.fn_index(n)).collect()
     }
 
+    /// A function-valued variable whose functions all still run with the signatures it was
+    /// made with. After an incompatible redefinition, a closure made earlier runs the old code
+    /// (fuzz-findings.md F2): such variables are used only with `--known-bugs`.
+    fn usable(&self, v: &SVar) -> bool {
+        v.deps.iter().all(|(f, sig)| sig_of(&self.g.p.fns[*f]) == *sig && self.runnable(*f, &mut vec![]))
+    }
+
     fn scope_vars(&mut self) {
-        self.g.scopes = vec![self.vars.iter().map(|v| crate::gen::Local { name: v.name.clone(), ty: v.ty.clone(), mutable: v.mutable, len: 0 }).collect()];
+        let vars: Vec<crate::gen::Local> = self
+            .vars
+            .iter()
+            .filter(|v| self.known_bugs || self.usable(v))
+            .map(|v| crate::gen::Local { name: v.name.clone(), ty: v.ty.clone(), mutable: v.mutable, len: 0 })
+            .collect();
+        self.g.scopes = vec![vars];
+    }
+
+    /// Whether evaluating `e` reaches a function that cannot run (a broken one, through a
+    /// caller or a function-valued variable): the REPL must refuse it.
+    fn reaches_stale(&self, e: &Expr) -> bool {
+        let mut names = BTreeSet::new();
+        refs_expr(e, &mut names);
+        let text = Printer::new(&self.g.p).expr_s(e);
+        let fns_ok = self.fn_ids(&names).into_iter().all(|f| self.runnable(f, &mut vec![]));
+        let vars_ok = self.vars.iter().all(|v| self.usable(v) || !text.contains(&format!("{}(", v.name)));
+        !(fns_ok && vars_ok)
     }
 
     /// Functions a new input may call: runnable ones (in CI), or also ones that only reach a
@@ -287,7 +316,7 @@ impl Session {
             self.steps.push(Step { input: x, exp: Exp::Out(String::new()) });
         }
         self.steps.push(Step { input: "zz := 0".into(), exp: Exp::Out(String::new()) });
-        self.vars.push(SVar { name: "zz".into(), ty: I64, mutable: false });
+        self.vars.push(SVar { name: "zz".into(), ty: I64, mutable: false, deps: vec![] });
         self.env.push(("zz".into(), Val::Int(IT::I64, 0)));
     }
 
@@ -362,10 +391,10 @@ impl Session {
         let text = self.fn_text(&f);
         if changed {
             let (mut notes, mut may) = (BTreeSet::new(), BTreeSet::new());
-            for c in 0..n {
+            for (c, &was) in was_broken.iter().enumerate() {
                 if self.broken(c) && self.deps[c].iter().any(|d| d.0 == idx) {
                     let name = self.g.p.fns[c].name.clone();
-                    if was_broken[c] {
+                    if was {
                         may.insert(name);
                     } else {
                         notes.insert(name);
@@ -383,14 +412,31 @@ impl Session {
         self.scope_vars();
         let all = self.g.p.fns.len();
         self.set_callable(all);
-        let ty = match self.g.rng.below(6) {
+        let ty = match self.g.rng.below(9) {
             0 => Ty::Bool,
             1 => Ty::F64,
             2 if !self.g.p.structs.is_empty() => Ty::Struct(self.g.rng.below(self.g.p.structs.len())),
+            3 if !self.g.p.enums.is_empty() => Ty::Enum(self.g.rng.below(self.g.p.enums.len())),
+            4 => self.g.tuple_ty(),
+            5 => {
+                let n = self.g.rng.range(1, 2) as usize;
+                let ps = (0..n).map(|_| Ty::Int(self.g.int_ty())).collect();
+                Ty::Fn(ps, Box::new(Ty::Int(self.g.int_ty())))
+            }
             _ => Ty::Int(self.g.int_ty()),
         };
         let ann = self.g.rng.chance(1, 2);
         let e = if ann { self.g.ex_for(&ty, 3) } else { self.g.ex(&ty, 3) };
+        if self.reaches_stale(&e) {
+            return;
+        }
+        let mut names = BTreeSet::new();
+        refs_expr(&e, &mut names);
+        let deps: Vec<(usize, Sig)> = if matches!(ty, Ty::Fn(..)) {
+            self.fn_ids(&names).into_iter().map(|f| (f, sig_of(&self.g.p.fns[f]))).collect()
+        } else {
+            vec![]
+        };
         let mutable = self.g.rng.chance(1, 2);
         let name = self.g.fresh("sv");
         let Some((out, r)) = self.eval_expr(&e) else { return };
@@ -405,7 +451,7 @@ impl Session {
                     _ => v,
                 };
                 self.env.push((name.clone(), v));
-                self.vars.push(SVar { name, ty, mutable });
+                self.vars.push(SVar { name, ty, mutable, deps });
                 self.steps.push(Step { input: text, exp: Exp::Out(out) });
             }
             Err(_) => self.steps.push(Step { input: text, exp: Exp::Trap(out) }),
@@ -413,7 +459,7 @@ impl Session {
     }
 
     fn assign_var(&mut self) {
-        let muts: Vec<usize> = (0..self.vars.len()).filter(|&i| self.vars[i].mutable).collect();
+        let muts: Vec<usize> = (0..self.vars.len()).filter(|&i| self.vars[i].mutable && !matches!(self.vars[i].ty, Ty::Fn(..))).collect();
         if muts.is_empty() {
             return self.new_var();
         }
@@ -424,6 +470,9 @@ impl Session {
         let all = self.g.p.fns.len();
         self.set_callable(all);
         let e = self.g.ex_for(&ty, 3);
+        if self.reaches_stale(&e) {
+            return;
+        }
         let op = if matches!(ty, Ty::Int(_) | Ty::F64) && self.g.rng.chance(1, 2) { Some(*self.g.rng.pick(&[Bin::Add, Bin::Sub, Bin::Mul])) } else { None };
         let st = match op {
             Some(op) => Stmt::OpAssign(op, Place::Var(name.clone()), e),
@@ -455,14 +504,62 @@ impl Session {
         self.set_callable(all);
         let ty = if self.g.rng.chance(1, 5) { Ty::Bool } else { Ty::Int(self.g.int_ty()) };
         let e = self.g.ex(&ty, 4);
-        let Some((out, r)) = self.eval_expr(&e) else { return };
         let mut pr = Printer::new(&self.g.p);
         let text = one_line(&pr.expr_s(&e));
+        if self.reaches_stale(&e) {
+            // Only with --known-bugs: what REPL.md asks for (an error naming the broken
+            // dependency), where today the old code runs (F2).
+            self.steps.push(Step { input: text, exp: Exp::Error });
+            return;
+        }
+        let before = self.env.clone();
+        let Some((out, r)) = self.eval_expr(&e) else { return };
         let exp = match r {
-            Ok(v) => Exp::Value(out, show_val(&v).expect("int or bool")),
+            Ok(v) => {
+                let shown = show_val(&v).expect("int or bool");
+                if self.g.rng.chance(1, 4) {
+                    if let Some(prog) = self.equivalent_program(&e, &ty, &before) {
+                        self.fresh.push((self.steps.len(), prog, format!("{out}{shown}\n")));
+                    }
+                }
+                Exp::Value(out, shown)
+            }
             Err(_) => Exp::Trap(out),
         };
         self.steps.push(Step { input: text, exp });
+    }
+
+    /// A whole program equivalent to evaluating `e` now: the session's types and runnable
+    /// functions, the session variables as locals of `main` (from literal values), and `e`
+    /// printed as the REPL prints it. `None` when a value has no exact literal.
+    fn equivalent_program(&self, e: &Expr, ty: &Ty, env: &[(String, Val)]) -> Option<String> {
+        let mut p = self.g.p.clone();
+        let keep: Vec<bool> = (0..p.fns.len()).map(|f| self.runnable(f, &mut vec![])).collect();
+        let mut k = keep.iter();
+        p.fns.retain(|_| *k.next().unwrap());
+        let mut stmts = vec![];
+        let etext = Printer::new(&self.g.p).expr_s(e);
+        for (v, (name, val)) in self.vars.iter().zip(env) {
+            debug_assert_eq!(&v.name, name);
+            if matches!(v.ty, Ty::Fn(..)) {
+                if etext.contains(&format!("{name}(")) {
+                    return None;
+                }
+                continue;
+            }
+            stmts.push(Stmt::Let { name: name.clone(), mutable: v.mutable, ann: Some(v.ty.clone()), value: val_expr(val, &v.ty, &p)? });
+        }
+        match ty {
+            Ty::Int(t) => stmts.push(Stmt::Printf(if t.signed() { "%d\n".into() } else { "%u\n".into() }, vec![e.clone()])),
+            _ => stmts.push(Stmt::Printf(
+                "%d\n".into(),
+                vec![Expr::Ternary(Box::new(e.clone()), Box::new(Expr::Int(1)), Box::new(Expr::Int(0)))],
+            )),
+        }
+        let main = FnDef { name: "main".into(), params: vec![], ret: I64, body: Block { stmts, value: Some(Expr::Int(0)) } };
+        let text = Printer::new(&p).program(Some(&main));
+        // A bool prints as 1/0 from the program: map back when comparing.
+        Some(if matches!(ty, Ty::Bool) { format!("# bool\n{text}") } else { text })
     }
 
     fn fault(&mut self) {
@@ -491,6 +588,9 @@ impl Session {
                 let (e, t) = self.g.ex_int(3);
                 let op = if self.g.rng.chance(1, 2) { Bin::Div } else { Bin::Rem };
                 let e = Expr::Bin(op, Box::new(e), Box::new(Gen::conv(Expr::Var("zz".into()), IT::I64, t)));
+                if self.reaches_stale(&e) {
+                    return;
+                }
                 let Some((out, r)) = self.eval_expr(&e) else { return };
                 let text = one_line(&Printer::new(&self.g.p).expr_s(&e));
                 let exp = match r {
@@ -535,6 +635,30 @@ fn strip_warnings(s: &str) -> String {
         }
     }
     out
+}
+
+/// A literal expression of type `ty` with value `v` (None for values without one).
+fn val_expr(v: &Val, ty: &Ty, p: &Program) -> Option<Expr> {
+    Some(match (v, ty) {
+        (Val::Int(_, x), Ty::Int(t)) => Gen::conv(Gen::lit_i64(*x as i64), IT::I64, *t),
+        (Val::Bool(b), _) => Expr::Bool(*b),
+        (Val::F(f), _) => {
+            if !f.is_finite() {
+                return None;
+            }
+            Expr::Float(*f)
+        }
+        (Val::Struct(fs), Ty::Struct(s)) => {
+            let tys: Vec<Ty> = p.structs[*s].fields.iter().map(|f| f.1.clone()).collect();
+            Expr::StructLit(*s, fs.iter().zip(&tys).map(|(v, t)| val_expr(v, t, p)).collect::<Option<_>>()?)
+        }
+        (Val::Struct(fs), Ty::Tuple(ts)) => Expr::Tuple(fs.iter().zip(ts).map(|(v, t)| val_expr(v, t, p)).collect::<Option<_>>()?),
+        (Val::Enum(vi, fs), Ty::Enum(e)) => {
+            let tys = p.enums[*e].variants[*vi].1.clone();
+            Expr::Variant(*e, *vi, fs.iter().zip(&tys).map(|(v, t)| val_expr(v, t, p)).collect::<Option<_>>()?)
+        }
+        _ => return None,
+    })
 }
 
 const MARK: u64 = 876_543_210_000;
@@ -634,9 +758,36 @@ pub fn repl_case(cfg: &Config, seed: u64, len: usize) -> Option<(String, String)
         for st in &s.steps {
             eprintln!(">>> {}\n    {:?}", st.input, st.exp);
         }
+        for f in &s.fresh {
+            eprintln!("--- equivalent program of step {}, expecting {:?}:\n{}", f.0, f.2, f.1);
+        }
     }
     let o = run::run(&cfg.vaisc, &["repl"], text.as_bytes(), SESSION_LIMIT);
-    let what = compare(&s.steps, &o)?;
+    let Some(what) = compare(&s.steps, &o) else {
+        // The REPL agreed with the model: some values must also agree with a fresh `vaisc run`.
+        let dir = run::scratch_dir("fresh");
+        let mut res = None;
+        for (step, prog, want) in &s.fresh {
+            let path = dir.join("fresh.vais");
+            std::fs::write(&path, prog).expect("write program");
+            let r = run::run(&cfg.vaisc, &["run", path.to_str().unwrap()], b"", SESSION_LIMIT);
+            let want = if prog.starts_with("# bool") { want.replace("true\n", "1\n").replace("false\n", "0\n") } else { want.clone() };
+            if r.stdout != want.as_bytes() || r.code != Some(0) {
+                let what = format!(
+                    "step {step} `{}`: a fresh `vaisc run` of the equivalent program differs from the REPL\n  want {:?}\n  got {:?} (exit {:?})\n{}",
+                    s.steps[*step].input,
+                    want,
+                    String::from_utf8_lossy(&r.stdout),
+                    r.code,
+                    r.stderr
+                );
+                res = Some((format!("{text}\n--- equivalent program:\n{prog}"), what));
+                break;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        return res;
+    };
     // Minimise: the shortest prefix that still fails.
     let fails = |n: usize| {
         let t = session_text(&s.steps[..n]);
