@@ -39,6 +39,8 @@ struct Ctx {
     lambda_base: usize,
     calls: u32,
     nodes: u32,
+    /// No calls, prints or statements: the body of a loop the back end may unroll.
+    pure: bool,
 }
 
 pub struct Gen {
@@ -53,6 +55,9 @@ pub struct Gen {
     pub recursive: Vec<bool>,
     /// Structs whose methods may be called.
     pub methods_ready: bool,
+    /// `scopes[0]` holds REPL session variables: a closure reads those live, not as a copy
+    /// (fuzz-findings.md F3), so closures do not see the mutable ones unless `known_bugs`.
+    pub global_scope: bool,
     cx: Ctx,
 }
 
@@ -69,6 +74,7 @@ impl Gen {
             callable: vec![],
             recursive: vec![],
             methods_ready: true,
+            global_scope: false,
             cx: Ctx::default(),
         }
     }
@@ -342,6 +348,21 @@ impl Gen {
     }
 
     fn lambda(&mut self, ps: &[Ty], r: &Ty, d: u32) -> Expr {
+        let hidden = if self.global_scope && !self.opts.known_bugs && !self.scopes.is_empty() {
+            let all = self.scopes[0].clone();
+            self.scopes[0].retain(|l| !l.mutable);
+            Some(all)
+        } else {
+            None
+        };
+        let e = self.lambda_inner(ps, r, d);
+        if let Some(all) = hidden {
+            self.scopes[0] = all;
+        }
+        e
+    }
+
+    fn lambda_inner(&mut self, ps: &[Ty], r: &Ty, d: u32) -> Expr {
         let saved = std::mem::take(&mut self.cx);
         self.cx.in_lambda = true;
         self.cx.lambda_base = self.scopes.len();
@@ -407,7 +428,7 @@ impl Gen {
             }
             2 => {
                 // A call of a function returning `ty`.
-                if self.cx.calls >= 4 {
+                if self.cx.calls >= 4 || self.cx.pure {
                     return None;
                 }
                 let fs: Vec<usize> = self.callable.iter().copied().filter(|&f| self.p.fns[f].ret == *ty).collect();
@@ -422,7 +443,7 @@ impl Gen {
             }
             3 => {
                 let sf = self.cx.self_fn?;
-                if self.cx.self_calls >= 2 || self.cx.in_lambda || self.p.fns[sf].ret != *ty {
+                if self.cx.self_calls >= 2 || self.cx.in_lambda || self.cx.pure || self.p.fns[sf].ret != *ty {
                     return None;
                 }
                 self.cx.self_calls += 1;
@@ -436,6 +457,9 @@ impl Gen {
             4 => return self.match_expr(ty, d1),
             5 => {
                 // Calling a function-typed local.
+                if self.cx.pure {
+                    return None;
+                }
                 let cands: Vec<Local> =
                     self.locals().into_iter().filter(|l| matches!(&l.ty, Ty::Fn(_, r) if **r == *ty)).collect();
                 if cands.is_empty() {
@@ -463,7 +487,7 @@ impl Gen {
             7 => {
                 // A method call on a struct place (not from a closure: it would write to
                 // the closure's captured copy).
-                if !self.methods_ready || self.cx.in_lambda {
+                if !self.methods_ready || self.cx.in_lambda || self.cx.pure {
                     return None;
                 }
                 let mut cands = vec![];
@@ -608,7 +632,7 @@ impl Gen {
     /// A block `{ stmts; value }` whose value has type `ty` (`coerce`: any int is fine).
     fn block_expr(&mut self, ty: &Ty, d: u32, coerce: bool) -> Block {
         self.push();
-        let n = if self.rng.chance(1, 3) { self.rng.range(1, 2) as usize } else { 0 };
+        let n = if self.rng.chance(1, 3) && !self.cx.pure { self.rng.range(1, 2) as usize } else { 0 };
         let mut stmts = vec![];
         for _ in 0..n {
             self.stmt(&mut stmts, d.min(2));
@@ -899,6 +923,7 @@ impl Gen {
                 let v = self.ex_for(&rt, d.min(2));
                 out.push(Stmt::If(c, Block { stmts: vec![Stmt::Return(v)], value: None }, None));
             }
+            18 if self.cx.loops == 0 && self.rng.chance(1, 2) => self.hot_loop(out, d),
             17 => {
                 // A call for its effects.
                 let fs = self.callable.clone();
@@ -913,6 +938,58 @@ impl Gen {
             }
             _ => self.let_stmt(out, d),
         }
+    }
+
+    /// A range loop with computed bounds (up to 31 trips) and a call-free body that
+    /// accumulates into a local: the shape the back end unrolls (x4 plus a remainder).
+    fn hot_loop(&mut self, out: &mut Vec<Stmt>, d: u32) {
+        let t = self.int_ty();
+        // Each bound: `vb: t = <any int>` (a coercion site), then `(vb & 31) - 16` at `t`.
+        let bound = |g: &mut Gen, out: &mut Vec<Stmt>| {
+            let raw = g.fresh("v");
+            let v = g.ex_to(t, d.min(2));
+            out.push(Stmt::Let { name: raw.clone(), mutable: false, ann: Some(Ty::Int(t)), value: v });
+            g.declare(&raw, Ty::Int(t), false, 0);
+            let m = Expr::Bin(Bin::And, Box::new(Expr::Var(raw)), Box::new(Gen::conv(Expr::Int(31), IT::I64, t)));
+            if t.signed() {
+                Expr::Bin(Bin::Sub, Box::new(m), Box::new(Gen::conv(Expr::Int(16), IT::I64, t)))
+            } else {
+                m
+            }
+        };
+        let lo = bound(self, out);
+        let hi = bound(self, out);
+        let (lo_n, hi_n) = (self.fresh("v"), self.fresh("v"));
+        out.push(Stmt::Let { name: lo_n.clone(), mutable: false, ann: Some(Ty::Int(t)), value: lo });
+        out.push(Stmt::Let { name: hi_n.clone(), mutable: false, ann: Some(Ty::Int(t)), value: hi });
+        self.declare(&lo_n, Ty::Int(t), false, 0);
+        self.declare(&hi_n, Ty::Int(t), false, 0);
+        let at = self.int_ty();
+        let acc = self.fresh("v");
+        out.push(Stmt::Let { name: acc.clone(), mutable: true, ann: Some(Ty::Int(at)), value: Gen::conv(Expr::Int(self.rng.range(0, 9)), IT::I64, at) });
+        self.declare(&acc, Ty::Int(at), true, 0);
+        let var = self.fresh("ix");
+        let saved_pure = self.cx.pure;
+        self.cx.pure = true;
+        self.cx.loops += 1;
+        self.push();
+        self.declare(&var, Ty::Int(t), false, 0);
+        let mut body = vec![];
+        for _ in 0..self.rng.range(1, 3) {
+            let op = *self.rng.pick(&[Bin::Add, Bin::Sub, Bin::Mul, Bin::Add]);
+            let v = self.ex_to(at, 2);
+            body.push(Stmt::OpAssign(op, Place::Var(acc.clone()), v));
+        }
+        if self.rng.chance(1, 3) {
+            let c = self.ex(&Ty::Bool, 1);
+            body.push(Stmt::If(c, Block { stmts: vec![if self.rng.chance(1, 2) { Stmt::Break } else { Stmt::Continue }], value: None }, None));
+        }
+        self.pop();
+        self.cx.loops -= 1;
+        self.cx.pure = saved_pure;
+        let inclusive = self.rng.chance(1, 3);
+        out.push(Stmt::For { var, lo: Expr::Var(lo_n), hi: Expr::Var(hi_n), inclusive, body: Block { stmts: body, value: None } });
+        out.push(Stmt::PrintI64(Gen::conv(Expr::Var(acc), at, IT::I64)));
     }
 
     fn typed_lit(&mut self, t: IT, v: i128) -> Expr {

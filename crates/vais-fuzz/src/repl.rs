@@ -172,8 +172,10 @@ fn show_val(v: &Val) -> Option<String> {
 
 impl Session {
     fn new(seed: u64, known_bugs: bool) -> Session {
+        let mut g = Gen::new(seed, Opts { known_bugs });
+        g.global_scope = true;
         Session {
-            g: Gen::new(seed, Opts { known_bugs }),
+            g,
             deps: vec![],
             arities: vec![],
             vars: vec![],
@@ -652,7 +654,24 @@ fn val_expr(v: &Val, ty: &Ty, p: &Program) -> Option<Expr> {
             let tys: Vec<Ty> = p.structs[*s].fields.iter().map(|f| f.1.clone()).collect();
             Expr::StructLit(*s, fs.iter().zip(&tys).map(|(v, t)| val_expr(v, t, p)).collect::<Option<_>>()?)
         }
-        (Val::Struct(fs), Ty::Tuple(ts)) => Expr::Tuple(fs.iter().zip(ts).map(|(v, t)| val_expr(v, t, p)).collect::<Option<_>>()?),
+        (Val::Struct(fs), Ty::Tuple(ts)) => {
+            // Tuple components are not coerced: give each integer its exact type.
+            let exact = |v: &Val, t: &Ty| -> Option<Expr> {
+                match (v, t) {
+                    (Val::Int(_, x), Ty::Int(it)) if *it != IT::I64 => Some(Expr::Block(Box::new(Block {
+                        stmts: vec![Stmt::Let {
+                            name: "tq".into(),
+                            mutable: false,
+                            ann: Some(t.clone()),
+                            value: Gen::conv(Gen::lit_i64(*x as i64), IT::I64, *it),
+                        }],
+                        value: Some(Expr::Var("tq".into())),
+                    }))),
+                    _ => val_expr(v, t, p),
+                }
+            };
+            Expr::Tuple(fs.iter().zip(ts).map(|(v, t)| exact(v, t)).collect::<Option<_>>()?)
+        }
         (Val::Enum(vi, fs), Ty::Enum(e)) => {
             let tys = p.enums[*e].variants[*vi].1.clone();
             Expr::Variant(*e, *vi, fs.iter().zip(&tys).map(|(v, t)| val_expr(v, t, p)).collect::<Option<_>>()?)
