@@ -350,12 +350,21 @@ impl Gen {
     fn lambda(&mut self, ps: &[Ty], r: &Ty, d: u32) -> Expr {
         let hidden = if self.global_scope && !self.opts.known_bugs && !self.scopes.is_empty() {
             let all = self.scopes[0].clone();
-            self.scopes[0].retain(|l| !l.mutable);
+            // Hide every binding of a name that has a mutable binding (a hidden shadowing
+            // binding must not uncover the one it shadows).
+            let muts: Vec<String> = all.iter().filter(|l| l.mutable).map(|l| l.name.clone()).collect();
+            self.scopes[0].retain(|l| !muts.contains(&l.name));
             Some(all)
         } else {
             None
         };
+        // In the REPL a lambda's references to functions outlive a redefinition of the
+        // function holding it (fuzz-findings.md F4): there, lambdas call no named function.
+        let saved_callable = if self.global_scope && !self.opts.known_bugs { Some(std::mem::take(&mut self.callable)) } else { None };
         let e = self.lambda_inner(ps, r, d);
+        if let Some(c) = saved_callable {
+            self.callable = c;
+        }
         if let Some(all) = hidden {
             self.scopes[0] = all;
         }
