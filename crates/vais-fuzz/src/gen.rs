@@ -56,7 +56,8 @@ pub struct Gen {
     /// Structs whose methods may be called.
     pub methods_ready: bool,
     /// `scopes[0]` holds REPL session variables: a closure reads those live, not as a copy
-    /// (fuzz-findings.md F3), so closures do not see the mutable ones unless `known_bugs`.
+    /// (fuzz-findings.md F3), so closures do not see the ones that can change (mutable, or
+    /// structs) unless `known_bugs`.
     pub global_scope: bool,
     cx: Ctx,
 }
@@ -352,7 +353,9 @@ impl Gen {
             let all = self.scopes[0].clone();
             // Hide every binding of a name that has a mutable binding (a hidden shadowing
             // binding must not uncover the one it shadows).
-            let muts: Vec<String> = all.iter().filter(|l| l.mutable).map(|l| l.name.clone()).collect();
+            // (A struct variable changes through field writes and methods even when immutable.)
+            let muts: Vec<String> =
+                all.iter().filter(|l| l.mutable || matches!(l.ty, Ty::Struct(_))).map(|l| l.name.clone()).collect();
             self.scopes[0].retain(|l| !muts.contains(&l.name));
             Some(all)
         } else {
