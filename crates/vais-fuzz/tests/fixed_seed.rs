@@ -48,3 +48,25 @@ fn repl_sessions_match_the_model() {
     let cfg = config(20261130, 4);
     assert_clean(repl::run_repl(&cfg), 4);
 }
+
+/// The differential check can fail: a tampered expectation is reported.
+#[test]
+fn a_wrong_expectation_is_reported() {
+    let cfg = config(20261130, 1);
+    let dir = vais_fuzz::run::scratch_dir("tamper");
+    let mut seed = 1;
+    let (p, mut exp) = loop {
+        let mut g = vais_fuzz::gen::Gen::new(seed, Default::default());
+        let p = g.program();
+        if let Some(e) = vais_fuzz::expect(&p) {
+            break (p, e);
+        }
+        seed += 1;
+    };
+    let text = vais_fuzz::prog::Printer::new(&p).program(None);
+    assert_eq!(vais_fuzz::check_program(&cfg, &text, &exp, &dir), None, "seed {seed} should pass");
+    exp.out.extend_from_slice(b"tampered\n");
+    let r = vais_fuzz::check_program(&cfg, &text, &exp, &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(r.is_some_and(|(kind, _)| kind == "run: differs"));
+}
