@@ -178,6 +178,28 @@ pub fn corpus(cfg: &Config) -> Vec<(String, String)> {
 const CHECK_LIMIT: Duration = Duration::from_secs(10);
 const RUN_LIMIT: Duration = Duration::from_secs(3);
 
+/// Feeds a mutant to the REPL line by line: the session never dies (whatever the input, the
+/// REPL ends at end of input with status 0), never panics or prints an internal error.
+pub fn check_mutant_repl(cfg: &Config, text: &str) -> Option<String> {
+    let input = format!("{text}\n");
+    let r = run::run(&cfg.vaisc, &["repl"], input.as_bytes(), RUN_LIMIT);
+    // A mutant may loop forever at top level, or call `exit`: not the REPL's fault.
+    if r.timed_out || text.contains("exit") {
+        return None;
+    }
+    const RAW: &[&str] = &["malloc", "free", "store_", "load_", "memcpy", "puts_ptr", "strlen", "fopen", "fread", "fwrite", "fgets", "fclose", "X F"];
+    if RAW.iter().any(|w| text.contains(w)) && r.signal.is_some() {
+        return None;
+    }
+    if let Some(f) = r.fatal() {
+        return Some(format!("vaisc repl: {f}\n{}", r.stderr));
+    }
+    if r.code != Some(0) {
+        return Some(format!("vaisc repl died: exit {:?}, signal {:?}\n{}", r.code, r.signal, r.stderr));
+    }
+    None
+}
+
 /// Checks one mutant; returns a description of what went wrong.
 pub fn check_mutant(cfg: &Config, text: &str, dir: &std::path::Path) -> Option<String> {
     let path = dir.join("mutant.vais");
@@ -248,7 +270,8 @@ fn mutate_case_in(cfg: &Config, seed: u64, dir: &std::path::Path, files: &[(Stri
     let (name, src) = &files[rng.below(files.len())];
     let other = &files[rng.below(files.len())].1;
     let m = mutate(&mut rng, src, other);
-    let what = check_mutant(cfg, &m, dir)?;
+    let repl = rng.chance(1, 3);
+    let what = check_mutant(cfg, &m, dir).or_else(|| if repl { check_mutant_repl(cfg, &m) } else { None })?;
     let (m, what) = if cfg.minimise { minimise_text(cfg, &m, &what, dir) } else { (m, what) };
     let what = format!("mutant of {name}: {what}");
     let file = save(cfg, "mutate", seed, "vais", &m, &what);
