@@ -315,7 +315,10 @@ impl Gen {
                     .copied()
                     .filter(|&f| {
                         let fd = &self.p.fns[f];
-                        !self.recursive[f] && fd.ret == **r && fd.params.iter().map(|p| &p.1).eq(ps.iter())
+                        !self.recursive[f]
+                            && !self.p.async_fns.contains(&fd.name)
+                            && fd.ret == **r
+                            && fd.params.iter().map(|p| &p.1).eq(ps.iter())
                     })
                     .collect();
                 if !fs.is_empty() && self.rng.chance(1, 2) {
@@ -451,7 +454,8 @@ impl Gen {
                 self.cx.calls += 1;
                 let params = self.p.fns[f].params.clone();
                 let args = self.args_for(&params, self.recursive[f], d1);
-                return Some(Expr::Call(self.p.fns[f].name.clone(), args));
+                let call = Expr::Call(self.p.fns[f].name.clone(), args);
+                return Some(if self.p.async_fns.contains(&self.p.fns[f].name) { Expr::Await(Box::new(call)) } else { call });
             }
             3 => {
                 let sf = self.cx.self_fn?;
@@ -946,7 +950,10 @@ impl Gen {
                 self.cx.calls += 1;
                 let params = self.p.fns[f].params.clone();
                 let args = self.args_for(&params, self.recursive[f], d.min(2));
-                out.push(Stmt::Expr(Expr::Call(self.p.fns[f].name.clone(), args)));
+                let call = Expr::Call(self.p.fns[f].name.clone(), args);
+                // An async call is awaited, or left as a future that never runs.
+                let awaited = self.p.async_fns.contains(&self.p.fns[f].name) && self.rng.chance(1, 2);
+                out.push(Stmt::Expr(if awaited { Expr::Await(Box::new(call)) } else { call }));
             }
             _ => self.let_stmt(out, d),
         }
@@ -1387,6 +1394,9 @@ impl Gen {
             let rec = self.rng.chance(1, 3);
             let name = format!("fn{i}");
             self.gen_fn(&name, i, rec);
+            if !rec && self.rng.chance(1, 5) {
+                self.p.async_fns.push(name);
+            }
             self.callable.push(i);
         }
         let main = self.gen_main();

@@ -214,6 +214,8 @@ pub enum Expr {
     Method(Box<Expr>, usize, usize, Vec<Expr>),
     /// Implicit integer conversion to the given type (not printed).
     Conv(Box<Expr>, IT),
+    /// `call.await` of an async function's call.
+    Await(Box<Expr>),
 }
 
 #[derive(Clone, Debug)]
@@ -280,6 +282,8 @@ pub struct ConstDef {
 
 #[derive(Clone, Debug, Default)]
 pub struct Program {
+    /// Functions declared `A F` (a call makes a future; `.await` runs the body).
+    pub async_fns: Vec<String>,
     /// Whether the generic helpers `gid<T>` and `gpick<T>` are defined (and callable).
     pub generics: bool,
     pub consts: Vec<ConstDef>,
@@ -411,6 +415,9 @@ impl<'p> Printer<'p> {
     }
 
     pub fn fn_def(&mut self, f: &FnDef) {
+        if self.p.async_fns.contains(&f.name) {
+            self.out.push_str("A ");
+        }
         self.fn_head(f, false);
         self.block(&f.body);
         self.out.push('\n');
@@ -687,6 +694,10 @@ impl<'p> Printer<'p> {
                 let _ = write!(self.out, "{r}.{name}({a})");
             }
             Expr::Conv(x, _) => self.expr(x),
+            Expr::Await(x) => {
+                self.expr(x);
+                self.out.push_str(".await");
+            }
         }
     }
 }

@@ -133,7 +133,7 @@ fn refs_expr(e: &Expr, out: &mut BTreeSet<String>) {
             refs_expr(b, out);
             refs_expr(c, out);
         }
-        Expr::Slice(x, ..) => refs_expr(x, out),
+        Expr::Slice(x, ..) | Expr::Await(x) => refs_expr(x, out),
         Expr::SelfCall(a) | Expr::CallVal(_, a) | Expr::StructLit(_, a) | Expr::Variant(_, _, a) | Expr::Array(a) | Expr::Tuple(a) => {
             a.iter().for_each(|e| refs_expr(e, out))
         }
