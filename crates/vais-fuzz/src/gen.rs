@@ -637,7 +637,7 @@ impl Gen {
     }
 
     fn index_for(&mut self, len: usize, d: u32) -> Expr {
-        if self.rng.chance(1, 2) {
+        if self.rng.chance(1, 2) || len < 2 {
             Expr::Int(self.rng.below(len) as i64)
         } else {
             let (e, t) = self.ex_int(d.min(1));
@@ -1101,10 +1101,11 @@ impl Gen {
                     return self.print_stmt(out, d);
                 }
                 let a = self.rng.pick(&arrs).clone();
-                let lo = self.rng.below(a.len - 1);
-                let hi = self.rng.range(lo as i64 + 1, a.len as i64) as usize;
-                let (hi, inc) = if self.rng.chance(1, 2) { (hi - 1, true) } else { (hi, false) };
-                let len = if inc { hi + 1 - lo } else { hi - lo };
+                // At least MIN_ARR elements (callees may index 0..MIN_ARR).
+                let lo = self.rng.below(a.len - MIN_ARR + 1);
+                let len = self.rng.range(MIN_ARR as i64, (a.len - lo) as i64) as usize;
+                let inc = self.rng.chance(1, 2);
+                let hi = if inc { lo + len - 1 } else { lo + len };
                 let v = Expr::Slice(Box::new(Expr::Var(a.name.clone())), lo as i64, hi as i64, inc);
                 out.push(Stmt::Let { name: name.clone(), mutable: false, ann: None, value: v });
                 self.declare(&name, a.ty.clone(), false, len);

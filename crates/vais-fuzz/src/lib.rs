@@ -122,7 +122,13 @@ pub fn run_gen(cfg: &Config) -> Report {
     while i < cfg.count && Instant::now() < deadline {
         let seed = case_seed(cfg.seed, i);
         i += 1;
-        match gen_case(cfg, seed, &dir) {
+        // A panic here is a bug of the fuzzer itself (generator/evaluator): report and go on.
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| gen_case(cfg, seed, &dir)));
+        let r = r.unwrap_or_else(|_| {
+            eprintln!("gen: seed {seed}: the fuzzer itself panicked (a generator bug); case skipped");
+            CaseResult::Discard
+        });
+        match r {
             CaseResult::Pass => rep.cases += 1,
             CaseResult::Discard => rep.discarded += 1,
             CaseResult::Fail(f) => {
