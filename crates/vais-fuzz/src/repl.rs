@@ -839,7 +839,14 @@ pub fn run_repl(cfg: &Config) -> Report {
         let seed = case_seed(cfg.seed, i);
         i += 1;
         rep.cases += 1;
-        if let Some((text, what)) = repl_case(cfg, seed, 40) {
+        // A panic here is a bug of the fuzzer itself (generator/model): report and go on.
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| repl_case(cfg, seed, 40)));
+        let r = r.unwrap_or_else(|_| {
+            eprintln!("repl: seed {seed}: the fuzzer itself panicked (a generator bug); case skipped");
+            rep.discarded += 1;
+            None
+        });
+        if let Some((text, what)) = r {
             if cfg.verbose {
                 eprintln!("repl: seed {seed}: {what}");
             }
