@@ -541,10 +541,12 @@ impl Session {
         p.fns.retain(|_| *k.next().unwrap());
         let mut stmts = vec![];
         let etext = Printer::new(&self.g.p).expr_s(e);
+        let idents: BTreeSet<&str> = etext.split(|c: char| !c.is_ascii_alphanumeric() && c != '_').collect();
         for (v, (name, val)) in self.vars.iter().zip(env) {
             debug_assert_eq!(&v.name, name);
             if matches!(v.ty, Ty::Fn(..)) {
-                if etext.contains(&format!("{name}(")) {
+                // A function value has no literal: the input must not use it at all.
+                if idents.contains(name.as_str()) {
                     return None;
                 }
                 continue;
