@@ -207,13 +207,39 @@ struct RangeSnapshot(Vec<(usize, usize)>);
 static SNAPSHOT: std::sync::atomic::AtomicPtr<RangeSnapshot> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
 static SNAPSHOT_STALE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
+/// Code registered since the last publication (`(start, end)`), and whether ranges were also
+/// removed (then the next publication rebuilds from the tables instead of merging).
+static PENDING: Mutex<(Vec<(usize, usize)>, bool)> = Mutex::new((Vec::new(), true));
+
 /// Publishes the registered code ranges for [`in_jit_code`] if they changed. Called when no
-/// protected code runs (so no handler can still read the snapshot it replaces).
+/// protected code runs (so no handler can still read the snapshot it replaces). A REPL input
+/// adds a few functions: they are merged into a copy of the last snapshot (a memory copy),
+/// rather than rebuilding it from the tables (a walk of every function, per input).
 fn publish_code_ranges() {
     if !SNAPSHOT_STALE.swap(false, Ordering::SeqCst) {
         return;
     }
-    let ranges = tables().code.iter().map(|(&s, &(l, _))| (s, s.saturating_add(l))).collect();
+    let (mut added, rebuild) = {
+        let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+        (std::mem::take(&mut p.0), std::mem::replace(&mut p.1, false))
+    };
+    let old = SNAPSHOT.load(Ordering::SeqCst);
+    let ranges = if rebuild || old.is_null() {
+        tables().code.iter().map(|(&s, &(l, _))| (s, s.saturating_add(l))).collect()
+    } else {
+        added.sort_unstable();
+        // SAFETY: `old` is the current snapshot; only this function replaces or frees it.
+        let mut merged = Vec::with_capacity(unsafe { (*old).0.len() } + added.len());
+        let mut a = added.into_iter().peekable();
+        for &r in unsafe { &(*old).0 } {
+            while let Some(n) = a.next_if(|n| n.0 < r.0) {
+                merged.push(n);
+            }
+            merged.push(r);
+        }
+        merged.extend(a);
+        merged
+    };
     let old = SNAPSHOT.swap(Box::into_raw(Box::new(RangeSnapshot(ranges))), Ordering::SeqCst);
     if !old.is_null() {
         // SAFETY: `old` came from `Box::into_raw` above; no protected code runs now, so no
@@ -247,6 +273,7 @@ pub fn register_code(start: usize, len: usize, function: String) {
         .filter(|(&s, &(l, _))| s.saturating_add(l) > start)
         .map(|(&s, _)| s)
         .collect();
+    let removed_any = !overlapping.is_empty();
     for s in overlapping {
         t.code.remove(&s);
         t.lines.remove(&s);
@@ -256,6 +283,12 @@ pub fn register_code(start: usize, len: usize, function: String) {
         t.traps.remove(&pc);
     }
     t.code.insert(start, (len.max(1), function));
+    let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    if removed_any {
+        p.1 = true;
+    } else {
+        p.0.push((start, end));
+    }
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
@@ -310,6 +343,7 @@ pub fn clear_code() {
     t.code.clear();
     t.lines.clear();
     t.traps.clear();
+    PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
