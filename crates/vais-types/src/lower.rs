@@ -796,18 +796,6 @@ impl<'a> Zonker<'a> {
         }
     }
 
-    fn block(&mut self, b: &mut Block) {
-        for s in &mut b.stmts {
-            match s {
-                Stmt::Let { value, .. } => self.expr(value),
-                Stmt::Expr(e) => self.expr(e),
-            }
-        }
-        if let Some(v) = &mut b.value {
-            self.expr(v);
-        }
-    }
-
     pub fn expr(&mut self, e: &mut Expr) {
         self.depth += 1;
         if self.depth.is_multiple_of(8) {
@@ -820,103 +808,23 @@ impl<'a> Zonker<'a> {
 
     fn expr_here(&mut self, e: &mut Expr) {
         self.ty(&mut e.ty);
+        // The node's own ids, then (through the TIR walk) its sub-expressions in evaluation order.
         match &mut e.kind {
-            ExprKind::Int(_)
-            | ExprKind::Float(_)
-            | ExprKind::Bool(_)
-            | ExprKind::Str(_)
-            | ExprKind::Unit
-            | ExprKind::Local(_)
-            | ExprKind::Global(_)
-            | ExprKind::Continue => {}
-            ExprKind::FuncRef(f) => self.func_id(f),
-            ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter_mut().for_each(|e| self.expr(e)),
-            ExprKind::StructLit { id, fields } => {
-                self.struct_id(id);
-                fields.iter_mut().for_each(|(_, e)| self.expr(e));
-            }
-            ExprKind::Variant { enum_id, args, .. } => {
-                self.enum_id(enum_id);
-                args.iter_mut().for_each(|e| self.expr(e));
-            }
-            ExprKind::Block(b) => self.block(b),
-            ExprKind::If { cond, then_expr, else_expr } => {
-                self.expr(cond);
-                self.expr(then_expr);
-                if let Some(x) = else_expr {
-                    self.expr(x);
-                }
-            }
-            ExprKind::Loop { kind, body } => {
-                match kind {
-                    LoopKind::Infinite => {}
-                    LoopKind::While(c) => self.expr(c),
-                    LoopKind::Range { start, end, .. } => {
-                        self.expr(start);
-                        self.expr(end);
-                    }
-                }
-                self.expr(body);
-            }
-            ExprKind::Break(x) | ExprKind::Return(x) => {
-                if let Some(x) = x {
-                    self.expr(x);
-                }
-            }
-            ExprKind::Match { scrutinee, arms } => {
-                self.expr(scrutinee);
-                for a in arms {
-                    self.pattern(&mut a.pattern);
-                    if let Some(g) = &mut a.guard {
-                        self.expr(g);
-                    }
-                    self.expr(&mut a.body);
-                }
-            }
-            ExprKind::Unary { operand, .. } => self.expr(operand),
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(lhs);
-                self.expr(rhs);
-            }
-            ExprKind::Cast(inner) => {
-                self.expr(inner);
-                if inner.ty == e.ty || !inner.ty.is_int() || !e.ty.is_int() {
-                    let inner = std::mem::replace(&mut **inner, Expr::new(ExprKind::Unit, Ty::Unit, e.span));
-                    *e = inner;
-                }
-            }
-            ExprKind::Call { callee, args } => {
-                match callee {
-                    Callee::Func(f) => self.func_id(f),
-                    Callee::Value(v) => self.expr(v),
-                    _ => {}
-                }
-                args.iter_mut().for_each(|e| self.expr(e));
-            }
-            ExprKind::Field { base, .. } => self.expr(base),
-            ExprKind::Index { base, index } => {
-                self.expr(base);
-                self.expr(index);
-            }
-            ExprKind::Slice { base, start, end, .. } => {
-                self.expr(base);
-                if let Some(s) = start {
-                    self.expr(s);
-                }
-                self.expr(end);
-            }
-            ExprKind::Deref(x) | ExprKind::AddrOf(x) | ExprKind::Await(x) | ExprKind::Unwrap(x) => self.expr(x),
-            ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
-                self.expr(target);
-                self.expr(value);
-            }
-            ExprKind::Closure { func, captures } => {
-                self.func_id(func);
-                captures.iter_mut().for_each(|e| self.expr(e));
-            }
-            ExprKind::MakeFuture { func, args } => {
-                self.func_id(func);
-                args.iter_mut().for_each(|e| self.expr(e));
+            ExprKind::FuncRef(f)
+            | ExprKind::Closure { func: f, .. }
+            | ExprKind::MakeFuture { func: f, .. }
+            | ExprKind::Call { callee: Callee::Func(f), .. } => self.func_id(f),
+            ExprKind::StructLit { id, .. } => self.struct_id(id),
+            ExprKind::Variant { enum_id, .. } => self.enum_id(enum_id),
+            ExprKind::Match { arms, .. } => arms.iter_mut().for_each(|a| self.pattern(&mut a.pattern)),
+            _ => {}
+        }
+        vais_tir::visit::children_mut(e, &mut |c| self.expr(c));
+        // A conversion that converts nothing (same type, or not integer to integer) goes.
+        if let ExprKind::Cast(inner) = &mut e.kind {
+            if inner.ty == e.ty || !inner.ty.is_int() || !e.ty.is_int() {
+                let inner = std::mem::replace(&mut **inner, Expr::new(ExprKind::Unit, Ty::Unit, e.span));
+                *e = inner;
             }
         }
     }

@@ -4,73 +4,12 @@
 
 mod common;
 
-use std::fs::File;
-use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::process::Stdio;
-use std::sync::mpsc;
+use common::pty::Pty;
 use std::time::{Duration, Instant};
 
-struct Pty {
-    writer: File,
-    rx: mpsc::Receiver<u8>,
-    seen: String,
-}
-
-impl Pty {
-    fn expect(&mut self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.seen.contains(needle) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.rx.recv_timeout(left) {
-                Ok(b) => self.seen.push(b as char),
-                Err(_) => panic!("timed out waiting for {needle:?}; screen so far:\n{}", self.seen),
-            }
-        }
-        let at = self.seen.find(needle).unwrap() + needle.len();
-        self.seen.drain(..at);
-    }
-    fn send(&mut self, text: &str) {
-        self.writer.write_all(text.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-}
-
 /// Starts `vaisc repl` on a new pseudo-terminal with `XDG_STATE_HOME=state`.
-fn spawn_on_pty(state: &std::path::Path) -> (std::process::Child, Pty) {
-    let (mut master, mut slave) = (0, 0);
-    // SAFETY: openpty writes two fds into the provided integers; null name/termios/winsize are allowed.
-    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
-    assert_eq!(rc, 0, "openpty failed");
-    // SAFETY: both fds were just returned by openpty and are owned here.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    let child = common::vaisc()
-        .arg("repl")
-        .env("XDG_STATE_HOME", state)
-        .env("TERM", "xterm")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::from(slave.try_clone().unwrap()))
-        .stdout(Stdio::from(slave.try_clone().unwrap()))
-        .stderr(Stdio::from(slave))
-        .spawn()
-        .unwrap();
-    let master = File::from(master);
-    let mut reader = master.try_clone().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 256];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            for &b in &buf[..n] {
-                if tx.send(b).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-    (child, Pty { writer: master, rx, seen: String::new() })
+fn spawn_on_pty(state: &std::path::Path) -> Pty {
+    Pty::spawn(&["repl"], state)
 }
 
 /// Waits (at most 10 s) for the child to end and returns its exit code.
@@ -89,7 +28,7 @@ fn wait_exit(child: &mut std::process::Child) -> Option<i32> {
 fn terminal_session_with_prompts_and_history() {
     let state = std::env::temp_dir().join(format!("vais_pty_state_{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&state);
-    let (mut child, mut pty) = spawn_on_pty(&state);
+    let mut pty = spawn_on_pty(&state);
     pty.expect("JIT");
     pty.expect("vais> ");
     pty.send("1 + 1\r");
@@ -102,16 +41,7 @@ fn terminal_session_with_prompts_and_history() {
     pty.send("twice(21)\r");
     pty.expect("=> 42");
     pty.expect("vais> ");
-    pty.send("\x04");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success());
-            break;
-        }
-        assert!(Instant::now() < deadline, "repl did not exit on Ctrl-D");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    pty.finish();
     let history = std::fs::read_to_string(state.join("vais/history")).expect("history file");
     assert!(history.contains("twice(21)"), "history: {history}");
     let _ = std::fs::remove_dir_all(&state);
@@ -128,13 +58,13 @@ fn history_is_written_before_each_input_runs_and_keeps_ten_thousand_entries() {
         old.push_str(&format!("{i} + 0\n"));
     }
     std::fs::write(state.join("vais/history"), old).unwrap();
-    let (mut child, mut pty) = spawn_on_pty(&state);
+    let mut pty = spawn_on_pty(&state);
     pty.expect("vais> ");
     pty.send("k := 41 + 1\r");
     pty.expect("vais> ");
     // The input ends the process: it must already be in the history file.
     pty.send("exit(k)\r");
-    assert_eq!(wait_exit(&mut child), Some(42));
+    assert_eq!(wait_exit(&mut pty.child), Some(42));
     let history = std::fs::read_to_string(state.join("vais/history")).expect("history file");
     let lines: Vec<&str> = history.lines().filter(|l| !l.starts_with("#V")).collect();
     assert_eq!(lines.last().copied(), Some("exit(k)"), "{:?}", &lines[lines.len().saturating_sub(5)..]);
