@@ -418,7 +418,8 @@ pub enum ExprKind {
     /// `spawn e` / `spawn { e }`
     Spawn(Box<Expr>),
     Unary { op: UnaryOp, operand: Box<Expr> },
-    Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
+    /// `op_span` is the operator itself (runtime errors point at the `/`, not the operand).
+    Binary { op: BinaryOp, op_span: Span, lhs: Box<Expr>, rhs: Box<Expr> },
     /// `a..b`, `a..=b`, `..b`, `a..`
     Range { start: Option<Box<Expr>>, end: Option<Box<Expr>>, inclusive: bool },
     /// `c ? a : b`

@@ -218,7 +218,9 @@ impl<'c> Fc<'c> {
             A::Lambda { params, body } => self.lambda(params, body, span),
             A::Spawn(x) => self.expr(x),
             A::Unary { op, operand } => self.unary(*op, operand, span),
-            A::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, span),
+            // The typed node starts at the operator: its instructions and its runtime errors
+            // (division by zero) point there.
+            A::Binary { op, op_span, lhs, rhs } => self.binary(*op, lhs, rhs, Span::new(span.file, op_span.start, span.end.max(op_span.start))),
             A::Range { .. } => {
                 self.err(errors::invalid("a range can only be used as a loop header or a slice index", span));
                 self.err_expr(span)

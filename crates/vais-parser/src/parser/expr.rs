@@ -167,14 +167,17 @@ impl Parser<'_> {
             if prec < min {
                 break;
             }
+            let op_start = self.span();
             for _ in 0..ntoks {
                 self.bump();
             }
+            let op_span = self.span_from(op_start);
             let rhs = self.parse_binary(prec + 1)?;
             let span = lhs.span.to(rhs.span);
             lhs = Expr {
                 kind: ExprKind::Binary {
                     op,
+                    op_span,
                     lhs: Box::new(lhs),
                     rhs: Box::new(rhs),
                 },

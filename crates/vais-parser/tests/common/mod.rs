@@ -190,7 +190,7 @@ pub fn show(e: &Expr) -> String {
             };
             format!("({o}{})", show(operand))
         }
-        ExprKind::Binary { op, lhs, rhs } => {
+        ExprKind::Binary { op, lhs, rhs, .. } => {
             format!("({} {} {})", show(lhs), op.symbol(), show(rhs))
         }
         ExprKind::Range {
