@@ -363,7 +363,8 @@ impl Session {
         let old = self.g.p.fns[idx].clone();
         let rec = self.g.recursive[idx];
         let old_deps = self.deps[idx].clone();
-        let was_broken: Vec<bool> = (0..n).map(|f| self.broken(f)).collect();
+        // A function that reaches a broken one is broken too (the REPL says so for each, once).
+        let was_runnable: Vec<bool> = (0..n).map(|f| self.runnable(f, &mut vec![])).collect();
         self.g.scopes.clear();
         self.set_callable(idx);
         let f = if arity {
@@ -393,19 +394,32 @@ impl Session {
         let text = self.fn_text(&f);
         if changed {
             let (mut notes, mut may) = (BTreeSet::new(), BTreeSet::new());
-            for (c, &was) in was_broken.iter().enumerate() {
-                if self.broken(c) && self.deps[c].iter().any(|d| d.0 == idx) {
-                    let name = self.g.p.fns[c].name.clone();
-                    if was {
-                        may.insert(name);
-                    } else {
+            for (c, &was) in was_runnable.iter().enumerate() {
+                if c == idx {
+                    continue;
+                }
+                let name = self.g.p.fns[c].name.clone();
+                match (was, self.runnable(c, &mut vec![])) {
+                    (true, false) => {
                         notes.insert(name);
                     }
+                    // Already broken (no second note), or repaired by the change.
+                    (false, _) => {
+                        may.insert(name);
+                    }
+                    (true, true) => {}
                 }
             }
             self.steps.push(Step { input: text, exp: Exp::Notes(notes, may) });
         } else {
-            self.steps.push(Step { input: text, exp: Exp::Out(String::new()) });
+            // The same signature with a new body: functions blocked only by the old body's
+            // calls come back ("type-checks again").
+            let repaired: BTreeSet<String> = (0..n)
+                .filter(|&c| c != idx && !was_runnable[c] && self.runnable(c, &mut vec![]))
+                .map(|c| self.g.p.fns[c].name.clone())
+                .collect();
+            let exp = if repaired.is_empty() { Exp::Out(String::new()) } else { Exp::Notes(repaired, BTreeSet::new()) };
+            self.steps.push(Step { input: text, exp });
         }
     }
 
