@@ -10,192 +10,113 @@
 
 use crate::*;
 
+/// The body of `children` and `children_mut`: one list of every node's sub-expressions, in
+/// evaluation order, for shared (`iter`, no `mut`) and mutable (`iter_mut`, `mut`) access.
+macro_rules! for_each_child {
+    ($e:expr, $f:expr, $iter:ident $(, $m:tt)?) => {{
+        let f = $f;
+        match & $($m)? $e.kind {
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Str(_)
+            | ExprKind::Unit
+            | ExprKind::Local(_)
+            | ExprKind::Global(_)
+            | ExprKind::FuncRef(_)
+            | ExprKind::Continue => {}
+            ExprKind::Tuple(es) | ExprKind::Array(es) => es.$iter().for_each(f),
+            ExprKind::StructLit { fields, .. } => fields.$iter().for_each(|(_, x)| f(x)),
+            ExprKind::Variant { args, .. } => args.$iter().for_each(f),
+            ExprKind::Block(b) => {
+                for s in b.stmts.$iter() {
+                    match s {
+                        Stmt::Let { value, .. } => f(value),
+                        Stmt::Expr(x) => f(x),
+                    }
+                }
+                if let Some(v) = & $($m)? b.value {
+                    f(v)
+                }
+            }
+            ExprKind::If { cond, then_expr, else_expr } => {
+                f(cond);
+                f(then_expr);
+                if let Some(x) = else_expr {
+                    f(x)
+                }
+            }
+            ExprKind::Loop { kind, body } => {
+                match kind {
+                    LoopKind::Infinite => {}
+                    LoopKind::While(c) => f(c),
+                    LoopKind::Range { start, end, .. } => {
+                        f(start);
+                        f(end)
+                    }
+                }
+                f(body)
+            }
+            ExprKind::Break(x) | ExprKind::Return(x) => {
+                if let Some(x) = x {
+                    f(x)
+                }
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                f(scrutinee);
+                for a in arms.$iter() {
+                    if let Some(g) = & $($m)? a.guard {
+                        f(g)
+                    }
+                    f(& $($m)? a.body)
+                }
+            }
+            ExprKind::Unary { operand, .. } => f(operand),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                f(lhs);
+                f(rhs)
+            }
+            ExprKind::Cast(x) | ExprKind::Deref(x) | ExprKind::AddrOf(x) | ExprKind::Await(x) | ExprKind::Unwrap(x) => {
+                f(x)
+            }
+            ExprKind::Call { callee, args } => {
+                if let Callee::Value(c) = callee {
+                    f(c)
+                }
+                args.$iter().for_each(f)
+            }
+            ExprKind::Field { base, .. } => f(base),
+            ExprKind::Index { base, index } => {
+                f(base);
+                f(index)
+            }
+            ExprKind::Slice { base, start, end, .. } => {
+                f(base);
+                if let Some(s) = start {
+                    f(s)
+                }
+                f(end)
+            }
+            ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
+                f(target);
+                f(value)
+            }
+            ExprKind::Closure { captures, .. } => captures.$iter().for_each(f),
+            ExprKind::MakeFuture { args, .. } => args.$iter().for_each(f),
+        }
+    }};
+}
+
 /// Calls `f` on every direct sub-expression of `e`, in evaluation order. Patterns are not
 /// expressions: see `arm_patterns`.
 pub fn children<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
-    match &e.kind {
-        ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Str(_)
-        | ExprKind::Unit
-        | ExprKind::Local(_)
-        | ExprKind::Global(_)
-        | ExprKind::FuncRef(_)
-        | ExprKind::Continue => {}
-        ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter().for_each(f),
-        ExprKind::StructLit { fields, .. } => fields.iter().for_each(|(_, x)| f(x)),
-        ExprKind::Variant { args, .. } => args.iter().for_each(f),
-        ExprKind::Block(b) => {
-            for s in &b.stmts {
-                match s {
-                    Stmt::Let { value, .. } => f(value),
-                    Stmt::Expr(x) => f(x),
-                }
-            }
-            if let Some(v) = &b.value {
-                f(v)
-            }
-        }
-        ExprKind::If { cond, then_expr, else_expr } => {
-            f(cond);
-            f(then_expr);
-            if let Some(x) = else_expr {
-                f(x)
-            }
-        }
-        ExprKind::Loop { kind, body } => {
-            match kind {
-                LoopKind::Infinite => {}
-                LoopKind::While(c) => f(c),
-                LoopKind::Range { start, end, .. } => {
-                    f(start);
-                    f(end)
-                }
-            }
-            f(body)
-        }
-        ExprKind::Break(x) | ExprKind::Return(x) => {
-            if let Some(x) = x {
-                f(x)
-            }
-        }
-        ExprKind::Match { scrutinee, arms } => {
-            f(scrutinee);
-            for a in arms {
-                if let Some(g) = &a.guard {
-                    f(g)
-                }
-                f(&a.body)
-            }
-        }
-        ExprKind::Unary { operand, .. } => f(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs)
-        }
-        ExprKind::Cast(x) | ExprKind::Deref(x) | ExprKind::AddrOf(x) | ExprKind::Await(x) | ExprKind::Unwrap(x) => {
-            f(x)
-        }
-        ExprKind::Call { callee, args } => {
-            if let Callee::Value(c) = callee {
-                f(c)
-            }
-            args.iter().for_each(f)
-        }
-        ExprKind::Field { base, .. } => f(base),
-        ExprKind::Index { base, index } => {
-            f(base);
-            f(index)
-        }
-        ExprKind::Slice { base, start, end, .. } => {
-            f(base);
-            if let Some(s) = start {
-                f(s)
-            }
-            f(end)
-        }
-        ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
-            f(target);
-            f(value)
-        }
-        ExprKind::Closure { captures, .. } => captures.iter().for_each(f),
-        ExprKind::MakeFuture { args, .. } => args.iter().for_each(f),
-    }
+    for_each_child!(e, f, iter)
 }
 
 /// `children` for passes that rewrite: `f` gets each direct sub-expression mutably, in the
 /// same order.
 pub fn children_mut<'a>(e: &'a mut Expr, f: &mut dyn FnMut(&'a mut Expr)) {
-    match &mut e.kind {
-        ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Str(_)
-        | ExprKind::Unit
-        | ExprKind::Local(_)
-        | ExprKind::Global(_)
-        | ExprKind::FuncRef(_)
-        | ExprKind::Continue => {}
-        ExprKind::Tuple(es) | ExprKind::Array(es) => es.iter_mut().for_each(f),
-        ExprKind::StructLit { fields, .. } => fields.iter_mut().for_each(|(_, x)| f(x)),
-        ExprKind::Variant { args, .. } => args.iter_mut().for_each(f),
-        ExprKind::Block(b) => {
-            for s in &mut b.stmts {
-                match s {
-                    Stmt::Let { value, .. } => f(value),
-                    Stmt::Expr(x) => f(x),
-                }
-            }
-            if let Some(v) = &mut b.value {
-                f(v)
-            }
-        }
-        ExprKind::If { cond, then_expr, else_expr } => {
-            f(cond);
-            f(then_expr);
-            if let Some(x) = else_expr {
-                f(x)
-            }
-        }
-        ExprKind::Loop { kind, body } => {
-            match kind {
-                LoopKind::Infinite => {}
-                LoopKind::While(c) => f(c),
-                LoopKind::Range { start, end, .. } => {
-                    f(start);
-                    f(end)
-                }
-            }
-            f(body)
-        }
-        ExprKind::Break(x) | ExprKind::Return(x) => {
-            if let Some(x) = x {
-                f(x)
-            }
-        }
-        ExprKind::Match { scrutinee, arms } => {
-            f(scrutinee);
-            for a in arms {
-                if let Some(g) = &mut a.guard {
-                    f(g)
-                }
-                f(&mut a.body)
-            }
-        }
-        ExprKind::Unary { operand, .. } => f(operand),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs)
-        }
-        ExprKind::Cast(x) | ExprKind::Deref(x) | ExprKind::AddrOf(x) | ExprKind::Await(x) | ExprKind::Unwrap(x) => {
-            f(x)
-        }
-        ExprKind::Call { callee, args } => {
-            if let Callee::Value(c) = callee {
-                f(c)
-            }
-            args.iter_mut().for_each(f)
-        }
-        ExprKind::Field { base, .. } => f(base),
-        ExprKind::Index { base, index } => {
-            f(base);
-            f(index)
-        }
-        ExprKind::Slice { base, start, end, .. } => {
-            f(base);
-            if let Some(s) = start {
-                f(s)
-            }
-            f(end)
-        }
-        ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
-            f(target);
-            f(value)
-        }
-        ExprKind::Closure { captures, .. } => captures.iter_mut().for_each(f),
-        ExprKind::MakeFuture { args, .. } => args.iter_mut().for_each(f),
-    }
+    for_each_child!(e, f, iter_mut, mut)
 }
 
 /// Every expression of the tree rooted at `e` (itself first), parents before children and
