@@ -83,3 +83,53 @@ fn flamegraph_alone_writes_no_table() {
     assert!(std::fs::read_to_string(&svg).unwrap().contains("heavy"));
     let _ = std::fs::remove_file(&svg);
 }
+
+/// Ctrl-C during `:profile EXPR` stops the expression, and the report of what was sampled
+/// until then still prints; the session goes on.
+#[test]
+fn interrupting_a_profiled_input_still_reports_its_samples() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    use std::time::Duration;
+    let mut child = common::vaisc().arg("repl").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    writeln!(stdin, "F spin() -> i64 {{ k := mut 0; L {{ k += 1 }}; k }}").unwrap();
+    writeln!(stdin, "puts(\"started\"); ()").unwrap();
+    writeln!(stdin, ":profile spin()").unwrap();
+    stdin.flush().unwrap();
+    let mut out = BufReader::new(stdout);
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line, "started\n");
+    std::thread::sleep(Duration::from_millis(400));
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    // The report of the samples, then the interruption.
+    let mut report = Vec::new();
+    while let Ok(l) = rx.recv_timeout(Duration::from_secs(10)) {
+        let done = l == "interrupted";
+        report.push(l);
+        if done {
+            break;
+        }
+    }
+    let text = report.join("\n");
+    assert!(text.contains("interrupted"), "{text}");
+    assert!(text.contains("profile: "), "{text}");
+    let rows = rows(&text);
+    assert_eq!(rows.first().map(|r| r.0.as_str()), Some("spin"), "{text}");
+    writeln!(stdin, "40 + 2").unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert_eq!(rest, "=> 42\n");
+    assert!(child.wait().unwrap().success());
+}
