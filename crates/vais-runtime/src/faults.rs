@@ -257,7 +257,12 @@ pub(crate) fn in_jit_code(pc: usize) -> bool {
     }
     // SAFETY: a published snapshot is only freed by `publish_code_ranges`, which runs while no
     // protected code (hence no fault handler) runs.
-    let ranges = unsafe { &(*p).0 };
+    in_ranges(unsafe { &(*p).0 }, pc)
+}
+
+/// Whether `pc` is in one of the sorted, disjoint `[start, end)` ranges (binary search; no
+/// allocation, so a signal handler may call it).
+fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
     let i = ranges.partition_point(|r| r.0 <= pc);
     i > 0 && pc < ranges[i - 1].1
 }
@@ -1039,6 +1044,16 @@ mod tests {
         let err = run_protected(call(page + 2)).unwrap_err();
         assert_eq!(err.to_string(), "illegal instruction in `quot`");
         assert_eq!(function_at(page + 1).as_deref(), Some("quot"));
+    }
+
+    #[test]
+    fn code_ranges_are_half_open() {
+        let r = [(10, 20), (30, 31)];
+        assert!(!in_ranges(&r, 9));
+        assert!(in_ranges(&r, 10) && in_ranges(&r, 19));
+        assert!(!in_ranges(&r, 20) && !in_ranges(&r, 29));
+        assert!(in_ranges(&r, 30) && !in_ranges(&r, 31));
+        assert!(!in_ranges(&[], 5));
     }
 
     #[test]

@@ -25,10 +25,6 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 static TARGET_TID: AtomicI32 = AtomicI32::new(0);
 static STACK_HI: AtomicUsize = AtomicUsize::new(0);
 static BUFFER: AtomicPtr<u64> = AtomicPtr::new(std::ptr::null_mut());
-/// JIT code ranges `[start, end)` sorted by start, published while sampling (code does not
-/// change while profiled code runs).
-static RANGES: AtomicPtr<(usize, usize)> = AtomicPtr::new(std::ptr::null_mut());
-static RANGES_LEN: AtomicUsize = AtomicUsize::new(0);
 static USED: AtomicUsize = AtomicUsize::new(0);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
 static TRUNCATED: AtomicU64 = AtomicU64::new(0);
@@ -76,7 +72,6 @@ pub struct Sampler {
     cpu_clock: libc::clockid_t,
     cpu_start: std::time::Duration,
     buffer: Vec<u64>,
-    ranges: Vec<(usize, usize)>,
     old_action: libc::sigaction,
 }
 
@@ -96,10 +91,6 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
     TRUNCATED.store(0, Ordering::SeqCst);
     STACK_HI.store(current_stack_top(), Ordering::SeqCst);
     TARGET_TID.store(gettid(), Ordering::SeqCst);
-    let mut ranges: Vec<(usize, usize)> =
-        crate::faults::code_ranges().into_iter().map(|(s, l, _)| (s, s.saturating_add(l))).collect();
-    RANGES_LEN.store(ranges.len(), Ordering::SeqCst);
-    RANGES.store(ranges.as_mut_ptr(), Ordering::SeqCst);
     BUFFER.store(buffer.as_mut_ptr(), Ordering::SeqCst);
     // SAFETY: installs a handler that only touches the atomics above and the live stack of the
     // thread it interrupts (bounds-checked); the previous action is restored by `stop`.
@@ -111,7 +102,6 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
         let mut old: libc::sigaction = std::mem::zeroed();
         if libc::sigaction(libc::SIGPROF, &sa, &mut old) != 0 {
             BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
-            RANGES.store(std::ptr::null_mut(), Ordering::SeqCst);
             ACTIVE.store(false, Ordering::SeqCst);
             return Err("cannot install the SIGPROF handler".into());
         }
@@ -121,7 +111,6 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
         // SAFETY: puts back the action replaced above.
         unsafe { libc::sigaction(libc::SIGPROF, &old_action, std::ptr::null_mut()) };
         BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
-        RANGES.store(std::ptr::null_mut(), Ordering::SeqCst);
         ACTIVE.store(false, Ordering::SeqCst);
         Err(e)
     };
@@ -146,7 +135,7 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
         Ok(t) => t,
         Err(e) => return fail(format!("cannot start the sampler thread: {e}")),
     };
-    Ok(Sampler { hz, thread: Some(thread), stop, cpu_clock, cpu_start: cpu_time(cpu_clock), buffer, ranges, old_action })
+    Ok(Sampler { hz, thread: Some(thread), stop, cpu_clock, cpu_start: cpu_time(cpu_clock), buffer, old_action })
 }
 
 impl Sampler {
@@ -164,8 +153,6 @@ impl Sampler {
             libc::sigaction(libc::SIGPROF, &self.old_action, std::ptr::null_mut());
         }
         BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
-        RANGES.store(std::ptr::null_mut(), Ordering::SeqCst);
-        drop(self.ranges);
         let used = USED.load(Ordering::SeqCst).min(self.buffer.len());
         let mut profile = symbolize(&self.buffer[..used], self.hz);
         profile.cpu_time = cpu;
@@ -258,27 +245,20 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
     }
     let (pc, sp, mut fp) = registers(ctx);
     let hi = STACK_HI.load(Ordering::Relaxed);
-    let ranges_ptr = RANGES.load(Ordering::Acquire);
-    let ranges: &[(usize, usize)] = if ranges_ptr.is_null() {
-        &[]
-    } else {
-        // SAFETY: `RANGES` points to the sampler's vector of `RANGES_LEN` elements, which lives
-        // (unmodified) until `stop` unpublishes it, before dropping it.
-        unsafe { std::slice::from_raw_parts(ranges_ptr, RANGES_LEN.load(Ordering::Relaxed)) }
-    };
     let mut frames = [0usize; MAX_DEPTH];
     frames[0] = pc;
     let mut n = 1;
     let mut low = sp;
     // Each frame-pointer frame is [saved fp, return address]; a valid chain climbs the stack.
     // Only JIT code is known to keep frame pointers: the walk goes on only while the return
-    // addresses it finds are in JIT code (from a native leaf, `rbp` is the JIT caller's frame
+    // addresses it finds are in JIT code (the runtime's snapshot of code ranges, published when
+    // the profiled protected call started; from a native leaf, `rbp` is the JIT caller's frame
     // pointer only if the native code left it alone, which the first check tells).
     while n < MAX_DEPTH && fp >= low && fp.is_multiple_of(8) && fp.saturating_add(16) <= hi {
         // SAFETY: `fp .. fp + 16` lies inside this thread's live stack: at or above the
         // interrupted stack pointer and below the stack's top.
         let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
-        if !in_ranges(ranges, ret.wrapping_sub(1)) {
+        if !crate::faults::in_jit_code(ret.wrapping_sub(1)) {
             break;
         }
         frames[n] = ret;
@@ -302,12 +282,6 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
             *buffer.add(at + 1 + i) = *f as u64;
         }
     }
-}
-
-/// Whether `pc` is in one of the sorted, disjoint `ranges` (binary search; no allocation).
-fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
-    let i = ranges.partition_point(|r| r.0 <= pc);
-    i > 0 && pc < ranges[i - 1].1
 }
 
 /// Names the frames of every recorded sample and counts identical stacks.
@@ -424,16 +398,6 @@ mod tests {
 
     fn v(n: &str) -> Frame {
         Frame::Vais(n.into())
-    }
-
-    #[test]
-    fn ranges_are_half_open() {
-        let r = [(10, 20), (30, 31)];
-        assert!(!in_ranges(&r, 9));
-        assert!(in_ranges(&r, 10) && in_ranges(&r, 19));
-        assert!(!in_ranges(&r, 20) && !in_ranges(&r, 29));
-        assert!(in_ranges(&r, 30) && !in_ranges(&r, 31));
-        assert!(!in_ranges(&[], 5));
     }
 
     #[test]
