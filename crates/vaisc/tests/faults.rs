@@ -78,28 +78,12 @@ fn a_thousand_faults_leave_the_session_healthy() {
 
 #[test]
 fn sigint_stops_a_running_input_and_the_session_goes_on() {
-    let mut child = vaisc()
-        .arg("repl")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (mut child, mut stdin, mut out, rx) = spawn_repl();
     // A loop that calls nothing: only the back-edge poll can stop it.
     writeln!(stdin, "k := mut 0").unwrap();
     writeln!(stdin, "puts(\"started\"); ()").unwrap();
     writeln!(stdin, "L {{ k += 1 }}").unwrap();
     stdin.flush().unwrap();
-    let mut out = BufReader::new(stdout);
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert_eq!(line, "started\n");
@@ -219,21 +203,6 @@ fn abort_flushes_output_and_exits_134() {
     }
 }
 
-/// Starts `vaisc repl` on pipes; returns the child, its stdin, a reader of its stdout and a
-/// channel of its standard error lines.
-fn spawn_repl() -> (std::process::Child, std::process::ChildStdin, BufReader<std::process::ChildStdout>, std::sync::mpsc::Receiver<String>) {
-    let mut child = vaisc().arg("repl").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let stdin = child.stdin.take().unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    (child, stdin, stdout, rx)
-}
 
 #[test]
 fn sigint_cuts_a_blocking_c_call_short_in_the_repl() {

@@ -88,24 +88,13 @@ fn flamegraph_alone_writes_no_table() {
 /// until then still prints; the session goes on.
 #[test]
 fn interrupting_a_profiled_input_still_reports_its_samples() {
-    use std::io::{BufRead, BufReader, Write};
-    use std::process::Stdio;
+    use std::io::{BufRead, Write};
     use std::time::Duration;
-    let mut child = common::vaisc().arg("repl").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let (mut child, mut stdin, mut out, rx) = common::spawn_repl();
     writeln!(stdin, "F spin() -> i64 {{ k := mut 0; L {{ k += 1 }}; k }}").unwrap();
     writeln!(stdin, "puts(\"started\"); ()").unwrap();
     writeln!(stdin, ":profile spin()").unwrap();
     stdin.flush().unwrap();
-    let mut out = BufReader::new(stdout);
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert_eq!(line, "started\n");

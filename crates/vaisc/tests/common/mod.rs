@@ -89,3 +89,19 @@ fn cases_in(dir: &std::path::Path, prefix: &str) -> Vec<Case> {
     }
     cases
 }
+
+/// Starts `vaisc repl` on pipes; returns the child, its stdin, a reader of its stdout and a
+/// channel of its standard error lines.
+pub fn spawn_repl() -> (std::process::Child, std::process::ChildStdin, std::io::BufReader<std::process::ChildStdout>, std::sync::mpsc::Receiver<String>) {
+    let mut child = vaisc().arg("repl").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, stdin, stdout, rx)
+}
