@@ -188,6 +188,22 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Consumes the `>` that closes a generic argument list. `>>` and `>=` are single tokens
+    /// (LANGUAGE.md: nested generic types are written `Vec<Vec<i64> >`), so there the error
+    /// says how to write it.
+    pub(crate) fn expect_close_angle(&mut self) -> PResult<Span> {
+        let hint = match self.peek() {
+            TokenKind::Shr => "`>>` is the shift operator: write nested type arguments with a space, `> >`",
+            TokenKind::Ge => "`>=` is one token: put a space between the type's `>` and `=`",
+            _ => return self.expect(&TokenKind::Gt),
+        };
+        let span = self.span();
+        let d = Diagnostic::error("P001", format!("expected `>`, found {}", self.peek().describe()), span)
+            .with_label("expected `>`")
+            .with_note(hint);
+        Err(self.report(d))
+    }
+
     /// Consumes `k` or reports "expected `k`, found ...".
     pub(crate) fn expect(&mut self, k: &TokenKind) -> PResult<Span> {
         if self.at(k) {

@@ -122,7 +122,7 @@ impl Parser<'_> {
                             break;
                         }
                     }
-                    self.expect(&TokenKind::Gt)?;
+                    self.expect_close_angle()?;
                 }
                 TypeKind::Named { name, args }
             }
@@ -151,7 +151,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.expect(&TokenKind::Gt)?;
+        self.expect_close_angle()?;
         Ok(out)
     }
 
