@@ -10,6 +10,7 @@
 //! * [`gdbjit`]: the GDB JIT interface (registering debug images of JIT code).
 //! * [`perf`]: perf map and jitdump files for Linux `perf` (opt-in).
 //! * [`profile`]: the built-in sampling profiler (SIGPROF, frame-pointer walks).
+//! * [`report`]: runtime error reports with backtraces (for `vaisc` and built executables).
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
 
@@ -22,6 +23,7 @@ pub mod io;
 pub mod perf;
 pub mod printf;
 pub mod profile;
+pub mod report;
 mod signals;
 
 pub use signals::default_sigpipe;
