@@ -10,6 +10,7 @@
 //! * [`gdbjit`]: the GDB JIT interface (registering debug images of JIT code).
 //! * [`perf`]: perf map and jitdump files for Linux `perf` (opt-in).
 //! * [`profile`]: the built-in sampling profiler (SIGPROF, frame-pointer walks).
+//! * [`program_info`]: the code tables a built executable carries (encoded by `vaisc build`).
 //! * [`report`]: runtime error reports with backtraces (for `vaisc` and built executables).
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
@@ -23,6 +24,7 @@ pub mod io;
 pub mod perf;
 pub mod printf;
 pub mod profile;
+pub mod program_info;
 pub mod report;
 mod signals;
 

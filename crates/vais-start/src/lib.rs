@@ -1,0 +1,77 @@
+//! The start-up code of executables built by `vaisc build`, linked into them as a static library
+//! (`libvais_start.a`, which also carries the whole runtime).
+//!
+//! It defines the C `main`: it registers the program's code tables (the object defines
+//! `__vais_info`/`__vais_info_len`, a [`vais_runtime::program_info::ProgramInfo`], and
+//! `__vais_code`, the relocated address of each function in that table's order), installs the
+//! same signal handlers as `vaisc run`, runs the program's entry `__vais_main` protected on a
+//! big-stack thread, and ends exactly as `vaisc run` would: output flushed, a runtime error
+//! reported with its backtrace on standard error and status 101 (130 for Ctrl-C, 134 for
+//! `abort`), otherwise `main`'s value modulo 256.
+//!
+//! It must not know how the object was compiled; the symbols above are the whole contract.
+
+use std::ffi::c_int;
+use vais_runtime::faults::FaultKind;
+use vais_runtime::program_info::ProgramInfo;
+
+extern "C" {
+    /// The program's entry adapter: runs `main` and writes its result to `out`.
+    fn __vais_main(out: *mut u8);
+    static __vais_info: u8;
+    static __vais_info_len: u64;
+    static __vais_code: usize;
+}
+
+const EXIT_RUNTIME_ERROR: c_int = 101;
+const EXIT_INTERRUPTED: c_int = 130;
+const EXIT_ABORTED: c_int = 134;
+
+/// The C entry point of a built executable.
+#[no_mangle]
+pub extern "C" fn main(_argc: c_int, _argv: *const *const u8) -> c_int {
+    vais_runtime::default_sigpipe();
+    // SAFETY: `vaisc build` defines `__vais_info` as `__vais_info_len` bytes of an encoded
+    // ProgramInfo, and `__vais_code` as one address per function of that table; both are
+    // read-only data of this executable, alive for the whole process.
+    let (bytes, code) = unsafe {
+        let bytes = std::slice::from_raw_parts(&raw const __vais_info, __vais_info_len as usize);
+        (bytes, &raw const __vais_code)
+    };
+    let info = match ProgramInfo::decode(bytes) {
+        Ok(info) => info,
+        Err(e) => {
+            eprintln!("error: this executable's program tables are damaged: {e}");
+            return EXIT_RUNTIME_ERROR;
+        }
+    };
+    // SAFETY: see above: `__vais_code` holds `info.funcs.len()` addresses.
+    let addrs: Vec<usize> = unsafe { std::slice::from_raw_parts(code, info.funcs.len()) }.to_vec();
+    info.register(&addrs);
+    let status = vais_runtime::run_on_big_stack(move || {
+        vais_runtime::install_interrupt_handler();
+        // Room for any result `main` may return (an integer or unit: the entry adapter writes at
+        // most 16 bytes).
+        let mut out = [0u8; 16];
+        let out_addr = out.as_mut_ptr() as usize;
+        let result = vais_runtime::run_protected(move || {
+            // SAFETY: `__vais_main` is the entry adapter `extern "C" fn(*mut u8)` compiled by
+            // `vaisc build`; `out_addr` points to `out`, 16 bytes that outlive the call.
+            unsafe { __vais_main(out_addr as *mut u8) }
+        });
+        match result {
+            Ok(()) if info.main_status => out[0] as c_int,
+            Ok(()) => 0,
+            Err(fault) => {
+                vais_runtime::report::print(&fault, &|file, offset| info.place(file, offset));
+                match fault.kind {
+                    FaultKind::Interrupted => EXIT_INTERRUPTED,
+                    FaultKind::Aborted => EXIT_ABORTED,
+                    _ => EXIT_RUNTIME_ERROR,
+                }
+            }
+        }
+    });
+    vais_runtime::flush_output();
+    status
+}
