@@ -347,7 +347,7 @@ impl Env {
                     // `Range<T>` (extensions decision 19), unless a user type has the name.
                     let mut args = fit_args(n, args, 1, name.span, d);
                     let t = args.pop().unwrap_or(T::Err);
-                    if !matches!(t, T::Int(_) | T::Err | T::Param(_)) {
+                    if !matches!(t, T::Int(_) | T::Err | T::Param(_) | T::Var(_)) {
                         d.push(errors::range_misuse(format!("`Range<{}>`: a range's bounds must be integers", crate::ty::show(&t)), ty.span).with_label("not an integer type"));
                         return T::Err;
                     }
