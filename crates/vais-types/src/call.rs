@@ -134,7 +134,7 @@ impl<'c> Fc<'c> {
             xs.push(rv);
         }
         xs.extend(self.args_against(&ps, args, &d.name, span));
-        if d.ast.generics.iter().any(|g| !g.bounds.is_empty()) {
+        if d.ast.generics.iter().any(|g| !g.bounds.is_empty()) || d.owner_bounds.iter().any(|b| !b.is_empty()) {
             let z: Vec<T> = targs.iter().map(|t| self.inf.zonk(t)).collect();
             if let Some((p, tr, t)) = self.cx.unmet_bound(decl, &z, &self.bounds) {
                 let shown = crate::ty::show(&t);

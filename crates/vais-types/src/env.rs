@@ -38,6 +38,9 @@ pub struct FnDecl {
     /// The struct a method belongs to.
     pub owner: Option<String>,
     pub owner_generics: Vec<String>,
+    /// Trait bounds of the owner's generic parameters (from the type's declaration and the
+    /// impl block's header), parallel to `owner_generics`.
+    pub owner_bounds: Vec<Vec<String>>,
     /// Has a `&self` receiver.
     pub instance: bool,
     /// REPL: set when a dependency was redefined and this no longer checks.
@@ -53,6 +56,13 @@ impl FnDecl {
         g.extend(self.ast.generics.iter().map(|p| p.name.name.clone()));
         g
     }
+
+    /// The trait bounds of every generic parameter (owner's first), by name.
+    pub fn all_bounds(&self) -> Vec<(String, Vec<String>)> {
+        let mut b: Vec<(String, Vec<String>)> = self.owner_generics.iter().cloned().zip(self.owner_bounds.iter().cloned()).collect();
+        b.extend(self.ast.generics.iter().map(|g| (g.name.name.clone(), g.bounds.iter().map(|x| x.name.clone()).collect())));
+        b
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +70,9 @@ impl FnDecl {
 pub struct StructDecl {
     pub name: String,
     pub generics: Vec<String>,
+    /// Trait bounds written on the generic parameters (`S Map<K: Hash, V>`), parallel to
+    /// `generics`.
+    pub bounds: Vec<Vec<String>>,
     pub fields: Vec<(String, ast::Type)>,
     /// Field name -> index, for structs of more than 16 fields (see [`StructDecl::field_index`]).
     pub field_map: HashMap<String, usize>,
@@ -97,6 +110,8 @@ impl StructDecl {
 pub struct EnumDecl {
     pub name: String,
     pub generics: Vec<String>,
+    /// Trait bounds written on the generic parameters, parallel to `generics`.
+    pub bounds: Vec<Vec<String>>,
     pub variants: Vec<(String, VariantKind)>,
     /// Methods (from `X Name { .. }` blocks, extensions decision 16), as for structs.
     pub methods: HashMap<String, usize>,
@@ -237,6 +252,15 @@ impl Env {
             (Some(s), _) => &s.traits,
             (_, Some(e)) => &e.traits,
             _ => &[],
+        }
+    }
+
+    /// The trait bounds declared on the generic parameters of struct or enum `n`.
+    pub fn type_bounds(&self, n: &str) -> Vec<Vec<String>> {
+        match (self.structs.get(n), self.enums.get(n)) {
+            (Some(s), _) => s.bounds.clone(),
+            (_, Some(e)) => e.bounds.clone(),
+            _ => vec![],
         }
     }
 

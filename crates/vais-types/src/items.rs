@@ -15,6 +15,10 @@ fn gnames(g: &[ast::GenericParam]) -> Vec<String> {
     g.iter().map(|p| p.name.name.clone()).collect()
 }
 
+fn gbounds(g: &[ast::GenericParam]) -> Vec<Vec<String>> {
+    g.iter().map(|p| p.bounds.iter().map(|b| b.name.clone()).collect()).collect()
+}
+
 fn is_instance(f: &Function) -> bool {
     matches!(f.params.first(), Some(Param::SelfRef { .. }))
 }
@@ -36,7 +40,14 @@ impl Ctx {
     /// Repeated parameter or generic parameter names in a function or method, and bounds
     /// that name no trait (E037).
     fn check_fn_names(&mut self, f: &Function) {
-        for g in &f.generics {
+        self.check_bound_names(&f.generics);
+        self.no_repeats("generic parameter", f.generics.iter().map(|g| &g.name));
+        self.no_repeats("parameter", f.params.iter().filter_map(|p| if let Param::Named { name, .. } = p { Some(name) } else { None }));
+    }
+
+    /// E037 at each bound that names no trait.
+    fn check_bound_names(&mut self, generics: &[ast::GenericParam]) {
+        for g in generics {
             for b in &g.bounds {
                 if !self.env.traits.contains_key(&b.name) {
                     let c: Vec<String> = self.env.traits.keys().cloned().collect();
@@ -44,8 +55,6 @@ impl Ctx {
                 }
             }
         }
-        self.no_repeats("generic parameter", f.generics.iter().map(|g| &g.name));
-        self.no_repeats("parameter", f.params.iter().filter_map(|p| if let Param::Named { name, .. } = p { Some(name) } else { None }));
     }
 
     /// The shared AST of `f`: the body moved out of an owned module by `take_bodies` if there
@@ -107,8 +116,21 @@ impl Ctx {
             || self.env.externs.contains_key(n)
     }
 
-    pub fn add_method(&mut self, owner: &str, f: &Function, trait_default: bool) -> Option<usize> {
+    /// Adds method `f` to struct or enum `owner`; `impl_generics` are the generic parameters
+    /// of the `X` block it is in (their bounds join those of the type's declaration).
+    pub fn add_method(&mut self, owner: &str, f: &Function, trait_default: bool, impl_generics: &[ast::GenericParam]) -> Option<usize> {
         let generics = self.env.type_generics(owner)?.to_vec();
+        let mut owner_bounds = self.env.type_bounds(owner);
+        owner_bounds.resize(generics.len(), vec![]);
+        for g in impl_generics {
+            if let Some(i) = generics.iter().position(|n| *n == g.name.name) {
+                for b in &g.bounds {
+                    if !owner_bounds[i].contains(&b.name) {
+                        owner_bounds[i].push(b.name.clone());
+                    }
+                }
+            }
+        }
         if let Some(old) = self.env.type_methods(owner)?.get(&f.name.name).copied() {
             if !trait_default && !self.env.fns[old].dead && !self.repl {
                 self.report(errors::duplicate("method", &format!("{}.{}", owner, f.name.name), f.name.span));
@@ -126,6 +148,7 @@ impl Ctx {
             ast,
             owner: Some(owner.to_string()),
             owner_generics: generics,
+            owner_bounds,
             instance: is_instance(f),
             broken: None,
             dead: false,
@@ -152,6 +175,7 @@ impl Ctx {
             ast,
             owner: None,
             owner_generics: vec![],
+            owner_bounds: vec![],
             instance: false,
             broken: None,
             dead: false,
@@ -187,6 +211,7 @@ impl Ctx {
                         std::sync::Arc::new(StructDecl {
                             name: n.clone(),
                             generics: gnames(&s.generics),
+                            bounds: gbounds(&s.generics),
                             field_map: StructDecl::field_map_of(&fields),
                             fields,
                             methods: Default::default(),
@@ -232,6 +257,7 @@ impl Ctx {
                         std::sync::Arc::new(EnumDecl {
                             name: n.clone(),
                             generics: gnames(&e.generics),
+                            bounds: gbounds(&e.generics),
                             variants: e.variants.iter().map(|v| (v.name.name.clone(), v.kind.clone())).collect(),
                             methods: Default::default(),
                             traits: vec![],
@@ -280,9 +306,11 @@ impl Ctx {
                 ItemKind::Function(f) => {
                     self.add_free_fn(f, repl);
                 }
+                ItemKind::Enum(e) => self.check_bound_names(&e.generics),
                 ItemKind::Struct(s) => {
+                    self.check_bound_names(&s.generics);
                     for m in &s.methods {
-                        self.add_method(&s.name.name, m, false);
+                        self.add_method(&s.name.name, m, false, &[]);
                     }
                 }
                 ItemKind::Const(c) => {
@@ -294,7 +322,10 @@ impl Ctx {
                     consts.push(c);
                 }
                 ItemKind::Extern(x) => self.add_extern(x),
-                ItemKind::Impl(i) => self.add_impl(i),
+                ItemKind::Impl(i) => {
+                    self.check_bound_names(&i.generics);
+                    self.add_impl(i)
+                }
                 _ => {}
             }
         }
@@ -370,7 +401,7 @@ impl Ctx {
             d.into_iter().for_each(|x| self.report(x));
         }
         for m in &i.methods {
-            self.add_method(&target.name, m, false);
+            self.add_method(&target.name, m, false, &i.generics);
         }
         let Some(tn) = &i.trait_name else { return };
         let Some(td) = self.env.traits.get(&tn.name).cloned() else {
@@ -391,7 +422,7 @@ impl Ctx {
             if tm.body.is_some() {
                 let exists = self.env.type_methods(&target.name).is_some_and(|m| m.contains_key(&tm.name.name));
                 if !exists {
-                    self.add_method(&target.name, tm, true);
+                    self.add_method(&target.name, tm, true, &i.generics);
                 }
             } else {
                 self.report(errors::invalid(
@@ -475,12 +506,13 @@ impl Ctx {
             },
             _ => FuncKind::Free,
         };
+        let bounds = self.env.fns[decl].all_bounds();
         let mut fc = Fc::new(self, generic, name.clone());
+        fc.bounds = bounds;
         fc.subst = all_generics.into_iter().zip(targs.iter().cloned()).collect();
         fc.self_ty = self_ty;
         fc.at_is_self = instance;
         fc.self_fn = if owner.is_none() { Some((decl, targs.clone())) } else { None };
-        fc.bounds = ast_rc.generics.iter().map(|g| (g.name.name.clone(), g.bounds.iter().map(|b| b.name.clone()).collect())).collect();
         let ret = match &ast_rc.ret {
             Some(t) => fc.resolve(t),
             None => T::Unit,
@@ -564,21 +596,20 @@ impl Ctx {
     /// has). Arguments not known yet, and traits that do not exist (E037), pass.
     pub fn unmet_bound(&self, decl: usize, targs: &[T], outer: &[(String, Vec<String>)]) -> Option<(String, String, T)> {
         let d = self.env.fns.get(decl)?;
-        let own = d.owner_generics.len();
-        for (i, g) in d.ast.generics.iter().enumerate() {
-            let Some(t) = targs.get(own + i) else { continue };
-            for b in &g.bounds {
-                if !self.env.traits.contains_key(&b.name) {
+        for (i, (g, bounds)) in d.all_bounds().into_iter().enumerate() {
+            let Some(t) = targs.get(i) else { continue };
+            for b in bounds {
+                if !self.env.traits.contains_key(&b) {
                     continue;
                 }
                 let ok = match t {
-                    T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(&b.name),
-                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.contains(&b.name)),
+                    T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(&b),
+                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.contains(&b)),
                     T::Var(_) | T::Err | T::Never => true,
                     _ => false,
                 };
                 if !ok {
-                    return Some((g.name.name.clone(), b.name.clone(), t.clone()));
+                    return Some((g, b, t.clone()));
                 }
             }
         }
