@@ -136,6 +136,8 @@ pub struct AliasDecl {
 pub struct TraitDecl {
     pub name: String,
     pub methods: Vec<Function>,
+    /// `W Fancy: Shape + Other`: a bound `T: Fancy` also offers `Shape`'s methods.
+    pub supers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -253,6 +255,22 @@ impl Env {
             (_, Some(e)) => &e.traits,
             _ => &[],
         }
+    }
+
+    /// Trait `n` and its super-traits, transitively (each once; unknown names left out).
+    pub fn trait_closure(&self, n: &str) -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        let mut todo = vec![n.to_string()];
+        while let Some(t) = todo.pop() {
+            if out.contains(&t) {
+                continue;
+            }
+            if let Some(td) = self.traits.get(&t) {
+                todo.extend(td.supers.iter().rev().cloned());
+                out.push(t);
+            }
+        }
+        out
     }
 
     /// The trait bounds declared on the generic parameters of struct or enum `n`.

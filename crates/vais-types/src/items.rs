@@ -270,7 +270,11 @@ impl Ctx {
                         self.report(errors::duplicate("trait", &t.name.name, t.name.span));
                         continue;
                     }
-                    self.env.traits.insert(t.name.name.clone(), TraitDecl { name: t.name.name.clone(), methods: t.methods.clone() });
+                    self.env.traits.insert(t.name.name.clone(), TraitDecl {
+                            name: t.name.name.clone(),
+                            methods: t.methods.clone(),
+                            supers: t.supertraits.iter().map(|s| s.name.clone()).collect(),
+                        });
                     new_traits.push(t);
                 }
                 ItemKind::Alias(a) => {
@@ -604,7 +608,7 @@ impl Ctx {
                 }
                 let ok = match t {
                     T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(&b),
-                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.contains(&b)),
+                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.iter().any(|x| self.env.trait_closure(x).contains(&b))),
                     T::Var(_) | T::Err | T::Never => true,
                     _ => false,
                 };
