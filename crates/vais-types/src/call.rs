@@ -87,7 +87,7 @@ impl<'c> Fc<'c> {
     }
 
     /// Check `args` against parameter types (arity error E006 when they differ).
-    fn args_against(&mut self, ps: &[T], args: &[ast::Expr], name: &str, span: Span) -> Vec<Expr> {
+    pub fn args_against(&mut self, ps: &[T], args: &[ast::Expr], name: &str, span: Span) -> Vec<Expr> {
         if ps.len() != args.len() {
             self.err(errors::arg_count(name, ps.len(), args.len(), span));
         }
@@ -134,6 +134,13 @@ impl<'c> Fc<'c> {
             xs.push(rv);
         }
         xs.extend(self.args_against(&ps, args, &d.name, span));
+        if d.ast.generics.iter().any(|g| !g.bounds.is_empty()) || d.owner_bounds.iter().any(|b| !b.is_empty()) {
+            let z: Vec<T> = targs.iter().map(|t| self.inf.zonk(t)).collect();
+            if let Some((p, tr, t)) = self.cx.unmet_bound(decl, &z, &self.bounds) {
+                let shown = crate::ty::show(&t);
+                self.err(errors::bound_not_met(&shown, &tr, &p, &d.name, span));
+            }
+        }
         let f = self.pend(Pending::Inst(decl, targs));
         if d.ast.is_async {
             self.mk(ExprKind::MakeFuture { func: f, args: xs }, T::Future(Box::new(r)), span)
@@ -237,6 +244,7 @@ impl<'c> Fc<'c> {
         let mut d = vec![];
         let ps: Vec<T> = tys.iter().map(|t| self.cx.env.resolve(t, &sub, None, &mut d)).collect();
         let xs = self.args_against(&ps, args, vname, span);
+        self.check_type_bounds(&T::Enum(en.to_string(), targs.clone()), span);
         self.variant_expr(en, targs, idx, xs, span)
     }
 
@@ -244,14 +252,18 @@ impl<'c> Fc<'c> {
         let rv = self.expr(receiver);
         let rt = self.t(&rv);
         let (sname, sargs, is_ref) = match self.sh(&rt) {
-            T::Struct(n, a) => (n, a, false),
+            T::Struct(n, a) | T::Enum(n, a) => (n, a, false),
             T::Ref(inner) => match self.sh(&inner) {
-                T::Struct(n, a) => (n, a, true),
+                T::Struct(n, a) | T::Enum(n, a) => (n, a, true),
+                T::Range(x) => return self.range_method(rv, *x, method, args, span),
+                T::Param(p) => return self.bounded_method(Some(rv), &p, method, args, span),
                 other => return self.no_method(&other, method, args, span),
             },
+            T::Range(x) => return self.range_method(rv, *x, method, args, span),
+            T::Param(p) => return self.bounded_method(Some(rv), &p, method, args, span),
             other => return self.no_method(&other, method, args, span),
         };
-        let Some(decl) = self.cx.env.structs.get(&sname).and_then(|s| s.methods.get(&method.name)).copied() else {
+        let Some(decl) = self.cx.env.type_methods(&sname).and_then(|m| m.get(&method.name)).copied() else {
             let st = self.sh(&rt);
             return self.no_method(&st, method, args, span);
         };
@@ -265,10 +277,87 @@ impl<'c> Fc<'c> {
             rv
         } else {
             let s = rv.span;
-            let t = T::Ref(Box::new(T::Struct(sname.clone(), sargs.clone())));
+            let t = T::Ref(Box::new(self.cx.env.owner_t(&sname, sargs.clone())));
             self.mk(ExprKind::AddrOf(Box::new(rv)), t, s)
         };
         self.call_decl(decl, None, Some((recv, sargs)), args, span, method.span)
+    }
+
+    /// A struct literal or variant of a generic type whose parameters have trait bounds
+    /// (`S Map<K: Hash, V>`): each argument known here must implement them (E036).
+    pub fn check_type_bounds(&mut self, t: &T, span: Span) {
+        let (T::Struct(n, args) | T::Enum(n, args)) = self.inf.zonk(t) else { return };
+        let bounds = self.cx.env.type_bounds(&n);
+        if bounds.iter().all(|b| b.is_empty()) {
+            return;
+        }
+        let names = self.cx.env.type_generics(&n).map(|g| g.to_vec()).unwrap_or_default();
+        for ((p, bs), a) in names.iter().zip(&bounds).zip(&args) {
+            for b in bs {
+                if !self.cx.env.traits.contains_key(b) {
+                    continue;
+                }
+                let ok = match a {
+                    T::Struct(m, _) | T::Enum(m, _) => self.cx.env.type_traits(m).contains(b),
+                    T::Param(q) => self.bounds.iter().any(|(x, xs)| x == q && xs.iter().any(|y| self.cx.env.trait_closure(y).contains(b))),
+                    T::Var(_) | T::Err | T::Never => true,
+                    _ => false,
+                };
+                if !ok {
+                    let shown = crate::ty::show(a);
+                    self.err(errors::bound_not_met(&shown, b, p, &n, span));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// `x.m(..)` on a value of generic parameter `p`'s type, in the one-off check of a generic
+    /// body: `m` must be declared by one of `p`'s trait bounds (E035). Each instance checks the
+    /// call again with the concrete type, which calls that type's impl (static dispatch).
+    /// `T.m(..)` (`rv` is `None`) calls a static method of a bound the same way.
+    fn bounded_method(&mut self, rv: Option<Expr>, p: &str, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        let instance_call = rv.is_some();
+        drop(rv);
+        let bounds = self.bounds.iter().find(|(n, _)| n == p).map(|(_, b)| b.clone()).unwrap_or_default();
+        let mut all: Vec<String> = vec![];
+        for b in &bounds {
+            for t in self.cx.env.trait_closure(b) {
+                if !all.contains(&t) {
+                    all.push(t);
+                }
+            }
+        }
+        for b in &all {
+            let Some(m) = self.cx.env.traits.get(b).and_then(|td| td.methods.iter().find(|m| m.name.name == method.name)).cloned() else {
+                continue;
+            };
+            let st = T::Param(p.to_string());
+            let g: Vec<(String, T)> = m.generics.iter().map(|q| (q.name.name.clone(), T::Param(q.name.name.clone()))).collect();
+            let mut d = vec![];
+            let ps: Vec<T> = m
+                .params
+                .iter()
+                .filter_map(|q| if let ast::Param::Named { ty, .. } = q { Some(self.cx.env.resolve(ty, &g, Some(&st), &mut d)) } else { None })
+                .collect();
+            let r = m.ret.as_ref().map(|t| self.cx.env.resolve(t, &g, Some(&st), &mut d)).unwrap_or(T::Unit);
+            let is_instance = matches!(m.params.first(), Some(ast::Param::SelfRef { .. }));
+            if is_instance && !instance_call {
+                self.err(errors::invalid(
+                    format!("`{}` is an instance method; call it on a value: `x.{}(...)`", method.name, method.name),
+                    method.span,
+                ));
+            } else if !is_instance && instance_call {
+                self.err(errors::invalid(format!("`{}` is a static method; call it as `{}.{}(...)`", method.name, p, method.name), method.span));
+            }
+            self.args_against(&ps, args, &method.name, span);
+            return self.mk(ExprKind::Unit, r, span);
+        }
+        for a in args {
+            self.expr(a);
+        }
+        self.err(errors::not_in_bounds(p, &method.name, &bounds, method.span));
+        self.err_expr(span)
     }
 
     fn no_method(&mut self, t: &T, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
@@ -280,7 +369,7 @@ impl<'c> Fc<'c> {
             T::Var(_) => self.err(errors::cannot_infer("the receiver of this method call", span)),
             _ => {
                 let cands: Vec<String> = match t {
-                    T::Struct(n, _) => self.cx.env.structs.get(n).map(|s| s.methods.keys().cloned().collect()).unwrap_or_default(),
+                    T::Struct(n, _) | T::Enum(n, _) => self.cx.env.type_methods(n).map(|s| s.keys().cloned().collect()).unwrap_or_default(),
                     _ => vec![],
                 };
                 let x = self.show(t);
@@ -293,27 +382,43 @@ impl<'c> Fc<'c> {
     pub fn static_call(&mut self, type_name: &ast::Ident, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
         let mut tn = type_name.name.clone();
         if tn == "Self" {
-            if let Some(T::Struct(n, _)) = &self.self_ty {
+            if let Some(T::Struct(n, _) | T::Enum(n, _)) = &self.self_ty {
                 tn = n.clone();
             }
         }
-        let Some(sd) = self.cx.env.structs.get(&tn).cloned() else {
+        // `T.m(..)` on a generic parameter: through its bounds in the one-off check of the
+        // generic body, the concrete type's static method in each instance.
+        let mut param_args: Option<Vec<T>> = None;
+        if let Some((_, t)) = self.subst.iter().find(|(n, _)| *n == tn).cloned() {
+            match self.sh(&t) {
+                T::Param(p) => return self.bounded_method(None, &p, method, args, span),
+                T::Struct(n, a) | T::Enum(n, a) => {
+                    tn = n;
+                    param_args = Some(a);
+                }
+                other => {
+                    for a in args {
+                        self.expr(a);
+                    }
+                    let x = self.show(&other);
+                    self.err(errors::undefined_method(&x, &method.name, method.span, []));
+                    return self.err_expr(span);
+                }
+            }
+        }
+        let (Some(generics), Some(methods)) = (self.cx.env.type_generics(&tn).map(|g| g.to_vec()), self.cx.env.type_methods(&tn).cloned()) else {
             for a in args {
                 self.expr(a);
             }
-            if self.cx.env.enums.contains_key(&tn) {
-                self.err(errors::undefined_method(&tn, &method.name, method.span, []).with_note("note: enums have no methods"));
-            } else {
-                let c: Vec<String> = self.cx.env.structs.keys().cloned().collect();
-                self.err(errors::undefined_type(&tn, type_name.span, c.iter().map(|s| s.as_str())));
-            }
+            let c: Vec<String> = self.cx.env.structs.keys().chain(self.cx.env.enums.keys()).cloned().collect();
+            self.err(errors::undefined_type(&tn, type_name.span, c.iter().map(|s| s.as_str())));
             return self.err_expr(span);
         };
-        let Some(decl) = sd.methods.get(&method.name).copied() else {
+        let Some(decl) = methods.get(&method.name).copied() else {
             for a in args {
                 self.expr(a);
             }
-            self.err(errors::undefined_method(&tn, &method.name, method.span, sd.methods.keys().map(|s| s.as_str())));
+            self.err(errors::undefined_method(&tn, &method.name, method.span, methods.keys().map(|s| s.as_str())));
             return self.err_expr(span);
         };
         let d = self.cx.env.fns[decl].clone();
@@ -323,14 +428,16 @@ impl<'c> Fc<'c> {
                 method.span,
             ));
         }
-        let same = matches!(&self.self_ty, Some(T::Struct(n, _)) if *n == tn);
-        let mut targs: Vec<T> = if same {
+        let same = matches!(&self.self_ty, Some(T::Struct(n, _) | T::Enum(n, _)) if *n == tn);
+        let mut targs: Vec<T> = if let Some(a) = param_args {
+            a
+        } else if same {
             match &self.self_ty {
-                Some(T::Struct(_, a)) if type_name.name == "Self" => a.clone(),
-                _ => sd.generics.iter().map(|_| self.inf.fresh()).collect(),
+                Some(T::Struct(_, a) | T::Enum(_, a)) if type_name.name == "Self" => a.clone(),
+                _ => generics.iter().map(|_| self.inf.fresh()).collect(),
             }
         } else {
-            sd.generics.iter().map(|_| self.inf.fresh()).collect()
+            generics.iter().map(|_| self.inf.fresh()).collect()
         };
         targs.extend(d.ast.generics.iter().map(|_| self.inf.fresh()));
         self.call_decl(decl, Some(targs), None, args, span, method.span)

@@ -38,6 +38,9 @@ pub struct FnDecl {
     /// The struct a method belongs to.
     pub owner: Option<String>,
     pub owner_generics: Vec<String>,
+    /// Trait bounds of the owner's generic parameters (from the type's declaration and the
+    /// impl block's header), parallel to `owner_generics`.
+    pub owner_bounds: Vec<Vec<String>>,
     /// Has a `&self` receiver.
     pub instance: bool,
     /// REPL: set when a dependency was redefined and this no longer checks.
@@ -53,6 +56,13 @@ impl FnDecl {
         g.extend(self.ast.generics.iter().map(|p| p.name.name.clone()));
         g
     }
+
+    /// The trait bounds of every generic parameter (owner's first), by name.
+    pub fn all_bounds(&self) -> Vec<(String, Vec<String>)> {
+        let mut b: Vec<(String, Vec<String>)> = self.owner_generics.iter().cloned().zip(self.owner_bounds.iter().cloned()).collect();
+        b.extend(self.ast.generics.iter().map(|g| (g.name.name.clone(), g.bounds.iter().map(|x| x.name.clone()).collect())));
+        b
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -60,6 +70,9 @@ impl FnDecl {
 pub struct StructDecl {
     pub name: String,
     pub generics: Vec<String>,
+    /// Trait bounds written on the generic parameters (`S Map<K: Hash, V>`), parallel to
+    /// `generics`.
+    pub bounds: Vec<Vec<String>>,
     pub fields: Vec<(String, ast::Type)>,
     /// Field name -> index, for structs of more than 16 fields (see [`StructDecl::field_index`]).
     pub field_map: HashMap<String, usize>,
@@ -97,7 +110,12 @@ impl StructDecl {
 pub struct EnumDecl {
     pub name: String,
     pub generics: Vec<String>,
+    /// Trait bounds written on the generic parameters, parallel to `generics`.
+    pub bounds: Vec<Vec<String>>,
     pub variants: Vec<(String, VariantKind)>,
+    /// Methods (from `X Name { .. }` blocks, extensions decision 16), as for structs.
+    pub methods: HashMap<String, usize>,
+    pub traits: Vec<String>,
     pub span: Span,
 }
 
@@ -118,6 +136,8 @@ pub struct AliasDecl {
 pub struct TraitDecl {
     pub name: String,
     pub methods: Vec<Function>,
+    /// `W Fancy: Shape + Other`: a bound `T: Fancy` also offers `Shape`'s methods.
+    pub supers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -211,6 +231,75 @@ impl Env {
     }
 }
 
+impl Env {
+    /// The methods of struct or enum `n` (extensions decision 16: enums have methods too).
+    pub fn type_methods(&self, n: &str) -> Option<&HashMap<String, usize>> {
+        match self.structs.get(n) {
+            Some(s) => Some(&s.methods),
+            None => self.enums.get(n).map(|e| &e.methods),
+        }
+    }
+
+    /// The method table of struct or enum `n`, for adding to it.
+    pub fn type_methods_mut(&mut self, n: &str) -> Option<&mut HashMap<String, usize>> {
+        if self.structs.contains_key(n) {
+            return self.structs.get_mut(n).map(|s| &mut std::sync::Arc::make_mut(s).methods);
+        }
+        self.enums.get_mut(n).map(|e| &mut std::sync::Arc::make_mut(e).methods)
+    }
+
+    /// The traits struct or enum `n` implements.
+    pub fn type_traits(&self, n: &str) -> &[String] {
+        match (self.structs.get(n), self.enums.get(n)) {
+            (Some(s), _) => &s.traits,
+            (_, Some(e)) => &e.traits,
+            _ => &[],
+        }
+    }
+
+    /// Trait `n` and its super-traits, transitively (each once; unknown names left out).
+    pub fn trait_closure(&self, n: &str) -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        let mut todo = vec![n.to_string()];
+        while let Some(t) = todo.pop() {
+            if out.contains(&t) {
+                continue;
+            }
+            if let Some(td) = self.traits.get(&t) {
+                todo.extend(td.supers.iter().rev().cloned());
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    /// The trait bounds declared on the generic parameters of struct or enum `n`.
+    pub fn type_bounds(&self, n: &str) -> Vec<Vec<String>> {
+        match (self.structs.get(n), self.enums.get(n)) {
+            (Some(s), _) => s.bounds.clone(),
+            (_, Some(e)) => e.bounds.clone(),
+            _ => vec![],
+        }
+    }
+
+    /// The generic parameters of struct or enum `n`.
+    pub fn type_generics(&self, n: &str) -> Option<&[String]> {
+        match self.structs.get(n) {
+            Some(s) => Some(&s.generics),
+            None => self.enums.get(n).map(|e| &e.generics[..]),
+        }
+    }
+
+    /// The type `Self` of a method of `owner` (a struct or an enum) with these arguments.
+    pub fn owner_t(&self, owner: &str, args: Vec<T>) -> T {
+        if self.enums.contains_key(owner) && !self.structs.contains_key(owner) {
+            T::Enum(owner.to_string(), args)
+        } else {
+            T::Struct(owner.to_string(), args)
+        }
+    }
+}
+
 pub fn prim(p: PrimType) -> T {
     match p {
         PrimType::I8 => T::Int(IntTy::I8),
@@ -295,6 +384,16 @@ impl Env {
                     let args = fit_args(n, args, a.generics.len(), name.span, d);
                     let sub: Vec<(String, T)> = a.generics.iter().cloned().zip(args).collect();
                     return self.resolve_in(&a.ty, &sub, None, d, hops + 1);
+                }
+                if n == "Range" {
+                    // `Range<T>` (extensions decision 19), unless a user type has the name.
+                    let mut args = fit_args(n, args, 1, name.span, d);
+                    let t = args.pop().unwrap_or(T::Err);
+                    if !matches!(t, T::Int(_) | T::Err | T::Param(_) | T::Var(_)) {
+                        d.push(errors::range_misuse(format!("`Range<{}>`: a range's bounds must be integers", crate::ty::show(&t)), ty.span).with_label("not an integer type"));
+                        return T::Err;
+                    }
+                    return T::Range(Box::new(t));
                 }
                 let cands: Vec<&str> = self
                     .structs

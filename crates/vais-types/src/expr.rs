@@ -221,10 +221,7 @@ impl<'c> Fc<'c> {
             // The typed node starts at the operator: its instructions and its runtime errors
             // (division by zero) point there.
             A::Binary { op, op_span, lhs, rhs } => self.binary(*op, lhs, rhs, Span::new(span.file, op_span.start, span.end.max(op_span.start))),
-            A::Range { .. } => {
-                self.err(errors::invalid("a range can only be used as a loop header or a slice index", span));
-                self.err_expr(span)
-            }
+            A::Range { start, end, inclusive } => self.range_value(start.as_deref(), end.as_deref(), *inclusive, span, hint),
             A::Assign { op, target, value } => self.assign(*op, target, value, span),
             A::Call { callee, args } => self.call(callee, args, span, hint),
             A::MethodCall { receiver, method, args } => self.method_call(receiver, method, args, span),
@@ -296,7 +293,7 @@ impl<'c> Fc<'c> {
     pub fn signature(&mut self, decl: usize, targs: &[T]) -> (Vec<T>, T) {
         let d = self.cx.env.fns[decl].clone();
         let sub: Vec<(String, T)> = d.all_generics().into_iter().zip(targs.iter().cloned()).collect();
-        let self_t = d.owner.as_ref().map(|o| T::Struct(o.clone(), targs[..d.owner_generics.len().min(targs.len())].to_vec()));
+        let self_t = d.owner.as_ref().map(|o| self.cx.env.owner_t(o, targs[..d.owner_generics.len().min(targs.len())].to_vec()));
         let mut diags = vec![];
         let mut ps = vec![];
         for p in &d.ast.params {
@@ -450,6 +447,7 @@ impl<'c> Fc<'c> {
                 span,
             ));
         }
+        self.check_type_bounds(&st, span);
         let ty = self.out(st);
         let Ty::Struct(id) = ty else { unreachable!() };
         Expr::new(ExprKind::StructLit { id, fields: out }, ty, span)
@@ -486,6 +484,10 @@ impl<'c> Fc<'c> {
                 }
                 _ => {
                     let c = self.expr(e);
+                    let c = match self.value_loop(pat, c, body, span) {
+                        Ok(lp) => return lp,
+                        Err(c) => c,
+                    };
                     let ct = self.sh(&self.t(&c));
                     if matches!(ct, T::Array(_) | T::Ptr(_)) {
                         self.err(errors::invalid("iterating over an array is not supported; use a range loop", e.span));
@@ -699,6 +701,7 @@ impl<'c> Fc<'c> {
         let b = self.expr(base);
         let (b, st) = self.auto_deref(b);
         match self.sh(&st) {
+            T::Range(elem) => self.range_field(b, *elem, field, span),
             T::Struct(n, args) => {
                 let Some(sd) = self.cx.env.structs.get(&n).cloned() else { return self.err_expr(span) };
                 let Some(idx) = sd.field_index(&field.name) else {

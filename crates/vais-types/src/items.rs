@@ -15,6 +15,10 @@ fn gnames(g: &[ast::GenericParam]) -> Vec<String> {
     g.iter().map(|p| p.name.name.clone()).collect()
 }
 
+fn gbounds(g: &[ast::GenericParam]) -> Vec<Vec<String>> {
+    g.iter().map(|p| p.bounds.iter().map(|b| b.name.clone()).collect()).collect()
+}
+
 fn is_instance(f: &Function) -> bool {
     matches!(f.params.first(), Some(Param::SelfRef { .. }))
 }
@@ -33,10 +37,24 @@ impl Ctx {
         }
     }
 
-    /// Repeated parameter or generic parameter names in a function or method.
+    /// Repeated parameter or generic parameter names in a function or method, and bounds
+    /// that name no trait (E037).
     fn check_fn_names(&mut self, f: &Function) {
+        self.check_bound_names(&f.generics);
         self.no_repeats("generic parameter", f.generics.iter().map(|g| &g.name));
         self.no_repeats("parameter", f.params.iter().filter_map(|p| if let Param::Named { name, .. } = p { Some(name) } else { None }));
+    }
+
+    /// E037 at each bound that names no trait.
+    fn check_bound_names(&mut self, generics: &[ast::GenericParam]) {
+        for g in generics {
+            for b in &g.bounds {
+                if !self.env.traits.contains_key(&b.name) {
+                    let c: Vec<String> = self.env.traits.keys().cloned().collect();
+                    self.report(errors::unknown_bound(&b.name, b.span, c.iter().map(|s| s.as_str())));
+                }
+            }
+        }
     }
 
     /// The shared AST of `f`: the body moved out of an owned module by `take_bodies` if there
@@ -98,10 +116,22 @@ impl Ctx {
             || self.env.externs.contains_key(n)
     }
 
-    pub fn add_method(&mut self, owner: &str, f: &Function, trait_default: bool) -> Option<usize> {
-        let sd = self.env.structs.get(owner)?;
-        let generics = sd.generics.clone();
-        if let Some(old) = sd.methods.get(&f.name.name).copied() {
+    /// Adds method `f` to struct or enum `owner`; `impl_generics` are the generic parameters
+    /// of the `X` block it is in (their bounds join those of the type's declaration).
+    pub fn add_method(&mut self, owner: &str, f: &Function, trait_default: bool, impl_generics: &[ast::GenericParam]) -> Option<usize> {
+        let generics = self.env.type_generics(owner)?.to_vec();
+        let mut owner_bounds = self.env.type_bounds(owner);
+        owner_bounds.resize(generics.len(), vec![]);
+        for g in impl_generics {
+            if let Some(i) = generics.iter().position(|n| *n == g.name.name) {
+                for b in &g.bounds {
+                    if !owner_bounds[i].contains(&b.name) {
+                        owner_bounds[i].push(b.name.clone());
+                    }
+                }
+            }
+        }
+        if let Some(old) = self.env.type_methods(owner)?.get(&f.name.name).copied() {
             if !trait_default && !self.env.fns[old].dead && !self.repl {
                 self.report(errors::duplicate("method", &format!("{}.{}", owner, f.name.name), f.name.span));
                 return None;
@@ -118,11 +148,12 @@ impl Ctx {
             ast,
             owner: Some(owner.to_string()),
             owner_generics: generics,
+            owner_bounds,
             instance: is_instance(f),
             broken: None,
             dead: false,
         });
-        std::sync::Arc::make_mut(self.env.structs.get_mut(owner).expect("struct")).methods.insert(f.name.name.clone(), id);
+        self.env.type_methods_mut(owner).expect("struct or enum").insert(f.name.name.clone(), id);
         Some(id)
     }
 
@@ -144,6 +175,7 @@ impl Ctx {
             ast,
             owner: None,
             owner_generics: vec![],
+            owner_bounds: vec![],
             instance: false,
             broken: None,
             dead: false,
@@ -179,6 +211,7 @@ impl Ctx {
                         std::sync::Arc::new(StructDecl {
                             name: n.clone(),
                             generics: gnames(&s.generics),
+                            bounds: gbounds(&s.generics),
                             field_map: StructDecl::field_map_of(&fields),
                             fields,
                             methods: Default::default(),
@@ -224,7 +257,10 @@ impl Ctx {
                         std::sync::Arc::new(EnumDecl {
                             name: n.clone(),
                             generics: gnames(&e.generics),
+                            bounds: gbounds(&e.generics),
                             variants: e.variants.iter().map(|v| (v.name.name.clone(), v.kind.clone())).collect(),
+                            methods: Default::default(),
+                            traits: vec![],
                             span: e.name.span,
                         }),
                     );
@@ -234,7 +270,11 @@ impl Ctx {
                         self.report(errors::duplicate("trait", &t.name.name, t.name.span));
                         continue;
                     }
-                    self.env.traits.insert(t.name.name.clone(), TraitDecl { name: t.name.name.clone(), methods: t.methods.clone() });
+                    self.env.traits.insert(t.name.name.clone(), TraitDecl {
+                            name: t.name.name.clone(),
+                            methods: t.methods.clone(),
+                            supers: t.supertraits.iter().map(|s| s.name.clone()).collect(),
+                        });
                     new_traits.push(t);
                 }
                 ItemKind::Alias(a) => {
@@ -270,9 +310,11 @@ impl Ctx {
                 ItemKind::Function(f) => {
                     self.add_free_fn(f, repl);
                 }
+                ItemKind::Enum(e) => self.check_bound_names(&e.generics),
                 ItemKind::Struct(s) => {
+                    self.check_bound_names(&s.generics);
                     for m in &s.methods {
-                        self.add_method(&s.name.name, m, false);
+                        self.add_method(&s.name.name, m, false, &[]);
                     }
                 }
                 ItemKind::Const(c) => {
@@ -284,7 +326,10 @@ impl Ctx {
                     consts.push(c);
                 }
                 ItemKind::Extern(x) => self.add_extern(x),
-                ItemKind::Impl(i) => self.add_impl(i),
+                ItemKind::Impl(i) => {
+                    self.check_bound_names(&i.generics);
+                    self.add_impl(i)
+                }
                 _ => {}
             }
         }
@@ -339,20 +384,16 @@ impl Ctx {
                 return;
             }
         };
-        if !self.env.structs.contains_key(&target.name) {
-            if self.env.enums.contains_key(&target.name) {
-                self.report(errors::invalid(format!("enums cannot have methods (`{}`)", target.name), target.span));
-            } else {
-                let c: Vec<String> = self.env.structs.keys().cloned().collect();
-                self.report(errors::undefined_type(&target.name, target.span, c.iter().map(|s| s.as_str())));
-            }
+        if self.env.type_generics(&target.name).is_none() {
+            let c: Vec<String> = self.env.structs.keys().chain(self.env.enums.keys()).cloned().collect();
+            self.report(errors::undefined_type(&target.name, target.span, c.iter().map(|s| s.as_str())));
             return;
         }
         if !targs.is_empty() {
             // `X Bx<T> { .. }`: the arguments resolve (the impl's and the struct's own
             // parameters are in scope) and are as many as the struct has. (`X Bx { .. }` is
             // the usual form: its methods are for every instance.)
-            let sg = self.env.structs[&target.name].generics.clone();
+            let sg = self.env.type_generics(&target.name).unwrap_or_default().to_vec();
             let g: Vec<(String, T)> = i.generics.iter().map(|p| p.name.name.clone()).chain(sg.iter().cloned()).map(|n| (n.clone(), T::Param(n))).collect();
             let mut d = vec![];
             for a in targs {
@@ -364,7 +405,7 @@ impl Ctx {
             d.into_iter().for_each(|x| self.report(x));
         }
         for m in &i.methods {
-            self.add_method(&target.name, m, false);
+            self.add_method(&target.name, m, false, &i.generics);
         }
         let Some(tn) = &i.trait_name else { return };
         let Some(td) = self.env.traits.get(&tn.name).cloned() else {
@@ -372,16 +413,20 @@ impl Ctx {
             self.report(errors::undefined_type(&tn.name, tn.span, c.iter().map(|s| s.as_str())).with_note("note: no trait of this name"));
             return;
         };
-        std::sync::Arc::make_mut(self.env.structs.get_mut(&target.name).expect("struct")).traits.push(tn.name.clone());
+        if let Some(s) = self.env.structs.get_mut(&target.name) {
+            std::sync::Arc::make_mut(s).traits.push(tn.name.clone());
+        } else if let Some(e) = self.env.enums.get_mut(&target.name) {
+            std::sync::Arc::make_mut(e).traits.push(tn.name.clone());
+        }
         for tm in &td.methods {
             let has = i.methods.iter().any(|m| m.name.name == tm.name.name);
             if has {
                 continue;
             }
             if tm.body.is_some() {
-                let exists = self.env.structs[&target.name].methods.contains_key(&tm.name.name);
+                let exists = self.env.type_methods(&target.name).is_some_and(|m| m.contains_key(&tm.name.name));
                 if !exists {
-                    self.add_method(&target.name, tm, true);
+                    self.add_method(&target.name, tm, true, &i.generics);
                 }
             } else {
                 self.report(errors::invalid(
@@ -457,7 +502,7 @@ impl Ctx {
         let ast_rc = d.ast.clone();
         let body_ast = ast_rc.body.as_ref()?;
         let (owner, owner_generics_len, instance, all_generics) = (d.owner.clone(), d.owner_generics.len(), d.instance, d.all_generics());
-        let self_ty = owner.as_ref().map(|o| T::Struct(o.clone(), targs[..owner_generics_len.min(targs.len())].to_vec()));
+        let self_ty = owner.as_ref().map(|o| self.env.owner_t(o, targs[..owner_generics_len.min(targs.len())].to_vec()));
         let kind = match &self_ty {
             Some(st) if !generic => match self.lower(st) {
                 Ty::Struct(of) => FuncKind::Method { of, instance },
@@ -465,7 +510,9 @@ impl Ctx {
             },
             _ => FuncKind::Free,
         };
+        let bounds = self.env.fns[decl].all_bounds();
         let mut fc = Fc::new(self, generic, name.clone());
+        fc.bounds = bounds;
         fc.subst = all_generics.into_iter().zip(targs.iter().cloned()).collect();
         fc.self_ty = self_ty;
         fc.at_is_self = instance;
@@ -533,11 +580,44 @@ impl Ctx {
                 }
             }
             let targs: Vec<T> = args.iter().map(|t| self.t_of(t)).collect();
+            if self.unmet_bound(decl, &targs, &[]).is_some() {
+                // Reported at the call that asked for it (E036); its body would only repeat
+                // that as a missing method.
+                continue;
+            }
             let name = self.prog.funcs[id.index()].name.clone();
             if let Some(f) = self.check_fn(decl, targs, false, name) {
                 self.set_func(id, f);
             }
         }
+    }
+}
+
+impl Ctx {
+    /// The first bound of declaration `decl`'s own generic parameters that type arguments
+    /// `targs` (owner's first) do not meet: (parameter, trait, argument). `outer` gives the
+    /// bounds of generic parameters in scope at the call (a parameter meets the bounds it
+    /// has). Arguments not known yet, and traits that do not exist (E037), pass.
+    pub fn unmet_bound(&self, decl: usize, targs: &[T], outer: &[(String, Vec<String>)]) -> Option<(String, String, T)> {
+        let d = self.env.fns.get(decl)?;
+        for (i, (g, bounds)) in d.all_bounds().into_iter().enumerate() {
+            let Some(t) = targs.get(i) else { continue };
+            for b in bounds {
+                if !self.env.traits.contains_key(&b) {
+                    continue;
+                }
+                let ok = match t {
+                    T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(&b),
+                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.iter().any(|x| self.env.trait_closure(x).contains(&b))),
+                    T::Var(_) | T::Err | T::Never => true,
+                    _ => false,
+                };
+                if !ok {
+                    return Some((g, b, t.clone()));
+                }
+            }
+        }
+        None
     }
 }
 
