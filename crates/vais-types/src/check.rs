@@ -66,6 +66,9 @@ pub struct Fc<'c> {
     pub max_depth: u32,
     /// E026 was reported in this function.
     pub too_deep: bool,
+    /// Spans of the literal nodes built (`cast.rs`): a literal takes its context's type, a
+    /// folded constant of the same value converts like any other value.
+    pub lits: crate::fx::FxHashSet<Span>,
 }
 
 impl<'c> Fc<'c> {
@@ -88,6 +91,7 @@ impl<'c> Fc<'c> {
             depth: 0,
             max_depth: vais_ast::stack::max_expr_depth(),
             too_deep: false,
+            lits: Default::default(),
         }
     }
 
@@ -245,6 +249,12 @@ impl<'c> Fc<'c> {
     }
 
     pub fn coerce_ctx(&mut self, e: Expr, want: &T, ctx: Option<&str>) -> Expr {
+        if self.is_literal(&e) {
+            let have = self.t(&e);
+            if let Some(x) = self.coerce_literal(&e, &have, want) {
+                return x;
+            }
+        }
         let owned;
         let have: &T = match &e.ty {
             Ty::Struct(StructId(k)) if *k >= PH => &self.ph[(*k - PH) as usize],
