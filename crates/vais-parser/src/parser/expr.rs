@@ -190,12 +190,13 @@ impl Parser<'_> {
 
     /// `Cast = Unary { "as" Type }` (Extensions decision 12): tighter than every binary
     /// operator, looser than prefix and postfix forms, left-associative. A loop, so a long
-    /// chain of casts is flat here.
+    /// chain of casts is flat here. The target is a base type: a `?` after it is the ternary
+    /// operator (`x as i64 ? a : b`), since no cast gives an optional.
     fn parse_cast(&mut self) -> PResult<Expr> {
         let mut e = self.parse_unary()?;
         while self.at_kw(Keyword::As) {
             let as_span = self.bump();
-            let ty = self.parse_type()?;
+            let ty = self.parse_base_type()?;
             let span = e.span.to(ty.span);
             e = Expr {
                 kind: ExprKind::Cast { expr: Box::new(e), ty: Box::new(ty), as_span },
