@@ -399,7 +399,18 @@ impl Parser<'_> {
             }
             TokenKind::Ident => {
                 let name = self.take_ident();
-                if is_upper(&name) && self.at(&TokenKind::LBrace) {
+                // In a header, `NAME {` that cannot start a struct literal (`{` then neither
+                // `}` nor `field:`) is the trap of a constant before the body: E030, and the
+                // name is read as a value so the body parses.
+                let lit_shape = matches!(self.peek_at(1), TokenKind::RBrace)
+                    || (self.is_name_at(1) && matches!(self.peek_at(2), TokenKind::Colon));
+                if self.in_header && is_upper(&name) && self.at(&TokenKind::LBrace) && !lit_shape {
+                    let d = vais_ast::Diagnostic::error("E030", format!("`{name} {{` in an `I`, `L` or `M` header reads as a struct literal"), start)
+                        .with_label("an uppercase name followed by `{` starts a struct literal")
+                        .with_note(format!("help: if `{name}` is a value, put it in parentheses: `({name})`"));
+                    self.report(d);
+                    ExprKind::Ident(name)
+                } else if is_upper(&name) && self.at(&TokenKind::LBrace) {
                     self.bump();
                     let header = self.in_header;
                     let fields = match self.parse_struct_lit_fields() {
