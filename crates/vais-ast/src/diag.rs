@@ -16,8 +16,7 @@
 //! `stack::MAX_EXPR_DEPTH` levels), `E027` cast between types with no conversion (`as`,
 //! Extensions decision 12), `E028` integer literal out of range for the type its context
 //! gives it (decision 13), `E029` a keyword or operator of another language (`let`, `fn`,
-//! `if`, `while`, `x++`, ...; issue 16 part 4), `E030` an uppercase name followed by `{` in an
-//! `I`/`L`/`M` header (a struct literal where a value was meant).
+//! `if`, `while`, `x++`, ...; issue 16 part 4).
 
 use crate::source::Span;
 
