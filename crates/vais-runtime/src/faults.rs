@@ -72,6 +72,8 @@ pub enum FaultKind {
     /// SIGABRT raised by the program: C `abort()`, or glibc detecting a corrupted heap (a
     /// double `free`). `vaisc run` exits with status 134 (128 + SIGABRT), as C would.
     Aborted,
+    /// `argv(index)` with no such argument (`count` is `argc()`).
+    ArgvOutOfRange { index: i64, count: i64 },
     /// A Rust panic inside a built-in (a bug in the runtime, never the program's fault): the
     /// built-in's name and the panic message. Contained like any runtime error instead of
     /// aborting the process.
@@ -120,6 +122,9 @@ impl fmt::Display for FaultKind {
             FaultKind::IllegalInstruction => write!(f, "illegal instruction"),
             FaultKind::ArithmeticSignal => write!(f, "arithmetic error (division by zero or overflow)"),
             FaultKind::Aborted => write!(f, "the program aborted (SIGABRT)"),
+            FaultKind::ArgvOutOfRange { index, count } => {
+                write!(f, "argument index out of range: argv({index}) but argc() is {count}")
+            }
             FaultKind::RuntimeBug(what) => write!(f, "internal error in the runtime ({what}); this is a bug in vaisc"),
         }
     }
@@ -386,6 +391,10 @@ fn trap_kind(kind: i32) -> FaultKind {
         5 => FaultKind::UnwrapFailed,
         6 => FaultKind::Interrupted,
         7 => FaultKind::StackOverflow,
+        crate::args::TRAP_ARGV => FaultKind::ArgvOutOfRange {
+            index: crate::args::ARGV_INDEX.load(Ordering::SeqCst),
+            count: crate::args::ARGV_COUNT.load(Ordering::SeqCst),
+        },
         _ => FaultKind::IllegalInstruction,
     }
 }

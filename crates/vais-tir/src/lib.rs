@@ -13,8 +13,9 @@
 //!    another integer type (let with annotation, argument, return, assignment, binary operand,
 //!    field initialiser, ...) a `Cast` node converts it. Both operands of an arithmetic,
 //!    bitwise, shift or comparison `Binary` have the same type (the left operand's).
-//!    `Cast` only ever converts integer to integer (semantics of §4.6: truncate, or extend by
-//!    the *source* signedness).
+//!    An implicit `Cast` only converts integer to integer (semantics of §4.6: truncate, or
+//!    extend by the *source* signedness); an explicit one (`e as T`, Extensions decision 12)
+//!    converts any pair [`cast_exists`] accepts.
 //! 4. **Methods are plain functions**: an instance method's first parameter has type
 //!    `Ty::Ref(Struct)`; calls pass `AddrOf(receiver)` as the first argument. Trait default
 //!    methods are instantiated per implementing struct. `@`/`self` are ordinary locals.
@@ -300,6 +301,20 @@ impl Program {
     }
 }
 
+/// Whether a `Cast` from `from` to `to` exists (Extensions decision 12; no float conversion
+/// to or from 128-bit integers).
+pub fn cast_exists(from: &Ty, to: &Ty) -> bool {
+    use Ty::*;
+    let narrow = |i: &IntTy| i.bits() < 128;
+    match (from, to) {
+        (a, b) if a == b => true,
+        (Int(_), Int(_)) | (F32 | F64, F32 | F64) | (Bool, Int(_)) => true,
+        (Int(i), F32 | F64) | (F32 | F64, Int(i)) => narrow(i),
+        (Int(IntTy::I64 | IntTy::U64), Ptr(_)) | (Ptr(_), Int(IntTy::I64 | IntTy::U64)) | (Ptr(_), Ptr(_)) => true,
+        _ => false,
+    }
+}
+
 /// Built-in functions of §9 plus Project decision 6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Builtin {
@@ -331,6 +346,21 @@ pub enum Builtin {
     Feof,
     PrintI64,
     PrintF64,
+    /// `str_len(s)`: bytes before the NUL (Extensions decision 15).
+    StrLen,
+    /// `str_ptr(s)`: the address of the bytes.
+    StrPtr,
+    /// `str_from_ptr(addr)`: a `str` viewing NUL-terminated bytes (no copy).
+    StrFromPtr,
+    /// `argc()` (Extensions decision 17).
+    Argc,
+    /// `argv(i)`: out of range is a runtime error.
+    Argv,
+    /// `getchar()`: next byte of standard input, -1 at end.
+    Getchar,
+    Stdin,
+    Stdout,
+    Stderr,
 }
 
 impl Builtin {
@@ -362,6 +392,15 @@ impl Builtin {
         Builtin::Feof,
         Builtin::PrintI64,
         Builtin::PrintF64,
+        Builtin::StrLen,
+        Builtin::StrPtr,
+        Builtin::StrFromPtr,
+        Builtin::Argc,
+        Builtin::Argv,
+        Builtin::Getchar,
+        Builtin::Stdin,
+        Builtin::Stdout,
+        Builtin::Stderr,
     ];
 
     pub fn name(self) -> &'static str {
@@ -393,6 +432,15 @@ impl Builtin {
             Builtin::Feof => "feof",
             Builtin::PrintI64 => "print_i64",
             Builtin::PrintF64 => "print_f64",
+            Builtin::StrLen => "str_len",
+            Builtin::StrPtr => "str_ptr",
+            Builtin::StrFromPtr => "str_from_ptr",
+            Builtin::Argc => "argc",
+            Builtin::Argv => "argv",
+            Builtin::Getchar => "getchar",
+            Builtin::Stdin => "stdin",
+            Builtin::Stdout => "stdout",
+            Builtin::Stderr => "stderr",
         }
     }
 
@@ -430,6 +478,10 @@ impl Builtin {
             Builtin::Fputs => (vec![Ty::Str, i64_.clone()], i64_),
             Builtin::PrintI64 => (vec![i64_], i32_),
             Builtin::PrintF64 => (vec![Ty::F64], i32_),
+            Builtin::StrLen | Builtin::StrPtr => (vec![Ty::Str], i64_),
+            Builtin::StrFromPtr => (vec![i64_], Ty::Str),
+            Builtin::Argv => (vec![i64_], Ty::Str),
+            Builtin::Argc | Builtin::Getchar | Builtin::Stdin | Builtin::Stdout | Builtin::Stderr => (vec![], i64_),
         }
     }
 }
@@ -589,7 +641,10 @@ pub enum ExprKind {
     Unary { op: UnaryOp, operand: Box<Expr> },
     /// See invariant 3. `And`/`Or` short-circuit on `bool`. `Eq`/`Ne` on `str` compare bytes.
     Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    /// Integer-to-integer conversion to `ty`.
+    /// Conversion to `ty` (see [`cast_exists`]): integers truncate or extend by the source's
+    /// signedness; integer to float is the nearest value; float to integer truncates toward
+    /// zero and saturates, NaN gives 0; floats round or widen; `bool` gives 0/1; pointers and
+    /// `i64`/`u64` keep their bits.
     Cast(Box<Expr>),
     Call { callee: Callee, args: Vec<Expr> },
     /// Field `index` of a struct-typed place or value.

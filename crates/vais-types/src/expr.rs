@@ -106,6 +106,15 @@ impl<'c> Fc<'c> {
 
     /// Branch join (`I`/`E`, ternary, match arms): the first non-diverging type wins.
     pub fn join(&mut self, a: Expr, b: Expr) -> (Expr, Expr, T) {
+        // `c ? 1.0 : x` on an `f32` `x`: a float literal first branch takes the other's type
+        // (an error before `f32` literals; an integer branch keeps the first branch's type, as
+        // it always has).
+        let a = if self.is_literal(&a) && matches!(a.kind, ExprKind::Float(_)) && !self.is_literal(&b) {
+            let (ta, tb) = (self.t(&a), self.t(&b));
+            self.coerce_literal(&a, &ta, &tb).unwrap_or(a)
+        } else {
+            a
+        };
         let ta = self.t(&a);
         if matches!(self.sh(&ta), T::Never) {
             let tb = self.t(&b);
@@ -139,8 +148,16 @@ impl<'c> Fc<'c> {
         let span = e.span;
         let hint = self.hint.take();
         match &e.kind {
-            A::Int(v) => self.mk(ExprKind::Int(*v as i128), ty::I64, span),
-            A::Float(f) => self.mk(ExprKind::Float(*f), T::F64, span),
+            A::Int(v) => self.int_literal(*v as i128, hint, span),
+            A::Float(f) => self.float_literal(*f, hint, span),
+            // `-literal` is one literal (so `-9223372036854775808` is an `i64` and `-1` is out
+            // of range for a `u8`).
+            A::Unary { op: AU::Neg, operand } if matches!(operand.kind, A::Int(_) | A::Float(_)) => match operand.kind {
+                A::Int(v) => self.int_literal(-(v as i128), hint, span),
+                A::Float(f) => self.float_literal(-f, hint, span),
+                _ => unreachable!(),
+            },
+            A::Cast { expr, ty, as_span } => self.cast(expr, ty, *as_span, span),
             A::Str(s) => self.mk(ExprKind::Str(s.clone()), T::Str, span),
             A::Bool(b) => self.mk(ExprKind::Bool(*b), T::Bool, span),
             A::Unit => self.mk(ExprKind::Unit, T::Unit, span),
@@ -220,7 +237,7 @@ impl<'c> Fc<'c> {
             A::Unary { op, operand } => self.unary(*op, operand, span),
             // The typed node starts at the operator: its instructions and its runtime errors
             // (division by zero) point there.
-            A::Binary { op, op_span, lhs, rhs } => self.binary(*op, lhs, rhs, Span::new(span.file, op_span.start, span.end.max(op_span.start))),
+            A::Binary { op, op_span, lhs, rhs } => self.binary(*op, lhs, rhs, Span::new(span.file, op_span.start, span.end.max(op_span.start)), hint),
             A::Range { start, end, inclusive } => self.range_value(start.as_deref(), end.as_deref(), *inclusive, span, hint),
             A::Assign { op, target, value } => self.assign(*op, target, value, span),
             A::Call { callee, args } => self.call(callee, args, span, hint),
@@ -596,12 +613,32 @@ impl<'c> Fc<'c> {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Expr {
-        let l = self.expr(lhs);
+    fn binary(&mut self, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span, hint: Option<T>) -> Expr {
+        use BinaryOp::*;
+        // An arithmetic result has its left operand's type: a literal there takes the
+        // expected type (`x: f32 = 1.0 / 3.0`).
+        if matches!(op, Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor | Shl | Shr) {
+            self.hint = hint.filter(|h| matches!(self.sh(h), T::Int(_) | T::F32));
+        }
+        let mut l = self.expr(lhs);
+        self.hint = None;
+        let lt0 = self.t(&l);
+        // The right operand takes the left one's type: a literal there is typed by it.
+        self.hint = match self.sh(&lt0) {
+            t @ (T::Int(_) | T::F32) if !matches!(op, BinaryOp::And | BinaryOp::Or) => Some(t),
+            _ => None,
+        };
         let r = self.expr(rhs);
+        self.hint = None;
+        // `2.0 * x` on an `f32` `x`: the literal on the left becomes an `f32` too.
+        if self.is_literal(&l) && matches!(l.kind, ExprKind::Float(_)) {
+            let rt = self.t(&r);
+            if let Some(x) = self.coerce_literal(&l, &lt0, &rt) {
+                l = x;
+            }
+        }
         let lt = self.t(&l);
         let slt = self.sh(&lt);
-        use BinaryOp::*;
         let (l, r, t) = match op {
             And | Or => {
                 let l = self.coerce_ctx(l, &T::Bool, Some("`&&`/`||` need `bool` operands"));

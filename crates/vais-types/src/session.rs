@@ -634,7 +634,7 @@ impl Session {
                 match &s.kind {
                     StmtKind::Let { name, mutable, ty, value } => {
                         // As in a block: the declared type is the value's expected type
-                        // (`r: Range<u8> = 0..=255`, `p: *u8 = [1, 2]`).
+                        // (`r: Range<u8> = 0..=255`, `p: *u8 = [1, 2]`; a literal takes it).
                         let (v, t) = match ty {
                             Some(ty) => {
                                 let t = fc.resolve(ty);
