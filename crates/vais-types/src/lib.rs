@@ -10,6 +10,7 @@ mod call;
 mod check;
 mod consteval;
 mod decls;
+mod deps;
 mod env;
 mod errors;
 mod expr;
@@ -22,7 +23,7 @@ mod pattern;
 mod session;
 mod ty;
 
-pub use session::{InputResult, Session};
+pub use session::{DefKind, Definition, InputResult, Note, Session};
 
 use vais_ast::ast::Module;
 use vais_ast::Diagnostic;
