@@ -15,8 +15,8 @@ def session(n):
     # n definitions: functions, each with a caller, plus a few types and variables.
     out = []
     for i in range(n // 2):
-        out.append(f"F f{i}(x: i64) -> i64 = x + {i}")
-        out.append(f"F c{i}(x: i64) -> i64 = f{i}(x) * 2")
+        out.append(f"F fn{i}(x: i64) -> i64 = x + {i}")
+        out.append(f"F cl{i}(x: i64) -> i64 = fn{i}(x) * 2")
     return "\n".join(out) + "\n"
 
 def redefs(n, m):
@@ -24,15 +24,15 @@ def redefs(n, m):
     for j in range(m):
         k = (j * 7919) % (n // 2)
         if j % 2 == 0:
-            out.append(f"F f{k}(x: i64) -> i64 = x + {j}")
+            out.append(f"F fn{k}(x: i64) -> i64 = x + {j}")
         else:
-            # signature change (breaks c{k}), then back (repairs it)
-            out.append(f"F f{k}(x: i64, y: i64) -> i64 = x + y")
-            out.append(f"F f{k}(x: i64) -> i64 = x - {j}")
+            # signature change (breaks cl{k}), then back (repairs it)
+            out.append(f"F fn{k}(x: i64, y: i64) -> i64 = x + y")
+            out.append(f"F fn{k}(x: i64) -> i64 = x - {j}")
     return "\n".join(out) + "\n"
 
 def types(n, m):
-    return "".join(f":type c{(j * 7919) % (n // 2)}(3) + f{j % (n // 2)}(1)\n" for j in range(m))
+    return "".join(f":type cl{(j * 7919) % (n // 2)}(3) + fn{j % (n // 2)}(1)\n" for j in range(m))
 
 def cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -45,7 +45,7 @@ def run(text):
         t = cpu()
         p = subprocess.run([VAISC, "repl"], input=text.encode(), capture_output=True)
         dt = cpu() - t
-        if p.returncode != 0:
+        if p.returncode != 0 or p.stderr:
             sys.exit(f"repl failed: {p.stderr.decode()[:500]}")
         best = dt if best is None else min(best, dt)
     return best

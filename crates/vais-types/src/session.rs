@@ -803,6 +803,13 @@ impl Session {
         Ok(shown)
     }
 
+    /// Function bodies the dependency index has read so far (a measure of the work
+    /// redefinitions cost, for the scaling tests: it grows with what an input changes, never
+    /// with the number of definitions in the session).
+    pub fn dependency_work(&self) -> u64 {
+        self.cx.deps.as_ref().map_or(0, |d| d.indexed)
+    }
+
     /// Whether `name` (`f`, or `Type.m` for a method) is a live generic function: its code
     /// exists only per instance (`f<i64>`).
     pub fn is_generic_function(&self, name: &str) -> bool {
