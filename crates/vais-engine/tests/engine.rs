@@ -95,8 +95,8 @@ fn engine_as_a_library() {
     assert_eq!(r.outcome, Outcome::Failed);
     let fault = r.events.iter().find_map(|e| if let Event::Fault(f) = e { Some(f.clone()) } else { None }).expect("a fault event");
     assert_eq!(fault.kind, FaultKind::DivisionByZero);
-    let frames: Vec<(String, Option<(String, usize, usize)>)> =
-        fault.backtrace.frames.iter().map(|f| (f.function.clone(), engine.frame_location(f))).collect();
+    type Frame = (String, Option<(String, usize, usize)>);
+    let frames: Vec<Frame> = fault.backtrace.frames.iter().map(|f| (f.function.clone(), engine.frame_location(f))).collect();
     assert_eq!(frames.len(), 2, "{frames:?}");
     assert_eq!(frames[0], ("half".to_string(), Some(("<input 1>".to_string(), 2, 29))));
     assert_eq!(frames[1].1, Some(("<input 7>".to_string(), 1, 5)));

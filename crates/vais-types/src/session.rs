@@ -553,9 +553,9 @@ impl Session {
             let mut users: Vec<FuncId> = cx.users_of(changed).into_iter().collect();
             if !changed_consts.is_empty() {
                 // Constants are folded away in TIR: their users are found in the syntax.
-                users.extend(cx.fn_rev.iter().map(|(id, _)| *id).filter(|id| {
-                    let decl = cx.fn_rev[id].0;
-                    cx.env.fns[decl].ast.body.as_ref().is_some_and(|b| crate::consteval::mentions_any(b, &changed_consts))
+                users.extend(cx.fn_rev.iter().filter_map(|(id, (decl, _))| {
+                    let body = cx.env.fns[*decl].ast.body.as_ref();
+                    body.is_some_and(|b| crate::consteval::mentions_any(b, &changed_consts)).then_some(*id)
                 }));
             }
             let mut dependents: Vec<(FuncId, usize)> = users
