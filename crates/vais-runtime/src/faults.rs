@@ -205,9 +205,14 @@ pub fn register_site(function: String, location: String) -> i64 {
     (t.sites.len() - 1) as i64
 }
 
-/// Code ranges `[start, end)` by start, for signal handlers (which may not lock `TABLES`):
-/// published by the outermost protected call when the registered code changed.
-struct RangeSnapshot(Vec<(usize, usize)>);
+/// Code ranges `[start, end)` for signal handlers (which may not lock `TABLES`): published by
+/// the outermost protected call when the registered code changed. The ranges are kept in a few
+/// sorted runs ("levels", disjoint from each other), each immutable and shared by the
+/// snapshots that contain it, every level more than twice as long as the next: a REPL input
+/// that adds a few functions publishes a new small level (and merges it into the levels no
+/// longer than twice its size), so a publication costs the added code, amortised over the
+/// merges, not a copy of every range of the session.
+struct RangeSnapshot(Vec<std::sync::Arc<[(usize, usize)]>>);
 
 static SNAPSHOT: std::sync::atomic::AtomicPtr<RangeSnapshot> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
 static SNAPSHOT_STALE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
@@ -216,10 +221,43 @@ static SNAPSHOT_STALE: std::sync::atomic::AtomicBool = std::sync::atomic::Atomic
 /// removed (then the next publication rebuilds from the tables instead of merging).
 static PENDING: Mutex<(Vec<(usize, usize)>, bool)> = Mutex::new((Vec::new(), true));
 
+/// Merges two sorted runs of disjoint ranges.
+fn merge_runs(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].0 <= b[j].0 {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+/// The levels after adding the sorted run `added` to `levels` (see [`RangeSnapshot`]).
+fn add_level(mut levels: Vec<std::sync::Arc<[(usize, usize)]>>, added: Vec<(usize, usize)>) -> Vec<std::sync::Arc<[(usize, usize)]>> {
+    if added.is_empty() {
+        return levels;
+    }
+    let mut top = added;
+    while let Some(last) = levels.last() {
+        if last.len() > 2 * top.len() {
+            break;
+        }
+        top = merge_runs(last, &top);
+        levels.pop();
+    }
+    levels.push(top.into());
+    levels
+}
+
 /// Publishes the registered code ranges for [`in_jit_code`] if they changed. Called when no
-/// protected code runs (so no handler can still read the snapshot it replaces). A REPL input
-/// adds a few functions: they are merged into a copy of the last snapshot (a memory copy),
-/// rather than rebuilding it from the tables (a walk of every function, per input).
+/// protected code runs (so no handler can still read the snapshot it replaces).
 fn publish_code_ranges() {
     if !SNAPSHOT_STALE.swap(false, Ordering::SeqCst) {
         return;
@@ -229,32 +267,24 @@ fn publish_code_ranges() {
         (std::mem::take(&mut p.0), std::mem::replace(&mut p.1, false))
     };
     let old = SNAPSHOT.load(Ordering::SeqCst);
-    let ranges = if rebuild || old.is_null() {
-        tables().code.iter().map(|(&s, &(l, _))| (s, s.saturating_add(l))).collect()
+    let levels = if rebuild || old.is_null() {
+        let all: Vec<(usize, usize)> = tables().code.iter().map(|(&s, &(l, _))| (s, s.saturating_add(l))).collect();
+        vec![all.into()]
     } else {
         added.sort_unstable();
         // SAFETY: `old` is the current snapshot; only this function replaces or frees it.
-        let mut merged = Vec::with_capacity(unsafe { (*old).0.len() } + added.len());
-        let mut a = added.into_iter().peekable();
-        for &r in unsafe { &(*old).0 } {
-            while let Some(n) = a.next_if(|n| n.0 < r.0) {
-                merged.push(n);
-            }
-            merged.push(r);
-        }
-        merged.extend(a);
-        merged
+        add_level(unsafe { (*old).0.clone() }, added)
     };
-    let old = SNAPSHOT.swap(Box::into_raw(Box::new(RangeSnapshot(ranges))), Ordering::SeqCst);
+    let old = SNAPSHOT.swap(Box::into_raw(Box::new(RangeSnapshot(levels))), Ordering::SeqCst);
     if !old.is_null() {
         // SAFETY: `old` came from `Box::into_raw` above; no protected code runs now, so no
-        // signal handler holds it.
+        // signal handler holds it. (Levels it shares with the new snapshot stay alive.)
         drop(unsafe { Box::from_raw(old) });
     }
 }
 
 /// Whether `pc` lies in JIT code registered before the current protected call started.
-/// Async-signal-safe (atomics and reads of an immutable snapshot).
+/// Async-signal-safe (atomics and reads of an immutable snapshot; no reference count changes).
 pub(crate) fn in_jit_code(pc: usize) -> bool {
     let p = SNAPSHOT.load(Ordering::Acquire);
     if p.is_null() {
@@ -262,7 +292,7 @@ pub(crate) fn in_jit_code(pc: usize) -> bool {
     }
     // SAFETY: a published snapshot is only freed by `publish_code_ranges`, which runs while no
     // protected code (hence no fault handler) runs.
-    in_ranges(unsafe { &(*p).0 }, pc)
+    unsafe { &(*p).0 }.iter().any(|level| in_ranges(level, pc))
 }
 
 /// Whether `pc` is in one of the sorted, disjoint `[start, end)` ranges (binary search; no
@@ -1063,6 +1093,25 @@ mod tests {
         assert!(!in_ranges(&r, 20) && !in_ranges(&r, 29));
         assert!(in_ranges(&r, 30) && !in_ranges(&r, 31));
         assert!(!in_ranges(&[], 5));
+    }
+
+    #[test]
+    fn range_levels_stay_few_and_sorted() {
+        // 1,000 publications of one range each (the REPL's pattern): every range is found,
+        // the levels are sorted, disjoint, and logarithmically few.
+        let mut levels = vec![];
+        for i in (0..1000usize).rev() {
+            levels = add_level(levels, vec![(i * 100, i * 100 + 10)]);
+            assert!(levels.len() <= 12, "{} levels", levels.len());
+        }
+        for l in &levels {
+            assert!(l.windows(2).all(|w| w[0].1 <= w[1].0));
+        }
+        assert_eq!(levels.iter().map(|l| l.len()).sum::<usize>(), 1000);
+        for i in 0..1000usize {
+            assert!(levels.iter().any(|l| in_ranges(l, i * 100 + 5)));
+            assert!(!levels.iter().any(|l| in_ranges(l, i * 100 + 50)));
+        }
     }
 
     #[test]

@@ -46,12 +46,50 @@ fn c_len(p: *const u8) -> usize {
 /// and [`write_output`]) was not a newline: the output's last line is still open.
 static LINE_OPEN: AtomicBool = AtomicBool::new(false);
 
-/// Writes `bytes` to C stdout; returns the number written.
+/// Capture mode (see [`capture_output`]): whether the built-ins write into [`CAPTURED`] instead
+/// of C stdout. One relaxed load per write when off.
+static CAPTURING: AtomicBool = AtomicBool::new(false);
+static CAPTURED: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+/// [`LINE_OPEN`] of the real output, kept while capturing.
+static LINE_OPEN_OUTSIDE: AtomicBool = AtomicBool::new(false);
+
+/// Capture mode, for an embedder of the REPL engine (a notebook kernel, a language server)
+/// that wants program output as data: `capture_output(true)` sends everything the built-ins
+/// (and [`write_output`]) write to stdout into a buffer instead of C stdout;
+/// `capture_output(false)` ends the capture and returns the bytes written since it began
+/// (`capture_output(true)` while capturing returns them too and starts a fresh buffer).
+/// Output that goes around the runtime (a C function called through `X F` that writes to
+/// `stdout` or file descriptor 1 itself) is not captured. The open-line state
+/// ([`line_open`], [`end_line`]) follows the captured text while capturing and is restored
+/// to that of the real output afterwards.
+pub fn capture_output(on: bool) -> Vec<u8> {
+    let mut buf = CAPTURED.lock().unwrap_or_else(|e| e.into_inner());
+    let was = CAPTURING.swap(on, Ordering::SeqCst);
+    match (was, on) {
+        (false, true) => {
+            LINE_OPEN_OUTSIDE.store(LINE_OPEN.swap(false, Ordering::Relaxed), Ordering::Relaxed);
+        }
+        (true, false) => LINE_OPEN.store(LINE_OPEN_OUTSIDE.load(Ordering::Relaxed), Ordering::Relaxed),
+        _ => {}
+    }
+    std::mem::take(&mut *buf)
+}
+
+/// Writes `bytes` to C stdout (or the capture buffer); returns the number written.
 fn put_bytes(bytes: &[u8]) -> usize {
     if bytes.is_empty() {
         return 0;
     }
     crate::faults::check_stack();
+    if CAPTURING.load(Ordering::Relaxed) {
+        let mut buf = CAPTURED.lock().unwrap_or_else(|e| e.into_inner());
+        // (Checked again under the lock: the capture may have ended meanwhile.)
+        if CAPTURING.load(Ordering::Relaxed) {
+            buf.extend_from_slice(bytes);
+            LINE_OPEN.store(bytes[bytes.len() - 1] != b'\n', Ordering::Relaxed);
+            return bytes.len();
+        }
+    }
     // SAFETY: `bytes` is a valid slice; `out()` is the process's stdout stream.
     let n = unsafe { libc::fwrite(bytes.as_ptr() as *const libc::c_void, 1, bytes.len(), out()) };
     if n > 0 {

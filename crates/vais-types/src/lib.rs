@@ -11,6 +11,7 @@ mod cast;
 mod check;
 mod consteval;
 mod decls;
+mod deps;
 mod env;
 mod errors;
 mod expr;
@@ -24,7 +25,7 @@ mod range;
 mod session;
 mod ty;
 
-pub use session::{InputResult, Session};
+pub use session::{DefKind, Definition, InputResult, Note, Session};
 
 use vais_ast::ast::Module;
 use vais_ast::Diagnostic;

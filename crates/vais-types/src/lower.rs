@@ -79,6 +79,8 @@ pub struct Ctx {
     /// instances are dropped from then on, and new generic struct and enum instances get no
     /// fields (with branching recursion there are exponentially many below the limit).
     pub inst_limit_hit: bool,
+    /// REPL sessions: the dependency index (`deps.rs`), kept as bodies change.
+    pub deps: Option<crate::deps::DepIndex>,
     /// (nesting depth, size) of each struct instance's type, by `StructId` (see `measure`).
     /// Written whenever an id is created, so entries left by a rolled-back input are
     /// overwritten before they are read.
@@ -173,6 +175,9 @@ impl Ctx {
         self.fn_insts.begin();
         self.fn_rev.begin();
         self.globals.begin();
+        if let Some(d) = &mut self.deps {
+            d.begin();
+        }
         let p = &self.prog;
         self.pmark = ProgMark {
             lens: Some([p.funcs.len(), p.structs.len(), p.enums.len(), p.externs.len(), p.globals.len()]),
@@ -190,6 +195,9 @@ impl Ctx {
         self.fn_insts.commit();
         self.fn_rev.commit();
         self.globals.commit();
+        if let Some(d) = &mut self.deps {
+            d.commit();
+        }
         self.pmark = ProgMark::default();
     }
 
@@ -263,6 +271,9 @@ impl Ctx {
         m.lens = sp.prog.0;
         self.new_funcs.truncate(sp.new_funcs);
         self.queue.truncate(sp.queue);
+        if let Some(d) = &mut self.deps {
+            d.rolled_back();
+        }
     }
 
     /// Keep the changes since the savepoint (they belong to the enclosing transaction).
@@ -329,10 +340,15 @@ impl Ctx {
         }
         self.queue.clear();
         self.new_funcs.clear();
+        if let Some(d) = &mut self.deps {
+            d.rolled_back();
+            d.commit();
+        }
     }
 
     /// Replace a function body (journaled when it predates the open transaction).
     pub fn set_func(&mut self, id: FuncId, f: FuncDef) {
+        self.touch(id);
         let i = id.index();
         if let Some(l) = self.pmark.lens {
             if i < l[0] {
@@ -342,6 +358,33 @@ impl Ctx {
             }
         }
         self.prog.funcs[i] = f;
+    }
+
+    /// `id`'s body or instance entry changed: the dependency index (if any) re-reads it.
+    pub fn touch(&mut self, id: FuncId) {
+        if let Some(d) = &mut self.deps {
+            d.touch(id);
+        }
+    }
+
+    /// The dependency index, brought up to date (REPL sessions only).
+    fn dep_index(&mut self) -> &crate::deps::DepIndex {
+        let fn_rev = &self.fn_rev;
+        let d = self.deps.as_mut().expect("a REPL session keeps a dependency index");
+        d.refresh(&self.prog, |id| fn_rev.get(&id).map(|(decl, _)| *decl));
+        d
+    }
+
+    /// The instances of declaration `decl`, in id order (from the dependency index).
+    pub fn instances_of(&mut self, decl: usize) -> Vec<FuncId> {
+        self.dep_index().instances_of(decl)
+    }
+
+    /// The functions using any of `deps`, directly or from lambdas they create (from the
+    /// dependency index).
+    pub fn users_of(&mut self, deps: impl IntoIterator<Item = crate::deps::Dep>) -> std::collections::BTreeSet<FuncId> {
+        self.dep_index();
+        self.deps.as_ref().expect("index").users_of(&self.prog, deps)
     }
 
     pub fn reset_seen(&mut self) {
@@ -624,6 +667,7 @@ impl Ctx {
         };
         let too_big = self.too_big(&key.1);
         self.prog.funcs.push(dummy_func(name));
+        self.touch(id);
         self.fn_insts.insert(key.clone(), id);
         self.fn_rev.insert(id, key);
         self.new_funcs.push(id);
@@ -643,6 +687,7 @@ impl Ctx {
     pub fn push_func(&mut self, f: FuncDef) -> FuncId {
         let id = FuncId(self.prog.funcs.len() as u32);
         self.prog.funcs.push(f);
+        self.touch(id);
         self.new_funcs.push(id);
         id
     }

@@ -12,6 +12,7 @@ use vais_ast::{Diagnostic, Span};
 use vais_tir::*;
 
 use crate::check::{Fc, Frame};
+use crate::deps::Dep;
 use crate::errors;
 use crate::lower::Ctx;
 use crate::ty::{self, T};
@@ -27,9 +28,65 @@ pub struct InputResult {
     pub value_ty: Ty,
     /// Session variables created by this input.
     pub new_globals: Vec<GlobalId>,
-    /// Human lines about consequences of redefinitions (functions that no longer type-check,
-    /// dropped variables). Plain definitions print nothing (the REPL transcripts expect silence).
-    pub messages: Vec<String>,
+    /// Consequences of redefinitions (functions that no longer type-check or type-check again,
+    /// dropped variables); each displays as the REPL's `note:` line. Plain definitions print
+    /// nothing (the REPL transcripts expect silence).
+    pub messages: Vec<Note>,
+    /// The definitions this input made, in order, each saying whether it replaced a live one.
+    pub definitions: Vec<Definition>,
+}
+
+/// A consequence of a redefinition for the rest of the session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// `function` no longer type-checks: it calls (`verb` "calls") or uses (`verb` "uses", a
+    /// constant) `dependency`, which was redefined; `transitive` when the dependency is itself
+    /// a function broken earlier.
+    Broken { function: String, verb: &'static str, dependency: String, transitive: bool },
+    /// `function`, broken earlier, type-checks again and was recompiled.
+    Repaired { function: String },
+    /// Session variable `name` was dropped: its type was redefined.
+    VariableDropped { name: String },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::Broken { function, dependency, transitive: true, .. } => write!(
+                f,
+                "note: `{function}` no longer type-checks (calls `{dependency}`, which no longer type-checks); fix or redefine it"
+            ),
+            Note::Broken { function, verb, dependency, transitive: false } => {
+                write!(f, "note: `{function}` no longer type-checks ({verb} `{dependency}`); fix or redefine it")
+            }
+            Note::Repaired { function } => write!(f, "note: `{function}` type-checks again"),
+            Note::VariableDropped { name } => write!(f, "note: variable `{name}` dropped (its type was redefined)"),
+        }
+    }
+}
+
+/// What kind of thing a definition defines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DefKind {
+    Function,
+    Struct,
+    Enum,
+    Alias,
+    Trait,
+    Const,
+    Extern,
+    /// A method defined by an impl block (`Type.method`), or a trait impl (`Type: Trait`).
+    Method,
+    Variable,
+}
+
+/// One definition an input made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Definition {
+    pub kind: DefKind,
+    pub name: String,
+    /// A live definition of that name existed before (it was replaced).
+    pub replaced: bool,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -60,71 +117,6 @@ impl Default for Session {
     fn default() -> Self {
         Session::new()
     }
-}
-
-/// The definitions whose uses a redefinition looks for: functions whose signature changed,
-/// structs and enums whose layout changed.
-struct Needles<'a> {
-    funcs: &'a HashSet<FuncId>,
-    structs: &'a HashSet<StructId>,
-    enums: &'a HashSet<EnumId>,
-}
-
-fn needles<'a>(funcs: &'a HashSet<FuncId>, structs: &'a HashSet<StructId>, enums: &'a HashSet<EnumId>) -> Needles<'a> {
-    Needles { funcs, structs, enums }
-}
-
-/// Whether a TIR function uses any of `needles`: calls or references one of the functions, or
-/// names one of the types anywhere (its locals, its result, any expression's or pattern's
-/// type, a struct literal, a variant).
-fn mentions(f: &FuncDef, needles: &Needles) -> bool {
-    let ty_hit = |t: &Ty| ty_mentions(t, needles.structs, needles.enums);
-    if ty_hit(&f.ret) || f.locals.iter().any(|l| ty_hit(&l.ty)) {
-        return true;
-    }
-    let mut hit = false;
-    visit::preorder(&f.body, |e| {
-        if hit {
-            return;
-        }
-        hit = ty_hit(&e.ty)
-            || visit::referenced_func(e).is_some_and(|id| needles.funcs.contains(&id))
-            || match &e.kind {
-                ExprKind::StructLit { id, .. } => needles.structs.contains(id),
-                ExprKind::Variant { enum_id, .. } => needles.enums.contains(enum_id),
-                _ => false,
-            }
-            || visit::arm_patterns(e).any(|p| {
-                let mut found = false;
-                visit::pattern_preorder(p, |q| {
-                    found = found
-                        || ty_hit(&q.ty)
-                        || matches!(&q.kind, PatternKind::Variant { enum_id, .. } if needles.enums.contains(enum_id))
-                });
-                found
-            });
-    });
-    hit
-}
-
-/// `mentions` for a function and the lambdas its current body creates (transitively): a
-/// lambda's code is part of its owner. Lambdas of the owner's earlier bodies are not reached.
-fn mentions_with_lambdas(prog: &Program, f: &FuncDef, needles: &Needles) -> bool {
-    let mut todo = vec![f];
-    let mut seen: HashSet<FuncId> = HashSet::new();
-    while let Some(g) = todo.pop() {
-        if mentions(g, needles) {
-            return true;
-        }
-        visit::preorder(&g.body, |e| {
-            if let ExprKind::Closure { func, .. } = &e.kind {
-                if seen.insert(*func) && prog.funcs.get(func.index()).is_some_and(|l| l.kind == FuncKind::Lambda) {
-                    todo.push(&prog.funcs[func.index()]);
-                }
-            }
-        });
-    }
-    false
 }
 
 fn ty_mentions(t: &Ty, structs: &HashSet<StructId>, enums: &HashSet<EnumId>) -> bool {
@@ -178,32 +170,25 @@ fn trial_recheck(cx: &mut Ctx, id: FuncId, decl: usize) -> bool {
 /// code that no longer matches its callee: it is broken too, and so are its callers, until
 /// the broken function is repaired (then `repair_broken` repairs them in turn, since their
 /// re-check succeeds again). Without this, `h()` calling a broken `g` ran `g`'s stale code.
-fn break_callers(cx: &mut Ctx, candidates: &mut std::collections::BTreeSet<usize>, messages: &mut Vec<String>) {
+fn break_callers(cx: &mut Ctx, candidates: &mut std::collections::BTreeSet<usize>, messages: &mut Vec<Note>) {
     let mut tried: HashSet<FuncId> = HashSet::new();
     loop {
         candidates.retain(|&d| cx.env.fns.get(d).is_some_and(|f| f.broken.is_some() && !f.dead));
         if candidates.is_empty() {
             return;
         }
-        let broken: HashSet<FuncId> =
-            cx.fn_rev.iter().filter(|(_, (d, _))| candidates.contains(d)).map(|(id, _)| *id).collect();
-        let (no_structs, no_enums) = (HashSet::new(), HashSet::new());
-        let needles = needles(&broken, &no_structs, &no_enums);
-        let mut callers: Vec<(FuncId, usize)> = cx
-            .fn_rev
-            .iter()
-            .map(|(id, (d, _))| (*id, *d))
+        let broken: HashSet<FuncId> = candidates.iter().flat_map(|&d| cx.instances_of(d)).collect();
+        let users = cx.users_of(broken.iter().map(|&f| Dep::Func(f)));
+        let callers: Vec<(FuncId, usize)> = users
+            .into_iter()
+            .filter_map(|id| cx.fn_rev.get(&id).map(|(d, _)| (id, *d)))
             .filter(|(id, d)| {
-                !tried.contains(id)
-                    && !broken.contains(id)
-                    && cx.env.fns.get(*d).is_some_and(|f| f.broken.is_none() && !f.dead)
-                    && mentions_with_lambdas(&cx.prog, &cx.prog.funcs[id.index()], &needles)
+                !tried.contains(id) && !broken.contains(id) && cx.env.fns.get(*d).is_some_and(|f| f.broken.is_none() && !f.dead)
             })
             .collect();
         if callers.is_empty() {
             return;
         }
-        callers.sort();
         for (id, decl) in callers {
             tried.insert(id);
             if trial_recheck(cx, id, decl) {
@@ -214,7 +199,7 @@ fn break_callers(cx: &mut Ctx, candidates: &mut std::collections::BTreeSet<usize
             let name = cx.prog.funcs[id.index()].name.clone();
             cx.env.fns[decl].broken = Some(dep.clone());
             candidates.insert(decl);
-            messages.push(format!("note: `{}` no longer type-checks (calls `{}`, which no longer type-checks); fix or redefine it", name, dep));
+            messages.push(Note::Broken { function: name, verb: "calls", dependency: dep, transitive: true });
         }
     }
 }
@@ -230,7 +215,7 @@ fn repair_broken(
     cx: &mut Ctx,
     candidates: &mut std::collections::BTreeSet<usize>,
     compile: &mut Vec<FuncId>,
-    messages: &mut Vec<String>,
+    messages: &mut Vec<Note>,
 ) {
     loop {
         candidates.retain(|&d| cx.env.fns.get(d).is_some_and(|f| f.broken.is_some() && !f.dead));
@@ -240,14 +225,13 @@ fn repair_broken(
         }
         let mut repaired = false;
         for decl in broken {
-            let mut ids: Vec<FuncId> = cx.fn_rev.iter().filter(|(_, (d, _))| *d == decl).map(|(id, _)| *id).collect();
-            ids.sort();
+            let ids = cx.instances_of(decl);
             let sp = cx.savepoint();
             if ids.iter().all(|&id| trial_recheck(cx, id, decl)) {
                 cx.release(sp);
                 cx.env.fns[decl].broken = None;
                 compile.extend(ids.iter().copied());
-                messages.push(format!("note: `{}` type-checks again", cx.env.fns[decl].name));
+                messages.push(Note::Repaired { function: cx.env.fns[decl].name.clone() });
                 repaired = true;
             } else {
                 cx.rollback_to(sp);
@@ -261,8 +245,10 @@ fn repair_broken(
 
 impl Session {
     pub fn new() -> Session {
+        let mut cx = Ctx::default();
+        cx.deps = Some(Default::default());
         Session {
-            cx: Ctx::default(),
+            cx,
             inputs: 0,
             order: BTreeMap::new(),
             order_pos: HashMap::new(),
@@ -540,12 +526,13 @@ impl Session {
             cx.env.fns[*old].dead = true;
             let new_sig = Self::sig(cx, new);
             let insts: Vec<((usize, Vec<Ty>), FuncId)> =
-                cx.fn_insts.iter().filter(|((d, _), _)| d == old).map(|(k, v)| (k.clone(), *v)).collect();
+                cx.instances_of(*old).into_iter().map(|id| (cx.fn_rev[&id].clone(), id)).collect();
             if new_sig == *old_sig && changed_structs.is_empty() && changed_enums.is_empty() {
                 // Same signature: the new body replaces the old one in place.
                 for ((_, args), id) in insts {
                     cx.fn_insts.insert((new, args.clone()), id);
                     cx.fn_rev.insert(id, (new, args));
+                    cx.touch(id);
                     recheck_ids.push(id);
                 }
             } else {
@@ -562,22 +549,25 @@ impl Session {
         // Functions that used something whose signature or layout changed.
         if !changed_fns.is_empty() || !changed_structs.is_empty() || !changed_enums.is_empty() || !changed_consts.is_empty() {
             let new_decls: HashSet<usize> = decls.iter().copied().collect();
-            let mut dependents: Vec<(FuncId, usize)> = vec![];
-            let revs: Vec<(FuncId, usize)> = cx.fn_rev.iter().map(|(id, (decl, _))| (*id, *decl)).collect();
-            let needles = needles(&changed_fns, &changed_structs, &changed_enums);
-            let other_changes = !changed_fns.is_empty() || !changed_structs.is_empty() || !changed_enums.is_empty();
-            for (id, decl) in revs {
-                if new_decls.contains(&decl) || cx.env.fns[decl].dead || changed_fns.contains(&id) {
-                    continue;
-                }
-                let f = &cx.prog.funcs[id.index()];
-                let const_uses = !changed_consts.is_empty()
-                    && cx.env.fns[decl].ast.body.as_ref().is_some_and(|b| crate::consteval::mentions_any(b, &changed_consts));
-                if const_uses || (other_changes && mentions_with_lambdas(&cx.prog, f, &needles)) {
-                    dependents.push((id, decl));
-                }
+            let changed: Vec<Dep> = (changed_fns.iter().map(|&f| Dep::Func(f)))
+                .chain(changed_structs.iter().map(|&t| Dep::Struct(t)))
+                .chain(changed_enums.iter().map(|&t| Dep::Enum(t)))
+                .collect();
+            let mut users: Vec<FuncId> = cx.users_of(changed).into_iter().collect();
+            if !changed_consts.is_empty() {
+                // Constants are folded away in TIR: their users are found in the syntax.
+                users.extend(cx.fn_rev.iter().filter_map(|(id, (decl, _))| {
+                    let body = cx.env.fns[*decl].ast.body.as_ref();
+                    body.is_some_and(|b| crate::consteval::mentions_any(b, &changed_consts)).then_some(*id)
+                }));
             }
+            let mut dependents: Vec<(FuncId, usize)> = users
+                .into_iter()
+                .filter_map(|id| cx.fn_rev.get(&id).map(|(d, _)| (id, *d)))
+                .filter(|(id, decl)| !new_decls.contains(decl) && !cx.env.fns[*decl].dead && !changed_fns.contains(id))
+                .collect();
             dependents.sort();
+            dependents.dedup();
             for (id, decl) in dependents {
                 let name = cx.prog.funcs[id.index()].name.clone();
                 let changed_fn = redefs.iter().find(|r| r.1 != r.3).map(|r| r.0.clone());
@@ -592,7 +582,7 @@ impl Session {
                 } else {
                     cx.env.fns[decl].broken = Some(dep_name.clone());
                     self.broken_candidates.insert(decl);
-                    messages.push(format!("note: `{}` no longer type-checks ({} `{}`); fix or redefine it", name, verb, dep_name));
+                    messages.push(Note::Broken { function: name, verb, dependency: dep_name, transitive: false });
                 }
             }
             // Session variables of a redefined type are dropped.
@@ -605,7 +595,7 @@ impl Session {
             for (n, _) in dropped {
                 cx.globals.remove(&n);
                 dropped_globals.push(n.clone());
-                messages.push(format!("note: variable `{}` dropped (its type was redefined)", n));
+                messages.push(Note::VariableDropped { name: n.clone() });
             }
         }
         let cx = &mut self.cx;
@@ -735,23 +725,47 @@ impl Session {
             self.forget_def(&Def::Global(n));
         }
         // Definitions made by this input.
+        let mut definitions = vec![];
         for it in &items {
-            match &it.kind {
-                ItemKind::Function(f) => self.note_def(Def::Fn(f.name.name.clone())),
-                ItemKind::Struct(s) => self.note_def(Def::Type(s.name.name.clone())),
-                ItemKind::Enum(e) => self.note_def(Def::Type(e.name.name.clone())),
-                ItemKind::Alias(a) => self.note_def(Def::Type(a.name.name.clone())),
-                ItemKind::Trait(t) => {
-                    self.note_def(Def::Trait(t.name.name.clone()));
+            let (kind, def) = match &it.kind {
+                ItemKind::Function(f) => (DefKind::Function, Def::Fn(f.name.name.clone())),
+                ItemKind::Struct(s) => (DefKind::Struct, Def::Type(s.name.name.clone())),
+                ItemKind::Enum(e) => (DefKind::Enum, Def::Type(e.name.name.clone())),
+                ItemKind::Alias(a) => (DefKind::Alias, Def::Type(a.name.name.clone())),
+                ItemKind::Trait(t) => (DefKind::Trait, Def::Trait(t.name.name.clone())),
+                ItemKind::Const(c) => (DefKind::Const, Def::Const(c.name.name.clone())),
+                ItemKind::Extern(x) => (DefKind::Extern, Def::Fn(x.name.name.clone())),
+                ItemKind::Impl(im) => {
+                    let target = match &im.target.kind {
+                        ast::TypeKind::Named { name, .. } => name.name.clone(),
+                        _ => String::new(),
+                    };
+                    match &im.trait_name {
+                        Some(tr) => definitions.push(Definition {
+                            kind: DefKind::Method,
+                            name: format!("{}: {}", target, tr.name),
+                            replaced: false,
+                        }),
+                        None => {
+                            for m in &im.methods {
+                                let replaced = old_methods.iter().any(|((sn, mn), _, _)| *sn == target && *mn == m.name.name);
+                                definitions.push(Definition { kind: DefKind::Method, name: format!("{}.{}", target, m.name.name), replaced });
+                            }
+                        }
+                    }
+                    continue;
                 }
-                ItemKind::Const(c) => self.note_def(Def::Const(c.name.name.clone())),
-                ItemKind::Extern(x) => self.note_def(Def::Fn(x.name.name.clone())),
-                _ => {}
-            }
+                ItemKind::Use(_) => continue,
+            };
+            let (Def::Fn(name) | Def::Type(name) | Def::Trait(name) | Def::Const(name) | Def::Global(name)) = &def;
+            definitions.push(Definition { kind, name: name.clone(), replaced: self.order_pos.contains_key(&def) });
+            self.note_def(def);
         }
         for g in &new_globals {
             let n = self.cx.prog.globals[g.index()].name.clone();
-            self.note_def(Def::Global(n));
+            let def = Def::Global(n.clone());
+            definitions.push(Definition { kind: DefKind::Variable, name: n, replaced: self.order_pos.contains_key(&def) });
+            self.note_def(def);
         }
         let cx = &mut self.cx;
         let mut seen = HashSet::new();
@@ -762,25 +776,43 @@ impl Session {
             }
         }
         let warnings = std::mem::take(&mut cx.diags);
-        Ok((InputResult { compile: all, entry, value_ty, new_globals, messages }, warnings))
+        Ok((InputResult { compile: all, entry, value_ty, new_globals, messages, definitions }, warnings))
     }
 
-    /// `:type EXPR`.
-    pub fn type_of(&self, expr: &ast::Expr) -> Result<String, Vec<Diagnostic>> {
-        let mut cx = self.cx.clone();
-        cx.diags.clear();
-        cx.errors = 0;
-        cx.reset_seen();
-        let mut fc = Fc::new(&mut cx, false, "__type".into());
+    /// `:type EXPR`: checks the expression inside a transaction that is then rolled back (the
+    /// journal undoes the instances, lambdas and declarations it made), so the session is left
+    /// as it was and nothing of its size is copied.
+    pub fn type_of(&mut self, expr: &ast::Expr) -> Result<String, Vec<Diagnostic>> {
+        let cx = &mut self.cx;
+        let diags = std::mem::take(&mut cx.diags);
+        let errors = std::mem::replace(&mut cx.errors, 0);
+        let seen = cx.take_seen();
+        let flags = (cx.unresolved, cx.infinite_reported, cx.inst_limit_hit);
+        cx.begin();
+        let mut fc = Fc::new(cx, false, "__type".into());
         let ret = fc.inf.fresh();
         fc.frames.push(Frame::new(ret, false));
         let e = fc.expr(expr);
         let t = fc.t(&e);
         let shown = fc.show(&t);
-        if cx.errors > 0 {
-            return Err(cx.diags);
+        drop(fc);
+        let failed = cx.errors > 0;
+        let out = std::mem::replace(&mut cx.diags, diags);
+        cx.rollback();
+        cx.errors = errors;
+        cx.restore_seen(seen);
+        (cx.unresolved, cx.infinite_reported, cx.inst_limit_hit) = flags;
+        if failed {
+            return Err(out);
         }
         Ok(shown)
+    }
+
+    /// Function bodies the dependency index has read so far (a measure of the work
+    /// redefinitions cost, for the scaling tests: it grows with what an input changes, never
+    /// with the number of definitions in the session).
+    pub fn dependency_work(&self) -> u64 {
+        self.cx.deps.as_ref().map_or(0, |d| d.indexed)
     }
 
     /// Whether `name` (`f`, or `Type.m` for a method) is a live generic function: its code

@@ -101,7 +101,7 @@ fn redefinition_with_new_signature() {
     run(&mut s, "F g() -> i64 = f(1)");
     run(&mut s, "F h() -> i64 = 5");
     let r = run(&mut s, "F f(x: i64, y: i64) -> i64 = x + y");
-    assert!(r.messages.iter().any(|m| m.contains("`g` no longer type-checks")), "{:?}", r.messages);
+    assert!(r.messages.iter().any(|m| m.to_string().contains("`g` no longer type-checks")), "{:?}", r.messages);
     let d = s.check_input(&entries("g()")).unwrap_err();
     assert!(d[0].message.contains("`f`"), "{}", d[0].message);
     run(&mut s, "h()");
@@ -109,7 +109,7 @@ fn redefinition_with_new_signature() {
     run(&mut s, "F k(x: i64) -> i64 = x");
     run(&mut s, "F user() -> i64 = k(1)");
     let r = run(&mut s, "F k(x: i32) -> i64 = x");
-    assert!(r.messages.iter().all(|m| !m.contains("no longer")), "{:?}", r.messages);
+    assert!(r.messages.iter().all(|m| !m.to_string().contains("no longer")), "{:?}", r.messages);
     assert!(r.compile.len() >= 2);
 }
 
@@ -129,7 +129,7 @@ fn structs_generics_and_defs() {
     assert!(defs.contains(&"F id<T>(v: T) -> T".to_string()), "{:?}", defs);
     assert!(defs.contains(&"p: Point".to_string()), "{:?}", defs);
     let r = run(&mut s, "S Point { x: f64 }");
-    assert!(r.messages.iter().any(|m| m.contains("`p` dropped")), "{:?}", r.messages);
+    assert!(r.messages.iter().any(|m| m.to_string().contains("`p` dropped")), "{:?}", r.messages);
     assert_eq!(fails(&mut s, "p"), vec!["E002"]);
     run(&mut s, "q := Point { x: 1.5 }");
 }
@@ -146,7 +146,7 @@ fn method_redefinition_in_place() {
     run(&mut s, "use_it()");
     // signature change: the caller is re-checked and breaks
     let r = run(&mut s, "X Cnt { F get(&self, k: i64) -> i64 = self.n * k }");
-    assert!(r.messages.iter().any(|m| m.contains("`use_it` no longer")), "{:?}", r.messages);
+    assert!(r.messages.iter().any(|m| m.to_string().contains("`use_it` no longer")), "{:?}", r.messages);
 }
 
 #[test]
@@ -220,4 +220,34 @@ fn failed_input_after_many_definitions_leaves_session_unchanged() {
         }
         s = twin;
     }
+}
+
+/// Redefinitions ask the dependency index who uses what changed: the bodies read per
+/// redefinition (the index's work) are the same in a session of 8,000 definitions as in one of
+/// 500, and the right callers are found (broken, then repaired).
+#[test]
+fn redefinition_work_does_not_grow_with_the_session() {
+    let work = |n: usize| {
+        let mut s = Session::new();
+        let mut text = String::new();
+        for i in 0..n / 2 {
+            text.push_str(&format!("F fn{i}(x: i64) -> i64 = x + {i}\nF cl{i}(x: i64) -> i64 = fn{i}(x) * 2\n"));
+        }
+        run(&mut s, &text);
+        // The index is built lazily (each body once, when a redefinition first asks).
+        run(&mut s, "F fn0(x: i64, y: i64) -> i64 = x");
+        let k = n / 4;
+        let before = s.dependency_work();
+        let r = run(&mut s, &format!("F fn{k}(x: i64, y: i64) -> i64 = x + y"));
+        assert_eq!(r.messages.iter().map(|m| m.to_string()).collect::<Vec<_>>(), vec![format!("note: `cl{k}` no longer type-checks (calls `fn{k}`); fix or redefine it")]);
+        let r = run(&mut s, &format!("F fn{k}(x: i64) -> i64 = x - 1"));
+        assert_eq!(r.messages.iter().map(|m| m.to_string()).collect::<Vec<_>>(), vec![format!("note: `cl{k}` type-checks again")]);
+        let r = run(&mut s, &format!("F fn{k}(x: i64) -> i64 = x - 2"));
+        assert!(r.messages.is_empty());
+        assert_eq!(s.type_of(&expr(&format!("cl{k}(1)"))).unwrap(), "i64");
+        s.dependency_work() - before
+    };
+    let (small, big) = (work(500), work(8000));
+    assert_eq!(small, big, "bodies indexed by the same redefinitions: {small} at 500 definitions, {big} at 8,000");
+    assert!(big < 20, "{big} bodies indexed for three redefinitions");
 }

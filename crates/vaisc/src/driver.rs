@@ -48,7 +48,7 @@ fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<
             return Err(EXIT_COMPILE_ERROR);
         }
     };
-    diags.extend(unresolved_externs(&module.items));
+    diags.extend(vais_engine::unresolved_externs(&module.items));
     let parse_failed = diags.iter().any(Diagnostic::is_error);
     let program = if parse_failed {
         None
@@ -76,22 +76,6 @@ fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<
         }
         _ => Err(EXIT_COMPILE_ERROR),
     }
-}
-
-/// `X F name(...)` declarations whose symbol the host process (libc, libm) does not have:
-/// reported at the declaration, before anything is compiled (Project decision 4).
-pub fn unresolved_externs<'a>(items: impl IntoIterator<Item = &'a vais_ast::ast::Item>) -> Vec<Diagnostic> {
-    items
-        .into_iter()
-        .filter_map(|item| match &item.kind {
-            vais_ast::ast::ItemKind::Extern(x) if vais_runtime::host::resolve(&x.name.name).is_none() => Some(
-                Diagnostic::error("E017", format!("cannot find extern function `{}` in the host process", x.name.name), x.name.span)
-                    .with_label("no such symbol in libc or libm")
-                    .with_note("extern functions are resolved by their C symbol name"),
-            ),
-            _ => None,
-        })
-        .collect()
 }
 
 pub fn check(path: &Path, time: bool) -> u8 {
@@ -212,7 +196,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
             Err(e) => eprintln!("warning: no debug info: {e}"),
         }
     }
-    let run = || crate::repl::eval::call_entry(&jit, main, &ret);
+    let run = || vais_engine::call_entry(&jit, main, &ret);
     let result = match &opts.profile {
         Some(opts) => {
             let title = format!("vaisc run {}", path.display());

@@ -2,10 +2,8 @@
 //! `:load`, `:save`, `:history`). Command output goes to standard output and never starts
 //! with `=>`; errors go to standard error.
 
-use super::eval::{ReplState, Timings};
+use super::eval::ReplState;
 use crate::diagnostics;
-use vais_ast::ast::ReplEntry;
-use vais_ast::Diagnostic;
 
 pub enum Flow {
     Continue,
@@ -63,7 +61,7 @@ pub fn run(state: &mut ReplState, line: &str) -> Flow {
             Err(e) => eprintln!("error: {e}"),
         },
         ":defs" => {
-            for line in state.session.describe_definitions() {
+            for line in state.engine.definitions() {
                 println!("{line}");
             }
         }
@@ -77,7 +75,7 @@ pub fn run(state: &mut ReplState, line: &str) -> Flow {
         ":load" => load(state, arg),
         ":save" => save(state, arg),
         ":history" => {
-            for (i, h) in state.history.iter().enumerate() {
+            for (i, h) in state.engine.history().iter().enumerate() {
                 println!("{:>4}  {}", i + 1, h.replace('\n', "\n      "));
             }
         }
@@ -117,81 +115,23 @@ pub fn eval_final(state: &mut ReplState, text: &str) {
 }
 
 fn type_of(state: &mut ReplState, arg: &str) {
-    let file = vais_ast::FileId(state.sources.files.len() as u32);
-    let parsed = vais_parser::parse_repl_input(file, arg);
-    state.sources.add(format!("<type {}>", state.input_count + 1), arg.to_string());
-    let (entries, diags) = match parsed {
-        vais_parser::ReplParse::Complete(e, d) => (e, d),
-        vais_parser::ReplParse::Incomplete => {
-            eprintln!("error[P002]: unexpected end of input");
-            return;
-        }
-    };
-    if diags.iter().any(Diagnostic::is_error) {
-        diagnostics::emit_stderr(&state.sources, &diags);
-        return;
-    }
-    let expr = match entries.as_slice() {
-        [ReplEntry::Stmt(vais_ast::ast::Stmt { kind: vais_ast::ast::StmtKind::Expr(e), .. })] => e,
-        _ => {
-            eprintln!("error: :type takes one expression");
-            return;
-        }
-    };
-    match state.session.type_of(expr) {
+    match state.engine.type_of(arg) {
         Ok(t) => println!("{t}"),
-        Err(d) => diagnostics::emit_stderr(&state.sources, &d),
+        Err(vais_engine::TypeError::Incomplete) => eprintln!("error[P002]: unexpected end of input"),
+        Err(vais_engine::TypeError::NotAnExpression) => eprintln!("error: :type takes one expression"),
+        Err(vais_engine::TypeError::Diagnostics(d)) => diagnostics::emit_stderr(state.engine.sources(), &d),
     }
 }
 
 fn show_code(state: &ReplState, cmd: &str, name: &str) {
-    let program = state.session.program();
-    let found = program.funcs.iter().enumerate().rev().find(|(_, f)| f.name == name);
-    let Some((index, _)) = found else {
-        // A generic function has code only per instance (`id<i64>`, `Bx<i64>.get`); a method
-        // is named with its type (`Pt.norm`).
-        let mut instances: Vec<&str> = program
-            .funcs
-            .iter()
-            .map(|f| f.name.as_str())
-            .filter(|n| n.contains('<') && without_type_arguments(n) == name)
-            .collect();
-        instances.sort_unstable();
-        instances.dedup();
-        let suffix = format!(".{name}");
-        let mut methods: Vec<String> = program
-            .funcs
-            .iter()
-            .map(|f| without_type_arguments(&f.name))
-            .filter(|n| n.ends_with(&suffix))
-            .collect();
-        methods.sort_unstable();
-        methods.dedup();
-        if !instances.is_empty() {
-            let list: Vec<String> = instances.iter().map(|n| format!("`{n}`")).collect();
-            eprintln!("error: `{name}` is generic; name one of its instances: {}", list.join(", "));
-        } else if state.session.is_generic_function(name) {
-            eprintln!("error: `{name}` is generic and has no compiled instance yet (call it first)");
-        } else if !methods.is_empty() {
-            let list: Vec<String> = methods.iter().map(|n| format!("`{n}`")).collect();
-            eprintln!("error: no function named `{name}`; methods are named with their type: {}", list.join(", "));
-        } else {
-            let hint = vais_ast::diag::closest(name, program.funcs.iter().map(|f| f.name.as_str()))
-                .map(|c| format!("; did you mean `{c}`?"))
-                .unwrap_or_default();
-            eprintln!("error: no function named `{name}`{hint}");
-        }
-        return;
+    let kind = match cmd {
+        ":tir" => vais_engine::CodeKind::Tir,
+        ":clif" => vais_engine::CodeKind::Clif,
+        _ => vais_engine::CodeKind::Asm,
     };
-    let id = vais_tir::FuncId(index as u32);
-    let text = match cmd {
-        ":tir" => Some(vais_tir::print::function(program, id)),
-        ":clif" => state.jit.clif(id),
-        _ => state.jit.asm(id),
-    };
-    match text {
-        Some(t) => println!("{}", t.trim_end()),
-        None => eprintln!("error: no {} available for `{name}`", if cmd == ":clif" { "IR" } else { "machine code" }),
+    match state.engine.code(kind, name) {
+        Ok(t) => println!("{}", t.trim_end()),
+        Err(e) => eprintln!("error: {e}"),
     }
 }
 
@@ -203,40 +143,12 @@ fn profile(state: &mut ReplState, expr: &str) {
     }
 }
 
-/// A function's name without its type arguments: `Bx<i64>.get<f64>` -> `Bx.get`.
-fn without_type_arguments(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut depth = 0usize;
-    for c in name.chars() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth = depth.saturating_sub(1),
-            c if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 fn load(state: &mut ReplState, path: &str) {
     if path.is_empty() {
         eprintln!("error: usage: :load FILE");
         return;
     }
-    let (module, diags) = match vais_parser::load_program(std::path::Path::new(path), &mut state.sources) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("error: cannot read `{path}`: {e}");
-            return;
-        }
-    };
-    if diags.iter().any(Diagnostic::is_error) {
-        diagnostics::emit_stderr(&state.sources, &diags);
-        return;
-    }
-    let entries: Vec<ReplEntry> = module.items.into_iter().map(ReplEntry::Item).collect();
-    let mut timings = Timings::default();
-    state.eval_entries(&entries, &mut timings);
+    state.load(path);
 }
 
 fn save(state: &ReplState, path: &str) {
@@ -244,7 +156,7 @@ fn save(state: &ReplState, path: &str) {
         eprintln!("error: usage: :save FILE");
         return;
     }
-    let (out, count) = state.saved.render(&state.session.broken_functions(), &state.session.variables());
+    let (out, count) = state.engine.save_text();
     match std::fs::write(path, out) {
         Ok(()) => println!("saved {count} definitions to {path}"),
         Err(e) => eprintln!("error: cannot write `{path}`: {e}"),
@@ -253,16 +165,5 @@ fn save(state: &ReplState, path: &str) {
 
 /// Names for tab completion: the session's functions, types and variables.
 pub fn session_names(state: &ReplState) -> Vec<String> {
-    let p = state.session.program();
-    let mut names: Vec<String> = p.funcs.iter().map(|f| f.name.clone()).filter(|n| !n.starts_with("__")).collect();
-    names.extend(p.globals.iter().map(|g| g.name.clone()));
-    names.extend(p.structs.iter().map(|s| s.name.clone()));
-    for e in &p.enums {
-        names.push(e.name.clone());
-        names.extend(e.variants.iter().map(|v| v.name.clone()));
-    }
-    names.sort();
-    names.dedup();
-    names
+    state.engine.names()
 }
-

@@ -6,7 +6,6 @@
 
 pub mod commands;
 pub mod eval;
-mod saved;
 mod terminal;
 
 use std::io::IsTerminal;

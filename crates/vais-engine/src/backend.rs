@@ -1,0 +1,105 @@
+//! The engine's only contact with the JIT (`vais_jit::Jit`): compile the functions an input
+//! changed, run an entry function under fault protection, format a value, show a function's
+//! IR or machine code, free the code. Everything the engine needs from the back end goes
+//! through this adapter, so a change of the JIT's API is a change here only.
+
+use vais_ast::Span;
+use vais_runtime::faults::Fault;
+use vais_tir::{FuncId, Program, Ty};
+
+/// The JIT configuration of a REPL session.
+pub fn repl_config() -> vais_jit::JitConfig {
+    vais_jit::JitConfig {
+        repl_mode: true,
+        interrupt_polls: true,
+        verify: vais_jit::verify_by_default(),
+        verify_tir: vais_jit::verify_by_default(),
+        opt_speed: false,
+        keep_ir: true,
+    }
+}
+
+/// A session's compiled code.
+pub struct Backend {
+    jit: vais_jit::Jit,
+}
+
+impl Backend {
+    pub fn new() -> Result<Backend, String> {
+        Ok(Backend { jit: vais_jit::Jit::new(repl_config()).map_err(|e| e.to_string())? })
+    }
+
+    /// Compiles (or recompiles) `funcs` of `program`; an error is an internal compiler error
+    /// (its text).
+    pub fn compile(&mut self, program: &Program, funcs: &[FuncId], locate: &dyn Fn(Span) -> String) -> Result<(), String> {
+        self.jit.compile(program, funcs, locate).map_err(|e| e.to_string())
+    }
+
+    /// Runs a compiled entry function under fault protection; the bytes of its result.
+    pub fn run_entry(&self, func: FuncId, ret: &Ty) -> Result<Vec<u8>, Fault> {
+        call_entry(&self.jit, func, ret)
+    }
+
+    /// The `=>` text of a value of type `ty` (the result bytes of an entry function), under
+    /// fault protection.
+    pub fn format(&self, program: &Program, ty: &Ty, bytes: &[u8]) -> Result<String, Fault> {
+        format_protected(program, &self.jit, ty, bytes)
+    }
+
+    /// Cranelift IR of a compiled function.
+    pub fn clif(&self, id: FuncId) -> Option<String> {
+        self.jit.clif(id)
+    }
+
+    /// Disassembled machine code of a compiled function.
+    pub fn asm(&self, id: FuncId) -> Option<String> {
+        self.jit.asm(id)
+    }
+
+    /// Frees the compiled code and data.
+    ///
+    /// # Safety
+    /// Nothing may use the code or data any more (no entry point, global or value).
+    pub unsafe fn free(self) {
+        // SAFETY: the caller's contract.
+        unsafe { self.jit.free_memory() }
+    }
+}
+
+/// Formats a value for `=>` under fault protection: pointers inside it are followed as the
+/// program left them, and a bad one (an extern returning a dangling `str`) must cost the
+/// value, not the session.
+fn format_protected(program: &Program, jit: &vais_jit::Jit, ty: &Ty, bytes: &[u8]) -> Result<String, Fault> {
+    let addrs = (program as *const Program as usize, jit as *const vais_jit::Jit as usize, ty as *const Ty as usize, bytes.as_ptr() as usize);
+    vais_runtime::run_protected(move || {
+        let (program, jit, ty, ptr) = addrs;
+        // SAFETY: `run_protected` runs this closure on this thread (a prepared one) or hands it
+        // to the worker and waits; either way it returns before the borrows behind these
+        // addresses end. `ptr` is the result buffer the entry function wrote for type `ty`.
+        unsafe {
+            vais_jit::value::format_value(
+                &*(program as *const Program),
+                &*(jit as *const vais_jit::Jit),
+                &*(ty as *const Ty),
+                ptr as *const u8,
+            )
+        }
+    })
+}
+
+/// Runs a compiled zero-argument entry function under fault protection and returns the bytes
+/// of its result (empty for unit). (`vaisc run` calls its `main` wrapper through this too.)
+pub fn call_entry(jit: &vais_jit::Jit, func: FuncId, ret: &Ty) -> Result<Vec<u8>, Fault> {
+    let code = jit.entry_ptr(func).expect("a successfully compiled entry function has an entry point");
+    // The buffer lives out here so that a fault (which abandons the protected closure) does not
+    // leak it; the closure only carries its address.
+    let mut out = vec![0u8; jit.size_of(ret).max(16)];
+    let (code, out_addr) = (code as usize, out.as_mut_ptr() as usize);
+    vais_runtime::run_protected(move || {
+        // SAFETY: `code` is a finalized entry `extern "C" fn(*mut u8)` produced by the JIT for
+        // `func`, and `out_addr` points to a live buffer with room for the result's layout size
+        // (`out` outlives this call, which returns before `run_protected` does).
+        unsafe { vais_jit::call_entry(code as *const u8, out_addr as *mut u8) };
+    })?;
+    Ok(out)
+}

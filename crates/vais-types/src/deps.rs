@@ -1,0 +1,164 @@
+//! The REPL session's dependency index: for every function body in the program, what it uses
+//! (the functions it calls or refers to, the struct and enum instances its types name), and
+//! the reverse edges (callee -> callers, type -> users), plus each instance's declaration
+//! (declaration -> instances). A redefinition asks the index who uses what changed instead of
+//! walking every function of the session, so it costs what the change reaches, not the
+//! session's size.
+//!
+//! Kept incrementally and lazily: every change to a body or to the instance table goes through
+//! `Ctx::set_func`/`push_func`/`fn_inst` (or `Ctx::touch`), which marks the function dirty;
+//! a query first re-indexes the dirty functions from their current bodies. A rollback marks
+//! every function touched since the transaction began dirty again, so the index follows the
+//! restored bodies without a journal of its own. Only REPL sessions keep an index (a
+//! whole-program check never asks).
+
+use std::collections::BTreeSet;
+
+use crate::fx::{FxHashMap as HashMap, FxHashSet as HashSet};
+use vais_tir::*;
+
+/// Something a function body can use.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Dep {
+    Func(FuncId),
+    Struct(StructId),
+    Enum(EnumId),
+}
+
+#[derive(Clone, Default)]
+pub struct DepIndex {
+    /// Function -> what its current body uses (sorted, deduplicated).
+    uses: HashMap<FuncId, Vec<Dep>>,
+    /// What is used -> the functions whose bodies use it.
+    users: HashMap<Dep, HashSet<FuncId>>,
+    /// Instance -> its declaration, and declaration -> instances (ordered).
+    decl_of: HashMap<FuncId, usize>,
+    instances: HashMap<usize, BTreeSet<FuncId>>,
+    /// Functions to re-index before the next query.
+    dirty: HashSet<FuncId>,
+    /// Functions touched since the open transaction began (dirty again after a rollback).
+    txn: Vec<FuncId>,
+    /// Function bodies indexed so far (a measure of the work done, for tests).
+    pub indexed: u64,
+}
+
+/// What `f` uses: the functions its nodes refer to, and the struct and enum instances named by
+/// its result and local types, every expression's and pattern's type, struct literals and
+/// variants.
+pub fn uses_of(f: &FuncDef) -> Vec<Dep> {
+    let mut out: Vec<Dep> = vec![];
+    let ty = |t: &Ty, out: &mut Vec<Dep>| {
+        visit::each_ty(t, &mut |x| match x {
+            Ty::Struct(s) => out.push(Dep::Struct(*s)),
+            Ty::Enum(e) => out.push(Dep::Enum(*e)),
+            _ => {}
+        })
+    };
+    ty(&f.ret, &mut out);
+    for l in &f.locals {
+        ty(&l.ty, &mut out);
+    }
+    visit::preorder(&f.body, |e| {
+        ty(&e.ty, &mut out);
+        if let Some(id) = visit::referenced_func(e) {
+            out.push(Dep::Func(id));
+        }
+        match &e.kind {
+            ExprKind::StructLit { id, .. } => out.push(Dep::Struct(*id)),
+            ExprKind::Variant { enum_id, .. } => out.push(Dep::Enum(*enum_id)),
+            _ => {}
+        }
+        for p in visit::arm_patterns(e) {
+            visit::pattern_preorder(p, |q| {
+                ty(&q.ty, &mut out);
+                if let PatternKind::Variant { enum_id, .. } = &q.kind {
+                    out.push(Dep::Enum(*enum_id));
+                }
+            });
+        }
+    });
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+impl DepIndex {
+    /// `id`'s body or instance entry changed (or may have).
+    pub fn touch(&mut self, id: FuncId) {
+        self.dirty.insert(id);
+        self.txn.push(id);
+    }
+
+    pub fn begin(&mut self) {
+        self.txn.clear();
+    }
+
+    pub fn commit(&mut self) {
+        self.txn.clear();
+    }
+
+    /// After a rollback (whole or to a savepoint): what was touched may have been restored.
+    pub fn rolled_back(&mut self) {
+        self.dirty.extend(self.txn.iter().copied());
+    }
+
+    /// Re-indexes the dirty functions from `prog` and the instance table `decl_of`.
+    pub fn refresh(&mut self, prog: &Program, decl_of: impl Fn(FuncId) -> Option<usize>) {
+        if self.dirty.is_empty() {
+            return;
+        }
+        let mut dirty: Vec<FuncId> = self.dirty.drain().collect();
+        dirty.sort_unstable();
+        for id in dirty {
+            for d in self.uses.remove(&id).unwrap_or_default() {
+                if let Some(set) = self.users.get_mut(&d) {
+                    set.remove(&id);
+                    if set.is_empty() {
+                        self.users.remove(&d);
+                    }
+                }
+            }
+            if let Some(decl) = self.decl_of.remove(&id) {
+                if let Some(set) = self.instances.get_mut(&decl) {
+                    set.remove(&id);
+                    if set.is_empty() {
+                        self.instances.remove(&decl);
+                    }
+                }
+            }
+            let Some(f) = prog.funcs.get(id.index()) else { continue };
+            self.indexed += 1;
+            let uses = uses_of(f);
+            for d in &uses {
+                self.users.entry(*d).or_default().insert(id);
+            }
+            self.uses.insert(id, uses);
+            if let Some(decl) = decl_of(id) {
+                self.decl_of.insert(id, decl);
+                self.instances.entry(decl).or_default().insert(id);
+            }
+        }
+    }
+
+    /// The instances of declaration `decl`, in id order (the index must be fresh).
+    pub fn instances_of(&self, decl: usize) -> Vec<FuncId> {
+        self.instances.get(&decl).map(|s| s.iter().copied().collect()).unwrap_or_default()
+    }
+
+    /// The functions using any of `deps` directly or from a lambda their current body creates
+    /// (transitively: a lambda's code is part of its owner). Lambdas themselves are included;
+    /// the index must be fresh.
+    pub fn users_of(&self, prog: &Program, deps: impl IntoIterator<Item = Dep>) -> BTreeSet<FuncId> {
+        let mut out = BTreeSet::new();
+        let mut todo: Vec<Dep> = deps.into_iter().collect();
+        let mut seen: HashSet<Dep> = todo.iter().copied().collect();
+        while let Some(d) = todo.pop() {
+            for &u in self.users.get(&d).into_iter().flatten() {
+                if out.insert(u) && prog.funcs.get(u.index()).is_some_and(|f| f.kind == FuncKind::Lambda) && seen.insert(Dep::Func(u)) {
+                    todo.push(Dep::Func(u));
+                }
+            }
+        }
+        out
+    }
+}
