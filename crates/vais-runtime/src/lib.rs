@@ -10,6 +10,7 @@
 //! * [`gdbjit`]: the GDB JIT interface (registering debug images of JIT code).
 //! * [`perf`]: perf map and jitdump files for Linux `perf` (opt-in).
 //! * [`profile`]: the built-in sampling profiler (SIGPROF, frame-pointer walks).
+//! * [`unwind`]: registration of JIT code's `.eh_frame` data with the system unwinder.
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
 
@@ -23,6 +24,7 @@ pub mod perf;
 pub mod printf;
 pub mod profile;
 mod signals;
+pub mod unwind;
 
 pub use signals::default_sigpipe;
 pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};
