@@ -39,11 +39,12 @@ pub fn line_rows(sources: &SourceMap, start: usize) -> Option<FunctionLines> {
 /// The DWARF image (`vais-debug`) of the functions one `compile` placed (user functions with
 /// their line tables, helpers such as entry wrappers with their names only) and their
 /// call-frame information, for the GDB JIT interface. File names are as the user gave them,
-/// relative to the current directory.
+/// relative to the current directory, or what `rename` makes of them.
 pub fn debug_image(
     sources: &SourceMap,
     placed: &[vais_jit::PlacedFunction],
     frames: Option<&vais_debug::Frames>,
+    rename: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<u8>, String> {
     let mut files: Vec<String> = Vec::new();
     let mut file_index = |name: &str| -> u32 {
@@ -58,7 +59,7 @@ pub fn debug_image(
     let mut functions = Vec::new();
     for p in placed {
         let lines = if p.func.is_some() { line_rows(sources, p.addr).unwrap_or_default() } else { FunctionLines::default() };
-        let file = if lines.file.is_empty() { 0 } else { file_index(&lines.file) };
+        let file = if lines.file.is_empty() { 0 } else { file_index(&rename(&lines.file).unwrap_or(lines.file)) };
         let rows: Vec<vais_debug::Row> =
             lines.rows.iter().map(|r| vais_debug::Row { offset: r.offset, file, line: r.line, col: r.col }).collect();
         let mut rows = rows;

@@ -84,3 +84,67 @@ fn gdb_steps_into_nexts_over_and_finishes_vais_functions() {
     assert!(text.contains("c = 36\ny = 72\nx = 77"), "{text}");
     assert!(text.contains("exited normally"), "{text}");
 }
+
+/// REPL `:debug on` under gdb, the REPL reading its input from a file: each compiled input
+/// is an image whose functions gdb can break in by `input-N.vais:LINE`; a redefinition
+/// unregisters the old code's image (its breakpoint goes back to pending), `:clear`
+/// unregisters every image of the old session, and each image comes and goes separately
+/// (`maint info jit` lists them).
+#[test]
+fn gdb_follows_repl_inputs_with_debug_on() {
+    let dir = std::env::temp_dir().join(format!("vaisc-gdb-repl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = "F tri(n: i64) -> i64 {\n    s := n * (n + 1)\n    s / 2\n}\n:debug on\ntri(10)\n\
+                 F tri(n: i64) -> i64 = n + 1000\ntri(10)\n:clear\nF last() -> i64 = 7\nlast()\n:debug off\n1 + 2\n";
+    std::fs::write(dir.join("input.txt"), input).unwrap();
+    let text = gdb(
+        &dir,
+        &[
+            "break input-1.vais:3",
+            "break input-3.vais:1",
+            "run < input.txt",
+            "bt 2",
+            "maint info jit",
+            "continue",
+            "info breakpoints",
+            "maint info jit",
+            "delete",
+            "break last",
+            "continue",
+            "maint info jit",
+            "continue",
+        ],
+        &["repl"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("`{needle}` missing:\n{text}"));
+    // Images made before `:debug on` are registered by it: input 1 (tri); then input 2's.
+    let on = at("debug info on (1 compiled input registered)");
+    let hit1 = at("hit Breakpoint 1, tri () at ");
+    assert!(text.contains("/input-1.vais:3\n3\t    s / 2"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("#1 ") && l.contains("in __repl_2 () at ") && l.ends_with("/input-2.vais:1")), "{text}");
+    let first = at("=> 55");
+    // The redefinition of `tri` (input 3) hits breakpoint 2; the old tri's image is gone, so
+    // breakpoint 1 is pending again.
+    let hit2 = at("hit Breakpoint 2, ");
+    assert!(text.contains("in tri () at ") && text.contains("/input-3.vais:1\n1\tF tri(n: i64) -> i64 = n + 1000"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("1 ") && l.contains("<PENDING>") && l.ends_with("input-1.vais:3")), "{text}");
+    let second = at("=> 1010");
+    // After `:clear`, input numbers start again: only the new session's images are left.
+    let cleared = at("session cleared");
+    let hit3 = at("hit Breakpoint 3, ");
+    assert!(text[hit3..].lines().next().is_some_and(|l| l.contains("in last () at ") && l.ends_with("/input-1.vais:1")), "{text}");
+    assert!(text[hit3..].contains("1\tF last() -> i64 = 7"), "the new input-1's text, not the old one:\n{text}");
+    let last = at("=> 7");
+    assert!(on < hit1 && hit1 < first && first < hit2 && hit2 < second && second < cleared && cleared < hit3 && hit3 < last, "{text}");
+    // Images registered at each stop: 2 (inputs 1, 2), then 3 (inputs 2, 3, 4), then 2 (the
+    // new inputs 1 and 2).
+    let images: Vec<usize> = text
+        .split("jit_code_entry address")
+        .skip(1)
+        .map(|s| s.lines().skip(1).take_while(|l| l.starts_with("0x")).count())
+        .collect();
+    assert_eq!(images, vec![2, 3, 2], "{text}");
+    assert!(text.contains("debug info off\n=> 3"), "{text}");
+    assert!(text.contains("exited normally"), "{text}");
+}

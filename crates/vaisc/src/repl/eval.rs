@@ -41,6 +41,8 @@ pub struct ReplState {
     pub saved: super::saved::SavedItems,
     /// Set by `:profile`: the next entry that runs is sampled (then this is cleared).
     pub profile: Option<crate::profile::Options>,
+    /// `:debug`: debugger images of the compiled code.
+    pub debug: super::debug::DebugImages,
 }
 
 pub fn jit_config() -> vais_jit::JitConfig {
@@ -65,6 +67,7 @@ impl ReplState {
             history: Vec::new(),
             saved: Default::default(),
             profile: None,
+            debug: Default::default(),
         })
     }
 
@@ -73,7 +76,10 @@ impl ReplState {
         let mut fresh = ReplState::new()?;
         fresh.history = std::mem::take(&mut self.history);
         fresh.show_time = self.show_time;
-        let old = std::mem::replace(self, fresh);
+        let mut old = std::mem::replace(self, fresh);
+        // The debugger forgets the code before it is freed; the setting stays.
+        old.debug.forget_code();
+        self.debug = std::mem::take(&mut old.debug);
         vais_runtime::faults::clear_code();
         // SAFETY: the old session (its checker state, globals and entry points) is dropped with
         // it, so nothing can reach the old module's code or data any more.
@@ -177,6 +183,7 @@ impl ReplState {
             eprintln!("{e}");
             return Outcome::Failed;
         }
+        self.debug.placed(&self.jit, &self.sources);
         timings.compile = t2.elapsed();
         let mut outcome = Outcome::Done;
         if let Some(entry) = result.entry {
