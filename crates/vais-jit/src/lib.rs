@@ -305,6 +305,7 @@ impl Jit {
         symbols: Vec<(K, *const u8)>,
     ) -> Result<Jit, JitError> {
         let mut config = config;
+        placed::read_knobs();
         if std::env::var_os("VAIS_JIT_NO_POLLS").is_some() {
             // Measurement knob (poll overhead): never set by the tools.
             config.interrupt_polls = false;

@@ -14,8 +14,21 @@
 
 use crate::{Jit, UnwindInfo};
 use cranelift_module::Module;
+use std::sync::atomic::{AtomicBool, Ordering};
 use cranelift_codegen::gimli::write::Address;
 use vais_tir::{FuncId, Program};
+
+/// Measurement knobs (`bench/debug_cost.py`; never set by the tools): `VAIS_JIT_NO_LINES`
+/// compiles without source positions (so without line tables), `VAIS_JIT_NO_UNWIND` without
+/// unwind information, to time what they cost.
+pub(crate) static NO_LINES: AtomicBool = AtomicBool::new(false);
+static NO_UNWIND: AtomicBool = AtomicBool::new(false);
+
+/// Reads the measurement knobs (when a session starts).
+pub(crate) fn read_knobs() {
+    NO_LINES.store(std::env::var_os("VAIS_JIT_NO_LINES").is_some(), Ordering::Relaxed);
+    NO_UNWIND.store(std::env::var_os("VAIS_JIT_NO_UNWIND").is_some(), Ordering::Relaxed);
+}
 
 /// A function placed by the last `compile`.
 #[derive(Clone, Debug)]
@@ -42,14 +55,24 @@ pub(crate) struct Placed {
 }
 
 impl Placed {
-    /// Deregisters every batch's frames (before the session's code is freed).
+    /// Deregisters every batch's frames (before the session's code is freed), newest first:
+    /// libgcc keeps registrations in a list, newest at the head, and searches it from there.
     pub(crate) fn release(&mut self) {
-        self.registrations.clear();
+        while self.registrations.pop().is_some() {}
+    }
+}
+
+impl Drop for Placed {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 
 /// Cranelift's System V unwind description of compiled code (`None` if it has none).
 pub(crate) fn unwind_info(c: &cranelift_codegen::CompiledCode, isa: &dyn cranelift_codegen::isa::TargetIsa) -> Option<UnwindInfo> {
+    if NO_UNWIND.load(Ordering::Relaxed) {
+        return None;
+    }
     c.create_unwind_info(isa).ok().flatten()
 }
 

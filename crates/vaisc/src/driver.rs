@@ -207,7 +207,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     }
     if opts.debug {
         let (placed, frames) = jit.last_placed();
-        match crate::lines::debug_image(&sources, placed, frames, &|_| None) {
+        match timer.record("debuginfo", || crate::lines::debug_image(&sources, placed, frames, &|_| None)) {
             // The code lives until the process ends, and so does its registration.
             Ok(image) => std::mem::forget(vais_runtime::gdbjit::register(image)),
             Err(e) => eprintln!("warning: no debug info: {e}"),

@@ -25,7 +25,10 @@ struct Batch {
 #[derive(Default)]
 pub struct DebugImages {
     on: bool,
-    batches: Vec<Batch>,
+    /// Batches by number (in compile order); `None` once none of its functions is live.
+    batches: Vec<Option<Batch>>,
+    /// The batch holding each function's live code.
+    owner: std::collections::HashMap<vais_tir::FuncId, usize>,
     /// Where input texts are written while debugging is on (created on first use).
     dir: Option<std::path::PathBuf>,
     /// `:clear`s so far (names the subdirectory of `dir` for this session's inputs).
@@ -34,26 +37,37 @@ pub struct DebugImages {
 
 impl DebugImages {
     /// Records the batch `jit` placed last (after each successful compile); functions it
-    /// compiles again leave the earlier batches' images.
+    /// compiles again leave the earlier batches' images. Costs a copy of the batch's function
+    /// list and frame descriptions, plus the earlier batches it touches.
     pub fn placed(&mut self, jit: &vais_jit::Jit, sources: &SourceMap) {
         let (functions, frames) = jit.last_placed();
-        let redefined: std::collections::HashSet<vais_tir::FuncId> = functions.iter().filter_map(|f| f.func).collect();
-        let on = self.on;
-        for i in 0..self.batches.len() {
-            let b = &mut self.batches[i];
-            let before = b.functions.len();
-            b.functions.retain(|f| f.func.is_none_or(|id| !redefined.contains(&id)));
-            if b.functions.len() != before {
-                b.image = None;
-                if on {
-                    self.register(i, sources);
+        let number = self.batches.len();
+        let mut touched: Vec<usize> = Vec::new();
+        for f in functions {
+            if let Some(id) = f.func {
+                if let Some(old) = self.owner.insert(id, number) {
+                    if let Some(b) = self.batches[old].as_mut() {
+                        b.functions.retain(|g| g.func != Some(id));
+                        b.image = None;
+                        touched.push(old);
+                    }
                 }
             }
         }
-        self.batches.retain(|b| b.functions.iter().any(|f| f.func.is_some()));
-        self.batches.push(Batch { functions: functions.to_vec(), frames: frames.cloned(), image: None });
-        if on {
-            self.register(self.batches.len() - 1, sources);
+        touched.sort_unstable();
+        touched.dedup();
+        for i in touched {
+            if self.batches[i].as_ref().is_some_and(|b| b.functions.iter().any(|f| f.func.is_some())) {
+                if self.on {
+                    self.register(i, sources);
+                }
+            } else {
+                self.batches[i] = None;
+            }
+        }
+        self.batches.push(Some(Batch { functions: functions.to_vec(), frames: frames.cloned(), image: None }));
+        if self.on {
+            self.register(number, sources);
         }
     }
 
@@ -61,17 +75,22 @@ impl DebugImages {
     pub fn turn_on(&mut self, sources: &SourceMap) -> usize {
         self.on = true;
         for i in 0..self.batches.len() {
-            if self.batches[i].image.is_none() {
+            if self.batches[i].as_ref().is_some_and(|b| b.image.is_none()) {
                 self.register(i, sources);
             }
         }
-        self.batches.iter().filter(|b| b.image.is_some()).count()
+        self.batches.iter().flatten().filter(|b| b.image.is_some()).count()
     }
 
     /// `:debug off` (and before the session's code is freed): unregisters every image.
     pub fn turn_off(&mut self) {
         self.on = false;
-        for b in &mut self.batches {
+        self.drop_images();
+    }
+
+    fn drop_images(&mut self) {
+        // Newest first (each unregistration is one debugger stop; order does not matter to it).
+        for b in self.batches.iter_mut().rev().flatten() {
             b.image = None;
         }
     }
@@ -79,7 +98,9 @@ impl DebugImages {
     /// `:clear`, before the session's code is freed: unregisters every image and forgets every
     /// batch (debugging stays on or off).
     pub fn forget_code(&mut self) {
+        self.drop_images();
         self.batches.clear();
+        self.owner.clear();
         self.generation += 1;
     }
 
@@ -95,7 +116,7 @@ impl DebugImages {
             std::fs::write(&path, text).ok()?;
             Some(path.display().to_string())
         };
-        let b = &mut self.batches[i];
+        let Some(b) = self.batches[i].as_mut() else { return };
         if !b.functions.iter().any(|f| f.func.is_some()) {
             return;
         }
