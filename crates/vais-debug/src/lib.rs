@@ -5,13 +5,19 @@
 //! registers it): a relocatable x86-64 ELF whose `.text` is `SHT_NOBITS` at the code's real
 //! address, one `STT_FUNC` symbol per function, and DWARF 4 (`.debug_info` with a compile unit
 //! and a subprogram per function, `.debug_line`, `.debug_abbrev`, `.debug_ranges`;
-//! strings inline) with absolute addresses, so nothing needs relocating.
+//! strings inline) with absolute addresses, so nothing needs relocating, plus `.debug_frame`
+//! (call-frame information) when the batch has [`Frames`], so gdb unwinds through JIT frames
+//! by their CFI.
+//!
+//! [`eh_frame`] encodes the same [`Frames`] as an `.eh_frame` section for the process's own
+//! unwinder (libgcc's `__register_frame`, which Rust panics and backtraces use).
 //!
 //! It knows nothing of Vais syntax, types or Cranelift, and does no I/O: the JIT (or, later,
 //! the object-file back end) gathers the facts; this crate only encodes them.
 
 use gimli::write::{
-    Address, AttributeValue, DwarfUnit, EndianVec, LineProgram, LineString, Range, RangeList, Sections,
+    Address, AttributeValue, CommonInformationEntry, DwarfUnit, EndianVec, FrameDescriptionEntry, FrameTable, LineProgram,
+    LineString, Range, RangeList, Sections,
 };
 use gimli::{Encoding, Format, LineEncoding, RunTimeEndian};
 
@@ -47,6 +53,46 @@ pub struct Batch {
     /// Source file names (absolute, or relative to `comp_dir`). The first names the unit.
     pub files: Vec<String>,
     pub functions: Vec<Function>,
+    /// Call-frame information of the batch's code (written as `.debug_frame`), if known.
+    pub frames: Option<Frames>,
+}
+
+/// Call-frame information of placed code: the target's common entry (CIE) and one frame
+/// description (FDE) per function, each at the function's absolute address
+/// (`gimli::write::Address::Constant`), as the code generator describes them.
+#[derive(Clone, Debug)]
+pub struct Frames {
+    pub cie: CommonInformationEntry,
+    pub fdes: Vec<FrameDescriptionEntry>,
+}
+
+impl Frames {
+    fn table(&self) -> FrameTable {
+        let mut table = FrameTable::default();
+        let cie = table.add_cie(self.cie.clone());
+        for fde in &self.fdes {
+            table.add_fde(cie, fde.clone());
+        }
+        table
+    }
+}
+
+/// `frames` as an `.eh_frame` section ending with the zero-length terminator entry, as
+/// libgcc's `__register_frame` reads it (it walks the entries from the start to the
+/// terminator).
+pub fn eh_frame(frames: &Frames) -> Result<Vec<u8>, ImageError> {
+    let mut out = gimli::write::EhFrame(EndianVec::new(RunTimeEndian::Little));
+    frames.table().write_eh_frame(&mut out).map_err(err)?;
+    let mut bytes = out.0.into_vec();
+    bytes.extend_from_slice(&[0; 4]);
+    Ok(bytes)
+}
+
+/// `frames` as a `.debug_frame` section (what a debugger reads from a symbol file).
+fn debug_frame(frames: &Frames) -> Result<Vec<u8>, ImageError> {
+    let mut out = gimli::write::DebugFrame(EndianVec::new(RunTimeEndian::Little));
+    frames.table().write_debug_frame(&mut out).map_err(err)?;
+    Ok(out.0.into_vec())
 }
 
 /// Why an image could not be built.
@@ -142,6 +188,9 @@ pub fn dwarf_sections(batch: &Batch) -> Result<Vec<(&'static str, Vec<u8>)>, Ima
             }
             Ok::<(), ImageError>(())
         })?;
+    if let Some(frames) = batch.frames.as_ref().filter(|f| !f.fdes.is_empty()) {
+        out.push((".debug_frame", debug_frame(frames)?));
+    }
     Ok(out)
 }
 

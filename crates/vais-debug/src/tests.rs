@@ -32,7 +32,38 @@ fn batch() -> Batch {
                 rows: vec![Row { offset: 0, file: 1, line: 8, col: 3 }],
             },
         ],
+        frames: None,
     }
+}
+
+/// An x86-64 CIE and, for each function of [`batch`], the FDE of a frame-pointer prologue
+/// (`push rbp` at 0, `mov rbp, rsp` at 1; the CFA is then rbp + 16).
+fn frames() -> Frames {
+    use gimli::write::CallFrameInstruction as I;
+    let (rsp, rbp, ra) = (gimli::X86_64::RSP, gimli::X86_64::RBP, gimli::X86_64::RA);
+    let mut cie = CommonInformationEntry::new(Encoding { format: Format::Dwarf32, version: 1, address_size: 8 }, 1, -8, ra);
+    cie.add_instruction(I::Cfa(rsp, 8));
+    cie.add_instruction(I::Offset(ra, -8));
+    let fdes = batch()
+        .functions
+        .iter()
+        .map(|f| {
+            let mut fde = FrameDescriptionEntry::new(Address::Constant(f.addr), f.size as u32);
+            fde.add_instruction(1, I::CfaOffset(16));
+            fde.add_instruction(1, I::Offset(rbp, -16));
+            fde.add_instruction(4, I::CfaRegister(rbp));
+            fde
+        })
+        .collect();
+    Frames { cie, fdes }
+}
+
+/// The CFA rule at `pc` found through `section` (an `.eh_frame` or `.debug_frame` reader).
+fn cfa_at<R: gimli::Reader<Offset = usize>, S: gimli::UnwindSection<R>>(section: &S, pc: u64) -> gimli::CfaRule<usize> {
+    let bases = gimli::BaseAddresses::default();
+    let mut ctx = gimli::UnwindContext::new();
+    let row = section.unwind_info_for_address(&bases, &mut ctx, pc, S::cie_from_offset).unwrap();
+    row.cfa().clone()
 }
 
 /// (address, file name, line) of every row of every sequence.
@@ -131,4 +162,32 @@ fn an_empty_file_list_is_an_error_not_a_panic() {
     let mut b = batch();
     b.files.clear();
     assert!(elf_image(&b).is_err());
+}
+
+#[test]
+fn frames_go_to_debug_frame_in_the_image_and_to_a_terminated_eh_frame() {
+    let mut b = batch();
+    b.frames = Some(frames());
+    let image = elf_image(&b).unwrap();
+    let elf = ElfFile64::<object::Endianness>::parse(&*image).unwrap();
+    let data = elf.section_by_name(".debug_frame").expect(".debug_frame").data().unwrap();
+    let debug_frame = gimli::DebugFrame::new(data, gimli::LittleEndian);
+    let rbp16 = gimli::CfaRule::RegisterAndOffset { register: gimli::X86_64::RBP, offset: 16 };
+    assert_eq!(cfa_at(&debug_frame, 0x7f00_0000_1020), rbp16);
+    assert_eq!(cfa_at(&debug_frame, 0x7f00_0000_2008), rbp16);
+    assert_eq!(
+        cfa_at(&debug_frame, 0x7f00_0000_1000),
+        gimli::CfaRule::RegisterAndOffset { register: gimli::X86_64::RSP, offset: 8 }
+    );
+
+    let eh = eh_frame(&frames()).unwrap();
+    assert_eq!(&eh[eh.len() - 4..], &[0, 0, 0, 0], "the terminator libgcc stops at");
+    let eh_frame = gimli::EhFrame::new(&eh, gimli::LittleEndian);
+    assert_eq!(cfa_at(&eh_frame, 0x7f00_0000_1020), rbp16);
+    assert_eq!(cfa_at(&eh_frame, 0x7f00_0000_200f), rbp16);
+
+    // Without frames there is no .debug_frame at all.
+    let plain = elf_image(&batch()).unwrap();
+    let elf = ElfFile64::<object::Endianness>::parse(&*plain).unwrap();
+    assert!(elf.section_by_name(".debug_frame").is_none());
 }

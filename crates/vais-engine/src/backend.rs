@@ -35,6 +35,11 @@ impl Backend {
         self.jit.compile(program, funcs, locate).map_err(|e| e.to_string())
     }
 
+    /// The JIT itself, for observers of placed code (debugger images).
+    pub fn jit(&self) -> &vais_jit::Jit {
+        &self.jit
+    }
+
     /// Runs a compiled entry function under fault protection; the bytes of its result.
     pub fn run_entry(&self, func: FuncId, ret: &Ty) -> Result<Vec<u8>, Fault> {
         call_entry(&self.jit, func, ret)

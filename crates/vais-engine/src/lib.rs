@@ -90,6 +90,10 @@ pub enum Event {
 pub trait Observer {
     fn event(&mut self, sources: &SourceMap, event: Event);
 
+    /// The input's functions were compiled and placed (before anything runs): a debugger or
+    /// profiler may record the placed code (`Jit::last_placed`). By default nothing.
+    fn compiled(&mut self, _sources: &SourceMap, _jit: &vais_jit::Jit) {}
+
     /// Wraps the run of an input's entry function (a profiler, a timer); by default just runs.
     fn around_run(
         &mut self,
@@ -309,6 +313,7 @@ impl Engine {
             obs.event(&self.sources, Event::InternalError(e));
             return Outcome::Failed;
         }
+        obs.compiled(&self.sources, self.backend.jit());
         timings.compile = t2.elapsed();
         let mut outcome = Outcome::Done;
         if let Some(entry) = result.entry {

@@ -47,6 +47,7 @@
 mod abi;
 mod inline;
 pub mod layout;
+mod placed;
 pub mod rt;
 mod session;
 mod translate;
@@ -65,6 +66,7 @@ use vais_ast::Span;
 use vais_tir::{FuncDef, FuncId, FuncKind, GlobalId, Program, Ty};
 
 pub use layout::Layout;
+pub use placed::PlacedFunction;
 use session::{Aux, Session};
 use translate::Tr;
 
@@ -157,14 +159,21 @@ pub struct Jit {
     /// REPL mode: address -> (length, element type) of every array literal of a top-level
     /// input (they live in session memory for good; see [`Jit::known_array`]).
     arrays: HashMap<usize, (u32, Ty)>,
+    /// Unwind information of every function (user or helper) defined by the current batch,
+    /// with its code length (see `placed.rs`).
+    unwinds: Vec<(ClFuncId, usize, Option<UnwindInfo>)>,
+    /// What the last `compile` placed, for the tools (see [`Jit::last_placed`]).
+    placed: placed::Placed,
 }
+
+use cranelift_codegen::isa::unwind::UnwindInfo;
 
 /// A translated function waiting for code generation: (job index, id, function).
 type Job = (usize, ClFuncId, Function);
 
 /// Machine code of one job: (alignment, bytes, relocations, trap sites, source positions), or
 /// why there is none.
-type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>, Vec<SrcRange>), String>;
+type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>, Vec<SrcRange>, Option<UnwindInfo>), String>;
 
 use vais_runtime::faults::SrcRange;
 
@@ -263,7 +272,7 @@ fn generate(ctx: &mut Context, isa: &dyn cranelift_codegen::isa::TargetIsa, id: 
     match (r, ctx.compiled_code()) {
         (Ok(Ok(align)), Some(c)) => {
             let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
-            Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c), src_ranges(c)))
+            Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c), src_ranges(c), placed::unwind_info(c, isa)))
         }
         (Ok(Err(m)), _) => Err(format!("{}\n{}", codegen_failure(isa, &ctx.func, m), ctx.func.display())),
         (Ok(Ok(_)), None) => Err("no compiled code".into()),
@@ -296,6 +305,7 @@ impl Jit {
         symbols: Vec<(K, *const u8)>,
     ) -> Result<Jit, JitError> {
         let mut config = config;
+        placed::read_knobs();
         if std::env::var_os("VAIS_JIT_NO_POLLS").is_some() {
             // Measurement knob (poll overhead): never set by the tools.
             config.interrupt_polls = false;
@@ -333,7 +343,20 @@ impl Jit {
         builder.symbols(symbols);
         let module = JITModule::new(builder);
         let ctx = Context::new();
-        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, big_isa, jobs: None, jobs_meta: vec![], types: Program::default(), arrays: HashMap::new() })
+        Ok(Jit {
+            s: Session::new(module, config),
+            ctx,
+            fbc: FunctionBuilderContext::new(),
+            compiled: HashMap::new(),
+            isa,
+            big_isa,
+            jobs: None,
+            jobs_meta: vec![],
+            types: Program::default(),
+            arrays: HashMap::new(),
+            unwinds: vec![],
+            placed: placed::Placed::default(),
+        })
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -344,6 +367,7 @@ impl Jit {
         funcs: &[FuncId],
         locate: &dyn Fn(Span) -> String,
     ) -> Result<(), JitError> {
+        self.unwinds.clear();
         if self.types.structs != program.structs || self.types.enums != program.enums {
             self.types.structs = program.structs.clone();
             self.types.enums = program.enums.clone();
@@ -429,6 +453,7 @@ impl Jit {
             return Err(e);
         }
         self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;
+        self.place(program, &batch, &ids);
         for (data, off, len, elem) in arrays {
             let base = self.s.module.get_finalized_data(data).0 as usize;
             self.arrays.insert(base + off as usize, (len, elem));
@@ -531,8 +556,9 @@ impl Jit {
         let mut first: Option<JitError> = None;
         for ((id, slot), out) in meta.into_iter().zip(by_job) {
             let res = match out.unwrap_or_else(|| Err("no code was generated".into())) {
-                Ok((align, bytes, relocs, traps, srcs)) => {
+                Ok((align, bytes, relocs, traps, srcs, unwind)) => {
                     let len = bytes.len();
+                    self.unwinds.push((id, len, unwind));
                     self.s
                         .module
                         .define_function_bytes(id, align, &bytes, &relocs)
@@ -655,8 +681,9 @@ impl Jit {
             return Ok(Defined { ir, len: 0, sites, traps: vec![], srcs: vec![] });
         }
         if is_big(&self.ctx.func) {
-            let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps, srcs)| {
+            let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps, srcs, unwind)| {
                 self.s.module.define_function_bytes(id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
+                self.unwinds.push((id, bytes.len(), unwind));
                 Ok((bytes.len(), traps, srcs))
             });
             self.s.module.clear_context(&mut self.ctx);
@@ -685,6 +712,8 @@ impl Jit {
         }
         let (len, traps, srcs) =
             self.ctx.compiled_code().map_or((0, vec![], vec![]), |c| (c.code_buffer().len(), trap_list(c), src_ranges(c)));
+        let unwind = self.ctx.compiled_code().and_then(|c| placed::unwind_info(c, self.s.module.isa()));
+        self.unwinds.push((id, len, unwind));
         self.s.module.clear_context(&mut self.ctx);
         Ok(Defined { ir, len, sites, traps, srcs })
     }
@@ -759,7 +788,9 @@ impl Jit {
     ///
     /// # Safety
     /// No pointer obtained from this session (code, entry, global) may be used afterwards.
-    pub unsafe fn free_memory(self) {
+    pub unsafe fn free_memory(mut self) {
+        // The unwinder must forget the code before it goes.
+        self.placed.release();
         // SAFETY: the caller guarantees no code or data of this module is still in use.
         unsafe { self.s.module.free_memory() }
     }

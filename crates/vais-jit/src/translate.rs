@@ -971,7 +971,9 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// (the line tables of profiles, perf and debuggers come from these).
     pub fn expr(&mut self, e: &Expr) -> R<Val> {
         let outer = self.b.srcloc();
-        self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(e.span.start));
+        if !crate::placed::NO_LINES.load(std::sync::atomic::Ordering::Relaxed) {
+            self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(e.span.start));
+        }
         let r = vais_ast::stack::guard(|| self.expr_at(e));
         self.b.set_srcloc(outer);
         r

@@ -13,6 +13,7 @@
 //! * [`profile`]: the built-in sampling profiler (SIGPROF, frame-pointer walks).
 //! * [`program_info`]: the code tables a built executable carries (encoded by `vaisc build`).
 //! * [`report`]: runtime error reports with backtraces (for `vaisc` and built executables).
+//! * [`unwind`]: registration of JIT code's `.eh_frame` data with the system unwinder.
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
 
@@ -29,6 +30,7 @@ pub mod profile;
 pub mod program_info;
 pub mod report;
 mod signals;
+pub mod unwind;
 
 pub use signals::default_sigpipe;
 pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};

@@ -1,5 +1,8 @@
-//! The built-in sampling profiler (`vaisc run --profile`, REPL `:profile`): a sampler thread
-//! wakes at the sampling rate (default 1 kHz) and, when the profiled thread's CPU clock has
+//! The built-in sampling profiler (`vaisc run --profile`, REPL `:profile`).
+//!
+//! Where the kernel allows it, the kernel samples (`kernel.rs`: a perf event on the thread's
+//! CPU clock with call chains; no signal, nothing runs in the profiled thread). Otherwise, or
+//! with `VAIS_PROFILE_SIGNALS=1`, signals: a sampler thread wakes at the sampling rate (default 1 kHz) and, when the profiled thread's CPU clock has
 //! advanced since its last wake-up (the thread is running, not blocked), sends that thread
 //! `SIGPROF`. (Kernel CPU-time timers, `ITIMER_PROF` or `timer_create` on a CPU clock, fire
 //! only at scheduler ticks, 250 Hz on this kernel; a wall-clock timer would also interrupt a
@@ -62,17 +65,42 @@ pub struct Profile {
     pub positions: Vec<((u32, u32), u64)>,
     /// CPU time the profiled thread used while sampled.
     pub cpu_time: std::time::Duration,
+    /// Frames kept per sample; deeper stacks were cut at the outer end ([`Profile::truncated`]).
+    pub max_depth: usize,
 }
 
 /// A running profiler; [`Sampler::stop`] ends sampling and returns the profile.
 pub struct Sampler {
     hz: u32,
-    thread: Option<std::thread::JoinHandle<()>>,
-    stop: std::sync::Arc<AtomicBool>,
     cpu_clock: libc::clockid_t,
     cpu_start: std::time::Duration,
-    buffer: Vec<u64>,
-    old_action: libc::sigaction,
+    how: How,
+}
+
+/// Who takes the samples.
+enum How {
+    Kernel(kernel::KernelSampler, usize),
+    Signals { thread: Option<std::thread::JoinHandle<()>>, stop: std::sync::Arc<AtomicBool>, buffer: Vec<u64>, old_action: libc::sigaction },
+}
+
+mod kernel;
+
+/// The deepest call chain the kernel records (`kernel.perf_event_max_stack`, 127 by default).
+fn kernel_max_stack() -> usize {
+    std::fs::read_to_string("/proc/sys/kernel/perf_event_max_stack").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(127)
+}
+
+/// This thread's CPU clock.
+fn thread_cpu_clock() -> Result<libc::clockid_t, String> {
+    // SAFETY: `pthread_self` cannot fail; `pthread_getcpuclockid` writes the clock id of a live
+    // thread (this one) into an owned out-parameter.
+    unsafe {
+        let mut clock: libc::clockid_t = 0;
+        if libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) != 0 {
+            return Err("cannot read this thread's CPU clock".into());
+        }
+        Ok(clock)
+    }
 }
 
 /// Starts sampling the calling thread at `hz` samples per second of its CPU time. Only one
@@ -85,12 +113,26 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
         return Err("a profiler is already running".into());
     }
     let hz = hz.clamp(1, 100_000);
+    let cpu_clock = match thread_cpu_clock() {
+        Ok(c) => c,
+        Err(e) => {
+            ACTIVE.store(false, Ordering::SeqCst);
+            return Err(e);
+        }
+    };
+    if std::env::var_os("VAIS_PROFILE_SIGNALS").is_none_or(|v| v == "0") {
+        let depth = MAX_DEPTH.min(kernel_max_stack());
+        if let Ok(k) = kernel::start(1_000_000_000 / hz as u64, depth) {
+            return Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Kernel(k, depth) });
+        }
+    }
     let mut buffer = vec![0u64; BUFFER_WORDS];
     USED.store(0, Ordering::SeqCst);
     DROPPED.store(0, Ordering::SeqCst);
     TRUNCATED.store(0, Ordering::SeqCst);
     STACK_HI.store(current_stack_top(), Ordering::SeqCst);
-    TARGET_TID.store(gettid(), Ordering::SeqCst);
+    let tid = gettid();
+    TARGET_TID.store(tid, Ordering::SeqCst);
     BUFFER.store(buffer.as_mut_ptr(), Ordering::SeqCst);
     // SAFETY: installs a handler that only touches the atomics above and the live stack of the
     // thread it interrupts (bounds-checked); the previous action is restored by `stop`.
@@ -114,59 +156,91 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
         ACTIVE.store(false, Ordering::SeqCst);
         Err(e)
     };
-    // SAFETY: `pthread_self` cannot fail; `pthread_getcpuclockid` writes the clock id of a live
-    // thread (this one) into an owned out-parameter.
-    let (target, cpu_clock) = unsafe {
-        let me = libc::pthread_self();
-        let mut clock: libc::clockid_t = 0;
-        if libc::pthread_getcpuclockid(me, &mut clock) != 0 {
-            return fail("cannot read this thread's CPU clock".into());
-        }
-        (me, clock)
-    };
+    // SAFETY: `pthread_self` cannot fail.
+    let target = unsafe { libc::pthread_self() };
     let stop = std::sync::Arc::new(AtomicBool::new(false));
     let interval = std::time::Duration::from_nanos(1_000_000_000 / hz as u64);
     let flag = stop.clone();
     let target = target as usize;
     let spawned = std::thread::Builder::new()
         .name("vais-profiler".into())
-        .spawn(move || sample_loop(target as libc::pthread_t, cpu_clock, interval, &flag));
+        .spawn(move || sample_loop(target as libc::pthread_t, tid, cpu_clock, interval, &flag));
     let thread = match spawned {
         Ok(t) => t,
         Err(e) => return fail(format!("cannot start the sampler thread: {e}")),
     };
-    Ok(Sampler { hz, thread: Some(thread), stop, cpu_clock, cpu_start: cpu_time(cpu_clock), buffer, old_action })
+    Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Signals { thread: Some(thread), stop, buffer, old_action } })
 }
 
 impl Sampler {
     /// Stops sampling and turns the recorded addresses into named stacks.
-    pub fn stop(mut self) -> Profile {
+    pub fn stop(self) -> Profile {
         let cpu = cpu_time(self.cpu_clock).saturating_sub(self.cpu_start);
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        // SAFETY: restores the action `start` replaced. The sampler thread has ended, so no
-        // new SIGPROF is sent; one already pending still finds a valid handler state (the
-        // buffer is unpublished below before it is read, and the handler checks for that).
-        unsafe {
-            libc::sigaction(libc::SIGPROF, &self.old_action, std::ptr::null_mut());
-        }
-        BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
-        let used = USED.load(Ordering::SeqCst).min(self.buffer.len());
-        let mut profile = symbolize(&self.buffer[..used], self.hz);
+        let mut profile = match self.how {
+            How::Kernel(k, depth) => {
+                let d = k.stop();
+                let mut p = symbolize(&d.words, self.hz);
+                p.dropped = d.lost;
+                p.truncated = d.truncated;
+                p.max_depth = depth;
+                p
+            }
+            How::Signals { mut thread, stop, buffer, old_action } => {
+                stop.store(true, Ordering::SeqCst);
+                if let Some(t) = thread.take() {
+                    let _ = t.join();
+                }
+                // SAFETY: restores the action `start` replaced. The sampler thread has ended, so
+                // no new SIGPROF is sent; one already pending still finds a valid handler state
+                // (the buffer is unpublished below before it is read, and the handler checks).
+                unsafe {
+                    libc::sigaction(libc::SIGPROF, &old_action, std::ptr::null_mut());
+                }
+                BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
+                let used = USED.load(Ordering::SeqCst).min(buffer.len());
+                let mut p = symbolize(&buffer[..used], self.hz);
+                p.dropped = DROPPED.load(Ordering::SeqCst);
+                p.truncated = TRUNCATED.load(Ordering::SeqCst);
+                p
+            }
+        };
         profile.cpu_time = cpu;
         ACTIVE.store(false, Ordering::SeqCst);
         profile
     }
 }
 
+/// `/proc/self/task/TID/stat` of the profiled thread, kept open: its state field says whether
+/// the thread is running ('R') or blocked.
+struct ThreadState(Option<std::fs::File>);
+
+impl ThreadState {
+    fn open(tid: i32) -> ThreadState {
+        ThreadState(std::fs::File::open(format!("/proc/self/task/{tid}/stat")).ok())
+    }
+
+    /// Whether the thread is running or runnable (true when that cannot be read).
+    fn running(&self) -> bool {
+        use std::os::unix::fs::FileExt;
+        let Some(f) = &self.0 else { return true };
+        let mut buf = [0u8; 512];
+        let Ok(n) = f.read_at(&mut buf, 0) else { return true };
+        // `PID (COMM) S ...`: the state follows the last ')' (COMM may contain one).
+        let text = &buf[..n];
+        match text.iter().rposition(|&b| b == b')') {
+            Some(i) => text.get(i + 2).is_none_or(|&c| c == b'R'),
+            None => true,
+        }
+    }
+}
+
 /// The sampler thread: every `interval` (absolute deadlines, so the rate does not drift),
 /// signals the target if its CPU clock moved by at least a quarter interval since last time.
-fn sample_loop(target: libc::pthread_t, clock: libc::clockid_t, interval: std::time::Duration, stop: &AtomicBool) {
+fn sample_loop(target: libc::pthread_t, tid: i32, clock: libc::clockid_t, interval: std::time::Duration, stop: &AtomicBool) {
     let step = interval.as_nanos() as i64;
     let mut last = cpu_time(clock);
     let mut next = monotonic_ns() + step;
+    let state = ThreadState::open(tid);
     while !stop.load(Ordering::Relaxed) {
         let ts = libc::timespec { tv_sec: next / 1_000_000_000, tv_nsec: next % 1_000_000_000 };
         // SAFETY: an absolute sleep on the monotonic clock with a valid timespec.
@@ -177,7 +251,9 @@ fn sample_loop(target: libc::pthread_t, clock: libc::clockid_t, interval: std::t
             next = now + step; // fell behind (the machine is busy): skip, do not burst
         }
         let cpu = cpu_time(clock);
-        if cpu.saturating_sub(last).as_nanos() as i64 >= step / 4 {
+        // A thread that ran but is blocked now (in `sleep`, `read`) must not get the signal:
+        // it would cut the system call short (`nanosleep` is not restarted after a handler).
+        if cpu.saturating_sub(last).as_nanos() as i64 >= step / 4 && state.running() {
             last = cpu;
             // SAFETY: `target` is the profiled thread, alive until `stop` (which joins this
             // thread first) returns; SIGPROF has our handler installed.
@@ -326,10 +402,11 @@ fn symbolize(words: &[u64], hz: u32) -> Profile {
         stacks,
         positions,
         samples,
-        dropped: DROPPED.load(Ordering::SeqCst),
-        truncated: TRUNCATED.load(Ordering::SeqCst),
+        dropped: 0,
+        truncated: 0,
         hz,
         cpu_time: std::time::Duration::ZERO,
+        max_depth: MAX_DEPTH,
     }
 }
 

@@ -190,7 +190,8 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
         write_perf_files(kind, &sources);
     }
     if opts.debug {
-        match crate::lines::debug_image(&sources) {
+        let (placed, frames) = jit.last_placed();
+        match timer.record("debuginfo", || crate::lines::debug_image(&sources, placed, frames, &|_| None)) {
             // The code lives until the process ends, and so does its registration.
             Ok(image) => std::mem::forget(vais_runtime::gdbjit::register(image)),
             Err(e) => eprintln!("warning: no debug info: {e}"),

@@ -36,9 +36,16 @@ pub fn line_rows(sources: &SourceMap, start: usize) -> Option<FunctionLines> {
     Some(FunctionLines { file: f.name.clone(), rows })
 }
 
-/// The DWARF image (`vais-debug`) of every registered JIT function, for the GDB JIT interface.
-/// File names are as the user gave them, relative to the current directory.
-pub fn debug_image(sources: &SourceMap) -> Result<Vec<u8>, String> {
+/// The DWARF image (`vais-debug`) of the functions one `compile` placed (user functions with
+/// their line tables, helpers such as entry wrappers with their names only) and their
+/// call-frame information, for the GDB JIT interface. File names are as the user gave them,
+/// relative to the current directory, or what `rename` makes of them.
+pub fn debug_image(
+    sources: &SourceMap,
+    placed: &[vais_jit::PlacedFunction],
+    frames: Option<&vais_debug::Frames>,
+    rename: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<u8>, String> {
     let mut files: Vec<String> = Vec::new();
     let mut file_index = |name: &str| -> u32 {
         match files.iter().position(|f| f == name) {
@@ -50,17 +57,28 @@ pub fn debug_image(sources: &SourceMap) -> Result<Vec<u8>, String> {
         }
     };
     let mut functions = Vec::new();
-    for (addr, size, name) in vais_runtime::faults::code_ranges() {
-        let lines = line_rows(sources, addr).unwrap_or_default();
-        let file = if lines.file.is_empty() { 0 } else { file_index(&lines.file) };
+    for p in placed {
+        let lines = if p.func.is_some() { line_rows(sources, p.addr).unwrap_or_default() } else { FunctionLines::default() };
+        let file = if lines.file.is_empty() { 0 } else { file_index(&rename(&lines.file).unwrap_or(lines.file)) };
         let rows: Vec<vais_debug::Row> =
             lines.rows.iter().map(|r| vais_debug::Row { offset: r.offset, file, line: r.line, col: r.col }).collect();
-        let line = rows.first().map_or(1, |r| r.line);
-        functions.push(vais_debug::Function { name, addr: addr as u64, size: size as u64, file, line, rows });
+        let mut rows = rows;
+        // The prologue has no source position. A row for it at the declaration's line makes
+        // gdb see line information at the function's first instruction (otherwise `step`
+        // steps over the call as into code without debug info) and start the body at the
+        // next row (its prologue analysis skips to the next line).
+        if rows.first().is_some_and(|r| r.offset > 0) {
+            if let Some(line) = p.span.and_then(|s| Some(sources.files.get(s.file.0 as usize)?.line_col(s.start).0 as u32)) {
+                rows.insert(0, vais_debug::Row { offset: 0, file, line, col: 1 });
+            }
+        }
+        let line = rows.first().map_or(0, |r| r.line);
+        functions.push(vais_debug::Function { name: p.name.clone(), addr: p.addr as u64, size: p.len as u64, file, line, rows });
     }
     if files.is_empty() {
         files.push(sources.files.first().map_or_else(|| "<unknown>".to_string(), |f| f.name.clone()));
     }
     let comp_dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
-    vais_debug::elf_image(&vais_debug::Batch { comp_dir, files, functions }).map_err(|e| e.to_string())
+    let batch = vais_debug::Batch { comp_dir, files, functions, frames: frames.cloned() };
+    vais_debug::elf_image(&batch).map_err(|e| e.to_string())
 }

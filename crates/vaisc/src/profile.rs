@@ -30,7 +30,7 @@ pub fn table(p: &Profile, sources: &SourceMap) -> String {
         out.push_str(&format!(", {} dropped (buffer full)", p.dropped));
     }
     if p.truncated > 0 {
-        out.push_str(&format!(", {} stacks cut at {} frames", p.truncated, vais_runtime::profile::MAX_DEPTH));
+        out.push_str(&format!(", {} stacks cut at {} frames", p.truncated, p.max_depth));
     }
     out.push('\n');
     if p.samples == 0 {

@@ -29,12 +29,28 @@ fn line_rows(report: &str) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// `vaisc` with the kernel sampler (the default) or the signal sampler (its fallback).
+fn vaisc(signals: bool) -> std::process::Command {
+    let mut c = common::vaisc();
+    c.env("VAIS_PROFILE_SIGNALS", if signals { "1" } else { "0" });
+    c
+}
+
 #[test]
 fn run_profile_ranks_the_hot_function_first_and_changes_nothing_else() {
+    ranks_the_hot_function_first(false);
+}
+
+#[test]
+fn the_signal_sampler_ranks_the_hot_function_first_too() {
+    ranks_the_hot_function_first(true);
+}
+
+fn ranks_the_hot_function_first(signals: bool) {
     let dir = common::repo_root().join("tests/profile");
-    let svg = std::env::temp_dir().join(format!("vais_profile_test_{}.svg", std::process::id()));
+    let svg = std::env::temp_dir().join(format!("vais_profile_test_{}_{signals}.svg", std::process::id()));
     let plain = common::vaisc().current_dir(&dir).args(["run", "split.vais"]).output().unwrap();
-    let out = common::vaisc()
+    let out = vaisc(signals)
         .current_dir(&dir)
         .args(["run", "split.vais", "--profile", "--flamegraph"])
         .arg(&svg)
@@ -121,4 +137,20 @@ fn interrupting_a_profiled_input_still_reports_its_samples() {
     std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
     assert_eq!(rest, "=> 42\n");
     assert!(child.wait().unwrap().success());
+}
+
+/// Sampling never interrupts the program's system calls: a profiled program's `usleep`s all
+/// sleep their full time (one cut short by a signal returns -1). That holds for the kernel
+/// sampler (the default): the kernel samples the running thread in place. The signal
+/// sampler (the fallback) skips a thread that is blocked when it looks, but the thread can
+/// block between that look and the signal, so it is not tested here.
+#[test]
+fn profiling_leaves_sleeps_alone() {
+    let dir = common::repo_root().join("tests/profile");
+    let start = std::time::Instant::now();
+    let out = vaisc(false).current_dir(&dir).args(["run", "--profile", "sleeps.vais"]).output().unwrap();
+    let wall = start.elapsed();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "usleep results: 0\n", "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(wall >= std::time::Duration::from_millis(300), "{wall:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("profile: "));
 }

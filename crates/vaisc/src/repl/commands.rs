@@ -1,4 +1,4 @@
-//! REPL commands (`:help`, `:quit`, `:clear`, `:defs`, `:type`, `:tir`, `:clif`, `:asm`, `:time`,
+//! REPL commands (`:help`, `:quit`, `:clear`, `:defs`, `:type`, `:tir`, `:clif`, `:asm`, `:debug`, `:time`,
 //! `:load`, `:save`, `:history`). Command output goes to standard output and never starts
 //! with `=>`; errors go to standard error.
 
@@ -19,6 +19,7 @@ const COMMANDS: &[(&str, &str)] = &[
     (":tir NAME", "show the typed IR of a function (what the checker produced)"),
     (":clif NAME", "show the Cranelift IR of a function"),
     (":asm NAME", "show the machine code of a function"),
+    (":debug on|off", "register debug info of compiled code for gdb (break input-N.vais:LINE)"),
     (":profile EXPR", "run EXPR under the sampling profiler; print its hottest functions"),
     (":time", "toggle per-input timing (parse, check, compile, run)"),
     (":load FILE", "evaluate the items of a file (does not run its main)"),
@@ -27,7 +28,7 @@ const COMMANDS: &[(&str, &str)] = &[
 ];
 
 const NAMES: &[&str] = &[
-    ":help", ":h", ":quit", ":q", ":clear", ":defs", ":type", ":t", ":tir", ":clif", ":asm", ":profile", ":time", ":load", ":save",
+    ":help", ":h", ":quit", ":q", ":clear", ":defs", ":type", ":t", ":tir", ":clif", ":asm", ":debug", ":profile", ":time", ":load", ":save",
     ":history",
 ];
 
@@ -72,6 +73,15 @@ pub fn run(state: &mut ReplState, line: &str) -> Flow {
             println!("timing {}", if state.show_time { "on" } else { "off" });
         }
         ":profile" => profile(state, arg),
+        ":debug" => {
+            if arg == "on" {
+                let n = state.debug.turn_on(state.engine.sources());
+                println!("debug info on ({n} compiled input{} registered)", if n == 1 { "" } else { "s" });
+            } else {
+                state.debug.turn_off();
+                println!("debug info off");
+            }
+        }
         ":load" => load(state, arg),
         ":save" => save(state, arg),
         ":history" => {
@@ -103,6 +113,7 @@ fn bad_arguments(cmd: &str, arg: &str) -> Option<String> {
         ":tir" | ":clif" | ":asm" if words != 1 => usage(" NAME (the name of one function)"),
         ":type" | ":t" | ":profile" if words == 0 => usage(" EXPR"),
         ":load" | ":save" if words == 0 => usage(" FILE"),
+        ":debug" if arg != "on" && arg != "off" => usage(" on|off"),
         _ => None,
     }
 }

@@ -14,12 +14,15 @@ pub struct ReplState {
     pub show_time: bool,
     /// Set by `:profile`: the next entry that runs is sampled (then this is cleared).
     pub profile: Option<crate::profile::Options>,
+    /// `:debug`: debugger images of the compiled code.
+    pub debug: super::debug::DebugImages,
 }
 
 /// Renders the engine's events as the terminal REPL shows them.
 struct Renderer<'a> {
     show_time: bool,
     profile: &'a mut Option<crate::profile::Options>,
+    debug: &'a mut super::debug::DebugImages,
 }
 
 impl Observer for Renderer<'_> {
@@ -62,6 +65,10 @@ impl Observer for Renderer<'_> {
         }
     }
 
+    fn compiled(&mut self, sources: &SourceMap, jit: &vais_jit::Jit) {
+        self.debug.placed(jit, sources);
+    }
+
     fn around_run(&mut self, sources: &SourceMap, run: &mut dyn FnMut() -> Result<Vec<u8>, Fault>) -> Result<Vec<u8>, Fault> {
         match self.profile.take() {
             Some(opts) => crate::profile::around(&opts, "vaisc repl :profile", sources, run),
@@ -72,15 +79,17 @@ impl Observer for Renderer<'_> {
 
 impl ReplState {
     pub fn new() -> Result<ReplState, String> {
-        Ok(ReplState { engine: Engine::new()?, show_time: false, profile: None })
+        Ok(ReplState { engine: Engine::new()?, show_time: false, profile: None, debug: Default::default() })
     }
 
     fn renderer(&mut self) -> (&mut Engine, Renderer<'_>) {
-        (&mut self.engine, Renderer { show_time: self.show_time, profile: &mut self.profile })
+        (&mut self.engine, Renderer { show_time: self.show_time, profile: &mut self.profile, debug: &mut self.debug })
     }
 
     /// `:clear`: forget every definition and variable and free the compiled code.
     pub fn clear(&mut self) -> Result<(), String> {
+        // The debugger forgets the code before it is freed; the setting stays.
+        self.debug.forget_code();
         self.engine.clear()
     }
 

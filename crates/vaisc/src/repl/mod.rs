@@ -5,6 +5,7 @@
 //! while the real parser answers "incomplete". Lines starting with `:` are commands.
 
 pub mod commands;
+mod debug;
 pub mod eval;
 mod terminal;
 

@@ -1,0 +1,296 @@
+//! Sampling by the kernel (the default where the kernel allows it): a `perf_event_open`
+//! software event on the profiled thread's CPU clock (`PERF_COUNT_SW_TASK_CLOCK`) with a period
+//! of one sampling interval. The kernel arms an hrtimer on the CPU the thread runs on while it
+//! runs, so samples come at the exact rate (not at the scheduler tick), cost no signal, no
+//! cross-CPU interrupt and no user-space handler, and never interrupt the thread's system
+//! calls (`sleep` and `read` are untouched; a blocked thread's clock does not advance).
+//! Each sample is the thread's user-space call chain, walked by the kernel through frame
+//! pointers (`PERF_SAMPLE_CALLCHAIN`), written to a ring buffer shared with this process.
+//!
+//! A drain thread empties the ring buffer whenever it is half full (the kernel wakes it; at
+//! 1 kHz that is every few seconds at most) and once more after the event is disabled, into the same word format the signal handler writes (`n, pc,
+//! return addresses...`), keeping, as the handler does, the innermost address and then the
+//! return addresses for as long as they are in JIT code (frame pointers are only known to be
+//! kept there). Time the thread spends inside the kernel is sampled at its user-space address
+//! (the system call's caller) when the kernel lets us see kernel samples, and not at all
+//! otherwise (`perf_event_paranoid` 2 without privileges); either way it is outside Vais code.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Data pages of the ring buffer (a power of two): 256 KiB, half of which holds 1 s of 1 kHz
+/// samples of 16 frames.
+const RING_PAGES: usize = 64;
+
+const PERF_TYPE_SOFTWARE: u32 = 1;
+const PERF_COUNT_SW_TASK_CLOCK: u64 = 1;
+const PERF_SAMPLE_CALLCHAIN: u64 = 1 << 5;
+const PERF_RECORD_LOST: u32 = 2;
+const PERF_RECORD_SAMPLE: u32 = 9;
+/// Call-chain entries at or above this are context markers (`PERF_CONTEXT_USER`, ...).
+const PERF_CONTEXT_MAX: u64 = -4095i64 as u64;
+const PERF_CONTEXT_USER: u64 = -512i64 as u64;
+const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 8;
+const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
+const PERF_EVENT_IOC_DISABLE: libc::c_ulong = 0x2401;
+/// `perf_event_attr` flag bits.
+const ATTR_DISABLED: u64 = 1;
+const ATTR_EXCLUDE_KERNEL: u64 = 1 << 5;
+const ATTR_EXCLUDE_HV: u64 = 1 << 6;
+const ATTR_WATERMARK: u64 = 1 << 14;
+const ATTR_EXCLUDE_CALLCHAIN_KERNEL: u64 = 1 << 21;
+
+/// `struct perf_event_attr` up to `sample_max_stack` (`PERF_ATTR_SIZE_VER5`, 112 bytes).
+#[repr(C)]
+#[derive(Default)]
+struct PerfEventAttr {
+    kind: u32,
+    size: u32,
+    config: u64,
+    sample_period: u64,
+    sample_type: u64,
+    read_format: u64,
+    flags: u64,
+    wakeup_watermark: u32,
+    bp_type: u32,
+    config1: u64,
+    config2: u64,
+    branch_sample_type: u64,
+    sample_regs_user: u64,
+    sample_stack_user: u32,
+    clockid: i32,
+    sample_regs_intr: u64,
+    aux_watermark: u32,
+    sample_max_stack: u16,
+    reserved: u16,
+}
+
+/// What the drain thread collected.
+pub(super) struct Drained {
+    pub words: Vec<u64>,
+    pub lost: u64,
+    pub truncated: u64,
+}
+
+/// A running kernel sampler.
+pub(super) struct KernelSampler {
+    fd: i32,
+    ring: usize,
+    ring_len: usize,
+    stop: Arc<AtomicBool>,
+    /// Wakes the drain thread to stop.
+    wake: i32,
+    thread: Option<std::thread::JoinHandle<Drained>>,
+}
+
+/// Starts sampling the calling thread every `period_ns` nanoseconds of its CPU time, with
+/// call chains of at most `max_depth` frames. An error (no `perf_event_open`, not allowed by
+/// `perf_event_paranoid` or a sandbox) means the caller should use the signal sampler.
+pub(super) fn start(period_ns: u64, max_depth: usize) -> Result<KernelSampler, String> {
+    let page = page_size();
+    let mut attr = PerfEventAttr {
+        kind: PERF_TYPE_SOFTWARE,
+        size: std::mem::size_of::<PerfEventAttr>() as u32,
+        config: PERF_COUNT_SW_TASK_CLOCK,
+        sample_period: period_ns.max(10_000),
+        sample_type: PERF_SAMPLE_CALLCHAIN,
+        flags: ATTR_DISABLED | ATTR_EXCLUDE_HV | ATTR_EXCLUDE_CALLCHAIN_KERNEL | ATTR_WATERMARK,
+        wakeup_watermark: (RING_PAGES * page / 2) as u32,
+        sample_max_stack: max_depth.min(u16::MAX as usize) as u16,
+        ..PerfEventAttr::default()
+    };
+    // Kernel-mode samples (system calls) when allowed, else user mode only.
+    let mut fd = perf_event_open(&attr);
+    if fd < 0 {
+        attr.flags |= ATTR_EXCLUDE_KERNEL;
+        fd = perf_event_open(&attr);
+    }
+    if fd < 0 {
+        return Err(format!("perf_event_open: {}", std::io::Error::last_os_error()));
+    }
+    let ring_len = (RING_PAGES + 1) * page;
+    // SAFETY: maps the event's ring buffer (metadata page plus RING_PAGES data pages), as the
+    // perf_event_open(2) interface defines; the mapping is checked and owned by the sampler.
+    let ring = unsafe {
+        libc::mmap(std::ptr::null_mut(), ring_len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
+    };
+    if ring == libc::MAP_FAILED {
+        let e = std::io::Error::last_os_error();
+        // SAFETY: closes the descriptor opened above.
+        unsafe { libc::close(fd) };
+        return Err(format!("mapping the perf ring buffer: {e}"));
+    }
+    let ring = ring as usize;
+    // SAFETY: creates a descriptor owned by the sampler.
+    let wake = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+    if wake < 0 {
+        let e = std::io::Error::last_os_error();
+        // SAFETY: undoes the mapping and the descriptor made above.
+        unsafe {
+            libc::munmap(ring as *mut libc::c_void, ring_len);
+            libc::close(fd);
+        }
+        return Err(format!("eventfd: {e}"));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    let spawned = std::thread::Builder::new().name("vais-profiler".into()).spawn(move || {
+        let mut out = Drained { words: Vec::new(), lost: 0, truncated: 0 };
+        let mut reader = Reader { ring, page, data_len: RING_PAGES * page, max_depth };
+        loop {
+            let done = flag.load(Ordering::SeqCst);
+            if !done {
+                let mut pfd = [
+                    libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
+                    libc::pollfd { fd: wake, events: libc::POLLIN, revents: 0 },
+                ];
+                // SAFETY: polls two owned, open descriptors (the ring buffer's watermark, the
+                // stop request).
+                unsafe { libc::poll(pfd.as_mut_ptr(), 2, -1) };
+            }
+            reader.drain(&mut out);
+            if done {
+                return out;
+            }
+        }
+    });
+    match spawned {
+        Ok(t) => {
+            // Sampling starts now, after the set-up (which is not the program's time).
+            // SAFETY: enables the event this sampler owns.
+            unsafe { libc::ioctl(fd, PERF_EVENT_IOC_ENABLE as _, 0) };
+            Ok(KernelSampler { fd, ring, ring_len, stop, wake, thread: Some(t) })
+        }
+        Err(e) => {
+            // SAFETY: undoes the mapping and the descriptors made above (no thread uses them).
+            unsafe {
+                libc::munmap(ring as *mut libc::c_void, ring_len);
+                libc::close(fd);
+                libc::close(wake);
+            }
+            Err(format!("cannot start the drain thread: {e}"))
+        }
+    }
+}
+
+impl KernelSampler {
+    /// Stops sampling and returns everything recorded.
+    pub(super) fn stop(mut self) -> Drained {
+        // SAFETY: disables the event this sampler owns; no sample is written after this.
+        unsafe { libc::ioctl(self.fd, PERF_EVENT_IOC_DISABLE as _, 0) };
+        self.stop.store(true, Ordering::SeqCst);
+        // SAFETY: writes the 8-byte counter increment eventfd expects to an owned descriptor.
+        unsafe { libc::write(self.wake, (&1u64 as *const u64).cast(), 8) };
+        let out = self.thread.take().and_then(|t| t.join().ok());
+        // SAFETY: the drain thread has ended; nothing uses the mapping or the descriptor.
+        unsafe {
+            libc::munmap(self.ring as *mut libc::c_void, self.ring_len);
+            libc::close(self.fd);
+            libc::close(self.wake);
+        }
+        out.unwrap_or(Drained { words: Vec::new(), lost: 0, truncated: 0 })
+    }
+}
+
+fn perf_event_open(attr: &PerfEventAttr) -> i32 {
+    // SAFETY: `attr` is a valid, initialised perf_event_attr of the size it declares; pid 0 and
+    // cpu -1 select the calling thread on any CPU; no group.
+    unsafe { libc::syscall(libc::SYS_perf_event_open, attr as *const PerfEventAttr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC) as i32 }
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    (unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).max(4096) as usize
+}
+
+/// Reads records out of the ring buffer.
+struct Reader {
+    ring: usize,
+    page: usize,
+    data_len: usize,
+    max_depth: usize,
+}
+
+impl Reader {
+    /// Moves every complete record from the ring buffer into `out`.
+    fn drain(&mut self, out: &mut Drained) {
+        let meta = self.ring as *mut u64;
+        // SAFETY: `data_head` (offset 1024) and `data_tail` (offset 1032) of the mapped
+        // metadata page; the kernel writes the head, we write the tail (perf_event_open(2)).
+        let head_ptr = unsafe { meta.add(128) };
+        let tail_ptr = unsafe { meta.add(129) };
+        let head = unsafe { std::ptr::read_volatile(head_ptr) };
+        std::sync::atomic::fence(Ordering::Acquire);
+        let mut tail = unsafe { std::ptr::read_volatile(tail_ptr) };
+        let data = (self.ring + self.page) as *const u8;
+        let mut record = Vec::new();
+        while tail + 8 <= head {
+            let at = |off: u64| (tail.wrapping_add(off) as usize) % self.data_len;
+            let mut header = [0u8; 8];
+            self.copy(data, at(0), &mut header);
+            let kind = u32::from_ne_bytes(header[0..4].try_into().unwrap_or_default());
+            let size = u16::from_ne_bytes(header[6..8].try_into().unwrap_or_default()) as u64;
+            if size < 8 || tail + size > head {
+                break;
+            }
+            record.resize(size as usize - 8, 0);
+            self.copy(data, at(8), &mut record);
+            let word = |i: usize| record.get(i * 8..i * 8 + 8).map_or(0, |b| u64::from_ne_bytes(b.try_into().unwrap_or_default()));
+            match kind {
+                PERF_RECORD_SAMPLE => {
+                    let nr = (word(0) as usize).min(record.len() / 8 - 1);
+                    self.sample((1..=nr).map(word), out);
+                }
+                // { id, lost }
+                PERF_RECORD_LOST => out.lost += word(1),
+                _ => {}
+            }
+            tail += size;
+        }
+        std::sync::atomic::fence(Ordering::Release);
+        // SAFETY: see above; tells the kernel the space up to `tail` may be reused.
+        unsafe { std::ptr::write_volatile(tail_ptr, tail) };
+    }
+
+    /// Copies `buf.len()` bytes from ring offset `at`, wrapping at the end.
+    fn copy(&self, data: *const u8, at: usize, buf: &mut [u8]) {
+        let first = buf.len().min(self.data_len - at);
+        // SAFETY: both pieces lie inside the mapped data pages (`at < data_len`,
+        // `buf.len() <= data_len`), which the kernel does not write between head and tail.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.add(at), buf.as_mut_ptr(), first);
+            std::ptr::copy_nonoverlapping(data, buf.as_mut_ptr().add(first), buf.len() - first);
+        }
+    }
+
+    /// Appends one sample: its user-space call chain's innermost address, then its return
+    /// addresses while they are in JIT code.
+    fn sample(&self, chain: impl Iterator<Item = u64>, out: &mut Drained) {
+        let start = out.words.len();
+        out.words.push(0);
+        let mut user = false;
+        let mut n = 0;
+        for a in chain {
+            if a >= PERF_CONTEXT_MAX {
+                user = a == PERF_CONTEXT_USER;
+                continue;
+            }
+            if !user {
+                continue;
+            }
+            if n > 0 && !crate::faults::in_jit_code((a as usize).wrapping_sub(1)) {
+                break;
+            }
+            out.words.push(a);
+            n += 1;
+        }
+        if n == 0 {
+            out.words.truncate(start);
+            return;
+        }
+        if n >= self.max_depth {
+            out.truncated += 1;
+        }
+        out.words[start] = n as u64;
+    }
+}
