@@ -9,6 +9,7 @@
 pub mod lexer;
 mod loader;
 mod parser;
+pub mod stdlib;
 
 use vais_ast::ast::{Module, ReplEntry};
 use vais_ast::{Diagnostic, FileId, SourceMap};

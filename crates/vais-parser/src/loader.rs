@@ -1,5 +1,6 @@
 //! Program loading: reads the root file, parses it, and resolves `U a/b` imports
-//! (LANGUAGE.md §7.12) by textual merge, recursively, loading each file at most once.
+//! (LANGUAGE.md §7.12) by textual merge, recursively, loading each file at most once. `U std/NAME`
+//! comes from the standard library (`crate::stdlib`: embedded, or `$VAIS_STD_PATH`).
 
 use crate::parse_file;
 use std::collections::HashSet;
@@ -84,6 +85,20 @@ fn expand_uses(
         };
         let segs: Vec<&str> = u.path.iter().map(|i| i.name.as_str()).collect();
         let shown = segs.join("/");
+        if segs.first() == Some(&"std") && segs.len() > 1 {
+            match crate::stdlib::find(&segs[1..]) {
+                Ok(crate::stdlib::Found::Embedded(name, text)) => {
+                    let key = PathBuf::from(format!("<embedded std>/{name}.vais"));
+                    if loaded.insert(key) {
+                        let path = PathBuf::from(format!("std/{name}.vais"));
+                        out.extend(load_text(&path, text.to_string(), sources, loaded, diags));
+                    }
+                }
+                Ok(crate::stdlib::Found::File(found)) => load_file(&found, &shown, item.span, sources, loaded, diags, &mut out),
+                Err(d) => diags.push(d.at(&shown, item.span)),
+            }
+            continue;
+        }
         let Some(found) = resolve(dir, &segs) else {
             diags.push(
                 Diagnostic::error("E016", format!("cannot find module `{shown}`"), item.span)
@@ -99,51 +114,51 @@ fn expand_uses(
             );
             continue;
         };
-        let key = canonical(&found);
-        if !loaded.insert(key) {
-            continue; // already loaded (or a cycle): contributes nothing
-        }
-        match read_source(&found) {
-            Ok(t) => out.extend(load_text(&found, t, sources, loaded, diags)),
-            Err(e) => diags.push(
-                Diagnostic::error(
-                    "E016",
-                    format!("cannot read module `{shown}`: {e}"),
-                    item.span,
-                )
-                .with_label("imported here"),
-            ),
-        }
+        load_file(&found, &shown, item.span, sources, loaded, diags, &mut out);
     }
     out
 }
 
-/// `<dir>/<a>/<b>.vais`, else `<dir>/<a>/<b>/mod.vais`. A first segment `std` also tries
-/// the parent of `$VAIS_STD_PATH`.
+/// Loads the file `found` (imported as `shown` by the `U` item at `span`) unless it was
+/// loaded already, appending its items (with their imports) to `out`.
+fn load_file(
+    found: &Path,
+    shown: &str,
+    span: vais_ast::Span,
+    sources: &mut SourceMap,
+    loaded: &mut HashSet<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+    out: &mut Vec<Item>,
+) {
+    let key = canonical(found);
+    if !loaded.insert(key) {
+        return; // already loaded (or a cycle): contributes nothing
+    }
+    match read_source(found) {
+        Ok(t) => out.extend(load_text(found, t, sources, loaded, diags)),
+        Err(e) => diags.push(
+            Diagnostic::error("E016", format!("cannot read module `{shown}`: {e}"), span).with_label("imported here"),
+        ),
+    }
+}
+
+/// `<dir>/<a>/<b>.vais`, else `<dir>/<a>/<b>/mod.vais`.
 fn resolve(dir: &Path, segs: &[&str]) -> Option<PathBuf> {
-    let mut roots = vec![dir.to_path_buf()];
-    if segs.first() == Some(&"std") {
-        if let Some(std_dir) = std::env::var_os("VAIS_STD_PATH") {
-            if let Some(parent) = Path::new(&std_dir).parent() {
-                roots.push(parent.to_path_buf());
-            }
-        }
+    find_in(dir, segs)
+}
+
+/// `<root>/<a>/<b>.vais`, else `<root>/<a>/<b>/mod.vais`.
+pub(crate) fn find_in(root: &Path, segs: &[&str]) -> Option<PathBuf> {
+    let (last, dirs) = segs.split_last()?;
+    let mut base = root.to_path_buf();
+    for s in dirs {
+        base.push(s);
     }
-    for root in roots {
-        let (last, dirs) = segs.split_last()?;
-        let mut base = root.clone();
-        for s in dirs {
-            base.push(s);
-        }
-        let file = base.join(format!("{last}.vais"));
-        base.push(last);
-        if file.is_file() {
-            return Some(file);
-        }
-        let m = base.join("mod.vais");
-        if m.is_file() {
-            return Some(m);
-        }
+    let file = base.join(format!("{last}.vais"));
+    base.push(last);
+    if file.is_file() {
+        return Some(file);
     }
-    None
+    let m = base.join("mod.vais");
+    m.is_file().then_some(m)
 }

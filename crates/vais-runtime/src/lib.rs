@@ -11,6 +11,7 @@
 //! * [`perf`]: perf map and jitdump files for Linux `perf` (opt-in).
 //! * [`profile`]: the built-in sampling profiler (SIGPROF, frame-pointer walks).
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
+//! * [`stdlib`]: the standard library's hooks (`vais_std_raise`, `vais_std_addr`).
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
 
 use std::sync::atomic::{AtomicU8, AtomicUsize};
@@ -23,6 +24,7 @@ pub mod perf;
 pub mod printf;
 pub mod profile;
 mod signals;
+pub mod stdlib;
 
 pub use signals::default_sigpipe;
 pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};
@@ -72,6 +74,8 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("vais_feof", vais_feof as *const u8),
         ("vais_str_eq", vais_str_eq as *const u8),
         ("vais_rt_trap", vais_rt_trap as *const u8),
+        ("vais_std_raise", stdlib::vais_std_raise as *const u8),
+        ("vais_std_addr", stdlib::vais_std_addr as *const u8),
         ("vais_interrupt_flag", VAIS_INTERRUPT_FLAG.as_ptr() as *const u8),
         ("vais_stack_limit", VAIS_STACK_LIMIT.as_ptr() as *const u8),
     ]
