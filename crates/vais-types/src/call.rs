@@ -134,6 +134,13 @@ impl<'c> Fc<'c> {
             xs.push(rv);
         }
         xs.extend(self.args_against(&ps, args, &d.name, span));
+        if d.ast.generics.iter().any(|g| !g.bounds.is_empty()) {
+            let z: Vec<T> = targs.iter().map(|t| self.inf.zonk(t)).collect();
+            if let Some((p, tr, t)) = self.cx.unmet_bound(decl, &z, &self.bounds) {
+                let shown = crate::ty::show(&t);
+                self.err(errors::bound_not_met(&shown, &tr, &p, &d.name, span));
+            }
+        }
         let f = self.pend(Pending::Inst(decl, targs));
         if d.ast.is_async {
             self.mk(ExprKind::MakeFuture { func: f, args: xs }, T::Future(Box::new(r)), span)
@@ -240,18 +247,28 @@ impl<'c> Fc<'c> {
         self.variant_expr(en, targs, idx, xs, span)
     }
 
+    /// Methods of range values (extensions decision 19): `len`, `is_empty`, `contains`.
+    fn range_method(&mut self, rv: Expr, elem: T, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        let _ = (rv, elem);
+        self.no_method(&T::Unit, method, args, span)
+    }
+
     pub fn method_call(&mut self, receiver: &ast::Expr, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
         let rv = self.expr(receiver);
         let rt = self.t(&rv);
         let (sname, sargs, is_ref) = match self.sh(&rt) {
-            T::Struct(n, a) => (n, a, false),
+            T::Struct(n, a) | T::Enum(n, a) => (n, a, false),
             T::Ref(inner) => match self.sh(&inner) {
-                T::Struct(n, a) => (n, a, true),
+                T::Struct(n, a) | T::Enum(n, a) => (n, a, true),
+                T::Range(x) => return self.range_method(rv, *x, method, args, span),
+                T::Param(p) => return self.bounded_method(rv, &p, method, args, span),
                 other => return self.no_method(&other, method, args, span),
             },
+            T::Range(x) => return self.range_method(rv, *x, method, args, span),
+            T::Param(p) => return self.bounded_method(rv, &p, method, args, span),
             other => return self.no_method(&other, method, args, span),
         };
-        let Some(decl) = self.cx.env.structs.get(&sname).and_then(|s| s.methods.get(&method.name)).copied() else {
+        let Some(decl) = self.cx.env.type_methods(&sname).and_then(|m| m.get(&method.name)).copied() else {
             let st = self.sh(&rt);
             return self.no_method(&st, method, args, span);
         };
@@ -265,10 +282,42 @@ impl<'c> Fc<'c> {
             rv
         } else {
             let s = rv.span;
-            let t = T::Ref(Box::new(T::Struct(sname.clone(), sargs.clone())));
+            let t = T::Ref(Box::new(self.cx.env.owner_t(&sname, sargs.clone())));
             self.mk(ExprKind::AddrOf(Box::new(rv)), t, s)
         };
         self.call_decl(decl, None, Some((recv, sargs)), args, span, method.span)
+    }
+
+    /// `x.m(..)` on a value of generic parameter `p`'s type, in the one-off check of a generic
+    /// body: `m` must be declared by one of `p`'s trait bounds (E035). Each instance checks the
+    /// call again with the concrete type, which calls that type's impl (static dispatch).
+    fn bounded_method(&mut self, rv: Expr, p: &str, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        drop(rv);
+        let bounds = self.bounds.iter().find(|(n, _)| n == p).map(|(_, b)| b.clone()).unwrap_or_default();
+        for b in &bounds {
+            let Some(m) = self.cx.env.traits.get(b).and_then(|td| td.methods.iter().find(|m| m.name.name == method.name)).cloned() else {
+                continue;
+            };
+            let st = T::Param(p.to_string());
+            let g: Vec<(String, T)> = m.generics.iter().map(|q| (q.name.name.clone(), T::Param(q.name.name.clone()))).collect();
+            let mut d = vec![];
+            let ps: Vec<T> = m
+                .params
+                .iter()
+                .filter_map(|q| if let ast::Param::Named { ty, .. } = q { Some(self.cx.env.resolve(ty, &g, Some(&st), &mut d)) } else { None })
+                .collect();
+            let r = m.ret.as_ref().map(|t| self.cx.env.resolve(t, &g, Some(&st), &mut d)).unwrap_or(T::Unit);
+            if !matches!(m.params.first(), Some(ast::Param::SelfRef { .. })) {
+                self.err(errors::invalid(format!("`{}` is a static method of trait `{}`", method.name, b), method.span));
+            }
+            self.args_against(&ps, args, &method.name, span);
+            return self.mk(ExprKind::Unit, r, span);
+        }
+        for a in args {
+            self.expr(a);
+        }
+        self.err(errors::not_in_bounds(p, &method.name, &bounds, method.span));
+        self.err_expr(span)
     }
 
     fn no_method(&mut self, t: &T, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
@@ -280,7 +329,7 @@ impl<'c> Fc<'c> {
             T::Var(_) => self.err(errors::cannot_infer("the receiver of this method call", span)),
             _ => {
                 let cands: Vec<String> = match t {
-                    T::Struct(n, _) => self.cx.env.structs.get(n).map(|s| s.methods.keys().cloned().collect()).unwrap_or_default(),
+                    T::Struct(n, _) | T::Enum(n, _) => self.cx.env.type_methods(n).map(|s| s.keys().cloned().collect()).unwrap_or_default(),
                     _ => vec![],
                 };
                 let x = self.show(t);
@@ -293,27 +342,23 @@ impl<'c> Fc<'c> {
     pub fn static_call(&mut self, type_name: &ast::Ident, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
         let mut tn = type_name.name.clone();
         if tn == "Self" {
-            if let Some(T::Struct(n, _)) = &self.self_ty {
+            if let Some(T::Struct(n, _) | T::Enum(n, _)) = &self.self_ty {
                 tn = n.clone();
             }
         }
-        let Some(sd) = self.cx.env.structs.get(&tn).cloned() else {
+        let (Some(generics), Some(methods)) = (self.cx.env.type_generics(&tn).map(|g| g.to_vec()), self.cx.env.type_methods(&tn).cloned()) else {
             for a in args {
                 self.expr(a);
             }
-            if self.cx.env.enums.contains_key(&tn) {
-                self.err(errors::undefined_method(&tn, &method.name, method.span, []).with_note("note: enums have no methods"));
-            } else {
-                let c: Vec<String> = self.cx.env.structs.keys().cloned().collect();
-                self.err(errors::undefined_type(&tn, type_name.span, c.iter().map(|s| s.as_str())));
-            }
+            let c: Vec<String> = self.cx.env.structs.keys().chain(self.cx.env.enums.keys()).cloned().collect();
+            self.err(errors::undefined_type(&tn, type_name.span, c.iter().map(|s| s.as_str())));
             return self.err_expr(span);
         };
-        let Some(decl) = sd.methods.get(&method.name).copied() else {
+        let Some(decl) = methods.get(&method.name).copied() else {
             for a in args {
                 self.expr(a);
             }
-            self.err(errors::undefined_method(&tn, &method.name, method.span, sd.methods.keys().map(|s| s.as_str())));
+            self.err(errors::undefined_method(&tn, &method.name, method.span, methods.keys().map(|s| s.as_str())));
             return self.err_expr(span);
         };
         let d = self.cx.env.fns[decl].clone();
@@ -323,14 +368,14 @@ impl<'c> Fc<'c> {
                 method.span,
             ));
         }
-        let same = matches!(&self.self_ty, Some(T::Struct(n, _)) if *n == tn);
+        let same = matches!(&self.self_ty, Some(T::Struct(n, _) | T::Enum(n, _)) if *n == tn);
         let mut targs: Vec<T> = if same {
             match &self.self_ty {
-                Some(T::Struct(_, a)) if type_name.name == "Self" => a.clone(),
-                _ => sd.generics.iter().map(|_| self.inf.fresh()).collect(),
+                Some(T::Struct(_, a) | T::Enum(_, a)) if type_name.name == "Self" => a.clone(),
+                _ => generics.iter().map(|_| self.inf.fresh()).collect(),
             }
         } else {
-            sd.generics.iter().map(|_| self.inf.fresh()).collect()
+            generics.iter().map(|_| self.inf.fresh()).collect()
         };
         targs.extend(d.ast.generics.iter().map(|_| self.inf.fresh()));
         self.call_decl(decl, Some(targs), None, args, span, method.span)

@@ -66,6 +66,8 @@ pub struct Fc<'c> {
     pub max_depth: u32,
     /// E026 was reported in this function.
     pub too_deep: bool,
+    /// Trait bounds of the generic parameters in scope (`<T: Shape>`), by parameter name.
+    pub bounds: Vec<(String, Vec<String>)>,
 }
 
 impl<'c> Fc<'c> {
@@ -88,6 +90,7 @@ impl<'c> Fc<'c> {
             depth: 0,
             max_depth: vais_ast::stack::max_expr_depth(),
             too_deep: false,
+            bounds: vec![],
         }
     }
 

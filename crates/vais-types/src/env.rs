@@ -98,6 +98,9 @@ pub struct EnumDecl {
     pub name: String,
     pub generics: Vec<String>,
     pub variants: Vec<(String, VariantKind)>,
+    /// Methods (from `X Name { .. }` blocks, extensions decision 16), as for structs.
+    pub methods: HashMap<String, usize>,
+    pub traits: Vec<String>,
     pub span: Span,
 }
 
@@ -208,6 +211,50 @@ impl Env {
         self.consts.rollback();
         self.externs.rollback();
         self.variants.rollback();
+    }
+}
+
+impl Env {
+    /// The methods of struct or enum `n` (extensions decision 16: enums have methods too).
+    pub fn type_methods(&self, n: &str) -> Option<&HashMap<String, usize>> {
+        match self.structs.get(n) {
+            Some(s) => Some(&s.methods),
+            None => self.enums.get(n).map(|e| &e.methods),
+        }
+    }
+
+    /// The method table of struct or enum `n`, for adding to it.
+    pub fn type_methods_mut(&mut self, n: &str) -> Option<&mut HashMap<String, usize>> {
+        if self.structs.contains_key(n) {
+            return self.structs.get_mut(n).map(|s| &mut std::sync::Arc::make_mut(s).methods);
+        }
+        self.enums.get_mut(n).map(|e| &mut std::sync::Arc::make_mut(e).methods)
+    }
+
+    /// The traits struct or enum `n` implements.
+    pub fn type_traits(&self, n: &str) -> &[String] {
+        match (self.structs.get(n), self.enums.get(n)) {
+            (Some(s), _) => &s.traits,
+            (_, Some(e)) => &e.traits,
+            _ => &[],
+        }
+    }
+
+    /// The generic parameters of struct or enum `n`.
+    pub fn type_generics(&self, n: &str) -> Option<&[String]> {
+        match self.structs.get(n) {
+            Some(s) => Some(&s.generics),
+            None => self.enums.get(n).map(|e| &e.generics[..]),
+        }
+    }
+
+    /// The type `Self` of a method of `owner` (a struct or an enum) with these arguments.
+    pub fn owner_t(&self, owner: &str, args: Vec<T>) -> T {
+        if self.enums.contains_key(owner) && !self.structs.contains_key(owner) {
+            T::Enum(owner.to_string(), args)
+        } else {
+            T::Struct(owner.to_string(), args)
+        }
     }
 }
 

@@ -218,3 +218,45 @@ pub fn too_deep(span: Span) -> Diagnostic {
         .with_label("this part is not checked")
         .with_note("note: each operator, call, field access, index or `!` in a chain is one level; split the chain with intermediate variables")
 }
+
+/// E035: a method call on a value of a generic parameter's type that none of its bounds
+/// declares (extensions decision 16), reported at the generic definition.
+pub fn not_in_bounds(param: &str, method: &str, bounds: &[String], span: Span) -> Diagnostic {
+    let d = Diagnostic::error("E035", format!("no method `{}` on generic type `{}`", method, param), span)
+        .with_label("not declared by the bounds of this type parameter");
+    if bounds.is_empty() {
+        d.with_note(format!("help: add a trait bound that declares `{}`: `<{}: Trait>`", method, param))
+    } else {
+        d.with_note(format!(
+            "note: `{}` is bounded by {}, which do{} not declare `{}`",
+            param,
+            bounds.iter().map(|b| format!("`{}`", b)).collect::<Vec<_>>().join(" + "),
+            if bounds.len() == 1 { "es" } else { "" },
+            method
+        ))
+    }
+}
+
+/// E036: a generic function instantiated with a type that does not implement a bound.
+pub fn bound_not_met(ty: &str, tr: &str, param: &str, func: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("E036", format!("the type `{}` does not implement the trait `{}`", ty, tr), span)
+        .with_label(format!("`{}` is `{}` here", param, ty))
+        .with_note(format!("note: required by the bound `{}: {}` of `{}`", param, tr, func))
+}
+
+/// E037: a generic parameter bounded by a name that is not a trait.
+pub fn unknown_bound<'a>(name: &str, span: Span, cands: impl IntoIterator<Item = &'a str>) -> Diagnostic {
+    hint(Diagnostic::error("E037", format!("undefined trait `{}` in a bound", name), span).with_label("not a trait"), name, cands)
+}
+
+/// E038: a misuse of a range value (extensions decision 19).
+pub fn range_misuse(msg: impl Into<String>, span: Span) -> Diagnostic {
+    Diagnostic::error("E038", msg, span)
+}
+
+/// E039: `L x: e` over a value that is neither a range nor a collection (decision 20).
+pub fn not_iterable(ty: &str, why: &str, span: Span) -> Diagnostic {
+    Diagnostic::error("E039", format!("cannot iterate over a value of type `{}`", ty), span)
+        .with_label(why.to_string())
+        .with_note("note: `L x: e` iterates a range, or a value whose type has `len(&self) -> i64` and `get(&self, i: i64) -> T`")
+}

@@ -296,7 +296,7 @@ impl<'c> Fc<'c> {
     pub fn signature(&mut self, decl: usize, targs: &[T]) -> (Vec<T>, T) {
         let d = self.cx.env.fns[decl].clone();
         let sub: Vec<(String, T)> = d.all_generics().into_iter().zip(targs.iter().cloned()).collect();
-        let self_t = d.owner.as_ref().map(|o| T::Struct(o.clone(), targs[..d.owner_generics.len().min(targs.len())].to_vec()));
+        let self_t = d.owner.as_ref().map(|o| self.cx.env.owner_t(o, targs[..d.owner_generics.len().min(targs.len())].to_vec()));
         let mut diags = vec![];
         let mut ps = vec![];
         for p in &d.ast.params {

@@ -33,8 +33,17 @@ impl Ctx {
         }
     }
 
-    /// Repeated parameter or generic parameter names in a function or method.
+    /// Repeated parameter or generic parameter names in a function or method, and bounds
+    /// that name no trait (E037).
     fn check_fn_names(&mut self, f: &Function) {
+        for g in &f.generics {
+            for b in &g.bounds {
+                if !self.env.traits.contains_key(&b.name) {
+                    let c: Vec<String> = self.env.traits.keys().cloned().collect();
+                    self.report(errors::unknown_bound(&b.name, b.span, c.iter().map(|s| s.as_str())));
+                }
+            }
+        }
         self.no_repeats("generic parameter", f.generics.iter().map(|g| &g.name));
         self.no_repeats("parameter", f.params.iter().filter_map(|p| if let Param::Named { name, .. } = p { Some(name) } else { None }));
     }
@@ -99,9 +108,8 @@ impl Ctx {
     }
 
     pub fn add_method(&mut self, owner: &str, f: &Function, trait_default: bool) -> Option<usize> {
-        let sd = self.env.structs.get(owner)?;
-        let generics = sd.generics.clone();
-        if let Some(old) = sd.methods.get(&f.name.name).copied() {
+        let generics = self.env.type_generics(owner)?.to_vec();
+        if let Some(old) = self.env.type_methods(owner)?.get(&f.name.name).copied() {
             if !trait_default && !self.env.fns[old].dead && !self.repl {
                 self.report(errors::duplicate("method", &format!("{}.{}", owner, f.name.name), f.name.span));
                 return None;
@@ -122,7 +130,7 @@ impl Ctx {
             broken: None,
             dead: false,
         });
-        std::sync::Arc::make_mut(self.env.structs.get_mut(owner).expect("struct")).methods.insert(f.name.name.clone(), id);
+        self.env.type_methods_mut(owner).expect("struct or enum").insert(f.name.name.clone(), id);
         Some(id)
     }
 
@@ -225,6 +233,8 @@ impl Ctx {
                             name: n.clone(),
                             generics: gnames(&e.generics),
                             variants: e.variants.iter().map(|v| (v.name.name.clone(), v.kind.clone())).collect(),
+                            methods: Default::default(),
+                            traits: vec![],
                             span: e.name.span,
                         }),
                     );
@@ -339,20 +349,16 @@ impl Ctx {
                 return;
             }
         };
-        if !self.env.structs.contains_key(&target.name) {
-            if self.env.enums.contains_key(&target.name) {
-                self.report(errors::invalid(format!("enums cannot have methods (`{}`)", target.name), target.span));
-            } else {
-                let c: Vec<String> = self.env.structs.keys().cloned().collect();
-                self.report(errors::undefined_type(&target.name, target.span, c.iter().map(|s| s.as_str())));
-            }
+        if self.env.type_generics(&target.name).is_none() {
+            let c: Vec<String> = self.env.structs.keys().chain(self.env.enums.keys()).cloned().collect();
+            self.report(errors::undefined_type(&target.name, target.span, c.iter().map(|s| s.as_str())));
             return;
         }
         if !targs.is_empty() {
             // `X Bx<T> { .. }`: the arguments resolve (the impl's and the struct's own
             // parameters are in scope) and are as many as the struct has. (`X Bx { .. }` is
             // the usual form: its methods are for every instance.)
-            let sg = self.env.structs[&target.name].generics.clone();
+            let sg = self.env.type_generics(&target.name).unwrap_or_default().to_vec();
             let g: Vec<(String, T)> = i.generics.iter().map(|p| p.name.name.clone()).chain(sg.iter().cloned()).map(|n| (n.clone(), T::Param(n))).collect();
             let mut d = vec![];
             for a in targs {
@@ -372,14 +378,18 @@ impl Ctx {
             self.report(errors::undefined_type(&tn.name, tn.span, c.iter().map(|s| s.as_str())).with_note("note: no trait of this name"));
             return;
         };
-        std::sync::Arc::make_mut(self.env.structs.get_mut(&target.name).expect("struct")).traits.push(tn.name.clone());
+        if let Some(s) = self.env.structs.get_mut(&target.name) {
+            std::sync::Arc::make_mut(s).traits.push(tn.name.clone());
+        } else if let Some(e) = self.env.enums.get_mut(&target.name) {
+            std::sync::Arc::make_mut(e).traits.push(tn.name.clone());
+        }
         for tm in &td.methods {
             let has = i.methods.iter().any(|m| m.name.name == tm.name.name);
             if has {
                 continue;
             }
             if tm.body.is_some() {
-                let exists = self.env.structs[&target.name].methods.contains_key(&tm.name.name);
+                let exists = self.env.type_methods(&target.name).is_some_and(|m| m.contains_key(&tm.name.name));
                 if !exists {
                     self.add_method(&target.name, tm, true);
                 }
@@ -457,7 +467,7 @@ impl Ctx {
         let ast_rc = d.ast.clone();
         let body_ast = ast_rc.body.as_ref()?;
         let (owner, owner_generics_len, instance, all_generics) = (d.owner.clone(), d.owner_generics.len(), d.instance, d.all_generics());
-        let self_ty = owner.as_ref().map(|o| T::Struct(o.clone(), targs[..owner_generics_len.min(targs.len())].to_vec()));
+        let self_ty = owner.as_ref().map(|o| self.env.owner_t(o, targs[..owner_generics_len.min(targs.len())].to_vec()));
         let kind = match &self_ty {
             Some(st) if !generic => match self.lower(st) {
                 Ty::Struct(of) => FuncKind::Method { of, instance },
@@ -470,6 +480,7 @@ impl Ctx {
         fc.self_ty = self_ty;
         fc.at_is_self = instance;
         fc.self_fn = if owner.is_none() { Some((decl, targs.clone())) } else { None };
+        fc.bounds = ast_rc.generics.iter().map(|g| (g.name.name.clone(), g.bounds.iter().map(|b| b.name.clone()).collect())).collect();
         let ret = match &ast_rc.ret {
             Some(t) => fc.resolve(t),
             None => T::Unit,
@@ -533,11 +544,45 @@ impl Ctx {
                 }
             }
             let targs: Vec<T> = args.iter().map(|t| self.t_of(t)).collect();
+            if self.unmet_bound(decl, &targs, &[]).is_some() {
+                // Reported at the call that asked for it (E036); its body would only repeat
+                // that as a missing method.
+                continue;
+            }
             let name = self.prog.funcs[id.index()].name.clone();
             if let Some(f) = self.check_fn(decl, targs, false, name) {
                 self.set_func(id, f);
             }
         }
+    }
+}
+
+impl Ctx {
+    /// The first bound of declaration `decl`'s own generic parameters that type arguments
+    /// `targs` (owner's first) do not meet: (parameter, trait, argument). `outer` gives the
+    /// bounds of generic parameters in scope at the call (a parameter meets the bounds it
+    /// has). Arguments not known yet, and traits that do not exist (E037), pass.
+    pub fn unmet_bound(&self, decl: usize, targs: &[T], outer: &[(String, Vec<String>)]) -> Option<(String, String, T)> {
+        let d = self.env.fns.get(decl)?;
+        let own = d.owner_generics.len();
+        for (i, g) in d.ast.generics.iter().enumerate() {
+            let Some(t) = targs.get(own + i) else { continue };
+            for b in &g.bounds {
+                if !self.env.traits.contains_key(&b.name) {
+                    continue;
+                }
+                let ok = match t {
+                    T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(&b.name),
+                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.contains(&b.name)),
+                    T::Var(_) | T::Err | T::Never => true,
+                    _ => false,
+                };
+                if !ok {
+                    return Some((g.name.name.clone(), b.name.clone(), t.clone()));
+                }
+            }
+        }
+        None
     }
 }
 

@@ -17,7 +17,9 @@ type Binds = Option<HashMap<String, LocalId>>;
 impl<'c> Fc<'c> {
     pub fn match_expr(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm], span: Span) -> Expr {
         let s = self.expr(scrutinee);
-        let st = self.t(&s);
+        // `M self { .. }` in a method of an enum: matching sees through one level of `&`, as
+        // field access and method calls do.
+        let (s, st) = self.auto_deref(s);
         let mut out = vec![];
         let mut result: Option<T> = None;
         let mut covers: Vec<Pattern> = vec![];

@@ -279,7 +279,7 @@ impl Session {
     fn sig(cx: &Ctx, decl: usize) -> String {
         let d = &cx.env.fns[decl];
         let g: Vec<(String, T)> = d.all_generics().into_iter().map(|n| (n.clone(), T::Param(n))).collect();
-        let st = d.owner.as_ref().map(|o| T::Struct(o.clone(), d.owner_generics.iter().map(|n| T::Param(n.clone())).collect()));
+        let st = d.owner.as_ref().map(|o| cx.env.owner_t(o, d.owner_generics.iter().map(|n| T::Param(n.clone())).collect()));
         let mut diags = vec![];
         let ps: Vec<String> = d
             .ast
@@ -435,6 +435,9 @@ impl Session {
                         for (v, _) in ed.variants.iter() {
                             cx.env.variants.remove(v);
                         }
+                        for d in ed.methods.values() {
+                            cx.env.fns[*d].dead = true;
+                        }
                     }
                 }
                 _ => {}
@@ -491,8 +494,8 @@ impl Session {
         let mut targets: Vec<&String> = impl_targets.iter().filter(|t| !redefined_types.contains(*t)).collect();
         targets.sort();
         for sn in targets {
-            let Some(sd) = cx.env.structs.get(sn) else { continue };
-            let mut ms: Vec<(&String, &usize)> = sd.methods.iter().collect();
+            let Some(methods) = cx.env.type_methods(sn) else { continue };
+            let mut ms: Vec<(&String, &usize)> = methods.iter().collect();
             ms.sort();
             for (mn, &d) in ms {
                 if !cx.env.fns[d].dead {
@@ -523,7 +526,7 @@ impl Session {
             }
         }
         for ((sn, mn), old, old_sig) in &old_methods {
-            if let Some(&new) = cx.env.structs.get(sn).and_then(|s| s.methods.get(mn)) {
+            if let Some(&new) = cx.env.type_methods(sn).and_then(|s| s.get(mn)) {
                 redefs.push((format!("{}.{}", sn, mn), *old, old_sig.clone(), new));
             }
         }
@@ -795,8 +798,9 @@ impl Session {
                 out.insert(name.clone(), dep);
             }
         }
-        for (sn, sd) in cx.env.structs.iter() {
-            for (mn, &d) in sd.methods.iter() {
+        let typed = cx.env.structs.iter().map(|(n, s)| (n, &s.methods)).chain(cx.env.enums.iter().map(|(n, e)| (n, &e.methods)));
+        for (sn, methods) in typed {
+            for (mn, &d) in methods.iter() {
                 if let Some(dep) = live(d) {
                     out.insert(format!("{sn}.{mn}"), dep);
                 }
@@ -846,8 +850,8 @@ impl Session {
                     if let Some(s) = Self::type_desc(cx, n) {
                         out.push(s);
                     }
-                    if let Some(sd) = cx.env.structs.get(n) {
-                        let mut ms: Vec<usize> = sd.methods.values().copied().collect();
+                    if let Some(methods) = cx.env.type_methods(n) {
+                        let mut ms: Vec<usize> = methods.values().copied().collect();
                         ms.sort();
                         for m in ms {
                             out.push(format!("  F {}.{}", n, Self::sig(cx, m)));
