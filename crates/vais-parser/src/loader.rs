@@ -62,11 +62,36 @@ fn load_text(
 }
 
 /// See `crate::expand_imports`.
-pub(crate) fn expand_imports(items: Vec<Item>, dir: &Path, sources: &mut SourceMap) -> (Vec<Item>, Vec<Diagnostic>) {
+pub(crate) fn expand_imports(items: Vec<Item>, dir: &Path, sources: &mut SourceMap, std_loaded: &mut HashSet<PathBuf>) -> (Vec<Item>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let items = expand_uses(items, dir, sources, &mut HashSet::new(), &mut diags);
+    let mut loaded = std_loaded.clone();
+    let items = expand_uses(items, dir, sources, &mut loaded, &mut diags);
+    keep_std(std_loaded, loaded);
     (items, diags)
 }
+
+/// See `crate::load_program_in_session`.
+pub(crate) fn load_program_in_session(path: &Path, sources: &mut SourceMap, std_loaded: &mut HashSet<PathBuf>) -> std::io::Result<(Module, Vec<Diagnostic>)> {
+    let text = read_source(path)?;
+    let mut loaded = std_loaded.clone();
+    loaded.insert(canonical(path));
+    let mut diags = Vec::new();
+    let items = load_text(path, text, sources, &mut loaded, &mut diags);
+    keep_std(std_loaded, loaded);
+    Ok((Module { items }, diags))
+}
+
+/// Adds the standard-library modules among `loaded` to `std_loaded`.
+fn keep_std(std_loaded: &mut HashSet<PathBuf>, loaded: HashSet<PathBuf>) {
+    let dir = match crate::stdlib::std_source() {
+        crate::stdlib::StdSource::Dir(d) => Some(canonical(&d)),
+        crate::stdlib::StdSource::Embedded => None,
+    };
+    std_loaded.extend(loaded.into_iter().filter(|k| k.starts_with(EMBEDDED_KEY) || dir.as_ref().is_some_and(|d| k.starts_with(d))));
+}
+
+/// Prefix of the keys of embedded standard-library modules in the set of loaded files.
+const EMBEDDED_KEY: &str = "<embedded std>";
 
 /// Replaces each `U` item of `items` (resolved relative to `dir`) by the items of that file,
 /// with its own imports merged in.
@@ -88,7 +113,7 @@ fn expand_uses(
         if segs.first() == Some(&"std") && segs.len() > 1 {
             match crate::stdlib::find(&segs[1..]) {
                 Ok(crate::stdlib::Found::Embedded(name, text)) => {
-                    let key = PathBuf::from(format!("<embedded std>/{name}.vais"));
+                    let key = PathBuf::from(format!("{EMBEDDED_KEY}/{name}.vais"));
                     if loaded.insert(key) {
                         let path = PathBuf::from(format!("std/{name}.vais"));
                         out.extend(load_text(&path, text.to_string(), sources, loaded, diags));

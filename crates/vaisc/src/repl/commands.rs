@@ -223,7 +223,8 @@ fn load(state: &mut ReplState, path: &str) {
         eprintln!("error: usage: :load FILE");
         return;
     }
-    let (module, diags) = match vais_parser::load_program(std::path::Path::new(path), &mut state.sources) {
+    let mut std_loaded = state.std_loaded.clone();
+    let (module, diags) = match vais_parser::load_program_in_session(std::path::Path::new(path), &mut state.sources, &mut std_loaded) {
         Ok(x) => x,
         Err(e) => {
             eprintln!("error: cannot read `{path}`: {e}");
@@ -236,7 +237,9 @@ fn load(state: &mut ReplState, path: &str) {
     }
     let entries: Vec<ReplEntry> = module.items.into_iter().map(ReplEntry::Item).collect();
     let mut timings = Timings::default();
-    state.eval_entries(&entries, &mut timings);
+    if state.eval_entries(&entries, &mut timings) != super::eval::Outcome::Failed {
+        state.std_loaded = std_loaded;
+    }
 }
 
 fn save(state: &ReplState, path: &str) {

@@ -41,6 +41,8 @@ pub struct ReplState {
     pub saved: super::saved::SavedItems,
     /// Set by `:profile`: the next entry that runs is sampled (then this is cleared).
     pub profile: Option<crate::profile::Options>,
+    /// Standard-library modules already in the session (`U std/...`), not imported again.
+    pub std_loaded: std::collections::HashSet<std::path::PathBuf>,
 }
 
 pub fn jit_config() -> vais_jit::JitConfig {
@@ -65,6 +67,7 @@ impl ReplState {
             history: Vec::new(),
             saved: Default::default(),
             profile: None,
+            std_loaded: Default::default(),
         })
     }
 
@@ -100,15 +103,20 @@ impl ReplState {
             diagnostics::emit_stderr(&self.sources, &parse_diags);
             return Outcome::Failed;
         }
-        let Some(entries) = self.expand_imports(entries) else {
+        let mut std_loaded = self.std_loaded.clone();
+        let Some(entries) = self.expand_imports(entries, &mut std_loaded) else {
             return Outcome::Failed;
         };
-        self.eval_entries(&entries, &mut timings)
+        let outcome = self.eval_entries(&entries, &mut timings);
+        if outcome != Outcome::Failed {
+            self.std_loaded = std_loaded;
+        }
+        outcome
     }
 
     /// Replaces `U path` items of an input by the items of the files they import (relative to
     /// the current directory), as `:load` does; None (reported) if one cannot be loaded.
-    fn expand_imports(&mut self, entries: Vec<ReplEntry>) -> Option<Vec<ReplEntry>> {
+    fn expand_imports(&mut self, entries: Vec<ReplEntry>, std_loaded: &mut std::collections::HashSet<std::path::PathBuf>) -> Option<Vec<ReplEntry>> {
         let is_use = |e: &ReplEntry| matches!(e, ReplEntry::Item(i) if matches!(i.kind, vais_ast::ast::ItemKind::Use(_)));
         if !entries.iter().any(is_use) {
             return Some(entries);
@@ -119,7 +127,7 @@ impl ReplState {
         for e in entries {
             match e {
                 ReplEntry::Item(item) if matches!(item.kind, vais_ast::ast::ItemKind::Use(_)) => {
-                    let (items, mut d) = vais_parser::expand_imports(vec![item], &dir, &mut self.sources);
+                    let (items, mut d) = vais_parser::expand_imports(vec![item], &dir, &mut self.sources, std_loaded);
                     diags.append(&mut d);
                     out.extend(items.into_iter().map(ReplEntry::Item));
                 }
