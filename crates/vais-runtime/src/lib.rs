@@ -76,6 +76,8 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("vais_rt_trap", vais_rt_trap as *const u8),
         ("vais_std_raise", stdlib::vais_std_raise as *const u8),
         ("vais_std_addr", stdlib::vais_std_addr as *const u8),
+        ("vais_std_fmt_f64", stdlib::vais_std_fmt_f64 as *const u8),
+        ("vais_std_parse_f64", stdlib::vais_std_parse_f64 as *const u8),
         ("vais_interrupt_flag", VAIS_INTERRUPT_FLAG.as_ptr() as *const u8),
         ("vais_stack_limit", VAIS_STACK_LIMIT.as_ptr() as *const u8),
     ]

@@ -9,10 +9,14 @@
 //! * `vais_std_addr(tag, ...)`: returns its second argument. Declared variadic by the library,
 //!   it turns any pointer or reference (`*T`, `&T`) into its address as an `i64`; `std` uses it
 //!   to measure element sizes and to type raw heap memory.
+//! * `vais_std_fmt_f64(buf, cap, x)`: writes `x` as `printf("%f")` does into `buf` (at most
+//!   `cap` bytes with the NUL); returns the length of the whole text.
+//! * `vais_std_parse_f64(addr, out)`: parses the NUL-terminated text at `addr` (surrounding
+//!   blanks allowed) as a float; on success stores it at `out` and returns 1, else 0.
 
 /// Runtime symbols that `X F` declarations may name besides libc and libm (the standard
 /// library's hooks).
-pub const STD_SYMBOLS: &[&str] = &["vais_std_raise", "vais_std_addr"];
+pub const STD_SYMBOLS: &[&str] = &["vais_std_raise", "vais_std_addr", "vais_std_fmt_f64", "vais_std_parse_f64"];
 
 /// The message of a `vais_std_raise` call.
 fn raise_message(kind: i64, what: &str, a: i64, b: i64) -> String {
@@ -53,6 +57,41 @@ pub extern "C" fn vais_std_addr(_tag: i64, addr: i64) -> i64 {
     addr
 }
 
+/// See the module documentation.
+pub extern "C" fn vais_std_fmt_f64(buf: i64, cap: i64, x: f64) -> i64 {
+    crate::faults::guard("String.from_f64", || {
+        let text = crate::printf::format_printf(b"%f", &[(crate::printf::KIND_F64, x.to_bits())]);
+        if cap > 0 && buf != 0 {
+            let n = text.len().min(cap as usize - 1);
+            // SAFETY: the library passes `cap` writable bytes at `buf`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(text.as_ptr(), buf as usize as *mut u8, n);
+                *((buf as usize + n) as *mut u8) = 0;
+            }
+        }
+        text.len() as i64
+    })
+}
+
+/// See the module documentation.
+pub extern "C" fn vais_std_parse_f64(addr: i64, out: i64) -> i64 {
+    crate::faults::guard("parse_f64", || {
+        if addr == 0 || out == 0 {
+            return 0;
+        }
+        // SAFETY: the library passes NUL-terminated text.
+        let text = unsafe { std::ffi::CStr::from_ptr(addr as usize as *const libc::c_char) }.to_string_lossy();
+        match text.trim().parse::<f64>() {
+            Ok(v) => {
+                // SAFETY: the library passes room for one f64 at `out`.
+                unsafe { (out as usize as *mut f64).write_unaligned(v) };
+                1
+            }
+            Err(_) => 0,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -61,5 +100,12 @@ mod tests {
         assert_eq!(super::raise_message(0, "unwrap on None", 0, 0), "unwrap on None");
         assert_eq!(super::raise_message(2, "negative capacity in Vec.with_capacity", -1, 0), "negative capacity in Vec.with_capacity: -1");
         assert_eq!(super::vais_std_addr(0, 1234), 1234);
+        let mut buf = [0u8; 8];
+        assert_eq!(super::vais_std_fmt_f64(buf.as_mut_ptr() as i64, 8, 2.5), 8);
+        assert_eq!(&buf, b"2.50000\0");
+        let mut v = 0.0f64;
+        assert_eq!(super::vais_std_parse_f64(b" 1.25\n\0".as_ptr() as i64, &mut v as *mut f64 as i64), 1);
+        assert_eq!(v, 1.25);
+        assert_eq!(super::vais_std_parse_f64(b"x\0".as_ptr() as i64, &mut v as *mut f64 as i64), 0);
     }
 }
