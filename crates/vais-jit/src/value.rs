@@ -148,6 +148,14 @@ impl Printer<'_> {
                         format!("({})", parts.join(", "))
                     }
                 }
+                Ty::Struct(s) if program.struct_def(*s).is_range() => {
+                    let def = program.struct_def(*s);
+                    let l = layout_of(program, ty);
+                    let a = self.format(&def.fields[0].ty, ptr.add(l.fields[0] as usize));
+                    let b = self.format(&def.fields[1].ty, ptr.add(l.fields[1] as usize));
+                    let incl = ptr.add(l.fields[2] as usize).read() != 0;
+                    format!("{a}..{}{b}", if incl { "=" } else { "" })
+                }
                 Ty::Struct(s) => {
                     let def = program.struct_def(*s);
                     let l = layout_of(program, ty);

@@ -135,6 +135,19 @@ impl Ty {
     }
 }
 
+/// Range values (`r := 0..10`, extensions decision 19) are structs of three fields: `start`,
+/// `end` (as written) and whether the end is included, a `bool` whose field has this name (no
+/// user struct can have it). The struct's name is `Range<T>`. Printers show such a struct as
+/// `start..end` / `start..=end`.
+pub const RANGE_INCLUSIVE_FIELD: &str = "..=";
+
+impl StructDef {
+    /// Whether this struct is a range value (see [`RANGE_INCLUSIVE_FIELD`]).
+    pub fn is_range(&self) -> bool {
+        self.fields.len() == 3 && self.fields[2].name == RANGE_INCLUSIVE_FIELD
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldDef {
     pub name: String,

@@ -87,7 +87,7 @@ impl<'c> Fc<'c> {
     }
 
     /// Check `args` against parameter types (arity error E006 when they differ).
-    fn args_against(&mut self, ps: &[T], args: &[ast::Expr], name: &str, span: Span) -> Vec<Expr> {
+    pub fn args_against(&mut self, ps: &[T], args: &[ast::Expr], name: &str, span: Span) -> Vec<Expr> {
         if ps.len() != args.len() {
             self.err(errors::arg_count(name, ps.len(), args.len(), span));
         }
@@ -245,12 +245,6 @@ impl<'c> Fc<'c> {
         let ps: Vec<T> = tys.iter().map(|t| self.cx.env.resolve(t, &sub, None, &mut d)).collect();
         let xs = self.args_against(&ps, args, vname, span);
         self.variant_expr(en, targs, idx, xs, span)
-    }
-
-    /// Methods of range values (extensions decision 19): `len`, `is_empty`, `contains`.
-    fn range_method(&mut self, rv: Expr, elem: T, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
-        let _ = (rv, elem);
-        self.no_method(&T::Unit, method, args, span)
     }
 
     pub fn method_call(&mut self, receiver: &ast::Expr, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {

@@ -343,6 +343,16 @@ impl Env {
                     let sub: Vec<(String, T)> = a.generics.iter().cloned().zip(args).collect();
                     return self.resolve_in(&a.ty, &sub, None, d, hops + 1);
                 }
+                if n == "Range" {
+                    // `Range<T>` (extensions decision 19), unless a user type has the name.
+                    let mut args = fit_args(n, args, 1, name.span, d);
+                    let t = args.pop().unwrap_or(T::Err);
+                    if !matches!(t, T::Int(_) | T::Err | T::Param(_)) {
+                        d.push(errors::range_misuse(format!("`Range<{}>`: a range's bounds must be integers", crate::ty::show(&t)), ty.span).with_label("not an integer type"));
+                        return T::Err;
+                    }
+                    return T::Range(Box::new(t));
+                }
                 let cands: Vec<&str> = self
                     .structs
                     .keys()

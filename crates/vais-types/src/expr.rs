@@ -221,10 +221,7 @@ impl<'c> Fc<'c> {
             // The typed node starts at the operator: its instructions and its runtime errors
             // (division by zero) point there.
             A::Binary { op, op_span, lhs, rhs } => self.binary(*op, lhs, rhs, Span::new(span.file, op_span.start, span.end.max(op_span.start))),
-            A::Range { .. } => {
-                self.err(errors::invalid("a range can only be used as a loop header or a slice index", span));
-                self.err_expr(span)
-            }
+            A::Range { start, end, inclusive } => self.range_value(start.as_deref(), end.as_deref(), *inclusive, span, hint),
             A::Assign { op, target, value } => self.assign(*op, target, value, span),
             A::Call { callee, args } => self.call(callee, args, span, hint),
             A::MethodCall { receiver, method, args } => self.method_call(receiver, method, args, span),
@@ -486,6 +483,10 @@ impl<'c> Fc<'c> {
                 }
                 _ => {
                     let c = self.expr(e);
+                    let c = match self.value_loop(pat, c, body, span) {
+                        Ok(lp) => return lp,
+                        Err(c) => c,
+                    };
                     let ct = self.sh(&self.t(&c));
                     if matches!(ct, T::Array(_) | T::Ptr(_)) {
                         self.err(errors::invalid("iterating over an array is not supported; use a range loop", e.span));
@@ -699,6 +700,7 @@ impl<'c> Fc<'c> {
         let b = self.expr(base);
         let (b, st) = self.auto_deref(b);
         match self.sh(&st) {
+            T::Range(elem) => self.range_field(b, *elem, field, span),
             T::Struct(n, args) => {
                 let Some(sd) = self.cx.env.structs.get(&n).cloned() else { return self.err_expr(span) };
                 let Some(idx) = sd.field_index(&field.name) else {

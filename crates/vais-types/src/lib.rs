@@ -19,6 +19,7 @@ mod journal;
 mod lower;
 mod parallel;
 mod pattern;
+mod range;
 mod session;
 mod ty;
 

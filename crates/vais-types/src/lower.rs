@@ -384,7 +384,10 @@ impl Ctx {
             T::Tuple(ts) => Ty::Tuple(ts.iter().map(|t| self.lower_in(inf, t)).collect()),
             T::Fn(ps, r) => Ty::Fn(ps.iter().map(|t| self.lower_in(inf, t)).collect(), Box::new(self.lower_in(inf, r))),
             T::Future(x) => Ty::Future(Box::new(self.lower_in(inf, x))),
-            T::Range(x) => Ty::Range(Box::new(self.lower_in(inf, x))),
+            T::Range(x) => {
+                let x = self.lower_in(inf, x);
+                Ty::Struct(self.struct_inst(ty::RANGE_KEY, vec![x]))
+            }
             T::Optional(x) => Ty::Optional(Box::new(self.lower_in(inf, x))),
             // An unconstrained variable defaults to `i64` (`[]` never used). A generic
             // parameter exists only in the one-off check of a generic body, which is never
@@ -522,6 +525,16 @@ impl Ctx {
         }
         if let Some(why) = self.too_big(&args) {
             self.too_many_instances(n, &why);
+            return id;
+        }
+        if n == ty::RANGE_KEY {
+            let elem = args.first().cloned().unwrap_or(Ty::I64);
+            self.prog.structs[id.index()].name = format!("Range<{}>", self.prog.ty_name(&elem));
+            self.prog.structs[id.index()].fields = vec![
+                FieldDef { name: "start".into(), ty: elem.clone() },
+                FieldDef { name: "end".into(), ty: elem },
+                FieldDef { name: RANGE_INCLUSIVE_FIELD.into(), ty: Ty::Bool },
+            ];
             return id;
         }
         let Some(decl) = self.env.structs.get(n).cloned() else { return id };

@@ -33,6 +33,10 @@ pub enum T {
 
 pub const I64: T = T::Int(IntTy::I64);
 
+/// The instance-table name of range values (`T::Range`, lowered to a struct: see
+/// `vais_tir::RANGE_INCLUSIVE_FIELD`); not an identifier, so no user type has it.
+pub const RANGE_KEY: &str = "..Range";
+
 /// Whether an integer type belongs to the implicitly convertible family (§4.6 rule 4).
 pub fn convertible(i: IntTy) -> bool {
     !matches!(i, IntTy::I128 | IntTy::U128)
@@ -57,6 +61,7 @@ impl T {
             Ty::Tuple(ts) => T::Tuple(ts.iter().map(f).collect()),
             Ty::Fn(ps, r) => T::Fn(ps.iter().map(f).collect(), Box::new(f(r))),
             Ty::Struct(id) => match structs.get(id.index()) {
+                Some((n, a)) if n == RANGE_KEY && a.len() == 1 => T::Range(Box::new(f(&a[0]))),
                 Some((n, a)) => T::Struct(n.clone(), a.iter().map(f).collect()),
                 None => T::Err,
             },
