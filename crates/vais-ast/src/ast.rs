@@ -388,7 +388,8 @@ pub struct MatchArm {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
-    /// Decimal literal, already known to fit in 0..=i64::MAX.
+    /// Integer literal (any base, or a character literal), `0..=u64::MAX`; whether it fits
+    /// its type is checked by the checker.
     Int(u64),
     Float(f64),
     /// Bytes after escape processing (Project decision 1), without the NUL.
@@ -436,6 +437,8 @@ pub enum ExprKind {
     Await(Box<Expr>),
     /// postfix `e!`
     Unwrap(Box<Expr>),
+    /// `e as T` (Extensions decision 12); `as_span` is the keyword.
+    Cast { expr: Box<Expr>, ty: Box<Type>, as_span: Span },
     /// Placeholder after a syntax error (the parser already reported it).
     Error,
 }

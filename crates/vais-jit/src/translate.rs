@@ -1088,6 +1088,10 @@ impl<'a, 'f> Tr<'a, 'f> {
                         Ok(Val::S(self.cast_int(xv, *from, *to)))
                     }
                     (Ty::Never, _) => Ok(Val::Unit),
+                    (from, to) if from.is_float() || to.is_float() || *from == Ty::Bool => {
+                        let xv = self.sv(v, &x.ty);
+                        Ok(Val::S(self.cast_scalar(xv, from, to)))
+                    }
                     _ => Ok(v),
                 }
             }
@@ -1600,6 +1604,44 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.b.ins().sextend(tt, v)
         } else {
             self.b.ins().uextend(tt, v)
+        }
+    }
+
+    /// The explicit conversions of Extensions decision 12 that involve a float or `bool` (see
+    /// `vais_tir::ExprKind::Cast`): float to integer saturates (NaN gives 0), integer to float
+    /// rounds to nearest, `bool` is 0 or 1.
+    fn cast_scalar(&mut self, v: Value, from: &Ty, to: &Ty) -> Value {
+        match (from, to) {
+            (Ty::F32, Ty::F64) => self.b.ins().fpromote(types::F64, v),
+            (Ty::F64, Ty::F32) => self.b.ins().fdemote(types::F32, v),
+            (Ty::Bool, Ty::Int(i)) => self.cast_int(v, IntTy::U8, *i),
+            (Ty::Int(i), Ty::F32 | Ty::F64) => {
+                let ft = if *to == Ty::F32 { types::F32 } else { types::F64 };
+                match (i.signed(), i.bits()) {
+                    (false, 64) => self.b.ins().fcvt_from_uint(ft, v),
+                    (_, 64) => self.b.ins().fcvt_from_sint(ft, v),
+                    // Narrow values are exact in an `i64`: extend by the source's signedness.
+                    _ => {
+                        let w = self.cast_int(v, *i, IntTy::I64);
+                        self.b.ins().fcvt_from_sint(ft, w)
+                    }
+                }
+            }
+            (Ty::F32 | Ty::F64, Ty::Int(i)) => match (i.signed(), i.bits()) {
+                (true, 64) => self.b.ins().fcvt_to_sint_sat(types::I64, v),
+                (false, 64) => self.b.ins().fcvt_to_uint_sat(types::I64, v),
+                // Saturate at `i64`'s limits, then clamp to the target's and narrow.
+                (signed, bits) => {
+                    let w = self.b.ins().fcvt_to_sint_sat(types::I64, v);
+                    let (lo, hi) = if signed { (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1) } else { (0, (1i64 << bits) - 1) };
+                    let lo = self.b.ins().iconst(types::I64, lo);
+                    let hi = self.b.ins().iconst(types::I64, hi);
+                    let w = self.b.ins().smax(w, lo);
+                    let w = self.b.ins().smin(w, hi);
+                    self.cast_int(w, IntTy::I64, *i)
+                }
+            },
+            _ => v,
         }
     }
 

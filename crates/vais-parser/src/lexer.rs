@@ -1,7 +1,9 @@
 //! The lexer: turns source text into a flat `Vec<Token>` (always ending with `Eof`) plus
 //! `L001` diagnostics. It owns the lexical grammar of LANGUAGE.md §2: maximal munch, `#`
-//! comments to end of line, decimal integers (underscores dropped, > i64::MAX is an error),
-//! floats with digits on both sides of the point, string literals with escape processing
+//! comments to end of line, integers in decimal, `0x` hex, `0o` octal and `0b` binary
+//! (underscores dropped, > u64::MAX is an error), floats with digits on both sides of the point
+//! and/or an exponent (`1e10`), character literals (`'a'`, `'\n'`, `'\x41'`: integer tokens
+//! holding one byte, Extensions decision 13), string literals with escape processing
 //! (Project decision 1), keyword recognition, and the ASCII-only rule outside strings/comments.
 //! Newlines are not tokens. The lexer never fails: bad characters are reported and skipped.
 
@@ -35,10 +37,12 @@ pub enum Keyword {
     Await,
     Weak,
     Clone,
+    /// `as` (Extensions decision 12).
+    As,
 }
 
 impl Keyword {
-    pub const ALL: [Keyword; 24] = [
+    pub const ALL: [Keyword; 25] = [
         Keyword::F,
         Keyword::S,
         Keyword::E,
@@ -63,6 +67,7 @@ impl Keyword {
         Keyword::Await,
         Keyword::Weak,
         Keyword::Clone,
+        Keyword::As,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +96,7 @@ impl Keyword {
             Keyword::Await => "await",
             Keyword::Weak => "weak",
             Keyword::Clone => "clone",
+            Keyword::As => "as",
         }
     }
 
@@ -129,6 +135,7 @@ impl Keyword {
             b"await" => Keyword::Await,
             b"weak" => Keyword::Weak,
             b"clone" => Keyword::Clone,
+            b"as" => Keyword::As,
             _ => return None,
         })
     }
@@ -160,7 +167,7 @@ impl Keyword {
 /// bytes are in the lexer's string table.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TokenKind {
-    /// Decimal integer, already known to fit in `0..=i64::MAX` (0 after an overflow error).
+    /// Integer literal (any base, or a character literal), `0..=u64::MAX` (0 after an error).
     Int(u64),
     Float(f64),
     /// Index of the literal's bytes (after escape processing) in the lexer's string table.
@@ -387,6 +394,7 @@ impl Lexer<'_> {
                 b'0'..=b'9' => self.number(),
                 b'a'..=b'z' | b'A'..=b'Z' | b'_' => self.word(),
                 b'"' => self.string(),
+                b'\'' => self.char_lit(),
                 _ if c >= 0x80 => {
                     // Skip the whole UTF-8 sequence (the text is valid UTF-8).
                     self.pos += 1;
@@ -502,10 +510,26 @@ impl Lexer<'_> {
         self.push(kind, start);
     }
 
-    /// `[0-9][0-9_]*` possibly followed by `.` digit (float) and an exponent.
+    /// `0x`/`0o`/`0b` integers, or `[0-9][0-9_]*` possibly followed by `.` digit (float)
+    /// and/or an exponent (`1e10` is a float too). Underscores may separate digits in any
+    /// base. An integer literal holds up to `u64::MAX`; whether it fits its type is the
+    /// checker's question (an unsuffixed literal is `i64`).
     fn number(&mut self) {
         let start = self.pos;
-        // Fast path: an integer literal (no `.digit` after the digits) is accumulated directly.
+        if self.src[start] == b'0' {
+            let radix = match self.byte(start + 1) {
+                b'x' | b'X' => 16,
+                b'o' | b'O' => 8,
+                b'b' | b'B' => 2,
+                _ => 0,
+            };
+            if radix != 0 {
+                self.radix_int(start, radix);
+                return;
+            }
+        }
+        // Fast path: an integer literal (no `.digit` or exponent after the digits) is
+        // accumulated directly.
         let mut p = start;
         let mut value: u64 = 0;
         let mut overflow = false;
@@ -522,52 +546,189 @@ impl Lexer<'_> {
             }
             p += 1;
         }
-        let is_float = self.byte(p) == b'.' && self.byte(p + 1).is_ascii_digit();
-        if !is_float {
+        let point = self.byte(p) == b'.' && self.byte(p + 1).is_ascii_digit();
+        let exponent = self.exponent_len(p) > 0;
+        if !point && !exponent {
             self.pos = p;
-            if !overflow && value <= i64::MAX as u64 {
-                self.push(TokenKind::Int(value), start);
-            } else {
+            self.int_token(value, overflow, start);
+            return;
+        }
+        // A float: the integer digits already scanned, then `.` and the fraction digits
+        // (underscores are dropped from the mantissa).
+        let mut mantissa: String =
+            self.src[start..p].iter().filter(|&&b| b != b'_').map(|&b| b as char).collect();
+        self.pos = p;
+        if point {
+            mantissa.push('.');
+            self.pos = p + 1;
+            while self.pos < self.src.len()
+                && (self.src[self.pos].is_ascii_digit() || self.src[self.pos] == b'_')
+            {
+                if self.src[self.pos] != b'_' {
+                    mantissa.push(self.src[self.pos] as char);
+                }
+                self.pos += 1;
+            }
+        }
+        // Exponent: [eE][+-]?[0-9]+, taken only if complete.
+        let n = self.exponent_len(self.pos);
+        if n > 0 {
+            let exp = std::str::from_utf8(&self.src[self.pos..self.pos + n]).unwrap_or("");
+            mantissa.push_str(exp);
+            self.pos += n;
+        }
+        let v = mantissa.parse::<f64>().unwrap_or(0.0);
+        if v.is_infinite() {
+            self.error("float literal is too large (it would be infinite)", start, self.pos);
+        }
+        self.push(TokenKind::Float(v), start);
+    }
+
+    /// The length of a complete exponent `[eE][+-]?[0-9]+` at `p` (0 if there is none).
+    fn exponent_len(&self, p: usize) -> usize {
+        if !matches!(self.byte(p), b'e' | b'E') {
+            return 0;
+        }
+        let mut q = p + 1;
+        if matches!(self.byte(q), b'+' | b'-') {
+            q += 1;
+        }
+        if !self.byte(q).is_ascii_digit() {
+            return 0;
+        }
+        while self.byte(q).is_ascii_digit() {
+            q += 1;
+        }
+        q - p
+    }
+
+    fn int_token(&mut self, value: u64, overflow: bool, start: usize) {
+        if !overflow {
+            self.push(TokenKind::Int(value), start);
+        } else {
+            self.error(
+                "integer literal is too large (the maximum is 18446744073709551615, `u64::MAX`)",
+                start,
+                self.pos,
+            );
+            self.push(TokenKind::Int(0), start);
+        }
+    }
+
+    /// `0x1F`, `0o17`, `0b1010` (with `_` between digits): the prefix is at `start`.
+    fn radix_int(&mut self, start: usize, radix: u32) {
+        let mut p = start + 2;
+        let mut value: u64 = 0;
+        let mut overflow = false;
+        let mut digits = 0;
+        let mut bad: Option<usize> = None;
+        while p < self.src.len() && (self.src[p].is_ascii_alphanumeric() || self.src[p] == b'_') {
+            let b = self.src[p];
+            if b != b'_' {
+                match (b as char).to_digit(radix) {
+                    Some(d) => {
+                        digits += 1;
+                        match value.checked_mul(u64::from(radix)).and_then(|v| v.checked_add(u64::from(d))) {
+                            Some(v) => value = v,
+                            None => overflow = true,
+                        }
+                    }
+                    None => {
+                        bad.get_or_insert(p);
+                    }
+                }
+            }
+            p += 1;
+        }
+        self.pos = p;
+        let base = match radix {
+            16 => "hexadecimal",
+            8 => "octal",
+            _ => "binary",
+        };
+        if let Some(b) = bad {
+            let c = self.src[b] as char;
+            self.error(format!("invalid digit `{c}` in a {base} literal"), b, b + 1);
+            self.push(TokenKind::Int(0), start);
+        } else if digits == 0 {
+            self.error(format!("{base} literal has no digits"), start, self.pos);
+            self.push(TokenKind::Int(0), start);
+        } else {
+            self.int_token(value, overflow, start);
+        }
+    }
+
+    /// A character literal `'a'`, `'\n'`, `'\x41'`...: an integer literal holding that byte.
+    fn char_lit(&mut self) {
+        let start = self.pos;
+        self.pos += 1;
+        let mut bytes: Vec<u8> = Vec::new();
+        loop {
+            if self.pos >= self.src.len() || self.src[self.pos] == b'\n' {
+                self.error("unterminated character literal", start, self.pos);
+                self.push(TokenKind::Int(0), start);
+                return;
+            }
+            let c = self.src[self.pos];
+            match c {
+                b'\'' => {
+                    self.pos += 1;
+                    break;
+                }
+                b'\\' => {
+                    let n = self.byte(self.pos + 1);
+                    let v = match n {
+                        b'n' => Some(b'\n'),
+                        b't' => Some(b'\t'),
+                        b'r' => Some(b'\r'),
+                        b'0' => Some(0),
+                        b'\\' => Some(b'\\'),
+                        b'\'' => Some(b'\''),
+                        b'"' => Some(b'"'),
+                        b'x' => match (hex(self.byte(self.pos + 2)), hex(self.byte(self.pos + 3))) {
+                            (Some(hi), Some(lo)) => {
+                                self.pos += 2;
+                                Some(hi * 16 + lo)
+                            }
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    match v {
+                        Some(v) => bytes.push(v),
+                        None => {
+                            let shown = if n.is_ascii_graphic() { format!("`\\{}`", n as char) } else { "`\\`".to_string() };
+                            self.error(
+                                format!("unknown escape {shown} in a character literal (known: \\n \\t \\r \\0 \\\\ \\' \\\" \\xHH)"),
+                                self.pos,
+                                (self.pos + 2).min(self.src.len()),
+                            );
+                            bytes.push(0);
+                        }
+                    }
+                    self.pos = (self.pos + 2).min(self.src.len());
+                }
+                _ => {
+                    bytes.push(c);
+                    self.pos += 1;
+                }
+            }
+        }
+        match bytes.len() {
+            1 => self.push(TokenKind::Int(u64::from(bytes[0])), start),
+            0 => {
+                self.error("empty character literal", start, self.pos);
+                self.push(TokenKind::Int(0), start);
+            }
+            n => {
                 self.error(
-                    "integer literal is too large (the maximum is 9223372036854775807)",
+                    format!("character literal holds {n} bytes; it must be exactly one byte (use a string literal for more)"),
                     start,
                     self.pos,
                 );
                 self.push(TokenKind::Int(0), start);
             }
-            return;
         }
-        // A float: the integer digits already scanned, `.`, then the fraction digits
-        // (underscores are dropped from the mantissa).
-        let mut mantissa: String =
-            self.src[start..p].iter().filter(|&&b| b != b'_').map(|&b| b as char).collect();
-        mantissa.push('.');
-        self.pos = p + 1;
-        while self.pos < self.src.len()
-            && (self.src[self.pos].is_ascii_digit() || self.src[self.pos] == b'_')
-        {
-            if self.src[self.pos] != b'_' {
-                mantissa.push(self.src[self.pos] as char);
-            }
-            self.pos += 1;
-        }
-        // Exponent: [eE][+-]?[0-9]+, taken only if complete.
-        if matches!(self.byte(self.pos), b'e' | b'E') {
-            let mut p = self.pos + 1;
-            if matches!(self.byte(p), b'+' | b'-') {
-                p += 1;
-            }
-            if self.byte(p).is_ascii_digit() {
-                while self.byte(p).is_ascii_digit() {
-                    p += 1;
-                }
-                let exp = std::str::from_utf8(&self.src[self.pos..p]).unwrap_or("");
-                mantissa.push_str(exp);
-                self.pos = p;
-            }
-        }
-        let v = mantissa.parse::<f64>().unwrap_or(0.0);
-        self.push(TokenKind::Float(v), start);
     }
 
     fn string(&mut self) {

@@ -472,18 +472,61 @@ fn numbers() {
     assert_eq!(ex("1_000 + 007"), "(1000 + 7)");
     assert_eq!(ex("7_"), "7");
     assert_eq!(ex("9223372036854775807"), "9223372036854775807");
-    assert_eq!(codes("F main() = 9223372036854775808")[0], "L001");
+    // Up to u64::MAX lexes (the checker decides whether it fits its type).
+    assert_eq!(ex("9223372036854775808"), "9223372036854775808");
+    assert_eq!(ex("18446744073709551615"), "18446744073709551615");
+    assert_eq!(codes("F main() = 18446744073709551616")[0], "L001");
     assert_eq!(ex("2.5"), "2.5");
     assert_eq!(ex("2.0e-5"), "2e-5");
     assert_eq!(ex("1.5E3"), "1500.0");
     assert_eq!(ex("1_0.2_5"), "10.25");
     assert_eq!(ex("1..5"), "(1..5)");
-    // `1.` is int then dot; `1e5` is int then identifier
+    // `1.` is int then dot; `1e5` is a float (Extensions decision 13), `1e` an int and a name
     assert_eq!(codes("F main() = 1.")[0], "P002");
-    assert_eq!(show_stmt(&stmts("1e5")[0]), "1");
-    assert_eq!(stmts("1e5").len(), 2);
-    // 0xFF is 0 then identifier xFF
-    assert_eq!(stmts("0xFF").len(), 2);
+    assert_eq!(ex("1e5"), "100000.0");
+    assert_eq!(ex("1E+2"), "100.0");
+    assert_eq!(stmts("1e").len(), 2);
+    // Other bases, with separators
+    assert_eq!(ex("0xFF"), "255");
+    assert_eq!(ex("0XfF_fF"), "65535");
+    assert_eq!(ex("0o17"), "15");
+    assert_eq!(ex("0b1010_1010"), "170");
+    assert_eq!(ex("0xFFFF_FFFF_FFFF_FFFF"), "18446744073709551615");
+    assert_eq!(codes("F main() = 0x")[0], "L001");
+    assert_eq!(codes("F main() = 0b102")[0], "L001");
+    assert_eq!(codes("F main() = 0o8")[0], "L001");
+    assert_eq!(codes("F main() = 0x1_0000_0000_0000_0000")[0], "L001");
+    assert_eq!(codes("F main() = 1e999")[0], "L001");
+}
+
+#[test]
+fn character_literals_are_integers() {
+    assert_eq!(ex("'a'"), "97");
+    assert_eq!(ex(r"'\n'"), "10");
+    assert_eq!(ex(r"'\t'"), "9");
+    assert_eq!(ex(r"'\0'"), "0");
+    assert_eq!(ex(r"'\\'"), "92");
+    assert_eq!(ex(r"'\''"), "39");
+    assert_eq!(ex(r"'\x41'"), "65");
+    assert_eq!(ex("'\"'"), "34");
+    assert_eq!(codes("F main() = 'ab'")[0], "L001");
+    assert_eq!(codes("F main() = ''")[0], "L001");
+    assert_eq!(codes("F main() = '\u{e9}'")[0], "L001");
+    assert_eq!(codes("F main() = '\\q'")[0], "L001");
+    assert_eq!(codes("F main() = 'a")[0], "L001");
+}
+
+#[test]
+fn casts_bind_tighter_than_binary_operators() {
+    assert_eq!(ex("-x as f64"), "((-x) as f64)");
+    assert_eq!(ex("a * b as f64"), "(a * (b as f64))");
+    assert_eq!(ex("x as i32 as f64"), "((x as i32) as f64)");
+    assert_eq!(ex("a.b as u8 + 1"), "((a.b as u8) + 1)");
+    assert_eq!(ex("p as *i64"), "(p as *i64)");
+    assert_eq!(ex("f(x)[0] as u8 < y"), "((f(x)[0] as u8) < y)");
+    assert_eq!(codes("F main() = x as")[0], "P002");
+    // `as` is a keyword now
+    assert!(!codes("F main() { as := 1 }").is_empty());
 }
 
 #[test]
@@ -491,7 +534,6 @@ fn comments_and_non_ascii() {
     parse_ok("#[inline]\nF main() -> i64 = 0 # trailing\n# end");
     let d = diags("F main() -> i64 = 0 \u{e9}");
     assert_eq!(d[0].code, "L001");
-    assert_eq!(codes("F main() = 'a'")[0], "L001");
     assert_eq!(codes("F main() = \"abc")[0], "L001");
 }
 

@@ -13,8 +13,9 @@
 //!    another integer type (let with annotation, argument, return, assignment, binary operand,
 //!    field initialiser, ...) a `Cast` node converts it. Both operands of an arithmetic,
 //!    bitwise, shift or comparison `Binary` have the same type (the left operand's).
-//!    `Cast` only ever converts integer to integer (semantics of §4.6: truncate, or extend by
-//!    the *source* signedness).
+//!    An implicit `Cast` only converts integer to integer (semantics of §4.6: truncate, or
+//!    extend by the *source* signedness); an explicit one (`e as T`, Extensions decision 12)
+//!    converts any pair [`cast_exists`] accepts.
 //! 4. **Methods are plain functions**: an instance method's first parameter has type
 //!    `Ty::Ref(Struct)`; calls pass `AddrOf(receiver)` as the first argument. Trait default
 //!    methods are instantiated per implementing struct. `@`/`self` are ordinary locals.
@@ -297,6 +298,20 @@ impl Program {
             Ty::Range(t) => format!("Range<{}>", self.ty_name(t)),
             Ty::Optional(t) => format!("{}?", self.ty_name(t)),
         }
+    }
+}
+
+/// Whether a `Cast` from `from` to `to` exists (Extensions decision 12; no float conversion
+/// to or from 128-bit integers).
+pub fn cast_exists(from: &Ty, to: &Ty) -> bool {
+    use Ty::*;
+    let narrow = |i: &IntTy| i.bits() < 128;
+    match (from, to) {
+        (a, b) if a == b => true,
+        (Int(_), Int(_)) | (F32 | F64, F32 | F64) | (Bool, Int(_)) => true,
+        (Int(i), F32 | F64) | (F32 | F64, Int(i)) => narrow(i),
+        (Int(IntTy::I64 | IntTy::U64), Ptr(_)) | (Ptr(_), Int(IntTy::I64 | IntTy::U64)) | (Ptr(_), Ptr(_)) => true,
+        _ => false,
     }
 }
 
@@ -589,7 +604,10 @@ pub enum ExprKind {
     Unary { op: UnaryOp, operand: Box<Expr> },
     /// See invariant 3. `And`/`Or` short-circuit on `bool`. `Eq`/`Ne` on `str` compare bytes.
     Binary { op: BinaryOp, lhs: Box<Expr>, rhs: Box<Expr> },
-    /// Integer-to-integer conversion to `ty`.
+    /// Conversion to `ty` (see [`cast_exists`]): integers truncate or extend by the source's
+    /// signedness; integer to float is the nearest value; float to integer truncates toward
+    /// zero and saturates, NaN gives 0; floats round or widen; `bool` gives 0/1; pointers and
+    /// `i64`/`u64` keep their bits.
     Cast(Box<Expr>),
     Call { callee: Callee, args: Vec<Expr> },
     /// Field `index` of a struct-typed place or value.

@@ -402,7 +402,7 @@ impl V<'_> {
                 exprs.push(rhs);
             }
             ExprKind::Cast(x) => {
-                if !(t.is_int() && (x.ty.is_int() || x.ty == Ty::Never)) {
+                if !(x.ty == Ty::Never || crate::cast_exists(&x.ty, t)) {
                     return Err((format!("cast from `{}` to `{}`", self.name(&x.ty), self.name(t)), sp));
                 }
                 exprs.push(x);

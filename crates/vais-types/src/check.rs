@@ -68,6 +68,9 @@ pub struct Fc<'c> {
     pub too_deep: bool,
     /// Trait bounds of the generic parameters in scope (`<T: Shape>`), by parameter name.
     pub bounds: Vec<(String, Vec<String>)>,
+    /// Spans of the literal nodes built (`cast.rs`): a literal takes its context's type, a
+    /// folded constant of the same value converts like any other value.
+    pub lits: crate::fx::FxHashSet<Span>,
 }
 
 impl<'c> Fc<'c> {
@@ -91,6 +94,7 @@ impl<'c> Fc<'c> {
             max_depth: vais_ast::stack::max_expr_depth(),
             too_deep: false,
             bounds: vec![],
+            lits: Default::default(),
         }
     }
 
@@ -248,6 +252,12 @@ impl<'c> Fc<'c> {
     }
 
     pub fn coerce_ctx(&mut self, e: Expr, want: &T, ctx: Option<&str>) -> Expr {
+        if self.is_literal(&e) {
+            let have = self.t(&e);
+            if let Some(x) = self.coerce_literal(&e, &have, want) {
+                return x;
+            }
+        }
         let owned;
         let have: &T = match &e.ty {
             Ty::Struct(StructId(k)) if *k >= PH => &self.ph[(*k - PH) as usize],

@@ -183,6 +183,14 @@ pub type Known<'a> = dyn Fn(&str) -> Option<(T, ConstVal)> + 'a;
 pub struct Eval<'a> {
     pub known: &'a Known<'a>,
     pub what: &'a str,
+    /// Resolves the type written in a cast (`e as T`), reporting into the error on failure.
+    pub resolve: &'a dyn Fn(&ast::Type) -> Result<T, Box<Diagnostic>>,
+}
+
+/// A prefix operator or a cast, applied after its operand is evaluated.
+enum Wrap<'e> {
+    Unary(AU, &'e ast::Expr),
+    Cast(&'e ast::Type, &'e ast::Expr),
 }
 
 type V = (T, ConstVal);
@@ -191,14 +199,19 @@ impl Eval<'_> {
     /// The type and value of `e`. `live` is false inside an operand that run time would skip
     /// (`false && e`): it is typed but never traps.
     pub fn eval(&self, e: &ast::Expr, live: bool) -> Result<V, Fail> {
-        // Prefix operators: peel them iteratively, apply them innermost first.
-        let mut prefix: Vec<(AU, &ast::Expr)> = vec![];
+        // Prefix operators and casts: peel them iteratively, apply them innermost first.
+        let mut prefix: Vec<Wrap> = vec![];
         let mut e = e;
         loop {
             match &e.kind {
+                A::Unary { op: AU::Neg, operand } if matches!(operand.kind, A::Int(_)) => break,
                 A::Unary { op, operand } => {
-                    prefix.push((*op, e));
+                    prefix.push(Wrap::Unary(*op, e));
                     e = operand;
+                }
+                A::Cast { expr, ty, .. } => {
+                    prefix.push(Wrap::Cast(ty, e));
+                    e = expr;
                 }
                 A::Block(b) if b.stmts.len() == 1 => match &b.stmts[0].kind {
                     ast::StmtKind::Expr(x) => e = x,
@@ -207,10 +220,40 @@ impl Eval<'_> {
                 _ => break,
             }
         }
-        let mut v = self.eval_binary_chain(e, live)?;
-        while let Some((op, at)) = prefix.pop() {
-            let A::Unary { operand, .. } = &at.kind else { unreachable!() };
-            v = self.unary(op, v, operand.span)?;
+        // A literal directly under a cast to an integer type takes that type (as in a body).
+        let mut v = match (&e.kind, prefix.last()) {
+            (A::Int(_), Some(Wrap::Cast(ty, _))) | (A::Unary { op: AU::Neg, .. }, Some(Wrap::Cast(ty, _))) => {
+                let to = (self.resolve)(ty).map_err(Fail::Diag)?;
+                match to {
+                    T::Int(i) => literal(e, Some(i))?,
+                    _ => literal(e, None)?,
+                }
+            }
+            _ => self.eval_binary_chain(e, live)?,
+        };
+        while let Some(w) = prefix.pop() {
+            v = match w {
+                Wrap::Unary(op, at) => {
+                    let A::Unary { operand, .. } = &at.kind else { unreachable!() };
+                    self.unary(op, v, operand.span)?
+                }
+                Wrap::Cast(ty, at) => {
+                    let to = (self.resolve)(ty).map_err(Fail::Diag)?;
+                    let (from, x) = v;
+                    if let Some(why) = crate::cast::cast_error(&from, &to) {
+                        let d = crate::cast::bad_cast(&show(&from), &show(&to), at.span, why);
+                        return Err(Fail::Diag(Box::new(d)));
+                    }
+                    if matches!(from, T::Err) || matches!(to, T::Err) {
+                        (T::Err, x)
+                    } else {
+                        match crate::cast::cast_value(x, &from, &to) {
+                            Some(x) => (to, x),
+                            None => return Err(Fail::NotConst(at.span)),
+                        }
+                    }
+                }
+            };
         }
         Ok(v)
     }
@@ -224,7 +267,9 @@ impl Eval<'_> {
             leftmost = lhs;
         }
         let mut acc = match &leftmost.kind {
-            A::Int(v) => (crate::ty::I64, ConstVal::Int(*v as i128)),
+            A::Int(_) => literal(leftmost, None)?,
+            A::Unary { op: AU::Neg, operand } if matches!(operand.kind, A::Int(_)) => literal(leftmost, None)?,
+            A::Cast { .. } => self.eval(leftmost, live)?,
             A::Float(f) => (T::F64, ConstVal::Float(*f)),
             A::Bool(b) => (T::Bool, ConstVal::Bool(*b)),
             A::Str(s) => (T::Str, ConstVal::Str(s.clone())),
@@ -324,6 +369,46 @@ impl Eval<'_> {
     }
 }
 
+/// An integer literal (`5`, `-5`) typed `ty` (default `i64`), which it must fit (`E028`).
+pub fn literal(e: &ast::Expr, ty: Option<IntTy>) -> Result<V, Fail> {
+    let v = match &e.kind {
+        A::Int(v) => *v as i128,
+        A::Unary { op: AU::Neg, operand } => match operand.kind {
+            A::Int(v) => -(v as i128),
+            _ => return Err(Fail::NotConst(e.span)),
+        },
+        _ => return Err(Fail::NotConst(e.span)),
+    };
+    let t = ty.unwrap_or(IntTy::I64);
+    let (lo, hi) = crate::cast::int_range(t);
+    if v < lo || v > hi {
+        // Under a cast (`300 as u8`) a literal that fits `i64` is an `i64` being converted.
+        if ty.is_some() && v >= i64::MIN as i128 && v <= i64::MAX as i128 {
+            return Ok((crate::ty::I64, ConstVal::Int(v)));
+        }
+        return Err(Fail::Diag(Box::new(crate::cast::literal_out_of_range(&v.to_string(), if ty.is_some() && v > i64::MAX as i128 { t } else { IntTy::I64 }, e.span))));
+    }
+    Ok((T::Int(t), ConstVal::Int(v)))
+}
+
+/// A constant declared with an integer type whose value is written as a literal: the literal
+/// has that type and must fit it (`C B: u8 = 300` is `E028`, as `b: u8 = 300` is).
+pub fn declared_literal(e: &ast::Expr, t: IntTy) -> Option<Result<V, Fail>> {
+    let v = match &e.kind {
+        A::Int(v) => *v as i128,
+        A::Unary { op: AU::Neg, operand } => match operand.kind {
+            A::Int(v) => -(v as i128),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let (lo, hi) = crate::cast::int_range(t);
+    if v < lo || v > hi {
+        return Some(Err(Fail::Diag(Box::new(crate::cast::literal_out_of_range(&v.to_string(), t, e.span)))));
+    }
+    Some(Ok((T::Int(t), ConstVal::Int(wrap(v, t)))))
+}
+
 /// A canonical integer as the user writes it.
 pub fn show_int(v: i128, t: IntTy) -> String {
     if t == IntTy::U128 {
@@ -343,6 +428,7 @@ fn deps<'a>(e: &'a ast::Expr, pending: &HashMap<&str, usize>) -> Vec<(&'a str, S
         match &e.kind {
             A::Ident(n) if pending.contains_key(n.as_str()) && seen.insert(n) => out.push((n, e.span)),
             A::Unary { operand, .. } => stack.push(operand),
+            A::Cast { expr, .. } => stack.push(expr),
             A::Binary { lhs, rhs, .. } => {
                 stack.push(rhs);
                 stack.push(lhs);
@@ -456,6 +542,7 @@ pub fn mentions_any(e: &ast::Expr, names: &std::collections::HashSet<String>) ->
             }
             A::Lambda { body, .. } => stack.push(body),
             A::Spawn(x) | A::Await(x) | A::Unwrap(x) => stack.push(x),
+            A::Cast { expr, .. } => stack.push(expr),
             A::Unary { operand, .. } => stack.push(operand),
             A::Binary { lhs, rhs, .. } => {
                 stack.push(lhs);

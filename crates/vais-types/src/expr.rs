@@ -139,8 +139,16 @@ impl<'c> Fc<'c> {
         let span = e.span;
         let hint = self.hint.take();
         match &e.kind {
-            A::Int(v) => self.mk(ExprKind::Int(*v as i128), ty::I64, span),
-            A::Float(f) => self.mk(ExprKind::Float(*f), T::F64, span),
+            A::Int(v) => self.int_literal(*v as i128, hint, span),
+            A::Float(f) => self.float_literal(*f, hint, span),
+            // `-literal` is one literal (so `-9223372036854775808` is an `i64` and `-1` is out
+            // of range for a `u8`).
+            A::Unary { op: AU::Neg, operand } if matches!(operand.kind, A::Int(_) | A::Float(_)) => match operand.kind {
+                A::Int(v) => self.int_literal(-(v as i128), hint, span),
+                A::Float(f) => self.float_literal(-f, hint, span),
+                _ => unreachable!(),
+            },
+            A::Cast { expr, ty, as_span } => self.cast(expr, ty, *as_span, span),
             A::Str(s) => self.mk(ExprKind::Str(s.clone()), T::Str, span),
             A::Bool(b) => self.mk(ExprKind::Bool(*b), T::Bool, span),
             A::Unit => self.mk(ExprKind::Unit, T::Unit, span),
@@ -596,8 +604,22 @@ impl<'c> Fc<'c> {
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Expr {
-        let l = self.expr(lhs);
+        let mut l = self.expr(lhs);
+        let lt0 = self.t(&l);
+        // The right operand takes the left one's type: a literal there is typed by it.
+        self.hint = match self.sh(&lt0) {
+            t @ (T::Int(_) | T::F32) if !matches!(op, BinaryOp::And | BinaryOp::Or) => Some(t),
+            _ => None,
+        };
         let r = self.expr(rhs);
+        self.hint = None;
+        // `2.0 * x` on an `f32` `x`: the literal on the left becomes an `f32` too.
+        if self.is_literal(&l) && matches!(l.kind, ExprKind::Float(_)) {
+            let rt = self.t(&r);
+            if let Some(x) = self.coerce_literal(&l, &lt0, &rt) {
+                l = x;
+            }
+        }
         let lt = self.t(&l);
         let slt = self.sh(&lt);
         use BinaryOp::*;

@@ -430,10 +430,25 @@ impl Ctx {
                 self.env.consts.insert(c.name.name.clone(), (T::Err, ConstVal::Int(0)));
                 continue;
             }
-            let r = {
-                let env = &self.env;
-                let known = |n: &str| env.consts.get(n).cloned();
-                crate::consteval::Eval { known: &known, what: &c.name.name }.eval(&c.value, true)
+            let lit = match &t {
+                T::Int(i) => crate::consteval::declared_literal(&c.value, *i),
+                _ => None,
+            };
+            let r = match lit {
+                Some(r) => r,
+                None => {
+                    let env = &self.env;
+                    let known = |n: &str| env.consts.get(n).cloned();
+                    let resolve = |ty: &ast::Type| {
+                        let mut d = vec![];
+                        let t = env.resolve(ty, &[], None, &mut d);
+                        match d.into_iter().next() {
+                            Some(d) => Err(Box::new(d)),
+                            None => Ok(t),
+                        }
+                    };
+                    crate::consteval::Eval { known: &known, what: &c.name.name, resolve: &resolve }.eval(&c.value, true)
+                }
             };
             let v = match r {
                 // An operand already reported: no value, no second error.

@@ -7,6 +7,7 @@
 //! `session` (the REPL).
 
 mod call;
+mod cast;
 mod check;
 mod consteval;
 mod decls;

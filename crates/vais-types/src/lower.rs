@@ -833,9 +833,9 @@ impl<'a> Zonker<'a> {
             _ => {}
         }
         vais_tir::visit::children_mut(e, &mut |c| self.expr(c));
-        // A conversion that converts nothing (same type, or not integer to integer) goes.
+        // A conversion that converts nothing (same type, or from `!`) goes.
         if let ExprKind::Cast(inner) = &mut e.kind {
-            if inner.ty == e.ty || !inner.ty.is_int() || !e.ty.is_int() {
+            if inner.ty == e.ty || inner.ty == Ty::Never {
                 let inner = std::mem::replace(&mut **inner, Expr::new(ExprKind::Unit, Ty::Unit, e.span));
                 *e = inner;
             }

@@ -133,7 +133,7 @@ impl Parser<'_> {
                 RANGE_PREC,
             )
         } else {
-            (self.parse_unary()?, ATOM_PREC)
+            (self.parse_cast()?, ATOM_PREC)
         };
         loop {
             if let Some(inclusive) = self.at_range_op() {
@@ -186,6 +186,23 @@ impl Parser<'_> {
             lhs_prec = prec;
         }
         Ok(lhs)
+    }
+
+    /// `Cast = Unary { "as" Type }` (Extensions decision 12): tighter than every binary
+    /// operator, looser than prefix and postfix forms, left-associative. A loop, so a long
+    /// chain of casts is flat here.
+    fn parse_cast(&mut self) -> PResult<Expr> {
+        let mut e = self.parse_unary()?;
+        while self.at_kw(Keyword::As) {
+            let as_span = self.bump();
+            let ty = self.parse_type()?;
+            let span = e.span.to(ty.span);
+            e = Expr {
+                kind: ExprKind::Cast { expr: Box::new(e), ty: Box::new(ty), as_span },
+                span,
+            };
+        }
+        Ok(e)
     }
 
     /// `Unary = ( "-" | "!" | "~" | "&" | "*" ) Unary | Postfix`

@@ -244,6 +244,18 @@ pub fn show(e: &Expr) -> String {
         ExprKind::Index { base, index } => format!("{}[{}]", show(base), show(index)),
         ExprKind::Await(e) => format!("{}.await", show(e)),
         ExprKind::Unwrap(e) => format!("{}!", show(e)),
+        ExprKind::Cast { expr, ty, .. } => format!("({} as {})", show(expr), show_ty(ty)),
         ExprKind::Error => "<error>".into(),
+    }
+}
+
+/// A written type, compactly (only the forms the tests cast to).
+pub fn show_ty(t: &vais_ast::ast::Type) -> String {
+    use vais_ast::ast::TypeKind;
+    match &t.kind {
+        TypeKind::Prim(p) => p.name().to_string(),
+        TypeKind::Pointer(x) => format!("*{}", show_ty(x)),
+        TypeKind::Named { name, .. } => name.name.clone(),
+        other => format!("{other:?}"),
     }
 }
