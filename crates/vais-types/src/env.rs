@@ -38,6 +38,9 @@ pub struct FnDecl {
     /// The struct a method belongs to.
     pub owner: Option<String>,
     pub owner_generics: Vec<String>,
+    /// Trait bounds the method's impl block puts on the owner's parameters
+    /// (`X<K: Hash, V> Map<K, V> { .. }`): method calls on those parameters resolve through them.
+    pub owner_bounds: Vec<(String, Vec<String>)>,
     /// Has a `&self` receiver.
     pub instance: bool,
     /// REPL: set when a dependency was redefined and this no longer checks.

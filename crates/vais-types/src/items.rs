@@ -126,6 +126,7 @@ impl Ctx {
             ast,
             owner: Some(owner.to_string()),
             owner_generics: generics,
+            owner_bounds: vec![],
             instance: is_instance(f),
             broken: None,
             dead: false,
@@ -152,6 +153,7 @@ impl Ctx {
             ast,
             owner: None,
             owner_generics: vec![],
+            owner_bounds: vec![],
             instance: false,
             broken: None,
             dead: false,
@@ -369,8 +371,16 @@ impl Ctx {
             }
             d.into_iter().for_each(|x| self.report(x));
         }
+        let owner_bounds: Vec<(String, Vec<String>)> = i
+            .generics
+            .iter()
+            .filter(|g| !g.bounds.is_empty())
+            .map(|g| (g.name.name.clone(), g.bounds.iter().map(|b| b.name.clone()).collect()))
+            .collect();
         for m in &i.methods {
-            self.add_method(&target.name, m, false);
+            if let Some(id) = self.add_method(&target.name, m, false) {
+                self.env.fns[id].owner_bounds = owner_bounds.clone();
+            }
         }
         let Some(tn) = &i.trait_name else { return };
         let Some(td) = self.env.traits.get(&tn.name).cloned() else {
@@ -482,6 +492,7 @@ impl Ctx {
         let ast_rc = d.ast.clone();
         let body_ast = ast_rc.body.as_ref()?;
         let (owner, owner_generics_len, instance, all_generics) = (d.owner.clone(), d.owner_generics.len(), d.instance, d.all_generics());
+        let owner_bounds = d.owner_bounds.clone();
         let self_ty = owner.as_ref().map(|o| self.env.owner_t(o, targs[..owner_generics_len.min(targs.len())].to_vec()));
         let kind = match &self_ty {
             Some(st) if !generic => match self.lower(st) {
@@ -496,6 +507,7 @@ impl Ctx {
         fc.at_is_self = instance;
         fc.self_fn = if owner.is_none() { Some((decl, targs.clone())) } else { None };
         fc.bounds = ast_rc.generics.iter().map(|g| (g.name.name.clone(), g.bounds.iter().map(|b| b.name.clone()).collect())).collect();
+        fc.bounds.extend(owner_bounds);
         let ret = match &ast_rc.ret {
             Some(t) => fc.resolve(t),
             None => T::Unit,
