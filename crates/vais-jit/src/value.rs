@@ -159,7 +159,7 @@ impl Printer<'_> {
                 Ty::Struct(s) => {
                     let def = program.struct_def(*s);
                     let l = layout_of(program, ty);
-                    if let Some(text) = self.std_value(def, &l.fields, ptr) {
+                    if let Some(text) = self.std_value(def, &l.fields, ptr, false) {
                         return text;
                     }
                     let mut parts = Vec::with_capacity(def.fields.len());
@@ -215,7 +215,7 @@ impl Printer<'_> {
     /// # Safety
     /// As [`Self::format`]; the collection's own invariants (a length within its capacity,
     /// storage of that capacity) are checked before anything is read through its pointers.
-    unsafe fn std_value(&mut self, def: &vais_tir::StructDef, offs: &[u32], ptr: *const u8) -> Option<String> {
+    unsafe fn std_value(&mut self, def: &vais_tir::StructDef, offs: &[u32], ptr: *const u8, keys_only: bool) -> Option<String> {
         let base = def.name.split('<').next().unwrap_or("");
         let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
         // SAFETY: the fields are read at the offsets of the struct's layout (caller's contract).
@@ -279,7 +279,7 @@ impl Printer<'_> {
                     }
                     self.budget -= 1;
                     let k = unsafe { self.format(&kt, (kaddr + i * ks) as *const u8) };
-                    if vt == Ty::Unit {
+                    if keys_only {
                         parts.push(k);
                     } else {
                         let v = unsafe { self.format(&vt, (vaddr + i * vs) as *const u8) };
@@ -293,7 +293,7 @@ impl Printer<'_> {
                 let idef = self.program.struct_def(*inner);
                 let il = layout_of(self.program, &def.fields[0].ty);
                 // SAFETY: the one field is an inline struct at offset offs[0].
-                let text = unsafe { self.std_value(idef, &il.fields, ptr.add(offs[0] as usize)) }?;
+                let text = unsafe { self.std_value(idef, &il.fields, ptr.add(offs[0] as usize), base == "Set") }?;
                 let rest = text.split_once(' ')?.1;
                 Some(format!("{base} {rest}"))
             }

@@ -134,9 +134,9 @@ impl<'c> Fc<'c> {
             xs.push(rv);
         }
         xs.extend(self.args_against(&ps, args, &d.name, span));
-        if d.ast.generics.iter().any(|g| !g.bounds.is_empty()) {
+        if d.ast.generics.iter().any(|g| !g.bounds.is_empty()) || !d.owner_bounds.is_empty() {
             let z: Vec<T> = targs.iter().map(|t| self.inf.zonk(t)).collect();
-            if let Some((p, tr, t)) = self.cx.unmet_bound(decl, &z, &self.bounds) {
+            if let Some((p, tr, t)) = self.cx.unmet_bound(decl, &z, &self.bounds, true) {
                 let shown = crate::ty::show(&t);
                 self.err(errors::bound_not_met(&shown, &tr, &p, &d.name, span));
             }

@@ -571,7 +571,10 @@ impl Ctx {
                 }
             }
             let targs: Vec<T> = args.iter().map(|t| self.t_of(t)).collect();
-            if self.unmet_bound(decl, &targs, &[]).is_some() {
+            // An owner's bound was reported at a call only if an error was reported at all; a
+            // call that left the type open (`Map.new()` in a REPL input) had no check, and its
+            // instance must exist.
+            if self.unmet_bound(decl, &targs, &[], self.errors > 0).is_some() {
                 // Reported at the call that asked for it (E036); its body would only repeat
                 // that as a missing method.
                 continue;
@@ -589,23 +592,29 @@ impl Ctx {
     /// `targs` (owner's first) do not meet: (parameter, trait, argument). `outer` gives the
     /// bounds of generic parameters in scope at the call (a parameter meets the bounds it
     /// has). Arguments not known yet, and traits that do not exist (E037), pass.
-    pub fn unmet_bound(&self, decl: usize, targs: &[T], outer: &[(String, Vec<String>)]) -> Option<(String, String, T)> {
+    /// With `owner`, the bounds an impl block puts on the owner's parameters count too (they
+    /// are checked at calls; an instance that misses one is still checked, since a call that
+    /// left its type open, like `Map.new()` in a REPL input, may have met no check).
+    pub fn unmet_bound(&self, decl: usize, targs: &[T], outer: &[(String, Vec<String>)], owner: bool) -> Option<(String, String, T)> {
         let d = self.env.fns.get(decl)?;
         let own = d.owner_generics.len();
-        for (i, g) in d.ast.generics.iter().enumerate() {
-            let Some(t) = targs.get(own + i) else { continue };
-            for b in &g.bounds {
-                if !self.env.traits.contains_key(&b.name) {
+        // The method's own parameters, then the owner's parameters bounded by the impl block.
+        let own_params = d.ast.generics.iter().enumerate().map(|(i, g)| (own + i, g.name.name.clone(), g.bounds.iter().map(|b| b.name.clone()).collect::<Vec<_>>()));
+        let owner_params = d.owner_bounds.iter().filter(|_| owner).filter_map(|(n, bs)| Some((d.owner_generics.iter().position(|g| g == n)?, n.clone(), bs.clone())));
+        for (i, name, bounds) in own_params.chain(owner_params) {
+            let Some(t) = targs.get(i) else { continue };
+            for b in &bounds {
+                if !self.env.traits.contains_key(b) {
                     continue;
                 }
                 let ok = match t {
-                    T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(&b.name),
-                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.contains(&b.name)),
+                    T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(b),
+                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.contains(b)),
                     T::Var(_) | T::Err | T::Never => true,
                     _ => false,
                 };
                 if !ok {
-                    return Some((g.name.name.clone(), b.name.clone(), t.clone()));
+                    return Some((name.clone(), b.clone(), t.clone()));
                 }
             }
         }
