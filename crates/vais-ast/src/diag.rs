@@ -13,7 +13,8 @@
 //! another signature, `E022` integer pattern outside the matched type's range, `E023` division or remainder by
 //! zero in a constant, `E024` overflow (`MIN / -1`) in a constant, `E025` constant that depends
 //! on itself, `E026` expression nested too deeply (a chain longer than
-//! `stack::MAX_EXPR_DEPTH` levels).
+//! `stack::MAX_EXPR_DEPTH` levels), `E043` no such module in the standard library (`U std/x`),
+//! `E044` `VAIS_STD_PATH` is not a directory.
 
 use crate::source::Span;
 

@@ -72,10 +72,10 @@ impl Missing {
         match self {
             Missing::NoModule { looked } => Diagnostic::error("E043", format!("no module `{shown}` in the standard library"), span)
                 .with_label("imported here")
-                .with_note(looked),
+                .with_note(format!("note: {looked}")),
             Missing::BadPath(p) => Diagnostic::error("E044", format!("cannot import `{shown}`: VAIS_STD_PATH `{}` is not a directory", p.display()), span)
                 .with_label("imported here")
-                .with_note("unset VAIS_STD_PATH to use the standard library embedded in vaisc"),
+                .with_note("help: unset VAIS_STD_PATH to use the standard library embedded in vaisc"),
         }
     }
 }
