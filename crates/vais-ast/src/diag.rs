@@ -13,8 +13,13 @@
 //! another signature, `E022` integer pattern outside the matched type's range, `E023` division or remainder by
 //! zero in a constant, `E024` overflow (`MIN / -1`) in a constant, `E025` constant that depends
 //! on itself, `E026` expression nested too deeply (a chain longer than
-//! `stack::MAX_EXPR_DEPTH` levels), `E043` no such module in the standard library (`U std/x`),
-//! `E044` `VAIS_STD_PATH` is not a directory.
+//! `stack::MAX_EXPR_DEPTH` levels), `E027` cast between types with no conversion (`as`,
+//! Extensions decision 12), `E028` integer literal out of range for the type its context
+//! gives it (decision 13), `E029` a keyword or operator of another language (`let`, `fn`,
+//! `if`, `while`, `x++`, ...; issue 16 part 4), `E030` an uppercase name followed by `{` in an
+//! `I`/`L`/`M` header (a struct literal where a value was meant),
+//! `E043` no such module in the standard library (`U std/x`), `E044` `VAIS_STD_PATH` is not a
+//! directory.
 
 use crate::source::Span;
 

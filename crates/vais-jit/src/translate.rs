@@ -1986,9 +1986,21 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.b.ins().store(fl, vals[1], vals[0], 0);
                 return Ok(Val::Unit);
             }
+            // A `str` is the address of its bytes.
+            Builtin::StrPtr | Builtin::StrFromPtr => return Ok(Val::S(vals[0])),
+            Builtin::Argv => {
+                // Out of range is a runtime error at this call.
+                let site = self.site(e.span);
+                let site = self.b.ins().iconst(types::I64, site);
+                let r = self.rt_call("vais_argv", &[types::I64, types::I64], Some(PTR), &[vals[0], site])?.unwrap();
+                return Ok(Val::S(r));
+            }
             _ => {}
         }
-        let name = format!("vais_{}", bi.name());
+        let name = match bi {
+            Builtin::StrLen => "vais_strlen".to_string(),
+            _ => format!("vais_{}", bi.name()),
+        };
         let sig = abi::c_sig(self.s.cc, &ptys, &ret);
         let id = self.s.import(&name, &sig)?;
         let fr = self.func_ref(id);

@@ -32,6 +32,7 @@
 //! Every loop consumes at least one token per iteration or stops, so parsing terminates.
 
 mod expr;
+mod foreign;
 mod items;
 mod pattern;
 mod stmt;
@@ -64,6 +65,9 @@ pub(crate) struct Parser<'a> {
     prev_end: u32,
     /// Whether the first parse error was reported at end of input (REPL: incomplete).
     pub(crate) first_error_at_eof: Option<bool>,
+    /// Parsing the header expression of an `I`, `L` or `M` (outside brackets): where an
+    /// uppercase name followed by `{` is a hint-worthy trap.
+    pub(crate) in_header: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -92,6 +96,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             prev_end: 0,
             first_error_at_eof: None,
+            in_header: false,
         }
     }
 
@@ -108,6 +113,20 @@ impl<'a> Parser<'a> {
 
     pub(crate) fn peek_at(&self, n: usize) -> &TokenKind {
         &self.tok(n).kind
+    }
+
+    pub(crate) fn tok_span(&self, n: usize) -> Span {
+        self.tok(n).span
+    }
+
+    pub(crate) fn src_text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Re-reads the current token as `k` (recovery after a hint: `if` parsed as `I`).
+    pub(crate) fn set_kind(&mut self, k: TokenKind) {
+        let i = self.pos.min(self.toks.len() - 1);
+        self.toks[i].kind = k;
     }
 
     pub(crate) fn span(&self) -> Span {
@@ -236,6 +255,13 @@ impl<'a> Parser<'a> {
         }
         self.expect(close)?;
         Ok(out)
+    }
+
+    /// Adds a `help:`/`note:` line to the last diagnostic reported.
+    pub(crate) fn note_last(&mut self, note: String) {
+        if let Some(d) = self.diags.last_mut() {
+            d.notes.push(note);
+        }
     }
 
     /// "expected X, found Y" at the current token (P001), or P002 at end of input.

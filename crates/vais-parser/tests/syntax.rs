@@ -525,6 +525,8 @@ fn casts_bind_tighter_than_binary_operators() {
     assert_eq!(ex("p as *i64"), "(p as *i64)");
     assert_eq!(ex("f(x)[0] as u8 < y"), "((f(x)[0] as u8) < y)");
     assert_eq!(codes("F main() = x as")[0], "P002");
+    // a `?` after the target is the ternary operator
+    assert_eq!(ex("x as bool ? a : b"), "((x as bool) ? a : b)");
     // `as` is a keyword now
     assert!(!codes("F main() { as := 1 }").is_empty());
 }

@@ -72,6 +72,8 @@ pub enum FaultKind {
     /// SIGABRT raised by the program: C `abort()`, or glibc detecting a corrupted heap (a
     /// double `free`). `vaisc run` exits with status 134 (128 + SIGABRT), as C would.
     Aborted,
+    /// `argv(index)` with no such argument (`count` is `argc()`).
+    ArgvOutOfRange { index: i64, count: i64 },
     /// A Rust panic inside a built-in (a bug in the runtime, never the program's fault): the
     /// built-in's name and the panic message. Contained like any runtime error instead of
     /// aborting the process.
@@ -123,6 +125,9 @@ impl fmt::Display for FaultKind {
             FaultKind::IllegalInstruction => write!(f, "illegal instruction"),
             FaultKind::ArithmeticSignal => write!(f, "arithmetic error (division by zero or overflow)"),
             FaultKind::Aborted => write!(f, "the program aborted (SIGABRT)"),
+            FaultKind::ArgvOutOfRange { index, count } => {
+                write!(f, "argument index out of range: argv({index}) but argc() is {count}")
+            }
             FaultKind::RuntimeBug(what) => write!(f, "internal error in the runtime ({what}); this is a bug in vaisc"),
             FaultKind::Raised(msg) => write!(f, "{msg}"),
         }
@@ -394,6 +399,10 @@ fn trap_kind(kind: i32) -> FaultKind {
         5 => FaultKind::UnwrapFailed,
         6 => FaultKind::Interrupted,
         7 => FaultKind::StackOverflow,
+        crate::args::TRAP_ARGV => FaultKind::ArgvOutOfRange {
+            index: crate::args::ARGV_INDEX.load(Ordering::SeqCst),
+            count: crate::args::ARGV_COUNT.load(Ordering::SeqCst),
+        },
         _ => FaultKind::IllegalInstruction,
     }
 }
@@ -539,8 +548,9 @@ extern "C" fn trap_from(kind: i32, site: i64, fp: usize, ret: usize) -> ! {
     std::process::exit(101)
 }
 
-/// `vais_rt_trap` kind of a runtime error raised by library code (its message is in [`RAISED`]).
-const TRAP_RAISED: i32 = 9;
+/// `vais_rt_trap` kind of a runtime error raised by library code (its message is in [`RAISED`];
+/// a number well apart from the JIT's own kinds, which grow from 1).
+const TRAP_RAISED: i32 = 16;
 
 /// The message of the last error raised by [`raise_from`], taken by the fault report.
 static RAISED: Mutex<Option<String>> = Mutex::new(None);

@@ -280,6 +280,13 @@ pub extern "C" fn vais_fwrite(buf: i64, size: i64, count: i64, f: i64) -> i64 {
         if f == 0 || size <= 0 || count <= 0 {
             return 0;
         }
+        if file(f) == out() {
+            // `stdout()`: through the one output path (it tracks the open line).
+            let n = (size as usize).saturating_mul(count as usize);
+            // SAFETY: `buf` holds `size * count` bytes.
+            let bytes = unsafe { std::slice::from_raw_parts(buf as usize as *const u8, n) };
+            return (put_bytes(bytes) / size as usize) as i64;
+        }
         // SAFETY: `f` is a FILE* from `fopen`, `buf` holds `size * count` bytes.
         unsafe { libc::fwrite(buf as usize as *const libc::c_void, size as usize, count as usize, file(f)) as i64 }
     })
@@ -303,6 +310,9 @@ pub extern "C" fn vais_fputc(c: i64, f: i64) -> i64 {
     crate::faults::guard("fputc", || {
         if f == 0 {
             return -1;
+        }
+        if file(f) == out() {
+            return if put_bytes(&[(c & 0xff) as u8]) == 1 { c & 0xff } else { -1 };
         }
         // SAFETY: `f` is a FILE* from `fopen`.
         unsafe { libc::fputc((c & 0xff) as i32, file(f)) as i64 }
@@ -333,8 +343,13 @@ pub extern "C" fn vais_fputs(s: *const u8, f: i64) -> i64 {
         if n == 0 {
             return 0;
         }
-        // SAFETY: `s` has `n` readable bytes (just measured); `f` is a FILE* from `fopen`.
-        let w = unsafe { libc::fwrite(s as *const libc::c_void, 1, n, file(f)) };
+        let w = if file(f) == out() {
+            // SAFETY: `s` has `n` readable bytes (just measured).
+            put_bytes(unsafe { std::slice::from_raw_parts(s, n) })
+        } else {
+            // SAFETY: `s` has `n` readable bytes (just measured); `f` is a FILE* from `fopen`.
+            unsafe { libc::fwrite(s as *const libc::c_void, 1, n, file(f)) }
+        };
         if w == n {
             w as i64
         } else {

@@ -4,6 +4,7 @@
 //! * [`io`]: the built-ins (`vais_puts`, `vais_printf`, `vais_malloc`, `vais_fopen`, ...), all
 //!   writing through C stdio's `stdout`; [`flush_output`], [`write_output`] and [`end_line`]
 //!   for the host.
+//! * [`args`]: `argc`/`argv`, `getchar` and the standard streams; [`args::set_args`].
 //! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
 //! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
 //!   `vais_rt_trap`.
@@ -16,6 +17,7 @@
 
 use std::sync::atomic::{AtomicU8, AtomicUsize};
 
+pub mod args;
 pub mod faults;
 pub mod gdbjit;
 pub mod host;
@@ -73,6 +75,12 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("vais_fflush", vais_fflush as *const u8),
         ("vais_feof", vais_feof as *const u8),
         ("vais_str_eq", vais_str_eq as *const u8),
+        ("vais_argc", args::vais_argc as *const u8),
+        ("vais_argv", args::vais_argv as *const u8),
+        ("vais_getchar", args::vais_getchar as *const u8),
+        ("vais_stdin", args::vais_stdin as *const u8),
+        ("vais_stdout", args::vais_stdout as *const u8),
+        ("vais_stderr", args::vais_stderr as *const u8),
         ("vais_rt_trap", vais_rt_trap as *const u8),
         ("vais_std_raise", stdlib::vais_std_raise as *const u8),
         ("vais_std_addr", stdlib::vais_std_addr as *const u8),

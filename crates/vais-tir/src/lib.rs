@@ -346,6 +346,21 @@ pub enum Builtin {
     Feof,
     PrintI64,
     PrintF64,
+    /// `str_len(s)`: bytes before the NUL (Extensions decision 15).
+    StrLen,
+    /// `str_ptr(s)`: the address of the bytes.
+    StrPtr,
+    /// `str_from_ptr(addr)`: a `str` viewing NUL-terminated bytes (no copy).
+    StrFromPtr,
+    /// `argc()` (Extensions decision 17).
+    Argc,
+    /// `argv(i)`: out of range is a runtime error.
+    Argv,
+    /// `getchar()`: next byte of standard input, -1 at end.
+    Getchar,
+    Stdin,
+    Stdout,
+    Stderr,
 }
 
 impl Builtin {
@@ -377,6 +392,15 @@ impl Builtin {
         Builtin::Feof,
         Builtin::PrintI64,
         Builtin::PrintF64,
+        Builtin::StrLen,
+        Builtin::StrPtr,
+        Builtin::StrFromPtr,
+        Builtin::Argc,
+        Builtin::Argv,
+        Builtin::Getchar,
+        Builtin::Stdin,
+        Builtin::Stdout,
+        Builtin::Stderr,
     ];
 
     pub fn name(self) -> &'static str {
@@ -408,6 +432,15 @@ impl Builtin {
             Builtin::Feof => "feof",
             Builtin::PrintI64 => "print_i64",
             Builtin::PrintF64 => "print_f64",
+            Builtin::StrLen => "str_len",
+            Builtin::StrPtr => "str_ptr",
+            Builtin::StrFromPtr => "str_from_ptr",
+            Builtin::Argc => "argc",
+            Builtin::Argv => "argv",
+            Builtin::Getchar => "getchar",
+            Builtin::Stdin => "stdin",
+            Builtin::Stdout => "stdout",
+            Builtin::Stderr => "stderr",
         }
     }
 
@@ -445,6 +478,10 @@ impl Builtin {
             Builtin::Fputs => (vec![Ty::Str, i64_.clone()], i64_),
             Builtin::PrintI64 => (vec![i64_], i32_),
             Builtin::PrintF64 => (vec![Ty::F64], i32_),
+            Builtin::StrLen | Builtin::StrPtr => (vec![Ty::Str], i64_),
+            Builtin::StrFromPtr => (vec![i64_], Ty::Str),
+            Builtin::Argv => (vec![i64_], Ty::Str),
+            Builtin::Argc | Builtin::Getchar | Builtin::Stdin | Builtin::Stdout | Builtin::Stderr => (vec![], i64_),
         }
     }
 }

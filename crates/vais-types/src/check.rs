@@ -272,6 +272,16 @@ impl<'c> Fc<'c> {
                 Some(c) => errors::mismatch_ctx(&w, &h, e.span, c),
                 None => errors::mismatch(&w, &h, e.span),
             };
+            // A block that ends in a call whose value nobody wants (`printf(...)` as the last
+            // line of a `-> ()` function): the value is the block's value.
+            let d = if w == "()" && matches!(e.kind, ExprKind::Call { .. }) {
+                d.with_note(format!(
+                    "help: the last expression is the block's value, and this call returns `{}`; end it with `;` and add a line `()`, or declare the result type",
+                    h
+                ))
+            } else {
+                d
+            };
             self.err(d);
             return e;
         }

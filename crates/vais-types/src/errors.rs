@@ -29,11 +29,37 @@ pub fn bad_operand(op: &str, ty: &str, span: Span) -> Diagnostic {
 }
 
 pub fn undefined_var<'a>(name: &str, span: Span, cands: impl IntoIterator<Item = &'a str>) -> Diagnostic {
-    hint(
-        Diagnostic::error("E002", format!("undefined variable `{}`", name), span).with_label("not found in this scope"),
+    foreign_word(
+        hint(
+            Diagnostic::error("E002", format!("undefined variable `{}`", name), span).with_label("not found in this scope"),
+            name,
+            cands,
+        ),
         name,
-        cands,
     )
+}
+
+/// A `help:` line when an undefined name is another language's keyword (`if (x)`, `print`).
+fn foreign_word(d: Diagnostic, name: &str) -> Diagnostic {
+    let how = match name {
+        "if" => "`I cond { ... } E { ... }`",
+        "else" => "`E { ... }`",
+        "while" => "`L _: cond { ... }`",
+        "for" => "`L x: start..end { ... }`",
+        "loop" => "`L { ... }`",
+        "match" | "switch" => "`M value { pattern => result, ... }`",
+        "return" => "`R value`",
+        "break" => "`B`",
+        "continue" => "`C`",
+        "let" | "var" | "const" => "`x := value` (`x := mut value` for a variable)",
+        "fn" | "func" | "def" | "function" => "`F name(params) -> T { ... }`",
+        "print" | "println" | "console" | "echo" => {
+            return d.with_note("help: Vais prints with `puts(s)` (adds a newline) or `printf(fmt, ...)`")
+        }
+        "null" | "nil" | "NULL" => return d.with_note("help: Vais has no null value; `0` is the null address"),
+        _ => return d,
+    };
+    d.with_note(format!("help: `{}` is not a Vais keyword; Vais writes this as {}", name, how))
 }
 
 pub fn undefined_type<'a>(name: &str, span: Span, cands: impl IntoIterator<Item = &'a str>) -> Diagnostic {
@@ -41,10 +67,13 @@ pub fn undefined_type<'a>(name: &str, span: Span, cands: impl IntoIterator<Item 
 }
 
 pub fn undefined_fn<'a>(name: &str, span: Span, cands: impl IntoIterator<Item = &'a str>) -> Diagnostic {
-    hint(
-        Diagnostic::error("E004", format!("undefined function `{}`", name), span).with_label("not found"),
+    foreign_word(
+        hint(
+            Diagnostic::error("E004", format!("undefined function `{}`", name), span).with_label("not found"),
+            name,
+            cands,
+        ),
         name,
-        cands,
     )
 }
 

@@ -228,7 +228,7 @@ impl<'c> Fc<'c> {
             A::Unary { op, operand } => self.unary(*op, operand, span),
             // The typed node starts at the operator: its instructions and its runtime errors
             // (division by zero) point there.
-            A::Binary { op, op_span, lhs, rhs } => self.binary(*op, lhs, rhs, Span::new(span.file, op_span.start, span.end.max(op_span.start))),
+            A::Binary { op, op_span, lhs, rhs } => self.binary(*op, lhs, rhs, Span::new(span.file, op_span.start, span.end.max(op_span.start)), hint),
             A::Range { start, end, inclusive } => self.range_value(start.as_deref(), end.as_deref(), *inclusive, span, hint),
             A::Assign { op, target, value } => self.assign(*op, target, value, span),
             A::Call { callee, args } => self.call(callee, args, span, hint),
@@ -603,8 +603,15 @@ impl<'c> Fc<'c> {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span) -> Expr {
+    fn binary(&mut self, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span, hint: Option<T>) -> Expr {
+        use BinaryOp::*;
+        // An arithmetic result has its left operand's type: a literal there takes the
+        // expected type (`x: f32 = 1.0 / 3.0`).
+        if matches!(op, Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor | Shl | Shr) {
+            self.hint = hint.filter(|h| matches!(self.sh(h), T::Int(_) | T::F32));
+        }
         let mut l = self.expr(lhs);
+        self.hint = None;
         let lt0 = self.t(&l);
         // The right operand takes the left one's type: a literal there is typed by it.
         self.hint = match self.sh(&lt0) {
@@ -622,7 +629,6 @@ impl<'c> Fc<'c> {
         }
         let lt = self.t(&l);
         let slt = self.sh(&lt);
-        use BinaryOp::*;
         let (l, r, t) = match op {
             And | Or => {
                 let l = self.coerce_ctx(l, &T::Bool, Some("`&&`/`||` need `bool` operands"));

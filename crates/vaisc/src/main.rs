@@ -1,6 +1,7 @@
 //! `vaisc`: the command-line driver and the only code that prints or exits.
 //!
-//! `vaisc check FILE`, `vaisc run FILE [--emit tir|clif|asm]`, `vaisc repl` (also plain `vaisc`).
+//! `vaisc check FILE`, `vaisc run [--emit tir|clif|asm] FILE [ARGS...]`, `vaisc repl` (also
+//! plain `vaisc`).
 //! It wires the pipeline together (parser → checker → JIT → runtime) and owns rendering.
 
 mod diagnostics;
@@ -42,8 +43,12 @@ enum Command {
         time: bool,
     },
     /// JIT-compile a program and run `main`; its value (mod 256) is the exit status.
+    /// `vaisc run FILE [ARGS...]` (or `FILE -- ARGS...`) passes ARGS to the program.
     Run {
         file: PathBuf,
+        /// Arguments for the program (`argc()`, `argv(i)`); `argv(0)` is FILE.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "ARGS")]
+        args: Vec<std::ffi::OsString>,
         /// Print an intermediate form instead of running.
         #[arg(long, value_enum)]
         emit: Option<driver::Emit>,
@@ -99,7 +104,16 @@ fn main() -> ExitCode {
     let code = vais_runtime::run_on_big_stack(move || {
         let code = match cli.command {
             Some(Command::Check { file, time }) => driver::check(&file, time),
-            Some(Command::Run { file, emit, time, profile, flamegraph, profile_hz, perf, debug }) => {
+            Some(Command::Run { file, args, emit, time, profile, flamegraph, profile_hz, perf, debug }) => {
+                use std::os::unix::ffi::OsStrExt;
+                let mut argv: Vec<&[u8]> = vec![file.as_os_str().as_bytes()];
+                // `FILE -- ARGS`: the `--` only separates (clap keeps it after an argument).
+                let rest = match args.first() {
+                    Some(a) if a == "--" => &args[1..],
+                    _ => &args[..],
+                };
+                argv.extend(rest.iter().map(|a| a.as_bytes()));
+                vais_runtime::args::set_args(&argv);
                 let profile = (profile || flamegraph.is_some())
                     .then_some(profile::Options { hz: profile_hz, table: profile, flamegraph });
                 driver::run(&file, &driver::RunOptions { emit, time, profile, perf, debug })

@@ -10,7 +10,7 @@ use common::*;
 fn run_mode() {
     let mut failures = Vec::new();
     for case in a_cases() {
-        let out = vaisc().arg("run").arg(&case.program).output().expect("run vaisc");
+        let out = case.run();
         let code = out.status.code();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let ok_exit = match case.exit {
@@ -37,7 +37,15 @@ fn run_mode() {
 fn repl_mode() {
     let mut failures = Vec::new();
     for case in a_cases() {
-        let input = format!(":load {}\nmain()\n", case.program.display());
+        // A session has no program arguments (`argc()` is 1).
+        if case.args.is_some() {
+            continue;
+        }
+        // The program's standard input follows the input that runs it.
+        let mut input = format!(":load {}\nmain()\n", case.program.display());
+        if let Some(s) = &case.stdin {
+            input.push_str(&String::from_utf8_lossy(s));
+        }
         let out = run_with_stdin(&["repl"], &input);
         let stdout = out.stdout.clone();
         let stderr = String::from_utf8_lossy(&out.stderr).to_string();

@@ -63,6 +63,17 @@ impl Parser<'_> {
         })
     }
 
+    /// Whether the token at offset `n` is a binary or range operator.
+    pub(crate) fn peek_binop_at(&self, n: usize) -> bool {
+        matches!(
+            self.peek_at(n),
+            TokenKind::Pipe | TokenKind::Amp | TokenKind::Caret | TokenKind::EqEq | TokenKind::Ne | TokenKind::Lt
+                | TokenKind::Le | TokenKind::Gt | TokenKind::Ge | TokenKind::Shl | TokenKind::Shr | TokenKind::Plus
+                | TokenKind::Minus | TokenKind::Star | TokenKind::Slash | TokenKind::Percent | TokenKind::DotDot
+                | TokenKind::DotDotEq | TokenKind::Kw(Keyword::As)
+        )
+    }
+
     /// The binary operator at the cursor: (op, precedence, number of tokens).
     fn peek_binop(&self) -> Option<(BinaryOp, u8, usize)> {
         Some(match self.peek() {
@@ -190,12 +201,13 @@ impl Parser<'_> {
 
     /// `Cast = Unary { "as" Type }` (Extensions decision 12): tighter than every binary
     /// operator, looser than prefix and postfix forms, left-associative. A loop, so a long
-    /// chain of casts is flat here.
+    /// chain of casts is flat here. The target is a base type: a `?` after it is the ternary
+    /// operator (`x as i64 ? a : b`), since no cast gives an optional.
     fn parse_cast(&mut self) -> PResult<Expr> {
         let mut e = self.parse_unary()?;
         while self.at_kw(Keyword::As) {
             let as_span = self.bump();
-            let ty = self.parse_type()?;
+            let ty = self.parse_base_type()?;
             let span = e.span.to(ty.span);
             e = Expr {
                 kind: ExprKind::Cast { expr: Box::new(e), ty: Box::new(ty), as_span },
@@ -271,7 +283,14 @@ impl Parser<'_> {
                         span,
                     };
                 }
-                TokenKind::Dot => {
+                TokenKind::Dot | TokenKind::ColonColon => {
+                    if self.at(&TokenKind::ColonColon) {
+                        // A parse error (P001) as before, now with the hint, and parsed on as `.`.
+                        let d = vais_ast::Diagnostic::error("P001", "expected an operator or the end of the expression, found `::`", self.span())
+                            .with_label("Vais has no `::` path separator")
+                            .with_note("help: use `.`: `Type.function(...)` for a static call, `value.method(...)` for a method");
+                        self.report(d);
+                    }
                     self.bump();
                     if self.at_kw(Keyword::Await) {
                         let close = self.bump();
@@ -380,9 +399,31 @@ impl Parser<'_> {
             }
             TokenKind::Ident => {
                 let name = self.take_ident();
-                if is_upper(&name) && self.at(&TokenKind::LBrace) {
+                // In a header, `NAME {` that cannot start a struct literal (`{` then neither
+                // `}` nor `field:`) is the trap of a constant before the body: E030, and the
+                // name is read as a value so the body parses.
+                let lit_shape = matches!(self.peek_at(1), TokenKind::RBrace)
+                    || (self.is_name_at(1) && matches!(self.peek_at(2), TokenKind::Colon));
+                if self.in_header && is_upper(&name) && self.at(&TokenKind::LBrace) && !lit_shape {
+                    let d = vais_ast::Diagnostic::error("E030", format!("`{name} {{` in an `I`, `L` or `M` header reads as a struct literal"), start)
+                        .with_label("an uppercase name followed by `{` starts a struct literal")
+                        .with_note(format!("help: if `{name}` is a value, put it in parentheses: `({name})`"));
+                    self.report(d);
+                    ExprKind::Ident(name)
+                } else if is_upper(&name) && self.at(&TokenKind::LBrace) {
                     self.bump();
-                    let fields = self.parse_struct_lit_fields()?;
+                    let header = self.in_header;
+                    let fields = match self.parse_struct_lit_fields() {
+                        Ok(f) => f,
+                        Err(r) => {
+                            if header {
+                                self.note_last(format!(
+                                    "help: in an `I`, `L` or `M` header, `{name} {{` starts a struct literal; if `{name}` is a value, put it in parentheses: `({name})`"
+                                ));
+                            }
+                            return Err(r);
+                        }
+                    };
                     ExprKind::StructLit {
                         name: Ident { name, span: start },
                         fields,
@@ -393,27 +434,24 @@ impl Parser<'_> {
             }
             TokenKind::LParen => {
                 self.bump();
-                if self.eat(&TokenKind::RParen) {
-                    ExprKind::Unit
-                } else {
-                    let first = self.parse_expr()?;
-                    if self.eat(&TokenKind::Comma) {
-                        let (mut rest, _) = self.parse_args(TokenKind::RParen)?;
-                        rest.insert(0, first);
-                        ExprKind::Tuple(rest)
-                    } else {
-                        self.expect(&TokenKind::RParen)?;
-                        // Parenthesised expression: keep the inner node, widen its span.
-                        first.into_kind()
-                    }
-                }
+                let header = std::mem::replace(&mut self.in_header, false);
+                let r = self.paren_rest();
+                self.in_header = header;
+                r?
             }
             TokenKind::LBracket => {
                 self.bump();
-                let (elems, _) = self.parse_args(TokenKind::RBracket)?;
-                ExprKind::Array(elems)
+                let header = std::mem::replace(&mut self.in_header, false);
+                let r = self.parse_args(TokenKind::RBracket);
+                self.in_header = header;
+                ExprKind::Array(r?.0)
             }
-            TokenKind::LBrace => ExprKind::Block(self.parse_block()?),
+            TokenKind::LBrace => {
+                let header = std::mem::replace(&mut self.in_header, false);
+                let r = self.parse_block();
+                self.in_header = header;
+                ExprKind::Block(r?)
+            }
             TokenKind::Kw(Keyword::I) => return self.parse_if(),
             TokenKind::Kw(Keyword::L) => {
                 self.bump();
@@ -423,7 +461,7 @@ impl Parser<'_> {
                 } else {
                     let pat = self.parse_pattern()?;
                     self.expect(&TokenKind::Colon)?;
-                    let iter = self.parse_expr()?;
+                    let iter = self.header(|p| p.parse_expr())?;
                     let body = self.parse_block()?;
                     ExprKind::Loop {
                         header: Some(Box::new((pat, iter))),
@@ -433,7 +471,7 @@ impl Parser<'_> {
             }
             TokenKind::Kw(Keyword::M) => {
                 self.bump();
-                let scrutinee = self.parse_expr()?;
+                let scrutinee = self.header(|p| p.parse_expr())?;
                 self.expect(&TokenKind::LBrace)?;
                 let arms = self.parse_arms()?;
                 ExprKind::Match {
@@ -443,22 +481,10 @@ impl Parser<'_> {
             }
             TokenKind::Pipe => {
                 self.bump();
-                let mut params = Vec::new();
-                while !self.at(&TokenKind::Pipe) {
-                    let name = self.expect_name("a lambda parameter name")?;
-                    self.expect(&TokenKind::Colon)?;
-                    let ty = self.parse_type()?;
-                    params.push(LambdaParam { name, ty });
-                    if !self.eat(&TokenKind::Comma) {
-                        break;
-                    }
-                }
-                self.expect(&TokenKind::Pipe)?;
-                let body = self.parse_expr()?;
-                ExprKind::Lambda {
-                    params,
-                    body: Box::new(body),
-                }
+                let header = std::mem::replace(&mut self.in_header, false);
+                let r = self.lambda_rest();
+                self.in_header = header;
+                r?
             }
             TokenKind::Kw(Keyword::Spawn) => {
                 self.bump();
@@ -477,6 +503,48 @@ impl Parser<'_> {
             kind,
             span: self.span_from(start),
         })
+    }
+
+    /// Runs `f` for the header expression of an `I`, `L` or `M` (where `Name {` is a trap).
+    fn header<T>(&mut self, f: impl FnOnce(&mut Self) -> PResult<T>) -> PResult<T> {
+        let saved = std::mem::replace(&mut self.in_header, true);
+        let r = f(self);
+        self.in_header = saved;
+        r
+    }
+
+    /// After `(`: `()`, a tuple or a parenthesised expression.
+    fn paren_rest(&mut self) -> PResult<ExprKind> {
+        if self.eat(&TokenKind::RParen) {
+            return Ok(ExprKind::Unit);
+        }
+        let first = self.parse_expr()?;
+        if self.eat(&TokenKind::Comma) {
+            let (mut rest, _) = self.parse_args(TokenKind::RParen)?;
+            rest.insert(0, first);
+            Ok(ExprKind::Tuple(rest))
+        } else {
+            self.expect(&TokenKind::RParen)?;
+            // Parenthesised expression: keep the inner node, widen its span.
+            Ok(first.into_kind())
+        }
+    }
+
+    /// After `|`: `params | body`.
+    fn lambda_rest(&mut self) -> PResult<ExprKind> {
+        let mut params = Vec::new();
+        while !self.at(&TokenKind::Pipe) {
+            let name = self.expect_name("a lambda parameter name")?;
+            self.expect(&TokenKind::Colon)?;
+            let ty = self.parse_type()?;
+            params.push(LambdaParam { name, ty });
+            if !self.eat(&TokenKind::Comma) {
+                break;
+            }
+        }
+        self.expect(&TokenKind::Pipe)?;
+        let body = self.parse_expr()?;
+        Ok(ExprKind::Lambda { params, body: Box::new(body) })
     }
 
     /// After `Name {`: `[ Name ":" Expr { "," Name ":" Expr } [","] ] "}"`.
@@ -503,11 +571,19 @@ impl Parser<'_> {
             let mut links = vec![];
             let else_block = loop {
                 let start = p.expect_kw(Keyword::I)?;
-                let cond = p.parse_expr()?;
+                let cond = p.header(|p| p.parse_expr())?;
                 let then_block = p.parse_block()?;
                 links.push((start, cond, then_block));
                 if !p.eat_kw(Keyword::E) {
-                    break None;
+                    if matches!(p.peek(), TokenKind::Ident) && p.text_at(0) == "else" {
+                        let d = vais_ast::Diagnostic::error("E029", "`else` is not a Vais keyword", p.span())
+                            .with_label("a keyword of another language")
+                            .with_note("help: Vais writes this as `E { ... }` (and `E I cond { ... }` for else-if)");
+                        p.report(d);
+                        p.bump();
+                    } else {
+                        break None;
+                    }
                 }
                 if !p.at_kw(Keyword::I) {
                     let b = p.parse_block()?;

@@ -20,6 +20,7 @@ enum BodyRule {
 impl Parser<'_> {
     /// One item, including its optional `P` marker.
     pub(crate) fn parse_item(&mut self) -> PResult<Item> {
+        self.foreign_item();
         let start = self.span();
         let is_pub = self.eat_kw(Keyword::P);
         let kind = match self.peek() {

@@ -44,6 +44,11 @@ impl Parser<'_> {
     /// One statement with its optional `;`.
     pub(crate) fn parse_stmt(&mut self) -> PResult<Stmt> {
         let start = self.span();
+        if let Some(kind) = self.foreign_stmt() {
+            let kind = kind?;
+            let semicolon = self.eat(&TokenKind::Semi);
+            return Ok(Stmt { kind, semicolon, span: self.span_from(start) });
+        }
         let kind = match self.peek() {
             TokenKind::Kw(Keyword::R) | TokenKind::Kw(Keyword::B) => {
                 let is_return = self.at_kw(Keyword::R);

@@ -46,7 +46,7 @@ impl Parser<'_> {
         })
     }
 
-    fn parse_base_type(&mut self) -> PResult<Type> {
+    pub(crate) fn parse_base_type(&mut self) -> PResult<Type> {
         self.nested(|p| p.parse_base_type_inner())
     }
 

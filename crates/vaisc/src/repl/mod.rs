@@ -9,12 +9,14 @@ pub mod eval;
 mod saved;
 mod terminal;
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 
 /// Where input lines come from.
 pub enum LineSource {
     Terminal(Box<terminal::Editor>),
-    Pipe(std::io::StdinLock<'static>),
+    /// Piped input, read through C's `stdin` stream: a program's `getchar()` reads the same
+    /// stream, so it gets the input after the current one (Extensions decision 17).
+    Pipe,
 }
 
 pub enum Line {
@@ -28,18 +30,10 @@ impl LineSource {
     fn read(&mut self, continuation: bool) -> Line {
         match self {
             LineSource::Terminal(ed) => ed.read(if continuation { "...> " } else { "vais> " }),
-            LineSource::Pipe(stdin) => {
-                let mut s = String::new();
-                match stdin.read_line(&mut s) {
-                    Ok(0) | Err(_) => Line::Eof,
-                    Ok(_) => {
-                        while s.ends_with('\n') || s.ends_with('\r') {
-                            s.pop();
-                        }
-                        Line::Text(s)
-                    }
-                }
-            }
+            LineSource::Pipe => match vais_runtime::args::read_stdin_line() {
+                None => Line::Eof,
+                Some(bytes) => Line::Text(String::from_utf8_lossy(&bytes).into_owned()),
+            },
         }
     }
 }
@@ -60,8 +54,10 @@ pub fn main() -> u8 {
             println!("Vais {} (Cranelift JIT) — :help for commands, Ctrl-D to exit", env!("CARGO_PKG_VERSION"));
             LineSource::Terminal(Box::new(ed))
         }
-        None => LineSource::Pipe(std::io::stdin().lock()),
+        None => LineSource::Pipe,
     };
+    // No program arguments in a session: `argc()` is 1, `argv(0)` names the REPL.
+    vais_runtime::args::set_args(&["repl"]);
     let mut pending = String::new();
     loop {
         if let LineSource::Terminal(ed) = &mut source {

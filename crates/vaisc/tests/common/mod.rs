@@ -43,7 +43,8 @@ pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
     out
 }
 
-/// One conformance case: the program, expected stdout, expected exit (None = TRAP).
+/// One conformance case: the program, expected stdout, expected exit (None = TRAP), and
+/// optionally its arguments (`NAME.args`, one per line) and standard input (`NAME.stdin`).
 pub struct Case {
     pub name: String,
     pub program: PathBuf,
@@ -52,6 +53,33 @@ pub struct Case {
     /// The first line the program writes on standard error (`NAME.stderr`, optional): a
     /// runtime error's message.
     pub stderr_first: Option<String>,
+    pub args: Option<Vec<String>>,
+    pub stdin: Option<Vec<u8>>,
+}
+
+impl Case {
+    /// `vaisc run` on this case, with its arguments and standard input.
+    pub fn run(&self) -> Output {
+        let mut c = vaisc();
+        c.arg("run").arg(&self.program);
+        if let Some(a) = &self.args {
+            c.arg("--").args(a);
+        }
+        match &self.stdin {
+            None => c.output().expect("run vaisc"),
+            Some(input) => {
+                let mut child = c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn vaisc");
+                let mut pipe = child.stdin.take().expect("stdin pipe");
+                let input = input.clone();
+                let writer = std::thread::spawn(move || {
+                    let _ = pipe.write_all(&input);
+                });
+                let out = child.wait_with_output().expect("wait vaisc");
+                let _ = writer.join();
+                out
+            }
+        }
+    }
 }
 
 /// The conformance `A_` programs plus our own per-feature programs (`tests/programs`, same
@@ -93,7 +121,9 @@ fn cases_in(dir: &std::path::Path, prefix: &str) -> Vec<Case> {
             n => Some(n.parse::<u8>().expect("exit status")),
         };
         let stderr_first = std::fs::read_to_string(base.with_extension("stderr")).ok().map(|s| s.trim_end().to_string());
-        cases.push(Case { name: stem, program, stdout, exit, stderr_first });
+        let args = std::fs::read_to_string(base.with_extension("args")).ok().map(|t| t.lines().map(String::from).collect());
+        let stdin = std::fs::read(base.with_extension("stdin")).ok();
+        cases.push(Case { name: stem, program, stdout, exit, stderr_first, args, stdin });
     }
     cases
 }
