@@ -94,3 +94,15 @@ fn load_of_a_file_using_std_in_the_repl() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "4 \n=> Vec [4]\n", "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn save_writes_std_imports_not_their_items() {
+    let path = std::env::temp_dir().join(format!("vais_save_std_{}.vais", std::process::id()));
+    let out = run_with_stdin(&["repl"], &format!("U std/vec\nF f() -> i64 = 7\n:save {}\n", path.display()));
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("U std/vec\n") && text.contains("F f() -> i64 = 7") && !text.contains("S Vec"), "{text}");
+    let out = run_with_stdin(&["repl"], &format!(":load {}\nv := Vec.new()\nv.push(f())\nv\n", path.display()));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "=> Vec [7]\n", "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_file(&path);
+}
