@@ -106,3 +106,29 @@ fn save_writes_std_imports_not_their_items() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "=> Vec [7]\n", "{}", String::from_utf8_lossy(&out.stderr));
     let _ = std::fs::remove_file(&path);
 }
+
+/// Every complete program (a ```vais block with a `main`) in the user documentation checks.
+#[test]
+fn documentation_programs_check() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for doc in ["docs/guide.md", "docs/std.md"] {
+        let text = std::fs::read_to_string(repo_root().join(doc)).unwrap();
+        for (i, block) in text.split("```vais\n").skip(1).enumerate() {
+            let code = block.split("```").next().unwrap();
+            if !code.contains("F main") {
+                continue;
+            }
+            count += 1;
+            let path = std::env::temp_dir().join(format!("vais_doc_{}_{}_{i}.vais", std::process::id(), doc.replace('/', "_")));
+            std::fs::write(&path, code).unwrap();
+            let out = vaisc().arg("check").arg(&path).output().unwrap();
+            if !out.status.success() {
+                failures.push(format!("{doc} block {i}:\n{code}\n{}", String::from_utf8_lossy(&out.stderr)));
+            }
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    assert!(count >= 10, "found {count} programs");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
