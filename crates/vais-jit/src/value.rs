@@ -236,6 +236,7 @@ impl Printer<'_> {
             ("Vec", ["data", "len", "cap"]) => {
                 let (t, addr) = elem(0)?;
                 let (len, cap) = (int(1)?, int(2)?);
+                // SAFETY: `len <= cap` elements of storage at `addr` (checked by `sane`).
                 sane(len, cap, addr).then(|| format!("Vec {}", unsafe { self.elements(&t, addr, (0..len as usize).collect()) }))
             }
             ("String", ["data", "len", "cap"]) => {
@@ -243,6 +244,7 @@ impl Printer<'_> {
                 if !sane(len, cap, addr) {
                     return None;
                 }
+                // SAFETY: `len <= cap` bytes of storage at `addr` (checked by `sane`).
                 let bytes = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(addr as *const u8, len as usize) } };
                 Some(quote(bytes))
             }
@@ -253,10 +255,12 @@ impl Printer<'_> {
                     return None;
                 }
                 let idx = (0..len).map(|i| ((head + i) % cap.max(1)) as usize).collect();
+                // SAFETY: every index is below `cap`, the storage at `addr` (checked above).
                 Some(format!("Deque {}", unsafe { self.elements(&t, addr, idx) }))
             }
             ("Box", ["ptr"]) => {
                 let (t, addr) = elem(0)?;
+                // SAFETY: a live Box points at one value of its type.
                 (addr != 0).then(|| format!("Box({})", unsafe { self.format(&t, addr as *const u8) }))
             }
             ("HashMap", ["keys", "vals", "flags", "len", "cap", "used"]) => {
@@ -270,6 +274,7 @@ impl Printer<'_> {
                 let vs = layout_of(self.program, &vt).size as usize;
                 let mut parts = Vec::new();
                 for i in 0..cap as usize {
+                    // SAFETY: the table has `cap` flag bytes at `flags` (checked above).
                     if unsafe { *((flags + i) as *const u8) } != 1 {
                         continue;
                     }
@@ -278,10 +283,12 @@ impl Printer<'_> {
                         break;
                     }
                     self.budget -= 1;
+                    // SAFETY: slot `i < cap` of the key storage holds a key (its flag is 1).
                     let k = unsafe { self.format(&kt, (kaddr + i * ks) as *const u8) };
                     if keys_only {
                         parts.push(k);
                     } else {
+                        // SAFETY: as for the key, in the value storage.
                         let v = unsafe { self.format(&vt, (vaddr + i * vs) as *const u8) };
                         parts.push(format!("{k}: {v}"));
                     }

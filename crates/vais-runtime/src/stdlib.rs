@@ -104,8 +104,8 @@ mod tests {
         assert_eq!(super::vais_std_fmt_f64(buf.as_mut_ptr() as i64, 8, 2.5), 8);
         assert_eq!(&buf, b"2.50000\0");
         let mut v = 0.0f64;
-        assert_eq!(super::vais_std_parse_f64(b" 1.25\n\0".as_ptr() as i64, &mut v as *mut f64 as i64), 1);
+        assert_eq!(super::vais_std_parse_f64(c" 1.25\n".as_ptr() as i64, &mut v as *mut f64 as i64), 1);
         assert_eq!(v, 1.25);
-        assert_eq!(super::vais_std_parse_f64(b"x\0".as_ptr() as i64, &mut v as *mut f64 as i64), 0);
+        assert_eq!(super::vais_std_parse_f64(c"x".as_ptr() as i64, &mut v as *mut f64 as i64), 0);
     }
 }
