@@ -134,9 +134,9 @@ impl<'c> Fc<'c> {
             xs.push(rv);
         }
         xs.extend(self.args_against(&ps, args, &d.name, span));
-        if d.ast.generics.iter().any(|g| !g.bounds.is_empty()) || !d.owner_bounds.is_empty() {
+        if d.ast.generics.iter().any(|g| !g.bounds.is_empty()) || d.owner_bounds.iter().any(|b| !b.is_empty()) {
             let z: Vec<T> = targs.iter().map(|t| self.inf.zonk(t)).collect();
-            if let Some((p, tr, t)) = self.cx.unmet_bound(decl, &z, &self.bounds, true) {
+            if let Some((p, tr, t)) = self.cx.unmet_bound(decl, &z, &self.bounds) {
                 let shown = crate::ty::show(&t);
                 self.err(errors::bound_not_met(&shown, &tr, &p, &d.name, span));
             }
@@ -255,11 +255,11 @@ impl<'c> Fc<'c> {
             T::Ref(inner) => match self.sh(&inner) {
                 T::Struct(n, a) | T::Enum(n, a) => (n, a, true),
                 T::Range(x) => return self.range_method(rv, *x, method, args, span),
-                T::Param(p) => return self.bounded_method(rv, &p, method, args, span),
+                T::Param(p) => return self.bounded_method(Some(rv), &p, method, args, span),
                 other => return self.no_method(&other, method, args, span),
             },
             T::Range(x) => return self.range_method(rv, *x, method, args, span),
-            T::Param(p) => return self.bounded_method(rv, &p, method, args, span),
+            T::Param(p) => return self.bounded_method(Some(rv), &p, method, args, span),
             other => return self.no_method(&other, method, args, span),
         };
         let Some(decl) = self.cx.env.type_methods(&sname).and_then(|m| m.get(&method.name)).copied() else {
@@ -285,10 +285,20 @@ impl<'c> Fc<'c> {
     /// `x.m(..)` on a value of generic parameter `p`'s type, in the one-off check of a generic
     /// body: `m` must be declared by one of `p`'s trait bounds (E035). Each instance checks the
     /// call again with the concrete type, which calls that type's impl (static dispatch).
-    fn bounded_method(&mut self, rv: Expr, p: &str, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+    /// `T.m(..)` (`rv` is `None`) calls a static method of a bound the same way.
+    fn bounded_method(&mut self, rv: Option<Expr>, p: &str, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
+        let instance_call = rv.is_some();
         drop(rv);
         let bounds = self.bounds.iter().find(|(n, _)| n == p).map(|(_, b)| b.clone()).unwrap_or_default();
+        let mut all: Vec<String> = vec![];
         for b in &bounds {
+            for t in self.cx.env.trait_closure(b) {
+                if !all.contains(&t) {
+                    all.push(t);
+                }
+            }
+        }
+        for b in &all {
             let Some(m) = self.cx.env.traits.get(b).and_then(|td| td.methods.iter().find(|m| m.name.name == method.name)).cloned() else {
                 continue;
             };
@@ -301,8 +311,14 @@ impl<'c> Fc<'c> {
                 .filter_map(|q| if let ast::Param::Named { ty, .. } = q { Some(self.cx.env.resolve(ty, &g, Some(&st), &mut d)) } else { None })
                 .collect();
             let r = m.ret.as_ref().map(|t| self.cx.env.resolve(t, &g, Some(&st), &mut d)).unwrap_or(T::Unit);
-            if !matches!(m.params.first(), Some(ast::Param::SelfRef { .. })) {
-                self.err(errors::invalid(format!("`{}` is a static method of trait `{}`", method.name, b), method.span));
+            let is_instance = matches!(m.params.first(), Some(ast::Param::SelfRef { .. }));
+            if is_instance && !instance_call {
+                self.err(errors::invalid(
+                    format!("`{}` is an instance method; call it on a value: `x.{}(...)`", method.name, method.name),
+                    method.span,
+                ));
+            } else if !is_instance && instance_call {
+                self.err(errors::invalid(format!("`{}` is a static method; call it as `{}.{}(...)`", method.name, p, method.name), method.span));
             }
             self.args_against(&ps, args, &method.name, span);
             return self.mk(ExprKind::Unit, r, span);
@@ -340,6 +356,26 @@ impl<'c> Fc<'c> {
                 tn = n.clone();
             }
         }
+        // `T.m(..)` on a generic parameter: through its bounds in the one-off check of the
+        // generic body, the concrete type's static method in each instance.
+        let mut param_args: Option<Vec<T>> = None;
+        if let Some((_, t)) = self.subst.iter().find(|(n, _)| *n == tn).cloned() {
+            match self.sh(&t) {
+                T::Param(p) => return self.bounded_method(None, &p, method, args, span),
+                T::Struct(n, a) | T::Enum(n, a) => {
+                    tn = n;
+                    param_args = Some(a);
+                }
+                other => {
+                    for a in args {
+                        self.expr(a);
+                    }
+                    let x = self.show(&other);
+                    self.err(errors::undefined_method(&x, &method.name, method.span, []));
+                    return self.err_expr(span);
+                }
+            }
+        }
         let (Some(generics), Some(methods)) = (self.cx.env.type_generics(&tn).map(|g| g.to_vec()), self.cx.env.type_methods(&tn).cloned()) else {
             for a in args {
                 self.expr(a);
@@ -363,7 +399,9 @@ impl<'c> Fc<'c> {
             ));
         }
         let same = matches!(&self.self_ty, Some(T::Struct(n, _) | T::Enum(n, _)) if *n == tn);
-        let mut targs: Vec<T> = if same {
+        let mut targs: Vec<T> = if let Some(a) = param_args {
+            a
+        } else if same {
             match &self.self_ty {
                 Some(T::Struct(_, a) | T::Enum(_, a)) if type_name.name == "Self" => a.clone(),
                 _ => generics.iter().map(|_| self.inf.fresh()).collect(),

@@ -38,9 +38,9 @@ pub struct FnDecl {
     /// The struct a method belongs to.
     pub owner: Option<String>,
     pub owner_generics: Vec<String>,
-    /// Trait bounds the method's impl block puts on the owner's parameters
-    /// (`X<K: Hash, V> Map<K, V> { .. }`): method calls on those parameters resolve through them.
-    pub owner_bounds: Vec<(String, Vec<String>)>,
+    /// Trait bounds of the owner's generic parameters (from the type's declaration and the
+    /// impl block's header), parallel to `owner_generics`.
+    pub owner_bounds: Vec<Vec<String>>,
     /// Has a `&self` receiver.
     pub instance: bool,
     /// REPL: set when a dependency was redefined and this no longer checks.
@@ -56,6 +56,13 @@ impl FnDecl {
         g.extend(self.ast.generics.iter().map(|p| p.name.name.clone()));
         g
     }
+
+    /// The trait bounds of every generic parameter (owner's first), by name.
+    pub fn all_bounds(&self) -> Vec<(String, Vec<String>)> {
+        let mut b: Vec<(String, Vec<String>)> = self.owner_generics.iter().cloned().zip(self.owner_bounds.iter().cloned()).collect();
+        b.extend(self.ast.generics.iter().map(|g| (g.name.name.clone(), g.bounds.iter().map(|x| x.name.clone()).collect())));
+        b
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +70,9 @@ impl FnDecl {
 pub struct StructDecl {
     pub name: String,
     pub generics: Vec<String>,
+    /// Trait bounds written on the generic parameters (`S Map<K: Hash, V>`), parallel to
+    /// `generics`.
+    pub bounds: Vec<Vec<String>>,
     pub fields: Vec<(String, ast::Type)>,
     /// Field name -> index, for structs of more than 16 fields (see [`StructDecl::field_index`]).
     pub field_map: HashMap<String, usize>,
@@ -100,6 +110,8 @@ impl StructDecl {
 pub struct EnumDecl {
     pub name: String,
     pub generics: Vec<String>,
+    /// Trait bounds written on the generic parameters, parallel to `generics`.
+    pub bounds: Vec<Vec<String>>,
     pub variants: Vec<(String, VariantKind)>,
     /// Methods (from `X Name { .. }` blocks, extensions decision 16), as for structs.
     pub methods: HashMap<String, usize>,
@@ -124,6 +136,8 @@ pub struct AliasDecl {
 pub struct TraitDecl {
     pub name: String,
     pub methods: Vec<Function>,
+    /// `W Fancy: Shape + Other`: a bound `T: Fancy` also offers `Shape`'s methods.
+    pub supers: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -243,6 +257,31 @@ impl Env {
         }
     }
 
+    /// Trait `n` and its super-traits, transitively (each once; unknown names left out).
+    pub fn trait_closure(&self, n: &str) -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        let mut todo = vec![n.to_string()];
+        while let Some(t) = todo.pop() {
+            if out.contains(&t) {
+                continue;
+            }
+            if let Some(td) = self.traits.get(&t) {
+                todo.extend(td.supers.iter().rev().cloned());
+                out.push(t);
+            }
+        }
+        out
+    }
+
+    /// The trait bounds declared on the generic parameters of struct or enum `n`.
+    pub fn type_bounds(&self, n: &str) -> Vec<Vec<String>> {
+        match (self.structs.get(n), self.enums.get(n)) {
+            (Some(s), _) => s.bounds.clone(),
+            (_, Some(e)) => e.bounds.clone(),
+            _ => vec![],
+        }
+    }
+
     /// The generic parameters of struct or enum `n`.
     pub fn type_generics(&self, n: &str) -> Option<&[String]> {
         match self.structs.get(n) {
@@ -350,7 +389,7 @@ impl Env {
                     // `Range<T>` (extensions decision 19), unless a user type has the name.
                     let mut args = fit_args(n, args, 1, name.span, d);
                     let t = args.pop().unwrap_or(T::Err);
-                    if !matches!(t, T::Int(_) | T::Err | T::Param(_)) {
+                    if !matches!(t, T::Int(_) | T::Err | T::Param(_) | T::Var(_)) {
                         d.push(errors::range_misuse(format!("`Range<{}>`: a range's bounds must be integers", crate::ty::show(&t)), ty.span).with_label("not an integer type"));
                         return T::Err;
                     }

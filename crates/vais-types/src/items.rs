@@ -15,6 +15,10 @@ fn gnames(g: &[ast::GenericParam]) -> Vec<String> {
     g.iter().map(|p| p.name.name.clone()).collect()
 }
 
+fn gbounds(g: &[ast::GenericParam]) -> Vec<Vec<String>> {
+    g.iter().map(|p| p.bounds.iter().map(|b| b.name.clone()).collect()).collect()
+}
+
 fn is_instance(f: &Function) -> bool {
     matches!(f.params.first(), Some(Param::SelfRef { .. }))
 }
@@ -36,7 +40,14 @@ impl Ctx {
     /// Repeated parameter or generic parameter names in a function or method, and bounds
     /// that name no trait (E037).
     fn check_fn_names(&mut self, f: &Function) {
-        for g in &f.generics {
+        self.check_bound_names(&f.generics);
+        self.no_repeats("generic parameter", f.generics.iter().map(|g| &g.name));
+        self.no_repeats("parameter", f.params.iter().filter_map(|p| if let Param::Named { name, .. } = p { Some(name) } else { None }));
+    }
+
+    /// E037 at each bound that names no trait.
+    fn check_bound_names(&mut self, generics: &[ast::GenericParam]) {
+        for g in generics {
             for b in &g.bounds {
                 if !self.env.traits.contains_key(&b.name) {
                     let c: Vec<String> = self.env.traits.keys().cloned().collect();
@@ -44,8 +55,6 @@ impl Ctx {
                 }
             }
         }
-        self.no_repeats("generic parameter", f.generics.iter().map(|g| &g.name));
-        self.no_repeats("parameter", f.params.iter().filter_map(|p| if let Param::Named { name, .. } = p { Some(name) } else { None }));
     }
 
     /// The shared AST of `f`: the body moved out of an owned module by `take_bodies` if there
@@ -107,8 +116,21 @@ impl Ctx {
             || self.env.externs.contains_key(n)
     }
 
-    pub fn add_method(&mut self, owner: &str, f: &Function, trait_default: bool) -> Option<usize> {
+    /// Adds method `f` to struct or enum `owner`; `impl_generics` are the generic parameters
+    /// of the `X` block it is in (their bounds join those of the type's declaration).
+    pub fn add_method(&mut self, owner: &str, f: &Function, trait_default: bool, impl_generics: &[ast::GenericParam]) -> Option<usize> {
         let generics = self.env.type_generics(owner)?.to_vec();
+        let mut owner_bounds = self.env.type_bounds(owner);
+        owner_bounds.resize(generics.len(), vec![]);
+        for g in impl_generics {
+            if let Some(i) = generics.iter().position(|n| *n == g.name.name) {
+                for b in &g.bounds {
+                    if !owner_bounds[i].contains(&b.name) {
+                        owner_bounds[i].push(b.name.clone());
+                    }
+                }
+            }
+        }
         if let Some(old) = self.env.type_methods(owner)?.get(&f.name.name).copied() {
             if !trait_default && !self.env.fns[old].dead && !self.repl {
                 self.report(errors::duplicate("method", &format!("{}.{}", owner, f.name.name), f.name.span));
@@ -126,7 +148,7 @@ impl Ctx {
             ast,
             owner: Some(owner.to_string()),
             owner_generics: generics,
-            owner_bounds: vec![],
+            owner_bounds,
             instance: is_instance(f),
             broken: None,
             dead: false,
@@ -189,6 +211,7 @@ impl Ctx {
                         std::sync::Arc::new(StructDecl {
                             name: n.clone(),
                             generics: gnames(&s.generics),
+                            bounds: gbounds(&s.generics),
                             field_map: StructDecl::field_map_of(&fields),
                             fields,
                             methods: Default::default(),
@@ -234,6 +257,7 @@ impl Ctx {
                         std::sync::Arc::new(EnumDecl {
                             name: n.clone(),
                             generics: gnames(&e.generics),
+                            bounds: gbounds(&e.generics),
                             variants: e.variants.iter().map(|v| (v.name.name.clone(), v.kind.clone())).collect(),
                             methods: Default::default(),
                             traits: vec![],
@@ -246,7 +270,11 @@ impl Ctx {
                         self.report(errors::duplicate("trait", &t.name.name, t.name.span));
                         continue;
                     }
-                    self.env.traits.insert(t.name.name.clone(), TraitDecl { name: t.name.name.clone(), methods: t.methods.clone() });
+                    self.env.traits.insert(t.name.name.clone(), TraitDecl {
+                            name: t.name.name.clone(),
+                            methods: t.methods.clone(),
+                            supers: t.supertraits.iter().map(|s| s.name.clone()).collect(),
+                        });
                     new_traits.push(t);
                 }
                 ItemKind::Alias(a) => {
@@ -282,9 +310,11 @@ impl Ctx {
                 ItemKind::Function(f) => {
                     self.add_free_fn(f, repl);
                 }
+                ItemKind::Enum(e) => self.check_bound_names(&e.generics),
                 ItemKind::Struct(s) => {
+                    self.check_bound_names(&s.generics);
                     for m in &s.methods {
-                        self.add_method(&s.name.name, m, false);
+                        self.add_method(&s.name.name, m, false, &[]);
                     }
                 }
                 ItemKind::Const(c) => {
@@ -296,7 +326,10 @@ impl Ctx {
                     consts.push(c);
                 }
                 ItemKind::Extern(x) => self.add_extern(x),
-                ItemKind::Impl(i) => self.add_impl(i),
+                ItemKind::Impl(i) => {
+                    self.check_bound_names(&i.generics);
+                    self.add_impl(i)
+                }
                 _ => {}
             }
         }
@@ -371,16 +404,8 @@ impl Ctx {
             }
             d.into_iter().for_each(|x| self.report(x));
         }
-        let owner_bounds: Vec<(String, Vec<String>)> = i
-            .generics
-            .iter()
-            .filter(|g| !g.bounds.is_empty())
-            .map(|g| (g.name.name.clone(), g.bounds.iter().map(|b| b.name.clone()).collect()))
-            .collect();
         for m in &i.methods {
-            if let Some(id) = self.add_method(&target.name, m, false) {
-                self.env.fns[id].owner_bounds = owner_bounds.clone();
-            }
+            self.add_method(&target.name, m, false, &i.generics);
         }
         let Some(tn) = &i.trait_name else { return };
         let Some(td) = self.env.traits.get(&tn.name).cloned() else {
@@ -401,7 +426,7 @@ impl Ctx {
             if tm.body.is_some() {
                 let exists = self.env.type_methods(&target.name).is_some_and(|m| m.contains_key(&tm.name.name));
                 if !exists {
-                    self.add_method(&target.name, tm, true);
+                    self.add_method(&target.name, tm, true, &i.generics);
                 }
             } else {
                 self.report(errors::invalid(
@@ -492,7 +517,6 @@ impl Ctx {
         let ast_rc = d.ast.clone();
         let body_ast = ast_rc.body.as_ref()?;
         let (owner, owner_generics_len, instance, all_generics) = (d.owner.clone(), d.owner_generics.len(), d.instance, d.all_generics());
-        let owner_bounds = d.owner_bounds.clone();
         let self_ty = owner.as_ref().map(|o| self.env.owner_t(o, targs[..owner_generics_len.min(targs.len())].to_vec()));
         let kind = match &self_ty {
             Some(st) if !generic => match self.lower(st) {
@@ -501,13 +525,13 @@ impl Ctx {
             },
             _ => FuncKind::Free,
         };
+        let bounds = self.env.fns[decl].all_bounds();
         let mut fc = Fc::new(self, generic, name.clone());
+        fc.bounds = bounds;
         fc.subst = all_generics.into_iter().zip(targs.iter().cloned()).collect();
         fc.self_ty = self_ty;
         fc.at_is_self = instance;
         fc.self_fn = if owner.is_none() { Some((decl, targs.clone())) } else { None };
-        fc.bounds = ast_rc.generics.iter().map(|g| (g.name.name.clone(), g.bounds.iter().map(|b| b.name.clone()).collect())).collect();
-        fc.bounds.extend(owner_bounds);
         let ret = match &ast_rc.ret {
             Some(t) => fc.resolve(t),
             None => T::Unit,
@@ -571,10 +595,9 @@ impl Ctx {
                 }
             }
             let targs: Vec<T> = args.iter().map(|t| self.t_of(t)).collect();
-            // An owner's bound was reported at a call only if an error was reported at all; a
-            // call that left the type open (`Map.new()` in a REPL input) had no check, and its
-            // instance must exist.
-            if self.unmet_bound(decl, &targs, &[], self.errors > 0).is_some() {
+            // (Only once an error was reported: a call that left the type open, like
+            // `Map.new()` in a REPL input, met no check, and its instance must exist.)
+            if self.errors > 0 && self.unmet_bound(decl, &targs, &[]).is_some() {
                 // Reported at the call that asked for it (E036); its body would only repeat
                 // that as a missing method.
                 continue;
@@ -592,29 +615,22 @@ impl Ctx {
     /// `targs` (owner's first) do not meet: (parameter, trait, argument). `outer` gives the
     /// bounds of generic parameters in scope at the call (a parameter meets the bounds it
     /// has). Arguments not known yet, and traits that do not exist (E037), pass.
-    /// With `owner`, the bounds an impl block puts on the owner's parameters count too (they
-    /// are checked at calls; an instance that misses one is still checked, since a call that
-    /// left its type open, like `Map.new()` in a REPL input, may have met no check).
-    pub fn unmet_bound(&self, decl: usize, targs: &[T], outer: &[(String, Vec<String>)], owner: bool) -> Option<(String, String, T)> {
+    pub fn unmet_bound(&self, decl: usize, targs: &[T], outer: &[(String, Vec<String>)]) -> Option<(String, String, T)> {
         let d = self.env.fns.get(decl)?;
-        let own = d.owner_generics.len();
-        // The method's own parameters, then the owner's parameters bounded by the impl block.
-        let own_params = d.ast.generics.iter().enumerate().map(|(i, g)| (own + i, g.name.name.clone(), g.bounds.iter().map(|b| b.name.clone()).collect::<Vec<_>>()));
-        let owner_params = d.owner_bounds.iter().filter(|_| owner).filter_map(|(n, bs)| Some((d.owner_generics.iter().position(|g| g == n)?, n.clone(), bs.clone())));
-        for (i, name, bounds) in own_params.chain(owner_params) {
+        for (i, (g, bounds)) in d.all_bounds().into_iter().enumerate() {
             let Some(t) = targs.get(i) else { continue };
-            for b in &bounds {
-                if !self.env.traits.contains_key(b) {
+            for b in bounds {
+                if !self.env.traits.contains_key(&b) {
                     continue;
                 }
                 let ok = match t {
-                    T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(b),
-                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.contains(b)),
+                    T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(&b),
+                    T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.iter().any(|x| self.env.trait_closure(x).contains(&b))),
                     T::Var(_) | T::Err | T::Never => true,
                     _ => false,
                 };
                 if !ok {
-                    return Some((name.clone(), b.clone(), t.clone()));
+                    return Some((g, b, t.clone()));
                 }
             }
         }

@@ -128,7 +128,13 @@ impl<'c> Fc<'c> {
                 let Some(ed) = self.cx.env.enums.get(&en).cloned().filter(|e| idx < e.variants.len()) else {
                     return Pattern { kind: PatternKind::Wildcard, ty: self.out(t.clone()), span };
                 };
-                let targs: Vec<T> = ed.generics.iter().map(|_| self.inf.fresh()).collect();
+                // The matched value's own arguments when it is known to be this enum: a fresh
+                // variable unified with a generic parameter (in the one-off check of a generic
+                // body) would stay unbound, and the payload's type unknown.
+                let targs: Vec<T> = match self.sh(t) {
+                    T::Enum(n, a) if n == en && a.len() == ed.generics.len() => a,
+                    _ => ed.generics.iter().map(|_| self.inf.fresh()).collect(),
+                };
                 let sub: Vec<(String, T)> = ed.generics.iter().cloned().zip(targs.iter().cloned()).collect();
                 let et = T::Enum(en.clone(), targs);
                 self.check_pat_ty(&et, t, span);

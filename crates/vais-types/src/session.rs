@@ -633,13 +633,15 @@ impl Session {
                 let last = i + 1 == stmts.len();
                 match &s.kind {
                     StmtKind::Let { name, mutable, ty, value } => {
-                        let v = fc.expr(value);
+                        // As in a block: the declared type is the value's expected type
+                        // (`r: Range<u8> = 0..=255`, `p: *u8 = [1, 2]`).
                         let (v, t) = match ty {
                             Some(ty) => {
                                 let t = fc.resolve(ty);
-                                (fc.coerce(v, &t), t)
+                                (fc.expr_to(value, &t), t)
                             }
                             None => {
+                                let v = fc.expr(value);
                                 let t = fc.t(&v);
                                 (v, t)
                             }
