@@ -53,6 +53,18 @@ pub fn describe() -> String {
     }
 }
 
+/// Whether a source file (by its name in the source map) is part of the standard library: an
+/// embedded module (`std/NAME.vais`) or a file under `$VAIS_STD_PATH`.
+pub fn is_std_file(name: &str) -> bool {
+    if name.starts_with("std/") && name.ends_with(".vais") {
+        return true;
+    }
+    match std_source() {
+        StdSource::Dir(d) => std::path::Path::new(name).starts_with(&d),
+        StdSource::Embedded => false,
+    }
+}
+
 /// A standard-library module found for an import.
 pub(crate) enum Found {
     Embedded(&'static str, &'static str),
