@@ -16,8 +16,7 @@
 //! `stack::MAX_EXPR_DEPTH` levels), `E027` cast between types with no conversion (`as`,
 //! Extensions decision 12), `E028` integer literal out of range for the type its context
 //! gives it (decision 13), `E029` a keyword or operator of another language (`let`, `fn`,
-//! `if`, `while`, `x++`, ...; issue 16 part 4), `E030` an uppercase name followed by `{` in an
-//! `I`/`L`/`M` header (a struct literal where a value was meant), `E035` method call on a generic parameter that none of its
+//! `if`, `while`, `x++`, ...; issue 16 part 4), `E035` method call on a generic parameter that none of its
 //! trait bounds declares, `E036` generic function instantiated with a type that does not
 //! implement a bound, `E037` unknown trait in a bound, `E038` misuse of a range value (open
 //! range, non-integer bounds, `Range<f64>`), `E039` loop over a value that is neither a range

@@ -759,6 +759,7 @@ impl<'p> Ev<'p> {
                 v
             }
             Expr::Conv(x, t) => conv(self.expr(x)?, *t),
+            Expr::Cast(x, t) => cast(self.expr(x)?, t),
         })
     }
 }
@@ -782,6 +783,32 @@ fn expr_place(e: &Expr) -> Option<Place> {
         Expr::SelfValue => Some(Place::Var("self".into())),
         Expr::Field(b, i, n) => Some(Place::Field(Box::new(expr_place(b)?), *i, n.clone())),
         _ => None,
+    }
+}
+
+/// `v as t` (Extensions decision 12): integers wrap to the target, float to integer truncates
+/// toward zero and saturates (NaN is 0), integer to float is the nearest value, `bool` is 0/1.
+pub fn cast(v: Val, t: &Ty) -> Val {
+    match (v, t) {
+        (Val::Int(_, x), Ty::Int(to)) => Val::Int(*to, to.wrap(x)),
+        (Val::Int(_, x), Ty::F64) => Val::F(x as f64),
+        (Val::Bool(b), Ty::Int(to)) => Val::Int(*to, b as i128),
+        (Val::F(f), Ty::Int(to)) => {
+            let x = if f.is_nan() {
+                0
+            } else {
+                let f = f.trunc();
+                if f <= to.min() as f64 {
+                    to.min()
+                } else if f >= to.max() as f64 {
+                    to.max()
+                } else {
+                    f as i128
+                }
+            };
+            Val::Int(*to, x)
+        }
+        (v, _) => v,
     }
 }
 

@@ -246,9 +246,25 @@ impl Gen {
         }
     }
 
+    /// The value of a literal as the checker sees one (`5`, `-5`, `(-5)`).
+    fn literal_value(e: &Expr) -> Option<i128> {
+        match e {
+            Expr::Int(v) => Some(*v as i128),
+            Expr::Neg(x) => match **x {
+                Expr::Int(v) => Some(-(v as i128)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     pub fn conv(e: Expr, from: IT, to: IT) -> Expr {
         if from == to {
             e
+        } else if matches!(Self::literal_value(&e), Some(v) if v < to.min() || v > to.max()) {
+            // A literal out of the target's range is an error (Extensions decision 13): the
+            // truncation is written as a cast.
+            Expr::Cast(Box::new(e), Ty::Int(to))
         } else {
             Expr::Conv(Box::new(e), to)
         }
@@ -545,7 +561,16 @@ impl Gen {
         match ty {
             Ty::Int(t) => {
                 let t = *t;
-                Some(match self.rng.below(7) {
+                Some(match self.rng.below(9) {
+                    // `e as T` from another integer type, a float or a bool.
+                    7 | 8 => {
+                        let x = match self.rng.below(5) {
+                            0..=2 => self.ex_int(d1).0,
+                            3 => self.ex(&Ty::F64, d1),
+                            _ => self.ex(&Ty::Bool, d1),
+                        };
+                        Expr::Cast(Box::new(x), Ty::Int(t))
+                    }
                     0..=3 => {
                         let ops = [Bin::Add, Bin::Sub, Bin::Mul, Bin::Div, Bin::Rem, Bin::And, Bin::Or, Bin::Xor, Bin::Shl, Bin::Shr];
                         let op = *self.rng.pick(&ops);
@@ -614,6 +639,7 @@ impl Gen {
                     Expr::Bin(op, Box::new(l), Box::new(r))
                 }
                 3 => Expr::Neg(Box::new(self.ex(&Ty::F64, d1))),
+                4 if self.rng.chance(1, 2) => Expr::Cast(Box::new(self.ex_int(d1).0), Ty::F64),
                 _ => return None,
             }),
             Ty::Struct(s) => {
@@ -1156,7 +1182,11 @@ impl Gen {
                 // Constants of every integer type (narrow and unsigned ones folded at the wrong
                 // width until the typed constant evaluator: crates/vais-fuzz/FINDINGS.md F1, now fixed).
                 let t = if self.rng.chance(1, 2) { IT::I64 } else { *self.rng.pick(&ALL_INTS) };
-                let value = self.const_expr(2);
+                let value = Self::conv(self.const_expr(2), IT::I64, t);
+                let value = match value {
+                    Expr::Conv(x, _) => *x,
+                    v => v,
+                };
                 let c = ConstDef { name: format!("K{}", (b'A' + i as u8) as char), ty: t, value };
                 let mut p = self.p.clone();
                 p.consts.push(c.clone());

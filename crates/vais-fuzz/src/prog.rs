@@ -214,6 +214,9 @@ pub enum Expr {
     Method(Box<Expr>, usize, usize, Vec<Expr>),
     /// Implicit integer conversion to the given type (not printed).
     Conv(Box<Expr>, IT),
+    /// `e as T` (Extensions decision 12): an integer, `f64` or `bool` operand to an integer
+    /// type or `f64`.
+    Cast(Box<Expr>, Ty),
     /// `call.await` of an async function's call.
     Await(Box<Expr>),
 }
@@ -694,6 +697,10 @@ impl<'p> Printer<'p> {
                 let _ = write!(self.out, "{r}.{name}({a})");
             }
             Expr::Conv(x, _) => self.expr(x),
+            Expr::Cast(x, t) => {
+                let x = self.expr_s(x);
+                let _ = write!(self.out, "({x} as {})", t.show(self.p));
+            }
             Expr::Await(x) => {
                 self.expr(x);
                 self.out.push_str(".await");

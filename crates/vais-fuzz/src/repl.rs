@@ -120,7 +120,7 @@ fn refs_expr(e: &Expr, out: &mut BTreeSet<String>) {
             refs_expr(l, out);
             refs_expr(r, out);
         }
-        Expr::Neg(x) | Expr::Not(x) | Expr::BitNot(x) | Expr::Conv(x, _) | Expr::Field(x, _, _) | Expr::Lambda(_, x) => {
+        Expr::Neg(x) | Expr::Not(x) | Expr::BitNot(x) | Expr::Conv(x, _) | Expr::Cast(x, _) | Expr::Field(x, _, _) | Expr::Lambda(_, x) => {
             refs_expr(x, out)
         }
         Expr::If(c, t, f) => {

@@ -106,6 +106,15 @@ impl<'c> Fc<'c> {
 
     /// Branch join (`I`/`E`, ternary, match arms): the first non-diverging type wins.
     pub fn join(&mut self, a: Expr, b: Expr) -> (Expr, Expr, T) {
+        // `c ? 1.0 : x` on an `f32` `x`: a float literal first branch takes the other's type
+        // (an error before `f32` literals; an integer branch keeps the first branch's type, as
+        // it always has).
+        let a = if self.is_literal(&a) && matches!(a.kind, ExprKind::Float(_)) && !self.is_literal(&b) {
+            let (ta, tb) = (self.t(&a), self.t(&b));
+            self.coerce_literal(&a, &ta, &tb).unwrap_or(a)
+        } else {
+            a
+        };
         let ta = self.t(&a);
         if matches!(self.sh(&ta), T::Never) {
             let tb = self.t(&b);

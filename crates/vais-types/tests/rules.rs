@@ -65,13 +65,42 @@ fn shadowing_makes_new_locals() {
 
 #[test]
 fn casts_inserted_for_integer_conversions() {
-    let p = ok("F f(b: u8) -> u8 = b\nF main() -> i64 { x: u8 = 300\n y := f(5)\n z: i32 = 7\n w := z + 1\n putchar(65)\n 0 }");
+    let p = ok("F f(b: u8) -> u8 = b\nF main() -> i64 { k := 300\n x: u8 = k\n y := f(5)\n z: i32 = 7\n w := z + 1\n putchar(65)\n 0 }");
     let m = func(&p, "main");
     let casts = count(&m.body, &|e| matches!(e.kind, ExprKind::Cast(_)));
-    // 300 -> u8, 5 -> u8, 7 -> i32, 1 -> i32 (right operand), 65 -> i32
-    assert_eq!(casts, 5, "{:#?}", m.body);
+    // k -> u8 only: a literal takes its context's type instead (5: u8, 7, 1 and 65: i32).
+    assert_eq!(casts, 1, "{:#?}", m.body);
+    let lit = |v: i128, t: IntTy| count(&m.body, &|e| matches!(e.kind, ExprKind::Int(x) if x == v) && e.ty == Ty::Int(t));
+    assert_eq!((lit(5, IntTy::U8), lit(7, IntTy::I32), lit(1, IntTy::I32), lit(65, IntTy::I32)), (1, 1, 1, 1));
     let f = func(&p, "f");
     assert_eq!(f.ret, Ty::Int(IntTy::U8));
+}
+
+#[test]
+fn literals_must_fit_their_context_but_constants_convert() {
+    let codes = |src: &str| check_src(src).1.iter().filter(|d| d.is_error()).map(|d| d.code).collect::<Vec<_>>();
+    assert_eq!(codes("F main() -> i64 { x: u8 = 255\n y: i8 = -128\n z: u64 = 0xFFFF_FFFF_FFFF_FFFF\n 0 }"), Vec::<&str>::new());
+    assert_eq!(codes("F main() -> i64 { x: u8 = 256\n 0 }"), ["E028"]);
+    assert_eq!(codes("F main() -> i64 { x: u8 = -1\n 0 }"), ["E028"]);
+    assert_eq!(codes("F main() -> i64 { x: u8 = 1\n I x == 300 { 1 } E { 0 } }"), ["E028"]);
+    assert_eq!(codes("F main() -> i64 { x := 0xFFFF_FFFF_FFFF_FFFF\n 0 }"), ["E028"]);
+    assert_eq!(codes("C B: u8 = 256\nF main() -> i64 = 0"), ["E028"]);
+    // a folded constant is a value, converted like a variable
+    assert_eq!(codes("C K: i64 = 300\nF main() -> i64 { x: u8 = 1\n y := x == K\n 0 }"), Vec::<&str>::new());
+    // an explicit cast truncates on purpose
+    assert_eq!(codes("F main() -> i64 { x: u8 = 256 as u8\n 0 }"), Vec::<&str>::new());
+}
+
+#[test]
+fn casts_are_checked_and_typed() {
+    let codes = |src: &str| check_src(src).1.iter().filter(|d| d.is_error()).map(|d| d.code).collect::<Vec<_>>();
+    let p = ok("F main() -> i64 { f := 2.5\n a := f as i32\n b := a as f32\n c := true as u8\n p := malloc(8) as *i64\n q := p as *u8\n r := q as u64\n 0 }");
+    let m = func(&p, "main");
+    let tys: Vec<Ty> = m.locals.iter().map(|l| l.ty.clone()).collect();
+    assert_eq!(&tys[1..], &[Ty::Int(IntTy::I32), Ty::F32, Ty::Int(IntTy::U8), Ty::Ptr(Box::new(Ty::I64)), Ty::Ptr(Box::new(Ty::Int(IntTy::U8))), Ty::Int(IntTy::U64)]);
+    for bad in ["\"s\" as i64", "1 as bool", "malloc(8) as *i64 as i32", "1.5 as i128", "(1, 2) as i64", "1 as str"] {
+        assert_eq!(codes(&format!("F main() -> i64 {{ x := {bad}\n 0 }}")), ["E027"], "{bad}");
+    }
 }
 
 #[test]
@@ -157,7 +186,7 @@ fn misc_errors() {
 
 #[test]
 fn constants_folded() {
-    let p = ok("C N: i64 = 10 * 4\nC MM: i64 = N + 2\nC HH: u8 = 300\nF main() -> i64 = MM + HH");
+    let p = ok("C N: i64 = 10 * 4\nC MM: i64 = N + 2\nC HH: u8 = 300 as u8\nF main() -> i64 = MM + HH");
     let m = func(&p, "main");
     assert!(count(&m.body, &|e| matches!(e.kind, ExprKind::Int(42))) == 1, "{:#?}", m.body);
     assert!(count(&m.body, &|e| matches!(e.kind, ExprKind::Int(44)) && e.ty == Ty::Int(IntTy::U8)) == 1);

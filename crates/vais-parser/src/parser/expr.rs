@@ -400,15 +400,29 @@ impl Parser<'_> {
             TokenKind::Ident => {
                 let name = self.take_ident();
                 // In a header, `NAME {` that cannot start a struct literal (`{` then neither
-                // `}` nor `field:`) is the trap of a constant before the body: E030, and the
-                // name is read as a value so the body parses.
+                // `}` nor `field:`) is the trap of a constant before the body: the parse error
+                // a struct literal gives there (P001, as the reference grammar has it) with a
+                // hint, then the name is read as a value so the body parses (no cascade).
                 let lit_shape = matches!(self.peek_at(1), TokenKind::RBrace)
                     || (self.is_name_at(1) && matches!(self.peek_at(2), TokenKind::Colon));
                 if self.in_header && is_upper(&name) && self.at(&TokenKind::LBrace) && !lit_shape {
-                    let d = vais_ast::Diagnostic::error("E030", format!("`{name} {{` in an `I`, `L` or `M` header reads as a struct literal"), start)
-                        .with_label("an uppercase name followed by `{` starts a struct literal")
-                        .with_note(format!("help: if `{name}` is a value, put it in parentheses: `({name})`"));
-                    self.report(d);
+                    let (save_pos, save_prev) = (self.pos, self.prev_end);
+                    self.bump();
+                    let r = if self.is_name_at(0) {
+                        self.bump();
+                        let w = TokenKind::Colon.describe();
+                        self.error_expected(&w)
+                    } else {
+                        self.error_expected("a field name")
+                    };
+                    self.note_last(format!(
+                        "help: in an `I`, `L` or `M` header, `{name} {{` starts a struct literal; if `{name}` is a value, put it in parentheses: `({name})`"
+                    ));
+                    if self.at_eof() {
+                        return Err(r);
+                    }
+                    self.pos = save_pos;
+                    self.prev_end = save_prev;
                     ExprKind::Ident(name)
                 } else if is_upper(&name) && self.at(&TokenKind::LBrace) {
                     self.bump();

@@ -68,7 +68,7 @@ fn expr(p: &Program, f: &FuncDef, e: &Expr, ctx: &str) {
     match &e.kind {
         ExprKind::Local(l) => assert!(l.index() < f.locals.len(), "{}: local id", ctx),
         ExprKind::Cast(x) => {
-            assert!(x.ty.is_int() && e.ty.is_int() && x.ty != e.ty, "{}: bad cast {:?} -> {:?}", ctx, x.ty, e.ty);
+            assert!(vais_tir::cast_exists(&x.ty, &e.ty) && x.ty != e.ty, "{}: bad cast {:?} -> {:?}", ctx, x.ty, e.ty);
             sub(x)
         }
         ExprKind::Binary { op, lhs, rhs } => {
