@@ -244,6 +244,7 @@ impl<'c> Fc<'c> {
         let mut d = vec![];
         let ps: Vec<T> = tys.iter().map(|t| self.cx.env.resolve(t, &sub, None, &mut d)).collect();
         let xs = self.args_against(&ps, args, vname, span);
+        self.check_type_bounds(&T::Enum(en.to_string(), targs.clone()), span);
         self.variant_expr(en, targs, idx, xs, span)
     }
 
@@ -290,6 +291,35 @@ impl<'c> Fc<'c> {
             self.mk(ExprKind::AddrOf(Box::new(rv)), t, s)
         };
         self.call_decl(decl, None, Some((recv, sargs)), args, span, method.span)
+    }
+
+    /// A struct literal or variant of a generic type whose parameters have trait bounds
+    /// (`S Map<K: Hash, V>`): each argument known here must implement them (E036).
+    pub fn check_type_bounds(&mut self, t: &T, span: Span) {
+        let (T::Struct(n, args) | T::Enum(n, args)) = self.inf.zonk(t) else { return };
+        let bounds = self.cx.env.type_bounds(&n);
+        if bounds.iter().all(|b| b.is_empty()) {
+            return;
+        }
+        let names = self.cx.env.type_generics(&n).map(|g| g.to_vec()).unwrap_or_default();
+        for ((p, bs), a) in names.iter().zip(&bounds).zip(&args) {
+            for b in bs {
+                if !self.cx.env.traits.contains_key(b) {
+                    continue;
+                }
+                let ok = match a {
+                    T::Struct(m, _) | T::Enum(m, _) => self.cx.env.type_traits(m).contains(b),
+                    T::Param(q) => self.bounds.iter().any(|(x, xs)| x == q && xs.iter().any(|y| self.cx.env.trait_closure(y).contains(b))),
+                    T::Var(_) | T::Err | T::Never => true,
+                    _ => false,
+                };
+                if !ok {
+                    let shown = crate::ty::show(a);
+                    self.err(errors::bound_not_met(&shown, b, p, &n, span));
+                    return;
+                }
+            }
+        }
     }
 
     /// `x.m(..)` on a value of generic parameter `p`'s type, in the one-off check of a generic

@@ -464,6 +464,7 @@ impl<'c> Fc<'c> {
                 span,
             ));
         }
+        self.check_type_bounds(&st, span);
         let ty = self.out(st);
         let Ty::Struct(id) = ty else { unreachable!() };
         Expr::new(ExprKind::StructLit { id, fields: out }, ty, span)

@@ -246,7 +246,15 @@ impl Parser<'_> {
             TokenKind::Ident => is_upper(self.text_at(0)) && !matches!(self.peek_at(1), TokenKind::LBrace),
             _ => false,
         };
-        let mut e = self.parse_primary()?;
+        // `Self.m(..)`: a static call on the impl's target (Project decision 7).
+        let self_static = matches!(self.peek(), TokenKind::Kw(Keyword::SelfType)) && matches!(self.peek_at(1), TokenKind::Dot);
+        let upper_primary = upper_primary || self_static;
+        let mut e = if self_static {
+            let span = self.bump();
+            Expr { kind: ExprKind::Ident("Self".into()), span }
+        } else {
+            self.parse_primary()?
+        };
         let mut first = true;
         loop {
             match self.peek() {
