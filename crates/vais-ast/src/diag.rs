@@ -20,7 +20,9 @@
 //! trait bounds declares, `E036` generic function instantiated with a type that does not
 //! implement a bound, `E037` unknown trait in a bound, `E038` misuse of a range value (open
 //! range, non-integer bounds, `Range<f64>`), `E039` loop over a value that is neither a range
-//! nor a collection with `len`/`get`.
+//! nor a collection with `len`/`get`,
+//! `E043` no such module in the standard library (`U std/x`), `E044` `VAIS_STD_PATH` is not a
+//! directory.
 
 use crate::source::Span;
 

@@ -21,6 +21,8 @@ pub use backend::{call_entry, repl_config};
 pub use vais_runtime::faults::{Backtrace, BtFrame, Fault, FaultKind};
 pub use vais_types::{DefKind, Definition, Note};
 
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use vais_ast::ast::{Item, ItemKind, ReplEntry, Stmt, StmtKind};
 use vais_ast::{Diagnostic, SourceMap};
@@ -143,6 +145,8 @@ pub struct Engine {
     /// Source text of the live definitions (`:save`).
     saved: saved::SavedItems,
     capture: bool,
+    /// Standard-library modules already in the session (`U std/...`), not imported again.
+    std_loaded: HashSet<PathBuf>,
 }
 
 impl Engine {
@@ -155,6 +159,7 @@ impl Engine {
             history: Vec::new(),
             saved: Default::default(),
             capture: false,
+            std_loaded: HashSet::new(),
         })
     }
 
@@ -227,26 +232,39 @@ impl Engine {
             obs.event(&self.sources, Event::Diagnostics(parse_diags));
             return Outcome::Failed;
         }
-        let Some(entries) = self.expand_imports(entries, obs) else {
+        // Standard-library modules already in the session are not imported again (that would
+        // redefine `Option` and drop every variable holding one); the set grows only when the
+        // input is accepted.
+        let mut std_loaded = self.std_loaded.clone();
+        let Some(entries) = self.expand_imports(entries, &mut std_loaded, obs) else {
             return Outcome::Failed;
         };
-        self.eval_entries(&entries, &mut timings, obs)
+        let outcome = self.eval_entries(&entries, &mut timings, obs);
+        if outcome != Outcome::Failed {
+            self.std_loaded = std_loaded;
+        }
+        outcome
     }
 
     /// Evaluates the items of a file (`:load`; its `main` is not run). Err: it cannot be read.
     pub fn load(&mut self, path: &std::path::Path, obs: &mut dyn Observer) -> Result<Outcome, std::io::Error> {
-        let (module, diags) = vais_parser::load_program(path, &mut self.sources)?;
+        let mut std_loaded = self.std_loaded.clone();
+        let (module, diags) = vais_parser::load_program_in_session(path, &mut self.sources, &mut std_loaded)?;
         if diags.iter().any(Diagnostic::is_error) {
             obs.event(&self.sources, Event::Diagnostics(diags));
             return Ok(Outcome::Failed);
         }
         let entries: Vec<ReplEntry> = module.items.into_iter().map(ReplEntry::Item).collect();
-        Ok(self.eval_entries(&entries, &mut Timings::default(), obs))
+        let outcome = self.eval_entries(&entries, &mut Timings::default(), obs);
+        if outcome != Outcome::Failed {
+            self.std_loaded = std_loaded;
+        }
+        Ok(outcome)
     }
 
     /// Replaces `U path` items of an input by the items of the files they import (relative to
     /// the current directory), as `:load` does; None (reported) if one cannot be loaded.
-    fn expand_imports(&mut self, entries: Vec<ReplEntry>, obs: &mut dyn Observer) -> Option<Vec<ReplEntry>> {
+    fn expand_imports(&mut self, entries: Vec<ReplEntry>, std_loaded: &mut HashSet<PathBuf>, obs: &mut dyn Observer) -> Option<Vec<ReplEntry>> {
         let is_use = |e: &ReplEntry| matches!(e, ReplEntry::Item(i) if matches!(i.kind, ItemKind::Use(_)));
         if !entries.iter().any(is_use) {
             return Some(entries);
@@ -257,7 +275,7 @@ impl Engine {
         for e in entries {
             match e {
                 ReplEntry::Item(item) if matches!(item.kind, ItemKind::Use(_)) => {
-                    let (items, mut d) = vais_parser::expand_imports(vec![item], &dir, &mut self.sources);
+                    let (items, mut d) = vais_parser::expand_imports(vec![item], &dir, &mut self.sources, std_loaded);
                     diags.append(&mut d);
                     out.extend(items.into_iter().map(ReplEntry::Item));
                 }

@@ -66,6 +66,13 @@ impl SavedItems {
     /// Records the items of an input the session accepted.
     pub fn remember(&mut self, items: &[&Item], sources: &SourceMap) {
         for item in items {
+            // Items of the embedded standard library are saved as the import that brings them.
+            let file = sources.files.get(item.span.file.0 as usize).map(|f| f.name.as_str()).unwrap_or("");
+            if let Some(module) = file.strip_prefix("std/").and_then(|m| m.strip_suffix(".vais")) {
+                let u = format!("U std/{module}");
+                self.push(u.clone(), None, u);
+                continue;
+            }
             let text = snippet(sources, item.span);
             match &item.kind {
                 ItemKind::Function(f) => self.push(format!("F {}", f.name.name), None, text),

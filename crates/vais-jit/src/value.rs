@@ -159,6 +159,9 @@ impl Printer<'_> {
                 Ty::Struct(s) => {
                     let def = program.struct_def(*s);
                     let l = layout_of(program, ty);
+                    if let Some(text) = self.std_value(def, &l.fields, ptr, false) {
+                        return text;
+                    }
                     let mut parts = Vec::with_capacity(def.fields.len());
                     for (i, f) in def.fields.iter().enumerate() {
                         parts.push(format!("{}: {}", f.name, self.format(&f.ty, ptr.add(l.fields[i] as usize))));
@@ -202,6 +205,126 @@ impl Printer<'_> {
                 }
             }
         }
+    }
+
+    /// The standard library's collections (`std/`), recognised by name and fields, print their
+    /// contents: `Vec [1, 2]`, `"abc"` for a `String`, `Deque [..]`, `Box(5)`,
+    /// `HashMap {1: 2}`, `Set {1, 2}`, `PriorityQueue [..]` (heap order). None: not one of
+    /// them (or not in a consistent state), printed as an ordinary struct.
+    ///
+    /// # Safety
+    /// As [`Self::format`]; the collection's own invariants (a length within its capacity,
+    /// storage of that capacity) are checked before anything is read through its pointers.
+    unsafe fn std_value(&mut self, def: &vais_tir::StructDef, offs: &[u32], ptr: *const u8, keys_only: bool) -> Option<String> {
+        let base = def.name.split('<').next().unwrap_or("");
+        let names: Vec<&str> = def.fields.iter().map(|f| f.name.as_str()).collect();
+        // SAFETY: the fields are read at the offsets of the struct's layout (caller's contract).
+        let int = |i: usize| -> Option<i64> {
+            (def.fields[i].ty == Ty::I64).then(|| unsafe { (ptr.add(offs[i] as usize) as *const i64).read_unaligned() })
+        };
+        let elem = |i: usize| -> Option<(Ty, usize)> {
+            match &def.fields[i].ty {
+                // SAFETY: as above.
+                Ty::Ptr(t) => Some(((**t).clone(), unsafe { (ptr.add(offs[i] as usize) as *const usize).read_unaligned() })),
+                _ => None,
+            }
+        };
+        let sane = |len: i64, cap: i64, addr: usize| len >= 0 && len <= cap && (cap == 0 || addr != 0);
+        // SAFETY (all reads below): `addr` holds `cap` elements, as the collection's invariants
+        // (checked by `sane`) say; the REPL formats under fault protection.
+        match (base, names.as_slice()) {
+            ("Vec", ["data", "len", "cap"]) => {
+                let (t, addr) = elem(0)?;
+                let (len, cap) = (int(1)?, int(2)?);
+                // SAFETY: `len <= cap` elements of storage at `addr` (checked by `sane`).
+                sane(len, cap, addr).then(|| format!("Vec {}", unsafe { self.elements(&t, addr, (0..len as usize).collect()) }))
+            }
+            ("String", ["data", "len", "cap"]) => {
+                let (addr, len, cap) = (int(0)? as usize, int(1)?, int(2)?);
+                if !sane(len, cap, addr) {
+                    return None;
+                }
+                // SAFETY: `len <= cap` bytes of storage at `addr` (checked by `sane`).
+                let bytes = if len == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(addr as *const u8, len as usize) } };
+                Some(quote(bytes))
+            }
+            ("Deque", ["data", "head", "len", "cap"]) => {
+                let (t, addr) = elem(0)?;
+                let (head, len, cap) = (int(1)?, int(2)?, int(3)?);
+                if !sane(len, cap, addr) || head < 0 || (cap > 0 && head >= cap) {
+                    return None;
+                }
+                let idx = (0..len).map(|i| ((head + i) % cap.max(1)) as usize).collect();
+                // SAFETY: every index is below `cap`, the storage at `addr` (checked above).
+                Some(format!("Deque {}", unsafe { self.elements(&t, addr, idx) }))
+            }
+            ("Box", ["ptr"]) => {
+                let (t, addr) = elem(0)?;
+                // SAFETY: a live Box points at one value of its type.
+                (addr != 0).then(|| format!("Box({})", unsafe { self.format(&t, addr as *const u8) }))
+            }
+            ("HashMap", ["keys", "vals", "flags", "len", "cap", "used"]) => {
+                let (kt, kaddr) = elem(0)?;
+                let (vt, vaddr) = elem(1)?;
+                let (flags, len, cap) = (int(2)? as usize, int(3)?, int(4)?);
+                if !sane(len, cap, kaddr) || (cap > 0 && (flags == 0 || vaddr == 0)) {
+                    return None;
+                }
+                let ks = layout_of(self.program, &kt).size as usize;
+                let vs = layout_of(self.program, &vt).size as usize;
+                let mut parts = Vec::new();
+                for i in 0..cap as usize {
+                    // SAFETY: the table has `cap` flag bytes at `flags` (checked above).
+                    if unsafe { *((flags + i) as *const u8) } != 1 {
+                        continue;
+                    }
+                    if self.budget == 0 {
+                        parts.push("...".to_string());
+                        break;
+                    }
+                    self.budget -= 1;
+                    // SAFETY: slot `i < cap` of the key storage holds a key (its flag is 1).
+                    let k = unsafe { self.format(&kt, (kaddr + i * ks) as *const u8) };
+                    if keys_only {
+                        parts.push(k);
+                    } else {
+                        // SAFETY: as for the key, in the value storage.
+                        let v = unsafe { self.format(&vt, (vaddr + i * vs) as *const u8) };
+                        parts.push(format!("{k}: {v}"));
+                    }
+                }
+                Some(format!("HashMap {{{}}}", parts.join(", ")))
+            }
+            ("Set", ["map"]) | ("PriorityQueue", ["items"]) => {
+                let Ty::Struct(inner) = &def.fields[0].ty else { return None };
+                let idef = self.program.struct_def(*inner);
+                let il = layout_of(self.program, &def.fields[0].ty);
+                // SAFETY: the one field is an inline struct at offset offs[0].
+                let text = unsafe { self.std_value(idef, &il.fields, ptr.add(offs[0] as usize), base == "Set") }?;
+                let rest = text.split_once(' ')?.1;
+                Some(format!("{base} {rest}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// `[e, ...]`: the elements of type `elem` at the indices `idx` of the storage at `addr`.
+    ///
+    /// # Safety
+    /// Every index is an element of readable storage at `addr`.
+    unsafe fn elements(&mut self, elem: &Ty, addr: usize, idx: Vec<usize>) -> String {
+        let size = layout_of(self.program, elem).size as usize;
+        let mut parts = Vec::with_capacity(idx.len().min(64));
+        for i in idx {
+            if self.budget == 0 {
+                parts.push("...".to_string());
+                break;
+            }
+            self.budget -= 1;
+            // SAFETY: caller's contract.
+            parts.push(unsafe { self.format(elem, (addr + i * size) as *const u8) });
+        }
+        format!("[{}]", parts.join(", "))
     }
 
     /// `[e0, e1, ...]`: the `len` elements of type `elem` stored from `addr` on.

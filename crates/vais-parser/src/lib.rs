@@ -9,6 +9,7 @@
 pub mod lexer;
 mod loader;
 mod parser;
+pub mod stdlib;
 
 use vais_ast::ast::{Module, ReplEntry};
 use vais_ast::{Diagnostic, FileId, SourceMap};
@@ -249,12 +250,25 @@ pub fn load_program(
 /// Replaces the `U` items among `items` (REPL inputs: resolved relative to `dir`, the current
 /// directory) by the items of the files they name, recursively, each file at most once; the
 /// files are added to `sources`. Missing modules are E016 diagnostics, as for `load_program`.
+/// Standard-library modules in `std_loaded` (a REPL session's, from earlier inputs) are not
+/// loaded again, and those this call loads are added to it.
 pub fn expand_imports(
     items: Vec<vais_ast::ast::Item>,
     dir: &std::path::Path,
     sources: &mut SourceMap,
+    std_loaded: &mut std::collections::HashSet<std::path::PathBuf>,
 ) -> (Vec<vais_ast::ast::Item>, Vec<Diagnostic>) {
-    loader::expand_imports(items, dir, sources)
+    loader::expand_imports(items, dir, sources, std_loaded)
+}
+
+/// [`load_program`] in a REPL session (`:load`): standard-library modules in `std_loaded` are
+/// not loaded again, and those this call loads are added to it.
+pub fn load_program_in_session(
+    path: &std::path::Path,
+    sources: &mut SourceMap,
+    std_loaded: &mut std::collections::HashSet<std::path::PathBuf>,
+) -> std::io::Result<(Module, Vec<Diagnostic>)> {
+    loader::load_program_in_session(path, sources, std_loaded)
 }
 
 #[cfg(test)]

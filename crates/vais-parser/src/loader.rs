@@ -1,5 +1,6 @@
 //! Program loading: reads the root file, parses it, and resolves `U a/b` imports
-//! (LANGUAGE.md §7.12) by textual merge, recursively, loading each file at most once.
+//! (LANGUAGE.md §7.12) by textual merge, recursively, loading each file at most once. `U std/NAME`
+//! comes from the standard library (`crate::stdlib`: embedded, or `$VAIS_STD_PATH`).
 
 use crate::parse_file;
 use std::collections::HashSet;
@@ -61,11 +62,36 @@ fn load_text(
 }
 
 /// See `crate::expand_imports`.
-pub(crate) fn expand_imports(items: Vec<Item>, dir: &Path, sources: &mut SourceMap) -> (Vec<Item>, Vec<Diagnostic>) {
+pub(crate) fn expand_imports(items: Vec<Item>, dir: &Path, sources: &mut SourceMap, std_loaded: &mut HashSet<PathBuf>) -> (Vec<Item>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let items = expand_uses(items, dir, sources, &mut HashSet::new(), &mut diags);
+    let mut loaded = std_loaded.clone();
+    let items = expand_uses(items, dir, sources, &mut loaded, &mut diags);
+    keep_std(std_loaded, loaded);
     (items, diags)
 }
+
+/// See `crate::load_program_in_session`.
+pub(crate) fn load_program_in_session(path: &Path, sources: &mut SourceMap, std_loaded: &mut HashSet<PathBuf>) -> std::io::Result<(Module, Vec<Diagnostic>)> {
+    let text = read_source(path)?;
+    let mut loaded = std_loaded.clone();
+    loaded.insert(canonical(path));
+    let mut diags = Vec::new();
+    let items = load_text(path, text, sources, &mut loaded, &mut diags);
+    keep_std(std_loaded, loaded);
+    Ok((Module { items }, diags))
+}
+
+/// Adds the standard-library modules among `loaded` to `std_loaded`.
+fn keep_std(std_loaded: &mut HashSet<PathBuf>, loaded: HashSet<PathBuf>) {
+    let dir = match crate::stdlib::std_source() {
+        crate::stdlib::StdSource::Dir(d) => Some(canonical(&d)),
+        crate::stdlib::StdSource::Embedded => None,
+    };
+    std_loaded.extend(loaded.into_iter().filter(|k| k.starts_with(EMBEDDED_KEY) || dir.as_ref().is_some_and(|d| k.starts_with(d))));
+}
+
+/// Prefix of the keys of embedded standard-library modules in the set of loaded files.
+const EMBEDDED_KEY: &str = "<embedded std>";
 
 /// Replaces each `U` item of `items` (resolved relative to `dir`) by the items of that file,
 /// with its own imports merged in.
@@ -84,6 +110,20 @@ fn expand_uses(
         };
         let segs: Vec<&str> = u.path.iter().map(|i| i.name.as_str()).collect();
         let shown = segs.join("/");
+        if segs.first() == Some(&"std") && segs.len() > 1 {
+            match crate::stdlib::find(&segs[1..]) {
+                Ok(crate::stdlib::Found::Embedded(name, text)) => {
+                    let key = PathBuf::from(format!("{EMBEDDED_KEY}/{name}.vais"));
+                    if loaded.insert(key) {
+                        let path = PathBuf::from(format!("std/{name}.vais"));
+                        out.extend(load_text(&path, text.to_string(), sources, loaded, diags));
+                    }
+                }
+                Ok(crate::stdlib::Found::File(found)) => load_file(&found, &shown, item.span, sources, loaded, diags, &mut out),
+                Err(d) => diags.push(d.at(&shown, item.span)),
+            }
+            continue;
+        }
         let Some(found) = resolve(dir, &segs) else {
             diags.push(
                 Diagnostic::error("E016", format!("cannot find module `{shown}`"), item.span)
@@ -99,51 +139,51 @@ fn expand_uses(
             );
             continue;
         };
-        let key = canonical(&found);
-        if !loaded.insert(key) {
-            continue; // already loaded (or a cycle): contributes nothing
-        }
-        match read_source(&found) {
-            Ok(t) => out.extend(load_text(&found, t, sources, loaded, diags)),
-            Err(e) => diags.push(
-                Diagnostic::error(
-                    "E016",
-                    format!("cannot read module `{shown}`: {e}"),
-                    item.span,
-                )
-                .with_label("imported here"),
-            ),
-        }
+        load_file(&found, &shown, item.span, sources, loaded, diags, &mut out);
     }
     out
 }
 
-/// `<dir>/<a>/<b>.vais`, else `<dir>/<a>/<b>/mod.vais`. A first segment `std` also tries
-/// the parent of `$VAIS_STD_PATH`.
+/// Loads the file `found` (imported as `shown` by the `U` item at `span`) unless it was
+/// loaded already, appending its items (with their imports) to `out`.
+fn load_file(
+    found: &Path,
+    shown: &str,
+    span: vais_ast::Span,
+    sources: &mut SourceMap,
+    loaded: &mut HashSet<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+    out: &mut Vec<Item>,
+) {
+    let key = canonical(found);
+    if !loaded.insert(key) {
+        return; // already loaded (or a cycle): contributes nothing
+    }
+    match read_source(found) {
+        Ok(t) => out.extend(load_text(found, t, sources, loaded, diags)),
+        Err(e) => diags.push(
+            Diagnostic::error("E016", format!("cannot read module `{shown}`: {e}"), span).with_label("imported here"),
+        ),
+    }
+}
+
+/// `<dir>/<a>/<b>.vais`, else `<dir>/<a>/<b>/mod.vais`.
 fn resolve(dir: &Path, segs: &[&str]) -> Option<PathBuf> {
-    let mut roots = vec![dir.to_path_buf()];
-    if segs.first() == Some(&"std") {
-        if let Some(std_dir) = std::env::var_os("VAIS_STD_PATH") {
-            if let Some(parent) = Path::new(&std_dir).parent() {
-                roots.push(parent.to_path_buf());
-            }
-        }
+    find_in(dir, segs)
+}
+
+/// `<root>/<a>/<b>.vais`, else `<root>/<a>/<b>/mod.vais`.
+pub(crate) fn find_in(root: &Path, segs: &[&str]) -> Option<PathBuf> {
+    let (last, dirs) = segs.split_last()?;
+    let mut base = root.to_path_buf();
+    for s in dirs {
+        base.push(s);
     }
-    for root in roots {
-        let (last, dirs) = segs.split_last()?;
-        let mut base = root.clone();
-        for s in dirs {
-            base.push(s);
-        }
-        let file = base.join(format!("{last}.vais"));
-        base.push(last);
-        if file.is_file() {
-            return Some(file);
-        }
-        let m = base.join("mod.vais");
-        if m.is_file() {
-            return Some(m);
-        }
+    let file = base.join(format!("{last}.vais"));
+    base.push(last);
+    if file.is_file() {
+        return Some(file);
     }
-    None
+    let m = base.join("mod.vais");
+    m.is_file().then_some(m)
 }

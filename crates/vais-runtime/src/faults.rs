@@ -78,6 +78,9 @@ pub enum FaultKind {
     /// built-in's name and the panic message. Contained like any runtime error instead of
     /// aborting the process.
     RuntimeBug(String),
+    /// A runtime error raised by library code (`std`) through `vais_std_raise`, with its
+    /// message, e.g. `index 7 out of bounds for length 3 in Vec.get`.
+    Raised(String),
 }
 
 /// A contained runtime error, with the function and source position where known.
@@ -126,6 +129,7 @@ impl fmt::Display for FaultKind {
                 write!(f, "argument index out of range: argv({index}) but argc() is {count}")
             }
             FaultKind::RuntimeBug(what) => write!(f, "internal error in the runtime ({what}); this is a bug in vaisc"),
+            FaultKind::Raised(msg) => write!(f, "{msg}"),
         }
     }
 }
@@ -414,6 +418,10 @@ fn trap_kind(kind: i32) -> FaultKind {
             let what = BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();
             FaultKind::RuntimeBug(what.unwrap_or_else(|| "a built-in panicked".to_string()))
         }
+        TRAP_RAISED => {
+            let msg = RAISED.lock().unwrap_or_else(|e| e.into_inner()).take();
+            FaultKind::Raised(msg.unwrap_or_else(|| "runtime error raised".to_string()))
+        }
         1 => FaultKind::DivisionByZero,
         2 => FaultKind::RemainderByZero,
         3 => FaultKind::DivisionOverflow,
@@ -568,6 +576,21 @@ extern "C" fn trap_from(kind: i32, site: i64, fp: usize, ret: usize) -> ! {
     let fault = fault_from_trap(&tables(), kind, site);
     report(&fault);
     std::process::exit(101)
+}
+
+/// `vais_rt_trap` kind of a runtime error raised by library code (its message is in [`RAISED`];
+/// a number well apart from the JIT's own kinds, which grow from 1).
+const TRAP_RAISED: i32 = 16;
+
+/// The message of the last error raised by [`raise_from`], taken by the fault report.
+static RAISED: Mutex<Option<String>> = Mutex::new(None);
+
+/// Raises a runtime error with `msg` as if JIT code had trapped at the call whose frame
+/// pointer is `fp` and return address `ret` (see `stdlib::vais_std_raise`): same report,
+/// backtrace and exit status as every other runtime error.
+pub(crate) fn raise_from(msg: String, fp: usize, ret: usize) -> ! {
+    *RAISED.lock().unwrap_or_else(|e| e.into_inner()) = Some(msg);
+    trap_from(TRAP_RAISED, -1, fp, ret)
 }
 
 /// `vais_rt_trap` kind of a panic caught in a built-in (its message is in [`BUILTIN_PANIC`]).

@@ -22,8 +22,12 @@ pub fn load_host_libraries() {
     });
 }
 
-/// Address of a C symbol in the host process (after loading libm), if it exists.
+/// Address of a C symbol in the host process (after loading libm), if it exists; the standard
+/// library's runtime hooks (`crate::stdlib`) resolve too.
 pub fn resolve(name: &str) -> Option<*const u8> {
+    if crate::stdlib::STD_SYMBOLS.contains(&name) {
+        return crate::symbols().into_iter().find(|(n, _)| *n == name).map(|(_, a)| a);
+    }
     load_host_libraries();
     let name = CString::new(name).ok()?;
     // SAFETY: dlsym on the default namespace with a valid C string only reads the symbol tables.
@@ -39,6 +43,7 @@ mod tests {
         assert!(super::resolve("sqrt").is_some());
         assert!(super::resolve("cbrt").is_some());
         assert!(super::resolve("surely_not_a_symbol_xyz").is_none());
+        assert!(super::resolve("vais_std_raise").is_some());
         assert!(super::resolve("bad\0name").is_none());
     }
 }

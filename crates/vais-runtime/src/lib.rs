@@ -15,6 +15,7 @@
 //! * [`report`]: runtime error reports with backtraces (for `vaisc` and built executables).
 //! * [`unwind`]: registration of JIT code's `.eh_frame` data with the system unwinder.
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
+//! * [`stdlib`]: the standard library's hooks (`vais_std_raise`, `vais_std_addr`).
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
 
 use std::sync::atomic::{AtomicU8, AtomicUsize};
@@ -31,6 +32,7 @@ pub mod program_info;
 pub mod report;
 mod signals;
 pub mod unwind;
+pub mod stdlib;
 
 pub use signals::default_sigpipe;
 pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};
@@ -86,6 +88,10 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("vais_stdout", args::vais_stdout as *const u8),
         ("vais_stderr", args::vais_stderr as *const u8),
         ("vais_rt_trap", vais_rt_trap as *const u8),
+        ("vais_std_raise", stdlib::vais_std_raise as *const u8),
+        ("vais_std_addr", stdlib::vais_std_addr as *const u8),
+        ("vais_std_fmt_f64", stdlib::vais_std_fmt_f64 as *const u8),
+        ("vais_std_parse_f64", stdlib::vais_std_parse_f64 as *const u8),
         ("vais_interrupt_flag", VAIS_INTERRUPT_FLAG.as_ptr() as *const u8),
         ("vais_stack_limit", VAIS_STACK_LIMIT.as_ptr() as *const u8),
     ]

@@ -251,10 +251,20 @@ impl<'c> Fc<'c> {
     pub fn method_call(&mut self, receiver: &ast::Expr, method: &ast::Ident, args: &[ast::Expr], span: Span) -> Expr {
         let rv = self.expr(receiver);
         let rt = self.t(&rv);
+        // A built-in type with methods (`X i64: Hash { .. }`) is looked up by its name.
+        let prim_owner = |cx: &crate::lower::Ctx, t: &T| match t {
+            T::Int(_) | T::F32 | T::F64 | T::Bool | T::Str => {
+                let n = crate::ty::show(t);
+                cx.env.type_methods(&n).is_some_and(|m| m.contains_key(&method.name)).then_some(n)
+            }
+            _ => None,
+        };
         let (sname, sargs, is_ref) = match self.sh(&rt) {
             T::Struct(n, a) | T::Enum(n, a) => (n, a, false),
+            t if prim_owner(self.cx, &t).is_some() => (prim_owner(self.cx, &t).unwrap_or_default(), vec![], false),
             T::Ref(inner) => match self.sh(&inner) {
                 T::Struct(n, a) | T::Enum(n, a) => (n, a, true),
+                t if prim_owner(self.cx, &t).is_some() => (prim_owner(self.cx, &t).unwrap_or_default(), vec![], true),
                 T::Range(x) => return self.range_method(rv, *x, method, args, span),
                 T::Param(p) => return self.bounded_method(Some(rv), &p, method, args, span),
                 other => return self.no_method(&other, method, args, span),

@@ -292,6 +292,9 @@ impl Env {
 
     /// The type `Self` of a method of `owner` (a struct or an enum) with these arguments.
     pub fn owner_t(&self, owner: &str, args: Vec<T>) -> T {
+        if let Some(p) = PrimType::from_name(owner) {
+            return prim(p); // methods of a built-in type (`X i64: Hash { .. }`)
+        }
         if self.enums.contains_key(owner) && !self.structs.contains_key(owner) {
             T::Enum(owner.to_string(), args)
         } else {

@@ -377,8 +377,29 @@ impl Ctx {
     }
 
     fn add_impl(&mut self, i: &ast::Impl) {
+        let no_args = vec![];
         let (target, targs) = match &i.target.kind {
             ast::TypeKind::Named { name, args } => (name.clone(), args),
+            // `X i64: Hash { .. }`: methods of a built-in type live in a method table under the
+            // type's name (a struct entry with no fields; the name cannot be written as a
+            // struct), so trait bounds can be met by built-in types (std's hash map keys).
+            ast::TypeKind::Prim(p) => {
+                let name = p.name().to_string();
+                if !self.env.structs.contains_key(&name) {
+                    let decl = crate::env::StructDecl {
+                        name: name.clone(),
+                        generics: vec![],
+                        bounds: vec![],
+                        fields: vec![],
+                        field_map: Default::default(),
+                        methods: Default::default(),
+                        traits: vec![],
+                        span: i.target.span,
+                    };
+                    self.env.structs.insert(name.clone(), std::sync::Arc::new(decl));
+                }
+                (ast::Ident { name, span: i.target.span }, &no_args)
+            }
             _ => {
                 self.report(errors::invalid("impl blocks need a struct target", i.target.span));
                 return;
@@ -595,7 +616,9 @@ impl Ctx {
                 }
             }
             let targs: Vec<T> = args.iter().map(|t| self.t_of(t)).collect();
-            if self.unmet_bound(decl, &targs, &[]).is_some() {
+            // (Only once an error was reported: a call that left the type open, like
+            // `Map.new()` in a REPL input, met no check, and its instance must exist.)
+            if self.errors > 0 && self.unmet_bound(decl, &targs, &[]).is_some() {
                 // Reported at the call that asked for it (E036); its body would only repeat
                 // that as a missing method.
                 continue;
@@ -623,6 +646,7 @@ impl Ctx {
                 }
                 let ok = match t {
                     T::Struct(n, _) | T::Enum(n, _) => self.env.type_traits(n).contains(&b),
+                    T::Int(_) | T::F32 | T::F64 | T::Bool | T::Str => self.env.type_traits(&crate::ty::show(t)).contains(&b),
                     T::Param(q) => outer.iter().any(|(n, bs)| n == q && bs.iter().any(|x| self.env.trait_closure(x).contains(&b))),
                     T::Var(_) | T::Err | T::Never => true,
                     _ => false,

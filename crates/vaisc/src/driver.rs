@@ -166,8 +166,19 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
         }
     };
     let all: Vec<vais_tir::FuncId> = (0..program.funcs.len() as u32).map(vais_tir::FuncId).collect();
+    // The standard library's functions are compiled only when the program reaches them (the
+    // JIT pulls in every function a compiled one references): importing `std/hashmap` does
+    // not mean compiling all of it.
+    let roots: Vec<vais_tir::FuncId> = all
+        .iter()
+        .copied()
+        .filter(|f| {
+            let file = sources.files.get(program.func(*f).span.file.0 as usize).map(|s| s.name.as_str()).unwrap_or("");
+            Some(*f) == program.main || !vais_parser::stdlib::is_std_file(file)
+        })
+        .collect();
     let locate = |span: vais_ast::Span| sources.location(span);
-    if let Err(e) = timer.record("compile", || jit.compile(&program, &all, &locate)) {
+    if let Err(e) = timer.record("compile", || jit.compile(&program, &roots, &locate)) {
         eprintln!("{e}");
         return EXIT_COMPILE_ERROR;
     }

@@ -21,8 +21,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "vaisc", version, about = "The Vais toolchain: a Cranelift JIT, a REPL and a checker")]
+#[command(name = "vaisc", about = "The Vais toolchain: a Cranelift JIT, a REPL and a checker", disable_version_flag = true)]
 struct Cli {
+    /// Print the version (with --verbose, also where the standard library `std` comes from).
+    #[arg(short = 'V', long)]
+    version: bool,
+    /// With --version: print more (the standard library's location).
+    #[arg(long)]
+    verbose: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -74,6 +80,13 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.version {
+        println!("vaisc {}", env!("CARGO_PKG_VERSION"));
+        if cli.verbose {
+            println!("{}", vais_parser::stdlib::describe());
+        }
+        return ExitCode::SUCCESS;
+    }
     vais_runtime::default_sigpipe();
     // Perf files are written only when asked for (`--perf`); before any thread starts.
     vais_runtime::perf::disable_implicit_perf_map();

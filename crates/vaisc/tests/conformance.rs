@@ -17,7 +17,8 @@ fn run_mode() {
             Some(e) => code == Some(e as i32),
             None => code == Some(101) && stderr.starts_with("runtime error:"),
         };
-        if out.stdout != case.stdout || !ok_exit {
+        let ok_stderr = case.stderr_first.as_deref().is_none_or(|want| stderr.lines().next() == Some(want));
+        if out.stdout != case.stdout || !ok_exit || !ok_stderr {
             failures.push(format!(
                 "{}: exit {:?} (want {:?}), stdout {:?} (want {:?}), stderr {}",
                 case.name,
@@ -52,6 +53,9 @@ fn repl_mode() {
             Some("program output differs".to_string())
         } else {
             let rest = String::from_utf8_lossy(&stdout[case.stdout.len()..]).to_string();
+            if let Some(want) = case.stderr_first.as_deref().filter(|w| !stderr.lines().any(|l| l == *w)) {
+                failures.push(format!("{}: standard error lacks the line {want:?}:\n{stderr}", case.name));
+            }
             match case.exit {
                 None => (!stderr.contains("runtime error:") || !rest.is_empty() || out.status.code() != Some(0))
                     .then(|| "expected a runtime error and a live session".to_string()),

@@ -50,6 +50,9 @@ pub struct Case {
     pub program: PathBuf,
     pub stdout: Vec<u8>,
     pub exit: Option<u8>,
+    /// The first line the program writes on standard error (`NAME.stderr`, optional): a
+    /// runtime error's message.
+    pub stderr_first: Option<String>,
     pub args: Option<Vec<String>>,
     pub stdin: Option<Vec<u8>>,
 }
@@ -87,6 +90,10 @@ pub fn a_cases() -> Vec<Case> {
     let own = cases_in(&repo_root().join("tests/programs"), "");
     assert!(own.len() >= 4, "expected our own feature programs, found {}", own.len());
     cases.extend(own);
+    // The examples folder (`examples/NAME.vais` with `.stdout` and `.exit`) runs the same way.
+    let examples = cases_in(&repo_root().join("examples"), "");
+    assert!(examples.len() >= 5, "expected the examples, found {}", examples.len());
+    cases.extend(examples);
     cases
 }
 
@@ -113,9 +120,10 @@ fn cases_in(dir: &std::path::Path, prefix: &str) -> Vec<Case> {
             "TRAP" => None,
             n => Some(n.parse::<u8>().expect("exit status")),
         };
+        let stderr_first = std::fs::read_to_string(base.with_extension("stderr")).ok().map(|s| s.trim_end().to_string());
         let args = std::fs::read_to_string(base.with_extension("args")).ok().map(|t| t.lines().map(String::from).collect());
         let stdin = std::fs::read(base.with_extension("stdin")).ok();
-        cases.push(Case { name: stem, program, stdout, exit, args, stdin });
+        cases.push(Case { name: stem, program, stdout, exit, stderr_first, args, stdin });
     }
     cases
 }
