@@ -154,7 +154,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> u8 {
 fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let emit = opts.emit;
     let mut sources = SourceMap::new();
-    let program = match front_end(path, &mut sources, timer) {
+    let mut program = match front_end(path, &mut sources, timer) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -183,7 +183,22 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     };
     let all: Vec<vais_tir::FuncId> = (0..program.funcs.len() as u32).map(vais_tir::FuncId).collect();
     let locate = |span: vais_ast::Span| sources.location(span);
-    if let Err(e) = timer.record("compile", || jit.compile(&program, &all, &locate)) {
+    // The optimising tier of `run`: TIR inlining (whole program), then Cranelift at
+    // opt_level=speed with the backtracking register allocator. `VAIS_INLINE=0` turns the
+    // inliner off (measurements). Its time counts as compile time.
+    let inline = std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
+    let compiled = timer.record("compile", || {
+        if inline {
+            vais_inline::inline_program(&mut program, vais_inline::Limits::default());
+            if vais_jit::verify_by_default() {
+                if let Err(e) = vais_tir::verify::verify_program(&program) {
+                    return Err(vais_jit::JitError { function: Some(e.function), message: format!("TIR verifier after inlining: {} (at {})", e.message, sources.location(e.span)) });
+                }
+            }
+        }
+        jit.compile(&program, &all, &locate)
+    });
+    if let Err(e) = compiled {
         eprintln!("{e}");
         return EXIT_COMPILE_ERROR;
     }
