@@ -179,9 +179,10 @@ pub(crate) fn iconst(b: &mut FunctionBuilder, t: Type, v: i128) -> Value {
 
 /// One pass over a body collecting, into `taken`, the locals whose address is taken (they must
 /// live in memory) and, into `whole`, the locals used other than through a field path of
-/// scalar (or zero-sized) type rooted at the local: a whole-value read, an aggregate field, a
-/// capture, an argument... Those cannot be scalar-replaced. (A `Let` initialising the local
-/// is not a use.)
+/// scalar (or zero-sized) type rooted at the local: an aggregate field path... Those cannot be
+/// scalar-replaced. (A `Let` initialising the local, an `Assign` of the whole local and a
+/// whole-value read are not such uses: a scalar-replaced local takes an assigned value's
+/// leaves, and a read gathers its leaves into a temporary.)
 fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<LocalId>) {
     fn root(mut e: &Expr) -> Option<LocalId> {
         loop {
@@ -193,9 +194,11 @@ fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<Local
         }
     }
     match &e.kind {
-        ExprKind::Local(l) => {
-            whole.insert(*l);
-            return;
+        // A whole-value read: a scalar-replaced local is gathered into a temporary there.
+        ExprKind::Local(_) => return,
+        // Assigning a whole local: a scalar-replaced one takes the value's leaves.
+        ExprKind::Assign { target, value } if matches!(target.kind, ExprKind::Local(_)) => {
+            return scan_locals(value, taken, whole);
         }
         ExprKind::Field { .. } => {
             if let Some(l) = root(e) {
@@ -833,6 +836,13 @@ impl<'a, 'f> Tr<'a, 'f> {
                     self.split_init(v, ty, base, out)?;
                 }
             }
+            ExprKind::Local(l) if matches!(self.locals[l.index()], Storage::Split(_)) => {
+                // Leaf by leaf from another scalar-replaced local (same type: same offsets).
+                let vars: Vec<(u32, Variable, Type)> = self.split_vars(*l).to_vec();
+                for (off, var, _) in vars {
+                    out.push((base + off, self.b.use_var(var)));
+                }
+            }
             ExprKind::Inlined { func, args, body } => {
                 for (l, v) in args {
                     self.let_local(*l, v)?;
@@ -925,7 +935,19 @@ impl<'a, 'f> Tr<'a, 'f> {
                 Storage::Var(v) => Place::Var(v),
                 Storage::Slot(ss) => Place::Mem(self.slot_addr(ss, 0), 0),
                 Storage::Addr(a) => Place::Mem(a, 0),
-                Storage::Split(_) => return Err("whole use of a scalar-replaced local".into()),
+                Storage::Split(_) => {
+                    // A whole-value read (writes go through `Assign`, field paths or
+                    // `AddrOf`, which keeps a local in memory): gather the leaves into a copy.
+                    let ty = self.local_ty(*l);
+                    let t = self.temp(&ty);
+                    let vars: Vec<(u32, Variable, Type)> = self.split_vars(*l).to_vec();
+                    for (off, var, _) in vars {
+                        let x = self.b.use_var(var);
+                        let (a, o) = self.imm_off(t, off);
+                        self.b.ins().store(flags(), x, a, o);
+                    }
+                    Place::Mem(t, 0)
+                }
             },
             ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?, 0),
             ExprKind::Field { .. } if self.split_root(e).is_some() => {
@@ -1171,6 +1193,15 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let t = self.temp(&inner.ty);
                 self.store(t, &inner.ty, v);
                 Ok(Val::S(t))
+            }
+            ExprKind::Assign { target, value } if matches!(&target.kind, ExprKind::Local(l) if matches!(self.locals[l.index()], Storage::Split(_))) => {
+                let ExprKind::Local(l) = target.kind else { unreachable!() };
+                let mut vals = vec![];
+                self.split_init(value, &target.ty, 0, &mut vals)?;
+                if value.ty != Ty::Never {
+                    self.split_define(l, &vals);
+                }
+                Ok(Val::Unit)
             }
             ExprKind::Assign { target, value } => {
                 let v = self.expr(value)?;
