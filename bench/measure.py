@@ -5,7 +5,8 @@ Each program runs as a whole process (compile + run for vaisc), several times; t
 minimum. Both wall-clock and CPU time (user + system of the child) are kept; the ratio uses CPU
 time, which a busy shared machine disturbs less. Output must match the C program's byte for
 byte. Several vaisc binaries can be compared side by side: `measure.py A B` (default: this
-tree's target/release/vaisc).
+tree's target/release/vaisc); `ENV=VAL:PATH` runs PATH with ENV set (e.g.
+`VAIS_TIER=baseline:target/release/vaisc`, `VAIS_INLINE=0:target/release/vaisc`).
 Environment: RUNS (default 5), CC (default cc), ONLY (comma-separated program names),
 NO_THROUGHPUT=1 to skip the compile-throughput lines.
 """
@@ -19,12 +20,22 @@ PROGRAMS = ["fib", "loops", "mandel", "structs", "matmul", "nbody", "vecmath", "
 tmp = tempfile.mkdtemp()
 
 
-def cpu_timed(cmd, runs=RUNS, any_status=False):
+def split_spec(v):
+    """`ENV=VAL:PATH` -> (PATH, {ENV: VAL}); a plain path -> (path, {})."""
+    head = v.split(":", 1)[0]
+    if "=" in head and ":" in v:
+        k, val = head.split("=", 1)
+        return v.split(":", 1)[1], {k: val}
+    return v, {}
+
+
+def cpu_timed(cmd, runs=RUNS, any_status=False, env=None):
     best_cpu, best_wall, out = None, None, None
+    full_env = dict(os.environ, **(env or {}))
     for _ in range(runs):
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True)
+        p = subprocess.run(cmd, capture_output=True, env=full_env)
         wall = time.perf_counter() - t
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -45,9 +56,9 @@ def main():
     vaiscs = sys.argv[1:] or [os.path.join(ROOT, "target/release/vaisc")]
     only = os.environ.get("ONLY")
     progs = only.split(",") if only else PROGRAMS
-    names = [os.path.basename(os.path.dirname(os.path.dirname(os.path.dirname(v)))) or v for v in vaiscs]
-    if len(set(names)) < len(names):
-        names = [f"v{i}" for i in range(len(vaiscs))]
+    names = [f"v{i}" for i in range(len(vaiscs))]
+    for n, v in zip(names, vaiscs):
+        print(f"{n}: {v}")
     head = f"{'program':9} {'cc-O2 cpu':>9}"
     for n in names:
         head += f" | {n[:10]:>10} cpu {'xO2':>5} {'jit':>6}"
@@ -60,7 +71,8 @@ def main():
         c_cpu, c_wall, pc = cpu_timed([exe])
         line = f"{name:9} {c_cpu * 1000:7.0f}ms"
         for i, v in enumerate(vaiscs):
-            cpu, wall, pv = cpu_timed([v, "run", "--time", src])
+            exe, env = split_spec(v)
+            cpu, wall, pv = cpu_timed([exe, "run", "--time", src], env=env)
             if pv.stdout != pc.stdout:
                 sys.exit(f"{name}: output of {v} differs from C:\n{pv.stdout!r}\n{pc.stdout!r}")
             jit = phases(pv.stderr).get("compile", float("nan"))
@@ -80,10 +92,11 @@ def main():
         subprocess.run([sys.executable, os.path.join(BENCH, "gen.py"), str(lines), src], check=True)
         n = sum(1 for _ in open(src))
         for v, vn in zip(vaiscs, names):
-            cmd = [v, "run", "--time", src] if label == "compile" else [v, "check", "--time", src]
+            exe, env = split_spec(v)
+            cmd = [exe, "run", "--time", src] if label == "compile" else [exe, "check", "--time", src]
             best = None
             for _ in range(RUNS):
-                p = subprocess.run(cmd, capture_output=True)
+                p = subprocess.run(cmd, capture_output=True, env=dict(os.environ, **env))
                 ph = phases(p.stderr)
                 tot = ph.get("parse", 0) + ph.get("check", 0) + (ph.get("compile", 0) if label == "compile" else 0)
                 if best is None or tot < best[0]:

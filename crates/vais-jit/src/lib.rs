@@ -52,6 +52,9 @@ mod translate;
 pub mod value;
 
 use std::collections::HashMap;
+
+pub mod tier;
+pub use tier::Tier;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -84,6 +87,13 @@ pub struct JitConfig {
     /// Keep each function's Cranelift IR for [`Jit::clif`] and [`Jit::asm`] (costs a copy of
     /// the IR per function; `asm` recompiles it on demand).
     pub keep_ir: bool,
+}
+
+impl JitConfig {
+    /// The tier this configuration compiles with.
+    pub fn tier(&self) -> Tier {
+        Tier::of(self)
+    }
 }
 
 impl Default for JitConfig {
@@ -338,11 +348,8 @@ impl Jit {
             // Measurement knob (poll overhead): never set by the tools.
             config.interrupt_polls = false;
         }
-        let opt = if config.opt_speed { "speed" } else { "none" };
+        let (opt, regalloc) = Tier::of(&config).cranelift();
         let verify = if config.verify { "true" } else { "false" };
-        // REPL inputs are tiny and compiled once each: compile latency matters more there than
-        // code quality, so they use the single-pass register allocator.
-        let regalloc = if config.repl_mode { "single_pass" } else { "backtracking" };
         let flags = [
             ("enable_verifier", verify),
             ("preserve_frame_pointers", "true"),
@@ -741,6 +748,11 @@ impl Jit {
             self.ctx.compiled_code().map_or((0, vec![], vec![]), |c| (c.code_buffer().len(), trap_list(c), src_ranges(c)));
         self.s.module.clear_context(&mut self.ctx);
         Ok(Defined { ir, len, sites, traps, srcs, inline })
+    }
+
+    /// The tier this session compiles with.
+    pub fn tier(&self) -> Tier {
+        self.s.config.tier()
     }
 
     /// Code pointer of a compiled function (its own convention, see the crate docs).

@@ -179,10 +179,11 @@ pub(crate) fn iconst(b: &mut FunctionBuilder, t: Type, v: i128) -> Value {
 
 /// One pass over a body collecting, into `taken`, the locals whose address is taken (they must
 /// live in memory) and, into `whole`, the locals used other than through a field path of
-/// scalar (or zero-sized) type rooted at the local: an aggregate field path... Those cannot be
-/// scalar-replaced. (A `Let` initialising the local, an `Assign` of the whole local and a
-/// whole-value read are not such uses: a scalar-replaced local takes an assigned value's
-/// leaves, and a read gathers its leaves into a temporary.)
+/// scalar (or zero-sized) type rooted at the local: a whole-value read, an aggregate field, a
+/// capture, an argument... Those cannot be scalar-replaced. (A `Let` initialising the local
+/// and an `Assign` of the whole local are not uses: a scalar-replaced local takes the value's
+/// leaves; nor is a whole copy into another local, which goes leaf by leaf. Should a copy's
+/// destination stay in memory after all, the read gathers the leaves into a temporary.)
 fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<LocalId>) {
     fn root(mut e: &Expr) -> Option<LocalId> {
         loop {
@@ -193,12 +194,38 @@ fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<Local
             }
         }
     }
+    // A local copied whole into another (`let`, an inlined call's argument, an assignment)
+    // goes leaf by leaf when both are scalar-replaced: not a whole use.
+    let copy = |x: &Expr| matches!(x.kind, ExprKind::Local(_));
     match &e.kind {
-        // A whole-value read: a scalar-replaced local is gathered into a temporary there.
-        ExprKind::Local(_) => return,
+        ExprKind::Local(l) => {
+            whole.insert(*l);
+            return;
+        }
         // Assigning a whole local: a scalar-replaced one takes the value's leaves.
         ExprKind::Assign { target, value } if matches!(target.kind, ExprKind::Local(_)) => {
-            return scan_locals(value, taken, whole);
+            if !copy(value) {
+                scan_locals(value, taken, whole);
+            }
+            return;
+        }
+        ExprKind::Block(b) => {
+            for s in &b.stmts {
+                match s {
+                    Stmt::Let { value, .. } if copy(value) => {}
+                    Stmt::Let { value: x, .. } | Stmt::Expr(x) => scan_locals(x, taken, whole),
+                }
+            }
+            if let Some(v) = &b.value {
+                scan_locals(v, taken, whole);
+            }
+            return;
+        }
+        ExprKind::Inlined { args, body, .. } => {
+            for (_, v) in args.iter().filter(|(_, v)| !copy(v)) {
+                scan_locals(v, taken, whole);
+            }
+            return scan_locals(body, taken, whole);
         }
         ExprKind::Field { .. } => {
             if let Some(l) = root(e) {

@@ -21,6 +21,8 @@ pub const EXIT_ABORTED: u8 = 134;
 #[derive(Default)]
 struct Timer {
     phases: Vec<(&'static str, Duration)>,
+    /// The code generation tier, once known.
+    tier: Option<&'static str>,
 }
 
 impl Timer {
@@ -34,7 +36,10 @@ impl Timer {
         vais_runtime::flush_output();
         let parts: Vec<String> =
             self.phases.iter().map(|(p, d)| format!("{p} {:.3}ms", d.as_secs_f64() * 1000.0)).collect();
-        eprintln!("time: {}", parts.join(", "));
+        match self.tier {
+            Some(t) => eprintln!("time: {} ({t} tier)", parts.join(", ")),
+            None => eprintln!("time: {}", parts.join(", ")),
+        }
     }
 }
 
@@ -166,12 +171,16 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
         eprintln!("error: `{}` has no `main` function", path.display());
         return EXIT_COMPILE_ERROR;
     };
+    // `vaisc run` compiles everything with the optimising tier up front (see
+    // `vais_jit::tier`); `VAIS_TIER=baseline` compiles with the REPL's tier instead and no
+    // inlining (measurements).
+    let baseline = std::env::var_os("VAIS_TIER").is_some_and(|v| v == "baseline");
     let config = vais_jit::JitConfig {
         repl_mode: false,
         interrupt_polls: true,
         verify: vais_jit::verify_by_default(),
         verify_tir: vais_jit::verify_by_default(),
-        opt_speed: true,
+        opt_speed: !baseline,
         keep_ir: emit.is_some(),
     };
     let mut jit = match vais_jit::Jit::new(config) {
@@ -186,7 +195,8 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     // The optimising tier of `run`: TIR inlining (whole program), then Cranelift at
     // opt_level=speed with the backtracking register allocator. `VAIS_INLINE=0` turns the
     // inliner off (measurements). Its time counts as compile time.
-    let inline = std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
+    let inline = !baseline && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
+    timer.tier = Some(jit.tier().name());
     let compiled = timer.record("compile", || {
         if inline {
             vais_inline::inline_program(&mut program, vais_inline::Limits::default());

@@ -219,8 +219,12 @@ impl ReplState {
         vais_runtime::flush_output();
         if self.show_time {
             println!(
-                "time: parse {:?}, check {:?}, compile {:?}, run {:?}",
-                timings.parse, timings.check, timings.compile, timings.run
+                "time: parse {:?}, check {:?}, compile {:?}, run {:?} ({} tier)",
+                timings.parse,
+                timings.check,
+                timings.compile,
+                timings.run,
+                self.jit.tier().name()
             );
         }
         outcome
