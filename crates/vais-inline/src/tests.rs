@@ -88,3 +88,45 @@ fn callee_with_return_or_too_big_is_kept() {
     let st = inline_program(&mut p, Limits::default());
     assert_eq!(st.inlined, 0);
 }
+
+fn in_loop(body: Expr) -> Expr {
+    ex(ExprKind::Loop { kind: LoopKind::Infinite, body: Box::new(body) }, Ty::Unit)
+}
+
+#[test]
+fn medium_callee_is_inlined_in_a_loop_but_not_in_straight_line_code() {
+    // 21 nodes: above the straight-line limit, below the loop limit.
+    let mut b = local(0);
+    for _ in 0..10 {
+        b = add(b, int(1));
+    }
+    let mid = func("mid", 1, vec![ld("x", false)], b);
+    let straight = func("straight", 0, vec![], call(0, vec![int(1)]));
+    let mut looped = func("looped", 0, vec![], in_loop(call(0, vec![int(1)])));
+    looped.ret = Ty::Unit;
+    let mut p = Program { funcs: vec![mid, straight, looped], ..Default::default() };
+    inline_program(&mut p, Limits::default());
+    assert_eq!(count(&p.funcs[1].body, |x| matches!(x.kind, ExprKind::Inlined { .. })), 0);
+    assert_eq!(count(&p.funcs[2].body, |x| matches!(x.kind, ExprKind::Inlined { .. })), 1);
+}
+
+#[test]
+fn a_function_value_bound_to_a_parameter_is_called_directly_and_inlined() {
+    // apply(f, x) = f(x), called in a loop as apply(dbl, 3): the copy calls `dbl` directly,
+    // and that call is inlined too.
+    let fty = Ty::Fn(vec![Ty::I64], Box::new(Ty::I64));
+    let dbl = func("dbl", 1, vec![ld("y", false)], add(local(0), local(0)));
+    let fparam = LocalDef { name: "f".into(), ty: fty.clone(), mutable: false, span: Span::default() };
+    let fcall = ex(ExprKind::Call { callee: Callee::Value(Box::new(ex(ExprKind::Local(LocalId(0)), fty.clone()))), args: vec![local(1)] }, Ty::I64);
+    let apply = func("apply", 2, vec![fparam, ld("x", false)], fcall);
+    let arg = ex(ExprKind::FuncRef(FuncId(0)), fty);
+    let mut main = func("main", 0, vec![], in_loop(call(1, vec![arg, int(3)])));
+    main.ret = Ty::Unit;
+    let mut p = Program { funcs: vec![dbl, apply, main], ..Default::default() };
+    let st = inline_program(&mut p, Limits::default());
+    assert_eq!(st.devirtualised, 1);
+    let body = &p.funcs[2].body;
+    assert_eq!(count(body, |x| matches!(x.kind, ExprKind::Inlined { .. })), 2, "apply and dbl");
+    assert_eq!(count(body, |x| matches!(x.kind, ExprKind::Call { .. })), 0);
+    vais_tir::verify::verify_program(&p).expect("verifies");
+}
