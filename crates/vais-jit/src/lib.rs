@@ -188,6 +188,10 @@ fn src_ranges(c: &cranelift_codegen::CompiledCode) -> Vec<SrcRange> {
         .collect()
 }
 
+/// The inlined frames at one point of the code: (function, file number, byte offset),
+/// innermost first.
+type InlineChain = std::sync::Arc<[(String, u32, u32)]>;
+
 /// Splits source positions inside inlined copies (`translate::INLINE_LOC`) into the
 /// function's own position there (the outermost call, for its line table: profiles, perf and
 /// debuggers attribute inlined code to the call) and the inlined frames for backtraces.
@@ -195,7 +199,7 @@ fn resolve_inlined(srcs: Vec<SrcRange>, t: &translate::InlineTable) -> (Vec<SrcR
     if t.frames.is_empty() {
         return (srcs, vec![]);
     }
-    let mut chains: HashMap<u32, std::sync::Arc<[(String, u32, u32)]>> = HashMap::new();
+    let mut chains: HashMap<u32, InlineChain> = HashMap::new();
     let mut inlined: Vec<vais_runtime::faults::InlinedRange> = vec![];
     let mut out = Vec::with_capacity(srcs.len());
     for (s, e, loc) in srcs {
@@ -491,7 +495,7 @@ impl Jit {
             for (offset, tc) in &d.traps {
                 let Some(&loc) = translate::site_index(*tc).and_then(|i| d.inline.trap_locs.get(i)) else { continue };
                 let i = d.srcs.partition_point(|r| r.0 <= *offset);
-                if loc != u32::MAX && !i.checked_sub(1).is_some_and(|i| *offset < d.srcs[i].1) {
+                if loc != u32::MAX && i.checked_sub(1).is_none_or(|i| *offset >= d.srcs[i].1) {
                     srcs.push((*offset, *offset + 1, loc));
                     added = true;
                 }

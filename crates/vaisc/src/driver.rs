@@ -195,7 +195,12 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     // The optimising tier of `run`: TIR inlining (whole program), then Cranelift at
     // opt_level=speed with the backtracking register allocator. `VAIS_INLINE=0` turns the
     // inliner off (measurements). Its time counts as compile time.
-    let inline = !baseline && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
+    // The tools that name functions in placed code (`-g`, `--perf`, `--profile`,
+    // `--flamegraph`) get every function's own code, as `-g` builds usually do: their line
+    // tables and symbols have no notion of an inlined copy yet (backtraces of runtime errors
+    // do, see `faults::register_inlined`).
+    let tools = opts.debug || opts.perf.is_some() || opts.profile.is_some();
+    let inline = !baseline && !tools && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
     timer.tier = Some(jit.tier().name());
     let compiled = timer.record("compile", || {
         if inline {
