@@ -54,7 +54,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { callee_nodes: 40, hof_nodes: 120, depth: 4, self_levels: 2, growth: 2000, cold_nodes: 12 }
+        Limits { callee_nodes: 40, hof_nodes: 120, depth: 4, self_levels: 3, growth: 2000, cold_nodes: 12 }
     }
 }
 
