@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Benchmarks (not tests): vaisc run vs clang -O2 / -O0 on the same algorithms, JIT compile time
-# vs clang -O0, compile throughput on a generated 10,000-line program, and front-end throughput
-# on a generated 100,000-line program. Installs clang if missing. Prints a table of figures.
+# Benchmarks (not tests): vaisc run vs cc -O2 on the same algorithms (bench/NAME.vais and
+# bench/NAME.c; output compared byte for byte; the figure is the minimum CPU time of RUNS whole
+# processes), then compile throughput on a generated 10,000-line program and front-end
+# throughput on a generated 100,000-line program. Extra arguments are vaisc binaries to compare
+# side by side (default: this tree's release build), e.g. `bash bench/run.sh /tmp/old/vaisc
+# target/release/vaisc`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v clang >/dev/null; then
-  (apt-get update -qq && apt-get install -y -qq clang >/dev/null) || { echo "cannot install clang" >&2; exit 1; }
-fi
+command -v "${CC:-cc}" >/dev/null || { echo "no C compiler (${CC:-cc})" >&2; exit 1; }
 cargo build --release -q -p vaisc
 exec python3 bench/measure.py "$@"

@@ -47,6 +47,8 @@ pub struct Timings {
     pub check: Duration,
     pub compile: Duration,
     pub run: Duration,
+    /// The code generation tier that compiled the input (`baseline` in a session).
+    pub tier: &'static str,
 }
 
 /// A value an input produced.
@@ -333,6 +335,7 @@ impl Engine {
         }
         obs.compiled(&self.sources, self.backend.jit());
         timings.compile = t2.elapsed();
+        timings.tier = self.backend.jit().tier().name();
         let mut outcome = Outcome::Done;
         if let Some(entry) = result.entry {
             let t3 = Instant::now();

@@ -45,7 +45,6 @@
 //!   report. A function with more checks than codes calls `vais_rt_trap` for the rest.
 
 mod abi;
-mod inline;
 pub mod layout;
 mod placed;
 pub mod rt;
@@ -54,6 +53,9 @@ mod translate;
 pub mod value;
 
 use std::collections::HashMap;
+
+pub mod tier;
+pub use tier::Tier;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -87,6 +89,13 @@ pub struct JitConfig {
     /// Keep each function's Cranelift IR for [`Jit::clif`] and [`Jit::asm`] (costs a copy of
     /// the IR per function; `asm` recompiles it on demand).
     pub keep_ir: bool,
+}
+
+impl JitConfig {
+    /// The tier this configuration compiles with.
+    pub fn tier(&self) -> Tier {
+        Tier::of(self)
+    }
 }
 
 impl Default for JitConfig {
@@ -186,6 +195,47 @@ fn src_ranges(c: &cranelift_codegen::CompiledCode) -> Vec<SrcRange> {
         .filter(|r| !r.loc.is_default())
         .map(|r| (r.start, r.end, r.loc.bits()))
         .collect()
+}
+
+/// The inlined frames at one point of the code: (function, file number, byte offset),
+/// innermost first.
+type InlineChain = std::sync::Arc<[(String, u32, u32)]>;
+
+/// Splits source positions inside inlined copies (`translate::INLINE_LOC`) into the
+/// function's own position there (the outermost call, for its line table: profiles, perf and
+/// debuggers attribute inlined code to the call) and the inlined frames for backtraces.
+fn resolve_inlined(srcs: Vec<SrcRange>, t: &translate::InlineTable) -> (Vec<SrcRange>, Vec<vais_runtime::faults::InlinedRange>) {
+    if t.frames.is_empty() {
+        return (srcs, vec![]);
+    }
+    let mut chains: HashMap<u32, InlineChain> = HashMap::new();
+    let mut inlined: Vec<vais_runtime::faults::InlinedRange> = vec![];
+    let mut out = Vec::with_capacity(srcs.len());
+    for (s, e, loc) in srcs {
+        if loc & translate::INLINE_LOC == 0 {
+            out.push((s, e, loc));
+            continue;
+        }
+        let Some(&(frame, file, off)) = t.locs.get((loc & !translate::INLINE_LOC) as usize) else { continue };
+        let mut chain = vec![];
+        let (mut f, mut pos) = (Some(frame), (file, off));
+        let mut outer = off;
+        while let Some(i) = f {
+            let (name, parent, call) = &t.frames[i as usize];
+            chain.push((name.clone(), pos.0, pos.1));
+            pos = (call.file.0, call.start);
+            outer = call.start;
+            f = *parent;
+        }
+        out.push((s, e, outer));
+        let key = loc & !translate::INLINE_LOC;
+        let frames = chains.entry(key).or_insert_with(|| chain.into()).clone();
+        match inlined.last_mut() {
+            Some(r) if r.end == s && *r.frames == *frames => r.end = e,
+            _ => inlined.push(vais_runtime::faults::InlinedRange { start: s, end: e, frames }),
+        }
+    }
+    (out, inlined)
 }
 
 thread_local! {
@@ -290,6 +340,8 @@ struct Defined {
     traps: Vec<(u32, TrapCode)>,
     /// Source positions of the machine code.
     srcs: Vec<SrcRange>,
+    /// Inlined copies in it (positions in `srcs` marked `translate::INLINE_LOC` index it).
+    inline: translate::InlineTable,
 }
 
 impl Jit {
@@ -310,11 +362,8 @@ impl Jit {
             // Measurement knob (poll overhead): never set by the tools.
             config.interrupt_polls = false;
         }
-        let opt = if config.opt_speed { "speed" } else { "none" };
+        let (opt, regalloc) = Tier::of(&config).cranelift();
         let verify = if config.verify { "true" } else { "false" };
-        // REPL inputs are tiny and compiled once each: compile latency matters more there than
-        // code quality, so they use the single-pass register allocator.
-        let regalloc = if config.repl_mode { "single_pass" } else { "backtracking" };
         let flags = [
             ("enable_verifier", verify),
             ("preserve_frame_pointers", "true"),
@@ -465,7 +514,25 @@ impl Jit {
             }
             let def = program.func(f);
             rt::register_code(code, d.len, def.name.clone());
-            rt::register_lines(code, def.span.file.0, d.srcs);
+            let mut srcs = d.srcs.clone();
+            // Out-of-line trap instructions get the position of their check.
+            let mut added = false;
+            for (offset, tc) in &d.traps {
+                let Some(&loc) = translate::site_index(*tc).and_then(|i| d.inline.trap_locs.get(i)) else { continue };
+                let i = d.srcs.partition_point(|r| r.0 <= *offset);
+                if loc != u32::MAX && i.checked_sub(1).is_none_or(|i| *offset >= d.srcs[i].1) {
+                    srcs.push((*offset, *offset + 1, loc));
+                    added = true;
+                }
+            }
+            if added {
+                srcs.sort_unstable_by_key(|r| r.0);
+            }
+            let (srcs, inlined) = resolve_inlined(srcs, &d.inline);
+            rt::register_lines(code, def.span.file.0, srcs);
+            if !inlined.is_empty() {
+                vais_runtime::faults::register_inlined(code, inlined);
+            }
             for (offset, tc) in &d.traps {
                 if let Some((kind, site)) = translate::site_of_code(&d.sites, *tc) {
                     rt::register_trap(code + *offset as usize, kind, site);
@@ -498,8 +565,6 @@ impl Jit {
             let def = program.func(*f);
             let sig = self.sig_of(program, def);
             let closure = def.kind == FuncKind::Lambda;
-            let inlined = if self.s.config.repl_mode || !self.s.config.opt_speed { None } else { inline::self_inline(def, *f) };
-            let def = inlined.as_ref().unwrap_or(def);
             let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
             if let Some(p) = self.jobs_meta.last_mut().filter(|p| p.0 == *id) {
                 p.1 = Some(done.len());
@@ -655,12 +720,12 @@ impl Jit {
                 let mut tr = Tr::new(s, program, def, b, locate);
                 body(&mut tr)?;
                 tr.b.finalize(cfg);
-                Ok::<Vec<(i32, i64)>, String>(tr.trap_sites)
+                Ok::<_, String>((tr.trap_sites, std::mem::take(&mut tr.inline)))
             })
         };
         let fail = |m: String| err(Some(&def.name), m);
-        let sites = match result {
-            Ok(Ok(sites)) => sites,
+        let (sites, inline) = match result {
+            Ok(Ok(x)) => x,
             Ok(Err(m)) => {
                 self.fbc = FunctionBuilderContext::new();
                 return Err(fail(m));
@@ -678,7 +743,7 @@ impl Jit {
                 return Err(fail("the code generation threads stopped".into()));
             }
             self.jobs_meta.push((id, None));
-            return Ok(Defined { ir, len: 0, sites, traps: vec![], srcs: vec![] });
+            return Ok(Defined { ir, len: 0, sites, traps: vec![], srcs: vec![], inline });
         }
         if is_big(&self.ctx.func) {
             let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps, srcs, unwind)| {
@@ -688,7 +753,7 @@ impl Jit {
             });
             self.s.module.clear_context(&mut self.ctx);
             let (len, traps, srcs) = g.map_err(fail)?;
-            return Ok(Defined { ir, len, sites, traps, srcs });
+            return Ok(Defined { ir, len, sites, traps, srcs, inline });
         }
         let defined = {
             let (module, ctx) = (&mut self.s.module, &mut self.ctx);
@@ -715,7 +780,12 @@ impl Jit {
         let unwind = self.ctx.compiled_code().and_then(|c| placed::unwind_info(c, self.s.module.isa()));
         self.unwinds.push((id, len, unwind));
         self.s.module.clear_context(&mut self.ctx);
-        Ok(Defined { ir, len, sites, traps, srcs })
+        Ok(Defined { ir, len, sites, traps, srcs, inline })
+    }
+
+    /// The tier this session compiles with.
+    pub fn tier(&self) -> Tier {
+        self.s.config.tier()
     }
 
     /// Code pointer of a compiled function (its own convention, see the crate docs).

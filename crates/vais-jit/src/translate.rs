@@ -121,6 +121,31 @@ pub(crate) struct Tr<'a, 'f> {
     /// The one site trap code every interrupt poll of this function shares (an interrupt is
     /// reported without a position), taken at the first poll.
     interrupt_code: Option<TrapCode>,
+    /// Inlined copies translated so far and the source positions inside them (see
+    /// [`InlineTable`]); the innermost copy being translated, if any.
+    pub inline: InlineTable,
+    cur_inline: Option<u32>,
+}
+
+/// Source locations with this bit set are not byte offsets but indexes into
+/// [`InlineTable::locs`]: positions inside inlined copies (`ExprKind::Inlined`).
+pub(crate) const INLINE_LOC: u32 = 1 << 31;
+
+/// Where a function's inlined code comes from: each inlined copy (`frames`: the inlined
+/// function's name, the enclosing copy if nested, and the call's span in the enclosing code),
+/// and each source position inside a copy (`locs`: the copy, then file number and byte offset).
+#[derive(Default, Debug)]
+pub(crate) struct InlineTable {
+    pub frames: Vec<(String, Option<u32>, Span)>,
+    pub locs: Vec<(u32, u32, u32)>,
+    /// The source location (as set on instructions) of each site trap code's check, by code
+    /// index: Cranelift places the trap instruction itself out of line, with no location.
+    pub trap_locs: Vec<u32>,
+}
+
+/// The index of a site trap code in the function's site table.
+pub(crate) fn site_index(code: TrapCode) -> Option<usize> {
+    code.as_raw().get().checked_sub(FIRST_SITE_CODE).map(usize::from)
 }
 
 /// The first user trap code that names a per-function trap site (1..3 mark unreachable code:
@@ -156,7 +181,9 @@ pub(crate) fn iconst(b: &mut FunctionBuilder, t: Type, v: i128) -> Value {
 /// live in memory) and, into `whole`, the locals used other than through a field path of
 /// scalar (or zero-sized) type rooted at the local: a whole-value read, an aggregate field, a
 /// capture, an argument... Those cannot be scalar-replaced. (A `Let` initialising the local
-/// is not a use.)
+/// and an `Assign` of the whole local are not uses: a scalar-replaced local takes the value's
+/// leaves; nor is a whole copy into another local, which goes leaf by leaf. Should a copy's
+/// destination stay in memory after all, the read gathers the leaves into a temporary.)
 fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<LocalId>) {
     fn root(mut e: &Expr) -> Option<LocalId> {
         loop {
@@ -167,10 +194,38 @@ fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<Local
             }
         }
     }
+    // A local copied whole into another (`let`, an inlined call's argument, an assignment)
+    // goes leaf by leaf when both are scalar-replaced: not a whole use.
+    let copy = |x: &Expr| matches!(x.kind, ExprKind::Local(_));
     match &e.kind {
         ExprKind::Local(l) => {
             whole.insert(*l);
             return;
+        }
+        // Assigning a whole local: a scalar-replaced one takes the value's leaves.
+        ExprKind::Assign { target, value } if matches!(target.kind, ExprKind::Local(_)) => {
+            if !copy(value) {
+                scan_locals(value, taken, whole);
+            }
+            return;
+        }
+        ExprKind::Block(b) => {
+            for s in &b.stmts {
+                match s {
+                    Stmt::Let { value, .. } if copy(value) => {}
+                    Stmt::Let { value: x, .. } | Stmt::Expr(x) => scan_locals(x, taken, whole),
+                }
+            }
+            if let Some(v) = &b.value {
+                scan_locals(v, taken, whole);
+            }
+            return;
+        }
+        ExprKind::Inlined { args, body, .. } => {
+            for (_, v) in args.iter().filter(|(_, v)| !copy(v)) {
+                scan_locals(v, taken, whole);
+            }
+            return scan_locals(body, taken, whole);
         }
         ExprKind::Field { .. } => {
             if let Some(l) = root(e) {
@@ -291,6 +346,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             trap_sites: vec![],
             trap_codes_left: site_code_count(),
             interrupt_code: None,
+            inline: InlineTable::default(),
+            cur_inline: None,
         }
     }
 
@@ -502,7 +559,11 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn site(&mut self, span: Span) -> i64 {
-        crate::rt::register_site(self.def.name.clone(), (self.locate)(span))
+        let name = match self.cur_inline {
+            Some(i) => self.inline.frames[i as usize].0.clone(),
+            None => self.def.name.clone(),
+        };
+        crate::rt::register_site(name, (self.locate)(span))
     }
 
     /// Calls `vais_rt_trap(kind, site)` (never returns) and continues in an unreachable block.
@@ -525,6 +586,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         let code = u8::try_from(self.trap_sites.len()).ok().and_then(|i| FIRST_SITE_CODE.checked_add(i)).and_then(TrapCode::user)?;
         let site = self.site(span);
         self.trap_sites.push((kind, site));
+        let loc = self.b.srcloc();
+        self.inline.trap_locs.push(if kind == 6 || loc.is_default() { u32::MAX } else { loc.bits() });
         self.trap_codes_left -= 1;
         Some(code)
     }
@@ -792,6 +855,30 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     fn split_init_here(&mut self, e: &Expr, ty: &Ty, base: u32, out: &mut Vec<(u32, Value)>) -> R<()> {
         match &e.kind {
+            // The value of a block or an inlined copy goes straight into the variables: an
+            // inlined function's struct result makes no trip through memory.
+            ExprKind::Block(b) if b.value.is_some() => {
+                self.block_stmts(b)?;
+                if let Some(v) = &b.value {
+                    self.split_init(v, ty, base, out)?;
+                }
+            }
+            ExprKind::Local(l) if matches!(self.locals[l.index()], Storage::Split(_)) => {
+                // Leaf by leaf from another scalar-replaced local (same type: same offsets).
+                let vars: Vec<(u32, Variable, Type)> = self.split_vars(*l).to_vec();
+                for (off, var, _) in vars {
+                    out.push((base + off, self.b.use_var(var)));
+                }
+            }
+            ExprKind::Inlined { func, args, body } => {
+                for (l, v) in args {
+                    self.let_local(*l, v)?;
+                }
+                let outer = self.enter_inline(*func, e.span);
+                let r = self.split_init(body, ty, base, out);
+                self.cur_inline = outer;
+                r?;
+            }
             ExprKind::StructLit { id, fields } => {
                 let sty = Ty::Struct(*id);
                 for (fi, x) in fields {
@@ -875,7 +962,19 @@ impl<'a, 'f> Tr<'a, 'f> {
                 Storage::Var(v) => Place::Var(v),
                 Storage::Slot(ss) => Place::Mem(self.slot_addr(ss, 0), 0),
                 Storage::Addr(a) => Place::Mem(a, 0),
-                Storage::Split(_) => return Err("whole use of a scalar-replaced local".into()),
+                Storage::Split(_) => {
+                    // A whole-value read (writes go through `Assign`, field paths or
+                    // `AddrOf`, which keeps a local in memory): gather the leaves into a copy.
+                    let ty = self.local_ty(*l);
+                    let t = self.temp(&ty);
+                    let vars: Vec<(u32, Variable, Type)> = self.split_vars(*l).to_vec();
+                    for (off, var, _) in vars {
+                        let x = self.b.use_var(var);
+                        let (a, o) = self.imm_off(t, off);
+                        self.b.ins().store(flags(), x, a, o);
+                    }
+                    Place::Mem(t, 0)
+                }
             },
             ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?, 0),
             ExprKind::Field { .. } if self.split_root(e).is_some() => {
@@ -972,7 +1071,14 @@ impl<'a, 'f> Tr<'a, 'f> {
     pub fn expr(&mut self, e: &Expr) -> R<Val> {
         let outer = self.b.srcloc();
         if !crate::placed::NO_LINES.load(std::sync::atomic::Ordering::Relaxed) {
-            self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(e.span.start));
+            let loc = match self.cur_inline {
+                None => e.span.start,
+                Some(i) => {
+                    self.inline.locs.push((i, e.span.file.0, e.span.start));
+                    INLINE_LOC | (self.inline.locs.len() as u32 - 1)
+                }
+            };
+            self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(loc));
         }
         let r = vais_ast::stack::guard(|| self.expr_at(e));
         self.b.set_srcloc(outer);
@@ -1121,6 +1227,15 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.store(t, &inner.ty, v);
                 Ok(Val::S(t))
             }
+            ExprKind::Assign { target, value } if matches!(&target.kind, ExprKind::Local(l) if matches!(self.locals[l.index()], Storage::Split(_))) => {
+                let ExprKind::Local(l) = target.kind else { unreachable!() };
+                let mut vals = vec![];
+                self.split_init(value, &target.ty, 0, &mut vals)?;
+                if value.ty != Ty::Never {
+                    self.split_define(l, &vals);
+                }
+                Ok(Val::Unit)
+            }
             ExprKind::Assign { target, value } => {
                 let v = self.expr(value)?;
                 if value.ty == Ty::Never {
@@ -1165,6 +1280,15 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let env = self.b.ins().load(PTR, flags(), a, 8);
                 let sig = abi::thunk_sig(self.s.cc, &e.ty);
                 self.vais_call(Target::Indirect(code), sig, &e.ty, Some(env), vec![])
+            }
+            ExprKind::Inlined { func, args, body } => {
+                for (l, v) in args {
+                    self.let_local(*l, v)?;
+                }
+                let outer = self.enter_inline(*func, e.span);
+                let r = self.expr(body);
+                self.cur_inline = outer;
+                r
             }
             ExprKind::Unwrap(x) => {
                 let v = self.expr(x)?;
@@ -1275,43 +1399,59 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn block(&mut self, b: &TBlock) -> R<Val> {
+        self.block_stmts(b)?;
+        match &b.value {
+            Some(v) => self.expr(v),
+            None => Ok(Val::Unit),
+        }
+    }
+
+    fn block_stmts(&mut self, b: &TBlock) -> R<()> {
         for s in &b.stmts {
             match s {
-                Stmt::Let { local, value } => {
-                    if matches!(self.locals[local.index()], Storage::Split(_)) {
-                        let ty = self.local_ty(*local);
-                        let mut vals = vec![];
-                        self.split_init(value, &ty, 0, &mut vals)?;
-                        if value.ty != Ty::Never {
-                            self.split_define(*local, &vals);
-                        }
-                        continue;
-                    }
-                    if let (ExprKind::StructLit { .. }, Storage::Slot(ss)) = (&value.kind, &self.locals[local.index()]) {
-                        // Built in place: the new binding is not in scope in its initialiser,
-                        // and its address was never taken.
-                        if !self.taken.contains(local) {
-                            let ss = *ss;
-                            let a = self.slot_addr(ss, 0);
-                            self.build_into(value, a)?;
-                            continue;
-                        }
-                    }
-                    let v = self.expr(value)?;
-                    if value.ty == Ty::Never {
-                        continue;
-                    }
-                    self.assign_local(*local, v);
-                }
+                Stmt::Let { local, value } => self.let_local(*local, value)?,
                 Stmt::Expr(x) => {
                     self.expr(x)?;
                 }
             }
         }
-        match &b.value {
-            Some(v) => self.expr(v),
-            None => Ok(Val::Unit),
+        Ok(())
+    }
+
+    /// Starts translating an inlined copy of `func` called at `span`; returns the enclosing
+    /// copy, to restore after it.
+    fn enter_inline(&mut self, func: FuncId, span: Span) -> Option<u32> {
+        let outer = self.cur_inline;
+        self.inline.frames.push((self.p.func(func).name.clone(), outer, span));
+        self.cur_inline = Some(self.inline.frames.len() as u32 - 1);
+        outer
+    }
+
+    /// `let local = value` (a `Let` statement, or an inlined call's argument).
+    fn let_local(&mut self, local: LocalId, value: &Expr) -> R<()> {
+        if matches!(self.locals[local.index()], Storage::Split(_)) {
+            let ty = self.local_ty(local);
+            let mut vals = vec![];
+            self.split_init(value, &ty, 0, &mut vals)?;
+            if value.ty != Ty::Never {
+                self.split_define(local, &vals);
+            }
+            return Ok(());
         }
+        if let (ExprKind::StructLit { .. }, Storage::Slot(ss)) = (&value.kind, &self.locals[local.index()]) {
+            // Built in place: the new binding is not in scope in its initialiser,
+            // and its address was never taken.
+            if !self.taken.contains(&local) {
+                let ss = *ss;
+                let a = self.slot_addr(ss, 0);
+                return self.build_into(value, a);
+            }
+        }
+        let v = self.expr(value)?;
+        if value.ty != Ty::Never {
+            self.assign_local(local, v);
+        }
+        Ok(())
     }
 
     /// The block parameter type carrying a value of `ty` to a merge point.

@@ -176,6 +176,19 @@ struct Tables {
     lines: BTreeMap<usize, LineTable>,
     /// pc -> (trap kind, site)
     traps: BTreeMap<usize, (i32, i64)>,
+    /// start -> inlined code of the function registered at `start` (see [`register_inlined`]).
+    inlined: BTreeMap<usize, Vec<InlinedRange>>,
+}
+
+/// Machine code at offsets `start..end` of a function is an inlined copy of other functions:
+/// `frames` names them innermost first, each with its source position (file number, byte
+/// offset): the innermost one's position is the code's own, each next one's is the call of
+/// the one before. The function's own position there (the outermost call) is in its line table.
+#[derive(Debug, Clone)]
+pub struct InlinedRange {
+    pub start: u32,
+    pub end: u32,
+    pub frames: std::sync::Arc<[(String, u32, u32)]>,
 }
 
 /// `(start, end, byte offset)`: machine code at offsets `start..end` of a function was generated
@@ -194,6 +207,7 @@ static TABLES: Mutex<Tables> = Mutex::new(Tables {
     code: BTreeMap::new(),
     lines: BTreeMap::new(),
     traps: BTreeMap::new(),
+    inlined: BTreeMap::new(),
 });
 
 fn tables() -> std::sync::MutexGuard<'static, Tables> {
@@ -321,6 +335,7 @@ pub fn register_code(start: usize, len: usize, function: String) {
     for s in overlapping {
         t.code.remove(&s);
         t.lines.remove(&s);
+        t.inlined.remove(&s);
     }
     let stale: Vec<usize> = t.traps.range(start..end).map(|(&pc, _)| pc).collect();
     for pc in stale {
@@ -343,6 +358,30 @@ pub fn register_lines(start: usize, file: u32, ranges: Vec<SrcRange>) {
     let mut t = tables();
     if t.code.contains_key(&start) {
         t.lines.insert(start, LineTable { file, ranges });
+    }
+}
+
+/// Registers the inlined code of the function registered at `start` (ranges sorted by start,
+/// disjoint; see [`InlinedRange`]).
+pub fn register_inlined(start: usize, ranges: Vec<InlinedRange>) {
+    let mut t = tables();
+    if t.code.contains_key(&start) && !ranges.is_empty() {
+        t.inlined.insert(start, ranges);
+    }
+}
+
+/// The inlined frames at offset `off` of the code registered at `start`, innermost first
+/// (empty when that code is the function's own). As for positions, code without a row of its
+/// own belongs to the row before it.
+fn inlined_at(t: &Tables, start: usize, off: u32) -> &[(String, u32, u32)] {
+    let Some(rs) = t.inlined.get(&start) else { return &[] };
+    let Some(lt) = t.lines.get(&start) else { return &[] };
+    let Some(row) = lt.ranges.partition_point(|r| r.0 <= off).checked_sub(1).map(|i| lt.ranges[i]) else { return &[] };
+    let off = row.0;
+    let i = rs.partition_point(|r| r.start <= off);
+    match i.checked_sub(1).map(|i| &rs[i]) {
+        Some(r) if off < r.end => &r.frames,
+        _ => &[],
     }
 }
 
@@ -387,6 +426,7 @@ pub fn clear_code() {
     t.code.clear();
     t.lines.clear();
     t.traps.clear();
+    t.inlined.clear();
     PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
@@ -455,6 +495,12 @@ const GUARD_SIZE: usize = 16 * 1024 * 1024;
 fn take_fault() -> Fault {
     let mut fault = take_fault_kind();
     fault.backtrace = backtrace(&tables());
+    if fault.location.is_none() && fault.function.is_some() {
+        // A signal fault (no trap site): the innermost Vais frame, an inlined copy included.
+        if let Some(f) = fault.backtrace.frames.first() {
+            fault.function = Some(f.function.clone());
+        }
+    }
     fault
 }
 
@@ -466,19 +512,25 @@ fn backtrace(t: &Tables) -> Backtrace {
     let total = r.nframes.load(Ordering::SeqCst);
     let head = total.min(signals::MAX_FRAMES);
     let tail = total.saturating_sub(signals::MAX_FRAMES).min(signals::MAX_FRAMES);
-    let frame = |addr: usize, is_return: bool| {
+    // One machine frame, as the Vais frames it stands for: the copies inlined at that point
+    // (innermost first), then the function itself.
+    let frame = |addr: usize, is_return: bool| -> Vec<BtFrame> {
         let pc = if is_return { addr.wrapping_sub(1) } else { addr };
-        let (&start, (len, name)) = t.code.range(..=pc).next_back()?;
+        let Some((&start, (len, name))) = t.code.range(..=pc).next_back() else { return vec![] };
         if pc >= start + len {
-            return None;
+            return vec![];
         }
-        Some(BtFrame { function: name.clone(), position: position_in(t, start, (pc - start) as u32) })
+        let off = (pc - start) as u32;
+        let mut out: Vec<BtFrame> =
+            inlined_at(t, start, off).iter().map(|(f, file, o)| BtFrame { function: f.clone(), position: Some((*file, *o)) }).collect();
+        out.push(BtFrame { function: name.clone(), position: position_in(t, start, off) });
+        out
     };
-    let mut frames: Vec<BtFrame> = frame(r.pc.load(Ordering::SeqCst), false).into_iter().collect();
-    frames.extend((0..head).filter_map(|i| frame(r.frames[i].load(Ordering::Relaxed), true)));
+    let mut frames: Vec<BtFrame> = frame(r.pc.load(Ordering::SeqCst), false);
+    frames.extend((0..head).flat_map(|i| frame(r.frames[i].load(Ordering::Relaxed), true)));
     let omitted_at = frames.len();
     let first_tail = total - tail;
-    frames.extend((first_tail..total).filter_map(|i| frame(r.tail[i % signals::MAX_FRAMES].load(Ordering::Relaxed), true)));
+    frames.extend((first_tail..total).flat_map(|i| frame(r.tail[i % signals::MAX_FRAMES].load(Ordering::Relaxed), true)));
     Backtrace { frames, omitted_at, omitted: first_tail - head }
 }
 

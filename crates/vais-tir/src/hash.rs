@@ -372,6 +372,11 @@ impl<'a> Hasher<'a> {
             }
             ExprKind::Await(_) => self.tag(33),
             ExprKind::Unwrap(_) => self.tag(34),
+            ExprKind::Inlined { func, args, .. } => {
+                self.tag(35);
+                self.callee(*func);
+                self.len(args.len());
+            }
         }
     }
 

@@ -669,6 +669,14 @@ pub enum ExprKind {
     Await(Box<Expr>),
     /// `e!` on `Optional(T)`: runtime error when the tag is non-zero.
     Unwrap(Box<Expr>),
+    /// A call of `func` replaced by a copy of its body (made by the inliner, never by the
+    /// checker): `args` binds fresh locals (the callee's parameters and captures, renumbered
+    /// into the caller's locals) in order, as part of the caller; then `body`, a copy of the
+    /// callee's body with its locals renumbered the same way, runs as the callee. The node's
+    /// span is the call's; `body` keeps the callee's spans, so runtime errors inside it name
+    /// `func` and its own line (and the call site as the next frame). The callee's body has no
+    /// `Return` (a `Return` in `args` is the caller's).
+    Inlined { func: FuncId, args: Vec<(LocalId, Expr)>, body: Box<Expr> },
 }
 
 impl Expr {

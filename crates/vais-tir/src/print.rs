@@ -395,6 +395,18 @@ impl Printer<'_> {
                 self.expr(inner, depth);
                 self.out.push('!');
             }
+            ExprKind::Inlined { func, args, body } => {
+                let _ = write!(self.out, "inlined {} (", self.func(*func));
+                for (i, (l, x)) in args.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push_str(", ");
+                    }
+                    let _ = write!(self.out, "_{} = ", l.0);
+                    self.expr(x, depth);
+                }
+                self.out.push_str(") ");
+                self.expr(body, depth);
+            }
         }
     }
 

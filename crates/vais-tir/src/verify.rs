@@ -536,6 +536,21 @@ impl V<'_> {
                 self.expect(t, inner, &|| "an unwrapped value".into(), sp)?;
                 exprs.push(x);
             }
+            ExprKind::Inlined { func, args, body } => {
+                let (_, r, g) = self.fn_sig(*func, sp)?;
+                for (local, value) in args {
+                    let l = self.local(*local, value.span)?;
+                    self.expect(&value.ty, &l.ty, &|| format!("the value of `{}`", l.name), value.span)?;
+                    exprs.push(value);
+                }
+                if body.ty != Ty::Never && r != Ty::Unit {
+                    self.expect(&body.ty, &r, &|| format!("the inlined body of `{}`", g.name), body.span)?;
+                }
+                if *t != Ty::Never && r != Ty::Unit {
+                    self.expect(t, &r, &|| format!("the result of inlined `{}`", g.name), sp)?;
+                }
+                exprs.push(body);
+            }
         }
         Ok(())
     }

@@ -76,7 +76,11 @@ macro_rules! for_each_child {
                 f(lhs);
                 f(rhs)
             }
-            ExprKind::Cast(x) | ExprKind::Deref(x) | ExprKind::AddrOf(x) | ExprKind::Await(x) | ExprKind::Unwrap(x) => {
+            ExprKind::Cast(x)
+            | ExprKind::Deref(x)
+            | ExprKind::AddrOf(x)
+            | ExprKind::Await(x)
+            | ExprKind::Unwrap(x) => {
                 f(x)
             }
             ExprKind::Call { callee, args } => {
@@ -103,6 +107,10 @@ macro_rules! for_each_child {
             }
             ExprKind::Closure { captures, .. } => captures.$iter().for_each(f),
             ExprKind::MakeFuture { args, .. } => args.$iter().for_each(f),
+            ExprKind::Inlined { args, body, .. } => {
+                args.$iter().for_each(|(_, x)| f(x));
+                f(body)
+            }
         }
     }};
 }

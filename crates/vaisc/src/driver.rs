@@ -21,6 +21,8 @@ pub const EXIT_ABORTED: u8 = 134;
 #[derive(Default)]
 struct Timer {
     phases: Vec<(&'static str, Duration)>,
+    /// The code generation tier, once known.
+    tier: Option<&'static str>,
 }
 
 impl Timer {
@@ -34,7 +36,10 @@ impl Timer {
         vais_runtime::flush_output();
         let parts: Vec<String> =
             self.phases.iter().map(|(p, d)| format!("{p} {:.3}ms", d.as_secs_f64() * 1000.0)).collect();
-        eprintln!("time: {}", parts.join(", "));
+        match self.tier {
+            Some(t) => eprintln!("time: {} ({t} tier)", parts.join(", ")),
+            None => eprintln!("time: {}", parts.join(", ")),
+        }
     }
 }
 
@@ -138,7 +143,7 @@ pub fn run(path: &Path, opts: &RunOptions) -> u8 {
 fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let emit = opts.emit;
     let mut sources = SourceMap::new();
-    let program = match front_end(path, &mut sources, timer) {
+    let mut program = match front_end(path, &mut sources, timer) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -150,12 +155,16 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
         eprintln!("error: `{}` has no `main` function", path.display());
         return EXIT_COMPILE_ERROR;
     };
+    // `vaisc run` compiles everything with the optimising tier up front (see
+    // `vais_jit::tier`); `VAIS_TIER=baseline` compiles with the REPL's tier instead and no
+    // inlining (measurements).
+    let baseline = std::env::var_os("VAIS_TIER").is_some_and(|v| v == "baseline");
     let config = vais_jit::JitConfig {
         repl_mode: false,
         interrupt_polls: true,
         verify: vais_jit::verify_by_default(),
         verify_tir: vais_jit::verify_by_default(),
-        opt_speed: true,
+        opt_speed: !baseline,
         keep_ir: emit.is_some(),
     };
     let mut jit = match vais_jit::Jit::new(config) {
@@ -178,7 +187,28 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
         })
         .collect();
     let locate = |span: vais_ast::Span| sources.location(span);
-    if let Err(e) = timer.record("compile", || jit.compile(&program, &roots, &locate)) {
+    // The optimising tier of `run`: TIR inlining (whole program), then Cranelift at
+    // opt_level=speed with the backtracking register allocator. `VAIS_INLINE=0` turns the
+    // inliner off (measurements). Its time counts as compile time.
+    // The tools that name functions in placed code (`-g`, `--perf`, `--profile`,
+    // `--flamegraph`) get every function's own code, as `-g` builds usually do: their line
+    // tables and symbols have no notion of an inlined copy yet (backtraces of runtime errors
+    // do, see `faults::register_inlined`).
+    let tools = opts.debug || opts.perf.is_some() || opts.profile.is_some();
+    let inline = !baseline && !tools && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
+    timer.tier = Some(jit.tier().name());
+    let compiled = timer.record("compile", || {
+        if inline {
+            vais_inline::inline_program(&mut program, vais_inline::Limits::default());
+            if vais_jit::verify_by_default() {
+                if let Err(e) = vais_tir::verify::verify_program(&program) {
+                    return Err(vais_jit::JitError { function: Some(e.function), message: format!("TIR verifier after inlining: {} (at {})", e.message, sources.location(e.span)) });
+                }
+            }
+        }
+        jit.compile(&program, &roots, &locate)
+    });
+    if let Err(e) = compiled {
         eprintln!("{e}");
         return EXIT_COMPILE_ERROR;
     }

@@ -78,6 +78,7 @@ fn commands_help_defs_history_clif_asm_time() {
         "imul",                         // ... of the multiplication
         "\nblock0:\n",                  // :asm prints the machine-code listing (CLIF has `block0(`)
         "time: parse ",                 // :time line for `sq(n)`
+        "(baseline tier)",              // ... naming the tier that ran
         "=> 9",
         "   1  F sq(x: i64) -> i64 = x * x", // :history, numbered
     ] {

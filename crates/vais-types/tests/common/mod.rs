@@ -175,6 +175,10 @@ fn expr(p: &Program, f: &FuncDef, e: &Expr, ctx: &str) {
             sub(end)
         }
         ExprKind::Deref(x) | ExprKind::AddrOf(x) | ExprKind::Await(x) | ExprKind::Unwrap(x) => sub(x),
+        ExprKind::Inlined { args, body, .. } => {
+            args.iter().for_each(|(_, x)| sub(x));
+            sub(body)
+        }
         ExprKind::Assign { target, value } | ExprKind::CompoundAssign { target, value, .. } => {
             if value.ty != Ty::Never {
                 assert_eq!(target.ty, value.ty, "{}: assign types", ctx);

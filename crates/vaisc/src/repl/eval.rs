@@ -59,7 +59,7 @@ impl Observer for Renderer<'_> {
                 }
                 vais_runtime::flush_output();
                 if self.show_time {
-                    println!("time: parse {:?}, check {:?}, compile {:?}, run {:?}", t.parse, t.check, t.compile, t.run);
+                    println!("time: parse {:?}, check {:?}, compile {:?}, run {:?} ({} tier)", t.parse, t.check, t.compile, t.run, t.tier);
                 }
             }
         }
