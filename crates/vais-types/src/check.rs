@@ -66,9 +66,10 @@ pub struct Fc<'c> {
     pub max_depth: u32,
     /// E026 was reported in this function.
     pub too_deep: bool,
-    /// Spans of the literal nodes built (`cast.rs`): a literal takes its context's type, a
-    /// folded constant of the same value converts like any other value.
-    pub lits: crate::fx::FxHashSet<Span>,
+    /// Spans of the nodes that are folded constants (`cast.rs`): every other integer or float
+    /// node is a literal, which takes its context's type, while a constant converts like any
+    /// other value. (Constants are the rarer ones, so the common case hashes nothing.)
+    pub const_nodes: crate::fx::FxHashSet<Span>,
 }
 
 impl<'c> Fc<'c> {
@@ -91,7 +92,7 @@ impl<'c> Fc<'c> {
             depth: 0,
             max_depth: vais_ast::stack::max_expr_depth(),
             too_deep: false,
-            lits: Default::default(),
+            const_nodes: Default::default(),
         }
     }
 
@@ -249,8 +250,14 @@ impl<'c> Fc<'c> {
     }
 
     pub fn coerce_ctx(&mut self, e: Expr, want: &T, ctx: Option<&str>) -> Expr {
-        if self.is_literal(&e) {
-            let have = self.t(&e);
+        // A literal going into another numeric type is retyped, not converted (`cast.rs`);
+        // decided on the types first, so the common case looks nothing up.
+        let retype = match (&e.kind, &e.ty, self.inf.resolve(want)) {
+            (ExprKind::Int(_), Ty::Int(h), T::Int(w)) if h != w => Some(T::Int(*h)),
+            (ExprKind::Float(_), Ty::F64, T::F32) => Some(T::F64),
+            _ => None,
+        };
+        if let Some(have) = retype.filter(|_| self.is_literal(&e)) {
             if let Some(x) = self.coerce_literal(&e, &have, want) {
                 return x;
             }
