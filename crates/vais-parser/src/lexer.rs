@@ -585,6 +585,7 @@ impl Lexer<'_> {
     }
 
     /// The length of a complete exponent `[eE][+-]?[0-9]+` at `p` (0 if there is none).
+    #[inline]
     fn exponent_len(&self, p: usize) -> usize {
         if !matches!(self.byte(p), b'e' | b'E') {
             return 0;
@@ -602,6 +603,7 @@ impl Lexer<'_> {
         q - p
     }
 
+    #[inline]
     fn int_token(&mut self, value: u64, overflow: bool, start: usize) {
         if !overflow {
             self.push(TokenKind::Int(value), start);

@@ -110,20 +110,34 @@ pub fn literal_out_of_range(lit: &str, ty: IntTy, span: Span) -> Diagnostic {
 
 impl Fc<'_> {
     /// A literal node built by this checker (not a folded constant).
+    #[inline]
     pub fn is_literal(&self, e: &Expr) -> bool {
-        matches!(e.kind, ExprKind::Int(_) | ExprKind::Float(_)) && self.lits.contains(&e.span)
+        matches!(e.kind, ExprKind::Int(_) | ExprKind::Float(_))
+            && (self.const_nodes.is_empty() || !self.const_nodes.contains(&e.span))
     }
 
     pub fn literal(&mut self, kind: ExprKind, t: T, span: Span) -> Expr {
-        self.lits.insert(span);
         self.mk(kind, t, span)
     }
 
     /// An integer literal `v` (already negated for `-lit`) in context `hint`: `i64`, unless
     /// it is above `i64::MAX` and the context wants a type that holds it.
+    #[inline]
     pub fn int_literal(&mut self, v: i128, hint: Option<T>, span: Span) -> Expr {
-        let t = match hint.map(|h| self.sh(&h)) {
-            Some(T::Int(i)) if v > i64::MAX as i128 && int_range(i).1 >= v => T::Int(i),
+        if (0..=i64::MAX as i128).contains(&v) {
+            // The common case: an `i64`, which it fits.
+            return self.mk(ExprKind::Int(v), crate::ty::I64, span);
+        }
+        self.wide_int_literal(v, hint, span)
+    }
+
+    /// `int_literal` of a negative value or one above `i64::MAX`.
+    fn wide_int_literal(&mut self, v: i128, hint: Option<T>, span: Span) -> Expr {
+        let t = match hint {
+            Some(h) if v > i64::MAX as i128 => match self.sh(&h) {
+                T::Int(i) if int_range(i).1 >= v => T::Int(i),
+                _ => crate::ty::I64,
+            },
             _ => crate::ty::I64,
         };
         if let T::Int(i) = t {
@@ -150,7 +164,13 @@ impl Fc<'_> {
         if !self.is_literal(e) {
             return None;
         }
-        match (&e.kind, self.inf.resolve(have).clone(), self.inf.resolve(want).clone()) {
+        let (h, w) = (self.inf.resolve(have), self.inf.resolve(want));
+        let (h, w) = match (h, w) {
+            (T::Int(h), T::Int(w)) => (T::Int(*h), T::Int(*w)),
+            (T::F64, T::F32) => (T::F64, T::F32),
+            _ => return None,
+        };
+        match (&e.kind, h, w) {
             (ExprKind::Int(v), T::Int(h), T::Int(w)) if h != w => {
                 let (lo, hi) = int_range(w);
                 if *v < lo || *v > hi {

@@ -68,9 +68,10 @@ pub struct Fc<'c> {
     pub too_deep: bool,
     /// Trait bounds of the generic parameters in scope (`<T: Shape>`), by parameter name.
     pub bounds: Vec<(String, Vec<String>)>,
-    /// Spans of the literal nodes built (`cast.rs`): a literal takes its context's type, a
-    /// folded constant of the same value converts like any other value.
-    pub lits: crate::fx::FxHashSet<Span>,
+    /// Spans of the nodes that are folded constants (`cast.rs`): every other integer or float
+    /// node is a literal, which takes its context's type, while a constant converts like any
+    /// other value. (Constants are the rarer ones, so the common case hashes nothing.)
+    pub const_nodes: crate::fx::FxHashSet<Span>,
 }
 
 impl<'c> Fc<'c> {
@@ -94,7 +95,7 @@ impl<'c> Fc<'c> {
             max_depth: vais_ast::stack::max_expr_depth(),
             too_deep: false,
             bounds: vec![],
-            lits: Default::default(),
+            const_nodes: Default::default(),
         }
     }
 
@@ -252,8 +253,14 @@ impl<'c> Fc<'c> {
     }
 
     pub fn coerce_ctx(&mut self, e: Expr, want: &T, ctx: Option<&str>) -> Expr {
-        if self.is_literal(&e) {
-            let have = self.t(&e);
+        // A literal going into another numeric type is retyped, not converted (`cast.rs`);
+        // decided on the types first, so the common case looks nothing up.
+        let retype = match (&e.kind, &e.ty, self.inf.resolve(want)) {
+            (ExprKind::Int(_), Ty::Int(h), T::Int(w)) if h != w => Some(T::Int(*h)),
+            (ExprKind::Float(_), Ty::F64, T::F32) => Some(T::F64),
+            _ => None,
+        };
+        if let Some(have) = retype.filter(|_| self.is_literal(&e)) {
             if let Some(x) = self.coerce_literal(&e, &have, want) {
                 return x;
             }

@@ -109,9 +109,8 @@ impl<'c> Fc<'c> {
         // `c ? 1.0 : x` on an `f32` `x`: a float literal first branch takes the other's type
         // (an error before `f32` literals; an integer branch keeps the first branch's type, as
         // it always has).
-        let a = if self.is_literal(&a) && matches!(a.kind, ExprKind::Float(_)) && !self.is_literal(&b) {
-            let (ta, tb) = (self.t(&a), self.t(&b));
-            self.coerce_literal(&a, &ta, &tb).unwrap_or(a)
+        let a = if matches!(a.kind, ExprKind::Float(_)) && b.ty == Ty::F32 && self.is_literal(&a) {
+            self.coerce_literal(&a, &T::F64, &T::F32).unwrap_or(a)
         } else {
             a
         };
@@ -373,6 +372,10 @@ impl<'c> Fc<'c> {
             C::Bool(b) => ExprKind::Bool(*b),
             C::Str(s) => ExprKind::Str(s.clone()),
         };
+        if matches!(k, ExprKind::Int(_) | ExprKind::Float(_)) {
+            // Not a literal: it converts like any value (`cast.rs`).
+            self.const_nodes.insert(span);
+        }
         self.mk(k, t.clone(), span)
     }
 
@@ -618,22 +621,20 @@ impl<'c> Fc<'c> {
         // An arithmetic result has its left operand's type: a literal there takes the
         // expected type (`x: f32 = 1.0 / 3.0`).
         if matches!(op, Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor | Shl | Shr) {
-            self.hint = hint.filter(|h| matches!(self.sh(h), T::Int(_) | T::F32));
+            self.hint = hint.filter(|h| matches!(self.inf.resolve(h), T::Int(_) | T::F32));
         }
         let mut l = self.expr(lhs);
-        self.hint = None;
-        let lt0 = self.t(&l);
         // The right operand takes the left one's type: a literal there is typed by it.
-        self.hint = match self.sh(&lt0) {
-            t @ (T::Int(_) | T::F32) if !matches!(op, BinaryOp::And | BinaryOp::Or) => Some(t),
+        self.hint = match l.ty {
+            Ty::Int(i) if !matches!(op, And | Or) => Some(T::Int(i)),
+            Ty::F32 => Some(T::F32),
             _ => None,
         };
         let r = self.expr(rhs);
         self.hint = None;
         // `2.0 * x` on an `f32` `x`: the literal on the left becomes an `f32` too.
-        if self.is_literal(&l) && matches!(l.kind, ExprKind::Float(_)) {
-            let rt = self.t(&r);
-            if let Some(x) = self.coerce_literal(&l, &lt0, &rt) {
+        if matches!(l.kind, ExprKind::Float(_)) && r.ty == Ty::F32 && self.is_literal(&l) {
+            if let Some(x) = self.coerce_literal(&l, &T::F64, &T::F32) {
                 l = x;
             }
         }

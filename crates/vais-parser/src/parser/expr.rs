@@ -411,9 +411,11 @@ impl Parser<'_> {
                 // `}` nor `field:`) is the trap of a constant before the body: the parse error
                 // a struct literal gives there (P001, as the reference grammar has it) with a
                 // hint, then the name is read as a value so the body parses (no cascade).
-                let lit_shape = matches!(self.peek_at(1), TokenKind::RBrace)
-                    || (self.is_name_at(1) && matches!(self.peek_at(2), TokenKind::Colon));
-                if self.in_header && is_upper(&name) && self.at(&TokenKind::LBrace) && !lit_shape {
+                let lit_shape = || {
+                    matches!(self.peek_at(1), TokenKind::RBrace)
+                        || (self.is_name_at(1) && matches!(self.peek_at(2), TokenKind::Colon))
+                };
+                if self.in_header && self.at(&TokenKind::LBrace) && is_upper(&name) && !lit_shape() {
                     let (save_pos, save_prev) = (self.pos, self.prev_end);
                     self.bump();
                     let r = if self.is_name_at(0) {

@@ -65,7 +65,8 @@ impl Parser<'_> {
             return Some(self.let_rest(true));
         }
         // `x++` / `x--`
-        if matches!(self.peek(), TokenKind::Ident)
+        if matches!(self.peek_at(1), TokenKind::Plus | TokenKind::Minus)
+            && matches!(self.peek(), TokenKind::Ident)
             && matches!((self.peek_at(1), self.peek_at(2)), (TokenKind::Plus, TokenKind::Plus) | (TokenKind::Minus, TokenKind::Minus))
             && self.tok_span(1).end == self.tok_span(2).start
             // `x--y` is `x - (-y)`: only a statement that ends there is the C operator.
@@ -92,7 +93,17 @@ impl Parser<'_> {
         if !matches!(self.peek(), TokenKind::Ident) {
             return None;
         }
-        let word = self.text_at(0).to_string();
+        // The common case: a name that is no other language's keyword (no allocation).
+        let word: &str = self.text_at(0);
+        if !matches!(
+            word,
+            "let" | "var" | "const" | "auto" | "if" | "match" | "switch" | "loop" | "else" | "return" | "break"
+                | "continue" | "while" | "for" | "fn" | "func" | "def" | "function" | "fun" | "struct" | "class"
+                | "enum" | "impl" | "trait" | "interface"
+        ) {
+            return None;
+        }
+        let word = word.to_string();
         let next_same_line = !matches!(self.peek_at(1), TokenKind::Eof | TokenKind::Semi | TokenKind::RBrace) && self.same_line(1);
         // Words a Vais name could be: only when what follows cannot continue an expression
         // that starts with that name.
