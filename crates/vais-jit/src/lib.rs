@@ -47,6 +47,8 @@
 mod abi;
 mod inline;
 pub mod layout;
+pub mod link;
+mod memory;
 pub mod rt;
 mod session;
 mod translate;
@@ -157,6 +159,11 @@ pub struct Jit {
     /// REPL mode: address -> (length, element type) of every array literal of a top-level
     /// input (they live in session memory for good; see [`Jit::known_array`]).
     arrays: HashMap<usize, (u32, Ty)>,
+    /// Told about every function placed and freed ([`link::CodeObserver`]); the runtime's
+    /// tables first.
+    observers: Vec<Box<dyn link::CodeObserver>>,
+    /// The module's memory, for freeing code nobody can reach (`None`: the default provider).
+    memory: Option<memory::MemoryHandle>,
 }
 
 /// A translated function waiting for code generation: (job index, id, function).
@@ -276,7 +283,9 @@ struct Defined {
     ir: Option<Box<Function>>,
     len: usize,
     /// The function's trap-site table (`translate::site_of_code`).
-    sites: Vec<(i32, i64)>,
+    sites: Vec<(vais_runtime::TrapKind, u32)>,
+    /// The source position of each fault site.
+    locs: Vec<Span>,
     /// `(offset, code)` of every trap instruction in the machine code.
     traps: Vec<(u32, TrapCode)>,
     /// Source positions of the machine code.
@@ -331,9 +340,36 @@ impl Jit {
         builder.symbols(rt::jit_symbols());
         builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
+        // Packed memory that can free code (x86-64 keeps instruction fetch coherent with the
+        // stores that write code; elsewhere cranelift-jit's own provider, which never frees).
+        let mut memory = None;
+        if cfg!(target_arch = "x86_64") {
+            let (provider, handle) = memory::PackedMemory::new().map_err(|e| err(None, format!("reserving JIT memory: {e}")))?;
+            builder.memory_provider(Box::new(provider));
+            memory = Some(handle);
+        }
         let module = JITModule::new(builder);
         let ctx = Context::new();
-        Ok(Jit { s: Session::new(module, config), ctx, fbc: FunctionBuilderContext::new(), compiled: HashMap::new(), isa, big_isa, jobs: None, jobs_meta: vec![], types: Program::default(), arrays: HashMap::new() })
+        Ok(Jit {
+            s: Session::new(module, config),
+            ctx,
+            fbc: FunctionBuilderContext::new(),
+            compiled: HashMap::new(),
+            isa,
+            big_isa,
+            jobs: None,
+            jobs_meta: vec![],
+            types: Program::default(),
+            arrays: HashMap::new(),
+            observers: vec![Box::new(link::RuntimeTables)],
+            memory,
+        })
+    }
+
+    /// Adds an observer of placed and freed code (after the runtime's tables; see
+    /// [`link::CodeObserver`]). It hears about code placed from now on.
+    pub fn add_observer(&mut self, o: Box<dyn link::CodeObserver>) {
+        self.observers.push(o);
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -394,7 +430,7 @@ impl Jit {
             let (translated, outs) = std::thread::scope(|sc| {
                 let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(isas, &rx))).collect();
                 self.jobs = Some(tx);
-                let translated = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
+                let translated = self.define_batch(program, &batch, &ids, &mut done, &mut entries);
                 self.jobs = None; // closes the channel once the queue is empty
                 let mut outs = generate_code(isas, &rx);
                 for h in handles {
@@ -410,7 +446,7 @@ impl Jit {
                 r = translated;
             }
         } else {
-            r = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
+            r = self.define_batch(program, &batch, &ids, &mut done, &mut entries);
         }
         let arrays = std::mem::take(&mut self.s.session_arrays);
         if let Err(e) = r {
@@ -435,16 +471,37 @@ impl Jit {
         }
         for ((f, d), id) in done.into_iter().zip(ids) {
             let code = self.s.module.get_finalized_function(id) as usize;
-            if let Some(slot) = self.s.slots.get_mut(&f) {
-                **slot = code;
+            if let Some(cell) = self.s.cells.get(&f) {
+                let at = self.s.module.get_finalized_data(*cell).0 as *mut usize;
+                // SAFETY: the cell is this module's writable 8-byte, 8-aligned data object;
+                // no JIT code runs while we compile.
+                unsafe { at.write(code) };
             }
             let def = program.func(f);
-            rt::register_code(code, d.len, def.name.clone());
-            rt::register_lines(code, def.span.file.0, d.srcs);
-            for (offset, tc) in &d.traps {
-                if let Some((kind, site)) = translate::site_of_code(&d.sites, *tc) {
-                    rt::register_trap(code + *offset as usize, kind, site);
+            let traps: Vec<(u32, vais_runtime::TrapKind, u32)> = d
+                .traps
+                .iter()
+                .filter_map(|(offset, tc)| translate::site_of_code(&d.sites, *tc).map(|(k, s)| (*offset, k, s)))
+                .collect();
+            let sites: Vec<String> = d.locs.iter().map(|sp| locate(*sp)).collect();
+            let symbol = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
+            let placed = link::Placed { function: &def.name, symbol: &symbol, code, len: d.len, file: def.span.file.0, lines: &d.srcs, traps: &traps, sites: &sites };
+            let old = self.compiled.get(&f).map(|c| (c.code, c.len)).filter(|(c, _)| *c != 0 && *c != code);
+            if let (Some((old, old_len)), true) = (old, self.s.config.repl_mode && def.kind != FuncKind::Lambda) {
+                // The previous version of a redefined function: REPL code reaches user functions
+                // only through their cells (now pointing at the new version), and no JIT code
+                // runs between inputs, so nothing can reach it. (Lambdas are kept: a closure
+                // value made earlier holds its code address.)
+                for o in &mut self.observers {
+                    o.freed(old, old_len);
                 }
+                if let Some(m) = &self.memory {
+                    // SAFETY: unreachable, as said above; the observers forgot it first.
+                    unsafe { m.free(old) };
+                }
+            }
+            for o in &mut self.observers {
+                o.placed(&placed);
             }
             let c = self.compiled.entry(f).or_default();
             c.code = code;
@@ -465,7 +522,6 @@ impl Jit {
         program: &Program,
         batch: &[FuncId],
         ids: &[ClFuncId],
-        locate: &dyn Fn(Span) -> String,
         done: &mut Vec<(FuncId, Defined)>,
         entries: &mut Vec<(FuncId, ClFuncId)>,
     ) -> Result<(), JitError> {
@@ -475,7 +531,7 @@ impl Jit {
             let closure = def.kind == FuncKind::Lambda;
             let inlined = if self.s.config.repl_mode || !self.s.config.opt_speed { None } else { inline::self_inline(def, *f) };
             let def = inlined.as_ref().unwrap_or(def);
-            let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
+            let d = self.define(program, def, *id, sig, &mut |tr| tr.translate_function(closure))?;
             if let Some(p) = self.jobs_meta.last_mut().filter(|p| p.0 == *id) {
                 p.1 = Some(done.len());
             }
@@ -502,7 +558,7 @@ impl Jit {
             };
             let def = program.func(f);
             let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, locate, &mut |tr| {
+            self.define(program, def, id, sig, &mut |tr| {
                 // Helpers are not registered as code ranges: any check they make calls
                 // `vais_rt_trap` (no site trap codes).
                 tr.trap_codes_left = 0;
@@ -613,7 +669,6 @@ impl Jit {
         def: &FuncDef,
         id: ClFuncId,
         sig: Signature,
-        locate: &dyn Fn(Span) -> String,
         body: &mut dyn FnMut(&mut Tr) -> Result<(), String>,
     ) -> Result<Defined, JitError> {
         let name = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
@@ -626,15 +681,15 @@ impl Jit {
             let fbc = &mut self.fbc;
             catch_codegen(|| {
                 let b = FunctionBuilder::new(func, fbc);
-                let mut tr = Tr::new(s, program, def, b, locate);
+                let mut tr = Tr::new(s, program, def, b);
                 body(&mut tr)?;
                 tr.b.finalize(cfg);
-                Ok::<Vec<(i32, i64)>, String>(tr.trap_sites)
+                Ok::<_, String>((tr.trap_sites, tr.sites))
             })
         };
         let fail = |m: String| err(Some(&def.name), m);
-        let sites = match result {
-            Ok(Ok(sites)) => sites,
+        let (sites, locs) = match result {
+            Ok(Ok(s)) => s,
             Ok(Err(m)) => {
                 self.fbc = FunctionBuilderContext::new();
                 return Err(fail(m));
@@ -652,7 +707,7 @@ impl Jit {
                 return Err(fail("the code generation threads stopped".into()));
             }
             self.jobs_meta.push((id, None));
-            return Ok(Defined { ir, len: 0, sites, traps: vec![], srcs: vec![] });
+            return Ok(Defined { ir, len: 0, sites, locs, traps: vec![], srcs: vec![] });
         }
         if is_big(&self.ctx.func) {
             let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps, srcs)| {
@@ -661,7 +716,7 @@ impl Jit {
             });
             self.s.module.clear_context(&mut self.ctx);
             let (len, traps, srcs) = g.map_err(fail)?;
-            return Ok(Defined { ir, len, sites, traps, srcs });
+            return Ok(Defined { ir, len, sites, locs, traps, srcs });
         }
         let defined = {
             let (module, ctx) = (&mut self.s.module, &mut self.ctx);
@@ -686,7 +741,7 @@ impl Jit {
         let (len, traps, srcs) =
             self.ctx.compiled_code().map_or((0, vec![], vec![]), |c| (c.code_buffer().len(), trap_list(c), src_ranges(c)));
         self.s.module.clear_context(&mut self.ctx);
-        Ok(Defined { ir, len, sites, traps, srcs })
+        Ok(Defined { ir, len, sites, locs, traps, srcs })
     }
 
     /// Code pointer of a compiled function (its own convention, see the crate docs).

@@ -40,8 +40,11 @@ pub(crate) struct Session {
     pub globals: HashMap<GlobalId, DataId>,
     /// Cranelift id of the current definition of each user function (declared or compiled).
     pub funcs: HashMap<FuncId, ClFuncId>,
-    /// REPL mode: a stable heap cell per user function holding its current code address.
-    pub slots: HashMap<FuncId, Box<usize>>,
+    /// REPL mode: the indirection cell of each user function, a writable 8-byte data object
+    /// (`vais$cell$<name>`) holding the address of its current code. Code refers to it by
+    /// symbol (a relocation), never by address; the linker stores each new version's address
+    /// there once it is placed.
+    pub cells: HashMap<FuncId, DataId>,
     adapters: HashMap<FuncId, ClFuncId>,
     thunks: HashMap<FuncId, ClFuncId>,
     imports: HashMap<String, ClFuncId>,
@@ -63,7 +66,7 @@ impl Session {
             strings: HashMap::new(),
             globals: HashMap::new(),
             funcs: HashMap::new(),
-            slots: HashMap::new(),
+            cells: HashMap::new(),
             adapters: HashMap::new(),
             thunks: HashMap::new(),
             imports: HashMap::new(),
@@ -96,8 +99,14 @@ impl Session {
             .declare_function(&name, Linkage::Export, &sig)
             .map_err(|e| format!("declaring {name}: {e}"))?;
         self.funcs.insert(f, id);
-        if self.config.repl_mode {
-            self.slots.entry(f).or_insert_with(|| Box::new(0));
+        if self.config.repl_mode && !self.cells.contains_key(&f) {
+            let name = self.unique_name(&format!("vais$cell${}", def.name));
+            let cell = self.module.declare_data(&name, Linkage::Local, true, false).map_err(|e| e.to_string())?;
+            let mut d = DataDescription::new();
+            d.define_zeroinit(8);
+            d.set_align(8);
+            self.module.define_data(cell, &d).map_err(|e| e.to_string())?;
+            self.cells.insert(f, cell);
         }
         Ok(id)
     }
@@ -106,12 +115,12 @@ impl Session {
         self.funcs.get(&f).copied().ok_or_else(|| format!("function #{} was never declared", f.0))
     }
 
-    /// REPL mode: address of `f`'s indirection cell.
-    pub fn slot_addr(&self, f: FuncId) -> Option<usize> {
+    /// REPL mode: `f`'s indirection cell (calls load the code address from it).
+    pub fn cell(&self, f: FuncId) -> Option<DataId> {
         if !self.config.repl_mode {
             return None;
         }
-        self.slots.get(&f).map(|b| &**b as *const usize as usize)
+        self.cells.get(&f).copied()
     }
 
     /// Imports a host or runtime symbol (resolved at finalize time).

@@ -35,6 +35,8 @@ use vais_tir::{
 use crate::abi::{self, pass_ty, scalar_ty, PTR};
 use crate::layout::{is_aggregate, is_zst, layout_of, Layout};
 use crate::session::Session;
+use vais_runtime::printf::ArgKind;
+use vais_runtime::TrapKind;
 
 pub(crate) type R<T> = Result<T, String>;
 
@@ -98,7 +100,6 @@ pub(crate) struct Tr<'a, 'f> {
     pub p: &'a Program,
     pub def: &'a FuncDef,
     pub b: FunctionBuilder<'f>,
-    pub locate: &'a dyn Fn(Span) -> String,
     locals: Vec<Storage>,
     ret_ptr: Option<Value>,
     /// (continue target, exit) of the enclosing loops, innermost last.
@@ -114,7 +115,10 @@ pub(crate) struct Tr<'a, 'f> {
     frame: Option<SessionFrame>,
     /// The `(kind, site)` of each conditional trap instruction emitted so far: entry `i` uses
     /// the user trap code `FIRST_SITE_CODE + i` (see [`Tr::trap_if`]).
-    pub trap_sites: Vec<(i32, i64)>,
+    pub trap_sites: Vec<(TrapKind, u32)>,
+    /// The source position of each fault site of this function, by site index (the `site`
+    /// argument of `vais_rt_trap`, the site of a trap code).
+    pub sites: Vec<Span>,
     /// How many site trap codes this function may still use (0: every check takes the
     /// block-based path that calls `vais_rt_trap`).
     pub trap_codes_left: usize,
@@ -135,7 +139,7 @@ pub(crate) fn site_code_count() -> usize {
 
 /// The `(kind, site)` a trap code stands for in a function whose site table is `sites`, if it
 /// is a site code.
-pub(crate) fn site_of_code(sites: &[(i32, i64)], code: TrapCode) -> Option<(i32, i64)> {
+pub(crate) fn site_of_code(sites: &[(TrapKind, u32)], code: TrapCode) -> Option<(TrapKind, u32)> {
     let i = code.as_raw().get().checked_sub(FIRST_SITE_CODE)?;
     sites.get(i as usize).copied()
 }
@@ -271,14 +275,12 @@ impl<'a, 'f> Tr<'a, 'f> {
         p: &'a Program,
         def: &'a FuncDef,
         b: FunctionBuilder<'f>,
-        locate: &'a dyn Fn(Span) -> String,
     ) -> Self {
         Tr {
             s,
             p,
             def,
             b,
-            locate,
             locals: vec![],
             ret_ptr: None,
             loops: vec![],
@@ -289,6 +291,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             taken: HashSet::new(),
             frame: None,
             trap_sites: vec![],
+            sites: vec![],
             trap_codes_left: site_code_count(),
             interrupt_code: None,
         }
@@ -501,14 +504,18 @@ impl<'a, 'f> Tr<'a, 'f> {
         Ok(self.b.inst_results(call).first().copied())
     }
 
+    /// A fault site of this function: its index in [`Tr::sites`] (the artifact carries the
+    /// list; the linker registers it with the code, so nothing is registered while
+    /// translating and no counter is shared between functions).
     fn site(&mut self, span: Span) -> i64 {
-        crate::rt::register_site(self.def.name.clone(), (self.locate)(span))
+        self.sites.push(span);
+        (self.sites.len() - 1) as i64
     }
 
     /// Calls `vais_rt_trap(kind, site)` (never returns) and continues in an unreachable block.
-    fn trap(&mut self, kind: i32, span: Span) -> R<()> {
+    fn trap(&mut self, kind: TrapKind, span: Span) -> R<()> {
         let site = self.site(span);
-        let k = self.b.ins().iconst(types::I32, kind as i64);
+        let k = self.b.ins().iconst(types::I32, kind as i32 as i64);
         let s = self.b.ins().iconst(types::I64, site);
         self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
         self.b.ins().trap(TrapCode::unwrap_user(1));
@@ -518,12 +525,12 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// A fresh site trap code standing for `vais_rt_trap(kind, site of span)`, if the function
     /// has codes left.
-    fn site_code(&mut self, kind: i32, span: Span) -> Option<TrapCode> {
+    fn site_code(&mut self, kind: TrapKind, span: Span) -> Option<TrapCode> {
         if self.trap_codes_left == 0 {
             return None;
         }
         let code = u8::try_from(self.trap_sites.len()).ok().and_then(|i| FIRST_SITE_CODE.checked_add(i)).and_then(TrapCode::user)?;
-        let site = self.site(span);
+        let site = self.site(span) as u32;
         self.trap_sites.push((kind, site));
         self.trap_codes_left -= 1;
         Some(code)
@@ -532,7 +539,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// Traps with `kind` when `cond` (an `I8` truth value) is non-zero: one `trapnz` with a
     /// site code (the fault handler maps its address back to `kind` and the site), or, when
     /// the function ran out of codes, a cold block that calls `vais_rt_trap`.
-    fn trap_if(&mut self, cond: Value, kind: i32, span: Span) -> R<()> {
+    fn trap_if(&mut self, cond: Value, kind: TrapKind, span: Span) -> R<()> {
         if let Some(code) = self.site_code(kind, span) {
             self.b.ins().trapnz(cond, code);
             return Ok(());
@@ -544,7 +551,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(bad);
         self.b.switch_to_block(bad);
         let site = self.site(span);
-        let k = self.b.ins().iconst(types::I32, kind as i64);
+        let k = self.b.ins().iconst(types::I32, kind as i32 as i64);
         let s = self.b.ins().iconst(types::I64, site);
         self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
         self.b.ins().trap(TrapCode::unwrap_user(1));
@@ -554,7 +561,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     /// Traps with `kind` when the integer `v` is zero (`trapz` when a site code is left).
-    fn trap_if_zero(&mut self, v: Value, kind: i32, span: Span) -> R<()> {
+    fn trap_if_zero(&mut self, v: Value, kind: TrapKind, span: Span) -> R<()> {
         let t = self.b.func.dfg.value_type(v);
         if t != types::I128 {
             if let Some(code) = self.site_code(kind, span) {
@@ -582,14 +589,14 @@ impl<'a, 'f> Tr<'a, 'f> {
         // it. On x86-64 and AArch64 it is the same single `mov`/`ldarb`-class load.
         let v = self.b.ins().atomic_load(types::I8, flags(), addr);
         if self.interrupt_code.is_none() {
-            self.interrupt_code = self.site_code(6, span);
+            self.interrupt_code = self.site_code(TrapKind::Interrupted, span);
         }
         match self.interrupt_code {
             Some(code) => {
                 self.b.ins().trapnz(v, code);
                 Ok(())
             }
-            None => self.trap_if(v, 6, span),
+            None => self.trap_if(v, TrapKind::Interrupted, span),
         }
     }
 
@@ -1168,7 +1175,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let a = self.mv(v, &x.ty);
                 let tag = self.b.ins().load(types::I64, flags(), a, 0);
                 let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, 0);
-                self.trap_if(bad, 5, e.span)?;
+                self.trap_if(bad, TrapKind::UnwrapFailed, e.span)?;
                 let lay = self.lay(&x.ty);
                 let ty = e.ty.clone();
                 Ok(self.load_at(a, lay.fields[0], &ty))
@@ -1244,8 +1251,8 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// Code address of a user function with its own convention (lambdas: closure convention).
     fn user_code_addr(&mut self, f: FuncId) -> R<Value> {
-        if let Some(slot) = self.s.slot_addr(f) {
-            let a = self.b.ins().iconst(PTR, slot as i64);
+        if let Some(cell) = self.s.cell(f) {
+            let a = self.data_addr(cell);
             return Ok(self.b.ins().load(PTR, MemFlagsData::trusted(), a, 0));
         }
         let id = self.s.func_id(f)?;
@@ -1750,7 +1757,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 // check).
                 let k = self.const_of(y);
                 if k.is_none() || k == Some(0) {
-                    self.trap_if_zero(y, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
+                    self.trap_if_zero(y, if op == BinaryOp::Div { TrapKind::DivisionByZero } else { TrapKind::RemainderByZero }, span)?;
                 }
                 if ity.signed() && (k.is_none() || k == Some(-1)) {
                     let min = iconst(&mut self.b, t, (-1i128) << (ity.bits() - 1));
@@ -1758,7 +1765,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                     let c1 = self.b.ins().icmp(IntCC::Equal, x, min);
                     let c2 = self.b.ins().icmp(IntCC::Equal, y, m1);
                     let both = self.b.ins().band(c1, c2);
-                    self.trap_if(both, 3, span)?;
+                    self.trap_if(both, TrapKind::DivisionOverflow, span)?;
                 }
                 if ity.bits() == 128 {
                     // No 128-bit division instruction on our targets: call a helper.
@@ -1852,7 +1859,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let closure = def.kind == FuncKind::Lambda;
         let sig = abi::vais_sig(self.s.cc, &def.param_types(), &ret, closure);
         let env = if closure { Some(env.unwrap_or_else(|| self.b.ins().iconst(PTR, 0))) } else { None };
-        if self.s.slot_addr(f).is_some() {
+        if self.s.cell(f).is_some() {
             let code = self.user_code_addr(f)?;
             self.vais_call(Target::Indirect(code), sig, &ret, env, args)
         } else {
@@ -1975,29 +1982,29 @@ impl<'a, 'f> Tr<'a, 'f> {
                     } else {
                         self.cast_int(x, *it, if it.signed() { IntTy::I64 } else { IntTy::U64 })
                     };
-                    (w, if it.signed() { 0 } else { 1 })
+                    (w, if it.signed() { ArgKind::Signed } else { ArgKind::Unsigned })
                 }
                 Ty::Bool => {
                     let x = self.sv(v, &a.ty);
-                    (self.b.ins().uextend(types::I64, x), 1)
+                    (self.b.ins().uextend(types::I64, x), ArgKind::Unsigned)
                 }
                 Ty::F32 => {
                     let x = self.sv(v, &a.ty);
                     let d = self.b.ins().fpromote(types::F64, x);
-                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), d), 2)
+                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), d), ArgKind::F64)
                 }
                 Ty::F64 => {
                     let x = self.sv(v, &a.ty);
-                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), x), 2)
+                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), x), ArgKind::F64)
                 }
-                t if is_zst(t) => (self.b.ins().iconst(types::I64, 0), 1),
+                t if is_zst(t) => (self.b.ins().iconst(types::I64, 0), ArgKind::Unsigned),
                 t => {
                     let x = if is_aggregate(t) { self.mv(v, t) } else { self.sv(v, t) };
-                    (x, 3)
+                    (x, ArgKind::Ptr)
                 }
             };
             self.b.ins().store(flags(), word, base, (i * 8) as i32);
-            let k = self.b.ins().iconst(types::I8, kind);
+            let k = self.b.ins().iconst(types::I8, kind as u8 as i64);
             self.b.ins().store(flags(), k, kinds, i as i32);
         }
         let cnt = self.b.ins().iconst(types::I64, n as i64);
@@ -2101,7 +2108,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             self.b.switch_to_block(next);
         }
-        self.trap(4, e.span)?;
+        self.trap(TrapKind::NoMatchArm, e.span)?;
         self.b.seal_block(merge);
         self.b.switch_to_block(merge);
         Ok(self.merge_result(merge, &ty))
@@ -2227,7 +2234,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn raw_user_call(&mut self, f: FuncId, all: Vec<Value>) -> R<Vec<Value>> {
         let def = self.p.func(f);
         let sig = abi::vais_sig(self.s.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda);
-        let inst = if self.s.slot_addr(f).is_some() {
+        let inst = if self.s.cell(f).is_some() {
             let code = self.user_code_addr(f)?;
             let sr = self.b.import_signature(sig);
             self.b.ins().call_indirect(sr, code, &all)

@@ -78,6 +78,35 @@ pub enum FaultKind {
     RuntimeBug(String),
 }
 
+/// The `kind` argument of `vais_rt_trap` and of a registered trap instruction: the contract
+/// between the code generator (which emits the check) and the runtime (which reports it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum TrapKind {
+    DivisionByZero = 1,
+    RemainderByZero = 2,
+    /// `MIN / -1` or `MIN % -1`.
+    DivisionOverflow = 3,
+    NoMatchArm = 4,
+    UnwrapFailed = 5,
+    /// The interrupt flag was set (Ctrl-C).
+    Interrupted = 6,
+    /// Raised by the runtime itself.
+    StackOverflow = 7,
+    /// A panic caught in a built-in (its message is in [`BUILTIN_PANIC`]); raised by the runtime.
+    RuntimeBug = 8,
+}
+
+impl TrapKind {
+    /// The kind with this number (as passed through `vais_rt_trap`), if any.
+    pub fn from_raw(k: i32) -> Option<TrapKind> {
+        use TrapKind::*;
+        [DivisionByZero, RemainderByZero, DivisionOverflow, NoMatchArm, UnwrapFailed, Interrupted, StackOverflow, RuntimeBug]
+            .into_iter()
+            .find(|t| *t as i32 == k)
+    }
+}
+
 /// A contained runtime error, with the function and source position where known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
@@ -160,13 +189,15 @@ pub fn report(fault: &Fault) {
 // Tables
 
 struct Tables {
-    sites: Vec<(String, String)>,
+    /// start -> source locations (`file:line:col`) of the fault sites of the code placed there;
+    /// a site argument of `vais_rt_trap` indexes its caller's list.
+    sites: BTreeMap<usize, Vec<String>>,
     /// start -> (len, function)
     code: BTreeMap<usize, (usize, String)>,
     /// start -> line table of the code registered at `start` (see [`register_lines`]).
     lines: BTreeMap<usize, LineTable>,
-    /// pc -> (trap kind, site)
-    traps: BTreeMap<usize, (i32, i64)>,
+    /// pc -> (trap kind, site in the function containing pc)
+    traps: BTreeMap<usize, (TrapKind, u32)>,
 }
 
 /// `(start, end, byte offset)`: machine code at offsets `start..end` of a function was generated
@@ -181,7 +212,7 @@ struct LineTable {
 }
 
 static TABLES: Mutex<Tables> = Mutex::new(Tables {
-    sites: Vec::new(),
+    sites: BTreeMap::new(),
     code: BTreeMap::new(),
     lines: BTreeMap::new(),
     traps: BTreeMap::new(),
@@ -191,13 +222,29 @@ fn tables() -> std::sync::MutexGuard<'static, Tables> {
     TABLES.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Registers a source site (function name, `file:line:col`) and returns its index, the `site`
-/// argument of `vais_rt_trap` and [`register_trap`]. Sites are never forgotten (not even by
-/// [`clear_code`]), so an index stays valid for the whole process.
-pub fn register_site(function: String, location: String) -> i64 {
+/// Registers the fault sites of the code registered at `start`: `vais_rt_trap(kind, i)` called
+/// from that code, or a trap registered there with site `i`, happened at `locations[i]`
+/// (`file:line:col`). Forgotten with the code ([`unregister_code`]).
+pub fn register_sites(start: usize, locations: Vec<String>) {
     let mut t = tables();
-    t.sites.push((function, location));
-    (t.sites.len() - 1) as i64
+    if t.code.contains_key(&start) && !locations.is_empty() {
+        t.sites.insert(start, locations);
+    }
+}
+
+/// Forgets the code registered at `start` (it was freed): its range, line table, sites and
+/// trap instructions.
+pub fn unregister_code(start: usize) {
+    let mut t = tables();
+    let Some((len, _)) = t.code.remove(&start) else { return };
+    t.lines.remove(&start);
+    t.sites.remove(&start);
+    let stale: Vec<usize> = t.traps.range(start..start.saturating_add(len)).map(|(&pc, _)| pc).collect();
+    for pc in stale {
+        t.traps.remove(&pc);
+    }
+    PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+    SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
 /// Code ranges `[start, end)` by start, for signal handlers (which may not lock `TABLES`):
@@ -282,6 +329,7 @@ pub fn register_code(start: usize, len: usize, function: String) {
     for s in overlapping {
         t.code.remove(&s);
         t.lines.remove(&s);
+        t.sites.remove(&s);
     }
     let stale: Vec<usize> = t.traps.range(start..end).map(|(&pc, _)| pc).collect();
     for pc in stale {
@@ -336,9 +384,9 @@ pub fn lines_of(start: usize) -> Option<(u32, Vec<SrcRange>)> {
 
 /// Registers a trap instruction at address `pc` (from Cranelift's `traps()` offsets plus the
 /// function's address): a SIGILL/SIGFPE/SIGTRAP there is reported as `vais_rt_trap(kind, site)`
-/// would be (kinds as for `vais_rt_trap`, plus 7 = stack overflow; `site` -1 if unknown).
+/// called from there would be (`site` indexes the function's [`register_sites`] list).
 /// Call after [`register_code`] for the same function.
-pub fn register_trap(pc: usize, kind: i32, site: i64) {
+pub fn register_trap(pc: usize, kind: TrapKind, site: u32) {
     tables().traps.insert(pc, (kind, site));
 }
 
@@ -348,13 +396,24 @@ pub fn clear_code() {
     t.code.clear();
     t.lines.clear();
     t.traps.clear();
+    t.sites.clear();
     PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
-/// The registered site `index`: (function, location).
-pub fn site(index: i64) -> Option<(String, String)> {
-    usize::try_from(index).ok().and_then(|i| tables().sites.get(i).cloned())
+/// The fault site `index` of the code containing `pc`: (function, location).
+pub fn site(pc: usize, index: i64) -> Option<(String, String)> {
+    let t = tables();
+    site_in(&t, pc, index)
+}
+
+fn site_in(t: &Tables, pc: usize, index: i64) -> Option<(String, String)> {
+    let (&start, (len, name)) = t.code.range(..=pc).next_back()?;
+    if pc >= start + len {
+        return None;
+    }
+    let loc = t.sites.get(&start)?.get(usize::try_from(index).ok()?)?;
+    Some((name.clone(), loc.clone()))
 }
 
 /// The registered JIT function whose code contains `pc`.
@@ -373,26 +432,27 @@ fn lookup_code(t: &Tables, pc: usize) -> Option<String> {
 }
 
 /// Maps a `vais_rt_trap` kind to a fault kind.
-fn trap_kind(kind: i32) -> FaultKind {
+fn trap_kind(kind: Option<TrapKind>) -> FaultKind {
     match kind {
-        TRAP_RUNTIME_BUG => {
+        Some(TrapKind::RuntimeBug) => {
             let what = BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();
             FaultKind::RuntimeBug(what.unwrap_or_else(|| "a built-in panicked".to_string()))
         }
-        1 => FaultKind::DivisionByZero,
-        2 => FaultKind::RemainderByZero,
-        3 => FaultKind::DivisionOverflow,
-        4 => FaultKind::NoMatchArm,
-        5 => FaultKind::UnwrapFailed,
-        6 => FaultKind::Interrupted,
-        7 => FaultKind::StackOverflow,
-        _ => FaultKind::IllegalInstruction,
+        Some(TrapKind::DivisionByZero) => FaultKind::DivisionByZero,
+        Some(TrapKind::RemainderByZero) => FaultKind::RemainderByZero,
+        Some(TrapKind::DivisionOverflow) => FaultKind::DivisionOverflow,
+        Some(TrapKind::NoMatchArm) => FaultKind::NoMatchArm,
+        Some(TrapKind::UnwrapFailed) => FaultKind::UnwrapFailed,
+        Some(TrapKind::Interrupted) => FaultKind::Interrupted,
+        Some(TrapKind::StackOverflow) => FaultKind::StackOverflow,
+        None => FaultKind::IllegalInstruction,
     }
 }
 
-fn fault_from_trap(t: &Tables, kind: i32, site: i64) -> Fault {
-    let (function, location) = match usize::try_from(site).ok().and_then(|s| t.sites.get(s)) {
-        Some((f, l)) => (Some(f.clone()), Some(l.clone())),
+/// The fault of trap `kind` at fault site `site` of the code containing `pc`.
+fn fault_from_trap(t: &Tables, kind: Option<TrapKind>, site: i64, pc: usize) -> Fault {
+    let (function, location) = match site_in(t, pc, site) {
+        Some((f, l)) => (Some(f), Some(l)),
         None => (None, None),
     };
     Fault { kind: trap_kind(kind), function, location, backtrace: Backtrace::default() }
@@ -440,7 +500,7 @@ fn take_fault_kind() -> Fault {
     let kind = r.kind.swap(0, Ordering::SeqCst);
     let t = tables();
     if kind < SIGNAL_BASE {
-        return fault_from_trap(&t, kind, r.site.load(Ordering::SeqCst));
+        return fault_from_trap(&t, TrapKind::from_raw(kind), r.site.load(Ordering::SeqCst), r.pc.load(Ordering::SeqCst));
     }
     let sig = kind - SIGNAL_BASE;
     let addr = r.addr.load(Ordering::SeqCst);
@@ -459,7 +519,7 @@ fn take_fault_kind() -> Fault {
     }
     if let Some(&(k, site)) = t.traps.get(&pc) {
         if sig != libc::SIGSEGV && sig != libc::SIGBUS {
-            let mut f = fault_from_trap(&t, k, site);
+            let mut f = fault_from_trap(&t, Some(k), site as i64, pc);
             if f.function.is_none() {
                 f.function = function;
             }
@@ -488,9 +548,8 @@ fn take_fault_kind() -> Fault {
 // ---------------------------------------------------------------------------------------------
 // Runtime errors raised by JIT code
 
-/// Runtime error raised by JIT code. `kind`: 1 division by zero, 2 remainder by zero, 3 integer
-/// overflow in division, 4 no match arm, 5 unwrap failed, 6 interrupted (7 stack overflow and 8
-/// a panic caught in a built-in are used by the runtime itself). `site`: from [`register_site`], or -1.
+/// Runtime error raised by JIT code. `kind`: a [`TrapKind`] number. `site`: an index into the
+/// fault sites registered for the calling function ([`register_sites`]), or -1.
 ///
 /// Flushes output, then unwinds to the innermost `run_protected`, which returns `Err(Fault)`.
 /// Outside any protected call it prints `runtime error: ...` on stderr and exits with status 101.
@@ -526,13 +585,10 @@ extern "C" fn trap_from(kind: i32, site: i64, fp: usize, ret: usize) -> ! {
         // destructor is live in this frame.
         unsafe { signals::vais_protect_jump() }
     }
-    let fault = fault_from_trap(&tables(), kind, site);
+    let fault = fault_from_trap(&tables(), TrapKind::from_raw(kind), site, ret.wrapping_sub(1));
     report(&fault);
     std::process::exit(101)
 }
-
-/// `vais_rt_trap` kind of a panic caught in a built-in (its message is in [`BUILTIN_PANIC`]).
-const TRAP_RUNTIME_BUG: i32 = 8;
 
 /// The message of the last panic caught by [`guard`], taken by the fault report.
 static BUILTIN_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -557,7 +613,7 @@ pub fn guard<R>(builtin: &'static str, f: impl FnOnce() -> R) -> R {
             drop(msg);
             *BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(what);
             // Nothing with a destructor is live here any more.
-            vais_rt_trap(TRAP_RUNTIME_BUG, -1)
+            vais_rt_trap(TrapKind::RuntimeBug as i32, -1)
         }
     }
 }

@@ -25,7 +25,7 @@ pub mod profile;
 mod signals;
 
 pub use signals::default_sigpipe;
-pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};
+pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind, TrapKind};
 pub use io::{end_line, flush_output, line_open, write_output};
 
 /// Set to 1 by SIGINT while protected JIT code runs. JIT code loads it (symbol
