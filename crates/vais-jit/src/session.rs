@@ -8,7 +8,7 @@
 //! collide with a host symbol. Adapters and thunks are generated at most once per user function
 //! and queued in `aux` until the batch defines them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use cranelift_codegen::ir::Signature;
 use cranelift_codegen::isa::CallConv;
@@ -49,7 +49,8 @@ pub(crate) struct Session {
     thunks: HashMap<FuncId, ClFuncId>,
     imports: HashMap<String, ClFuncId>,
     interrupt: Option<DataId>,
-    names: HashSet<String>,
+    /// How many symbols were named after each base (see [`Session::unique_name`]).
+    names: HashMap<String, u32>,
     pub aux: Vec<Aux>,
     /// Array literals placed in REPL input frames by the current batch: (frame, offset, length,
     /// element type); [`crate::Jit::compile`] turns them into addresses once finalized.
@@ -71,22 +72,23 @@ impl Session {
             thunks: HashMap::new(),
             imports: HashMap::new(),
             interrupt: None,
-            names: HashSet::new(),
+            names: HashMap::new(),
             aux: vec![],
             session_arrays: vec![],
         }
     }
 
-    /// A symbol name not used before in this module, derived from `base`.
+    /// A symbol name not used before in this module, derived from `base`: `base`, then
+    /// `base$v2`, `base$v3`, ... (one counter per base: no base ends in `$v<N>`, since Vais
+    /// names have no `$`, so no two bases make the same name).
     pub fn unique_name(&mut self, base: &str) -> String {
-        let mut name = base.to_string();
-        let mut n = 2;
-        while self.names.contains(&name) {
-            name = format!("{base}$v{n}");
-            n += 1;
+        let n = self.names.entry(base.to_string()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}$v{n}")
         }
-        self.names.insert(name.clone());
-        name
     }
 
     /// Declares (a new version of) user function `f`.
