@@ -67,6 +67,7 @@ use vais_ast::Span;
 use vais_tir::{FuncDef, FuncId, FuncKind, GlobalId, Program, Ty};
 
 pub use layout::Layout;
+pub use link::{CodeObserver, Placed};
 use session::{Aux, Session};
 use translate::Tr;
 
@@ -138,9 +139,14 @@ struct Compiled {
     entry: Option<usize>,
 }
 
-/// A JIT session: compiled code, data and REPL indirection cells.
-pub struct Jit {
-    s: Session,
+/// The linker: owns the module and everything declared in it (symbols and their versions,
+/// string and data objects, the REPL's indirection cells), runs translation and code
+/// generation for batches of functions, and tells its observers where code was placed. Generic
+/// over the `cranelift_module::Module` it links into: [`Jit`] places code in memory and runs
+/// it; an `ObjectModule` gets the same symbols and relocations for an object file
+/// ([`Linker::with_module`], [`Linker::link`], [`Linker::into_module`]).
+pub struct Linker<M: Module = JITModule> {
+    s: Session<M>,
     ctx: Context,
     fbc: FunctionBuilderContext,
     compiled: HashMap<FuncId, Compiled>,
@@ -164,6 +170,25 @@ pub struct Jit {
     observers: Vec<Box<dyn link::CodeObserver>>,
     /// The module's memory, for freeing code nobody can reach (`None`: the default provider).
     memory: Option<memory::MemoryHandle>,
+}
+
+/// A JIT session: compiled code, data and REPL indirection cells, placed in memory.
+pub type Jit = Linker<JITModule>;
+
+/// What [`Linker::link`] defined (the module is not finalized yet).
+pub struct Linked {
+    batch: Vec<FuncId>,
+    done: Vec<(FuncId, Defined)>,
+    ids: Vec<ClFuncId>,
+    entries: Vec<(FuncId, ClFuncId)>,
+    arrays: Vec<(cranelift_module::DataId, u32, u32, Ty)>,
+}
+
+impl Linked {
+    /// The functions linked (requested ones and their dependencies), in definition order.
+    pub fn functions(&self) -> &[FuncId] {
+        &self.batch
+    }
 }
 
 /// A translated function waiting for code generation: (job index, id, function).
@@ -380,6 +405,46 @@ impl Jit {
         funcs: &[FuncId],
         locate: &dyn Fn(Span) -> String,
     ) -> Result<(), JitError> {
+        let Linked { batch: _, done, ids, entries, arrays } = self.link(program, funcs, locate)?;
+        self.place(program, done, ids, entries, arrays, locate)
+    }
+}
+
+impl<M: Module + Send + 'static> Linker<M> {
+    /// A linker over `module` (for targets other than this process's memory: `isa` is the
+    /// module's target, used by the code generation threads).
+    pub fn with_module(module: M, config: JitConfig, isa: cranelift_codegen::isa::OwnedTargetIsa) -> Linker<M> {
+        Linker {
+            s: Session::new(module, config),
+            ctx: Context::new(),
+            fbc: FunctionBuilderContext::new(),
+            compiled: HashMap::new(),
+            big_isa: isa.clone(),
+            isa,
+            jobs: None,
+            jobs_meta: vec![],
+            types: Program::default(),
+            arrays: HashMap::new(),
+            observers: vec![],
+            memory: None,
+        }
+    }
+
+    /// The module linked into.
+    pub fn module(&self) -> &M {
+        &self.s.module
+    }
+
+    /// The module, with everything linked so far (an `ObjectModule` then `finish`es).
+    pub fn into_module(self) -> M {
+        self.s.module
+    }
+
+    /// Translates, generates and defines `funcs`, plus every function they reference that was
+    /// never linked, with the helpers they need (adapters, thunks, entry wrappers, data); does
+    /// not finalize. Translation and code generation know nothing of the module's kind: they
+    /// refer to functions and data by symbol.
+    pub fn link(&mut self, program: &Program, funcs: &[FuncId], locate: &dyn Fn(Span) -> String) -> Result<Linked, JitError> {
         if self.types.structs != program.structs || self.types.enums != program.enums {
             self.types.structs = program.structs.clone();
             self.types.enums = program.enums.clone();
@@ -448,7 +513,7 @@ impl Jit {
         } else {
             r = self.define_batch(program, &batch, &ids, &mut done, &mut entries);
         }
-        let arrays = std::mem::take(&mut self.s.session_arrays);
+        let arrays: Vec<_> = std::mem::take(&mut self.s.session_arrays);
         if let Err(e) = r {
             // Keep the module consistent: everything declared for this batch but not defined
             // gets a body that traps, so a later finalize never meets an unresolved symbol.
@@ -464,6 +529,25 @@ impl Jit {
             }
             return Err(e);
         }
+        for f in &batch {
+            self.compiled.entry(*f).or_default();
+        }
+        Ok(Linked { batch, done, ids, entries, arrays })
+    }
+}
+
+impl Jit {
+    /// Finalizes what [`Linker::link`] defined: the code gets its addresses, the REPL cells the
+    /// new versions, the observers each placed function, and the replaced versions are freed.
+    fn place(
+        &mut self,
+        program: &Program,
+        done: Vec<(FuncId, Defined)>,
+        ids: Vec<ClFuncId>,
+        entries: Vec<(FuncId, ClFuncId)>,
+        arrays: Vec<(cranelift_module::DataId, u32, u32, Ty)>,
+        locate: &dyn Fn(Span) -> String,
+    ) -> Result<(), JitError> {
         self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;
         for (data, off, len, elem) in arrays {
             let base = self.s.module.get_finalized_data(data).0 as usize;
@@ -515,7 +599,9 @@ impl Jit {
         }
         Ok(())
     }
+}
 
+impl<M: Module + Send + 'static> Linker<M> {
     /// Defines the batch's functions, entry wrappers, adapters and thunks (no finalize).
     fn define_batch(
         &mut self,
@@ -744,9 +830,12 @@ impl Jit {
         Ok(Defined { ir, len, sites, locs, traps, srcs })
     }
 
+}
+
+impl Jit {
     /// Code pointer of a compiled function (its own convention, see the crate docs).
     pub fn code_ptr(&self, f: FuncId) -> Option<*const u8> {
-        self.compiled.get(&f).map(|c| c.code as *const u8)
+        self.compiled.get(&f).filter(|c| c.code != 0).map(|c| c.code as *const u8)
     }
 
     /// The `extern "C" fn(out: *mut u8)` wrapper of an entry function (`main` or a REPL entry

@@ -32,8 +32,10 @@ pub(crate) enum Aux {
     Entry(FuncId, ClFuncId),
 }
 
-pub(crate) struct Session {
-    pub module: JITModule,
+/// Generic over the `Module` it declares into (a `JITModule` for `vaisc run` and the REPL, an
+/// `ObjectModule` for object files); translation sees it as [`DynSession`], so the same
+/// translation code serves every module. The module is the last field, for that coercion.
+pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     pub cc: CallConv,
     pub config: JitConfig,
     strings: HashMap<Vec<u8>, DataId>,
@@ -55,10 +57,14 @@ pub(crate) struct Session {
     /// Array literals placed in REPL input frames by the current batch: (frame, offset, length,
     /// element type); [`crate::Jit::compile`] turns them into addresses once finalized.
     pub session_arrays: Vec<(DataId, u32, u32, vais_tir::Ty)>,
+    pub module: M,
 }
 
-impl Session {
-    pub fn new(module: JITModule, config: JitConfig) -> Session {
+/// The session as translation sees it: any module that can be sent to another thread.
+pub(crate) type DynSession = Session<dyn Module + Send>;
+
+impl<M: Module> Session<M> {
+    pub fn new(module: M, config: JitConfig) -> Session<M> {
         let cc = module.isa().default_call_conv();
         Session {
             module,
@@ -77,6 +83,9 @@ impl Session {
             session_arrays: vec![],
         }
     }
+}
+
+impl<M: Module + ?Sized> Session<M> {
 
     /// A symbol name not used before in this module, derived from `base`: `base`, then
     /// `base$v2`, `base$v3`, ... (one counter per base: no base ends in `$v<N>`, since Vais

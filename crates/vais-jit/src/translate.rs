@@ -25,7 +25,7 @@ use cranelift_codegen::ir::{
     StackSlotKind, TrapCode, Type, Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
-use cranelift_module::{DataId, FuncId as ClFuncId, Module};
+use cranelift_module::{DataId, FuncId as ClFuncId};
 use vais_ast::Span;
 use vais_tir::{
     BinaryOp, Block as TBlock, Builtin, Callee, EnumId, Expr, ExprKind, FuncDef, FuncId, FuncKind,
@@ -34,7 +34,7 @@ use vais_tir::{
 
 use crate::abi::{self, pass_ty, scalar_ty, PTR};
 use crate::layout::{is_aggregate, is_zst, layout_of, Layout};
-use crate::session::Session;
+use crate::session::DynSession as Session;
 use vais_runtime::printf::ArgKind;
 use vais_runtime::TrapKind;
 
@@ -106,7 +106,7 @@ pub(crate) struct Tr<'a, 'f> {
     loops: Vec<(Block, Block)>,
     frefs: HashMap<ClFuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
-    layouts: HashMap<Ty, std::rc::Rc<Layout>>,
+    layouts: HashMap<Ty, std::sync::Arc<Layout>>,
     /// Address of the interrupt flag, computed once in the entry block (dominates every poll).
     flag_addr: Option<Value>,
     /// Locals whose address is taken.
@@ -264,6 +264,16 @@ fn irrefutable(p: &Pattern) -> bool {
     }
 }
 
+/// The translator is `Send`: it refers to the module only through the session's symbol
+/// declarations ([`crate::session::DynSession`], any `Module + Send`), so a function can be
+/// translated on a helper thread.
+#[cfg(test)]
+#[test]
+fn translator_is_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Tr<'static, 'static>>();
+}
+
 /// Every user function referenced by `e` (calls, function values, closures, futures).
 pub(crate) fn referenced_funcs(e: &Expr, out: &mut Vec<FuncId>) {
     vais_tir::visit::preorder(e, |x| out.extend(vais_tir::visit::referenced_func(x)));
@@ -301,11 +311,11 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// The layout of `ty`, computed once per function and shared (an enum's layout holds
     /// every variant's offsets: copying it per use was quadratic in the variant count).
-    fn lay(&mut self, ty: &Ty) -> std::rc::Rc<Layout> {
+    fn lay(&mut self, ty: &Ty) -> std::sync::Arc<Layout> {
         if let Some(l) = self.layouts.get(ty) {
             return l.clone();
         }
-        let l = std::rc::Rc::new(layout_of(self.p, ty));
+        let l = std::sync::Arc::new(layout_of(self.p, ty));
         self.layouts.insert(ty.clone(), l.clone());
         l
     }
@@ -752,7 +762,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn field_off(&mut self, ty: &Ty, index: u32) -> Option<u32> {
         if !self.layouts.contains_key(ty) {
             let l = layout_of(self.p, ty);
-            self.layouts.insert(ty.clone(), std::rc::Rc::new(l));
+            self.layouts.insert(ty.clone(), std::sync::Arc::new(l));
         }
         self.layouts.get(ty)?.fields.get(index as usize).copied()
     }
