@@ -111,6 +111,8 @@ pub fn verify_by_default() -> bool {
 /// An internal compiler error in the back end (never a user diagnostic).
 #[derive(Clone, Debug)]
 pub struct JitError {
+    /// Which stage failed.
+    pub kind: JitErrorKind,
     /// The function being compiled, when known.
     pub function: Option<String>,
     pub message: String,
@@ -127,8 +129,23 @@ impl fmt::Display for JitError {
 
 impl std::error::Error for JitError {}
 
-fn err(function: Option<&str>, message: impl Into<String>) -> JitError {
-    JitError { function: function.map(str::to_string), message: message.into() }
+/// The stage of the back end that failed (every one is a compiler bug, never the program's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JitErrorKind {
+    /// Creating the JIT (target, flags, memory).
+    Setup,
+    /// The TIR verifier rejected the checker's output.
+    TirVerifier,
+    /// Translating TIR to Cranelift IR failed or panicked.
+    Translation,
+    /// Cranelift rejected (verifier) or failed to compile the IR, or panicked.
+    Codegen,
+    /// Declaring, defining or finalizing symbols in the module failed.
+    Link,
+}
+
+fn err(kind: JitErrorKind, function: Option<&str>, message: impl Into<String>) -> JitError {
+    JitError { kind, function: function.map(str::to_string), message: message.into() }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -352,12 +369,12 @@ impl Jit {
             let more = [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc), ("opt_level", opt)];
             for (name, value) in flags.iter().chain(&more) {
                 cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
-                    .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+                    .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))?;
             }
             cranelift_native::builder()
-                .map_err(|e| err(None, format!("host machine is not supported: {e}")))?
+                .map_err(|e| err(JitErrorKind::Setup, None, format!("host machine is not supported: {e}")))?
                 .finish(cranelift_codegen::settings::Flags::new(flag_builder))
-                .map_err(|e| err(None, format!("creating the JIT: {e}")))
+                .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))
         };
         let isa = make_isa(regalloc, opt)?;
         let big_isa = make_isa("single_pass", "none")?;
@@ -369,7 +386,7 @@ impl Jit {
         // stores that write code; elsewhere cranelift-jit's own provider, which never frees).
         let mut memory = None;
         if cfg!(target_arch = "x86_64") {
-            let (provider, handle) = memory::PackedMemory::new().map_err(|e| err(None, format!("reserving JIT memory: {e}")))?;
+            let (provider, handle) = memory::PackedMemory::new().map_err(|e| err(JitErrorKind::Setup, None, format!("reserving JIT memory: {e}")))?;
             builder.memory_provider(Box::new(provider));
             memory = Some(handle);
         }
@@ -471,14 +488,14 @@ impl<M: Module + Send + 'static> Linker<M> {
         }
         let tir_failure = |e: vais_tir::verify::VerifyError| {
             let at = if e.span == Span::default() { String::new() } else { format!(" (at {})", locate(e.span)) };
-            err(Some(&e.function), format!("TIR verifier: {}{at}", e.message))
+            err(JitErrorKind::TirVerifier, Some(&e.function), format!("TIR verifier: {}{at}", e.message))
         };
         if self.s.config.verify_tir {
             vais_tir::verify::verify_funcs(program, &batch).map_err(tir_failure)?;
         }
         let mut ids = vec![];
         for f in &batch {
-            let id = self.s.declare_user(program, *f).map_err(|m| err(Some(&program.func(*f).name), m))?;
+            let id = self.s.declare_user(program, *f).map_err(|m| err(JitErrorKind::Link, Some(&program.func(*f).name), m))?;
             ids.push(id);
         }
         let mut done: Vec<(FuncId, Defined)> = vec![];
@@ -524,7 +541,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             if !self.s.config.verify_tir {
                 if let Err(v) = vais_tir::verify::verify_funcs(program, &batch) {
                     let v = tir_failure(v);
-                    return Err(JitError { function: v.function, message: format!("{}\n(code generation then failed: {})", v.message, e.message) });
+                    return Err(JitError { kind: v.kind, function: v.function, message: format!("{}\n(code generation then failed: {})", v.message, e.message) });
                 }
             }
             return Err(e);
@@ -548,7 +565,7 @@ impl Jit {
         arrays: Vec<(cranelift_module::DataId, u32, u32, Ty)>,
         locate: &dyn Fn(Span) -> String,
     ) -> Result<(), JitError> {
-        self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;
+        self.s.module.finalize_definitions().map_err(|e| err(JitErrorKind::Link, None, format!("finalizing: {e}")))?;
         for (data, off, len, elem) in arrays {
             let base = self.s.module.get_finalized_data(data).0 as usize;
             self.arrays.insert(base + off as usize, (len, elem));
@@ -626,7 +643,7 @@ impl<M: Module + Send + 'static> Linker<M> {
         for f in batch {
             let def = program.func(*f);
             if abi::direct_entry(def) {
-                entries.push((*f, self.s.func_id(*f).map_err(|m| err(Some(&def.name), m))?));
+                entries.push((*f, self.s.func_id(*f).map_err(|m| err(JitErrorKind::Link, Some(&def.name), m))?));
             } else if def.params.is_empty() && (def.kind == FuncKind::ReplEntry || program.main == Some(*f)) {
                 let name = self.s.unique_name(&format!("vais${}$entry", def.name));
                 let sig = abi::entry_sig(self.s.cc);
@@ -634,7 +651,7 @@ impl<M: Module + Send + 'static> Linker<M> {
                     .s
                     .module
                     .declare_function(&name, Linkage::Local, &sig)
-                    .map_err(|e| err(Some(&def.name), e.to_string()))?;
+                    .map_err(|e| err(JitErrorKind::Link, Some(&def.name), e.to_string()))?;
                 self.s.aux.push(Aux::Entry(*f, id));
             }
         }
@@ -695,7 +712,7 @@ impl<M: Module + Send + 'static> Linker<M> {
                     self.stub(id);
                     if first.is_none() {
                         let fname = self.s.module.declarations().get_function_decl(id).name.clone();
-                        first = Some(err(fname.as_deref(), m));
+                        first = Some(err(JitErrorKind::Codegen, fname.as_deref(), m));
                     }
                 }
             }
@@ -773,16 +790,16 @@ impl<M: Module + Send + 'static> Linker<M> {
                 Ok::<_, String>((tr.trap_sites, tr.sites))
             })
         };
-        let fail = |m: String| err(Some(&def.name), m);
+        let fail = |m: String| err(JitErrorKind::Codegen, Some(&def.name), m);
         let (sites, locs) = match result {
             Ok(Ok(s)) => s,
             Ok(Err(m)) => {
                 self.fbc = FunctionBuilderContext::new();
-                return Err(fail(m));
+                return Err(err(JitErrorKind::Translation, Some(&def.name), m));
             }
             Err(msg) => {
                 self.fbc = FunctionBuilderContext::new();
-                return Err(fail(format!("codegen panicked: {msg}")));
+                return Err(err(JitErrorKind::Translation, Some(&def.name), format!("codegen panicked: {msg}")));
             }
         };
         let ir = self.s.config.keep_ir.then(|| Box::new(self.ctx.func.clone()));
@@ -790,7 +807,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             let func = std::mem::replace(&mut self.ctx.func, Function::new());
             self.ctx.clear();
             if tx.send((self.jobs_meta.len(), id, func)).is_err() {
-                return Err(fail("the code generation threads stopped".into()));
+                return Err(err(JitErrorKind::Setup, Some(&def.name), "the code generation threads stopped"));
             }
             self.jobs_meta.push((id, None));
             return Ok(Defined { ir, len: 0, sites, locs, traps: vec![], srcs: vec![] });
@@ -876,9 +893,9 @@ impl Jit {
     /// Allocates storage for every session global not yet allocated (and finalizes).
     pub fn define_globals(&mut self, program: &Program) -> Result<(), JitError> {
         for i in 0..program.globals.len() {
-            self.s.global_data(program, GlobalId(i as u32)).map_err(|m| err(None, m))?;
+            self.s.global_data(program, GlobalId(i as u32)).map_err(|m| err(JitErrorKind::Link, None, m))?;
         }
-        self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))
+        self.s.module.finalize_definitions().map_err(|e| err(JitErrorKind::Link, None, format!("finalizing: {e}")))
     }
 
     /// The length and element type of the array literal of a REPL input stored at `addr`, if

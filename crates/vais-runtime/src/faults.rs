@@ -975,15 +975,15 @@ mod tests {
     }
 
     #[test]
-    fn trap_reports_site() {
-        let site = register_site("main".to_string(), "a.vais:3:5".to_string());
+    fn trap_reports_kind() {
+        // Called from code that is not registered JIT code: no function, no site.
         let err = run_protected(move || {
-            vais_rt_trap(1, site);
+            vais_rt_trap(TrapKind::DivisionByZero as i32, 0);
         })
         .unwrap_err();
         assert_eq!(err.kind, FaultKind::DivisionByZero);
-        assert_eq!(err.function.as_deref(), Some("main"));
-        assert_eq!(err.to_string(), "division by zero in `main` at a.vais:3:5");
+        assert_eq!(err.function, None);
+        assert_eq!(err.to_string(), "division by zero");
         let err = run_protected(|| -> i64 { vais_rt_trap(3, -1) }).unwrap_err();
         assert_eq!(err.to_string(), "integer overflow in division");
         let err = run_protected(|| vais_rt_trap(6, 0)).unwrap_err();
@@ -1078,21 +1078,27 @@ mod tests {
     }
 
     /// Machine code in an executable mapping, as the JIT produces it: a `ud2` registered as a
-    /// division-by-zero trap site, then an unregistered `ud2`.
+    /// division-by-zero trap at fault site 1, an unregistered `ud2`, then a call of
+    /// `vais_rt_trap(remainder by zero, site 0)`; sites are the function's own.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn registered_trap_in_generated_code() {
-        // SAFETY: maps one page, writes two `ud2` instructions, makes it executable.
+        let mut code = vec![0x0f_u8, 0x0b, 0x0f, 0x0b];
+        // push rbp; mov rbp, rsp; mov edi, 2; mov esi, 0; movabs rax, vais_rt_trap; call rax; ud2
+        code.extend([0x55, 0x48, 0x89, 0xe5, 0xbf, 2, 0, 0, 0, 0xbe, 0, 0, 0, 0, 0x48, 0xb8]);
+        code.extend((vais_rt_trap as *const () as u64).to_le_bytes());
+        code.extend([0xff, 0xd0, 0x0f, 0x0b]);
+        // SAFETY: maps one page, writes the code, makes it executable.
         let page = unsafe {
             let p = libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
             assert_ne!(p, libc::MAP_FAILED);
-            std::ptr::copy_nonoverlapping([0x0f_u8, 0x0b, 0x0f, 0x0b].as_ptr(), p as *mut u8, 4);
+            std::ptr::copy_nonoverlapping(code.as_ptr(), p as *mut u8, code.len());
             libc::mprotect(p, 4096, libc::PROT_READ | libc::PROT_EXEC);
             p as usize
         };
-        register_code(page, 4, "quot".to_string());
-        let site = register_site("quot".to_string(), "m.vais:2:7".to_string());
-        register_trap(page, 1, site);
+        register_code(page, code.len(), "quot".to_string());
+        register_sites(page, vec!["m.vais:3:1".to_string(), "m.vais:2:7".to_string()]);
+        register_trap(page, TrapKind::DivisionByZero, 1);
         // SAFETY: `page` holds valid machine code that traps immediately.
         let call = |at: usize| move || unsafe { std::mem::transmute::<usize, extern "C" fn()>(at)() };
         let err = run_protected(call(page)).unwrap_err();
@@ -1100,6 +1106,12 @@ mod tests {
         let err = run_protected(call(page + 2)).unwrap_err();
         assert_eq!(err.to_string(), "illegal instruction in `quot`");
         assert_eq!(function_at(page + 1).as_deref(), Some("quot"));
+        let err = run_protected(call(page + 4)).unwrap_err();
+        assert_eq!(err.to_string(), "remainder by zero in `quot` at m.vais:3:1");
+        // Freed code is forgotten: its trap is no longer a registered one.
+        unregister_code(page);
+        let err = run_protected(call(page)).unwrap_err();
+        assert_eq!(err.to_string(), "illegal instruction");
     }
 
     #[test]
