@@ -26,22 +26,22 @@
 //! - A future is `(thunk, env)`: `env` holds the call's arguments (a tuple, `malloc`'d), the
 //!   thunk `(out?, env)` calls the async function; `.await` calls the thunk.
 //! - `repl_mode`: every call to a user function loads its code address from a per-function
-//!   cell owned by the `Jit` and calls indirectly, so a redefinition (compiled under a fresh
-//!   symbol, `vais$f$v2`) reaches earlier callers. Otherwise calls are direct.
+//!   cell (a data object `vais$cell$f`, referred to by symbol) and calls indirectly, so a
+//!   redefinition (compiled under a fresh symbol, `vais$f$v2`) reaches earlier callers; the
+//!   replaced version's code is then freed. Otherwise calls are direct.
 //! - `repl_mode`: a REPL entry's slots live in a per-input data object (its "frame", see
 //!   `translate::SessionFrame`), not on the stack, so values it leaves behind stay valid; its
 //!   array literals are recorded for printing ([`Jit::known_array`]).
 //! - `main` gets a wrapper `extern "C" fn(out: *mut u8)` that calls it and stores the result at
 //!   `out` ([`Jit::entry_ptr`], [`call_entry`]); a REPL entry (`FuncKind::ReplEntry`) is itself
 //!   compiled with that signature (its returns store the result at `out`).
-//! - Runtime errors call `vais_rt_trap(kind, site)` where `site` was registered with the
-//!   function name and the source location (`rt.rs`); integer division and remainder have
-//!   explicit checks (kinds 1, 2, 3); a failed match is kind 4, `!` on an empty value kind 5, an
-//!   interrupt (polled at function entries and loop back-edges when enabled) kind 6.
-//!   Conditional checks (division, unwrap, interrupt polls) are single `trapnz`/`trapz`
-//!   instructions instead: each gets a user trap code (4..=250, per function) standing for its
-//!   `(kind, site)`, and after the function is placed each trap's address is registered with
-//!   the runtime (`rt::register_trap`), whose fault handler turns the SIGILL there into the same
+//! - Runtime errors call `vais_rt_trap(kind, site)`: `kind` a `vais_runtime::TrapKind`, `site`
+//!   an index into the calling function's own fault sites (their spans travel with the code;
+//!   the linker's runtime observer registers their locations with the placed code, see
+//!   `link.rs`). Conditional checks (division, unwrap, interrupt polls) are single
+//!   `trapnz`/`trapz` instructions instead: each gets a user trap code (4..=250, per function)
+//!   standing for its `(kind, site)`, and after the function is placed each trap's address is
+//!   registered with the runtime, whose fault handler turns the SIGILL there into the same
 //!   report. A function with more checks than codes calls `vais_rt_trap` for the rest.
 
 mod abi;

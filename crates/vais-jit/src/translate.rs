@@ -32,7 +32,7 @@ use vais_tir::{
     GlobalId, IntTy, LocalId, LoopKind, Pattern, PatternKind, Program, Stmt, Ty, UnaryOp,
 };
 
-use crate::abi::{self, pass_ty, scalar_ty, PTR};
+use crate::abi::{self, pass_ty, scalar_ty, RtFn, PTR};
 use crate::layout::{is_aggregate, is_zst, layout_of, Layout};
 use crate::session::DynSession as Session;
 use vais_runtime::printf::ArgKind;
@@ -505,10 +505,10 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.ins().symbol_value(PTR, gv)
     }
 
-    /// Calls a runtime (or host) function by symbol name.
-    fn rt_call(&mut self, name: &str, params: &[Type], ret: Option<Type>, args: &[Value]) -> R<Option<Value>> {
-        let sig = abi::raw_sig(self.s.cc, params, ret);
-        let id = self.s.import(name, &sig)?;
+    /// Calls a runtime helper (its symbol and signature come from [`RtFn`], in `abi.rs`).
+    fn rt_call(&mut self, f: RtFn, args: &[Value]) -> R<Option<Value>> {
+        let sig = f.sig(self.s.cc);
+        let id = self.s.import(f.symbol(), &sig)?;
         let fr = self.func_ref(id);
         let call = self.b.ins().call(fr, args);
         Ok(self.b.inst_results(call).first().copied())
@@ -527,7 +527,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let site = self.site(span);
         let k = self.b.ins().iconst(types::I32, kind as i32 as i64);
         let s = self.b.ins().iconst(types::I64, site);
-        self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
+        self.rt_call(RtFn::Trap, &[k, s])?;
         self.b.ins().trap(TrapCode::unwrap_user(1));
         self.diverge();
         Ok(())
@@ -563,7 +563,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let site = self.site(span);
         let k = self.b.ins().iconst(types::I32, kind as i32 as i64);
         let s = self.b.ins().iconst(types::I64, site);
-        self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
+        self.rt_call(RtFn::Trap, &[k, s])?;
         self.b.ins().trap(TrapCode::unwrap_user(1));
         self.b.seal_block(ok);
         self.b.switch_to_block(ok);
@@ -1252,7 +1252,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             vs.push(self.expr(v)?);
         }
         let n = self.b.ins().iconst(types::I64, lay.size.max(1) as i64);
-        let env = self.rt_call("vais_malloc", &[types::I64], Some(types::I64), &[n])?.unwrap();
+        let env = self.rt_call(RtFn::Malloc, &[n])?.unwrap();
         for (i, v) in vs.into_iter().enumerate() {
             self.store_at(env, lay.fields[i], &tys[i], v);
         }
@@ -1675,7 +1675,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             Ty::Str => {
                 let (x, y) = (self.sv(a, ty), self.sv(bv, ty));
-                let eq = self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, y])?.unwrap();
+                let eq = self.rt_call(RtFn::StrEq, &[x, y])?.unwrap();
                 let eq = self.b.ins().icmp_imm_s(IntCC::NotEqual, eq, 0);
                 match op {
                     BinaryOp::Eq => eq,
@@ -1692,7 +1692,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let (x, y) = (self.mv(a, ty), self.mv(bv, ty));
                 let size = self.lay(ty).size as i64;
                 let n = self.b.ins().iconst(types::I64, size);
-                let r = self.rt_call("vais$memeq", &[PTR, PTR, types::I64], Some(types::I8), &[x, y, n])?.unwrap();
+                let r = self.rt_call(RtFn::MemEq, &[x, y, n])?.unwrap();
                 match op {
                     BinaryOp::Eq => r,
                     BinaryOp::Ne => self.b.ins().bxor_imm_u(r, 1),
@@ -1746,8 +1746,8 @@ impl<'a, 'f> Tr<'a, 'f> {
                 BinaryOp::Mul => self.b.ins().fmul(x, y),
                 BinaryOp::Div => self.b.ins().fdiv(x, y),
                 BinaryOp::Rem => {
-                    let (name, t) = if *ty == Ty::F32 { ("vais$fmodf", types::F32) } else { ("vais$fmod", types::F64) };
-                    self.rt_call(name, &[t, t], Some(t), &[x, y])?.unwrap()
+                    let name = if *ty == Ty::F32 { RtFn::Fmodf } else { RtFn::Fmod };
+                    self.rt_call(name, &[x, y])?.unwrap()
                 }
                 _ => return Err(format!("operator {} on a float", op.symbol())),
             });
@@ -1792,7 +1792,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                     self.b.ins().store(flags(), x, a, 0);
                     self.b.ins().store(flags(), y, bb, 0);
                     let c = self.b.ins().iconst(types::I32, code);
-                    self.rt_call("vais$i128op", &[types::I32, PTR, PTR, PTR], None, &[c, a, bb, o])?;
+                    self.rt_call(RtFn::I128Op, &[c, a, bb, o])?;
                     return Ok(self.b.ins().load(types::I128, flags(), o, 0));
                 }
                 match (op, ity.signed()) {
@@ -2019,7 +2019,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         let cnt = self.b.ins().iconst(types::I64, n as i64);
         let r = self
-            .rt_call("vais_printf", &[PTR, PTR, PTR, types::I64], Some(types::I32), &[fmt, base, kinds, cnt])?
+            .rt_call(RtFn::Printf, &[fmt, base, kinds, cnt])?
             .unwrap();
         Ok(Val::S(r))
     }
@@ -2054,10 +2054,10 @@ impl<'a, 'f> Tr<'a, 'f> {
         let bytes = self.b.ins().imul_imm_s(n, size);
         let extra = if base.ty == Ty::Str { 1 } else { 0 };
         let alloc = self.b.ins().iadd_imm_s(bytes, extra);
-        let dst = self.rt_call("vais_malloc", &[types::I64], Some(types::I64), &[alloc])?.unwrap();
+        let dst = self.rt_call(RtFn::Malloc, &[alloc])?.unwrap();
         let off = self.b.ins().imul_imm_s(s, size);
         let src = self.b.ins().iadd(bp, off);
-        self.rt_call("vais_memcpy", &[types::I64; 3], Some(types::I64), &[dst, src, bytes])?;
+        self.rt_call(RtFn::Memcpy, &[dst, src, bytes])?;
         if extra == 1 {
             let end_addr = self.b.ins().iadd(dst, bytes);
             let z = self.b.ins().iconst(types::I8, 0);
@@ -2165,7 +2165,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let x = self.sv(v, &Ty::Str);
                 let id = self.s.string(bytes)?;
                 let lit = self.data_addr(id);
-                self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, lit])?.ok_or("vais_str_eq without a result")?
+                self.rt_call(RtFn::StrEq, &[x, lit])?.ok_or("vais_str_eq without a result")?
             }
             _ => return Ok(None),
         }))
