@@ -101,4 +101,9 @@ fn repl_cells_are_symbols() {
         assert!(defined.iter().any(|d| d == c), "{c} not defined in {defined:?}");
         assert!(targets.iter().any(|t| t == c), "no relocation against {c}: {targets:?}");
     }
+    // No code refers to a user function's code directly (only its cell), which is what lets
+    // the linker free a replaced version.
+    for f in ["vais$twice", "vais$half"] {
+        assert!(!targets.iter().any(|t| t == f), "direct relocation against {f}: {targets:?}");
+    }
 }
