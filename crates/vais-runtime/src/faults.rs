@@ -319,10 +319,15 @@ fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
 pub fn register_code(start: usize, len: usize, function: String) {
     let mut t = tables();
     let end = start.saturating_add(len);
+    // Registered ranges are disjoint, so their ends grow with their starts: walking down from
+    // the last one starting before `end`, the first that ends at or before `start` ends the
+    // overlap. (A forward filter over `..end` visited every range below: linear per function
+    // once new code lands above old code, as the linker's packed memory places it.)
     let overlapping: Vec<usize> = t
         .code
         .range(..end)
-        .filter(|(&s, &(l, _))| s.saturating_add(l) > start)
+        .rev()
+        .take_while(|(&s, &(l, _))| s.saturating_add(l) > start)
         .map(|(&s, _)| s)
         .collect();
     let removed_any = !overlapping.is_empty();
