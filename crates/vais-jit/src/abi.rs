@@ -94,6 +94,64 @@ pub fn c_sig(cc: CallConv, params: &[Ty], ret: &Ty) -> Signature {
     sig
 }
 
+/// A runtime helper called by generated code: its symbol and signature, here and nowhere else.
+/// (The built-ins a program calls by name take `c_sig` of their `vais_tir::Builtin` signature.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RtFn {
+    /// `vais_rt_trap(kind: i32 /* TrapKind */, site: i64) -> !`
+    Trap,
+    /// `vais_malloc(bytes: i64) -> ptr`
+    Malloc,
+    /// `vais_memcpy(dst: ptr, src: ptr, bytes: i64) -> ptr`
+    Memcpy,
+    /// `vais_printf(fmt: ptr, args: ptr, kinds: ptr /* ArgKind bytes */, n: i64) -> i32`
+    Printf,
+    /// `vais_str_eq(a: ptr, b: ptr) -> bool`
+    StrEq,
+    /// `vais$memeq(a: ptr, b: ptr, bytes: i64) -> bool` (this crate's `rt.rs`)
+    MemEq,
+    /// `vais$i128op(op: i32, a: ptr, b: ptr, out: ptr)` (this crate's `rt.rs`)
+    I128Op,
+    /// `vais$fmod(f64, f64) -> f64`, `vais$fmodf(f32, f32) -> f32` (this crate's `rt.rs`)
+    Fmod,
+    Fmodf,
+    /// `vais_argv(i: i64, site: i64) -> ptr` (out of range is a runtime error at `site`)
+    Argv,
+}
+
+impl RtFn {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            RtFn::Trap => "vais_rt_trap",
+            RtFn::Malloc => "vais_malloc",
+            RtFn::Memcpy => "vais_memcpy",
+            RtFn::Printf => "vais_printf",
+            RtFn::StrEq => "vais_str_eq",
+            RtFn::MemEq => "vais$memeq",
+            RtFn::I128Op => "vais$i128op",
+            RtFn::Fmod => "vais$fmod",
+            RtFn::Fmodf => "vais$fmodf",
+            RtFn::Argv => "vais_argv",
+        }
+    }
+
+    pub fn sig(self, cc: CallConv) -> Signature {
+        use types::{F32, F64, I32, I64, I8};
+        match self {
+            RtFn::Trap => raw_sig(cc, &[I32, I64], None),
+            RtFn::Malloc => raw_sig(cc, &[I64], Some(PTR)),
+            RtFn::Memcpy => raw_sig(cc, &[PTR, PTR, I64], Some(PTR)),
+            RtFn::Printf => raw_sig(cc, &[PTR, PTR, PTR, I64], Some(I32)),
+            RtFn::StrEq => raw_sig(cc, &[PTR, PTR], Some(I8)),
+            RtFn::MemEq => raw_sig(cc, &[PTR, PTR, I64], Some(I8)),
+            RtFn::I128Op => raw_sig(cc, &[I32, PTR, PTR, PTR], None),
+            RtFn::Fmod => raw_sig(cc, &[F64, F64], Some(F64)),
+            RtFn::Fmodf => raw_sig(cc, &[F32, F32], Some(F32)),
+            RtFn::Argv => raw_sig(cc, &[I64, I64], Some(PTR)),
+        }
+    }
+}
+
 /// Signature of a runtime helper given as raw Cranelift types.
 pub fn raw_sig(cc: CallConv, params: &[Type], ret: Option<Type>) -> Signature {
     let mut sig = Signature::new(cc);
@@ -145,6 +203,17 @@ mod tests {
         let sig = vais_sig(CallConv::SystemV, &[Ty::Int(IntTy::I32)], &Ty::F64, true);
         assert_eq!(sig.params.iter().map(|p| p.value_type).collect::<Vec<_>>(), vec![PTR, types::I32]);
         assert_eq!(sig.returns[0].value_type, types::F64);
+    }
+
+    /// Every runtime helper the generated code calls is provided, by the runtime or this crate.
+    #[test]
+    fn runtime_helpers_exist() {
+        let provided: Vec<&str> = crate::rt::jit_symbols().into_iter().chain(crate::rt::runtime_symbols()).map(|(n, _)| n).collect();
+        use RtFn::*;
+        for f in [Trap, Malloc, Memcpy, Printf, StrEq, MemEq, I128Op, Fmod, Fmodf, Argv] {
+            assert!(provided.contains(&f.symbol()), "{} is not provided", f.symbol());
+            assert!(!f.sig(CallConv::SystemV).params.is_empty());
+        }
     }
 
     #[test]

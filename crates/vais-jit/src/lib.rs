@@ -26,27 +26,29 @@
 //! - A future is `(thunk, env)`: `env` holds the call's arguments (a tuple, `malloc`'d), the
 //!   thunk `(out?, env)` calls the async function; `.await` calls the thunk.
 //! - `repl_mode`: every call to a user function loads its code address from a per-function
-//!   cell owned by the `Jit` and calls indirectly, so a redefinition (compiled under a fresh
-//!   symbol, `vais$f$v2`) reaches earlier callers. Otherwise calls are direct.
+//!   cell (a data object `vais$cell$f`, referred to by symbol) and calls indirectly, so a
+//!   redefinition (compiled under a fresh symbol, `vais$f$v2`) reaches earlier callers; the
+//!   replaced version's code is then freed. Otherwise calls are direct.
 //! - `repl_mode`: a REPL entry's slots live in a per-input data object (its "frame", see
 //!   `translate::SessionFrame`), not on the stack, so values it leaves behind stay valid; its
 //!   array literals are recorded for printing ([`Jit::known_array`]).
 //! - `main` gets a wrapper `extern "C" fn(out: *mut u8)` that calls it and stores the result at
 //!   `out` ([`Jit::entry_ptr`], [`call_entry`]); a REPL entry (`FuncKind::ReplEntry`) is itself
 //!   compiled with that signature (its returns store the result at `out`).
-//! - Runtime errors call `vais_rt_trap(kind, site)` where `site` was registered with the
-//!   function name and the source location (`rt.rs`); integer division and remainder have
-//!   explicit checks (kinds 1, 2, 3); a failed match is kind 4, `!` on an empty value kind 5, an
-//!   interrupt (polled at function entries and loop back-edges when enabled) kind 6.
-//!   Conditional checks (division, unwrap, interrupt polls) are single `trapnz`/`trapz`
-//!   instructions instead: each gets a user trap code (4..=250, per function) standing for its
-//!   `(kind, site)`, and after the function is placed each trap's address is registered with
-//!   the runtime (`rt::register_trap`), whose fault handler turns the SIGILL there into the same
+//! - Runtime errors call `vais_rt_trap(kind, site)`: `kind` a `vais_runtime::TrapKind`, `site`
+//!   an index into the calling function's own fault sites (their spans travel with the code;
+//!   the linker's runtime observer registers their locations with the placed code, see
+//!   `link.rs`). Conditional checks (division, unwrap, interrupt polls) are single
+//!   `trapnz`/`trapz` instructions instead: each gets a user trap code (4..=250, per function)
+//!   standing for its `(kind, site)`, and after the function is placed each trap's address is
+//!   registered with the runtime, whose fault handler turns the SIGILL there into the same
 //!   report. A function with more checks than codes calls `vais_rt_trap` for the rest.
 
 mod abi;
 pub mod layout;
 mod placed;
+pub mod link;
+mod memory;
 pub mod rt;
 mod session;
 mod translate;
@@ -69,6 +71,7 @@ use vais_tir::{FuncDef, FuncId, FuncKind, GlobalId, Program, Ty};
 
 pub use layout::Layout;
 pub use placed::PlacedFunction;
+pub use link::{CodeObserver, Placed};
 use session::{Aux, Session};
 use translate::Tr;
 
@@ -119,6 +122,8 @@ pub fn verify_by_default() -> bool {
 /// An internal compiler error in the back end (never a user diagnostic).
 #[derive(Clone, Debug)]
 pub struct JitError {
+    /// Which stage failed.
+    pub kind: JitErrorKind,
     /// The function being compiled, when known.
     pub function: Option<String>,
     pub message: String,
@@ -135,8 +140,23 @@ impl fmt::Display for JitError {
 
 impl std::error::Error for JitError {}
 
-fn err(function: Option<&str>, message: impl Into<String>) -> JitError {
-    JitError { function: function.map(str::to_string), message: message.into() }
+/// The stage of the back end that failed (every one is a compiler bug, never the program's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JitErrorKind {
+    /// Creating the JIT (target, flags, memory).
+    Setup,
+    /// The TIR verifier rejected the checker's output.
+    TirVerifier,
+    /// Translating TIR to Cranelift IR failed or panicked.
+    Translation,
+    /// Cranelift rejected (verifier) or failed to compile the IR, or panicked.
+    Codegen,
+    /// Declaring, defining or finalizing symbols in the module failed.
+    Link,
+}
+
+fn err(kind: JitErrorKind, function: Option<&str>, message: impl Into<String>) -> JitError {
+    JitError { kind, function: function.map(str::to_string), message: message.into() }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -147,9 +167,14 @@ struct Compiled {
     entry: Option<usize>,
 }
 
-/// A JIT session: compiled code, data and REPL indirection cells.
-pub struct Jit {
-    s: Session,
+/// The linker: owns the module and everything declared in it (symbols and their versions,
+/// string and data objects, the REPL's indirection cells), runs translation and code
+/// generation for batches of functions, and tells its observers where code was placed. Generic
+/// over the `cranelift_module::Module` it links into: [`Jit`] places code in memory and runs
+/// it; an `ObjectModule` gets the same symbols and relocations for an object file
+/// ([`Linker::with_module`], [`Linker::link`], [`Linker::into_module`]).
+pub struct Linker<M: Module = JITModule> {
+    s: Session<M>,
     ctx: Context,
     fbc: FunctionBuilderContext,
     compiled: HashMap<FuncId, Compiled>,
@@ -173,6 +198,30 @@ pub struct Jit {
     unwinds: Vec<(ClFuncId, usize, Option<UnwindInfo>)>,
     /// What the last `compile` placed, for the tools (see [`Jit::last_placed`]).
     placed: placed::Placed,
+    /// Told about every function placed and freed ([`link::CodeObserver`]); the runtime's
+    /// tables first.
+    observers: Vec<Box<dyn link::CodeObserver>>,
+    /// The module's memory, for freeing code nobody can reach (`None`: the default provider).
+    memory: Option<memory::MemoryHandle>,
+}
+
+/// A JIT session: compiled code, data and REPL indirection cells, placed in memory.
+pub type Jit = Linker<JITModule>;
+
+/// What [`Linker::link`] defined (the module is not finalized yet).
+pub struct Linked {
+    batch: Vec<FuncId>,
+    done: Vec<(FuncId, Defined)>,
+    ids: Vec<ClFuncId>,
+    entries: Vec<(FuncId, ClFuncId)>,
+    arrays: Vec<(cranelift_module::DataId, u32, u32, Ty)>,
+}
+
+impl Linked {
+    /// The functions linked (requested ones and their dependencies), in definition order.
+    pub fn functions(&self) -> &[FuncId] {
+        &self.batch
+    }
 }
 
 use cranelift_codegen::isa::unwind::UnwindInfo;
@@ -335,7 +384,9 @@ struct Defined {
     ir: Option<Box<Function>>,
     len: usize,
     /// The function's trap-site table (`translate::site_of_code`).
-    sites: Vec<(i32, i64)>,
+    sites: Vec<(vais_runtime::TrapKind, u32)>,
+    /// The source position of each fault site, and the inlined function it is in (if any).
+    locs: Vec<(Span, Option<String>)>,
     /// `(offset, code)` of every trap instruction in the machine code.
     traps: Vec<(u32, TrapCode)>,
     /// Source positions of the machine code.
@@ -377,12 +428,12 @@ impl Jit {
             let more = [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc), ("opt_level", opt)];
             for (name, value) in flags.iter().chain(&more) {
                 cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
-                    .map_err(|e| err(None, format!("creating the JIT: {e}")))?;
+                    .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))?;
             }
             cranelift_native::builder()
-                .map_err(|e| err(None, format!("host machine is not supported: {e}")))?
+                .map_err(|e| err(JitErrorKind::Setup, None, format!("host machine is not supported: {e}")))?
                 .finish(cranelift_codegen::settings::Flags::new(flag_builder))
-                .map_err(|e| err(None, format!("creating the JIT: {e}")))
+                .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))
         };
         let isa = make_isa(regalloc, opt)?;
         let big_isa = make_isa("single_pass", "none")?;
@@ -390,6 +441,14 @@ impl Jit {
         builder.symbols(rt::jit_symbols());
         builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
+        // Packed memory that can free code (x86-64 keeps instruction fetch coherent with the
+        // stores that write code; elsewhere cranelift-jit's own provider, which never frees).
+        let mut memory = None;
+        if cfg!(target_arch = "x86_64") {
+            let (provider, handle) = memory::PackedMemory::new().map_err(|e| err(JitErrorKind::Setup, None, format!("reserving JIT memory: {e}")))?;
+            builder.memory_provider(Box::new(provider));
+            memory = Some(handle);
+        }
         let module = JITModule::new(builder);
         let ctx = Context::new();
         Ok(Jit {
@@ -405,7 +464,15 @@ impl Jit {
             arrays: HashMap::new(),
             unwinds: vec![],
             placed: placed::Placed::default(),
+            observers: vec![Box::new(link::RuntimeTables)],
+            memory,
         })
+    }
+
+    /// Adds an observer of placed and freed code (after the runtime's tables; see
+    /// [`link::CodeObserver`]). It hears about code placed from now on.
+    pub fn add_observer(&mut self, o: Box<dyn link::CodeObserver>) {
+        self.observers.push(o);
     }
 
     /// Compiles (or, in REPL mode, recompiles) `funcs`, plus every function they reference that
@@ -416,6 +483,48 @@ impl Jit {
         funcs: &[FuncId],
         locate: &dyn Fn(Span) -> String,
     ) -> Result<(), JitError> {
+        let Linked { batch, done, ids, entries, arrays } = self.link(program, funcs, locate)?;
+        self.place(program, batch, done, ids, entries, arrays, locate)
+    }
+}
+
+impl<M: Module + Send + 'static> Linker<M> {
+    /// A linker over `module` (for targets other than this process's memory: `isa` is the
+    /// module's target, used by the code generation threads).
+    pub fn with_module(module: M, config: JitConfig, isa: cranelift_codegen::isa::OwnedTargetIsa) -> Linker<M> {
+        Linker {
+            s: Session::new(module, config),
+            ctx: Context::new(),
+            fbc: FunctionBuilderContext::new(),
+            compiled: HashMap::new(),
+            big_isa: isa.clone(),
+            isa,
+            jobs: None,
+            jobs_meta: vec![],
+            types: Program::default(),
+            arrays: HashMap::new(),
+            unwinds: vec![],
+            placed: placed::Placed::default(),
+            observers: vec![],
+            memory: None,
+        }
+    }
+
+    /// The module linked into.
+    pub fn module(&self) -> &M {
+        &self.s.module
+    }
+
+    /// The module, with everything linked so far (an `ObjectModule` then `finish`es).
+    pub fn into_module(self) -> M {
+        self.s.module
+    }
+
+    /// Translates, generates and defines `funcs`, plus every function they reference that was
+    /// never linked, with the helpers they need (adapters, thunks, entry wrappers, data); does
+    /// not finalize. Translation and code generation know nothing of the module's kind: they
+    /// refer to functions and data by symbol.
+    pub fn link(&mut self, program: &Program, funcs: &[FuncId], locate: &dyn Fn(Span) -> String) -> Result<Linked, JitError> {
         self.unwinds.clear();
         if self.types.structs != program.structs || self.types.enums != program.enums {
             self.types.structs = program.structs.clone();
@@ -443,14 +552,14 @@ impl Jit {
         }
         let tir_failure = |e: vais_tir::verify::VerifyError| {
             let at = if e.span == Span::default() { String::new() } else { format!(" (at {})", locate(e.span)) };
-            err(Some(&e.function), format!("TIR verifier: {}{at}", e.message))
+            err(JitErrorKind::TirVerifier, Some(&e.function), format!("TIR verifier: {}{at}", e.message))
         };
         if self.s.config.verify_tir {
             vais_tir::verify::verify_funcs(program, &batch).map_err(tir_failure)?;
         }
         let mut ids = vec![];
         for f in &batch {
-            let id = self.s.declare_user(program, *f).map_err(|m| err(Some(&program.func(*f).name), m))?;
+            let id = self.s.declare_user(program, *f).map_err(|m| err(JitErrorKind::Link, Some(&program.func(*f).name), m))?;
             ids.push(id);
         }
         let mut done: Vec<(FuncId, Defined)> = vec![];
@@ -467,7 +576,7 @@ impl Jit {
             let (translated, outs) = std::thread::scope(|sc| {
                 let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(isas, &rx))).collect();
                 self.jobs = Some(tx);
-                let translated = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
+                let translated = self.define_batch(program, &batch, &ids, &mut done, &mut entries);
                 self.jobs = None; // closes the channel once the queue is empty
                 let mut outs = generate_code(isas, &rx);
                 for h in handles {
@@ -483,9 +592,9 @@ impl Jit {
                 r = translated;
             }
         } else {
-            r = self.define_batch(program, &batch, &ids, locate, &mut done, &mut entries);
+            r = self.define_batch(program, &batch, &ids, &mut done, &mut entries);
         }
-        let arrays = std::mem::take(&mut self.s.session_arrays);
+        let arrays: Vec<_> = std::mem::take(&mut self.s.session_arrays);
         if let Err(e) = r {
             // Keep the module consistent: everything declared for this batch but not defined
             // gets a body that traps, so a later finalize never meets an unresolved symbol.
@@ -496,24 +605,47 @@ impl Jit {
             if !self.s.config.verify_tir {
                 if let Err(v) = vais_tir::verify::verify_funcs(program, &batch) {
                     let v = tir_failure(v);
-                    return Err(JitError { function: v.function, message: format!("{}\n(code generation then failed: {})", v.message, e.message) });
+                    return Err(JitError { kind: v.kind, function: v.function, message: format!("{}\n(code generation then failed: {})", v.message, e.message) });
                 }
             }
             return Err(e);
         }
-        self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))?;
-        self.place(program, &batch, &ids);
+        for f in &batch {
+            self.compiled.entry(*f).or_default();
+        }
+        Ok(Linked { batch, done, ids, entries, arrays })
+    }
+}
+
+impl Jit {
+    /// Finalizes what [`Linker::link`] defined: the code gets its addresses, the REPL cells the
+    /// new versions, the observers each placed function, and the replaced versions are freed.
+    fn place(
+        &mut self,
+        program: &Program,
+        batch: Vec<FuncId>,
+        done: Vec<(FuncId, Defined)>,
+        ids: Vec<ClFuncId>,
+        entries: Vec<(FuncId, ClFuncId)>,
+        arrays: Vec<(cranelift_module::DataId, u32, u32, Ty)>,
+        locate: &dyn Fn(Span) -> String,
+    ) -> Result<(), JitError> {
+        self.s.module.finalize_definitions().map_err(|e| err(JitErrorKind::Link, None, format!("finalizing: {e}")))?;
+        // Unwind registration and the tools' record of what was placed (`placed.rs`).
+        self.record_placed(program, &batch, &ids);
         for (data, off, len, elem) in arrays {
             let base = self.s.module.get_finalized_data(data).0 as usize;
             self.arrays.insert(base + off as usize, (len, elem));
         }
         for ((f, d), id) in done.into_iter().zip(ids) {
             let code = self.s.module.get_finalized_function(id) as usize;
-            if let Some(slot) = self.s.slots.get_mut(&f) {
-                **slot = code;
+            if let Some(cell) = self.s.cells.get(&f) {
+                let at = self.s.module.get_finalized_data(*cell).0 as *mut usize;
+                // SAFETY: the cell is this module's writable 8-byte, 8-aligned data object;
+                // no JIT code runs while we compile.
+                unsafe { at.write(code) };
             }
             let def = program.func(f);
-            rt::register_code(code, d.len, def.name.clone());
             let mut srcs = d.srcs.clone();
             // Out-of-line trap instructions get the position of their check.
             let mut added = false;
@@ -529,14 +661,33 @@ impl Jit {
                 srcs.sort_unstable_by_key(|r| r.0);
             }
             let (srcs, inlined) = resolve_inlined(srcs, &d.inline);
-            rt::register_lines(code, def.span.file.0, srcs);
+            let traps: Vec<(u32, vais_runtime::TrapKind, u32)> = d
+                .traps
+                .iter()
+                .filter_map(|(offset, tc)| translate::site_of_code(&d.sites, *tc).map(|(k, s)| (*offset, k, s)))
+                .collect();
+            let sites: Vec<(String, Option<String>)> = d.locs.iter().map(|(sp, inl)| (locate(*sp), inl.clone())).collect();
+            let symbol = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
+            let placed = link::Placed { function: &def.name, symbol: &symbol, code, len: d.len, file: def.span.file.0, lines: &srcs, traps: &traps, sites: &sites };
+            let old = self.compiled.get(&f).map(|c| (c.code, c.len)).filter(|(c, _)| *c != 0 && *c != code);
+            if let (Some((old, old_len)), true) = (old, self.s.config.repl_mode && def.kind != FuncKind::Lambda) {
+                // The previous version of a redefined function: REPL code reaches user functions
+                // only through their cells (now pointing at the new version), and no JIT code
+                // runs between inputs, so nothing can reach it. (Lambdas are kept: a closure
+                // value made earlier holds its code address.)
+                for o in &mut self.observers {
+                    o.freed(old, old_len);
+                }
+                if let Some(m) = &self.memory {
+                    // SAFETY: unreachable, as said above; the observers forgot it first.
+                    unsafe { m.free(old) };
+                }
+            }
+            for o in &mut self.observers {
+                o.placed(&placed);
+            }
             if !inlined.is_empty() {
                 vais_runtime::faults::register_inlined(code, inlined);
-            }
-            for (offset, tc) in &d.traps {
-                if let Some((kind, site)) = translate::site_of_code(&d.sites, *tc) {
-                    rt::register_trap(code + *offset as usize, kind, site);
-                }
             }
             let c = self.compiled.entry(f).or_default();
             c.code = code;
@@ -550,14 +701,15 @@ impl Jit {
         }
         Ok(())
     }
+}
 
+impl<M: Module + Send + 'static> Linker<M> {
     /// Defines the batch's functions, entry wrappers, adapters and thunks (no finalize).
     fn define_batch(
         &mut self,
         program: &Program,
         batch: &[FuncId],
         ids: &[ClFuncId],
-        locate: &dyn Fn(Span) -> String,
         done: &mut Vec<(FuncId, Defined)>,
         entries: &mut Vec<(FuncId, ClFuncId)>,
     ) -> Result<(), JitError> {
@@ -565,7 +717,7 @@ impl Jit {
             let def = program.func(*f);
             let sig = self.sig_of(program, def);
             let closure = def.kind == FuncKind::Lambda;
-            let d = self.define(program, def, *id, sig, locate, &mut |tr| tr.translate_function(closure))?;
+            let d = self.define(program, def, *id, sig, &mut |tr| tr.translate_function(closure))?;
             if let Some(p) = self.jobs_meta.last_mut().filter(|p| p.0 == *id) {
                 p.1 = Some(done.len());
             }
@@ -574,7 +726,7 @@ impl Jit {
         for f in batch {
             let def = program.func(*f);
             if abi::direct_entry(def) {
-                entries.push((*f, self.s.func_id(*f).map_err(|m| err(Some(&def.name), m))?));
+                entries.push((*f, self.s.func_id(*f).map_err(|m| err(JitErrorKind::Link, Some(&def.name), m))?));
             } else if def.params.is_empty() && (def.kind == FuncKind::ReplEntry || program.main == Some(*f)) {
                 let name = self.s.unique_name(&format!("vais${}$entry", def.name));
                 let sig = abi::entry_sig(self.s.cc);
@@ -582,7 +734,7 @@ impl Jit {
                     .s
                     .module
                     .declare_function(&name, Linkage::Local, &sig)
-                    .map_err(|e| err(Some(&def.name), e.to_string()))?;
+                    .map_err(|e| err(JitErrorKind::Link, Some(&def.name), e.to_string()))?;
                 self.s.aux.push(Aux::Entry(*f, id));
             }
         }
@@ -592,7 +744,7 @@ impl Jit {
             };
             let def = program.func(f);
             let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, locate, &mut |tr| {
+            self.define(program, def, id, sig, &mut |tr| {
                 // Helpers are not registered as code ranges: any check they make calls
                 // `vais_rt_trap` (no site trap codes).
                 tr.trap_codes_left = 0;
@@ -644,7 +796,7 @@ impl Jit {
                     self.stub(id);
                     if first.is_none() {
                         let fname = self.s.module.declarations().get_function_decl(id).name.clone();
-                        first = Some(err(fname.as_deref(), m));
+                        first = Some(err(JitErrorKind::Codegen, fname.as_deref(), m));
                     }
                 }
             }
@@ -704,7 +856,6 @@ impl Jit {
         def: &FuncDef,
         id: ClFuncId,
         sig: Signature,
-        locate: &dyn Fn(Span) -> String,
         body: &mut dyn FnMut(&mut Tr) -> Result<(), String>,
     ) -> Result<Defined, JitError> {
         let name = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
@@ -717,22 +868,22 @@ impl Jit {
             let fbc = &mut self.fbc;
             catch_codegen(|| {
                 let b = FunctionBuilder::new(func, fbc);
-                let mut tr = Tr::new(s, program, def, b, locate);
+                let mut tr = Tr::new(s, program, def, b);
                 body(&mut tr)?;
                 tr.b.finalize(cfg);
-                Ok::<_, String>((tr.trap_sites, std::mem::take(&mut tr.inline)))
+                Ok::<_, String>((tr.trap_sites, tr.sites, std::mem::take(&mut tr.inline)))
             })
         };
-        let fail = |m: String| err(Some(&def.name), m);
-        let (sites, inline) = match result {
-            Ok(Ok(x)) => x,
+        let fail = |m: String| err(JitErrorKind::Codegen, Some(&def.name), m);
+        let (sites, locs, inline) = match result {
+            Ok(Ok(s)) => s,
             Ok(Err(m)) => {
                 self.fbc = FunctionBuilderContext::new();
-                return Err(fail(m));
+                return Err(err(JitErrorKind::Translation, Some(&def.name), m));
             }
             Err(msg) => {
                 self.fbc = FunctionBuilderContext::new();
-                return Err(fail(format!("codegen panicked: {msg}")));
+                return Err(err(JitErrorKind::Translation, Some(&def.name), format!("codegen panicked: {msg}")));
             }
         };
         let ir = self.s.config.keep_ir.then(|| Box::new(self.ctx.func.clone()));
@@ -740,10 +891,10 @@ impl Jit {
             let func = std::mem::replace(&mut self.ctx.func, Function::new());
             self.ctx.clear();
             if tx.send((self.jobs_meta.len(), id, func)).is_err() {
-                return Err(fail("the code generation threads stopped".into()));
+                return Err(err(JitErrorKind::Setup, Some(&def.name), "the code generation threads stopped"));
             }
             self.jobs_meta.push((id, None));
-            return Ok(Defined { ir, len: 0, sites, traps: vec![], srcs: vec![], inline });
+            return Ok(Defined { ir, len: 0, sites, locs, traps: vec![], srcs: vec![], inline });
         }
         if is_big(&self.ctx.func) {
             let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps, srcs, unwind)| {
@@ -753,7 +904,7 @@ impl Jit {
             });
             self.s.module.clear_context(&mut self.ctx);
             let (len, traps, srcs) = g.map_err(fail)?;
-            return Ok(Defined { ir, len, sites, traps, srcs, inline });
+            return Ok(Defined { ir, len, sites, locs, traps, srcs, inline });
         }
         let defined = {
             let (module, ctx) = (&mut self.s.module, &mut self.ctx);
@@ -780,7 +931,7 @@ impl Jit {
         let unwind = self.ctx.compiled_code().and_then(|c| placed::unwind_info(c, self.s.module.isa()));
         self.unwinds.push((id, len, unwind));
         self.s.module.clear_context(&mut self.ctx);
-        Ok(Defined { ir, len, sites, traps, srcs, inline })
+        Ok(Defined { ir, len, sites, locs, traps, srcs, inline })
     }
 
     /// The tier this session compiles with.
@@ -788,9 +939,12 @@ impl Jit {
         self.s.config.tier()
     }
 
+}
+
+impl Jit {
     /// Code pointer of a compiled function (its own convention, see the crate docs).
     pub fn code_ptr(&self, f: FuncId) -> Option<*const u8> {
-        self.compiled.get(&f).map(|c| c.code as *const u8)
+        self.compiled.get(&f).filter(|c| c.code != 0).map(|c| c.code as *const u8)
     }
 
     /// The `extern "C" fn(out: *mut u8)` wrapper of an entry function (`main` or a REPL entry
@@ -831,9 +985,9 @@ impl Jit {
     /// Allocates storage for every session global not yet allocated (and finalizes).
     pub fn define_globals(&mut self, program: &Program) -> Result<(), JitError> {
         for i in 0..program.globals.len() {
-            self.s.global_data(program, GlobalId(i as u32)).map_err(|m| err(None, m))?;
+            self.s.global_data(program, GlobalId(i as u32)).map_err(|m| err(JitErrorKind::Link, None, m))?;
         }
-        self.s.module.finalize_definitions().map_err(|e| err(None, format!("finalizing: {e}")))
+        self.s.module.finalize_definitions().map_err(|e| err(JitErrorKind::Link, None, format!("finalizing: {e}")))
     }
 
     /// The length and element type of the array literal of a REPL input stored at `addr`, if

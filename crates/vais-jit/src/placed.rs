@@ -79,7 +79,7 @@ pub(crate) fn unwind_info(c: &cranelift_codegen::CompiledCode, isa: &dyn craneli
 impl Jit {
     /// After finalizing a batch: records its functions and registers their frames with the
     /// unwinder (see the module comment). `batch[i]` was declared as `ids[i]`.
-    pub(crate) fn place(&mut self, program: &Program, batch: &[FuncId], ids: &[cranelift_module::FuncId]) {
+    pub(crate) fn record_placed(&mut self, program: &Program, batch: &[FuncId], ids: &[cranelift_module::FuncId]) {
         let user: std::collections::HashMap<cranelift_module::FuncId, FuncId> = ids.iter().copied().zip(batch.iter().copied()).collect();
         let unwinds = std::mem::take(&mut self.unwinds);
         let cie = self.s.module.isa().create_systemv_cie();

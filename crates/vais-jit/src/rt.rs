@@ -1,32 +1,6 @@
-//! Glue between generated code and the runtime: fault-site and code-range registration, and the
-//! few helper symbols the JIT itself provides (`vais$fmod`, `vais$fmodf`, `vais$memeq`, `vais$i128op`).
-//!
-//! Sites and code ranges are forwarded to `vais_runtime::faults` (which reports runtime errors);
-//! this module is the only place that knows that interface.
-
-/// Registers a fault site (function name, "file:line:col") and returns its index, the `site`
-/// argument of `vais_rt_trap`.
-pub fn register_site(function: String, location: String) -> i64 {
-    vais_runtime::faults::register_site(function, location)
-}
-
-/// Records the machine-code range of a compiled function (for naming faults).
-pub fn register_code(start: usize, len: usize, function: String) {
-    vais_runtime::faults::register_code(start, len, function)
-}
-
-/// Records where a compiled function's machine code comes from: `file` is the function's
-/// source file number (`vais_ast::FileId`), each range `(start, end, byte offset)` of code
-/// offsets maps to a byte offset in that file. Call after [`register_code`].
-pub fn register_lines(start: usize, file: u32, ranges: Vec<vais_runtime::faults::SrcRange>) {
-    vais_runtime::faults::register_lines(start, file, ranges)
-}
-
-/// Records that the trap instruction at `pc` (inside a function already passed to
-/// [`register_code`]) stands for `vais_rt_trap(kind, site)`.
-pub fn register_trap(pc: usize, kind: i32, site: i64) {
-    vais_runtime::faults::register_trap(pc, kind, site)
-}
+//! Glue between generated code and the runtime: the few helper symbols the JIT itself provides
+//! (`vais$fmod`, `vais$fmodf`, `vais$memeq`, `vais$i128op`) and the runtime's symbol list.
+//! (Placed code is registered with the runtime by the linker's observer, `link.rs`.)
 
 extern "C" fn jit_fmod(a: f64, b: f64) -> f64 {
     a % b
@@ -53,7 +27,7 @@ extern "C" fn jit_i128op(op: i32, a: *const u8, b: *const u8, out: *mut u8) {
         // Never a panic across the C boundary, even if a divisor check were missing: a zero
         // divisor is the runtime error it would have been.
         if y == 0 {
-            vais_runtime::faults::vais_rt_trap(if op >= 2 { 2 } else { 1 }, -1);
+            vais_runtime::faults::vais_rt_trap(if op >= 2 { vais_runtime::TrapKind::RemainderByZero } else { vais_runtime::TrapKind::DivisionByZero } as i32, -1);
         }
         let r = match op {
             0 => x.wrapping_div(y),

@@ -8,7 +8,7 @@
 //! collide with a host symbol. Adapters and thunks are generated at most once per user function
 //! and queued in `aux` until the batch defines them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use cranelift_codegen::ir::Signature;
 use cranelift_codegen::isa::CallConv;
@@ -32,29 +32,39 @@ pub(crate) enum Aux {
     Entry(FuncId, ClFuncId),
 }
 
-pub(crate) struct Session {
-    pub module: JITModule,
+/// Generic over the `Module` it declares into (a `JITModule` for `vaisc run` and the REPL, an
+/// `ObjectModule` for object files); translation sees it as [`DynSession`], so the same
+/// translation code serves every module. The module is the last field, for that coercion.
+pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     pub cc: CallConv,
     pub config: JitConfig,
     strings: HashMap<Vec<u8>, DataId>,
     pub globals: HashMap<GlobalId, DataId>,
     /// Cranelift id of the current definition of each user function (declared or compiled).
     pub funcs: HashMap<FuncId, ClFuncId>,
-    /// REPL mode: a stable heap cell per user function holding its current code address.
-    pub slots: HashMap<FuncId, Box<usize>>,
+    /// REPL mode: the indirection cell of each user function, a writable 8-byte data object
+    /// (`vais$cell$<name>`) holding the address of its current code. Code refers to it by
+    /// symbol (a relocation), never by address; the linker stores each new version's address
+    /// there once it is placed.
+    pub cells: HashMap<FuncId, DataId>,
     adapters: HashMap<FuncId, ClFuncId>,
     thunks: HashMap<FuncId, ClFuncId>,
     imports: HashMap<String, ClFuncId>,
     interrupt: Option<DataId>,
-    names: HashSet<String>,
+    /// How many symbols were named after each base (see [`Session::unique_name`]).
+    names: HashMap<String, u32>,
     pub aux: Vec<Aux>,
     /// Array literals placed in REPL input frames by the current batch: (frame, offset, length,
     /// element type); [`crate::Jit::compile`] turns them into addresses once finalized.
     pub session_arrays: Vec<(DataId, u32, u32, vais_tir::Ty)>,
+    pub module: M,
 }
 
-impl Session {
-    pub fn new(module: JITModule, config: JitConfig) -> Session {
+/// The session as translation sees it: any module that can be sent to another thread.
+pub(crate) type DynSession = Session<dyn Module + Send>;
+
+impl<M: Module> Session<M> {
+    pub fn new(module: M, config: JitConfig) -> Session<M> {
         let cc = module.isa().default_call_conv();
         Session {
             module,
@@ -63,27 +73,31 @@ impl Session {
             strings: HashMap::new(),
             globals: HashMap::new(),
             funcs: HashMap::new(),
-            slots: HashMap::new(),
+            cells: HashMap::new(),
             adapters: HashMap::new(),
             thunks: HashMap::new(),
             imports: HashMap::new(),
             interrupt: None,
-            names: HashSet::new(),
+            names: HashMap::new(),
             aux: vec![],
             session_arrays: vec![],
         }
     }
+}
 
-    /// A symbol name not used before in this module, derived from `base`.
+impl<M: Module + ?Sized> Session<M> {
+
+    /// A symbol name not used before in this module, derived from `base`: `base`, then
+    /// `base$v2`, `base$v3`, ... (one counter per base: no base ends in `$v<N>`, since Vais
+    /// names have no `$`, so no two bases make the same name).
     pub fn unique_name(&mut self, base: &str) -> String {
-        let mut name = base.to_string();
-        let mut n = 2;
-        while self.names.contains(&name) {
-            name = format!("{base}$v{n}");
-            n += 1;
+        let n = self.names.entry(base.to_string()).or_insert(0);
+        *n += 1;
+        if *n == 1 {
+            base.to_string()
+        } else {
+            format!("{base}$v{n}")
         }
-        self.names.insert(name.clone());
-        name
     }
 
     /// Declares (a new version of) user function `f`.
@@ -96,8 +110,14 @@ impl Session {
             .declare_function(&name, Linkage::Export, &sig)
             .map_err(|e| format!("declaring {name}: {e}"))?;
         self.funcs.insert(f, id);
-        if self.config.repl_mode {
-            self.slots.entry(f).or_insert_with(|| Box::new(0));
+        if self.config.repl_mode && !self.cells.contains_key(&f) {
+            let name = self.unique_name(&format!("vais$cell${}", def.name));
+            let cell = self.module.declare_data(&name, Linkage::Local, true, false).map_err(|e| e.to_string())?;
+            let mut d = DataDescription::new();
+            d.define_zeroinit(8);
+            d.set_align(8);
+            self.module.define_data(cell, &d).map_err(|e| e.to_string())?;
+            self.cells.insert(f, cell);
         }
         Ok(id)
     }
@@ -106,12 +126,12 @@ impl Session {
         self.funcs.get(&f).copied().ok_or_else(|| format!("function #{} was never declared", f.0))
     }
 
-    /// REPL mode: address of `f`'s indirection cell.
-    pub fn slot_addr(&self, f: FuncId) -> Option<usize> {
+    /// REPL mode: `f`'s indirection cell (calls load the code address from it).
+    pub fn cell(&self, f: FuncId) -> Option<DataId> {
         if !self.config.repl_mode {
             return None;
         }
-        self.slots.get(&f).map(|b| &**b as *const usize as usize)
+        self.cells.get(&f).copied()
     }
 
     /// Imports a host or runtime symbol (resolved at finalize time).

@@ -25,16 +25,18 @@ use cranelift_codegen::ir::{
     StackSlotKind, TrapCode, Type, Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
-use cranelift_module::{DataId, FuncId as ClFuncId, Module};
+use cranelift_module::{DataId, FuncId as ClFuncId};
 use vais_ast::Span;
 use vais_tir::{
     BinaryOp, Block as TBlock, Builtin, Callee, EnumId, Expr, ExprKind, FuncDef, FuncId, FuncKind,
     GlobalId, IntTy, LocalId, LoopKind, Pattern, PatternKind, Program, Stmt, Ty, UnaryOp,
 };
 
-use crate::abi::{self, pass_ty, scalar_ty, PTR};
+use crate::abi::{self, pass_ty, scalar_ty, RtFn, PTR};
 use crate::layout::{is_aggregate, is_zst, layout_of, Layout};
-use crate::session::Session;
+use crate::session::DynSession as Session;
+use vais_runtime::printf::ArgKind;
+use vais_runtime::TrapKind;
 
 pub(crate) type R<T> = Result<T, String>;
 
@@ -98,14 +100,13 @@ pub(crate) struct Tr<'a, 'f> {
     pub p: &'a Program,
     pub def: &'a FuncDef,
     pub b: FunctionBuilder<'f>,
-    pub locate: &'a dyn Fn(Span) -> String,
     locals: Vec<Storage>,
     ret_ptr: Option<Value>,
     /// (continue target, exit) of the enclosing loops, innermost last.
     loops: Vec<(Block, Block)>,
     frefs: HashMap<ClFuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
-    layouts: HashMap<Ty, std::rc::Rc<Layout>>,
+    layouts: HashMap<Ty, std::sync::Arc<Layout>>,
     /// Address of the interrupt flag, computed once in the entry block (dominates every poll).
     flag_addr: Option<Value>,
     /// Locals whose address is taken.
@@ -114,7 +115,11 @@ pub(crate) struct Tr<'a, 'f> {
     frame: Option<SessionFrame>,
     /// The `(kind, site)` of each conditional trap instruction emitted so far: entry `i` uses
     /// the user trap code `FIRST_SITE_CODE + i` (see [`Tr::trap_if`]).
-    pub trap_sites: Vec<(i32, i64)>,
+    pub trap_sites: Vec<(TrapKind, u32)>,
+    /// The source position of each fault site of this function, by site index (the `site`
+    /// argument of `vais_rt_trap`, the site of a trap code), and the inlined function it is in
+    /// (inside an inlined copy; fault messages name that function).
+    pub sites: Vec<(Span, Option<String>)>,
     /// How many site trap codes this function may still use (0: every check takes the
     /// block-based path that calls `vais_rt_trap`).
     pub trap_codes_left: usize,
@@ -160,7 +165,7 @@ pub(crate) fn site_code_count() -> usize {
 
 /// The `(kind, site)` a trap code stands for in a function whose site table is `sites`, if it
 /// is a site code.
-pub(crate) fn site_of_code(sites: &[(i32, i64)], code: TrapCode) -> Option<(i32, i64)> {
+pub(crate) fn site_of_code(sites: &[(TrapKind, u32)], code: TrapCode) -> Option<(TrapKind, u32)> {
     let i = code.as_raw().get().checked_sub(FIRST_SITE_CODE)?;
     sites.get(i as usize).copied()
 }
@@ -315,6 +320,16 @@ fn irrefutable(p: &Pattern) -> bool {
     }
 }
 
+/// The translator is `Send`: it refers to the module only through the session's symbol
+/// declarations ([`crate::session::DynSession`], any `Module + Send`), so a function can be
+/// translated on a helper thread.
+#[cfg(test)]
+#[test]
+fn translator_is_send() {
+    fn is_send<T: Send>() {}
+    is_send::<Tr<'static, 'static>>();
+}
+
 /// Every user function referenced by `e` (calls, function values, closures, futures).
 pub(crate) fn referenced_funcs(e: &Expr, out: &mut Vec<FuncId>) {
     vais_tir::visit::preorder(e, |x| out.extend(vais_tir::visit::referenced_func(x)));
@@ -326,14 +341,12 @@ impl<'a, 'f> Tr<'a, 'f> {
         p: &'a Program,
         def: &'a FuncDef,
         b: FunctionBuilder<'f>,
-        locate: &'a dyn Fn(Span) -> String,
     ) -> Self {
         Tr {
             s,
             p,
             def,
             b,
-            locate,
             locals: vec![],
             ret_ptr: None,
             loops: vec![],
@@ -344,6 +357,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             taken: HashSet::new(),
             frame: None,
             trap_sites: vec![],
+            sites: vec![],
             trap_codes_left: site_code_count(),
             interrupt_code: None,
             inline: InlineTable::default(),
@@ -355,11 +369,11 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// The layout of `ty`, computed once per function and shared (an enum's layout holds
     /// every variant's offsets: copying it per use was quadratic in the variant count).
-    fn lay(&mut self, ty: &Ty) -> std::rc::Rc<Layout> {
+    fn lay(&mut self, ty: &Ty) -> std::sync::Arc<Layout> {
         if let Some(l) = self.layouts.get(ty) {
             return l.clone();
         }
-        let l = std::rc::Rc::new(layout_of(self.p, ty));
+        let l = std::sync::Arc::new(layout_of(self.p, ty));
         self.layouts.insert(ty.clone(), l.clone());
         l
     }
@@ -549,29 +563,30 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.ins().symbol_value(PTR, gv)
     }
 
-    /// Calls a runtime (or host) function by symbol name.
-    fn rt_call(&mut self, name: &str, params: &[Type], ret: Option<Type>, args: &[Value]) -> R<Option<Value>> {
-        let sig = abi::raw_sig(self.s.cc, params, ret);
-        let id = self.s.import(name, &sig)?;
+    /// Calls a runtime helper (its symbol and signature come from [`RtFn`], in `abi.rs`).
+    fn rt_call(&mut self, f: RtFn, args: &[Value]) -> R<Option<Value>> {
+        let sig = f.sig(self.s.cc);
+        let id = self.s.import(f.symbol(), &sig)?;
         let fr = self.func_ref(id);
         let call = self.b.ins().call(fr, args);
         Ok(self.b.inst_results(call).first().copied())
     }
 
+    /// A fault site of this function: its index in [`Tr::sites`] (the artifact carries the
+    /// list; the linker registers it with the code, so nothing is registered while
+    /// translating and no counter is shared between functions).
     fn site(&mut self, span: Span) -> i64 {
-        let name = match self.cur_inline {
-            Some(i) => self.inline.frames[i as usize].0.clone(),
-            None => self.def.name.clone(),
-        };
-        crate::rt::register_site(name, (self.locate)(span))
+        let inlined = self.cur_inline.map(|i| self.inline.frames[i as usize].0.clone());
+        self.sites.push((span, inlined));
+        (self.sites.len() - 1) as i64
     }
 
     /// Calls `vais_rt_trap(kind, site)` (never returns) and continues in an unreachable block.
-    fn trap(&mut self, kind: i32, span: Span) -> R<()> {
+    fn trap(&mut self, kind: TrapKind, span: Span) -> R<()> {
         let site = self.site(span);
-        let k = self.b.ins().iconst(types::I32, kind as i64);
+        let k = self.b.ins().iconst(types::I32, kind as i32 as i64);
         let s = self.b.ins().iconst(types::I64, site);
-        self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
+        self.rt_call(RtFn::Trap, &[k, s])?;
         self.b.ins().trap(TrapCode::unwrap_user(1));
         self.diverge();
         Ok(())
@@ -579,15 +594,15 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// A fresh site trap code standing for `vais_rt_trap(kind, site of span)`, if the function
     /// has codes left.
-    fn site_code(&mut self, kind: i32, span: Span) -> Option<TrapCode> {
+    fn site_code(&mut self, kind: TrapKind, span: Span) -> Option<TrapCode> {
         if self.trap_codes_left == 0 {
             return None;
         }
         let code = u8::try_from(self.trap_sites.len()).ok().and_then(|i| FIRST_SITE_CODE.checked_add(i)).and_then(TrapCode::user)?;
-        let site = self.site(span);
+        let site = self.site(span) as u32;
         self.trap_sites.push((kind, site));
         let loc = self.b.srcloc();
-        self.inline.trap_locs.push(if kind == 6 || loc.is_default() { u32::MAX } else { loc.bits() });
+        self.inline.trap_locs.push(if kind == TrapKind::Interrupted || loc.is_default() { u32::MAX } else { loc.bits() });
         self.trap_codes_left -= 1;
         Some(code)
     }
@@ -595,7 +610,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// Traps with `kind` when `cond` (an `I8` truth value) is non-zero: one `trapnz` with a
     /// site code (the fault handler maps its address back to `kind` and the site), or, when
     /// the function ran out of codes, a cold block that calls `vais_rt_trap`.
-    fn trap_if(&mut self, cond: Value, kind: i32, span: Span) -> R<()> {
+    fn trap_if(&mut self, cond: Value, kind: TrapKind, span: Span) -> R<()> {
         if let Some(code) = self.site_code(kind, span) {
             self.b.ins().trapnz(cond, code);
             return Ok(());
@@ -607,9 +622,9 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(bad);
         self.b.switch_to_block(bad);
         let site = self.site(span);
-        let k = self.b.ins().iconst(types::I32, kind as i64);
+        let k = self.b.ins().iconst(types::I32, kind as i32 as i64);
         let s = self.b.ins().iconst(types::I64, site);
-        self.rt_call("vais_rt_trap", &[types::I32, types::I64], None, &[k, s])?;
+        self.rt_call(RtFn::Trap, &[k, s])?;
         self.b.ins().trap(TrapCode::unwrap_user(1));
         self.b.seal_block(ok);
         self.b.switch_to_block(ok);
@@ -617,7 +632,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     /// Traps with `kind` when the integer `v` is zero (`trapz` when a site code is left).
-    fn trap_if_zero(&mut self, v: Value, kind: i32, span: Span) -> R<()> {
+    fn trap_if_zero(&mut self, v: Value, kind: TrapKind, span: Span) -> R<()> {
         let t = self.b.func.dfg.value_type(v);
         if t != types::I128 {
             if let Some(code) = self.site_code(kind, span) {
@@ -645,14 +660,14 @@ impl<'a, 'f> Tr<'a, 'f> {
         // it. On x86-64 and AArch64 it is the same single `mov`/`ldarb`-class load.
         let v = self.b.ins().atomic_load(types::I8, flags(), addr);
         if self.interrupt_code.is_none() {
-            self.interrupt_code = self.site_code(6, span);
+            self.interrupt_code = self.site_code(TrapKind::Interrupted, span);
         }
         match self.interrupt_code {
             Some(code) => {
                 self.b.ins().trapnz(v, code);
                 Ok(())
             }
-            None => self.trap_if(v, 6, span),
+            None => self.trap_if(v, TrapKind::Interrupted, span),
         }
     }
 
@@ -808,7 +823,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn field_off(&mut self, ty: &Ty, index: u32) -> Option<u32> {
         if !self.layouts.contains_key(ty) {
             let l = layout_of(self.p, ty);
-            self.layouts.insert(ty.clone(), std::rc::Rc::new(l));
+            self.layouts.insert(ty.clone(), std::sync::Arc::new(l));
         }
         self.layouts.get(ty)?.fields.get(index as usize).copied()
     }
@@ -1298,7 +1313,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let a = self.mv(v, &x.ty);
                 let tag = self.b.ins().load(types::I64, flags(), a, 0);
                 let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, tag, 0);
-                self.trap_if(bad, 5, e.span)?;
+                self.trap_if(bad, TrapKind::UnwrapFailed, e.span)?;
                 let lay = self.lay(&x.ty);
                 let ty = e.ty.clone();
                 Ok(self.load_at(a, lay.fields[0], &ty))
@@ -1365,7 +1380,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             vs.push(self.expr(v)?);
         }
         let n = self.b.ins().iconst(types::I64, lay.size.max(1) as i64);
-        let env = self.rt_call("vais_malloc", &[types::I64], Some(types::I64), &[n])?.unwrap();
+        let env = self.rt_call(RtFn::Malloc, &[n])?.unwrap();
         for (i, v) in vs.into_iter().enumerate() {
             self.store_at(env, lay.fields[i], &tys[i], v);
         }
@@ -1374,8 +1389,8 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// Code address of a user function with its own convention (lambdas: closure convention).
     fn user_code_addr(&mut self, f: FuncId) -> R<Value> {
-        if let Some(slot) = self.s.slot_addr(f) {
-            let a = self.b.ins().iconst(PTR, slot as i64);
+        if let Some(cell) = self.s.cell(f) {
+            let a = self.data_addr(cell);
             return Ok(self.b.ins().load(PTR, MemFlagsData::trusted(), a, 0));
         }
         let id = self.s.func_id(f)?;
@@ -1842,7 +1857,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             Ty::Str => {
                 let (x, y) = (self.sv(a, ty), self.sv(bv, ty));
-                let eq = self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, y])?.unwrap();
+                let eq = self.rt_call(RtFn::StrEq, &[x, y])?.unwrap();
                 let eq = self.b.ins().icmp_imm_s(IntCC::NotEqual, eq, 0);
                 match op {
                     BinaryOp::Eq => eq,
@@ -1859,7 +1874,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let (x, y) = (self.mv(a, ty), self.mv(bv, ty));
                 let size = self.lay(ty).size as i64;
                 let n = self.b.ins().iconst(types::I64, size);
-                let r = self.rt_call("vais$memeq", &[PTR, PTR, types::I64], Some(types::I8), &[x, y, n])?.unwrap();
+                let r = self.rt_call(RtFn::MemEq, &[x, y, n])?.unwrap();
                 match op {
                     BinaryOp::Eq => r,
                     BinaryOp::Ne => self.b.ins().bxor_imm_u(r, 1),
@@ -1913,8 +1928,8 @@ impl<'a, 'f> Tr<'a, 'f> {
                 BinaryOp::Mul => self.b.ins().fmul(x, y),
                 BinaryOp::Div => self.b.ins().fdiv(x, y),
                 BinaryOp::Rem => {
-                    let (name, t) = if *ty == Ty::F32 { ("vais$fmodf", types::F32) } else { ("vais$fmod", types::F64) };
-                    self.rt_call(name, &[t, t], Some(t), &[x, y])?.unwrap()
+                    let name = if *ty == Ty::F32 { RtFn::Fmodf } else { RtFn::Fmod };
+                    self.rt_call(name, &[x, y])?.unwrap()
                 }
                 _ => return Err(format!("operator {} on a float", op.symbol())),
             });
@@ -1934,7 +1949,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 // check).
                 let k = self.const_of(y);
                 if k.is_none() || k == Some(0) {
-                    self.trap_if_zero(y, if op == BinaryOp::Div { 1 } else { 2 }, span)?;
+                    self.trap_if_zero(y, if op == BinaryOp::Div { TrapKind::DivisionByZero } else { TrapKind::RemainderByZero }, span)?;
                 }
                 if ity.signed() && (k.is_none() || k == Some(-1)) {
                     let min = iconst(&mut self.b, t, (-1i128) << (ity.bits() - 1));
@@ -1942,7 +1957,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                     let c1 = self.b.ins().icmp(IntCC::Equal, x, min);
                     let c2 = self.b.ins().icmp(IntCC::Equal, y, m1);
                     let both = self.b.ins().band(c1, c2);
-                    self.trap_if(both, 3, span)?;
+                    self.trap_if(both, TrapKind::DivisionOverflow, span)?;
                 }
                 if ity.bits() == 128 {
                     // No 128-bit division instruction on our targets: call a helper.
@@ -1959,7 +1974,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                     self.b.ins().store(flags(), x, a, 0);
                     self.b.ins().store(flags(), y, bb, 0);
                     let c = self.b.ins().iconst(types::I32, code);
-                    self.rt_call("vais$i128op", &[types::I32, PTR, PTR, PTR], None, &[c, a, bb, o])?;
+                    self.rt_call(RtFn::I128Op, &[c, a, bb, o])?;
                     return Ok(self.b.ins().load(types::I128, flags(), o, 0));
                 }
                 match (op, ity.signed()) {
@@ -2036,7 +2051,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         let closure = def.kind == FuncKind::Lambda;
         let sig = abi::vais_sig(self.s.cc, &def.param_types(), &ret, closure);
         let env = if closure { Some(env.unwrap_or_else(|| self.b.ins().iconst(PTR, 0))) } else { None };
-        if self.s.slot_addr(f).is_some() {
+        if self.s.cell(f).is_some() {
             let code = self.user_code_addr(f)?;
             self.vais_call(Target::Indirect(code), sig, &ret, env, args)
         } else {
@@ -2134,7 +2149,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 // Out of range is a runtime error at this call.
                 let site = self.site(e.span);
                 let site = self.b.ins().iconst(types::I64, site);
-                let r = self.rt_call("vais_argv", &[types::I64, types::I64], Some(PTR), &[vals[0], site])?.unwrap();
+                let r = self.rt_call(RtFn::Argv, &[vals[0], site])?.unwrap();
                 return Ok(Val::S(r));
             }
             _ => {}
@@ -2171,34 +2186,34 @@ impl<'a, 'f> Tr<'a, 'f> {
                     } else {
                         self.cast_int(x, *it, if it.signed() { IntTy::I64 } else { IntTy::U64 })
                     };
-                    (w, if it.signed() { 0 } else { 1 })
+                    (w, if it.signed() { ArgKind::Signed } else { ArgKind::Unsigned })
                 }
                 Ty::Bool => {
                     let x = self.sv(v, &a.ty);
-                    (self.b.ins().uextend(types::I64, x), 1)
+                    (self.b.ins().uextend(types::I64, x), ArgKind::Unsigned)
                 }
                 Ty::F32 => {
                     let x = self.sv(v, &a.ty);
                     let d = self.b.ins().fpromote(types::F64, x);
-                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), d), 2)
+                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), d), ArgKind::F64)
                 }
                 Ty::F64 => {
                     let x = self.sv(v, &a.ty);
-                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), x), 2)
+                    (self.b.ins().bitcast(types::I64, MemFlagsData::new(), x), ArgKind::F64)
                 }
-                t if is_zst(t) => (self.b.ins().iconst(types::I64, 0), 1),
+                t if is_zst(t) => (self.b.ins().iconst(types::I64, 0), ArgKind::Unsigned),
                 t => {
                     let x = if is_aggregate(t) { self.mv(v, t) } else { self.sv(v, t) };
-                    (x, 3)
+                    (x, ArgKind::Ptr)
                 }
             };
             self.b.ins().store(flags(), word, base, (i * 8) as i32);
-            let k = self.b.ins().iconst(types::I8, kind);
+            let k = self.b.ins().iconst(types::I8, kind as u8 as i64);
             self.b.ins().store(flags(), k, kinds, i as i32);
         }
         let cnt = self.b.ins().iconst(types::I64, n as i64);
         let r = self
-            .rt_call("vais_printf", &[PTR, PTR, PTR, types::I64], Some(types::I32), &[fmt, base, kinds, cnt])?
+            .rt_call(RtFn::Printf, &[fmt, base, kinds, cnt])?
             .unwrap();
         Ok(Val::S(r))
     }
@@ -2233,10 +2248,10 @@ impl<'a, 'f> Tr<'a, 'f> {
         let bytes = self.b.ins().imul_imm_s(n, size);
         let extra = if base.ty == Ty::Str { 1 } else { 0 };
         let alloc = self.b.ins().iadd_imm_s(bytes, extra);
-        let dst = self.rt_call("vais_malloc", &[types::I64], Some(types::I64), &[alloc])?.unwrap();
+        let dst = self.rt_call(RtFn::Malloc, &[alloc])?.unwrap();
         let off = self.b.ins().imul_imm_s(s, size);
         let src = self.b.ins().iadd(bp, off);
-        self.rt_call("vais_memcpy", &[types::I64; 3], Some(types::I64), &[dst, src, bytes])?;
+        self.rt_call(RtFn::Memcpy, &[dst, src, bytes])?;
         if extra == 1 {
             let end_addr = self.b.ins().iadd(dst, bytes);
             let z = self.b.ins().iconst(types::I8, 0);
@@ -2297,7 +2312,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             self.b.switch_to_block(next);
         }
-        self.trap(4, e.span)?;
+        self.trap(TrapKind::NoMatchArm, e.span)?;
         self.b.seal_block(merge);
         self.b.switch_to_block(merge);
         Ok(self.merge_result(merge, &ty))
@@ -2344,7 +2359,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let x = self.sv(v, &Ty::Str);
                 let id = self.s.string(bytes)?;
                 let lit = self.data_addr(id);
-                self.rt_call("vais_str_eq", &[PTR, PTR], Some(types::I8), &[x, lit])?.ok_or("vais_str_eq without a result")?
+                self.rt_call(RtFn::StrEq, &[x, lit])?.ok_or("vais_str_eq without a result")?
             }
             _ => return Ok(None),
         }))
@@ -2423,7 +2438,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     fn raw_user_call(&mut self, f: FuncId, all: Vec<Value>) -> R<Vec<Value>> {
         let def = self.p.func(f);
         let sig = abi::vais_sig(self.s.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda);
-        let inst = if self.s.slot_addr(f).is_some() {
+        let inst = if self.s.cell(f).is_some() {
             let code = self.user_code_addr(f)?;
             let sr = self.b.import_signature(sig);
             self.b.ins().call_indirect(sr, code, &all)

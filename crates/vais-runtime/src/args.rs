@@ -27,7 +27,7 @@ pub(crate) static ARGV_INDEX: AtomicI64 = AtomicI64::new(0);
 pub(crate) static ARGV_COUNT: AtomicI64 = AtomicI64::new(0);
 
 /// `vais_rt_trap` kind of `argv(i)` out of range.
-pub(crate) const TRAP_ARGV: i32 = 9;
+pub(crate) const TRAP_ARGV: i32 = crate::faults::TrapKind::ArgvOutOfRange as i32;
 
 /// Sets what `argc()`/`argv(i)` return: the program path, then its arguments. A byte 0 inside
 /// an argument ends it (C's rule).

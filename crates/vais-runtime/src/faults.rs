@@ -83,6 +83,39 @@ pub enum FaultKind {
     Raised(String),
 }
 
+/// The `kind` argument of `vais_rt_trap` and of a registered trap instruction: the contract
+/// between the code generator (which emits the check) and the runtime (which reports it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum TrapKind {
+    DivisionByZero = 1,
+    RemainderByZero = 2,
+    /// `MIN / -1` or `MIN % -1`.
+    DivisionOverflow = 3,
+    NoMatchArm = 4,
+    UnwrapFailed = 5,
+    /// The interrupt flag was set (Ctrl-C).
+    Interrupted = 6,
+    /// Raised by the runtime itself.
+    StackOverflow = 7,
+    /// A panic caught in a built-in (its message is in [`BUILTIN_PANIC`]); raised by the runtime.
+    RuntimeBug = 8,
+    /// `argv(i)` out of range (raised by the `argv` built-in).
+    ArgvOutOfRange = 9,
+    /// A runtime error raised by library code (`vais_std_raise`; its message is in `RAISED`).
+    Raised = 16,
+}
+
+impl TrapKind {
+    /// The kind with this number (as passed through `vais_rt_trap`), if any.
+    pub fn from_raw(k: i32) -> Option<TrapKind> {
+        use TrapKind::*;
+        [DivisionByZero, RemainderByZero, DivisionOverflow, NoMatchArm, UnwrapFailed, Interrupted, StackOverflow, RuntimeBug, ArgvOutOfRange, Raised]
+            .into_iter()
+            .find(|t| *t as i32 == k)
+    }
+}
+
 /// A contained runtime error, with the function and source position where known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
@@ -169,13 +202,16 @@ pub fn report(fault: &Fault) {
 // Tables
 
 struct Tables {
-    sites: Vec<(String, String)>,
+    /// start -> source locations (`file:line:col`) of the fault sites of the code placed there
+    /// (and, for a site inside an inlined copy, the function it was inlined from); a site
+    /// argument of `vais_rt_trap` indexes its caller's list.
+    sites: BTreeMap<usize, Vec<(String, Option<String>)>>,
     /// start -> (len, function)
     code: BTreeMap<usize, (usize, String)>,
     /// start -> line table of the code registered at `start` (see [`register_lines`]).
     lines: BTreeMap<usize, LineTable>,
-    /// pc -> (trap kind, site)
-    traps: BTreeMap<usize, (i32, i64)>,
+    /// pc -> (trap kind, site in the function containing pc)
+    traps: BTreeMap<usize, (TrapKind, u32)>,
     /// start -> inlined code of the function registered at `start` (see [`register_inlined`]).
     inlined: BTreeMap<usize, Vec<InlinedRange>>,
 }
@@ -203,7 +239,7 @@ struct LineTable {
 }
 
 static TABLES: Mutex<Tables> = Mutex::new(Tables {
-    sites: Vec::new(),
+    sites: BTreeMap::new(),
     code: BTreeMap::new(),
     lines: BTreeMap::new(),
     traps: BTreeMap::new(),
@@ -214,13 +250,30 @@ fn tables() -> std::sync::MutexGuard<'static, Tables> {
     TABLES.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Registers a source site (function name, `file:line:col`) and returns its index, the `site`
-/// argument of `vais_rt_trap` and [`register_trap`]. Sites are never forgotten (not even by
-/// [`clear_code`]), so an index stays valid for the whole process.
-pub fn register_site(function: String, location: String) -> i64 {
+/// Registers the fault sites of the code registered at `start`: `vais_rt_trap(kind, i)` called
+/// from that code, or a trap registered there with site `i`, happened at `locations[i]`
+/// (`file:line:col`). Forgotten with the code ([`unregister_code`]).
+pub fn register_sites(start: usize, locations: Vec<(String, Option<String>)>) {
     let mut t = tables();
-    t.sites.push((function, location));
-    (t.sites.len() - 1) as i64
+    if t.code.contains_key(&start) && !locations.is_empty() {
+        t.sites.insert(start, locations);
+    }
+}
+
+/// Forgets the code registered at `start` (it was freed): its range, line table, sites and
+/// trap instructions.
+pub fn unregister_code(start: usize) {
+    let mut t = tables();
+    let Some((len, _)) = t.code.remove(&start) else { return };
+    t.lines.remove(&start);
+    t.sites.remove(&start);
+    t.inlined.remove(&start);
+    let stale: Vec<usize> = t.traps.range(start..start.saturating_add(len)).map(|(&pc, _)| pc).collect();
+    for pc in stale {
+        t.traps.remove(&pc);
+    }
+    PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+    SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
 /// Code ranges `[start, end)` for signal handlers (which may not lock `TABLES`): published by
@@ -325,10 +378,15 @@ fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
 pub fn register_code(start: usize, len: usize, function: String) {
     let mut t = tables();
     let end = start.saturating_add(len);
+    // Registered ranges are disjoint, so their ends grow with their starts: walking down from
+    // the last one starting before `end`, the first that ends at or before `start` ends the
+    // overlap. (A forward filter over `..end` visited every range below: linear per function
+    // once new code lands above old code, as the linker's packed memory places it.)
     let overlapping: Vec<usize> = t
         .code
         .range(..end)
-        .filter(|(&s, &(l, _))| s.saturating_add(l) > start)
+        .rev()
+        .take_while(|(&s, &(l, _))| s.saturating_add(l) > start)
         .map(|(&s, _)| s)
         .collect();
     let removed_any = !overlapping.is_empty();
@@ -336,6 +394,7 @@ pub fn register_code(start: usize, len: usize, function: String) {
         t.code.remove(&s);
         t.lines.remove(&s);
         t.inlined.remove(&s);
+        t.sites.remove(&s);
     }
     let stale: Vec<usize> = t.traps.range(start..end).map(|(&pc, _)| pc).collect();
     for pc in stale {
@@ -414,9 +473,9 @@ pub fn lines_of(start: usize) -> Option<(u32, Vec<SrcRange>)> {
 
 /// Registers a trap instruction at address `pc` (from Cranelift's `traps()` offsets plus the
 /// function's address): a SIGILL/SIGFPE/SIGTRAP there is reported as `vais_rt_trap(kind, site)`
-/// would be (kinds as for `vais_rt_trap`, plus 7 = stack overflow; `site` -1 if unknown).
+/// called from there would be (`site` indexes the function's [`register_sites`] list).
 /// Call after [`register_code`] for the same function.
-pub fn register_trap(pc: usize, kind: i32, site: i64) {
+pub fn register_trap(pc: usize, kind: TrapKind, site: u32) {
     tables().traps.insert(pc, (kind, site));
 }
 
@@ -427,13 +486,24 @@ pub fn clear_code() {
     t.lines.clear();
     t.traps.clear();
     t.inlined.clear();
+    t.sites.clear();
     PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
-/// The registered site `index`: (function, location).
-pub fn site(index: i64) -> Option<(String, String)> {
-    usize::try_from(index).ok().and_then(|i| tables().sites.get(i).cloned())
+/// The fault site `index` of the code containing `pc`: (function, location).
+pub fn site(pc: usize, index: i64) -> Option<(String, String)> {
+    let t = tables();
+    site_in(&t, pc, index)
+}
+
+fn site_in(t: &Tables, pc: usize, index: i64) -> Option<(String, String)> {
+    let (&start, (len, name)) = t.code.range(..=pc).next_back()?;
+    if pc >= start + len {
+        return None;
+    }
+    let (loc, inlined) = t.sites.get(&start)?.get(usize::try_from(index).ok()?)?;
+    Some((inlined.as_ref().unwrap_or(name).clone(), loc.clone()))
 }
 
 /// The registered JIT function whose code contains `pc`.
@@ -452,34 +522,35 @@ fn lookup_code(t: &Tables, pc: usize) -> Option<String> {
 }
 
 /// Maps a `vais_rt_trap` kind to a fault kind.
-fn trap_kind(kind: i32) -> FaultKind {
+fn trap_kind(kind: Option<TrapKind>) -> FaultKind {
     match kind {
-        TRAP_RUNTIME_BUG => {
+        Some(TrapKind::RuntimeBug) => {
             let what = BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take();
             FaultKind::RuntimeBug(what.unwrap_or_else(|| "a built-in panicked".to_string()))
         }
-        TRAP_RAISED => {
+        Some(TrapKind::Raised) => {
             let msg = RAISED.lock().unwrap_or_else(|e| e.into_inner()).take();
             FaultKind::Raised(msg.unwrap_or_else(|| "runtime error raised".to_string()))
         }
-        1 => FaultKind::DivisionByZero,
-        2 => FaultKind::RemainderByZero,
-        3 => FaultKind::DivisionOverflow,
-        4 => FaultKind::NoMatchArm,
-        5 => FaultKind::UnwrapFailed,
-        6 => FaultKind::Interrupted,
-        7 => FaultKind::StackOverflow,
-        crate::args::TRAP_ARGV => FaultKind::ArgvOutOfRange {
+        Some(TrapKind::ArgvOutOfRange) => FaultKind::ArgvOutOfRange {
             index: crate::args::ARGV_INDEX.load(Ordering::SeqCst),
             count: crate::args::ARGV_COUNT.load(Ordering::SeqCst),
         },
-        _ => FaultKind::IllegalInstruction,
+        Some(TrapKind::DivisionByZero) => FaultKind::DivisionByZero,
+        Some(TrapKind::RemainderByZero) => FaultKind::RemainderByZero,
+        Some(TrapKind::DivisionOverflow) => FaultKind::DivisionOverflow,
+        Some(TrapKind::NoMatchArm) => FaultKind::NoMatchArm,
+        Some(TrapKind::UnwrapFailed) => FaultKind::UnwrapFailed,
+        Some(TrapKind::Interrupted) => FaultKind::Interrupted,
+        Some(TrapKind::StackOverflow) => FaultKind::StackOverflow,
+        None => FaultKind::IllegalInstruction,
     }
 }
 
-fn fault_from_trap(t: &Tables, kind: i32, site: i64) -> Fault {
-    let (function, location) = match usize::try_from(site).ok().and_then(|s| t.sites.get(s)) {
-        Some((f, l)) => (Some(f.clone()), Some(l.clone())),
+/// The fault of trap `kind` at fault site `site` of the code containing `pc`.
+fn fault_from_trap(t: &Tables, kind: Option<TrapKind>, site: i64, pc: usize) -> Fault {
+    let (function, location) = match site_in(t, pc, site) {
+        Some((f, l)) => (Some(f), Some(l)),
         None => (None, None),
     };
     Fault { kind: trap_kind(kind), function, location, backtrace: Backtrace::default() }
@@ -539,7 +610,7 @@ fn take_fault_kind() -> Fault {
     let kind = r.kind.swap(0, Ordering::SeqCst);
     let t = tables();
     if kind < SIGNAL_BASE {
-        return fault_from_trap(&t, kind, r.site.load(Ordering::SeqCst));
+        return fault_from_trap(&t, TrapKind::from_raw(kind), r.site.load(Ordering::SeqCst), r.pc.load(Ordering::SeqCst));
     }
     let sig = kind - SIGNAL_BASE;
     let addr = r.addr.load(Ordering::SeqCst);
@@ -558,7 +629,7 @@ fn take_fault_kind() -> Fault {
     }
     if let Some(&(k, site)) = t.traps.get(&pc) {
         if sig != libc::SIGSEGV && sig != libc::SIGBUS {
-            let mut f = fault_from_trap(&t, k, site);
+            let mut f = fault_from_trap(&t, Some(k), site as i64, pc);
             if f.function.is_none() {
                 f.function = function;
             }
@@ -587,9 +658,8 @@ fn take_fault_kind() -> Fault {
 // ---------------------------------------------------------------------------------------------
 // Runtime errors raised by JIT code
 
-/// Runtime error raised by JIT code. `kind`: 1 division by zero, 2 remainder by zero, 3 integer
-/// overflow in division, 4 no match arm, 5 unwrap failed, 6 interrupted (7 stack overflow and 8
-/// a panic caught in a built-in are used by the runtime itself). `site`: from [`register_site`], or -1.
+/// Runtime error raised by JIT code. `kind`: a [`TrapKind`] number. `site`: an index into the
+/// fault sites registered for the calling function ([`register_sites`]), or -1.
 ///
 /// Flushes output, then unwinds to the innermost `run_protected`, which returns `Err(Fault)`.
 /// Outside any protected call it prints `runtime error: ...` on stderr and exits with status 101.
@@ -625,14 +695,14 @@ extern "C" fn trap_from(kind: i32, site: i64, fp: usize, ret: usize) -> ! {
         // destructor is live in this frame.
         unsafe { signals::vais_protect_jump() }
     }
-    let fault = fault_from_trap(&tables(), kind, site);
+    let fault = fault_from_trap(&tables(), TrapKind::from_raw(kind), site, ret.wrapping_sub(1));
     report(&fault);
     std::process::exit(101)
 }
 
 /// `vais_rt_trap` kind of a runtime error raised by library code (its message is in [`RAISED`];
 /// a number well apart from the JIT's own kinds, which grow from 1).
-const TRAP_RAISED: i32 = 16;
+const TRAP_RAISED: i32 = TrapKind::Raised as i32;
 
 /// The message of the last error raised by [`raise_from`], taken by the fault report.
 static RAISED: Mutex<Option<String>> = Mutex::new(None);
@@ -644,9 +714,6 @@ pub(crate) fn raise_from(msg: String, fp: usize, ret: usize) -> ! {
     *RAISED.lock().unwrap_or_else(|e| e.into_inner()) = Some(msg);
     trap_from(TRAP_RAISED, -1, fp, ret)
 }
-
-/// `vais_rt_trap` kind of a panic caught in a built-in (its message is in [`BUILTIN_PANIC`]).
-const TRAP_RUNTIME_BUG: i32 = 8;
 
 /// The message of the last panic caught by [`guard`], taken by the fault report.
 static BUILTIN_PANIC: Mutex<Option<String>> = Mutex::new(None);
@@ -671,7 +738,7 @@ pub fn guard<R>(builtin: &'static str, f: impl FnOnce() -> R) -> R {
             drop(msg);
             *BUILTIN_PANIC.lock().unwrap_or_else(|e| e.into_inner()) = Some(what);
             // Nothing with a destructor is live here any more.
-            vais_rt_trap(TRAP_RUNTIME_BUG, -1)
+            vais_rt_trap(TrapKind::RuntimeBug as i32, -1)
         }
     }
 }
@@ -1033,15 +1100,15 @@ mod tests {
     }
 
     #[test]
-    fn trap_reports_site() {
-        let site = register_site("main".to_string(), "a.vais:3:5".to_string());
+    fn trap_reports_kind() {
+        // Called from code that is not registered JIT code: no function, no site.
         let err = run_protected(move || {
-            vais_rt_trap(1, site);
+            vais_rt_trap(TrapKind::DivisionByZero as i32, 0);
         })
         .unwrap_err();
         assert_eq!(err.kind, FaultKind::DivisionByZero);
-        assert_eq!(err.function.as_deref(), Some("main"));
-        assert_eq!(err.to_string(), "division by zero in `main` at a.vais:3:5");
+        assert_eq!(err.function, None);
+        assert_eq!(err.to_string(), "division by zero");
         let err = run_protected(|| -> i64 { vais_rt_trap(3, -1) }).unwrap_err();
         assert_eq!(err.to_string(), "integer overflow in division");
         let err = run_protected(|| vais_rt_trap(6, 0)).unwrap_err();
@@ -1136,21 +1203,27 @@ mod tests {
     }
 
     /// Machine code in an executable mapping, as the JIT produces it: a `ud2` registered as a
-    /// division-by-zero trap site, then an unregistered `ud2`.
+    /// division-by-zero trap at fault site 1, an unregistered `ud2`, then a call of
+    /// `vais_rt_trap(remainder by zero, site 0)`; sites are the function's own.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn registered_trap_in_generated_code() {
-        // SAFETY: maps one page, writes two `ud2` instructions, makes it executable.
+        let mut code = vec![0x0f_u8, 0x0b, 0x0f, 0x0b];
+        // push rbp; mov rbp, rsp; mov edi, 2; mov esi, 0; movabs rax, vais_rt_trap; call rax; ud2
+        code.extend([0x55, 0x48, 0x89, 0xe5, 0xbf, 2, 0, 0, 0, 0xbe, 0, 0, 0, 0, 0x48, 0xb8]);
+        code.extend((vais_rt_trap as *const () as u64).to_le_bytes());
+        code.extend([0xff, 0xd0, 0x0f, 0x0b]);
+        // SAFETY: maps one page, writes the code, makes it executable.
         let page = unsafe {
             let p = libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0);
             assert_ne!(p, libc::MAP_FAILED);
-            std::ptr::copy_nonoverlapping([0x0f_u8, 0x0b, 0x0f, 0x0b].as_ptr(), p as *mut u8, 4);
+            std::ptr::copy_nonoverlapping(code.as_ptr(), p as *mut u8, code.len());
             libc::mprotect(p, 4096, libc::PROT_READ | libc::PROT_EXEC);
             p as usize
         };
-        register_code(page, 4, "quot".to_string());
-        let site = register_site("quot".to_string(), "m.vais:2:7".to_string());
-        register_trap(page, 1, site);
+        register_code(page, code.len(), "quot".to_string());
+        register_sites(page, vec![("m.vais:3:1".to_string(), None), ("m.vais:2:7".to_string(), None)]);
+        register_trap(page, TrapKind::DivisionByZero, 1);
         // SAFETY: `page` holds valid machine code that traps immediately.
         let call = |at: usize| move || unsafe { std::mem::transmute::<usize, extern "C" fn()>(at)() };
         let err = run_protected(call(page)).unwrap_err();
@@ -1158,6 +1231,12 @@ mod tests {
         let err = run_protected(call(page + 2)).unwrap_err();
         assert_eq!(err.to_string(), "illegal instruction in `quot`");
         assert_eq!(function_at(page + 1).as_deref(), Some("quot"));
+        let err = run_protected(call(page + 4)).unwrap_err();
+        assert_eq!(err.to_string(), "remainder by zero in `quot` at m.vais:3:1");
+        // Freed code is forgotten: its trap is no longer a registered one.
+        unregister_code(page);
+        let err = run_protected(call(page)).unwrap_err();
+        assert_eq!(err.to_string(), "illegal instruction");
     }
 
     #[test]

@@ -35,8 +35,8 @@ pub mod unwind;
 pub mod stdlib;
 
 pub use signals::default_sigpipe;
-pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind};
 pub use io::{capture_output, end_line, flush_output, line_open, write_output};
+pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, take_interrupt, Fault, FaultKind, TrapKind};
 
 /// Set to 1 by SIGINT while protected JIT code runs. JIT code loads it (symbol
 /// `vais_interrupt_flag`, one byte) at loop back-edges and function entries and calls

@@ -25,14 +25,29 @@
 //! stops formatting with [`Overflow`] (`printf` then returns -1, C's `EOVERFLOW`). Nothing a
 //! program passes makes this module panic.
 
+/// The kind byte of each `vais_printf` argument: the contract between the code generator (which
+/// stores one per 8-byte argument slot) and the formatter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ArgKind {
+    /// A signed integer, already sign-extended to 64 bits.
+    Signed = 0,
+    /// An unsigned integer (or `bool`), zero-extended to 64 bits.
+    Unsigned = 1,
+    /// The bits of an `f64` (an `f32` is promoted first).
+    F64 = 2,
+    /// An address (a `str` or a pointer).
+    Ptr = 3,
+}
+
 /// Argument kind: signed integer, already sign-extended to 64 bits.
-pub const KIND_SIGNED: u8 = 0;
+pub const KIND_SIGNED: u8 = ArgKind::Signed as u8;
 /// Argument kind: unsigned integer, zero-extended to 64 bits.
-pub const KIND_UNSIGNED: u8 = 1;
+pub const KIND_UNSIGNED: u8 = ArgKind::Unsigned as u8;
 /// Argument kind: the bits of an `f64`.
-pub const KIND_F64: u8 = 2;
+pub const KIND_F64: u8 = ArgKind::F64 as u8;
 /// Argument kind: an address (a `str` or a pointer).
-pub const KIND_PTR: u8 = 3;
+pub const KIND_PTR: u8 = ArgKind::Ptr as u8;
 
 #[derive(Default, Clone, Copy)]
 struct Spec {

@@ -10,7 +10,7 @@
 //!
 //! Format (little-endian): magic `VAISINF1`; then `main_status` (u8: 1 if `main`'s first result
 //! byte is the exit status, 0 for status 0); then counted lists (u32 count) of files (name,
-//! line starts), sites (function, location) and functions (name, size, file, line ranges, traps).
+//! line starts) and functions (name, size, file, line ranges, traps, fault sites).
 //! Strings are a u32 length and UTF-8 bytes.
 
 use crate::faults::{self, SrcRange};
@@ -34,8 +34,11 @@ pub struct FuncInfo {
     pub file: u32,
     /// `(start, end, byte offset)` code ranges, as for [`faults::register_lines`].
     pub lines: Vec<SrcRange>,
-    /// `(code offset, trap kind, site)`, as for [`faults::register_trap`].
-    pub traps: Vec<(u32, i32, i64)>,
+    /// `(code offset, trap kind, site)`, as for [`faults::register_trap`] (the kind as its
+    /// number, [`faults::TrapKind`]).
+    pub traps: Vec<(u32, i32, u32)>,
+    /// The function's fault sites, as for [`faults::register_sites`].
+    pub sites: Vec<(String, Option<String>)>,
 }
 
 /// Everything the executable's runtime needs to know about its code.
@@ -44,9 +47,6 @@ pub struct ProgramInfo {
     /// Whether `main` returns an integer whose low byte is the exit status.
     pub main_status: bool,
     pub files: Vec<FileLines>,
-    /// Fault sites `(function, location)`, registered in this order so that the site numbers
-    /// compiled into the code name them.
-    pub sites: Vec<(String, String)>,
     pub funcs: Vec<FuncInfo>,
 }
 
@@ -63,11 +63,6 @@ impl ProgramInfo {
                 put_u32(&mut w, s);
             }
         }
-        put_u32(&mut w, self.sites.len() as u32);
-        for (func, loc) in &self.sites {
-            put_str(&mut w, func);
-            put_str(&mut w, loc);
-        }
         put_u32(&mut w, self.funcs.len() as u32);
         for f in &self.funcs {
             put_str(&mut w, &f.name);
@@ -83,7 +78,15 @@ impl ProgramInfo {
             for &(off, kind, site) in &f.traps {
                 put_u32(&mut w, off);
                 w.extend_from_slice(&kind.to_le_bytes());
-                w.extend_from_slice(&site.to_le_bytes());
+                put_u32(&mut w, site);
+            }
+            put_u32(&mut w, f.sites.len() as u32);
+            for (loc, inlined) in &f.sites {
+                put_str(&mut w, loc);
+                w.push(inlined.is_some() as u8);
+                if let Some(name) = inlined {
+                    put_str(&mut w, name);
+                }
             }
         }
         w
@@ -103,16 +106,20 @@ impl ProgramInfo {
             info.files.push(FileLines { name, line_starts });
         }
         for _ in 0..r.count()? {
-            info.sites.push((r.string()?, r.string()?));
-        }
-        for _ in 0..r.count()? {
             let name = r.string()?;
             let (size, file) = (r.u32()?, r.u32()?);
             let lines = (0..r.count()?).map(|_| Ok((r.u32()?, r.u32()?, r.u32()?))).collect::<Result<_, String>>()?;
             let traps = (0..r.count()?)
-                .map(|_| Ok((r.u32()?, i32::from_le_bytes(r.array()?), i64::from_le_bytes(r.array()?))))
+                .map(|_| Ok((r.u32()?, i32::from_le_bytes(r.array()?), r.u32()?)))
                 .collect::<Result<_, String>>()?;
-            info.funcs.push(FuncInfo { name, size, file, lines, traps });
+            let sites = (0..r.count()?)
+                .map(|_| {
+                    let loc = r.string()?;
+                    let inlined = if r.take(1)?[0] != 0 { Some(r.string()?) } else { None };
+                    Ok((loc, inlined))
+                })
+                .collect::<Result<_, String>>()?;
+            info.funcs.push(FuncInfo { name, size, file, lines, traps, sites });
         }
         if r.pos != bytes.len() {
             return Err("trailing bytes after the program information table".into());
@@ -128,18 +135,17 @@ impl ProgramInfo {
         Some(format!("{}:{line}:{}", f.name, offset.saturating_sub(start) + 1))
     }
 
-    /// Registers the sites, and each function placed at `addrs[i]`, with the runtime's fault
-    /// tables. Sites are numbered in registration order, so this must run before any other
-    /// site is registered in the process (a built executable's start-up does it first).
+    /// Registers each function placed at `addrs[i]` (its code range, line table, fault sites
+    /// and trap instructions) with the runtime's fault tables.
     pub fn register(&self, addrs: &[usize]) {
-        for (func, loc) in &self.sites {
-            faults::register_site(func.clone(), loc.clone());
-        }
         for (f, &addr) in self.funcs.iter().zip(addrs) {
             faults::register_code(addr, f.size as usize, f.name.clone());
             faults::register_lines(addr, f.file, f.lines.clone());
+            faults::register_sites(addr, f.sites.clone());
             for &(off, kind, site) in &f.traps {
-                faults::register_trap(addr + off as usize, kind, site);
+                if let Some(kind) = faults::TrapKind::from_raw(kind) {
+                    faults::register_trap(addr + off as usize, kind, site);
+                }
             }
         }
     }
@@ -195,10 +201,9 @@ mod tests {
         ProgramInfo {
             main_status: true,
             files: vec![FileLines { name: "a.vais".into(), line_starts: vec![0, 15, 25] }],
-            sites: vec![("f".into(), "a.vais:2:7".into())],
             funcs: vec![
-                FuncInfo { name: "f".into(), size: 64, file: 0, lines: vec![(0, 10, 0), (10, 64, 21)], traps: vec![(12, 1, 0)] },
-                FuncInfo { name: "main".into(), size: 32, file: 0, lines: vec![], traps: vec![] },
+                FuncInfo { name: "f".into(), size: 64, file: 0, lines: vec![(0, 10, 0), (10, 64, 21)], traps: vec![(12, 1, 0)], sites: vec![("a.vais:2:7".into(), None), ("a.vais:3:2".into(), Some("g".into()))] },
+                FuncInfo { name: "main".into(), size: 32, file: 0, lines: vec![], traps: vec![], sites: vec![] },
             ],
         }
     }

@@ -185,6 +185,11 @@ impl<T: Clone> JVec<T> {
         self.saved.clear();
     }
 
+    /// Indices of the existing entries changed by the open transaction (possibly repeated).
+    pub fn changed(&self) -> impl Iterator<Item = usize> + '_ {
+        self.saved.iter().map(|(i, _)| *i)
+    }
+
     pub fn commit(&mut self) {
         self.mark = None;
         self.saved.clear();

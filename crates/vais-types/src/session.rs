@@ -356,7 +356,9 @@ impl Session {
         self.cx.begin();
         match self.input(entries) {
             Ok(r) => {
+                let changed: Vec<usize> = self.cx.env.fns.changed().collect();
                 self.cx.commit();
+                self.release_dead(&changed);
                 Ok(r)
             }
             Err(d) => {
@@ -364,6 +366,21 @@ impl Session {
                 self.inputs = inputs;
                 self.broken_candidates = candidates;
                 Err(d)
+            }
+        }
+    }
+
+    /// After a committed input: the declarations it replaced (`dead`, among `changed`) keep
+    /// their signature but drop their body. Nothing reads a dead declaration's body (the name
+    /// resolves to its replacement; instances of a generic one may still be made for old
+    /// callers, so generic declarations keep theirs), and a session redefining a function
+    /// thousands of times would otherwise keep every version's syntax tree.
+    fn release_dead(&mut self, changed: &[usize]) {
+        for &d in changed {
+            let decl = &self.cx.env.fns[d];
+            if decl.dead && decl.ast.body.is_some() && decl.all_generics().is_empty() {
+                let stub = ast::Function { body: None, ..(*decl.ast.0).clone() };
+                self.cx.env.fns[d].ast = crate::env::FnAst(std::sync::Arc::new(stub));
             }
         }
     }

@@ -202,7 +202,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
             vais_inline::inline_program(&mut program, vais_inline::Limits::default());
             if vais_jit::verify_by_default() {
                 if let Err(e) = vais_tir::verify::verify_program(&program) {
-                    return Err(vais_jit::JitError { function: Some(e.function), message: format!("TIR verifier after inlining: {} (at {})", e.message, sources.location(e.span)) });
+                    return Err(vais_jit::JitError { kind: vais_jit::JitErrorKind::TirVerifier, function: Some(e.function), message: format!("TIR verifier after inlining: {} (at {})", e.message, sources.location(e.span)) });
                 }
             }
         }
