@@ -483,8 +483,8 @@ impl Jit {
         funcs: &[FuncId],
         locate: &dyn Fn(Span) -> String,
     ) -> Result<(), JitError> {
-        let Linked { batch, done, ids, entries, arrays } = self.link(program, funcs, locate)?;
-        self.place(program, batch, done, ids, entries, arrays, locate)
+        let linked = self.link(program, funcs, locate)?;
+        self.place(program, linked, locate)
     }
 }
 
@@ -620,16 +620,8 @@ impl<M: Module + Send + 'static> Linker<M> {
 impl Jit {
     /// Finalizes what [`Linker::link`] defined: the code gets its addresses, the REPL cells the
     /// new versions, the observers each placed function, and the replaced versions are freed.
-    fn place(
-        &mut self,
-        program: &Program,
-        batch: Vec<FuncId>,
-        done: Vec<(FuncId, Defined)>,
-        ids: Vec<ClFuncId>,
-        entries: Vec<(FuncId, ClFuncId)>,
-        arrays: Vec<(cranelift_module::DataId, u32, u32, Ty)>,
-        locate: &dyn Fn(Span) -> String,
-    ) -> Result<(), JitError> {
+    fn place(&mut self, program: &Program, linked: Linked, locate: &dyn Fn(Span) -> String) -> Result<(), JitError> {
+        let Linked { batch, done, ids, entries, arrays } = linked;
         self.s.module.finalize_definitions().map_err(|e| err(JitErrorKind::Link, None, format!("finalizing: {e}")))?;
         // Unwind registration and the tools' record of what was placed (`placed.rs`).
         self.record_placed(program, &batch, &ids);
