@@ -509,8 +509,19 @@ impl<'c> Fc<'c> {
                         Err(c) => c,
                     };
                     let ct = self.sh(&self.t(&c));
-                    if matches!(ct, T::Array(_) | T::Ptr(_)) {
+                    if let T::Array(elem) | T::Ptr(elem) = ct {
                         self.err(errors::invalid("iterating over an array is not supported; use a range loop", e.span));
+                        // Check the body with the name bound to an element, so the one mistake
+                        // gives one error (not a `bool` mismatch and an undefined name too).
+                        self.push_scope();
+                        if let ast::PatternKind::Ident(n) = &pat.kind {
+                            self.new_local(n, (*elem).clone(), false, pat.span);
+                        }
+                        self.frame().loops += 1;
+                        self.block(body);
+                        self.frame().loops -= 1;
+                        self.pop_scope();
+                        return self.err_expr(span);
                     }
                     let c = self.coerce_ctx(c, &T::Bool, Some("a conditional loop `L _: cond` needs a `bool` condition"));
                     (LoopKind::While(Box::new(c)), false)
