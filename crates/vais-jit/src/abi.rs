@@ -115,6 +115,9 @@ pub enum RtFn {
     /// `vais$fmod(f64, f64) -> f64`, `vais$fmodf(f32, f32) -> f32` (this crate's `rt.rs`)
     Fmod,
     Fmodf,
+    /// `vais$i128cvt(op: i32, in: ptr, out: ptr)` (this crate's `rt.rs`): float <-> 128-bit
+    /// integer conversions
+    I128Cvt,
     /// `vais_argv(i: i64, site: i64) -> ptr` (out of range is a runtime error at `site`)
     Argv,
 }
@@ -131,6 +134,7 @@ impl RtFn {
             RtFn::I128Op => "vais$i128op",
             RtFn::Fmod => "vais$fmod",
             RtFn::Fmodf => "vais$fmodf",
+            RtFn::I128Cvt => "vais$i128cvt",
             RtFn::Argv => "vais_argv",
         }
     }
@@ -147,6 +151,7 @@ impl RtFn {
             RtFn::I128Op => raw_sig(cc, &[I32, PTR, PTR, PTR], None),
             RtFn::Fmod => raw_sig(cc, &[F64, F64], Some(F64)),
             RtFn::Fmodf => raw_sig(cc, &[F32, F32], Some(F32)),
+            RtFn::I128Cvt => raw_sig(cc, &[I32, PTR, PTR], None),
             RtFn::Argv => raw_sig(cc, &[I64, I64], Some(PTR)),
         }
     }
@@ -210,7 +215,7 @@ mod tests {
     fn runtime_helpers_exist() {
         let provided: Vec<&str> = crate::rt::jit_symbols().into_iter().chain(crate::rt::runtime_symbols()).map(|(n, _)| n).collect();
         use RtFn::*;
-        for f in [Trap, Malloc, Memcpy, Printf, StrEq, MemEq, I128Op, Fmod, Fmodf, Argv] {
+        for f in [Trap, Malloc, Memcpy, Printf, StrEq, MemEq, I128Op, Fmod, Fmodf, I128Cvt, Argv] {
             assert!(provided.contains(&f.symbol()), "{} is not provided", f.symbol());
             assert!(!f.sig(CallConv::SystemV).params.is_empty());
         }

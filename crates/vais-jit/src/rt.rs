@@ -39,6 +39,32 @@ extern "C" fn jit_i128op(op: i32, a: *const u8, b: *const u8, out: *mut u8) {
     }
 }
 
+/// Float <-> 128-bit integer conversions, as Rust's `as` computes them (what decision 12 asks:
+/// nearest value one way; truncation toward zero, saturation and NaN 0 the other). `op`: 0
+/// i128 -> f64, 1 u128 -> f64, 2 i128 -> f32, 3 u128 -> f32, 4 f64 -> i128, 5 f64 -> u128.
+extern "C" fn jit_i128cvt(op: i32, input: *const u8, out: *mut u8) {
+    // SAFETY: generated code passes two 16-byte stack buffers, the input stored at its type
+    // (a 128-bit integer, or an `f64`), the output read back at the result's type.
+    unsafe {
+        match op {
+            0..=3 => {
+                let x = (input as *const i128).read_unaligned();
+                match op {
+                    0 => (out as *mut f64).write_unaligned(x as f64),
+                    1 => (out as *mut f64).write_unaligned(x as u128 as f64),
+                    2 => (out as *mut f32).write_unaligned(x as f32),
+                    _ => (out as *mut f32).write_unaligned(x as u128 as f32),
+                }
+            }
+            _ => {
+                let f = (input as *const f64).read_unaligned();
+                let r = if op == 4 { f as i128 } else { f as u128 as i128 };
+                (out as *mut i128).write_unaligned(r);
+            }
+        }
+    }
+}
+
 /// Helper symbols provided by this crate (registered with every JIT module).
 pub fn jit_symbols() -> Vec<(&'static str, *const u8)> {
     vec![
@@ -46,6 +72,7 @@ pub fn jit_symbols() -> Vec<(&'static str, *const u8)> {
         ("vais$fmodf", jit_fmodf as *const u8),
         ("vais$memeq", jit_memeq as *const u8),
         ("vais$i128op", jit_i128op as *const u8),
+        ("vais$i128cvt", jit_i128cvt as *const u8),
     ]
 }
 

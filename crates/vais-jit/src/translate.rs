@@ -1213,7 +1213,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                     (Ty::Never, _) => Ok(Val::Unit),
                     (from, to) if from.is_float() || to.is_float() || *from == Ty::Bool => {
                         let xv = self.sv(v, &x.ty);
-                        Ok(Val::S(self.cast_scalar(xv, from, to)))
+                        Ok(Val::S(self.cast_scalar(xv, from, to)?))
                     }
                     _ => Ok(v),
                 }
@@ -1767,8 +1767,12 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// The explicit conversions of Extensions decision 12 that involve a float or `bool` (see
     /// `vais_tir::ExprKind::Cast`): float to integer saturates (NaN gives 0), integer to float
     /// rounds to nearest, `bool` is 0 or 1.
-    fn cast_scalar(&mut self, v: Value, from: &Ty, to: &Ty) -> Value {
-        match (from, to) {
+    fn cast_scalar(&mut self, v: Value, from: &Ty, to: &Ty) -> R<Value> {
+        let wide = |t: &Ty| matches!(t, Ty::Int(i) if i.bits() == 128);
+        if (wide(from) && matches!(to, Ty::F32 | Ty::F64)) || (matches!(from, Ty::F32 | Ty::F64) && wide(to)) {
+            return self.cast_wide_float(v, from, to);
+        }
+        Ok(match (from, to) {
             (Ty::F32, Ty::F64) => self.b.ins().fpromote(types::F64, v),
             (Ty::F64, Ty::F32) => self.b.ins().fdemote(types::F32, v),
             (Ty::Bool, Ty::Int(i)) => self.cast_int(v, IntTy::U8, *i),
@@ -1799,7 +1803,32 @@ impl<'a, 'f> Tr<'a, 'f> {
                 }
             },
             _ => v,
-        }
+        })
+    }
+
+    /// Conversions between floats and 128-bit integers (no instruction does them on our
+    /// targets): the `vais$i128cvt` helper computes them as Rust's `as` does (nearest value;
+    /// truncation toward zero with saturation, NaN 0), through a 16-byte stack buffer each way.
+    fn cast_wide_float(&mut self, v: Value, from: &Ty, to: &Ty) -> R<Value> {
+        let (op, v) = match (from, to) {
+            (Ty::Int(i), Ty::F64) => (if i.signed() { 0 } else { 1 }, v),
+            (Ty::Int(i), _) => (if i.signed() { 2 } else { 3 }, v),
+            (Ty::F32, Ty::Int(i)) => (if i.signed() { 4 } else { 5 }, self.b.ins().fpromote(types::F64, v)),
+            (_, Ty::Int(i)) => (if i.signed() { 4 } else { 5 }, v),
+            _ => unreachable!("cast_scalar passes only float <-> 128-bit integer casts"),
+        };
+        let ss = self.new_slot(32, 16);
+        let a = self.slot_addr(ss, 0);
+        let o = self.slot_addr(ss, 16);
+        self.b.ins().store(flags(), v, a, 0);
+        let c = self.b.ins().iconst(types::I32, op);
+        self.rt_call(RtFn::I128Cvt, &[c, a, o])?;
+        let t = match to {
+            Ty::F64 => types::F64,
+            Ty::F32 => types::F32,
+            _ => types::I128,
+        };
+        Ok(self.b.ins().load(t, flags(), o, 0))
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> R<Val> {

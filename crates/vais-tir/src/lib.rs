@@ -301,15 +301,13 @@ impl Program {
     }
 }
 
-/// Whether a `Cast` from `from` to `to` exists (Extensions decision 12; no float conversion
-/// to or from 128-bit integers).
+/// Whether a `Cast` from `from` to `to` exists (Extensions decision 12).
 pub fn cast_exists(from: &Ty, to: &Ty) -> bool {
     use Ty::*;
-    let narrow = |i: &IntTy| i.bits() < 128;
     match (from, to) {
         (a, b) if a == b => true,
         (Int(_), Int(_)) | (F32 | F64, F32 | F64) | (Bool, Int(_)) => true,
-        (Int(i), F32 | F64) | (F32 | F64, Int(i)) => narrow(i),
+        (Int(_), F32 | F64) | (F32 | F64, Int(_)) => true,
         (Int(IntTy::I64 | IntTy::U64), Ptr(_)) | (Ptr(_), Int(IntTy::I64 | IntTy::U64)) | (Ptr(_), Ptr(_)) => true,
         _ => false,
     }

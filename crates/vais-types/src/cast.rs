@@ -8,8 +8,8 @@
 //! truncates or extends by the *source* signedness; integer to float gives the nearest value;
 //! float to integer truncates toward zero, saturates at the target's limits, NaN gives 0;
 //! `f32`/`f64` round or widen; `bool` gives 0 or 1; pointers and `i64`/`u64` addresses convert
-//! bit for bit, and so do pointers to other pointers. Conversions between floats and 128-bit
-//! integers are not provided (no single machine instruction does them; go through `i64`).
+//! bit for bit, and so do pointers to other pointers. Floats and 128-bit integers convert
+//! through a runtime helper (no machine instruction does it), with the same rules.
 
 use vais_ast::ast;
 use vais_ast::{Diagnostic, Span};
@@ -24,13 +24,9 @@ use crate::ty::T;
 /// (no variables at the top).
 pub fn cast_error(from: &T, to: &T) -> Option<&'static str> {
     use T::*;
-    let wide = |i: &IntTy| i.bits() == 128;
     match (from, to) {
         (Err | Never | Param(_), _) | (_, Err | Param(_)) => None,
         (Int(_), Int(_)) => None,
-        (Int(i), F32 | F64) | (F32 | F64, Int(i)) if wide(i) => {
-            Some("conversions between floats and 128-bit integers are not supported; go through `i64` or `u64`")
-        }
         (Int(_), F32 | F64) | (F32 | F64, Int(_)) | (F32 | F64, F32 | F64) => None,
         (Bool, Int(_)) | (Bool, Bool) => None,
         (Int(IntTy::I64 | IntTy::U64), Ptr(_)) | (Ptr(_), Int(IntTy::I64 | IntTy::U64)) | (Ptr(_), Ptr(_)) => None,
@@ -48,10 +44,15 @@ pub fn cast_error(from: &T, to: &T) -> Option<&'static str> {
 pub fn cast_value(v: ConstVal, from: &T, to: &T) -> Option<ConstVal> {
     Some(match (from, to, v) {
         (T::Int(_), T::Int(b), ConstVal::Int(x)) => ConstVal::Int(wrap(x, *b)),
-        (T::Int(a), T::F64, ConstVal::Int(x)) if a.bits() < 128 => ConstVal::Float(x as f64),
+        // A `u128` above `i128::MAX` is held wrapped (canonical values are `i128`).
+        (T::Int(a), T::F64, ConstVal::Int(x)) if *a == IntTy::U128 => ConstVal::Float(x as u128 as f64),
+        (T::Int(_), T::F64, ConstVal::Int(x)) => ConstVal::Float(x as f64),
         // One rounding, straight from the integer (not through `f64`).
-        (T::Int(a), T::F32, ConstVal::Int(x)) if a.bits() < 128 => ConstVal::Float(x as f32 as f64),
-        (T::F32 | T::F64, T::Int(b), ConstVal::Float(f)) if b.bits() < 128 => ConstVal::Int(float_to_int(f, *b)),
+        (T::Int(a), T::F32, ConstVal::Int(x)) if *a == IntTy::U128 => ConstVal::Float(x as u128 as f32 as f64),
+        (T::Int(_), T::F32, ConstVal::Int(x)) => ConstVal::Float(x as f32 as f64),
+        (T::F32 | T::F64, T::Int(IntTy::I128), ConstVal::Float(f)) => ConstVal::Int(f as i128),
+        (T::F32 | T::F64, T::Int(IntTy::U128), ConstVal::Float(f)) => ConstVal::Int(f as u128 as i128),
+        (T::F32 | T::F64, T::Int(b), ConstVal::Float(f)) => ConstVal::Int(float_to_int(f, *b)),
         (T::F32 | T::F64, T::F64, ConstVal::Float(f)) => ConstVal::Float(f),
         (T::F32 | T::F64, T::F32, ConstVal::Float(f)) => ConstVal::Float(f as f32 as f64),
         (T::Bool, T::Int(_), ConstVal::Bool(b)) => ConstVal::Int(b as i128),
