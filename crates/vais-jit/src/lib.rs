@@ -449,24 +449,11 @@ impl Jit {
             builder.memory_provider(Box::new(provider));
             memory = Some(handle);
         }
-        let module = JITModule::new(builder);
-        let ctx = Context::new();
-        Ok(Jit {
-            s: Session::new(module, config),
-            ctx,
-            fbc: FunctionBuilderContext::new(),
-            compiled: HashMap::new(),
-            isa,
-            big_isa,
-            jobs: None,
-            jobs_meta: vec![],
-            types: Program::default(),
-            arrays: HashMap::new(),
-            unwinds: vec![],
-            placed: placed::Placed::default(),
-            observers: vec![Box::new(link::RuntimeTables)],
-            memory,
-        })
+        let mut jit = Linker::with_module(JITModule::new(builder), config, isa);
+        jit.big_isa = big_isa;
+        jit.observers = vec![Box::new(link::RuntimeTables)];
+        jit.memory = memory;
+        Ok(jit)
     }
 
     /// Adds an observer of placed and freed code (after the runtime's tables; see

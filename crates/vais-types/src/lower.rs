@@ -693,16 +693,7 @@ impl Ctx {
     }
 }
 
-/// The smallest and largest values of an integer type.
-fn int_range(t: IntTy) -> (i128, i128) {
-    let bits = t.bits();
-    match (t.signed(), bits >= 128) {
-        (true, true) => (i128::MIN, i128::MAX),
-        (false, true) => (0, i128::MAX),
-        (true, false) => (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1),
-        (false, false) => (0, (1i128 << bits) - 1),
-    }
-}
+use crate::cast::int_range;
 
 /// Placeholder resolution for one finished function body.
 pub struct Zonker<'a> {
