@@ -148,3 +148,17 @@ fn gdb_follows_repl_inputs_with_debug_on() {
     assert!(text.contains("debug info off\n=> 3"), "{text}");
     assert!(text.contains("exited normally"), "{text}");
 }
+
+#[test]
+fn gdb_stops_at_a_fault_in_jit_code_with_vais_frames() {
+    let dir = common::repo_root().join("tests/gdb");
+    // The SIGSEGV stops gdb this time (the later `handle` wins); `bt` there, then the program
+    // handles it itself and reports the runtime error as usual.
+    let text = gdb(&dir, &["handle SIGSEGV stop print", "run", "bt", "continue"], &["run", "-g", "fault.vais"]);
+    assert!(text.contains("SIGSEGV"), "gdb did not stop at the fault:\n{text}");
+    let bt = frames(&text);
+    assert!(bt.first().is_some_and(|l| l.contains("get (") && l.contains("at fault.vais:3")), "{text}");
+    assert!(bt.iter().any(|l| l.contains(" in sum (") && l.contains("at fault.vais:7")), "{text}");
+    assert!(bt.iter().any(|l| l.contains(" in main () at fault.vais:12")), "{text}");
+    assert!(text.contains("runtime error: invalid memory access at 0x0 in `get`"), "{text}");
+}
