@@ -657,6 +657,7 @@ impl Jit {
                 for o in &mut self.observers {
                     o.freed(old, old_len);
                 }
+                self.placed.forget(old);
                 if let Some(m) = &self.memory {
                     // SAFETY: unreachable, as said above; the observers forgot it first.
                     unsafe { m.free(old) };

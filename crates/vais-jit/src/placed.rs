@@ -5,7 +5,9 @@
 //!   adapters, thunks), as frame descriptions at their final addresses, encoded by
 //!   `vais_debug::eh_frame` and registered by `vais_runtime::unwind`. Rust panics and
 //!   backtraces (libgcc) then walk through JIT frames. The registrations live as long as the
-//!   code: they are dropped by [`crate::Jit::free_memory`] before the code is freed.
+//!   code: they are dropped by [`crate::Jit::free_memory`] before the code is freed. A REPL
+//!   session registers each function on its own, so that the code a redefinition frees
+//!   (`place`) takes its description with it; `vaisc run` registers one section per batch.
 //! * the tools (`vaisc run -g`, REPL `:debug`) read the batch's functions and frames back with
 //!   [`crate::Jit::last_placed`] to build debugger images.
 //!
@@ -52,6 +54,10 @@ pub(crate) struct Placed {
     frames: Option<vais_debug::Frames>,
     /// Every batch's registration with the unwinder, oldest first.
     registrations: Vec<vais_runtime::unwind::FrameRegistration>,
+    /// REPL sessions: each function's own registration, by code address, so that code freed
+    /// by a redefinition takes its frame description with it (its memory may hold other code
+    /// next, which must not be unwound by the old description).
+    by_addr: std::collections::HashMap<usize, vais_runtime::unwind::FrameRegistration>,
 }
 
 impl Placed {
@@ -59,6 +65,12 @@ impl Placed {
     /// libgcc keeps registrations in a list, newest at the head, and searches it from there.
     pub(crate) fn release(&mut self) {
         while self.registrations.pop().is_some() {}
+        self.by_addr.clear();
+    }
+
+    /// The code at `addr` is about to be freed: its frame description goes first.
+    pub(crate) fn forget(&mut self, addr: usize) {
+        self.by_addr.remove(&addr);
     }
 }
 
@@ -93,14 +105,26 @@ impl Jit {
                 None => self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default(),
             };
             if let Some(UnwindInfo::SystemV(u)) = unwind {
-                fdes.push(u.to_fde(Address::Constant(addr as u64)));
+                let fde = u.to_fde(Address::Constant(addr as u64));
+                if self.s.config.repl_mode {
+                    // One registration per function, dropped when the function's code is.
+                    if let Some(cie) = &cie {
+                        let one = vais_debug::Frames { cie: cie.clone(), fdes: vec![fde.clone()] };
+                        if let Some(r) = vais_debug::eh_frame(&one).ok().and_then(vais_runtime::unwind::FrameRegistration::new) {
+                            self.placed.by_addr.insert(addr, r);
+                        }
+                    }
+                }
+                fdes.push(fde);
             }
             let span = func.map(|f| program.func(f).span);
             last.push(PlacedFunction { name, addr, len, func, span });
         }
         last.sort_by_key(|p| p.addr);
         let frames = cie.filter(|_| !fdes.is_empty()).map(|cie| vais_debug::Frames { cie, fdes });
-        if let Some(section) = frames.as_ref().and_then(|f| vais_debug::eh_frame(f).ok()) {
+        if self.s.config.repl_mode {
+            // Registered per function above.
+        } else if let Some(section) = frames.as_ref().and_then(|f| vais_debug::eh_frame(f).ok()) {
             self.placed.registrations.extend(vais_runtime::unwind::FrameRegistration::new(section));
         }
         self.placed.last = last;
