@@ -1,30 +1,161 @@
 //! Diagnostics as data: a code, a message, a primary span, secondary labels and notes.
 //! Produced by the parser and the checker; rendered only by `vaisc`.
 //!
-//! Codes: `L001` lexical error; `P001` unexpected token, `P002` unexpected end of input,
-//! `P003` invalid expression; `E001` type mismatch, `E002` undefined variable, `E003` undefined
-//! type, `E004` undefined function/method, `E005` not callable, `E006` wrong argument count,
-//! `E007` cannot infer, `E008` duplicate definition, `E009` assignment to immutable variable,
-//! `E010` non-exhaustive match (warning), `E012` invalid assignment target, `E013` break or
-//! continue outside a loop, `E014` unknown field, `E015` invalid use (misc semantic errors),
-//! `E016` import error, `E017` extern symbol not found in the host process, `E018` cyclic type
-//! alias, `E019` struct or enum recursive by value (infinite size), `E020` recursion limit
-//! reached while instantiating a generic function or type, `E021` extern declared again with
-//! another signature, `E022` integer pattern outside the matched type's range, `E023` division or remainder by
-//! zero in a constant, `E024` overflow (`MIN / -1`) in a constant, `E025` constant that depends
-//! on itself, `E026` expression nested too deeply (a chain longer than
-//! `stack::MAX_EXPR_DEPTH` levels), `E027` cast between types with no conversion (`as`,
-//! Extensions decision 12), `E028` integer literal out of range for the type its context
-//! gives it (decision 13), `E029` a keyword or operator of another language (`let`, `fn`,
-//! `if`, `while`, `x++`, ...; issue 16 part 4), `E035` method call on a generic parameter that none of its
-//! trait bounds declares, `E036` generic function instantiated with a type that does not
-//! implement a bound, `E037` unknown trait in a bound, `E038` misuse of a range value (open
-//! range, non-integer bounds, `Range<f64>`), `E039` loop over a value that is neither a range
-//! nor a collection with `len`/`get`,
-//! `E043` no such module in the standard library (`U std/x`), `E044` `VAIS_STD_PATH` is not a
-//! directory.
+//! Codes are the [`Code`] enum: one variant per stable code, with its meaning; producers and
+//! consumers (tests, renderers) share it instead of string literals.
 
 use crate::source::Span;
+
+/// A diagnostic's stable code (`error[E001]`): the contract between the crates that report
+/// diagnostics and the ones that render or test them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Code {
+    /// Lexical error.
+    L001,
+    /// Unexpected token.
+    P001,
+    /// Unexpected end of input.
+    P002,
+    /// Invalid expression.
+    P003,
+    /// Type mismatch.
+    E001,
+    /// Undefined variable.
+    E002,
+    /// Undefined type.
+    E003,
+    /// Undefined function or method.
+    E004,
+    /// Not callable.
+    E005,
+    /// Wrong argument count.
+    E006,
+    /// Cannot infer a type.
+    E007,
+    /// Duplicate definition.
+    E008,
+    /// Assignment to an immutable variable.
+    E009,
+    /// Non-exhaustive match (a warning).
+    E010,
+    /// Invalid assignment target.
+    E012,
+    /// `B` or `C` outside a loop.
+    E013,
+    /// Unknown field.
+    E014,
+    /// Invalid use (miscellaneous semantic errors).
+    E015,
+    /// Import error.
+    E016,
+    /// Extern symbol not found in the host process.
+    E017,
+    /// Cyclic type alias.
+    E018,
+    /// Struct or enum recursive by value (infinite size).
+    E019,
+    /// Recursion limit reached while instantiating a generic function or type.
+    E020,
+    /// Extern declared again with another signature.
+    E021,
+    /// Integer pattern outside the matched type's range.
+    E022,
+    /// Division or remainder by zero in a constant.
+    E023,
+    /// Overflow (`MIN / -1`) in a constant.
+    E024,
+    /// Constant that depends on itself.
+    E025,
+    /// Expression nested too deeply (past `stack::MAX_EXPR_DEPTH` levels).
+    E026,
+    /// Cast between types with no conversion (`as`, Extensions decision 12).
+    E027,
+    /// Integer literal out of range for the type its context gives it (decision 13).
+    E028,
+    /// A keyword or operator of another language (`let`, `fn`, `if`, `while`, `x++`, ...).
+    E029,
+    /// Method call on a generic parameter that none of its trait bounds declares.
+    E035,
+    /// Type argument that does not implement a bound.
+    E036,
+    /// Unknown trait in a bound.
+    E037,
+    /// Misuse of a range value (open range, non-integer bounds, `Range<f64>`).
+    E038,
+    /// Loop over a value that is neither a range nor a collection with `len`/`get`.
+    E039,
+    /// No such module in the standard library (`U std/x`).
+    E043,
+    /// `VAIS_STD_PATH` is not a directory.
+    E044,
+}
+
+impl Code {
+    /// The code as rendered (`"E001"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::L001 => "L001",
+            Code::P001 => "P001",
+            Code::P002 => "P002",
+            Code::P003 => "P003",
+            Code::E001 => "E001",
+            Code::E002 => "E002",
+            Code::E003 => "E003",
+            Code::E004 => "E004",
+            Code::E005 => "E005",
+            Code::E006 => "E006",
+            Code::E007 => "E007",
+            Code::E008 => "E008",
+            Code::E009 => "E009",
+            Code::E010 => "E010",
+            Code::E012 => "E012",
+            Code::E013 => "E013",
+            Code::E014 => "E014",
+            Code::E015 => "E015",
+            Code::E016 => "E016",
+            Code::E017 => "E017",
+            Code::E018 => "E018",
+            Code::E019 => "E019",
+            Code::E020 => "E020",
+            Code::E021 => "E021",
+            Code::E022 => "E022",
+            Code::E023 => "E023",
+            Code::E024 => "E024",
+            Code::E025 => "E025",
+            Code::E026 => "E026",
+            Code::E027 => "E027",
+            Code::E028 => "E028",
+            Code::E029 => "E029",
+            Code::E035 => "E035",
+            Code::E036 => "E036",
+            Code::E037 => "E037",
+            Code::E038 => "E038",
+            Code::E039 => "E039",
+            Code::E043 => "E043",
+            Code::E044 => "E044",
+        }
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Tests and tools may compare with the rendered form (`d.code == "E001"`).
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
@@ -42,7 +173,7 @@ pub struct Label {
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable code such as `P001` or `E002`.
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub span: Span,
     /// Text attached to the primary caret (may be empty).
@@ -53,7 +184,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -64,7 +195,7 @@ impl Diagnostic {
             notes: Vec::new(),
         }
     }
-    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>, span: Span) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message, span) }
     }
     pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {

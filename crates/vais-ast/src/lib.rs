@@ -10,5 +10,5 @@ pub mod diag;
 pub mod source;
 pub mod stack;
 
-pub use diag::{Diagnostic, Label, Severity};
+pub use diag::{Code, Diagnostic, Label, Severity};
 pub use source::{FileId, SourceFile, SourceMap, Span};

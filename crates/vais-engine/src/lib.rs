@@ -497,7 +497,7 @@ pub fn unresolved_externs<'a>(items: impl IntoIterator<Item = &'a Item>) -> Vec<
         .into_iter()
         .filter_map(|item| match &item.kind {
             ItemKind::Extern(x) if vais_runtime::host::resolve(&x.name.name).is_none() => Some(
-                Diagnostic::error("E017", format!("cannot find extern function `{}` in the host process", x.name.name), x.name.span)
+                Diagnostic::error(vais_ast::Code::E017, format!("cannot find extern function `{}` in the host process", x.name.name), x.name.span)
                     .with_label("no such symbol in libc or libm")
                     .with_note("extern functions are resolved by their C symbol name"),
             ),

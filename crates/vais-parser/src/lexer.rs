@@ -370,7 +370,7 @@ impl Lexer<'_> {
 
     fn error(&mut self, msg: impl Into<String>, start: usize, end: usize) {
         let span = self.span(start, end);
-        self.diags.push(Diagnostic::error("L001", msg, span));
+        self.diags.push(Diagnostic::error(vais_ast::Code::L001, msg, span));
     }
 
     fn run(&mut self) {

@@ -126,7 +126,7 @@ fn expand_uses(
         }
         let Some(found) = resolve(dir, &segs) else {
             diags.push(
-                Diagnostic::error("E016", format!("cannot find module `{shown}`"), item.span)
+                Diagnostic::error(vais_ast::Code::E016, format!("cannot find module `{shown}`"), item.span)
                     .with_label("imported here")
                     .with_note(format!(
                         "looked for `{shown}.vais` and `{shown}/mod.vais` relative to `{}`",
@@ -162,7 +162,7 @@ fn load_file(
     match read_source(found) {
         Ok(t) => out.extend(load_text(found, t, sources, loaded, diags)),
         Err(e) => diags.push(
-            Diagnostic::error("E016", format!("cannot read module `{shown}`: {e}"), span).with_label("imported here"),
+            Diagnostic::error(vais_ast::Code::E016, format!("cannot read module `{shown}`: {e}"), span).with_label("imported here"),
         ),
     }
 }

@@ -217,7 +217,7 @@ impl<'a> Parser<'a> {
             _ => return self.expect(&TokenKind::Gt),
         };
         let span = self.span();
-        let d = Diagnostic::error("P001", format!("expected `>`, found {}", self.peek().describe()), span)
+        let d = Diagnostic::error(vais_ast::Code::P001, format!("expected `>`, found {}", self.peek().describe()), span)
             .with_label("expected `>`")
             .with_note(hint);
         Err(self.report(d))
@@ -249,7 +249,7 @@ impl<'a> Parser<'a> {
             return Reported;
         }
         if self.first_error_at_eof.is_none() {
-            self.first_error_at_eof = Some(d.code == "P002");
+            self.first_error_at_eof = Some(d.code == vais_ast::Code::P002);
         }
         self.diags.push(d);
         Reported
@@ -284,7 +284,7 @@ impl<'a> Parser<'a> {
     pub(crate) fn error_expected(&mut self, expected: &str) -> Reported {
         let span = self.span();
         if self.at_eof() {
-            let d = Diagnostic::error("P002", "unexpected end of input", span)
+            let d = Diagnostic::error(vais_ast::Code::P002, "unexpected end of input", span)
                 .with_label(format!("expected {expected}"));
             self.report(d)
         } else {
@@ -292,7 +292,7 @@ impl<'a> Parser<'a> {
                 TokenKind::Ident => format!("identifier `{}`", self.text_at(0)),
                 k => k.describe(),
             };
-            let d = Diagnostic::error("P001", format!("expected {expected}, found {found}"), span)
+            let d = Diagnostic::error(vais_ast::Code::P001, format!("expected {expected}, found {found}"), span)
                 .with_label(format!("expected {expected}"));
             self.report(d)
         }
@@ -300,7 +300,7 @@ impl<'a> Parser<'a> {
 
     pub(crate) fn error_at(
         &mut self,
-        code: &'static str,
+        code: vais_ast::Code,
         msg: impl Into<String>,
         span: Span,
     ) -> Reported {
@@ -314,7 +314,7 @@ impl<'a> Parser<'a> {
         if self.depth >= MAX_DEPTH {
             let span = self.span();
             let r = self.error_at(
-                "P003",
+                vais_ast::Code::P003,
                 format!("nesting too deep (more than {MAX_DEPTH} levels)"),
                 span,
             );

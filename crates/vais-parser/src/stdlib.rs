@@ -82,10 +82,10 @@ pub(crate) enum Missing {
 impl Missing {
     pub(crate) fn at(self, shown: &str, span: Span) -> Diagnostic {
         match self {
-            Missing::NoModule { looked } => Diagnostic::error("E043", format!("no module `{shown}` in the standard library"), span)
+            Missing::NoModule { looked } => Diagnostic::error(vais_ast::Code::E043, format!("no module `{shown}` in the standard library"), span)
                 .with_label("imported here")
                 .with_note(format!("note: {looked}")),
-            Missing::BadPath(p) => Diagnostic::error("E044", format!("cannot import `{shown}`: VAIS_STD_PATH `{}` is not a directory", p.display()), span)
+            Missing::BadPath(p) => Diagnostic::error(vais_ast::Code::E044, format!("cannot import `{shown}`: VAIS_STD_PATH `{}` is not a directory", p.display()), span)
                 .with_label("imported here")
                 .with_note("help: unset VAIS_STD_PATH to use the standard library embedded in vaisc"),
         }

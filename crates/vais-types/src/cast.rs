@@ -90,7 +90,7 @@ pub fn int_range(t: IntTy) -> (i128, i128) {
 
 /// E027: `e as T` between types with no conversion.
 pub fn bad_cast(from: &str, to: &str, span: Span, why: &str) -> Diagnostic {
-    Diagnostic::error("E027", format!("cannot cast `{}` to `{}`", from, to), span)
+    Diagnostic::error(vais_ast::Code::E027, format!("cannot cast `{}` to `{}`", from, to), span)
         .with_label(format!("`{}` as `{}` is not a conversion", from, to))
         .with_note(format!("help: {}", why))
 }
@@ -99,7 +99,7 @@ pub fn bad_cast(from: &str, to: &str, span: Span, why: &str) -> Diagnostic {
 pub fn literal_out_of_range(lit: &str, ty: IntTy, span: Span) -> Diagnostic {
     let (min, max) = int_range(ty);
     let max = if ty == IntTy::U128 { u128::MAX.to_string() } else { max.to_string() };
-    let d = Diagnostic::error("E028", format!("integer literal `{}` is out of range for `{}`", lit, ty.name()), span)
+    let d = Diagnostic::error(vais_ast::Code::E028, format!("integer literal `{}` is out of range for `{}`", lit, ty.name()), span)
         .with_label(format!("does not fit in `{}`", ty.name()))
         .with_note(format!("note: `{}` values are {}..={}", ty.name(), min, max));
     if ty == IntTy::I64 && !lit.starts_with('-') {

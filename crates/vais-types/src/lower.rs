@@ -53,7 +53,7 @@ pub struct Ctx {
     pub fn_rev: JMap<FuncId, (usize, Vec<Ty>)>,
     pub queue: Vec<FuncId>,
     pub diags: Vec<Diagnostic>,
-    seen: HashSet<(&'static str, Span, String)>,
+    seen: HashSet<(vais_ast::Code, Span, String)>,
     /// REPL session variables by name (latest).
     pub globals: JMap<String, GlobalId>,
     /// Instances created since the last `take_new_funcs`.
@@ -284,11 +284,11 @@ impl Ctx {
         self.pmark.lens = sp.prog.0;
     }
 
-    pub fn take_seen(&mut self) -> HashSet<(&'static str, Span, String)> {
+    pub fn take_seen(&mut self) -> HashSet<(vais_ast::Code, Span, String)> {
         std::mem::take(&mut self.seen)
     }
 
-    pub fn restore_seen(&mut self, seen: HashSet<(&'static str, Span, String)>) {
+    pub fn restore_seen(&mut self, seen: HashSet<(vais_ast::Code, Span, String)>) {
         self.seen = seen;
     }
 

@@ -70,7 +70,7 @@ fn b_programs_rejected() {
         let (prog, diags) = vais_types::check_program(&m);
         let first = diags.iter().find(|d| d.is_error());
         match first {
-            Some(d) if d.code == code && prog.is_none() => {
+            Some(d) if d.code.as_str() == code && prog.is_none() => {
                 eprintln!("{}: {} {} at {}", name, d.code, d.message, sm.location(d.span));
             }
             _ => failures.push(format!(

@@ -154,7 +154,7 @@ fn accepted_declarations_have_finite_layouts() {
             None => {
                 rejected += 1;
                 for d in diags.iter().filter(|d| d.is_error()) {
-                    assert!(matches!(d.code, "E018" | "E019" | "E020"), "seed {seed}: unexpected {} {}\n{src}", d.code, d.message);
+                    assert!(matches!(d.code, vais_ast::Code::E018 | vais_ast::Code::E019 | vais_ast::Code::E020), "seed {seed}: unexpected {} {}\n{src}", d.code, d.message);
                 }
             }
         }

@@ -78,7 +78,7 @@ fn casts_inserted_for_integer_conversions() {
 
 #[test]
 fn literals_must_fit_their_context_but_constants_convert() {
-    let codes = |src: &str| check_src(src).1.iter().filter(|d| d.is_error()).map(|d| d.code).collect::<Vec<_>>();
+    let codes = |src: &str| check_src(src).1.iter().filter(|d| d.is_error()).map(|d| d.code.as_str()).collect::<Vec<_>>();
     assert_eq!(codes("F main() -> i64 { x: u8 = 255\n y: i8 = -128\n z: u64 = 0xFFFF_FFFF_FFFF_FFFF\n 0 }"), Vec::<&str>::new());
     assert_eq!(codes("F main() -> i64 { x: u8 = 256\n 0 }"), ["E028"]);
     assert_eq!(codes("F main() -> i64 { x: u8 = -1\n 0 }"), ["E028"]);
@@ -93,7 +93,7 @@ fn literals_must_fit_their_context_but_constants_convert() {
 
 #[test]
 fn casts_are_checked_and_typed() {
-    let codes = |src: &str| check_src(src).1.iter().filter(|d| d.is_error()).map(|d| d.code).collect::<Vec<_>>();
+    let codes = |src: &str| check_src(src).1.iter().filter(|d| d.is_error()).map(|d| d.code.as_str()).collect::<Vec<_>>();
     let p = ok("F main() -> i64 { f := 2.5\n a := f as i32\n b := a as f32\n c := true as u8\n p := malloc(8) as *i64\n q := p as *u8\n r := q as u64\n 0 }");
     let m = func(&p, "main");
     let tys: Vec<Ty> = m.locals.iter().map(|l| l.ty.clone()).collect();

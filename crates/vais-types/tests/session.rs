@@ -31,7 +31,7 @@ fn run(s: &mut Session, src: &str) -> InputResult {
 fn fails(s: &mut Session, src: &str) -> Vec<&'static str> {
     match s.check_input(&entries(src)) {
         Ok(_) => panic!("expected errors in {:?}", src),
-        Err(d) => d.iter().filter(|d| d.is_error()).map(|d| d.code).collect(),
+        Err(d) => d.iter().filter(|d| d.is_error()).map(|d| d.code.as_str()).collect(),
     }
 }
 

@@ -12,7 +12,7 @@ use vais_ast::{Diagnostic, Severity, SourceMap};
 /// not end statements, so a line starting with `(` calls the previous line's value. When a "not
 /// callable" error's callee is followed by a line break and then `(`, say so.
 pub fn explain(sources: &SourceMap, diags: &mut [Diagnostic]) {
-    for d in diags.iter_mut().filter(|d| d.code == "E005") {
+    for d in diags.iter_mut().filter(|d| d.code == vais_ast::Code::E005) {
         let Some(file) = sources.files.get(d.span.file.0 as usize) else { continue };
         let rest = file.text.get(d.span.end as usize..).unwrap_or("");
         let gap = &rest[..rest.len() - rest.trim_start().len()];
@@ -91,7 +91,7 @@ fn to_codespan(
         labels.push(Label::secondary(file, range).with_message(l.message.clone()));
     }
     CsDiagnostic::new(severity)
-        .with_code(d.code)
+        .with_code(d.code.as_str())
         .with_message(d.message.clone())
         .with_labels(labels)
         .with_notes(d.notes.clone())

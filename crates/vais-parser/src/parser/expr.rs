@@ -294,7 +294,7 @@ impl Parser<'_> {
                 TokenKind::Dot | TokenKind::ColonColon => {
                     if self.at(&TokenKind::ColonColon) {
                         // A parse error (P001) as before, now with the hint, and parsed on as `.`.
-                        let d = vais_ast::Diagnostic::error("P001", "expected an operator or the end of the expression, found `::`", self.span())
+                        let d = vais_ast::Diagnostic::error(vais_ast::Code::P001, "expected an operator or the end of the expression, found `::`", self.span())
                             .with_label("Vais has no `::` path separator")
                             .with_note("help: use `.`: `Type.function(...)` for a static call, `value.method(...)` for a method");
                         self.report(d);
@@ -600,7 +600,7 @@ impl Parser<'_> {
                 links.push((start, cond, then_block));
                 if !p.eat_kw(Keyword::E) {
                     if matches!(p.peek(), TokenKind::Ident) && p.text_at(0) == "else" {
-                        let d = vais_ast::Diagnostic::error("E029", "`else` is not a Vais keyword", p.span())
+                        let d = vais_ast::Diagnostic::error(vais_ast::Code::E029, "`else` is not a Vais keyword", p.span())
                             .with_label("a keyword of another language")
                             .with_note("help: Vais writes this as `E { ... }` (and `E I cond { ... }` for else-if)");
                         p.report(d);

@@ -13,7 +13,7 @@ use vais_ast::{Diagnostic, Span};
 
 /// E029: `word` is another language's keyword; `vais` is how Vais writes it.
 fn foreign(word: &str, vais: &str, span: Span) -> Diagnostic {
-    Diagnostic::error("E029", format!("`{}` is not a Vais keyword", word), span)
+    Diagnostic::error(vais_ast::Code::E029, format!("`{}` is not a Vais keyword", word), span)
         .with_label("a keyword of another language")
         .with_note(format!("help: Vais writes this as {}", vais))
 }
@@ -57,7 +57,7 @@ impl Parser<'_> {
         // `mut x := e` / `mut x = e`
         if self.at_kw(Keyword::Mut) && matches!(self.peek_at(1), TokenKind::Ident) && matches!(self.peek_at(2), TokenKind::ColonEq | TokenKind::Eq) {
             // Still the parse error (P001) the conformance suite expects, with the hint.
-            let d = Diagnostic::error("P001", "expected an expression, found keyword `mut`", start)
+            let d = Diagnostic::error(vais_ast::Code::P001, "expected an expression, found keyword `mut`", start)
                 .with_label("`mut` goes after `:=` in Vais")
                 .with_note("help: write `x := mut value` (or `x: mut T = value`)");
             self.report(d);
@@ -77,7 +77,7 @@ impl Parser<'_> {
             let inc = matches!(self.peek_at(1), TokenKind::Plus);
             let name = self.text_at(0).to_string();
             let op_span = self.tok_span(1).to(self.tok_span(2));
-            let d = Diagnostic::error("E029", format!("Vais has no `{}` operator", if inc { "++" } else { "--" }), op_span)
+            let d = Diagnostic::error(vais_ast::Code::E029, format!("Vais has no `{}` operator", if inc { "++" } else { "--" }), op_span)
                 .with_label("an operator of another language")
                 .with_note(format!("help: write `{} {}= 1`", name, if inc { "+" } else { "-" }));
             self.report(d);

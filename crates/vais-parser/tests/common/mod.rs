@@ -17,7 +17,7 @@ pub fn diags(src: &str) -> Vec<Diagnostic> {
 }
 
 pub fn codes(src: &str) -> Vec<&'static str> {
-    diags(src).iter().map(|d| d.code).collect()
+    diags(src).iter().map(|d| d.code.as_str()).collect()
 }
 
 /// Parses `src` as the body of `F main() { <src> }` and returns the statements.

@@ -26,7 +26,7 @@ pub fn ok(src: &str) -> Program {
 /// The codes of all errors.
 pub fn err_codes(src: &str) -> Vec<&'static str> {
     let (p, d, _) = check_src(src);
-    let codes: Vec<&'static str> = d.iter().filter(|d| d.is_error()).map(|d| d.code).collect();
+    let codes: Vec<&'static str> = d.iter().filter(|d| d.is_error()).map(|d| d.code.as_str()).collect();
     assert!(p.is_none() || codes.is_empty());
     codes
 }
