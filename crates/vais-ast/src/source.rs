@@ -82,6 +82,14 @@ impl SourceMap {
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
+    /// The file name, line and column of byte `offset` of file number `file`, as the runtime
+    /// reports positions (`None` for a file the map does not have; an offset past the end is
+    /// read as the end).
+    pub fn position(&self, file: u32, offset: u32) -> Option<(&str, usize, usize)> {
+        let f = self.files.get(file as usize)?;
+        let (line, col) = f.line_col(offset.min(f.text.len() as u32));
+        Some((&f.name, line, col))
+    }
     /// `name:line:col` for the start of a span.
     pub fn location(&self, span: Span) -> String {
         let f = self.get(span.file);

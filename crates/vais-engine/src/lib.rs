@@ -198,9 +198,8 @@ impl Engine {
     /// `file:line:col` of a backtrace frame's position, if it has one.
     pub fn frame_location(&self, frame: &BtFrame) -> Option<(String, usize, usize)> {
         let (file, offset) = frame.position?;
-        let f = self.sources.files.get(file as usize)?;
-        let (line, col) = f.line_col(offset.min(f.text.len() as u32));
-        Some((f.name.clone(), line, col))
+        let (name, line, col) = self.sources.position(file, offset)?;
+        Some((name.to_string(), line, col))
     }
 
     /// Forgets every definition and variable and frees the compiled code (the history stays).

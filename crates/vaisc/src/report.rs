@@ -7,9 +7,8 @@ use vais_runtime::faults::Fault;
 
 /// `file:line:col` of a byte offset in file number `file` of `sources`.
 pub fn place(sources: &SourceMap, file: u32, offset: u32) -> Option<String> {
-    let f = sources.files.get(file as usize)?;
-    let (line, col) = f.line_col(offset.min(f.text.len() as u32));
-    Some(format!("{}:{line}:{col}", f.name))
+    let (name, line, col) = sources.position(file, offset)?;
+    Some(format!("{name}:{line}:{col}"))
 }
 
 /// Flushes program output, then writes the report to standard error.

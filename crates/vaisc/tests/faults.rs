@@ -78,7 +78,7 @@ fn a_thousand_faults_leave_the_session_healthy() {
 
 #[test]
 fn sigint_stops_a_running_input_and_the_session_goes_on() {
-    let (mut child, mut stdin, mut out, rx) = spawn_repl();
+    let (child, mut stdin, mut out, rx) = spawn_repl();
     // A loop that calls nothing: only the back-edge poll can stop it.
     writeln!(stdin, "k := mut 0").unwrap();
     writeln!(stdin, "puts(\"started\"); ()").unwrap();
@@ -95,13 +95,7 @@ fn sigint_stops_a_running_input_and_the_session_goes_on() {
     let latency = sent.elapsed();
     assert_eq!(msg, "interrupted");
     assert!(latency < Duration::from_secs(2), "took {latency:?}");
-    writeln!(stdin, "k > 0").unwrap();
-    writeln!(stdin, "40 + 2").unwrap();
-    drop(stdin);
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
-    assert_eq!(rest, "=> true\n=> 42\n");
-    assert!(child.wait().unwrap().success());
+    assert_eq!(common::finish_repl(child, stdin, out, "k > 0\n40 + 2\n"), "=> true\n=> 42\n");
 }
 
 #[test]
@@ -206,7 +200,7 @@ fn abort_flushes_output_and_exits_134() {
 
 #[test]
 fn sigint_cuts_a_blocking_c_call_short_in_the_repl() {
-    let (mut child, mut stdin, mut out, err) = spawn_repl();
+    let (child, mut stdin, mut out, err) = spawn_repl();
     writeln!(stdin, "X F sleep(s: u32) -> u32").unwrap();
     // `read` on an empty pipe: restarted after a signal unless the handler lacks SA_RESTART.
     writeln!(stdin, "X F pipe(fds: i64) -> i32\nX F read(fd: i32, buf: i64, n: i64) -> i64").unwrap();
@@ -226,12 +220,7 @@ fn sigint_cuts_a_blocking_c_call_short_in_the_repl() {
         assert_eq!(msg, "interrupted", "{call}");
         assert!(sent.elapsed() < Duration::from_secs(2), "{call}: took {:?}", sent.elapsed());
     }
-    writeln!(stdin, "40 + 2").unwrap();
-    drop(stdin);
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
-    assert_eq!(rest, "=> 42\n");
-    assert!(child.wait().unwrap().success());
+    assert_eq!(common::finish_repl(child, stdin, out, "40 + 2\n"), "=> 42\n");
 }
 
 #[test]

@@ -106,7 +106,7 @@ fn flamegraph_alone_writes_no_table() {
 fn interrupting_a_profiled_input_still_reports_its_samples() {
     use std::io::{BufRead, Write};
     use std::time::Duration;
-    let (mut child, mut stdin, mut out, rx) = common::spawn_repl();
+    let (child, mut stdin, mut out, rx) = common::spawn_repl();
     writeln!(stdin, "F spin() -> i64 {{ k := mut 0; L {{ k += 1 }}; k }}").unwrap();
     writeln!(stdin, "puts(\"started\"); ()").unwrap();
     writeln!(stdin, ":profile spin()").unwrap();
@@ -131,12 +131,7 @@ fn interrupting_a_profiled_input_still_reports_its_samples() {
     assert!(text.contains("profile: "), "{text}");
     let rows = rows(&text);
     assert_eq!(rows.first().map(|r| r.0.as_str()), Some("spin"), "{text}");
-    writeln!(stdin, "40 + 2").unwrap();
-    drop(stdin);
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
-    assert_eq!(rest, "=> 42\n");
-    assert!(child.wait().unwrap().success());
+    assert_eq!(common::finish_repl(child, stdin, out, "40 + 2\n"), "=> 42\n");
 }
 
 /// Sampling never interrupts the program's system calls: a profiled program's `usleep`s all

@@ -143,3 +143,14 @@ pub fn spawn_repl() -> (std::process::Child, std::process::ChildStdin, std::io::
     });
     (child, stdin, stdout, rx)
 }
+
+/// Ends a session from [`spawn_repl`]: sends `inputs`, closes its standard input, and returns
+/// the rest of its standard output, after checking that the REPL then exited successfully.
+pub fn finish_repl(mut child: std::process::Child, mut stdin: std::process::ChildStdin, mut out: std::io::BufReader<std::process::ChildStdout>, inputs: &str) -> String {
+    std::io::Write::write_all(&mut stdin, inputs.as_bytes()).unwrap();
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "the REPL did not exit successfully; output after the session: {rest}");
+    rest
+}
