@@ -500,10 +500,10 @@ pub fn order(consts: &[&ast::Const], own_earlier: &dyn Fn(&str) -> bool) -> (Vec
     (out, cycles)
 }
 
-/// Whether `e` mentions any of `names` as an identifier (over-approximate: a local of the same
-/// name counts). The REPL uses it to find the functions a redefined constant's old value was
-/// folded into. Walks with an explicit stack.
-pub fn mentions_any(e: &ast::Expr, names: &std::collections::HashSet<String>) -> bool {
+/// Calls `f` with every identifier `e` mentions (a local named like a constant counts too:
+/// over-approximate). The REPL's dependency index uses it to find the functions a redefined
+/// constant's old value was folded into. Walks with an explicit stack.
+pub fn each_ident<'a>(e: &'a ast::Expr, f: &mut dyn FnMut(&'a str)) {
     let mut stack = vec![e];
     fn block<'a>(b: &'a ast::Block, stack: &mut Vec<&'a ast::Expr>) {
         for s in &b.stmts {
@@ -517,8 +517,8 @@ pub fn mentions_any(e: &ast::Expr, names: &std::collections::HashSet<String>) ->
     }
     while let Some(e) = stack.pop() {
         match &e.kind {
-            A::Ident(n) if names.contains(n) => return true,
-            A::Int(_) | A::Float(_) | A::Str(_) | A::Bool(_) | A::Unit | A::Ident(_) | A::SelfValue | A::At | A::Error => {}
+            A::Ident(n) => f(n),
+            A::Int(_) | A::Float(_) | A::Str(_) | A::Bool(_) | A::Unit | A::SelfValue | A::At | A::Error => {}
             A::Tuple(xs) | A::Array(xs) => stack.extend(xs),
             A::StructLit { fields, .. } => stack.extend(fields.iter().map(|(_, x)| x)),
             A::Block(b) => block(b, &mut stack),
@@ -577,5 +577,4 @@ pub fn mentions_any(e: &ast::Expr, names: &std::collections::HashSet<String>) ->
             }
         }
     }
-    false
 }

@@ -11,6 +11,11 @@
 //! every function touched since the transaction began dirty again, so the index follows the
 //! restored bodies without a journal of its own. Only REPL sessions keep an index (a
 //! whole-program check never asks).
+//!
+//! Constants are folded away in TIR, so their users come from the syntax instead: the index
+//! also maps each identifier to the declarations whose bodies mention it (`decls_mentioning`),
+//! indexing each declaration's body once, when first asked; a rollback that drops declarations
+//! drops their entries, and a replaced declaration's entries go when its body is released.
 
 use std::collections::BTreeSet;
 
@@ -40,6 +45,11 @@ pub struct DepIndex {
     txn: Vec<FuncId>,
     /// Function bodies indexed so far (a measure of the work done, for tests).
     pub indexed: u64,
+    /// Identifier -> the declarations whose bodies mention it, for declarations below
+    /// `names_valid`; `decl_names[d]` is what declaration `d`'s body mentions.
+    names: HashMap<String, BTreeSet<usize>>,
+    decl_names: Vec<Vec<String>>,
+    names_valid: usize,
 }
 
 /// What `f` uses: the functions its nodes refer to, and the struct and enum instances named by
@@ -97,9 +107,63 @@ impl DepIndex {
         self.txn.clear();
     }
 
-    /// After a rollback (whole or to a savepoint): what was touched may have been restored.
-    pub fn rolled_back(&mut self) {
+    /// After a rollback (whole or to a savepoint): what was touched may have been restored,
+    /// and the declarations from `decls` on were dropped (a later one at the same index is
+    /// another declaration).
+    pub fn rolled_back(&mut self, decls: usize) {
         self.dirty.extend(self.txn.iter().copied());
+        self.names_valid = self.names_valid.min(decls);
+    }
+
+    /// The declarations among the first `n` whose bodies (`body(d)`) mention any of `names`.
+    /// Indexes each declaration not indexed yet, once.
+    pub fn decls_mentioning<'b, 'n>(
+        &mut self,
+        n: usize,
+        body: impl Fn(usize) -> Option<&'b vais_ast::ast::Expr>,
+        names: impl IntoIterator<Item = &'n String>,
+    ) -> BTreeSet<usize> {
+        while self.decl_names.len() > self.names_valid.min(n) {
+            let d = self.decl_names.len() - 1;
+            self.forget_names(d);
+            self.decl_names.pop();
+        }
+        while self.decl_names.len() < n {
+            let d = self.decl_names.len();
+            let mut mentioned: Vec<String> = vec![];
+            if let Some(b) = body(d) {
+                self.indexed += 1;
+                let mut seen: HashSet<&str> = HashSet::default();
+                crate::consteval::each_ident(b, &mut |x| {
+                    if seen.insert(x) {
+                        mentioned.push(x.to_string());
+                    }
+                });
+            }
+            for x in &mentioned {
+                self.names.entry(x.clone()).or_default().insert(d);
+            }
+            self.decl_names.push(mentioned);
+        }
+        self.names_valid = n;
+        let mut out = BTreeSet::new();
+        for x in names {
+            out.extend(self.names.get(x).into_iter().flatten().copied());
+        }
+        out
+    }
+
+    /// Declaration `d`'s body is gone (released after a redefinition): it mentions nothing.
+    pub fn forget_names(&mut self, d: usize) {
+        let Some(mentioned) = self.decl_names.get_mut(d) else { return };
+        for x in std::mem::take(mentioned) {
+            if let Some(set) = self.names.get_mut(&x) {
+                set.remove(&d);
+                if set.is_empty() {
+                    self.names.remove(&x);
+                }
+            }
+        }
     }
 
     /// Re-indexes the dirty functions from `prog` and the instance table `decl_of`.

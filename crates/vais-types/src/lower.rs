@@ -272,7 +272,7 @@ impl Ctx {
         self.new_funcs.truncate(sp.new_funcs);
         self.queue.truncate(sp.queue);
         if let Some(d) = &mut self.deps {
-            d.rolled_back();
+            d.rolled_back(self.env.fns.len());
         }
     }
 
@@ -341,7 +341,7 @@ impl Ctx {
         self.queue.clear();
         self.new_funcs.clear();
         if let Some(d) = &mut self.deps {
-            d.rolled_back();
+            d.rolled_back(self.env.fns.len());
             d.commit();
         }
     }
@@ -373,6 +373,13 @@ impl Ctx {
         let d = self.deps.as_mut().expect("a REPL session keeps a dependency index");
         d.refresh(&self.prog, |id| fn_rev.get(&id).map(|(decl, _)| *decl));
         d
+    }
+
+    /// The declarations whose bodies mention any of `names` (from the dependency index).
+    pub fn decls_mentioning<'a>(&mut self, names: impl IntoIterator<Item = &'a String>) -> std::collections::BTreeSet<usize> {
+        let fns = &self.env.fns;
+        let d = self.deps.as_mut().expect("a REPL session keeps a dependency index");
+        d.decls_mentioning(fns.len(), |i| fns[i].ast.body.as_ref(), names)
     }
 
     /// The instances of declaration `decl`, in id order (from the dependency index).

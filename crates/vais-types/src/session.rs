@@ -381,6 +381,9 @@ impl Session {
             if decl.dead && decl.ast.body.is_some() && decl.all_generics().is_empty() {
                 let stub = ast::Function { body: None, ..(*decl.ast.0).clone() };
                 self.cx.env.fns[d].ast = crate::env::FnAst(std::sync::Arc::new(stub));
+                if let Some(index) = &mut self.cx.deps {
+                    index.forget_names(d);
+                }
             }
         }
     }
@@ -572,11 +575,11 @@ impl Session {
                 .collect();
             let mut users: Vec<FuncId> = cx.users_of(changed).into_iter().collect();
             if !changed_consts.is_empty() {
-                // Constants are folded away in TIR: their users are found in the syntax.
-                users.extend(cx.fn_rev.iter().filter_map(|(id, (decl, _))| {
-                    let body = cx.env.fns[*decl].ast.body.as_ref();
-                    body.is_some_and(|b| crate::consteval::mentions_any(b, &changed_consts)).then_some(*id)
-                }));
+                // Constants are folded away in TIR: their users are the instances of the
+                // declarations whose syntax mentions them.
+                for decl in cx.decls_mentioning(&changed_consts) {
+                    users.extend(cx.instances_of(decl));
+                }
             }
             let mut dependents: Vec<(FuncId, usize)> = users
                 .into_iter()

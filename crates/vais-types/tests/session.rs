@@ -251,3 +251,31 @@ fn redefinition_work_does_not_grow_with_the_session() {
     assert_eq!(small, big, "bodies indexed by the same redefinitions: {small} at 500 definitions, {big} at 8,000");
     assert!(big < 20, "{big} bodies indexed for three redefinitions");
 }
+
+/// A redefined constant's users (its value is folded into them, so the index finds them from
+/// the syntax) are found with work that does not grow with the session: after the first
+/// question indexes every body once, each constant redefinition reads only new bodies.
+#[test]
+fn constant_redefinition_work_does_not_grow_with_the_session() {
+    let work = |n: usize| {
+        let mut s = Session::new();
+        let mut text = String::from("C K: i64 = 1\nF usek(x: i64) -> i64 = x + K\n");
+        for i in 0..n {
+            text.push_str(&format!("F fn{i}(x: i64) -> i64 = x + {i}\n"));
+        }
+        run(&mut s, &text);
+        run(&mut s, "C K: i64 = 2"); // the first question indexes every body
+        let before = s.dependency_work();
+        let r = run(&mut s, "C K: i64 = 3");
+        let compiled: Vec<String> = r.compile.iter().map(|f| s.program().func(*f).name.clone()).collect();
+        assert!(compiled.contains(&"usek".to_string()), "the user of K is recompiled: {compiled:?}");
+        assert!(compiled.len() <= 2, "only K's users are recompiled: {compiled:?}");
+        let r = run(&mut s, "F other(x: i64) -> i64 = x * K\nC K: i64 = 4");
+        let compiled: Vec<String> = r.compile.iter().map(|f| s.program().func(*f).name.clone()).collect();
+        assert!(compiled.contains(&"usek".to_string()) && compiled.contains(&"other".to_string()), "{compiled:?}");
+        s.dependency_work() - before
+    };
+    let (small, big) = (work(500), work(8000));
+    assert_eq!(small, big, "bodies indexed by the same redefinitions: {small} at 500 definitions, {big} at 8,000");
+    assert!(big < 20, "{big} bodies indexed for two constant redefinitions");
+}
