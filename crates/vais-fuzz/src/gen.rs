@@ -368,27 +368,12 @@ impl Gen {
     }
 
     fn lambda(&mut self, ps: &[Ty], r: &Ty, d: u32) -> Expr {
-        let hidden = if self.global_scope && !self.opts.known_bugs && !self.scopes.is_empty() {
-            let all = self.scopes[0].clone();
-            // Hide every binding of a name that has a mutable binding (a hidden shadowing
-            // binding must not uncover the one it shadows).
-            // (A struct variable changes through field writes and methods even when immutable.)
-            let muts: Vec<String> =
-                all.iter().filter(|l| l.mutable || matches!(l.ty, Ty::Struct(_))).map(|l| l.name.clone()).collect();
-            self.scopes[0].retain(|l| !muts.contains(&l.name));
-            Some(all)
-        } else {
-            None
-        };
         // In the REPL a lambda's references to functions outlive a redefinition of the
         // function holding it (crates/vais-fuzz/FINDINGS.md F4): there, lambdas call no named function.
         let saved_callable = if self.global_scope && !self.opts.known_bugs { Some(std::mem::take(&mut self.callable)) } else { None };
         let e = self.lambda_inner(ps, r, d);
         if let Some(c) = saved_callable {
             self.callable = c;
-        }
-        if let Some(all) = hidden {
-            self.scopes[0] = all;
         }
         e
     }

@@ -207,10 +207,23 @@ impl<'c> Fc<'c> {
         if !f.is_lambda || fi == 0 {
             return None;
         }
-        let outer = self.lookup_in(fi - 1, name)?;
-        let t = self.frames[fi - 1].local_t[outer.index()].clone();
-        let span = self.frames[fi - 1].locals[outer.index()].span;
-        let outer_e = self.mk(ExprKind::Local(outer), t.clone(), span);
+        let (outer_e, t, span) = match self.lookup_in(fi - 1, name) {
+            Some(outer) => {
+                let t = self.frames[fi - 1].local_t[outer.index()].clone();
+                let span = self.frames[fi - 1].locals[outer.index()].span;
+                (self.mk(ExprKind::Local(outer), t.clone(), span), t, span)
+            }
+            // A REPL session variable seen from a lambda of the enclosing function: captured
+            // by value when the lambda is created, like a local (LANGUAGE.md 5.8), so a
+            // closure means the same in a session as in a file.
+            None if !self.frames[fi - 1].is_lambda => {
+                let g = self.cx.globals.get(name).copied()?;
+                let t = self.global_t(g);
+                let span = self.cx.prog.globals[g.index()].span;
+                (self.mk(ExprKind::Global(g), t.clone(), span), t, span)
+            }
+            None => return None,
+        };
         let ty = self.out(t.clone());
         let f = &mut self.frames[fi];
         let id = LocalId(f.locals.len() as u32);

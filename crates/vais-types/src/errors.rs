@@ -120,6 +120,15 @@ pub fn immutable(name: &str, span: Span, decl: Span) -> Diagnostic {
         .with_note(format!("help: declare it mutable: `{} := mut ...`", name))
 }
 
+/// Assignment inside a closure to a variable it captured: the closure has its own copy.
+pub fn captured(name: &str, span: Span, decl: Span) -> Diagnostic {
+    Diagnostic::error(vais_ast::Code::E009, format!("cannot assign to `{}`, which this closure captured by value", name), span)
+        .with_label("assignment to the closure's copy")
+        .with_secondary(decl, format!("`{}` declared here", name))
+        .with_note(format!("note: a closure copies the variables it uses when it is created; assigning to the copy would not change `{}`", name))
+        .with_note("help: to change it from a closure, capture a pointer (`p := &x`, then `*p = ...`)")
+}
+
 pub fn non_exhaustive(what: &str, span: Span) -> Diagnostic {
     Diagnostic::warning(vais_ast::Code::E010, format!("non-exhaustive match: {} not covered", what), span)
         .with_label("some values are not matched")

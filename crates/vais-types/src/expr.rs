@@ -690,7 +690,10 @@ impl<'c> Fc<'c> {
         let tg = match &target.kind {
             A::Ident(n) => {
                 if let Some((id, t, m, decl)) = self.lookup(n) {
-                    if !m {
+                    let frame = self.frames.last().expect("a function frame");
+                    if frame.captures.iter().any(|(c, _)| *c == id) {
+                        self.err(errors::captured(n, target.span, decl));
+                    } else if !m {
                         self.err(errors::immutable(n, target.span, decl));
                     }
                     self.mk(ExprKind::Local(id), t, target.span)
