@@ -1275,7 +1275,17 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             ExprKind::Closure { func, captures } => {
                 let env = self.build_env(captures)?;
-                let code = self.user_code_addr(*func)?;
+                let code = if self.s.cell(*func).is_some() {
+                    // REPL: a closure outlives inputs, and its lambda may be compiled again (a
+                    // stub once what it calls changed signature, see vais-types `session.rs`),
+                    // which frees the old code: the closure holds the lambda's adapter, which
+                    // calls whatever the lambda's cell holds, never the code's own address.
+                    let id = self.s.adapter(self.p, *func)?;
+                    let fr = self.func_ref(id);
+                    self.b.ins().func_addr(PTR, fr)
+                } else {
+                    self.user_code_addr(*func)?
+                };
                 Ok(Val::M(self.pair(code, env)))
             }
             ExprKind::MakeFuture { func, args } => {

@@ -204,6 +204,61 @@ fn break_callers(cx: &mut Ctx, candidates: &mut std::collections::BTreeSet<usize
     }
 }
 
+/// The first words of the message of every broken function's stub (`broken_stub`).
+const BROKEN: &str = "cannot run: ";
+
+/// A function that no longer type-checks cannot run (REPL.md), also when something reaches it
+/// that was compiled before it broke (a closure or function value made earlier): the code of
+/// every instance of a broken declaration becomes a stub raising a runtime error that names the
+/// broken dependency, until it is repaired (then it is compiled from its checked body again).
+fn stub_broken(cx: &mut Ctx, candidates: &std::collections::BTreeSet<usize>, compile: &mut Vec<FuncId>) {
+    for &decl in candidates {
+        let Some(dep) = cx.env.fns.get(decl).filter(|f| !f.dead).and_then(|f| f.broken.clone()) else { continue };
+        let name = cx.env.fns[decl].name.clone();
+        for id in cx.instances_of(decl) {
+            if !is_broken_stub(&cx.prog.funcs[id.index()]) {
+                let f = broken_stub(cx, id, &format!("`{name}` {BROKEN}it no longer type-checks (calls `{dep}`, which was redefined); fix or redefine it"));
+                cx.set_func(id, f);
+                compile.push(id);
+            }
+        }
+    }
+}
+
+/// `id` with a body that raises the runtime error `message` (through the runtime's
+/// `vais_std_raise`, as `std`'s `panic` does).
+fn broken_stub(cx: &mut Ctx, id: FuncId, message: &str) -> FuncDef {
+    let raise = match cx.prog.externs.iter().position(|x| x.name == "vais_std_raise") {
+        Some(i) => ExternId(i as u32),
+        None => {
+            let i64_ = Ty::Int(IntTy::I64);
+            cx.prog.externs.push(ExternDef { name: "vais_std_raise".into(), params: vec![i64_.clone(), Ty::Str, i64_.clone(), i64_.clone()], variadic: false, ret: i64_ });
+            ExternId(cx.prog.externs.len() as u32 - 1)
+        }
+    };
+    let old = &cx.prog.funcs[id.index()];
+    let span = old.span;
+    let ex = |kind: ExprKind, ty: Ty| Expr { kind, ty, span };
+    let int = |v: i128, t: IntTy| ex(ExprKind::Int(v), Ty::Int(t));
+    let ret_ty = cx.prog.externs[raise.0 as usize].ret.clone();
+    let call = ex(
+        ExprKind::Call { callee: Callee::Extern(raise), args: vec![int(0, IntTy::I64), ex(ExprKind::Str(message.as_bytes().to_vec()), Ty::Str), int(0, IntTy::I64), int(0, IntTy::I64)] },
+        ret_ty,
+    );
+    let exit = ex(ExprKind::Call { callee: Callee::Builtin(Builtin::Exit), args: vec![int(101, IntTy::I32)] }, Ty::Never);
+    let body = ex(ExprKind::Block(Block { stmts: vec![Stmt::Expr(call)], value: Some(Box::new(exit)) }), Ty::Never);
+    FuncDef { body, ..old.clone() }
+}
+
+/// Whether `f`'s body is a stub made by `broken_stub`.
+fn is_broken_stub(f: &FuncDef) -> bool {
+    let ExprKind::Block(b) = &f.body.kind else { return false };
+    let [Stmt::Expr(call)] = &b.stmts[..] else { return false };
+    let ExprKind::Call { callee: Callee::Extern(_), args } = &call.kind else { return false };
+    matches!(args.get(1).map(|a| &a.kind), Some(ExprKind::Str(m)) if m.windows(BROKEN.len()).any(|w| w == BROKEN.as_bytes()))
+        && matches!(b.value.as_deref().map(|v| &v.kind), Some(ExprKind::Call { callee: Callee::Builtin(Builtin::Exit), .. }))
+}
+
 /// The functions `id`'s body refers to directly (calls, function values, closures).
 fn visit_callees(prog: &Program, id: FuncId) -> Vec<FuncId> {
     let mut out = Vec::new();
@@ -574,6 +629,22 @@ impl Session {
                 .chain(changed_enums.iter().map(|&t| Dep::Enum(t)))
                 .collect();
             let mut users: Vec<FuncId> = cx.users_of(changed).into_iter().collect();
+            // Lambdas using what changed cannot be checked again (their owner's new body makes
+            // new ones): the closures made from them earlier would run code compiled against
+            // the old definitions, so their code becomes a stub that says so.
+            let what = redefs
+                .iter()
+                .find(|r| r.1 != r.3)
+                .map(|r| format!("calls `{}`, which was redefined with another signature", r.0))
+                .or_else(|| changed_consts.iter().min().map(|c| format!("uses `{c}`, which was redefined")))
+                .unwrap_or_else(|| "uses a type that was redefined".into());
+            for id in users.iter().copied().filter(|id| !cx.fn_rev.contains_key(id)).collect::<Vec<_>>() {
+                if cx.prog.funcs[id.index()].kind == FuncKind::Lambda && !is_broken_stub(&cx.prog.funcs[id.index()]) {
+                    let f = broken_stub(cx, id, &format!("this closure cannot run: it {what}; make the closure again"));
+                    cx.set_func(id, f);
+                    compile.push(id);
+                }
+            }
             if !changed_consts.is_empty() {
                 // Constants are folded away in TIR: their users are the instances of the
                 // declarations whose syntax mentions them.
@@ -622,6 +693,7 @@ impl Session {
         if !items.is_empty() {
             break_callers(cx, &mut self.broken_candidates, &mut messages);
             repair_broken(cx, &mut self.broken_candidates, &mut compile, &mut messages);
+            stub_broken(cx, &self.broken_candidates, &mut compile);
         }
 
         // Top-level statements.
