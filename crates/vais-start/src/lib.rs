@@ -32,8 +32,16 @@ const EXIT_ABORTED: c_int = 134;
 
 /// The C entry point of a built executable.
 #[no_mangle]
-pub extern "C" fn main(_argc: c_int, _argv: *const *const u8) -> c_int {
+pub extern "C" fn main(argc: c_int, argv: *const *const u8) -> c_int {
     vais_runtime::default_sigpipe();
+    // The program's arguments (`argc()`, `argv(i)`), `argv(0)` being the executable's name.
+    let args: Vec<&[u8]> = (0..argc.max(0) as usize)
+        .map(|i| {
+            // SAFETY: C's `main` receives `argc` valid NUL-terminated strings in `argv`.
+            unsafe { std::ffi::CStr::from_ptr(*argv.add(i) as *const std::ffi::c_char) }.to_bytes()
+        })
+        .collect();
+    vais_runtime::args::set_args(&args);
     // SAFETY: `vaisc build` defines `__vais_info` as `__vais_info_len` bytes of an encoded
     // ProgramInfo, and `__vais_code` as one address per function of that table; both are
     // read-only data of this executable, alive for the whole process.
