@@ -1,0 +1,176 @@
+//! The third execution mode: every conformance program, every `tests/programs` program and
+//! every example is built into a native executable (`vaisc build`) and run, with its
+//! arguments and standard input; its standard output and exit status must be the expected
+//! ones, and its standard error must be exactly `vaisc run`'s (runtime error messages and
+//! backtraces naming `file:line:col`). Programs build on parallel threads (one `cc` link each).
+//! Also: `--emit obj`, the build errors (no `main`, a missing or failing `cc`, an unwritable
+//! output, no runtime library) and an executable that runs without the workspace.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("vaisc-build-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn build(program: &Path, out: &Path) -> std::process::Output {
+    vaisc().arg("build").arg(program).arg("-o").arg(out).output().expect("run vaisc build")
+}
+
+#[test]
+fn built_mode() {
+    let dir = scratch("all");
+    let cases = a_cases();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(2, 8);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(case) = cases.get(i) else { break };
+                let exe = dir.join(&case.name);
+                let built = build(&case.program, &exe);
+                let problem = if !built.status.success() {
+                    Some(format!("build failed ({:?}): {}", built.status.code(), String::from_utf8_lossy(&built.stderr)))
+                } else {
+                    let out = case.run_built(&exe);
+                    let code = out.status.code();
+                    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+                    let ok_exit = match case.exit {
+                        Some(e) => code == Some(e as i32),
+                        None => code == Some(101) && stderr.starts_with("runtime error:"),
+                    };
+                    let ok_first = case.stderr_first.as_deref().is_none_or(|want| stderr.lines().next() == Some(want));
+                    if out.stdout != case.stdout || !ok_exit || !ok_first {
+                        Some(format!(
+                            "exit {code:?} (want {:?}), stdout {:?} (want {:?}), stderr {stderr}",
+                            case.exit,
+                            String::from_utf8_lossy(&out.stdout),
+                            String::from_utf8_lossy(&case.stdout)
+                        ))
+                    } else if !stderr.is_empty() {
+                        // Whatever the program says on standard error (a runtime error's report
+                        // and backtrace) is what `vaisc run` says.
+                        let run = case.run();
+                        let want = String::from_utf8_lossy(&run.stderr);
+                        (stderr != want).then(|| format!("standard error differs from `vaisc run`:\n--- built\n{stderr}--- run\n{want}"))
+                    } else {
+                        None
+                    }
+                };
+                if let Some(p) = problem {
+                    failures.lock().unwrap().push(format!("{}: {p}", case.name));
+                }
+                let _ = std::fs::remove_file(&exe);
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const HELLO: &str = "F main() -> i64 {\n    puts(\"hello\")\n    7\n}\n";
+
+/// The executable is self-contained: moved elsewhere and run from another directory, with no
+/// environment, it runs as before; `argv(0)` is its own name.
+#[test]
+fn executables_need_nothing_beside_them() {
+    let dir = scratch("alone");
+    let src = dir.join("hello.vais");
+    std::fs::write(&src, "F main() -> i64 {\n    puts(argv(0))\n    I argc() > 1 { puts(argv(1)) }\n    7\n}\n").unwrap();
+    let built = build(&src, &dir.join("hello"));
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    std::fs::remove_file(&src).unwrap();
+    let other = scratch("alone-elsewhere");
+    std::fs::rename(dir.join("hello"), other.join("prog")).unwrap();
+    let out = Command::new(other.join("prog")).arg("x y").env_clear().current_dir("/").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{}\nx y\n", other.join("prog").display()));
+    assert_eq!(out.status.code(), Some(7));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
+
+/// `--emit obj` writes a relocatable object with the entry and tables `vais-start` expects,
+/// and no executable.
+#[test]
+fn emit_obj_writes_the_object() {
+    let dir = scratch("obj");
+    let src = dir.join("hello.vais");
+    std::fs::write(&src, HELLO).unwrap();
+    let obj = dir.join("hello.o");
+    let out = vaisc().arg("build").arg("--emit").arg("obj").arg(&src).arg("-o").arg(&obj).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&obj).unwrap();
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([bytes[16], bytes[17]]), 1, "ET_REL");
+    let nm = Command::new("nm").arg(&obj).output().unwrap();
+    let syms = String::from_utf8_lossy(&nm.stdout);
+    for s in ["T __vais_main", "R __vais_info", "R __vais_info_len", "__vais_code", "U vais_puts", "T vais$main"] {
+        assert!(syms.contains(s), "{s} missing from:\n{syms}");
+    }
+    assert!(!dir.join("hello").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn build_error(src: &str, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let dir = scratch("err");
+    let file = dir.join("prog.vais");
+    std::fs::write(&file, src).unwrap();
+    let mut c = vaisc();
+    c.current_dir(&dir).arg("build").arg(&file).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn no_main_is_e045() {
+    let (code, err) = build_error("F helper() -> i64 = 1\n", &[], &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("error[E045]") && err.contains("no `main` function") && err.contains("prog.vais:1:1"), "{err}");
+}
+
+#[test]
+fn missing_cc_is_an_error() {
+    let (code, err) = build_error(HELLO, &[], &[("CC", "/nonexistent/cc-for-vais")]);
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("error: cannot link: the C compiler driver `/nonexistent/cc-for-vais` was not found"), "{err}");
+}
+
+#[test]
+fn failing_cc_shows_the_command_and_its_output() {
+    // An extra library that does not exist makes the link fail.
+    let (code, err) = build_error(HELLO, &["--", "-lvais_no_such_library"], &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("error: linking failed: `cc -no-pie -o "), "{err}");
+    assert!(err.contains("-lvais_no_such_library` exited with status 1:") && err.contains("vais_no_such_library"), "{err}");
+}
+
+#[test]
+fn unwritable_output_is_an_error() {
+    let (code, err) = build_error(HELLO, &["-o", "/nonexistent-dir/prog"], &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("error: cannot write `/nonexistent-dir/prog`:"), "{err}");
+    let (code, err) = build_error(HELLO, &["--emit", "obj", "-o", "/nonexistent-dir/prog.o"], &[]);
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("error: cannot write `/nonexistent-dir/prog.o`:"), "{err}");
+}
+
+#[test]
+fn missing_runtime_library_is_an_error() {
+    let (code, err) = build_error(HELLO, &[], &[("VAISC_RUNTIME_LIB", "/nonexistent/libvais_start.a")]);
+    assert_eq!(code, Some(1));
+    assert!(err.starts_with("error: the runtime library `/nonexistent/libvais_start.a` (VAISC_RUNTIME_LIB) does not exist"), "{err}");
+}
