@@ -174,3 +174,50 @@ fn missing_runtime_library_is_an_error() {
     assert_eq!(code, Some(1));
     assert!(err.starts_with("error: the runtime library `/nonexistent/libvais_start.a` (VAISC_RUNTIME_LIB) does not exist"), "{err}");
 }
+
+/// Ctrl-C stops a built executable as it stops `vaisc run`: output flushed, `interrupted`,
+/// status 130.
+#[test]
+fn sigint_ends_a_built_program_with_130() {
+    let dir = scratch("sigint");
+    let src = dir.join("spin.vais");
+    std::fs::write(&src, "F main() -> i64 {\n    puts(\"spinning\")\n    k := mut 0\n    L { k += 1 }\n    0\n}\n").unwrap();
+    let exe = dir.join("spin");
+    let built = build(&src, &exe);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let child = Command::new(&exe).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, b"spinning\n", "output written before Ctrl-C must be flushed");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Deep recursion is a contained stack overflow with the same report as `vaisc run`, and
+/// `X F` externs resolve against libc/libm at link time.
+#[test]
+fn stack_overflow_and_externs_match_run() {
+    let dir = scratch("overflow");
+    let src = dir.join("deep.vais");
+    std::fs::write(
+        &src,
+        "X F sqrt(x: f64) -> f64\nX F abs(x: i32) -> i32\nF down(n: i64) -> i64 = I n == 0 { 0 } E { 1 + down(n - 1) }\nF main() -> i64 {\n    printf(\"%.1f %d\\n\", sqrt(2.25), abs(-3))\n    down(1000000000)\n}\n",
+    )
+    .unwrap();
+    let exe = dir.join("deep");
+    let built = build(&src, &exe);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let out = Command::new(&exe).output().unwrap();
+    let run = vaisc().arg("run").arg(&src).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1.5 3\n");
+    assert_eq!(out.stdout, run.stdout);
+    assert_eq!(out.status.code(), Some(101));
+    assert_eq!(out.status.code(), run.status.code());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("runtime error: stack overflow"), "{err}");
+    assert_eq!(err.lines().next(), String::from_utf8_lossy(&run.stderr).lines().next());
+    let _ = std::fs::remove_dir_all(&dir);
+}
