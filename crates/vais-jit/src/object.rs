@@ -22,6 +22,42 @@ use vais_tir::{FuncId, Program, Ty};
 
 use crate::{err, JitConfig, JitError, JitErrorKind, Linker, LinkedFunction};
 
+/// Adds DWARF sections to the object, with their relocations: `Symbol(i)` is the start of
+/// `functions[i]`, `Section(id)` the start of that DWARF section (as added here).
+fn add_debug_sections(product: &mut cranelift_object::ObjectProduct, sections: &[vais_debug::RelocatedSection], functions: &[(String, LinkedFunction)]) -> Result<(), String> {
+    use cranelift_object::object::write::{Relocation, SectionKind};
+    use cranelift_object::object::{RelocationEncoding, RelocationFlags, RelocationKind};
+    let obj = &mut product.object;
+    let ids: Vec<_> = sections
+        .iter()
+        .map(|s| {
+            let id = obj.add_section(vec![], s.name.as_bytes().to_vec(), SectionKind::Debug);
+            obj.set_section_data(id, s.data.clone(), 1);
+            id
+        })
+        .collect();
+    for (s, &id) in sections.iter().zip(&ids) {
+        for r in &s.relocs {
+            let symbol = match r.target {
+                gimli::write::RelocationTarget::Symbol(i) => {
+                    let f = functions.get(i).ok_or("debug information refers to an unknown function")?;
+                    product.functions[f.1.id].ok_or("a function of the debug information has no symbol")?.0
+                }
+                gimli::write::RelocationTarget::Section(target) => {
+                    let at = sections.iter().position(|t| t.name == target.name()).ok_or_else(|| format!("no {} section", target.name()))?;
+                    product.object.section_symbol(ids[at])
+                }
+            };
+            let flags = RelocationFlags::Generic { kind: RelocationKind::Absolute, encoding: RelocationEncoding::Generic, size: r.size * 8 };
+            product
+                .object
+                .add_relocation(id, Relocation { offset: r.offset as u64, symbol, addend: r.addend, flags })
+                .map_err(|e| format!("debug information relocation: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// What [`compile_object`] produced.
 pub struct Object {
     /// The relocatable ELF object.
@@ -40,6 +76,7 @@ pub fn compile_object(
     files: Vec<FileLines>,
     config: JitConfig,
     locate: &dyn Fn(Span) -> String,
+    debug: Option<&dyn Fn(&[(String, LinkedFunction)]) -> vais_debug::Batch>,
 ) -> Result<Object, JitError> {
     let link_err = |m: String| err(JitErrorKind::Link, None, m);
     let isas = crate::target_isas(&config)?;
@@ -118,6 +155,12 @@ pub fn compile_object(
         d.write_function_addr(8 * i as u32, r);
     }
     define("__vais_code", &d)?;
-    let bytes = module.finish().emit().map_err(|e| link_err(format!("writing the object file: {e}")))?;
+    let mut product = module.finish();
+    if let Some(debug) = debug {
+        let batch = debug(&functions);
+        let sections = vais_debug::object_sections(&batch).map_err(|e| link_err(format!("debug information: {e}")))?;
+        add_debug_sections(&mut product, &sections, &functions).map_err(link_err)?;
+    }
+    let bytes = product.emit().map_err(|e| link_err(format!("writing the object file: {e}")))?;
     Ok(Object { bytes, functions })
 }

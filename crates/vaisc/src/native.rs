@@ -102,7 +102,9 @@ fn build_inner(path: &Path, opts: &BuildOptions, timer: &mut Timer) -> Result<()
                 }
             }
         }
-        vais_jit::object::compile_object(&program, &roots, main, files, config, &locate)
+        let debug_batch = |fs: &[(String, vais_jit::LinkedFunction)]| crate::native_debug::batch(&sources, &program, fs);
+        let debug: Option<&dyn Fn(&[(String, vais_jit::LinkedFunction)]) -> vais_debug::Batch> = if opts.debug { Some(&debug_batch) } else { None };
+        vais_jit::object::compile_object(&program, &roots, main, files, config, &locate, debug)
     });
     let object = object.map_err(|e| {
         eprintln!("{e}");
@@ -117,9 +119,6 @@ fn build_inner(path: &Path, opts: &BuildOptions, timer: &mut Timer) -> Result<()
     std::fs::write(&obj_path, &object.bytes).map_err(|e| fail(format_args!("cannot write `{}`: {e}", obj_path.display())))?;
     let exe = dir.0.join("program");
     timer.record("link", || link(&obj_path, &runtime, &exe, &opts.cc_args))?;
-    if opts.debug {
-        timer.record("debuginfo", || crate::native_debug::add_dwarf(&exe, &sources, &object.functions, &dir.0)).map_err(|e| fail(format_args!("cannot write debug information: {e}")))?;
-    }
     place_output(&exe, &out).map_err(|e| fail(format_args!("cannot write `{}`: {e}", out.display())))
 }
 

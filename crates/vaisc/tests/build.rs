@@ -221,3 +221,45 @@ fn stack_overflow_and_externs_match_run() {
     assert_eq!(err.lines().next(), String::from_utf8_lossy(&run.stderr).lines().next());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `vaisc build -g`: the executable carries DWARF (relocated by the system linker) and gdb
+/// breaks by Vais file and line, shows Vais frames in `bt`, steps into a call, nexts by line
+/// and finishes back to the caller, as with `vaisc run -g`.
+#[test]
+fn gdb_debugs_a_built_executable() {
+    assert!(Command::new("gdb").arg("--version").output().is_ok_and(|o| o.status.success()), "gdb is not installed");
+    let src_dir = repo_root().join("tests/gdb");
+    let dir = scratch("gdb");
+    let exe = dir.join("step");
+    let built = vaisc().current_dir(&src_dir).args(["build", "-g", "step.vais", "-o"]).arg(&exe).output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let mut cmd = Command::new("gdb");
+    cmd.current_dir(&src_dir).args(["-batch", "-nx"]);
+    for c in ["set width 0", "break step.vais:9", "run", "bt", "step", "next", "finish", "next", "continue"] {
+        cmd.args(["-ex", c]);
+    }
+    let out = cmd.arg(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("`{needle}` missing:\n{text}"));
+    assert!(text.contains("Breakpoint 1 at 0x") && text.contains("file step.vais, line 9."), "{text}");
+    let hit = at("hit Breakpoint 1, main () at step.vais:9");
+    let bt = at("#0  main () at step.vais:9");
+    at(" in __vais_main ()");
+    let step = at("add () at step.vais:3\n3\t    c := a * b + 1");
+    let next = at("\n4\t    printf(\"c = %d\\n\", c)");
+    let finish = at("main () at step.vais:10\n10\t    printf(\"y = %d\\n\", y)");
+    let next2 = at("\n12\t    printf(\"x = %d\\n\", x)");
+    assert!(hit < bt && bt < step && step < next && next < finish && finish < next2, "out of order:\n{text}");
+    assert!(text.contains("c = 36\ny = 72\nx = 77"), "{text}");
+    assert!(text.contains("exited normally"), "{text}");
+    // `--emit obj -g`: the object's DWARF refers to the functions by relocation.
+    let obj = dir.join("step.o");
+    let built = vaisc().current_dir(&src_dir).args(["build", "-g", "--emit", "obj", "step.vais", "-o"]).arg(&obj).output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let sections = Command::new("readelf").arg("-S").arg(&obj).output().unwrap();
+    let sections = String::from_utf8_lossy(&sections.stdout);
+    for s in [".debug_info", ".debug_line", ".rela.debug_info", ".rela.debug_line"] {
+        assert!(sections.contains(s), "{s} missing:\n{sections}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
