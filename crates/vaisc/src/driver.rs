@@ -45,6 +45,12 @@ impl Timer {
 
 /// Parses and checks; on failure prints diagnostics and returns the exit status.
 pub(crate) fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<Program, u8> {
+    front_end_with(path, sources, timer, true)
+}
+
+/// [`front_end`]; `host_externs`: `X F` externs must exist in this process (E017), as for the
+/// JIT. `vaisc build` leaves them to the system linker (libc, libm and any `-- -lNAME`).
+pub(crate) fn front_end_with(path: &Path, sources: &mut SourceMap, timer: &mut Timer, host_externs: bool) -> Result<Program, u8> {
     let loaded = timer.record("parse", || vais_parser::load_program(path, sources));
     let (module, mut diags) = match loaded {
         Ok(x) => x,
@@ -53,7 +59,9 @@ pub(crate) fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer)
             return Err(EXIT_COMPILE_ERROR);
         }
     };
-    diags.extend(vais_engine::unresolved_externs(&module.items));
+    if host_externs {
+        diags.extend(vais_engine::unresolved_externs(&module.items));
+    }
     let parse_failed = diags.iter().any(Diagnostic::is_error);
     let program = if parse_failed {
         None

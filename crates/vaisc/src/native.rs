@@ -51,7 +51,7 @@ fn fail(message: impl std::fmt::Display) -> u8 {
 
 fn build_inner(path: &Path, opts: &BuildOptions, timer: &mut Timer) -> Result<(), u8> {
     let mut sources = SourceMap::new();
-    let mut program = driver::front_end(path, &mut sources, timer)?;
+    let mut program = driver::front_end_with(path, &mut sources, timer, false)?;
     let Some(main) = program.main else {
         let file = vais_ast::FileId(0);
         let d = Diagnostic::error(Code::E045, "this program has no `main` function, so it cannot be built into an executable", Span::new(file, 0, 0))

@@ -263,3 +263,25 @@ fn gdb_debugs_a_built_executable() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `X F` externs are left to the system linker: one the `vaisc` process lacks builds when a
+/// library given after `--` has it (here a C object file), and a missing one is the linker's
+/// error naming the symbol.
+#[test]
+fn externs_resolve_at_link_time() {
+    let dir = scratch("extern");
+    std::fs::write(dir.join("twice.c"), "long vais_test_twice(long x) { return 2 * x; }\n").unwrap();
+    let cc = Command::new("cc").current_dir(&dir).args(["-c", "twice.c", "-o", "twice.o"]).output().unwrap();
+    assert!(cc.status.success());
+    let src = dir.join("prog.vais");
+    std::fs::write(&src, "X F vais_test_twice(x: i64) -> i64\nF main() -> i64 {\n    printf(\"%d\\n\", vais_test_twice(21))\n    0\n}\n").unwrap();
+    let exe = dir.join("prog");
+    let built = vaisc().arg("build").arg(&src).arg("-o").arg(&exe).arg("--").arg(dir.join("twice.o")).output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    assert_eq!(Command::new(&exe).output().unwrap().stdout, b"42\n");
+    let missing = vaisc().arg("build").arg(&src).arg("-o").arg(&exe).output().unwrap();
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(err.starts_with("error: linking failed:") && err.contains("vais_test_twice"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
