@@ -58,6 +58,11 @@ fn add_debug_sections(product: &mut cranelift_object::ObjectProduct, sections: &
     Ok(())
 }
 
+/// Describes the linked functions (with their symbols) for the debugger: `vaisc build -g`
+/// turns their tables into line rows (addresses are relocations, see
+/// `vais_debug::object_sections`).
+pub type DebugBatch<'a> = dyn Fn(&[(String, LinkedFunction)]) -> vais_debug::Batch + 'a;
+
 /// What [`compile_object`] produced.
 pub struct Object {
     /// The relocatable ELF object.
@@ -76,7 +81,7 @@ pub fn compile_object(
     files: Vec<FileLines>,
     config: JitConfig,
     locate: &dyn Fn(Span) -> String,
-    debug: Option<&dyn Fn(&[(String, LinkedFunction)]) -> vais_debug::Batch>,
+    debug: Option<&DebugBatch<'_>>,
 ) -> Result<Object, JitError> {
     let link_err = |m: String| err(JitErrorKind::Link, None, m);
     let isas = crate::target_isas(&config)?;

@@ -16,8 +16,11 @@ pub extern "C" fn vais_fmodf(a: f32, b: f32) -> f32 {
 }
 
 /// Whether the `n` bytes at `a` and `b` are equal (aggregate `==`).
+///
+/// # Safety
+/// `a` and `b` must each point to `n` readable bytes (generated code passes two aggregates).
 #[export_name = "vais$memeq"]
-pub extern "C" fn vais_memeq(a: *const u8, b: *const u8, n: i64) -> i8 {
+pub unsafe extern "C" fn vais_memeq(a: *const u8, b: *const u8, n: i64) -> i8 {
     crate::faults::guard("memeq", || {
         let n = usize::try_from(n).unwrap_or(0);
         // SAFETY: generated code passes two readable aggregates of `n` bytes each.

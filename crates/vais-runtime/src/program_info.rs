@@ -42,8 +42,12 @@ pub struct FuncInfo {
     pub sites: Vec<(String, Option<String>)>,
     /// Inlined copies in the code: `(start, end, frames)`, frames innermost first as
     /// `(function, file, byte offset)`, as for [`faults::register_inlined`].
-    pub inlined: Vec<(u32, u32, Vec<(String, u32, u32)>)>,
+    pub inlined: Vec<InlinedCode>,
 }
+
+/// `(start, end, frames)` of an inlined copy: code offsets, and the inlined frames innermost
+/// first as `(function, file, byte offset)`.
+pub type InlinedCode = (u32, u32, Vec<(String, u32, u32)>);
 
 /// Everything the executable's runtime needs to know about its code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -31,8 +31,11 @@ const EXIT_INTERRUPTED: c_int = 130;
 const EXIT_ABORTED: c_int = 134;
 
 /// The C entry point of a built executable.
+///
+/// # Safety
+/// Called by the C runtime's start-up code with `argc` valid strings in `argv`.
 #[no_mangle]
-pub extern "C" fn main(argc: c_int, argv: *const *const u8) -> c_int {
+pub unsafe extern "C" fn main(argc: c_int, argv: *const *const u8) -> c_int {
     vais_runtime::default_sigpipe();
     // The program's arguments (`argc()`, `argv(i)`), `argv(0)` being the executable's name.
     let args: Vec<&[u8]> = (0..argc.max(0) as usize)

@@ -103,7 +103,7 @@ fn build_inner(path: &Path, opts: &BuildOptions, timer: &mut Timer) -> Result<()
             }
         }
         let debug_batch = |fs: &[(String, vais_jit::LinkedFunction)]| crate::native_debug::batch(&sources, &program, fs);
-        let debug: Option<&dyn Fn(&[(String, vais_jit::LinkedFunction)]) -> vais_debug::Batch> = if opts.debug { Some(&debug_batch) } else { None };
+        let debug: Option<&vais_jit::object::DebugBatch<'_>> = if opts.debug { Some(&debug_batch) } else { None };
         vais_jit::object::compile_object(&program, &roots, main, files, config, &locate, debug)
     });
     let object = object.map_err(|e| {
