@@ -118,7 +118,7 @@ fn build_inner(path: &Path, opts: &BuildOptions, timer: &mut Timer) -> Result<()
     let obj_path = dir.0.join("program.o");
     std::fs::write(&obj_path, &object.bytes).map_err(|e| fail(format_args!("cannot write `{}`: {e}", obj_path.display())))?;
     let exe = dir.0.join("program");
-    timer.record("link", || link(&obj_path, &runtime, &exe, &opts.cc_args))?;
+    timer.record("link", || link(&obj_path, &runtime, &exe, opts.debug, &opts.cc_args))?;
     place_output(&exe, &out).map_err(|e| fail(format_args!("cannot write `{}`: {e}", out.display())))
 }
 
@@ -143,11 +143,16 @@ fn find_runtime() -> Result<PathBuf, String> {
 
 /// Links `obj` with the runtime into the executable `exe` with the C compiler driver (`$CC`,
 /// else `cc`). Not position-independent: the object's code has absolute relocations (the
-/// JIT's code model).
-fn link(obj: &Path, runtime: &Path, exe: &Path, extra: &[OsString]) -> Result<(), u8> {
+/// JIT's code model). Without `-g` the debug sections (the runtime library's, in a debug build
+/// of it) are left out.
+fn link(obj: &Path, runtime: &Path, exe: &Path, debug: bool, extra: &[OsString]) -> Result<(), u8> {
     let cc = std::env::var_os("CC").filter(|c| !c.is_empty()).unwrap_or_else(|| "cc".into());
     let mut cmd = Command::new(&cc);
-    cmd.arg("-no-pie").arg("-o").arg(exe).arg(obj).arg(runtime).arg("-Wl,--gc-sections").args(SYSTEM_LIBS).args(extra);
+    cmd.arg("-no-pie").arg("-o").arg(exe).arg(obj).arg(runtime).arg("-Wl,--gc-sections");
+    if !debug {
+        cmd.arg("-Wl,--strip-debug");
+    }
+    cmd.args(SYSTEM_LIBS).args(extra);
     let shown = std::iter::once(cc.to_string_lossy().into_owned())
         .chain(cmd.get_args().map(|a| a.to_string_lossy().into_owned()))
         .collect::<Vec<_>>()
