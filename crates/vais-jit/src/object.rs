@@ -84,6 +84,11 @@ pub fn compile_object(
     debug: Option<&DebugBatch<'_>>,
 ) -> Result<Object, JitError> {
     let link_err = |m: String| err(JitErrorKind::Link, None, m);
+    let mut config = config;
+    if std::env::var_os("VAIS_JIT_NO_POLLS").is_some() {
+        // Measurement knob (poll overhead), as for the JIT: never set by the tools.
+        config.interrupt_polls = false;
+    }
     let isas = crate::target_isas(&config)?;
     let mut builder = ObjectBuilder::new(isas.0.clone(), "vais", default_libcall_names()).map_err(|e| link_err(format!("object file: {e}")))?;
     // `.eh_frame` for the system unwinder and debuggers (absolute pointers: the executable is
