@@ -187,6 +187,9 @@ fn sigint_ends_a_built_program_with_130() {
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
     let child = Command::new(&exe).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
+    // The program runs on the process's main thread (its stack limit raised): one thread.
+    let threads = std::fs::read_dir(format!("/proc/{}/task", child.id())).unwrap().count();
+    assert_eq!(threads, 1, "a built program runs single-threaded");
     // SAFETY: plain kill(2) on our own child's pid.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();
@@ -219,6 +222,21 @@ fn stack_overflow_and_externs_match_run() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("runtime error: stack overflow"), "{err}");
     assert_eq!(err.lines().next(), String::from_utf8_lossy(&run.stderr).lines().next());
+    // With a hard stack limit too low for the main thread, the program runs on a big-stack
+    // thread instead, with the same result.
+    let mut low = Command::new(&exe);
+    // SAFETY: only setrlimit, async-signal-safe, between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut low, || {
+            let rl = libc::rlimit { rlim_cur: 8 << 20, rlim_max: 8 << 20 };
+            libc::setrlimit(libc::RLIMIT_STACK, &rl);
+            Ok(())
+        });
+    }
+    let low = low.output().unwrap();
+    assert_eq!(low.stdout, out.stdout);
+    assert_eq!(low.status.code(), Some(101));
+    assert_eq!(String::from_utf8_lossy(&low.stderr).lines().next(), err.lines().next());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
