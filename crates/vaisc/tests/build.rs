@@ -260,7 +260,7 @@ fn gdb_debugs_a_built_executable() {
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("`{needle}` missing:\n{text}"));
     assert!(text.contains("Breakpoint 1 at 0x") && text.contains("file step.vais, line 9."), "{text}");
-    let hit = at("hit Breakpoint 1, main () at step.vais:9");
+    let hit = at("Breakpoint 1, main () at step.vais:9");
     let bt = at("#0  main () at step.vais:9");
     at(" in __vais_main ()");
     let step = at("add () at step.vais:3\n3\t    c := a * b + 1");
