@@ -4,8 +4,9 @@
 //! It defines the C `main`: it registers the program's code tables (the object defines
 //! `__vais_info`/`__vais_info_len`, a [`vais_runtime::program_info::ProgramInfo`], and
 //! `__vais_code`, the relocated address of each function in that table's order), installs the
-//! same signal handlers as `vaisc run`, runs the program's entry `__vais_main` protected on a
-//! big-stack thread, and ends exactly as `vaisc run` would: output flushed, a runtime error
+//! same signal handlers as `vaisc run`, runs the program's entry `__vais_main` protected with
+//! the stack `vaisc run` gives (on the main thread, its stack limit raised, so the process stays
+//! single-threaded; else on a big-stack thread), and ends exactly as `vaisc run` would: output flushed, a runtime error
 //! reported with its backtrace on standard error and status 101 (130 for Ctrl-C, 134 for
 //! `abort`), otherwise `main`'s value modulo 256.
 //!
@@ -36,6 +37,8 @@ const EXIT_ABORTED: c_int = 134;
 /// Called by the C runtime's start-up code with `argc` valid strings in `argv`.
 #[no_mangle]
 pub unsafe extern "C" fn main(argc: c_int, argv: *const *const u8) -> c_int {
+    // First, before any work that a re-exec would repeat (see `main_stack_ready`).
+    let on_main_thread = main_stack_ready(argv);
     vais_runtime::default_sigpipe();
     // The program's arguments (`argc()`, `argv(i)`), `argv(0)` being the executable's name.
     let args: Vec<&[u8]> = (0..argc.max(0) as usize)
@@ -88,7 +91,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const u8) -> c_int {
     };
     // The program runs on this (the main) thread when its stack may grow to the size of
     // `vaisc run`'s big-stack thread (see `main_stack_ready`), else on such a thread.
-    let status = if main_stack_ready(argv) { vais_runtime::faults::run_on_this_thread(body) } else { vais_runtime::run_on_big_stack(body) };
+    let status = if on_main_thread { vais_runtime::faults::run_on_this_thread(body) } else { vais_runtime::run_on_big_stack(body) };
     vais_runtime::flush_output();
     status
 }
