@@ -91,7 +91,7 @@ enum Command {
         /// Print phase timings (parse, check, compile, link) on standard error.
         #[arg(long)]
         time: bool,
-        /// Extra arguments for the C compiler's link (after `--`: libraries, `-static`, ...).
+        /// Extra arguments for the C compiler's link (after `--`: libraries such as `-lsqlite3`, object files).
         #[arg(last = true, value_name = "CC-ARGS")]
         cc_args: Vec<std::ffi::OsString>,
     },
