@@ -88,6 +88,8 @@ pub enum Code {
     E043,
     /// `VAIS_STD_PATH` is not a directory.
     E044,
+    /// `vaisc build` of a program without a `main` function.
+    E045,
 }
 
 impl Code {
@@ -133,6 +135,7 @@ impl Code {
             Code::E039 => "E039",
             Code::E043 => "E043",
             Code::E044 => "E044",
+            Code::E045 => "E045",
         }
     }
 }

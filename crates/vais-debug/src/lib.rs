@@ -9,6 +9,9 @@
 //! (call-frame information) when the batch has [`Frames`], so gdb unwinds through JIT frames
 //! by their CFI.
 //!
+//! [`object_sections`] writes the same DWARF for a relocatable object file (`vaisc build -g`):
+//! function addresses and references between sections are relocations.
+//!
 //! [`eh_frame`] encodes the same [`Frames`] as an `.eh_frame` section for the process's own
 //! unwinder (libgcc's `__register_frame`, which Rust panics and backtraces use).
 //!
@@ -111,6 +114,76 @@ fn err(e: impl std::fmt::Display) -> ImageError {
 
 /// DWARF sections for `batch` (see the crate comment).
 pub fn dwarf_sections(batch: &Batch) -> Result<Vec<(&'static str, Vec<u8>)>, ImageError> {
+    let mut dwarf = dwarf_unit(batch, &|_, f| Address::Constant(f.addr))?;
+    let mut sections = Sections::new(EndianVec::new(RunTimeEndian::Little));
+    dwarf.write(&mut sections).map_err(err)?;
+    let mut out = Vec::new();
+    sections
+        .for_each(|id, w| {
+            if !w.slice().is_empty() {
+                out.push((id.name(), w.slice().to_vec()));
+            }
+            Ok::<(), ImageError>(())
+        })?;
+    if let Some(frames) = batch.frames.as_ref().filter(|f| !f.fdes.is_empty()) {
+        out.push((".debug_frame", debug_frame(frames)?));
+    }
+    Ok(out)
+}
+
+/// A DWARF section of a relocatable object file: its bytes and the relocations to apply.
+#[derive(Debug)]
+pub struct RelocatedSection {
+    pub name: &'static str,
+    pub data: Vec<u8>,
+    /// Addresses of functions (`RelocationTarget::Symbol(i)`: the start of
+    /// `batch.functions[i]`) and offsets into other DWARF sections
+    /// (`RelocationTarget::Section`).
+    pub relocs: Vec<gimli::write::Relocation>,
+}
+
+/// A section's bytes with the relocations written into them.
+#[derive(Clone, Default)]
+struct RelocVec {
+    w: Option<EndianVec<RunTimeEndian>>,
+    relocs: Vec<gimli::write::Relocation>,
+}
+
+impl gimli::write::RelocateWriter for RelocVec {
+    type Writer = EndianVec<RunTimeEndian>;
+    fn writer(&self) -> &Self::Writer {
+        self.w.as_ref().expect("initialised in object_sections")
+    }
+    fn writer_mut(&mut self) -> &mut Self::Writer {
+        self.w.as_mut().expect("initialised in object_sections")
+    }
+    fn relocate(&mut self, r: gimli::write::Relocation) {
+        self.relocs.push(r);
+    }
+}
+
+/// DWARF sections for `batch` in a relocatable object file (`vaisc build -g`): the same
+/// information as [`dwarf_sections`], but each function's address is a relocation against its
+/// symbol (`functions[i].addr` is not used) and each reference to another DWARF section a
+/// relocation against that section, for the system linker to resolve. Frames are not written
+/// (the object file carries `.eh_frame`).
+pub fn object_sections(batch: &Batch) -> Result<Vec<RelocatedSection>, ImageError> {
+    let mut dwarf = dwarf_unit(batch, &|i, _| Address::Symbol { symbol: i, addend: 0 })?;
+    let mut sections = Sections::new(RelocVec { w: Some(EndianVec::new(RunTimeEndian::Little)), relocs: vec![] });
+    dwarf.write(&mut sections).map_err(err)?;
+    let mut out = Vec::new();
+    sections.for_each(|id, w| {
+        let data = w.w.as_ref().map(|v| v.slice().to_vec()).unwrap_or_default();
+        if !data.is_empty() {
+            out.push(RelocatedSection { name: id.name(), data, relocs: w.relocs.clone() });
+        }
+        Ok::<(), ImageError>(())
+    })?;
+    Ok(out)
+}
+
+/// The compile unit of `batch`, each function's start address given by `addr(index, f)`.
+fn dwarf_unit(batch: &Batch, addr: &dyn Fn(usize, &Function) -> Address) -> Result<DwarfUnit, ImageError> {
     if batch.files.is_empty() {
         return Err(ImageError("a debug image needs at least one source file".into()));
     }
@@ -136,9 +209,10 @@ pub fn dwarf_sections(batch: &Batch) -> Result<Vec<(&'static str, Vec<u8>)>, Ima
 
     let mut ranges = RangeList(Vec::new());
     let root = dwarf.unit.root();
-    for f in &batch.functions {
-        ranges.0.push(Range::StartLength { begin: Address::Constant(f.addr), length: f.size });
-        program.begin_sequence(Some(Address::Constant(f.addr)));
+    for (i, f) in batch.functions.iter().enumerate() {
+        let start = addr(i, f);
+        ranges.0.push(Range::StartLength { begin: start, length: f.size });
+        program.begin_sequence(Some(start));
         let mut last: Option<(u32, u32)> = None;
         for r in &f.rows {
             if r.offset as u64 >= f.size || last == Some((r.file, r.line)) {
@@ -158,7 +232,7 @@ pub fn dwarf_sections(batch: &Batch) -> Result<Vec<(&'static str, Vec<u8>)>, Ima
         let entry = dwarf.unit.get_mut(sub);
         entry.set(gimli::DW_AT_name, AttributeValue::String(f.name.clone().into_bytes()));
         entry.set(gimli::DW_AT_external, AttributeValue::Flag(true));
-        entry.set(gimli::DW_AT_low_pc, AttributeValue::Address(Address::Constant(f.addr)));
+        entry.set(gimli::DW_AT_low_pc, AttributeValue::Address(start));
         entry.set(gimli::DW_AT_high_pc, AttributeValue::Udata(f.size));
         // Frame pointers are kept in JIT code: the frame base is rbp (DWARF register 6).
         let mut frame_base = gimli::write::Expression::new();
@@ -177,21 +251,7 @@ pub fn dwarf_sections(batch: &Batch) -> Result<Vec<(&'static str, Vec<u8>)>, Ima
     unit.set(gimli::DW_AT_language, AttributeValue::Language(gimli::DW_LANG_C99));
     unit.set(gimli::DW_AT_low_pc, AttributeValue::Address(Address::Constant(0)));
     unit.set(gimli::DW_AT_ranges, AttributeValue::RangeListRef(range_list));
-
-    let mut sections = Sections::new(EndianVec::new(RunTimeEndian::Little));
-    dwarf.write(&mut sections).map_err(err)?;
-    let mut out = Vec::new();
-    sections
-        .for_each(|id, w| {
-            if !w.slice().is_empty() {
-                out.push((id.name(), w.slice().to_vec()));
-            }
-            Ok::<(), ImageError>(())
-        })?;
-    if let Some(frames) = batch.frames.as_ref().filter(|f| !f.fdes.is_empty()) {
-        out.push((".debug_frame", debug_frame(frames)?));
-    }
-    Ok(out)
+    Ok(dwarf)
 }
 
 /// The ELF image of `batch` for the GDB JIT interface (see the crate comment).

@@ -191,3 +191,33 @@ fn frames_go_to_debug_frame_in_the_image_and_to_a_terminated_eh_frame() {
     let elf = ElfFile64::<object::Endianness>::parse(&*plain).unwrap();
     assert!(elf.section_by_name(".debug_frame").is_none());
 }
+
+/// For an object file: the same sections as the image, each function's address a relocation
+/// against its symbol (index into `functions`, in `.debug_info` and `.debug_line` both), the
+/// references to other DWARF sections relocations against them, and no absolute address
+/// written into the bytes.
+#[test]
+fn object_sections_relocate_function_addresses() {
+    use gimli::write::RelocationTarget;
+    let sections = object_sections(&batch()).unwrap();
+    let names: Vec<&str> = sections.iter().map(|s| s.name).collect();
+    for n in [".debug_info", ".debug_abbrev", ".debug_line", ".debug_ranges"] {
+        assert!(names.contains(&n), "{n} missing from {names:?}");
+    }
+    assert!(!names.contains(&".debug_frame"));
+    let get = |n: &str| sections.iter().find(|s| s.name == n).unwrap();
+    for n in [".debug_info", ".debug_line"] {
+        let syms: Vec<usize> = get(n).relocs.iter().filter_map(|r| match r.target {
+            RelocationTarget::Symbol(i) => Some(i),
+            _ => None,
+        }).collect();
+        assert!(syms.contains(&0) && syms.contains(&1), "{n}: {syms:?}");
+        assert!(get(n).relocs.iter().all(|r| r.offset + r.size as usize <= get(n).data.len()));
+    }
+    let info = get(".debug_info");
+    assert!(info.relocs.iter().any(|r| r.target == RelocationTarget::Section(gimli::SectionId::DebugAbbrev)));
+    assert!(info.relocs.iter().any(|r| r.target == RelocationTarget::Section(gimli::SectionId::DebugLine)));
+    for s in &sections {
+        assert!(!s.data.windows(6).any(|w| w == [0x00, 0x10, 0x00, 0x00, 0x00, 0x7f]), "{}: an absolute address", s.name);
+    }
+}

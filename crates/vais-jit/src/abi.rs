@@ -108,14 +108,14 @@ pub enum RtFn {
     Printf,
     /// `vais_str_eq(a: ptr, b: ptr) -> bool`
     StrEq,
-    /// `vais$memeq(a: ptr, b: ptr, bytes: i64) -> bool` (this crate's `rt.rs`)
+    /// `vais$memeq(a: ptr, b: ptr, bytes: i64) -> bool` (`vais_runtime::helpers`)
     MemEq,
-    /// `vais$i128op(op: i32, a: ptr, b: ptr, out: ptr)` (this crate's `rt.rs`)
+    /// `vais$i128op(op: i32, a: ptr, b: ptr, out: ptr)` (`vais_runtime::helpers`)
     I128Op,
-    /// `vais$fmod(f64, f64) -> f64`, `vais$fmodf(f32, f32) -> f32` (this crate's `rt.rs`)
+    /// `vais$fmod(f64, f64) -> f64`, `vais$fmodf(f32, f32) -> f32` (`vais_runtime::helpers`)
     Fmod,
     Fmodf,
-    /// `vais$i128cvt(op: i32, in: ptr, out: ptr)` (this crate's `rt.rs`): float <-> 128-bit
+    /// `vais$i128cvt(op: i32, in: ptr, out: ptr)` (`vais_runtime::helpers`): float <-> 128-bit
     /// integer conversions
     I128Cvt,
     /// `vais_argv(i: i64, site: i64) -> ptr` (out of range is a runtime error at `site`)
@@ -213,7 +213,7 @@ mod tests {
     /// Every runtime helper the generated code calls is provided, by the runtime or this crate.
     #[test]
     fn runtime_helpers_exist() {
-        let provided: Vec<&str> = crate::rt::jit_symbols().into_iter().chain(crate::rt::runtime_symbols()).map(|(n, _)| n).collect();
+        let provided: Vec<&str> = crate::rt::runtime_symbols().into_iter().map(|(n, _)| n).collect();
         use RtFn::*;
         for f in [Trap, Malloc, Memcpy, Printf, StrEq, MemEq, I128Op, Fmod, Fmodf, I128Cvt, Argv] {
             assert!(provided.contains(&f.symbol()), "{} is not provided", f.symbol());

@@ -49,6 +49,7 @@ pub mod layout;
 mod placed;
 pub mod link;
 mod memory;
+pub mod object;
 pub mod rt;
 mod session;
 mod translate;
@@ -224,6 +225,81 @@ impl Linked {
     }
 }
 
+impl Linked {
+    /// The entry wrapper (`extern "C" fn(out)`) defined for `f`, if `f` was linked as an entry.
+    pub fn entry(&self, f: FuncId) -> Option<ClFuncId> {
+        self.entries.iter().find(|(g, _)| *g == f).map(|(_, id)| *id)
+    }
+}
+
+/// The address-independent tables of one linked function: what the runtime registers when
+/// the code is placed (see [`link::Placed`]), with code offsets instead of addresses.
+#[derive(Clone, Debug, Default)]
+pub struct FunctionTables {
+    /// `(start, end, byte offset)` source positions of the code (sorted).
+    pub lines: Vec<SrcRange>,
+    /// Inlined copies in the code, with their frames (for backtraces).
+    pub inlined: Vec<vais_runtime::faults::InlinedRange>,
+    /// `(code offset, kind, fault site)` of every trap instruction.
+    pub traps: Vec<(u32, vais_runtime::TrapKind, u32)>,
+    /// `file:line:col` of each fault site and the inlined function it is in.
+    pub sites: Vec<(String, Option<String>)>,
+}
+
+/// One function of a [`Linked`] batch, described for a module that is not placed in this
+/// process (an object file): its symbol, code size, file and tables.
+#[derive(Clone, Debug)]
+pub struct LinkedFunction {
+    pub func: FuncId,
+    /// The Cranelift id it was defined under (for relocations against it).
+    pub id: ClFuncId,
+    /// Its Vais name.
+    pub name: String,
+    /// Machine code size in bytes.
+    pub len: usize,
+    /// Its source file number.
+    pub file: u32,
+    pub tables: FunctionTables,
+}
+
+/// The tables of a defined function (see [`FunctionTables`]).
+fn function_tables(d: &Defined, locate: &dyn Fn(Span) -> String) -> FunctionTables {
+    let mut srcs = d.srcs.clone();
+    // Out-of-line trap instructions get the position of their check.
+    let mut added = false;
+    for (offset, tc) in &d.traps {
+        let Some(&loc) = translate::site_index(*tc).and_then(|i| d.inline.trap_locs.get(i)) else { continue };
+        let i = d.srcs.partition_point(|r| r.0 <= *offset);
+        if loc != u32::MAX && i.checked_sub(1).is_none_or(|i| *offset >= d.srcs[i].1) {
+            srcs.push((*offset, *offset + 1, loc));
+            added = true;
+        }
+    }
+    if added {
+        srcs.sort_unstable_by_key(|r| r.0);
+    }
+    let (lines, inlined) = resolve_inlined(srcs, &d.inline);
+    let traps = d.traps.iter().filter_map(|(offset, tc)| translate::site_of_code(&d.sites, *tc).map(|(k, s)| (*offset, k, s))).collect();
+    let sites = d.locs.iter().map(|(sp, inl)| (locate(*sp), inl.clone())).collect();
+    FunctionTables { lines, inlined, traps, sites }
+}
+
+impl<M: Module + Send + 'static> Linker<M> {
+    /// Describes what [`Linker::link`] defined, for a module whose code is not placed in this
+    /// process (an `ObjectModule`): each function's symbol id, size and tables, in link order.
+    pub fn describe(&self, program: &Program, linked: &Linked, locate: &dyn Fn(Span) -> String) -> Vec<LinkedFunction> {
+        linked
+            .done
+            .iter()
+            .zip(&linked.ids)
+            .map(|((f, d), id)| {
+                let def = program.func(*f);
+                LinkedFunction { func: *f, id: *id, name: def.name.clone(), len: d.len, file: def.span.file.0, tables: function_tables(d, locate) }
+            })
+            .collect()
+    }
+}
+
 use cranelift_codegen::isa::unwind::UnwindInfo;
 
 /// A translated function waiting for code generation: (job index, id, function).
@@ -395,6 +471,36 @@ struct Defined {
     inline: translate::InlineTable,
 }
 
+/// The code generation targets of `config`'s tier for this machine: the tier's own, and the
+/// one for functions of more than [`BIG_FUNCTION`] instructions. The JIT and object files
+/// (`vaisc build`) compile with the same settings (non-PIC code: an executable is linked
+/// without PIE).
+pub fn target_isas(config: &JitConfig) -> Result<(cranelift_codegen::isa::OwnedTargetIsa, cranelift_codegen::isa::OwnedTargetIsa), JitError> {
+    let (opt, regalloc) = Tier::of(config).cranelift();
+    let verify = if config.verify { "true" } else { "false" };
+    let flags = [
+        ("enable_verifier", verify),
+        ("preserve_frame_pointers", "true"),
+        // `i128`/`u128` parameters and results: without this, Cranelift's x86-64 back end
+        // panics on any signature holding one (it passes them in two registers, as C).
+        ("enable_llvm_abi_extensions", "true"),
+    ];
+    // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
+    let make_isa = |regalloc: &str, opt: &str| {
+        let mut flag_builder = cranelift_codegen::settings::builder();
+        let more = [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc), ("opt_level", opt)];
+        for (name, value) in flags.iter().chain(&more) {
+            cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
+                .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))?;
+        }
+        cranelift_native::builder()
+            .map_err(|e| err(JitErrorKind::Setup, None, format!("host machine is not supported: {e}")))?
+            .finish(cranelift_codegen::settings::Flags::new(flag_builder))
+            .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))
+    };
+    Ok((make_isa(regalloc, opt)?, make_isa("single_pass", "none")?))
+}
+
 impl Jit {
     /// A session with the runtime's symbols registered.
     pub fn new(config: JitConfig) -> Result<Jit, JitError> {
@@ -413,32 +519,8 @@ impl Jit {
             // Measurement knob (poll overhead): never set by the tools.
             config.interrupt_polls = false;
         }
-        let (opt, regalloc) = Tier::of(&config).cranelift();
-        let verify = if config.verify { "true" } else { "false" };
-        let flags = [
-            ("enable_verifier", verify),
-            ("preserve_frame_pointers", "true"),
-            // `i128`/`u128` parameters and results: without this, Cranelift's x86-64 back end
-            // panics on any signature holding one (it passes them in two registers, as C).
-            ("enable_llvm_abi_extensions", "true"),
-        ];
-        // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
-        let make_isa = |regalloc: &str, opt: &str| {
-            let mut flag_builder = cranelift_codegen::settings::builder();
-            let more = [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc), ("opt_level", opt)];
-            for (name, value) in flags.iter().chain(&more) {
-                cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
-                    .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))?;
-            }
-            cranelift_native::builder()
-                .map_err(|e| err(JitErrorKind::Setup, None, format!("host machine is not supported: {e}")))?
-                .finish(cranelift_codegen::settings::Flags::new(flag_builder))
-                .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))
-        };
-        let isa = make_isa(regalloc, opt)?;
-        let big_isa = make_isa("single_pass", "none")?;
+        let (isa, big_isa) = target_isas(&config)?;
         let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
-        builder.symbols(rt::jit_symbols());
         builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
         // Packed memory that can free code (x86-64 keeps instruction fetch coherent with the
@@ -495,6 +577,13 @@ impl<M: Module + Send + 'static> Linker<M> {
             observers: vec![],
             memory: None,
         }
+    }
+
+    /// A linker over `module` with both targets of [`target_isas`] (as the JIT has).
+    pub fn with_targets(module: M, config: JitConfig, isas: (cranelift_codegen::isa::OwnedTargetIsa, cranelift_codegen::isa::OwnedTargetIsa)) -> Linker<M> {
+        let mut l = Linker::with_module(module, config, isas.0);
+        l.big_isa = isas.1;
+        l
     }
 
     /// The module linked into.
@@ -625,27 +714,7 @@ impl Jit {
                 unsafe { at.write(code) };
             }
             let def = program.func(f);
-            let mut srcs = d.srcs.clone();
-            // Out-of-line trap instructions get the position of their check.
-            let mut added = false;
-            for (offset, tc) in &d.traps {
-                let Some(&loc) = translate::site_index(*tc).and_then(|i| d.inline.trap_locs.get(i)) else { continue };
-                let i = d.srcs.partition_point(|r| r.0 <= *offset);
-                if loc != u32::MAX && i.checked_sub(1).is_none_or(|i| *offset >= d.srcs[i].1) {
-                    srcs.push((*offset, *offset + 1, loc));
-                    added = true;
-                }
-            }
-            if added {
-                srcs.sort_unstable_by_key(|r| r.0);
-            }
-            let (srcs, inlined) = resolve_inlined(srcs, &d.inline);
-            let traps: Vec<(u32, vais_runtime::TrapKind, u32)> = d
-                .traps
-                .iter()
-                .filter_map(|(offset, tc)| translate::site_of_code(&d.sites, *tc).map(|(k, s)| (*offset, k, s)))
-                .collect();
-            let sites: Vec<(String, Option<String>)> = d.locs.iter().map(|(sp, inl)| (locate(*sp), inl.clone())).collect();
+            let FunctionTables { lines: srcs, inlined, traps, sites } = function_tables(&d, locate);
             let symbol = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
             let placed = link::Placed { function: &def.name, symbol: &symbol, code, len: d.len, file: def.span.file.0, lines: &srcs, traps: &traps, sites: &sites };
             let old = self.compiled.get(&f).map(|c| (c.code, c.len)).filter(|(c, _)| *c != 0 && *c != code);

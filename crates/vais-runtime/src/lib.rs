@@ -9,6 +9,7 @@
 //! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
 //!   `vais_rt_trap`.
 //! * [`gdbjit`]: the GDB JIT interface (registering debug images of JIT code).
+//! * [`helpers`]: arithmetic helpers generated code calls (`vais$fmod`, `vais$i128op`, ...).
 //! * [`perf`]: perf map and jitdump files for Linux `perf` (opt-in).
 //! * [`profile`]: the built-in sampling profiler (SIGPROF, frame-pointer walks).
 //! * [`program_info`]: the code tables a built executable carries (encoded by `vaisc build`).
@@ -23,6 +24,7 @@ use std::sync::atomic::{AtomicU8, AtomicUsize};
 pub mod args;
 pub mod faults;
 pub mod gdbjit;
+pub mod helpers;
 pub mod host;
 pub mod io;
 pub mod perf;
@@ -41,12 +43,14 @@ pub use faults::{install_interrupt_handler, run_on_big_stack, run_protected, tak
 /// Set to 1 by SIGINT while protected JIT code runs. JIT code loads it (symbol
 /// `vais_interrupt_flag`, one byte) at loop back-edges and function entries and calls
 /// `vais_rt_trap(6, site)` when it is non-zero. `run_protected` clears it before starting.
+#[export_name = "vais_interrupt_flag"]
 pub static VAIS_INTERRUPT_FLAG: AtomicU8 = AtomicU8::new(0);
 
 /// Lowest stack address JIT code should use on the thread running protected code (its stack
 /// bottom + 256 KiB; 0 until the first protected call). Exported as the data symbol `vais_stack_limit` (8
 /// bytes) for an optional Cranelift `stack_limit` prologue check; only meaningful for code run
 /// through `run_protected`. A trap raised by that check is reported as a stack overflow.
+#[export_name = "vais_stack_limit"]
 pub static VAIS_STACK_LIMIT: AtomicUsize = AtomicUsize::new(0);
 
 /// Every symbol JIT code may reference, with its address, for `JITBuilder::symbol`. Functions
@@ -94,6 +98,11 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("vais_std_parse_f64", stdlib::vais_std_parse_f64 as *const u8),
         ("vais_interrupt_flag", VAIS_INTERRUPT_FLAG.as_ptr() as *const u8),
         ("vais_stack_limit", VAIS_STACK_LIMIT.as_ptr() as *const u8),
+        ("vais$fmod", helpers::vais_fmod as *const u8),
+        ("vais$fmodf", helpers::vais_fmodf as *const u8),
+        ("vais$memeq", helpers::vais_memeq as *const u8),
+        ("vais$i128op", helpers::vais_i128op as *const u8),
+        ("vais$i128cvt", helpers::vais_i128cvt as *const u8),
     ]
 }
 

@@ -8,14 +8,15 @@
 //! feeds ([`crate::faults`]). This module owns the byte format; it must not know how the
 //! compiler numbers or computes any of it.
 //!
-//! Format (little-endian): magic `VAISINF1`; then `main_status` (u8: 1 if `main`'s first result
+//! Format (little-endian): magic `VAISINF2`; then `main_status` (u8: 1 if `main`'s first result
 //! byte is the exit status, 0 for status 0); then counted lists (u32 count) of files (name,
-//! line starts) and functions (name, size, file, line ranges, traps, fault sites).
+//! line starts) and functions (name, size, file, line ranges, traps, fault sites, inlined ranges: start, end and frames of (function, file,
+//! byte offset), innermost first).
 //! Strings are a u32 length and UTF-8 bytes.
 
 use crate::faults::{self, SrcRange};
 
-const MAGIC: &[u8; 8] = b"VAISINF1";
+const MAGIC: &[u8; 8] = b"VAISINF2";
 
 /// A source file: its name as reports show it, and the byte offset where each line starts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -39,7 +40,14 @@ pub struct FuncInfo {
     pub traps: Vec<(u32, i32, u32)>,
     /// The function's fault sites, as for [`faults::register_sites`].
     pub sites: Vec<(String, Option<String>)>,
+    /// Inlined copies in the code: `(start, end, frames)`, frames innermost first as
+    /// `(function, file, byte offset)`, as for [`faults::register_inlined`].
+    pub inlined: Vec<InlinedCode>,
 }
+
+/// `(start, end, frames)` of an inlined copy: code offsets, and the inlined frames innermost
+/// first as `(function, file, byte offset)`.
+pub type InlinedCode = (u32, u32, Vec<(String, u32, u32)>);
 
 /// Everything the executable's runtime needs to know about its code.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -88,6 +96,17 @@ impl ProgramInfo {
                     put_str(&mut w, name);
                 }
             }
+            put_u32(&mut w, f.inlined.len() as u32);
+            for (start, end, frames) in &f.inlined {
+                put_u32(&mut w, *start);
+                put_u32(&mut w, *end);
+                put_u32(&mut w, frames.len() as u32);
+                for (name, file, off) in frames {
+                    put_str(&mut w, name);
+                    put_u32(&mut w, *file);
+                    put_u32(&mut w, *off);
+                }
+            }
         }
         w
     }
@@ -119,7 +138,14 @@ impl ProgramInfo {
                     Ok((loc, inlined))
                 })
                 .collect::<Result<_, String>>()?;
-            info.funcs.push(FuncInfo { name, size, file, lines, traps, sites });
+            let inlined = (0..r.count()?)
+                .map(|_| {
+                    let (start, end) = (r.u32()?, r.u32()?);
+                    let frames = (0..r.count()?).map(|_| Ok((r.string()?, r.u32()?, r.u32()?))).collect::<Result<_, String>>()?;
+                    Ok((start, end, frames))
+                })
+                .collect::<Result<_, String>>()?;
+            info.funcs.push(FuncInfo { name, size, file, lines, traps, sites, inlined });
         }
         if r.pos != bytes.len() {
             return Err("trailing bytes after the program information table".into());
@@ -146,6 +172,14 @@ impl ProgramInfo {
                 if let Some(kind) = faults::TrapKind::from_raw(kind) {
                     faults::register_trap(addr + off as usize, kind, site);
                 }
+            }
+            if !f.inlined.is_empty() {
+                let ranges = f
+                    .inlined
+                    .iter()
+                    .map(|(start, end, frames)| faults::InlinedRange { start: *start, end: *end, frames: frames.clone().into() })
+                    .collect();
+                faults::register_inlined(addr, ranges);
             }
         }
     }
@@ -202,8 +236,8 @@ mod tests {
             main_status: true,
             files: vec![FileLines { name: "a.vais".into(), line_starts: vec![0, 15, 25] }],
             funcs: vec![
-                FuncInfo { name: "f".into(), size: 64, file: 0, lines: vec![(0, 10, 0), (10, 64, 21)], traps: vec![(12, 1, 0)], sites: vec![("a.vais:2:7".into(), None), ("a.vais:3:2".into(), Some("g".into()))] },
-                FuncInfo { name: "main".into(), size: 32, file: 0, lines: vec![], traps: vec![], sites: vec![] },
+                FuncInfo { name: "f".into(), size: 64, file: 0, lines: vec![(0, 10, 0), (10, 64, 21)], traps: vec![(12, 1, 0)], sites: vec![("a.vais:2:7".into(), None), ("a.vais:3:2".into(), Some("g".into()))], inlined: vec![(10, 20, vec![("g".into(), 0, 21), ("h".into(), 0, 3)])] },
+                FuncInfo { name: "main".into(), size: 32, file: 0, lines: vec![], traps: vec![], sites: vec![], inlined: vec![] },
             ],
         }
     }

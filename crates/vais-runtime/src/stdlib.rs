@@ -31,12 +31,14 @@ fn raise_message(kind: i64, what: &str, a: i64, b: i64) -> String {
 /// [`raise_body`] (fifth and sixth arguments), so the report starts at the Vais call.
 #[cfg(target_arch = "x86_64")]
 #[unsafe(naked)]
+#[no_mangle]
 pub extern "C" fn vais_std_raise(kind: i64, what: *const u8, a: i64, b: i64) -> ! {
     core::arch::naked_asm!("mov r8, rbp", "mov r9, [rsp]", "jmp {target}", target = sym raise_body)
 }
 
 /// `vais_std_raise` where a naked entry is not written: no backtrace.
 #[cfg(not(target_arch = "x86_64"))]
+#[no_mangle]
 pub extern "C" fn vais_std_raise(kind: i64, what: *const u8, a: i64, b: i64) -> ! {
     raise_body(kind, what, a, b, 0, 0)
 }
@@ -53,11 +55,13 @@ extern "C" fn raise_body(kind: i64, what: *const u8, a: i64, b: i64, fp: usize, 
 
 /// See the module documentation (called with C's variadic convention; the integer-class
 /// arguments are in the same registers either way).
+#[no_mangle]
 pub extern "C" fn vais_std_addr(_tag: i64, addr: i64) -> i64 {
     addr
 }
 
 /// See the module documentation.
+#[no_mangle]
 pub extern "C" fn vais_std_fmt_f64(buf: i64, cap: i64, x: f64) -> i64 {
     crate::faults::guard("String.from_f64", || {
         let text = crate::printf::format_printf(b"%f", &[(crate::printf::KIND_F64, x.to_bits())]);
@@ -74,6 +78,7 @@ pub extern "C" fn vais_std_fmt_f64(buf: i64, cap: i64, x: f64) -> i64 {
 }
 
 /// See the module documentation.
+#[no_mangle]
 pub extern "C" fn vais_std_parse_f64(addr: i64, out: i64) -> i64 {
     crate::faults::guard("parse_f64", || {
         if addr == 0 || out == 0 {

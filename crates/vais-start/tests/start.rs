@@ -29,7 +29,7 @@ fn build(dir: &Path) -> PathBuf {
     let info = ProgramInfo {
         main_status: true,
         files: vec![FileLines { name: "prog.vais".into(), line_starts: vec![0, 20, 40] }],
-        funcs: vec![FuncInfo { name: "main".into(), size: 4096, file: 0, lines: vec![(0, 4096, 26)], traps: vec![], sites: vec![("prog.vais:2:7".into(), None)] }],
+        funcs: vec![FuncInfo { name: "main".into(), size: 4096, file: 0, lines: vec![(0, 4096, 26)], traps: vec![], sites: vec![("prog.vais:2:7".into(), None)], inlined: vec![] }],
     };
     let bytes = info.encode();
     let mut c = String::from(PROGRAM);

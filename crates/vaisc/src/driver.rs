@@ -19,20 +19,20 @@ pub const EXIT_ABORTED: u8 = 134;
 
 /// Phase timings, printed by `--time` as `time: parse 1.2ms check ...`.
 #[derive(Default)]
-struct Timer {
+pub(crate) struct Timer {
     phases: Vec<(&'static str, Duration)>,
     /// The code generation tier, once known.
-    tier: Option<&'static str>,
+    pub(crate) tier: Option<&'static str>,
 }
 
 impl Timer {
-    fn record<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
+    pub(crate) fn record<T>(&mut self, phase: &'static str, f: impl FnOnce() -> T) -> T {
         let t = Instant::now();
         let r = f();
         self.phases.push((phase, t.elapsed()));
         r
     }
-    fn print(&self) {
+    pub(crate) fn print(&self) {
         vais_runtime::flush_output();
         let parts: Vec<String> =
             self.phases.iter().map(|(p, d)| format!("{p} {:.3}ms", d.as_secs_f64() * 1000.0)).collect();
@@ -44,7 +44,13 @@ impl Timer {
 }
 
 /// Parses and checks; on failure prints diagnostics and returns the exit status.
-fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<Program, u8> {
+pub(crate) fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<Program, u8> {
+    front_end_with(path, sources, timer, true)
+}
+
+/// [`front_end`]; `host_externs`: `X F` externs must exist in this process (E017), as for the
+/// JIT. `vaisc build` leaves them to the system linker (libc, libm and any `-- -lNAME`).
+pub(crate) fn front_end_with(path: &Path, sources: &mut SourceMap, timer: &mut Timer, host_externs: bool) -> Result<Program, u8> {
     let loaded = timer.record("parse", || vais_parser::load_program(path, sources));
     let (module, mut diags) = match loaded {
         Ok(x) => x,
@@ -53,7 +59,9 @@ fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer) -> Result<
             return Err(EXIT_COMPILE_ERROR);
         }
     };
-    diags.extend(vais_engine::unresolved_externs(&module.items));
+    if host_externs {
+        diags.extend(vais_engine::unresolved_externs(&module.items));
+    }
     let parse_failed = diags.iter().any(Diagnostic::is_error);
     let program = if parse_failed {
         None
@@ -175,17 +183,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
         }
     };
     let all: Vec<vais_tir::FuncId> = (0..program.funcs.len() as u32).map(vais_tir::FuncId).collect();
-    // The standard library's functions are compiled only when the program reaches them (the
-    // JIT pulls in every function a compiled one references): importing `std/hashmap` does
-    // not mean compiling all of it.
-    let roots: Vec<vais_tir::FuncId> = all
-        .iter()
-        .copied()
-        .filter(|f| {
-            let file = sources.files.get(program.func(*f).span.file.0 as usize).map(|s| s.name.as_str()).unwrap_or("");
-            Some(*f) == program.main || !vais_parser::stdlib::is_std_file(file)
-        })
-        .collect();
+    let roots = roots(&program, &sources);
     let locate = |span: vais_ast::Span| sources.location(span);
     // The optimising tier of `run`: TIR inlining (whole program), then Cranelift at
     // opt_level=speed with the backtracking register allocator. `VAIS_INLINE=0` turns the
@@ -259,6 +257,19 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
             }
         }
     }
+}
+
+/// The functions `run` and `build` compile (the JIT or the object linker adds what they
+/// reference). The standard library's functions are compiled only when the program reaches
+/// them: importing `std/hashmap` does not mean compiling all of it.
+pub(crate) fn roots(program: &Program, sources: &SourceMap) -> Vec<vais_tir::FuncId> {
+    (0..program.funcs.len() as u32)
+        .map(vais_tir::FuncId)
+        .filter(|f| {
+            let file = sources.files.get(program.func(*f).span.file.0 as usize).map(|s| s.name.as_str()).unwrap_or("");
+            Some(*f) == program.main || !vais_parser::stdlib::is_std_file(file)
+        })
+        .collect()
 }
 
 /// Describes every compiled function to perf (`--perf`); a failure is a warning, the program

@@ -1,12 +1,14 @@
 //! `vaisc`: the command-line driver and the only code that prints or exits.
 //!
-//! `vaisc check FILE`, `vaisc run [--emit tir|clif|asm] FILE [ARGS...]`, `vaisc repl` (also
-//! plain `vaisc`).
+//! `vaisc check FILE`, `vaisc run [--emit tir|clif|asm] FILE [ARGS...]`, `vaisc build FILE
+//! [-o OUT] [-g] [--emit obj]`, `vaisc repl` (also plain `vaisc`).
 //! It wires the pipeline together (parser → checker → JIT → runtime) and owns rendering.
 
 mod diagnostics;
 mod driver;
 mod lines;
+mod native;
+mod native_debug;
 mod profile;
 mod repl;
 mod report;
@@ -73,10 +75,36 @@ enum Command {
         #[arg(long, value_enum, value_name = "KIND")]
         perf: Option<driver::PerfOutput>,
     },
+    /// Compile a program into a native executable (linked with the system C compiler `cc`
+    /// against the runtime library); `vaisc build FILE [-o OUT] [-g] [--emit obj] [-- CC-ARGS...]`.
+    Build {
+        file: PathBuf,
+        /// The executable (default: FILE's name without `.vais`, in the current directory).
+        #[arg(short = 'o', value_name = "OUT")]
+        out: Option<PathBuf>,
+        /// Write DWARF debug information for gdb (`break FILE.vais:LINE`, `bt`, `step`).
+        #[arg(short = 'g', long = "debug")]
+        debug: bool,
+        /// Write only the object file (`-o OUT.o`; default FILE's name with `.o`).
+        #[arg(long, value_enum, value_name = "KIND")]
+        emit: Option<BuildEmit>,
+        /// Print phase timings (parse, check, compile, link) on standard error.
+        #[arg(long)]
+        time: bool,
+        /// Extra arguments for the C compiler's link (after `--`: libraries such as `-lsqlite3`, object files).
+        #[arg(last = true, value_name = "CC-ARGS")]
+        cc_args: Vec<std::ffi::OsString>,
+    },
     /// Start the interactive prompt (the default).
     Repl,
 }
 
+/// What `vaisc build --emit` writes instead of an executable.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum BuildEmit {
+    /// The relocatable object file.
+    Obj,
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -117,6 +145,9 @@ fn main() -> ExitCode {
                 let profile = (profile || flamegraph.is_some())
                     .then_some(profile::Options { hz: profile_hz, table: profile, flamegraph });
                 driver::run(&file, &driver::RunOptions { emit, time, profile, perf, debug })
+            }
+            Some(Command::Build { file, out, debug, emit, time, cc_args }) => {
+                native::build(&file, &native::BuildOptions { out, debug, emit_obj: emit == Some(BuildEmit::Obj), time, cc_args })
             }
             Some(Command::Repl) | None => repl::main(),
         };

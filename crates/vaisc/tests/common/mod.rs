@@ -65,6 +65,20 @@ impl Case {
         if let Some(a) = &self.args {
             c.arg("--").args(a);
         }
+        self.feed(c)
+    }
+
+    /// The executable built from this case, run with its arguments and standard input.
+    pub fn run_built(&self, exe: &std::path::Path) -> Output {
+        let mut c = Command::new(exe);
+        if let Some(a) = &self.args {
+            c.args(a);
+        }
+        self.feed(c)
+    }
+
+    /// Runs `c` with this case's standard input (none: the test's own, as `vaisc run` gets).
+    fn feed(&self, mut c: Command) -> Output {
         match &self.stdin {
             None => c.output().expect("run vaisc"),
             Some(input) => {
