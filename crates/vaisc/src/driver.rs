@@ -191,11 +191,10 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     // opt_level=speed with the backtracking register allocator. `VAIS_INLINE=0` turns the
     // inliner off (measurements). Its time counts as compile time.
     // The tools that name functions in placed code (`-g`, `--perf`, `--profile`,
-    // `--flamegraph`) get every function's own code, as `-g` builds usually do: their line
-    // tables and symbols have no notion of an inlined copy yet (backtraces of runtime errors
-    // do, see `faults::register_inlined`).
-    let tools = opts.debug || opts.perf.is_some() || opts.profile.is_some();
-    let inline = !baseline && !tools && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
+    // `--flamegraph`) see the same optimised code: they expand inlined copies from the
+    // runtime's inline ranges (`faults::register_inlined`) into the inlined functions and
+    // their own lines, as backtraces do.
+    let inline = !baseline && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
     timer.tier = Some(jit.tier().name());
     let compiled = timer.record("compile", || {
         if inline {
@@ -267,8 +266,10 @@ fn write_perf_files(kind: PerfOutput, sources: &SourceMap) {
     let ranges = vais_runtime::faults::code_ranges();
     let lines: Vec<crate::lines::FunctionLines> =
         ranges.iter().map(|(addr, _, _)| crate::lines::line_rows(sources, *addr).unwrap_or_default()).collect();
-    let line_refs: Vec<Vec<(u32, &str, u32)>> =
-        lines.iter().map(|l| l.rows.iter().map(|r| (r.offset, l.file.as_str(), r.line)).collect()).collect();
+    let line_refs: Vec<Vec<(u32, &str, u32)>> = lines
+        .iter()
+        .map(|l| l.rows.iter().map(|r| (r.offset, l.files.get(r.file as usize).map_or(l.file.as_str(), String::as_str), r.line)).collect())
+        .collect();
     let records: Vec<vais_runtime::perf::CodeRecord> = ranges
         .iter()
         .zip(&line_refs)
