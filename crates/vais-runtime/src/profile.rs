@@ -540,6 +540,34 @@ mod tests {
         assert_eq!(p.folded()[2], "main;sqrt 1");
     }
 
+    /// A sample in an inlined copy stands for the copy's function (at its own position) and
+    /// the function it was inlined into; the return address below it too, as the call itself.
+    #[test]
+    fn samples_in_inlined_code_expand_into_the_inlined_frames() {
+        use crate::faults::{register_code, register_inlined, register_lines, unregister_code, InlinedRange};
+        // Addresses no other test uses (the runtime's tables are process-wide).
+        let (outer, leaf) = (0x5a5a_0000_0000usize, 0x5a5a_0001_0000usize);
+        register_code(outer, 0x100, "walk".into());
+        // 0x00..0x20: walk's own code at byte 50; 0x20..0x40: `mix` inlined (its byte 10),
+        // called at walk's byte 60.
+        register_lines(outer, 0, vec![(0, 0x20, 50), (0x20, 0x40, 60)]);
+        register_inlined(outer, vec![InlinedRange { start: 0x20, end: 0x40, frames: vec![("mix".to_string(), 0, 10)].into() }]);
+        register_code(leaf, 0x100, "main".into());
+        register_lines(leaf, 0, vec![(0, 0x100, 90)]);
+        // Two samples in the copy, one in walk's own code; each called from main.
+        let words = [2, (outer + 0x28) as u64, (leaf + 0x11) as u64, 2, (outer + 0x30) as u64, (leaf + 0x11) as u64, 2, (outer + 8) as u64, (leaf + 0x11) as u64];
+        let p = symbolize(&words, 1000);
+        unregister_code(outer);
+        unregister_code(leaf);
+        assert_eq!(p.samples, 3);
+        assert_eq!(p.stacks, vec![(vec![v("mix"), v("walk"), v("main")], 2), (vec![v("walk"), v("main")], 1)]);
+        assert_eq!(p.positions, vec![((0, 10), 2), ((0, 50), 1)]);
+        let rows = p.functions();
+        assert_eq!(rows[0], ("mix".to_string(), 2, 2));
+        assert_eq!(rows[1], ("walk".to_string(), 1, 3));
+        assert_eq!(p.folded()[0], "main;walk;mix 2");
+    }
+
     #[test]
     fn samples_are_decoded_and_grouped() {
         // Two samples whose addresses nobody can name: each becomes an `[unknown]` leaf
