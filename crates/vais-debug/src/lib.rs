@@ -7,7 +7,9 @@
 //! and a subprogram per function, `.debug_line`, `.debug_abbrev`, `.debug_ranges`;
 //! strings inline) with absolute addresses, so nothing needs relocating, plus `.debug_frame`
 //! (call-frame information) when the batch has [`Frames`], so gdb unwinds through JIT frames
-//! by their CFI.
+//! by their CFI. [`elf_image_inlined`] also describes inlined copies ([`InlinedCall`]: an
+//! abstract subprogram per inlined function, a `DW_TAG_inlined_subroutine` per copy with its
+//! ranges and call position), so gdb shows a frame per inlined call.
 //!
 //! [`object_sections`] writes the same DWARF for a relocatable object file (`vaisc build -g`):
 //! function addresses and references between sections are relocations.
@@ -46,6 +48,22 @@ pub struct Function {
     pub line: u32,
     /// By offset; rows with the same line as the previous one may be present (they are merged).
     pub rows: Vec<Row>,
+}
+
+/// A copy of a function inlined into a placed function (DWARF `DW_TAG_inlined_subroutine`):
+/// the code at `ranges` (offsets into the placed function's code, sorted, disjoint) is `name`'s
+/// body, called at `call_line:call_col` of `files[call_file]` (a line of the enclosing code:
+/// the placed function's, or the enclosing copy's when `calls` nest). The line rows of that
+/// code name the inlined function's own lines; a debugger shows an extra frame for the copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlinedCall {
+    pub name: String,
+    pub call_file: u32,
+    pub call_line: u32,
+    pub call_col: u32,
+    pub ranges: Vec<(u32, u32)>,
+    /// Copies inlined into this copy.
+    pub calls: Vec<InlinedCall>,
 }
 
 /// Everything compiled together (one registration with the debugger).
@@ -114,7 +132,16 @@ fn err(e: impl std::fmt::Display) -> ImageError {
 
 /// DWARF sections for `batch` (see the crate comment).
 pub fn dwarf_sections(batch: &Batch) -> Result<Vec<(&'static str, Vec<u8>)>, ImageError> {
-    let mut dwarf = dwarf_unit(batch, &|_, f| Address::Constant(f.addr))?;
+    dwarf_sections_inlined(batch, &[])
+}
+
+/// DWARF sections for `batch` whose functions have inlined copies in them: `inlined[i]` are
+/// the copies in `batch.functions[i]` (a shorter slice means none for the rest). Each inlined
+/// function gets one abstract `DW_TAG_subprogram` (`DW_AT_inline`), and each copy a
+/// `DW_TAG_inlined_subroutine` under the subprogram (or copy) it is in, with its code ranges
+/// and its call's file, line and column.
+pub fn dwarf_sections_inlined(batch: &Batch, inlined: &[Vec<InlinedCall>]) -> Result<Vec<(&'static str, Vec<u8>)>, ImageError> {
+    let mut dwarf = dwarf_unit(batch, inlined, &|_, f| Address::Constant(f.addr))?;
     let mut sections = Sections::new(EndianVec::new(RunTimeEndian::Little));
     dwarf.write(&mut sections).map_err(err)?;
     let mut out = Vec::new();
@@ -167,8 +194,8 @@ impl gimli::write::RelocateWriter for RelocVec {
 /// symbol (`functions[i].addr` is not used) and each reference to another DWARF section a
 /// relocation against that section, for the system linker to resolve. Frames are not written
 /// (the object file carries `.eh_frame`).
-pub fn object_sections(batch: &Batch) -> Result<Vec<RelocatedSection>, ImageError> {
-    let mut dwarf = dwarf_unit(batch, &|i, _| Address::Symbol { symbol: i, addend: 0 })?;
+pub fn object_sections(batch: &Batch, inlined: &[Vec<InlinedCall>]) -> Result<Vec<RelocatedSection>, ImageError> {
+    let mut dwarf = dwarf_unit(batch, inlined, &|i, _| Address::Symbol { symbol: i, addend: 0 })?;
     let mut sections = Sections::new(RelocVec { w: Some(EndianVec::new(RunTimeEndian::Little)), relocs: vec![] });
     dwarf.write(&mut sections).map_err(err)?;
     let mut out = Vec::new();
@@ -183,7 +210,15 @@ pub fn object_sections(batch: &Batch) -> Result<Vec<RelocatedSection>, ImageErro
 }
 
 /// The compile unit of `batch`, each function's start address given by `addr(index, f)`.
-fn dwarf_unit(batch: &Batch, addr: &dyn Fn(usize, &Function) -> Address) -> Result<DwarfUnit, ImageError> {
+/// `a` moved by `offset` bytes.
+fn plus(a: Address, offset: u64) -> Address {
+    match a {
+        Address::Constant(c) => Address::Constant(c + offset),
+        Address::Symbol { symbol, addend } => Address::Symbol { symbol, addend: addend + offset as i64 },
+    }
+}
+
+fn dwarf_unit(batch: &Batch, inlined: &[Vec<InlinedCall>], addr: &dyn Fn(usize, &Function) -> Address) -> Result<DwarfUnit, ImageError> {
     if batch.files.is_empty() {
         return Err(ImageError("a debug image needs at least one source file".into()));
     }
@@ -209,6 +244,8 @@ fn dwarf_unit(batch: &Batch, addr: &dyn Fn(usize, &Function) -> Address) -> Resu
 
     let mut ranges = RangeList(Vec::new());
     let root = dwarf.unit.root();
+    // Inlined function name -> its abstract subprogram.
+    let mut abstracts: std::collections::HashMap<String, gimli::write::UnitEntryId> = std::collections::HashMap::new();
     for (i, f) in batch.functions.iter().enumerate() {
         let start = addr(i, f);
         ranges.0.push(Range::StartLength { begin: start, length: f.size });
@@ -240,6 +277,44 @@ fn dwarf_unit(batch: &Batch, addr: &dyn Fn(usize, &Function) -> Address) -> Resu
         entry.set(gimli::DW_AT_frame_base, AttributeValue::Exprloc(frame_base));
         entry.set(gimli::DW_AT_decl_file, AttributeValue::FileIndex(Some(file_id(f.file))));
         entry.set(gimli::DW_AT_decl_line, AttributeValue::Udata(f.line as u64));
+        if let Some(calls) = inlined.get(i) {
+            let mut stack: Vec<(gimli::write::UnitEntryId, &InlinedCall)> = calls.iter().rev().map(|c| (sub, c)).collect();
+            while let Some((parent, c)) = stack.pop() {
+                let origin = *abstracts.entry(c.name.clone()).or_insert_with(|| {
+                    let a = dwarf.unit.add(root, gimli::DW_TAG_subprogram);
+                    let e = dwarf.unit.get_mut(a);
+                    e.set(gimli::DW_AT_name, AttributeValue::String(c.name.replace('\0', "").into_bytes()));
+                    e.set(gimli::DW_AT_inline, AttributeValue::Inline(gimli::DW_INL_inlined));
+                    a
+                });
+                let id = dwarf.unit.add(parent, gimli::DW_TAG_inlined_subroutine);
+                let mut spans: Vec<(u64, u64)> =
+                    c.ranges.iter().filter(|r| r.0 < r.1 && (r.1 as u64) <= f.size).map(|r| (r.0 as u64, (r.1 - r.0) as u64)).collect();
+                spans.sort_unstable();
+                let e = dwarf.unit.get_mut(id);
+                e.set(gimli::DW_AT_abstract_origin, AttributeValue::UnitRef(origin));
+                match spans.as_slice() {
+                    [(begin, len)] => {
+                        e.set(gimli::DW_AT_low_pc, AttributeValue::Address(plus(start, *begin)));
+                        e.set(gimli::DW_AT_high_pc, AttributeValue::Udata(*len));
+                    }
+                    _ => {
+                        let list = RangeList(spans.iter().map(|&(begin, length)| Range::StartLength { begin: plus(start, begin), length }).collect());
+                        let list = dwarf.unit.ranges.add(list);
+                        let e = dwarf.unit.get_mut(id);
+                        if let Some(&(begin, _)) = spans.first() {
+                            e.set(gimli::DW_AT_entry_pc, AttributeValue::Address(plus(start, begin)));
+                        }
+                        e.set(gimli::DW_AT_ranges, AttributeValue::RangeListRef(list));
+                    }
+                }
+                let e = dwarf.unit.get_mut(id);
+                e.set(gimli::DW_AT_call_file, AttributeValue::FileIndex(Some(file_id(c.call_file))));
+                e.set(gimli::DW_AT_call_line, AttributeValue::Udata(c.call_line as u64));
+                e.set(gimli::DW_AT_call_column, AttributeValue::Udata(c.call_col as u64));
+                stack.extend(c.calls.iter().rev().map(|k| (id, k)));
+            }
+        }
     }
     let range_list = dwarf.unit.ranges.add(ranges);
     dwarf.unit.line_program = program;
@@ -256,10 +331,16 @@ fn dwarf_unit(batch: &Batch, addr: &dyn Fn(usize, &Function) -> Address) -> Resu
 
 /// The ELF image of `batch` for the GDB JIT interface (see the crate comment).
 pub fn elf_image(batch: &Batch) -> Result<Vec<u8>, ImageError> {
+    elf_image_inlined(batch, &[])
+}
+
+/// [`elf_image`] of a batch whose functions have inlined copies in them (see
+/// [`dwarf_sections_inlined`]).
+pub fn elf_image_inlined(batch: &Batch, inlined: &[Vec<InlinedCall>]) -> Result<Vec<u8>, ImageError> {
     use object::elf;
     use object::write::elf::{FileHeader, SectionHeader, Sym, Writer};
 
-    let debug = dwarf_sections(batch)?;
+    let debug = dwarf_sections_inlined(batch, inlined)?;
     let text_start = batch.functions.iter().map(|f| f.addr).min().unwrap_or(0);
     let text_end = batch.functions.iter().map(|f| f.addr + f.size).max().unwrap_or(0);
     let names: Vec<Vec<u8>> = batch.functions.iter().map(|f| f.name.replace('\0', "").into_bytes()).collect();

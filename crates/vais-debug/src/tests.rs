@@ -199,7 +199,7 @@ fn frames_go_to_debug_frame_in_the_image_and_to_a_terminated_eh_frame() {
 #[test]
 fn object_sections_relocate_function_addresses() {
     use gimli::write::RelocationTarget;
-    let sections = object_sections(&batch()).unwrap();
+    let sections = object_sections(&batch(), &[]).unwrap();
     let names: Vec<&str> = sections.iter().map(|s| s.name).collect();
     for n in [".debug_info", ".debug_abbrev", ".debug_line", ".debug_ranges"] {
         assert!(names.contains(&n), "{n} missing from {names:?}");
@@ -220,4 +220,55 @@ fn object_sections_relocate_function_addresses() {
     for s in &sections {
         assert!(!s.data.windows(6).any(|w| w == [0x00, 0x10, 0x00, 0x00, 0x00, 0x7f]), "{}: an absolute address", s.name);
     }
+}
+
+/// Copies inlined into `fib` (`helper` at 0x10..0x18 and 0x20..0x28, called at prog.vais:3,
+/// with `leaf` inlined into it at lib.vais:8): one abstract subprogram per inlined function,
+/// one `DW_TAG_inlined_subroutine` per copy, nested as the calls are, with the call's file and
+/// line and the copy's ranges. Without copies the image has none of this.
+#[test]
+fn inlined_copies_are_inlined_subroutines_with_their_calls() {
+    let leaf = InlinedCall { name: "leaf".into(), call_file: 1, call_line: 8, call_col: 5, ranges: vec![(0x12, 0x14)], calls: vec![] };
+    let helper =
+        InlinedCall { name: "helper".into(), call_file: 0, call_line: 3, call_col: 9, ranges: vec![(0x10, 0x18), (0x20, 0x28)], calls: vec![leaf] };
+    let image = elf_image_inlined(&batch(), &[vec![helper]]).unwrap();
+    let elf = ElfFile64::<object::Endianness>::parse(&*image).unwrap();
+    let load = |id: gimli::SectionId| -> Result<gimli::EndianSlice<'_, gimli::LittleEndian>, gimli::Error> {
+        let data = elf.section_by_name(id.name()).and_then(|s| s.data().ok()).unwrap_or(&[]);
+        Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
+    };
+    let dwarf = gimli::read::Dwarf::load(load).unwrap();
+    let unit = dwarf.unit(dwarf.units().next().unwrap().unwrap()).unwrap();
+    let mut entries = unit.entries();
+    // (depth, name, call line, ranges) of every inlined subroutine; names of abstract ones.
+    let mut copies = Vec::new();
+    let mut abstracts = Vec::new();
+    while let Some(entry) = entries.next_dfs().unwrap() {
+        let depth = entry.depth();
+        let name_of = |e: &gimli::DebuggingInformationEntry<_>| {
+            let v = e.attr_value(gimli::DW_AT_name).unwrap();
+            String::from_utf8_lossy(&dwarf.attr_string(&unit, v).unwrap()).to_string()
+        };
+        if entry.tag() == gimli::DW_TAG_subprogram && entry.attr_value(gimli::DW_AT_inline).is_some() {
+            abstracts.push(name_of(entry));
+        }
+        if entry.tag() != gimli::DW_TAG_inlined_subroutine {
+            continue;
+        }
+        let Some(gimli::AttributeValue::UnitRef(origin)) = entry.attr_value(gimli::DW_AT_abstract_origin) else { panic!("no origin") };
+        let name = name_of(&unit.entry(origin).unwrap());
+        let line = entry.attr_value(gimli::DW_AT_call_line).and_then(|v| v.udata_value()).unwrap();
+        let mut ranges = Vec::new();
+        let mut it = dwarf.die_ranges(&unit, entry).unwrap();
+        while let Some(r) = it.next().unwrap() {
+            ranges.push((r.begin - 0x7f00_0000_1000, r.end - 0x7f00_0000_1000));
+        }
+        copies.push((depth, name, line, ranges));
+    }
+    abstracts.sort();
+    assert_eq!(abstracts, vec!["helper".to_string(), "leaf".to_string()]);
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    assert_eq!((copies[0].1.as_str(), copies[0].2, copies[0].3.clone()), ("helper", 3, vec![(0x10, 0x18), (0x20, 0x28)]));
+    assert_eq!((copies[1].1.as_str(), copies[1].2, copies[1].3.clone()), ("leaf", 8, vec![(0x12, 0x14)]));
+    assert_eq!(copies[1].0, copies[0].0 + 1, "leaf's copy is inside helper's");
 }

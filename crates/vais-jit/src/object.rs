@@ -61,7 +61,7 @@ fn add_debug_sections(product: &mut cranelift_object::ObjectProduct, sections: &
 /// Describes the linked functions (with their symbols) for the debugger: `vaisc build -g`
 /// turns their tables into line rows (addresses are relocations, see
 /// `vais_debug::object_sections`).
-pub type DebugBatch<'a> = dyn Fn(&[(String, LinkedFunction)]) -> vais_debug::Batch + 'a;
+pub type DebugBatch<'a> = dyn Fn(&[(String, LinkedFunction)]) -> (vais_debug::Batch, Vec<Vec<vais_debug::InlinedCall>>) + 'a;
 
 /// What [`compile_object`] produced.
 pub struct Object {
@@ -167,8 +167,8 @@ pub fn compile_object(
     define("__vais_code", &d)?;
     let mut product = module.finish();
     if let Some(debug) = debug {
-        let batch = debug(&functions);
-        let sections = vais_debug::object_sections(&batch).map_err(|e| link_err(format!("debug information: {e}")))?;
+        let (batch, inlined) = debug(&functions);
+        let sections = vais_debug::object_sections(&batch, &inlined).map_err(|e| link_err(format!("debug information: {e}")))?;
         add_debug_sections(&mut product, &sections, &functions).map_err(link_err)?;
     }
     let bytes = product.emit().map_err(|e| link_err(format!("writing the object file: {e}")))?;

@@ -444,6 +444,35 @@ fn inlined_at(t: &Tables, start: usize, off: u32) -> &[(String, u32, u32)] {
     }
 }
 
+/// The inlined code of the function registered at `start` (see [`register_inlined`]), by
+/// start offset; empty when nothing was inlined into it.
+pub fn inlined_of(start: usize) -> Vec<InlinedRange> {
+    tables().inlined.get(&start).cloned().unwrap_or_default()
+}
+
+/// The Vais frames one machine frame at `pc` stands for, innermost first: the copies inlined
+/// at that point (each with its own source position), then the function itself (with its
+/// position there, the outermost call's). `is_return` says `pc` is a return address (the call
+/// before it is looked up). `None` when `pc` is not in registered JIT code.
+pub fn frames_at(pc: usize, is_return: bool) -> Option<Vec<BtFrame>> {
+    let f = machine_frame(&tables(), pc, is_return);
+    (!f.is_empty()).then_some(f)
+}
+
+/// See [`frames_at`] (empty outside JIT code).
+fn machine_frame(t: &Tables, addr: usize, is_return: bool) -> Vec<BtFrame> {
+    let pc = if is_return { addr.wrapping_sub(1) } else { addr };
+    let Some((&start, (len, name))) = t.code.range(..=pc).next_back() else { return vec![] };
+    if pc >= start + len {
+        return vec![];
+    }
+    let off = (pc - start) as u32;
+    let mut out: Vec<BtFrame> =
+        inlined_at(t, start, off).iter().map(|(f, file, o)| BtFrame { function: f.clone(), position: Some((*file, *o)) }).collect();
+    out.push(BtFrame { function: name.clone(), position: position_in(t, start, off) });
+    out
+}
+
 /// The JIT code at `pc`: its function, and its source position as (file number, byte offset)
 /// when its line table has a row at or before `pc`. As in a DWARF line program, a row covers
 /// the code up to the next row: code the optimiser made without a position of its own (moves,
@@ -585,18 +614,7 @@ fn backtrace(t: &Tables) -> Backtrace {
     let tail = total.saturating_sub(signals::MAX_FRAMES).min(signals::MAX_FRAMES);
     // One machine frame, as the Vais frames it stands for: the copies inlined at that point
     // (innermost first), then the function itself.
-    let frame = |addr: usize, is_return: bool| -> Vec<BtFrame> {
-        let pc = if is_return { addr.wrapping_sub(1) } else { addr };
-        let Some((&start, (len, name))) = t.code.range(..=pc).next_back() else { return vec![] };
-        if pc >= start + len {
-            return vec![];
-        }
-        let off = (pc - start) as u32;
-        let mut out: Vec<BtFrame> =
-            inlined_at(t, start, off).iter().map(|(f, file, o)| BtFrame { function: f.clone(), position: Some((*file, *o)) }).collect();
-        out.push(BtFrame { function: name.clone(), position: position_in(t, start, off) });
-        out
-    };
+    let frame = |addr: usize, is_return: bool| machine_frame(t, addr, is_return);
     let mut frames: Vec<BtFrame> = frame(r.pc.load(Ordering::SeqCst), false);
     frames.extend((0..head).flat_map(|i| frame(r.frames[i].load(Ordering::Relaxed), true)));
     let omitted_at = frames.len();

@@ -360,11 +360,32 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
     }
 }
 
-/// Names the frames of every recorded sample and counts identical stacks.
+/// Names the frames of every recorded sample and counts identical stacks. Each distinct
+/// address is looked up once (its frames interned as numbers); a sample then costs hash look-ups
+/// of numbers, and a stack is built and hashed as numbers, named once at the end. A machine
+/// frame in inlined code stands for the inlined copies at that point and the function they are
+/// in, innermost first (`faults::frames_at`), and a sample's position is its innermost frame's
+/// own: the inlined function's line, not the call's.
 fn symbolize(words: &[u64], hz: u32) -> Profile {
-    let mut names: std::collections::HashMap<usize, Option<Frame>> = std::collections::HashMap::new();
-    let mut counts: std::collections::HashMap<Vec<Frame>, u64> = std::collections::HashMap::new();
-    let mut positions: std::collections::HashMap<(u32, u32), u64> = std::collections::HashMap::new();
+    use std::collections::HashMap;
+    /// What one address stands for: interned frames (innermost first; empty: unnamed) and the
+    /// innermost frame's source position.
+    struct Site {
+        frames: Vec<u32>,
+        pos: Option<(u32, u32)>,
+    }
+    let mut names: Vec<Frame> = Vec::new();
+    let mut ids: HashMap<Frame, u32> = HashMap::new();
+    let mut intern = |f: Frame, names: &mut Vec<Frame>| -> u32 {
+        *ids.entry(f).or_insert_with_key(|f| {
+            names.push(f.clone());
+            (names.len() - 1) as u32
+        })
+    };
+    let mut sites: HashMap<usize, Site> = HashMap::new();
+    let mut counts: HashMap<Vec<u32>, u64> = HashMap::new();
+    let mut positions: HashMap<(u32, u32), u64> = HashMap::new();
+    let mut stack: Vec<u32> = Vec::with_capacity(64);
     let mut samples = 0;
     let mut i = 0;
     while i < words.len() {
@@ -372,29 +393,51 @@ fn symbolize(words: &[u64], hz: u32) -> Profile {
         let raw = &words[(i + 1).min(words.len())..(i + 1 + n).min(words.len())];
         i += 1 + n;
         samples += 1;
-        if let Some((_, Some(pos))) = raw.first().and_then(|&pc| crate::faults::source_at(pc as usize)) {
-            *positions.entry(pos).or_default() += 1;
-        }
-        let mut stack = Vec::with_capacity(raw.len());
+        stack.clear();
+        // The length of `stack` up to its outermost Vais frame.
+        let mut outer_vais = None;
         for (depth, &addr) in raw.iter().enumerate() {
             // A return address points after its call: look up the call itself.
             let lookup = if depth == 0 { addr as usize } else { (addr as usize).saturating_sub(1) };
-            let frame = names.entry(lookup).or_insert_with(|| name_of(lookup)).clone();
-            match frame {
-                Some(f) => stack.push(f),
+            let site = sites.entry(lookup).or_insert_with(|| match crate::faults::frames_at(lookup, false) {
+                Some(fs) => Site {
+                    pos: fs.first().and_then(|f| f.position),
+                    frames: fs.into_iter().map(|f| intern(Frame::Vais(f.function), &mut names)).collect(),
+                },
+                None => Site { frames: name_of(lookup).map(|f| intern(f, &mut names)).into_iter().collect(), pos: None },
+            });
+            if depth == 0 {
+                if let Some(pos) = site.pos {
+                    *positions.entry(pos).or_default() += 1;
+                }
+            }
+            if site.frames.is_empty() {
                 // The chain left the code we can name: what follows is not a frame chain.
-                None if depth > 0 => break,
-                None => stack.push(Frame::Native("[unknown]".into())),
+                if depth > 0 {
+                    break;
+                }
+                stack.push(intern(Frame::Native("[unknown]".into()), &mut names));
+                continue;
+            }
+            stack.extend_from_slice(&site.frames);
+            if matches!(names[site.frames[0] as usize], Frame::Vais(_)) {
+                outer_vais = Some(stack.len());
             }
         }
         // Native frames above the outermost Vais frame are the host calling in (the
         // driver, the protected-call trampoline): not part of the program's profile.
-        if let Some(outer) = stack.iter().rposition(|f| matches!(f, Frame::Vais(_))) {
-            stack.truncate(outer + 1);
+        if let Some(outer) = outer_vais {
+            stack.truncate(outer);
         }
-        *counts.entry(stack).or_default() += 1;
+        match counts.get_mut(stack.as_slice()) {
+            Some(c) => *c += 1,
+            None => {
+                counts.insert(stack.clone(), 1);
+            }
+        }
     }
-    let mut stacks: Vec<(Vec<Frame>, u64)> = counts.into_iter().collect();
+    let mut stacks: Vec<(Vec<Frame>, u64)> =
+        counts.into_iter().map(|(s, c)| (s.iter().map(|&id| names[id as usize].clone()).collect(), c)).collect();
     stacks.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut positions: Vec<((u32, u32), u64)> = positions.into_iter().collect();
     positions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -495,6 +538,34 @@ mod tests {
         assert_eq!(rows[3], ("main".to_string(), 0, 10));
         assert_eq!(p.folded()[0], "main;fib;fib;fib 6");
         assert_eq!(p.folded()[2], "main;sqrt 1");
+    }
+
+    /// A sample in an inlined copy stands for the copy's function (at its own position) and
+    /// the function it was inlined into; the return address below it too, as the call itself.
+    #[test]
+    fn samples_in_inlined_code_expand_into_the_inlined_frames() {
+        use crate::faults::{register_code, register_inlined, register_lines, unregister_code, InlinedRange};
+        // Addresses no other test uses (the runtime's tables are process-wide).
+        let (outer, leaf) = (0x5a5a_0000_0000usize, 0x5a5a_0001_0000usize);
+        register_code(outer, 0x100, "walk".into());
+        // 0x00..0x20: walk's own code at byte 50; 0x20..0x40: `mix` inlined (its byte 10),
+        // called at walk's byte 60.
+        register_lines(outer, 0, vec![(0, 0x20, 50), (0x20, 0x40, 60)]);
+        register_inlined(outer, vec![InlinedRange { start: 0x20, end: 0x40, frames: vec![("mix".to_string(), 0, 10)].into() }]);
+        register_code(leaf, 0x100, "main".into());
+        register_lines(leaf, 0, vec![(0, 0x100, 90)]);
+        // Two samples in the copy, one in walk's own code; each called from main.
+        let words = [2, (outer + 0x28) as u64, (leaf + 0x11) as u64, 2, (outer + 0x30) as u64, (leaf + 0x11) as u64, 2, (outer + 8) as u64, (leaf + 0x11) as u64];
+        let p = symbolize(&words, 1000);
+        unregister_code(outer);
+        unregister_code(leaf);
+        assert_eq!(p.samples, 3);
+        assert_eq!(p.stacks, vec![(vec![v("mix"), v("walk"), v("main")], 2), (vec![v("walk"), v("main")], 1)]);
+        assert_eq!(p.positions, vec![((0, 10), 2), ((0, 50), 1)]);
+        let rows = p.functions();
+        assert_eq!(rows[0], ("mix".to_string(), 2, 2));
+        assert_eq!(rows[1], ("walk".to_string(), 1, 3));
+        assert_eq!(p.folded()[0], "main;walk;mix 2");
     }
 
     #[test]

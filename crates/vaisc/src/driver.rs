@@ -189,21 +189,13 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     // opt_level=speed with the backtracking register allocator. `VAIS_INLINE=0` turns the
     // inliner off (measurements). Its time counts as compile time.
     // The tools that name functions in placed code (`-g`, `--perf`, `--profile`,
-    // `--flamegraph`) get every function's own code, as `-g` builds usually do: their line
-    // tables and symbols have no notion of an inlined copy yet (backtraces of runtime errors
-    // do, see `faults::register_inlined`).
-    let tools = opts.debug || opts.perf.is_some() || opts.profile.is_some();
-    let inline = !baseline && !tools && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
+    // `--flamegraph`) see the same optimised code: they expand inlined copies from the
+    // runtime's inline ranges (`faults::register_inlined`) into the inlined functions and
+    // their own lines, as backtraces do.
+    let inline = inliner_on(baseline);
     timer.tier = Some(jit.tier().name());
     let compiled = timer.record("compile", || {
-        if inline {
-            vais_inline::inline_program(&mut program, vais_inline::Limits::default());
-            if vais_jit::verify_by_default() {
-                if let Err(e) = vais_tir::verify::verify_program(&program) {
-                    return Err(vais_jit::JitError { kind: vais_jit::JitErrorKind::TirVerifier, function: Some(e.function), message: format!("TIR verifier after inlining: {} (at {})", e.message, sources.location(e.span)) });
-                }
-            }
-        }
+        inline_program(&mut program, &sources, inline)?;
         jit.compile(&program, &roots, &locate)
     });
     if let Err(e) = compiled {
@@ -278,8 +270,10 @@ fn write_perf_files(kind: PerfOutput, sources: &SourceMap) {
     let ranges = vais_runtime::faults::code_ranges();
     let lines: Vec<crate::lines::FunctionLines> =
         ranges.iter().map(|(addr, _, _)| crate::lines::line_rows(sources, *addr).unwrap_or_default()).collect();
-    let line_refs: Vec<Vec<(u32, &str, u32)>> =
-        lines.iter().map(|l| l.rows.iter().map(|r| (r.offset, l.file.as_str(), r.line)).collect()).collect();
+    let line_refs: Vec<Vec<(u32, &str, u32)>> = lines
+        .iter()
+        .map(|l| l.rows.iter().map(|r| (r.offset, l.files.get(r.file as usize).map_or(l.file.as_str(), String::as_str), r.line)).collect())
+        .collect();
     let records: Vec<vais_runtime::perf::CodeRecord> = ranges
         .iter()
         .zip(&line_refs)
@@ -309,4 +303,27 @@ fn exit_status(ty: &Ty, bytes: &[u8]) -> u8 {
         Ty::Int(_) | Ty::Bool => bytes.first().copied().unwrap_or(0),
         _ => 0,
     }
+}
+
+/// Whether the TIR inliner runs: with the optimising tier, unless `VAIS_INLINE=0`
+/// (measurements). The tools (`-g`, `--perf`, `--profile`) keep it: they see through inlined
+/// copies.
+pub fn inliner_on(baseline: bool) -> bool {
+    !baseline && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0")
+}
+
+/// The optimising tier's TIR pass (`vaisc run` and `vaisc build` alike): inlines `program` when
+/// `inline`, then (in debug and test builds) verifies what the inliner made.
+pub fn inline_program(program: &mut vais_tir::Program, sources: &SourceMap, inline: bool) -> Result<(), vais_jit::JitError> {
+    if !inline {
+        return Ok(());
+    }
+    vais_inline::inline_program(program, vais_inline::Limits::default());
+    if vais_jit::verify_by_default() {
+        if let Err(e) = vais_tir::verify::verify_program(program) {
+            let message = format!("TIR verifier after inlining: {} (at {})", e.message, sources.location(e.span));
+            return Err(vais_jit::JitError { kind: vais_jit::JitErrorKind::TirVerifier, function: Some(e.function), message });
+        }
+    }
+    Ok(())
 }

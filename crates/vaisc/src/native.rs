@@ -78,9 +78,9 @@ fn build_inner(path: &Path, opts: &BuildOptions, timer: &mut Timer) -> Result<()
         opt_speed: !baseline,
         keep_ir: false,
     };
-    // As `vaisc run`: the optimising tier after the TIR inliner (not with `-g`, whose line
-    // tables describe each function's own code).
-    let inline = !baseline && !opts.debug && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
+    // As `vaisc run`: the optimising tier after the TIR inliner (with `-g` too: the DWARF
+    // describes inlined copies).
+    let inline = driver::inliner_on(baseline);
     let roots = driver::roots(&program, &sources);
     let files: Vec<vais_runtime::program_info::FileLines> = sources
         .files
@@ -94,14 +94,7 @@ fn build_inner(path: &Path, opts: &BuildOptions, timer: &mut Timer) -> Result<()
     timer.tier = Some(config.tier().name());
     let locate = |span: Span| sources.location(span);
     let object = timer.record("compile", || {
-        if inline {
-            vais_inline::inline_program(&mut program, vais_inline::Limits::default());
-            if vais_jit::verify_by_default() {
-                if let Err(e) = vais_tir::verify::verify_program(&program) {
-                    return Err(vais_jit::JitError { kind: vais_jit::JitErrorKind::TirVerifier, function: Some(e.function), message: format!("TIR verifier after inlining: {} (at {})", e.message, sources.location(e.span)) });
-                }
-            }
-        }
+        driver::inline_program(&mut program, &sources, inline)?;
         let debug_batch = |fs: &[(String, vais_jit::LinkedFunction)]| crate::native_debug::batch(&sources, &program, fs);
         let debug: Option<&vais_jit::object::DebugBatch<'_>> = if opts.debug { Some(&debug_batch) } else { None };
         vais_jit::object::compile_object(&program, &roots, main, files, config, &locate, debug)

@@ -249,7 +249,9 @@ fn gdb_debugs_a_built_executable() {
     let src_dir = repo_root().join("tests/gdb");
     let dir = scratch("gdb");
     let exe = dir.join("step");
-    let built = vaisc().current_dir(&src_dir).args(["build", "-g", "step.vais", "-o"]).arg(&exe).output().unwrap();
+    // Every call a real call (with the inliner, `add` would be a copy inside `main`, see
+    // `gdb_shows_inlined_copies_in_a_built_executable`).
+    let built = vaisc().current_dir(&src_dir).env("VAIS_INLINE", "0").args(["build", "-g", "step.vais", "-o"]).arg(&exe).output().unwrap();
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
     let mut cmd = Command::new("gdb");
     cmd.current_dir(&src_dir).args(["-batch", "-nx"]);
@@ -301,5 +303,37 @@ fn externs_resolve_at_link_time() {
     let err = String::from_utf8_lossy(&missing.stderr);
     assert_eq!(missing.status.code(), Some(1));
     assert!(err.starts_with("error: linking failed:") && err.contains("vais_test_twice"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `vaisc build -g` inlines as `vaisc run -g` does, and the object's DWARF describes the copies
+/// (`DW_TAG_inlined_subroutine`, through the same line tables as the JIT's images): with `get`
+/// inlined into `sum` and `sum` into `main`, gdb stops on `get`'s line inside the copies and
+/// `bt` shows one frame per inlined function at its own line; the executable's own report of
+/// the fault names the same frames.
+#[test]
+fn gdb_shows_inlined_copies_in_a_built_executable() {
+    assert!(Command::new("gdb").arg("--version").output().is_ok_and(|o| o.status.success()), "gdb is not installed");
+    let src_dir = repo_root().join("tests/gdb");
+    let dir = scratch("gdb-inlined");
+    let exe = dir.join("fault");
+    let built = vaisc().current_dir(&src_dir).args(["build", "-g", "fault.vais", "-o"]).arg(&exe).output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let mut cmd = Command::new("gdb");
+    cmd.current_dir(&src_dir).args(["-batch", "-nx"]);
+    for c in ["set width 0", "break fault.vais:3", "run", "bt 4", "delete", "continue"] {
+        cmd.args(["-ex", c]);
+    }
+    let out = cmd.arg(&exe).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let frames: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(frames.first().is_some_and(|l| l.starts_with("#0  get () at fault.vais:3")), "{text}");
+    // Inlined frames have no address of their own ("#1  sum () at", not "#1  0x... in sum").
+    assert!(frames.get(1).is_some_and(|l| l.starts_with("#1  sum () at fault.vais:7")), "{text}");
+    assert!(frames.get(2).is_some_and(|l| l.starts_with("#2  main () at fault.vais:12")), "{text}");
+    let run = Command::new(&exe).output().unwrap();
+    let report = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(101), "{report}");
+    assert!(report.contains("runtime error: invalid memory access at 0x0 in `get`\n  at get (fault.vais:3:32)\n  at sum (fault.vais:7:14)\n  at main (fault.vais:12:5)"), "{report}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,8 +2,10 @@
 //! line is pending until the code exists, then hits; `bt` names the Vais functions with their
 //! files and lines and, through the frames' call-frame information, goes on through the entry
 //! wrapper into the host's frames; `step` enters a Vais call, `next` goes by line, `finish`
-//! returns to the caller; the program then runs to its normal end. `.ci/run` installs gdb when
-//! it is missing.
+//! returns to the caller; the program then runs to its normal end. In inlined code (the
+//! inliner stays on under `-g`) `bt` shows each inlined copy as a frame at its own line. The
+//! tests of real calls (step, finish, frames' CFI) run with `VAIS_INLINE=0`. `.ci/run`
+//! installs gdb when it is missing.
 
 mod common;
 
@@ -14,6 +16,11 @@ use std::process::Command;
 /// settings every test needs (JIT code's checks raise SIGILL/SIGSEGV, which it handles itself;
 /// breakpoints in code that does not exist yet are pending). Returns stdout and stderr.
 fn gdb(dir: &Path, commands: &[&str], args: &[&str]) -> String {
+    gdb_env(dir, commands, args, &[])
+}
+
+/// [`gdb`] with environment variables for `vaisc` (`VAIS_INLINE=0`: every call stays a call).
+fn gdb_env(dir: &Path, commands: &[&str], args: &[&str], env: &[(&str, &str)]) -> String {
     assert!(
         Command::new("gdb").arg("--version").output().is_ok_and(|o| o.status.success()),
         "gdb is not installed (.ci/run installs it: apt-get install gdb)"
@@ -26,6 +33,7 @@ fn gdb(dir: &Path, commands: &[&str], args: &[&str]) -> String {
     {
         cmd.args(["-ex", c]);
     }
+    cmd.envs(env.iter().copied());
     let out = cmd.arg("--args").arg(env!("CARGO_BIN_EXE_vaisc")).args(args).output().unwrap();
     String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
 }
@@ -33,11 +41,14 @@ fn gdb(dir: &Path, commands: &[&str], args: &[&str]) -> String {
 #[test]
 fn gdb_breaks_on_a_vais_line_and_shows_vais_frames() {
     let dir = common::repo_root().join("tests/profile");
-    let text = gdb(&dir, &["break split.vais:9", "run", "bt 2", "delete", "continue"], &["run", "-g", "split.vais"]);
+    // `light` is inlined into main's loop (and also compiled on its own): the breakpoint has
+    // a location in each, and the inlined copy is hit, shown as a frame of its own.
+    let text = gdb(&dir, &["break split.vais:9", "run", "bt 2", "info frame", "delete", "continue"], &["run", "-g", "split.vais"]);
     assert!(text.contains("Breakpoint 1 (split.vais:9) pending"), "{text}");
-    assert!(text.contains("hit Breakpoint 1, light () at split.vais:9"), "{text}");
+    assert!(text.lines().any(|l| l.contains("hit Breakpoint 1") && l.ends_with(", light () at split.vais:9")), "{text}");
     assert!(text.contains("#0  light () at split.vais:9"), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("#1 ") && l.contains("in main () at split.vais:14")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("#1 ") && l.contains("main () at split.vais:14")), "{text}");
+    assert!(text.contains("inlined into frame 1"), "{text}");
     assert!(text.contains("exited normally"), "{text}");
     let expected = std::fs::read_to_string(dir.join("split.stdout")).unwrap();
     assert!(text.contains(expected.trim()), "the program's output is missing:\n{text}");
@@ -51,7 +62,7 @@ fn frames(text: &str) -> Vec<&str> {
 #[test]
 fn gdb_backtrace_goes_through_jit_frames_into_the_host() {
     let dir = common::repo_root().join("tests/profile");
-    let text = gdb(&dir, &["break split.vais:4", "run", "bt", "info frame", "delete", "continue"], &["run", "-g", "split.vais"]);
+    let text = gdb_env(&dir, &["break split.vais:4", "run", "bt", "info frame", "delete", "continue"], &["run", "-g", "split.vais"], &[("VAIS_INLINE", "0")]);
     let bt = frames(&text);
     assert!(bt.first().is_some_and(|l| l.starts_with("#0  heavy () at split.vais:4")), "{text}");
     assert!(bt.get(1).is_some_and(|l| l.contains(" in main () at split.vais:14")), "{text}");
@@ -70,7 +81,7 @@ fn gdb_backtrace_goes_through_jit_frames_into_the_host() {
 #[test]
 fn gdb_steps_into_nexts_over_and_finishes_vais_functions() {
     let dir = common::repo_root().join("tests/gdb");
-    let text = gdb(&dir, &["break step.vais:9", "run", "step", "next", "finish", "next", "continue"], &["run", "-g", "step.vais"]);
+    let text = gdb_env(&dir, &["break step.vais:9", "run", "step", "next", "finish", "next", "continue"], &["run", "-g", "step.vais"], &[("VAIS_INLINE", "0")]);
     let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("`{needle}` missing:\n{text}"));
     // Breakpoint at `y := add(x, 7)`; `step` enters `add` at its first body line.
     let hit = at("hit Breakpoint 1, main () at step.vais:9");
@@ -154,11 +165,47 @@ fn gdb_stops_at_a_fault_in_jit_code_with_vais_frames() {
     let dir = common::repo_root().join("tests/gdb");
     // The SIGSEGV stops gdb this time (the later `handle` wins); `bt` there, then the program
     // handles it itself and reports the runtime error as usual.
-    let text = gdb(&dir, &["handle SIGSEGV stop print", "run", "bt", "continue"], &["run", "-g", "fault.vais"]);
+    // (Every call a call: with `get` and `sum` inlined, the fault is the first instruction
+    // of both copies, and gdb shows a stop at the start of an inlined copy as the caller at
+    // the call's line, as it does for C.)
+    let text = gdb_env(&dir, &["handle SIGSEGV stop print", "run", "bt", "continue"], &["run", "-g", "fault.vais"], &[("VAIS_INLINE", "0")]);
     assert!(text.contains("SIGSEGV"), "gdb did not stop at the fault:\n{text}");
     let bt = frames(&text);
     assert!(bt.first().is_some_and(|l| l.contains("get (") && l.contains("at fault.vais:3")), "{text}");
     assert!(bt.iter().any(|l| l.contains(" in sum (") && l.contains("at fault.vais:7")), "{text}");
     assert!(bt.iter().any(|l| l.contains(" in main () at fault.vais:12")), "{text}");
     assert!(text.contains("runtime error: invalid memory access at 0x0 in `get`"), "{text}");
+}
+
+/// With the inliner on (the default, `-g` too), `get` is inlined into `sum`, which is inlined
+/// into `main`: the image describes the copies (`DW_TAG_inlined_subroutine` with the call's
+/// line), so a breakpoint on `get`'s line stops in the copy, and `bt` shows one frame per
+/// inlined function, each at its own line, as the runtime's own backtrace does.
+#[test]
+fn gdb_shows_inlined_copies_as_frames_with_their_lines() {
+    let dir = common::repo_root().join("tests/gdb");
+    let text = gdb(&dir, &["break fault.vais:3", "run", "bt 4", "delete", "continue"], &["run", "-g", "fault.vais"]);
+    // `get` has one location of its own and one per copy.
+    assert!(text.lines().any(|l| l.contains("hit Breakpoint 1") && l.ends_with(", get () at fault.vais:3")), "{text}");
+    let bt = frames(&text);
+    assert!(bt.first().is_some_and(|l| l.starts_with("#0  get () at fault.vais:3")), "{text}");
+    // Inlined frames have no address of their own ("#1  sum () at", not "#1  0x... in sum").
+    assert!(bt.get(1).is_some_and(|l| l.starts_with("#1  sum () at fault.vais:7")), "{text}");
+    assert!(bt.get(2).is_some_and(|l| l.starts_with("#2  main () at fault.vais:12")), "{text}");
+    assert!(bt.get(3).is_some_and(|l| l.contains(" in vais$main$entry ()")), "{text}");
+    assert!(text.contains("runtime error: invalid memory access at 0x0 in `get`"), "{text}");
+}
+
+/// A line that calls an inlined function has code: its row starts the copy (then the copy's
+/// own rows), so `break FILE:LINE` on the call stops there, inside the copy called from it.
+#[test]
+fn gdb_breaks_on_a_line_whose_call_was_inlined() {
+    let dir = common::repo_root().join("tests/gdb");
+    let text = gdb(&dir, &["break step.vais:9", "run", "bt 2", "delete", "continue"], &["run", "-g", "step.vais"]);
+    assert!(text.contains("hit Breakpoint 1, "), "{text}");
+    let bt = frames(&text);
+    assert!(bt.first().is_some_and(|l| l.starts_with("#0  add () at step.vais:")), "{text}");
+    assert!(bt.get(1).is_some_and(|l| l.starts_with("#1  main () at step.vais:9")), "{text}");
+    assert!(text.contains("c = 36\ny = 72\nx = 77"), "{text}");
+    assert!(text.contains("exited normally"), "{text}");
 }

@@ -39,13 +39,14 @@ fn perfmap_names_every_function_and_nothing_is_written_unasked() {
     assert!(names.contains(&"heavy") && names.contains(&"light") && names.contains(&"main"), "{text}");
 }
 
-#[test]
-fn perf_record_inject_report_shows_vais_names() {
+/// `perf record -k 1` of `vaisc run --perf jitdump split.vais` (with `env`), then `perf inject
+/// --jit`: the directory and the injected data.
+fn record_and_inject(tag: &str, env: &[(&str, &str)]) -> (std::path::PathBuf, std::path::PathBuf) {
     assert!(
         Command::new("perf").arg("--version").output().is_ok_and(|o| o.status.success()),
         "perf is not installed (.ci/run installs it: apt-get install linux-perf)"
     );
-    let dir = std::env::temp_dir().join(format!("vais_perf_test_{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("vais_perf_test_{}_{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let data = dir.join("perf.data");
     let record = Command::new("perf")
@@ -57,6 +58,7 @@ fn perf_record_inject_report_shows_vais_names() {
         .arg("run")
         .arg(split_program())
         .args(["--perf", "jitdump"])
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(data.exists(), "perf record failed: {}", String::from_utf8_lossy(&record.stderr));
@@ -69,31 +71,51 @@ fn perf_record_inject_report_shows_vais_names() {
     let injected = dir.join("perf.jit.data");
     let inject = Command::new("perf").current_dir(&dir).args(["inject", "--jit", "-i"]).arg(&data).arg("-o").arg(&injected).output().unwrap();
     assert!(inject.status.success(), "perf inject: {}", String::from_utf8_lossy(&inject.stderr));
-    let report = Command::new("perf")
-        .current_dir(&dir)
-        .args(["report", "--stdio", "--sort", "sym", "-i"])
-        .arg(&injected)
-        .output()
-        .unwrap();
+    (dir, injected)
+}
+
+/// Function names in `perf report --sort sym`, hottest first.
+fn report_names(dir: &std::path::Path, injected: &std::path::Path) -> (Vec<String>, String) {
+    let report = Command::new("perf").current_dir(dir).args(["report", "--stdio", "--sort", "sym", "-i"]).arg(injected).output().unwrap();
     let text = String::from_utf8_lossy(&report.stdout).to_string();
-    // Function names, hottest first.
-    let named: Vec<&str> = text.lines().filter_map(|l| l.split("[.] ").nth(1)).map(str::trim).collect();
-    assert_eq!(named.first(), Some(&"heavy"), "perf report:\n{text}");
-    assert!(named.contains(&"light"), "perf report does not name `light`:\n{text}");
-    // Source lines (from the jitdump's line tables): `perf annotate -l` sums a function's
-    // samples per line. (`perf report --sort srcline` gives the same, but reads the debug
-    // build's own DWARF for half a minute.)
+    let named = text.lines().filter_map(|l| l.split("[.] ").nth(1)).map(|n| n.trim().to_string()).collect();
+    (named, text)
+}
+
+/// `perf annotate -l` of `func`: its source lines (`split.vais:N`), hottest first. (`perf
+/// report --sort srcline` gives the same, but reads the debug build's own DWARF for half a
+/// minute.)
+fn annotated_lines(dir: &std::path::Path, injected: &std::path::Path, func: &str) -> Vec<String> {
+    let annotate = Command::new("perf").current_dir(dir).args(["annotate", "--stdio", "-l", "-i"]).arg(injected).arg(func).output().unwrap();
+    let text = String::from_utf8_lossy(&annotate.stdout).to_string();
+    text.lines().filter_map(|l| l.trim_end().rsplit(' ').next().filter(|w| w.starts_with("split.vais:")).map(str::to_string)).collect()
+}
+
+#[test]
+fn perf_record_inject_report_shows_vais_names() {
+    // Every call a call: each function is its own symbol.
+    let (dir, injected) = record_and_inject("calls", &[("VAIS_INLINE", "0")]);
+    let (named, text) = report_names(&dir, &injected);
+    assert_eq!(named.first().map(String::as_str), Some("heavy"), "perf report:\n{text}");
+    assert!(named.iter().any(|n| n == "light"), "perf report does not name `light`:\n{text}");
+    // Source lines (from the jitdump's line tables).
     for (func, line) in [("heavy", "split.vais:4"), ("light", "split.vais:9")] {
-        let annotate = Command::new("perf")
-            .current_dir(&dir)
-            .args(["annotate", "--stdio", "-l", "-i"])
-            .arg(&injected)
-            .arg(func)
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&annotate.stdout).to_string();
-        let top = text.lines().find(|l| l.contains("split.vais:")).unwrap_or_else(|| panic!("no source lines for {func}:\n{text}"));
-        assert!(top.trim_end().ends_with(line), "{func}'s hottest line should be {line}: {top}");
+        let lines = annotated_lines(&dir, &injected, func);
+        assert_eq!(lines.first().map(String::as_str), Some(line), "{func}'s hottest line should be {line}: {lines:?}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With the inliner (the default), `heavy` and `light` are copies inside `main`: perf knows
+/// only machine functions (jitdump has no notion of inlining), but the line table of `main`'s
+/// code gives each copy its own function's lines, so the time is where the source says.
+#[test]
+fn perf_attributes_inlined_code_to_the_inlined_functions_lines() {
+    let (dir, injected) = record_and_inject("inlined", &[]);
+    let (named, text) = report_names(&dir, &injected);
+    assert_eq!(named.first().map(String::as_str), Some("main"), "perf report:\n{text}");
+    let lines = annotated_lines(&dir, &injected, "main");
+    assert_eq!(lines.first().map(String::as_str), Some("split.vais:4"), "heavy's loop should be main's hottest line: {lines:?}");
+    assert!(lines.iter().any(|l| l == "split.vais:9"), "light's loop is missing: {lines:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -149,3 +149,42 @@ fn profiling_leaves_sleeps_alone() {
     assert!(wall >= std::time::Duration::from_millis(300), "{wall:?}");
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("profile: "));
 }
+
+/// Samples in inlined code are attributed to the inlined functions and their lines: `mix` is
+/// inlined into `walk`'s loop and `walk` into `main` (no call is left), yet the report ranks
+/// `mix` first with `walk` and `main` around it, its line (3) first, and the flame graph has
+/// the inlined frames.
+#[test]
+fn samples_in_inlined_code_name_the_inlined_functions_and_lines() {
+    let dir = common::repo_root().join("tests/profile");
+    let clif = common::vaisc().current_dir(&dir).args(["run", "inlined.vais", "--emit", "clif"]).output().unwrap();
+    let clif = String::from_utf8_lossy(&clif.stdout).to_string();
+    let main = &clif[clif.find("; main\n").unwrap_or_else(|| panic!("no main in\n{clif}"))..];
+    assert_eq!(main.matches(" call ").count(), 1, "only printf should be called from main:\n{main}");
+    let svg = std::env::temp_dir().join(format!("vais_profile_inlined_{}.svg", std::process::id()));
+    let out = vaisc(false).current_dir(&dir).args(["run", "inlined.vais", "--profile", "--flamegraph"]).arg(&svg).output().unwrap();
+    assert_eq!(out.stdout, std::fs::read(dir.join("inlined.stdout")).unwrap());
+    let report = String::from_utf8_lossy(&out.stderr);
+    let rows = rows(&report);
+    assert_eq!(rows.first().map(|r| r.0.as_str()), Some("mix"), "{report}");
+    assert!((50.0..=99.5).contains(&rows[0].1), "mix's share: {report}");
+    // Totals: every sample is in main, and (but for a few in main's own loop) in walk.
+    let total = |name: &str| -> f64 {
+        report
+            .lines()
+            .find_map(|l| {
+                let cols: Vec<&str> = l.split_whitespace().collect();
+                (cols.len() == 4 && cols[3] == name).then(|| cols[1].trim_end_matches('%').parse().ok()).flatten()
+            })
+            .unwrap_or_else(|| panic!("no row for {name}: {report}"))
+    };
+    assert!(total("walk") >= 90.0, "{report}");
+    assert!(total("main") >= 99.0, "{report}");
+    let lines = line_rows(&report);
+    assert_eq!(lines.first().map(|l| l.0.as_str()), Some("inlined.vais:3"), "{report}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let _ = std::fs::remove_file(&svg);
+    for name in ["main", "walk", "mix"] {
+        assert!(text.contains(&format!("<title>{name} (")), "the flame graph has no `{name}` frame");
+    }
+}
