@@ -4,6 +4,7 @@
 //! * [`io`]: the built-ins (`vais_puts`, `vais_printf`, `vais_malloc`, `vais_fopen`, ...), all
 //!   writing through C stdio's `stdout`; [`flush_output`], [`write_output`] and [`end_line`]
 //!   for the host.
+//! * `alloc`: the per-thread cache of small freed blocks behind the `malloc`/`free` built-ins.
 //! * [`args`]: `argc`/`argv`, `getchar` and the standard streams; [`args::set_args`].
 //! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
 //! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
@@ -20,6 +21,7 @@
 
 use std::sync::atomic::{AtomicU8, AtomicUsize};
 
+mod alloc;
 pub mod args;
 pub mod faults;
 pub mod gdbjit;
