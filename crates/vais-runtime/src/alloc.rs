@@ -17,6 +17,8 @@
 
 use std::cell::UnsafeCell;
 
+/// The cache knows glibc's chunk header (64-bit); elsewhere every call goes straight to C.
+const ENABLED: bool = cfg!(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"));
 /// Blocks of up to this many usable bytes are cached.
 const MAX_USABLE: usize = 1016;
 /// glibc's chunk sizes go in 16-byte steps from 32 (24 usable bytes on 64-bit targets).
@@ -73,7 +75,7 @@ fn class_of_request(n: usize) -> Option<usize> {
 
 /// `malloc(n)` for `n >= 0`.
 pub(crate) fn malloc(n: usize) -> *mut libc::c_void {
-    if let Some(c) = class_of_request(n) {
+    if let Some(c) = class_of_request(n).filter(|_| ENABLED) {
         let hit = CACHE.try_with(|cache| {
             // SAFETY: the cache is this thread's own, and nothing here re-enters it.
             let cache = unsafe { &mut *cache.get() };
@@ -109,39 +111,61 @@ pub(crate) unsafe fn free(p: *mut libc::c_void) {
     if a == 0 {
         return;
     }
-    if a & 15 == 0 {
-        // SAFETY: the caller passes a live `malloc` block.
-        let usable = unsafe { libc::malloc_usable_size(p) };
-        if (MIN_USABLE..=MAX_USABLE).contains(&usable) && (usable - MIN_USABLE) % 16 == 0 {
-            let c = (usable - MIN_USABLE) / 16;
-            let key = key();
-            let kept = CACHE.try_with(|cache| {
-                // SAFETY: the cache is this thread's own, and nothing here re-enters it.
-                let cache = unsafe { &mut *cache.get() };
-                // SAFETY: the block has at least 24 usable bytes.
-                if unsafe { *((a + 8) as *const usize) } == key && cached(cache, c, a) {
-                    double_free();
-                }
-                if cache.bytes + usable > BUDGET {
-                    return false;
-                }
-                // SAFETY: as above; the block is ours until handed out again.
-                unsafe {
-                    *(a as *mut usize) = cache.heads[c];
-                    *((a + 8) as *mut usize) = key;
-                }
-                cache.heads[c] = a;
-                cache.counts[c] += 1;
-                cache.bytes += usable;
-                true
-            });
-            if kept == Ok(true) {
-                return;
+    // SAFETY: the caller passes a live `malloc` block (as for C `free`, which reads the same
+    // words).
+    if let Some(usable) = unsafe { small_usable(a) } {
+        let c = (usable - MIN_USABLE) / 16;
+        let key = key();
+        let kept = CACHE.try_with(|cache| {
+            // SAFETY: the cache is this thread's own, and nothing here re-enters it.
+            let cache = unsafe { &mut *cache.get() };
+            // SAFETY: the block has at least 24 usable bytes.
+            if unsafe { *((a + 8) as *const usize) } == key && cached(cache, c, a) {
+                double_free();
             }
+            if cache.bytes + usable > BUDGET {
+                return false;
+            }
+            // SAFETY: as above; the block is ours until handed out again.
+            unsafe {
+                *(a as *mut usize) = cache.heads[c];
+                *((a + 8) as *mut usize) = key;
+            }
+            cache.heads[c] = a;
+            cache.counts[c] += 1;
+            cache.bytes += usable;
+            true
+        });
+        if kept == Ok(true) {
+            return;
         }
     }
     // SAFETY: as the caller promises.
     unsafe { libc::free(p) }
+}
+
+/// The usable size of the live glibc block at `a` when it is small enough to cache, read from
+/// its chunk header as glibc's `free` does (never past the chunk: `malloc_usable_size` reads
+/// the next chunk's header, which for a block already freed and merged into the top chunk can
+/// lie beyond the heap). Blocks that look wrong (misaligned, mmapped, a bad size or a bad next
+/// chunk size) are left to C's `free`, which reports them as before.
+///
+/// # Safety
+/// `a` is a live block from C `malloc` (as `free` requires).
+unsafe fn small_usable(a: usize) -> Option<usize> {
+    if !ENABLED || a & 15 != 0 {
+        return None;
+    }
+    // SAFETY: the chunk header precedes a live block.
+    let hdr = unsafe { *((a - 8) as *const usize) };
+    let size = hdr & !7;
+    if hdr & 2 != 0 || !(MIN_USABLE + 8..=MAX_USABLE + 8).contains(&size) || size % 16 != 0 {
+        return None;
+    }
+    // SAFETY: the next chunk's size word ends this chunk (the last 8 of its usable bytes'
+    // neighbour), inside the heap for any live block.
+    let next = unsafe { *((a + size - 8) as *const usize) } & !7;
+    (next >= MIN_USABLE + 8).then_some(size - 8)
 }
 
 /// Whether block `a` is on class `c`'s list (only asked when its mark says it may be).
