@@ -2155,7 +2155,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// C's `sqrt`/`sqrtf` and `fabs`/`fabsf` declared as externs with their C signatures, as
     /// the instruction computing them (C's results exactly, as `cc -O2` does) instead of a call
     /// through a pointer and the interrupt poll that follows every C call. `sqrt` of a negative
-    /// number still calls C's on a cold path, which sets `errno` (`EDOM`) as before.
+    /// number still sets `errno` (`EDOM`) on a cold path, as C's does.
     fn libm_inline(&mut self, def: &vais_tir::ExternDef, args: &[Expr]) -> R<Option<Val>> {
         let (op, ft) = match (def.name.as_str(), def.params.as_slice(), &def.ret) {
             ("sqrt" | "fabs", [Ty::F64], Ty::F64) => (def.name.as_str(), types::F64),
@@ -2179,11 +2179,22 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.set_cold_block(slow);
         self.b.seal_block(slow);
         self.b.switch_to_block(slow);
-        let sig = abi::c_sig(self.s.cc, &def.params, &def.ret);
-        let id = self.s.import(&def.name, &sig)?;
-        let fr = self.func_ref(id);
-        let inst = self.b.ins().call(fr, &[x]);
-        let c = self.b.inst_results(inst)[0];
+        let c = if vais_runtime::mathrt::set_edom_addr().is_some() {
+            // The instruction's NaN, and `errno = EDOM` through a helper that preserves every
+            // register: the hot path keeps its values in registers (a C call here made the
+            // register allocator spill them on the hot path too).
+            let sig = cranelift_codegen::ir::Signature::new(cranelift_codegen::isa::CallConv::PreserveAll);
+            let id = self.s.import("vais_rt_set_edom", &sig)?;
+            let fr = self.func_ref(id);
+            self.b.ins().call(fr, &[]);
+            r
+        } else {
+            let sig = abi::c_sig(self.s.cc, &def.params, &def.ret);
+            let id = self.s.import(&def.name, &sig)?;
+            let fr = self.func_ref(id);
+            let inst = self.b.ins().call(fr, &[x]);
+            self.b.inst_results(inst)[0]
+        };
         self.jump(join, &[c]);
         self.b.seal_block(join);
         self.b.switch_to_block(join);

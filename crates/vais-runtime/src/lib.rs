@@ -5,6 +5,7 @@
 //!   writing through C stdio's `stdout`; [`flush_output`], [`write_output`] and [`end_line`]
 //!   for the host.
 //! * `alloc`: the per-thread cache of small freed blocks behind the `malloc`/`free` built-ins.
+//! * [`mathrt`]: `vais_rt_set_edom` (errno for inline `sqrt`, all registers preserved).
 //! * [`args`]: `argc`/`argv`, `getchar` and the standard streams; [`args::set_args`].
 //! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
 //! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
@@ -27,6 +28,7 @@ pub mod faults;
 pub mod gdbjit;
 pub mod host;
 pub mod io;
+pub mod mathrt;
 pub mod perf;
 pub mod printf;
 pub mod profile;
@@ -58,7 +60,7 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
     host::load_host_libraries();
     use faults::vais_rt_trap;
     use io::*;
-    vec![
+    let mut v = vec![
         ("vais_puts", vais_puts as *const u8),
         ("vais_putchar", vais_putchar as *const u8),
         ("vais_puts_ptr", vais_puts_ptr as *const u8),
@@ -96,7 +98,11 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("vais_std_parse_f64", stdlib::vais_std_parse_f64 as *const u8),
         ("vais_interrupt_flag", VAIS_INTERRUPT_FLAG.as_ptr() as *const u8),
         ("vais_stack_limit", VAIS_STACK_LIMIT.as_ptr() as *const u8),
-    ]
+    ];
+    if let Some(a) = mathrt::set_edom_addr() {
+        v.push(("vais_rt_set_edom", a));
+    }
+    v
 }
 
 /// Serialises tests that redirect file descriptor 1.
