@@ -2130,6 +2130,9 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             Callee::Extern(x) => {
                 let def = &self.p.externs[x.index()];
+                if let Some(v) = self.libm_inline(def, args)? {
+                    return Ok(v);
+                }
                 if is_aggregate(&def.ret) {
                     return Err(format!("extern {} returns an aggregate", def.name));
                 }
@@ -2157,6 +2160,55 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             Callee::Builtin(bi) => self.builtin(e, *bi, args),
         }
+    }
+
+    /// C's `sqrt`/`sqrtf` and `fabs`/`fabsf` declared as externs with their C signatures, as
+    /// the instruction computing them (C's results exactly, as `cc -O2` does) instead of a call
+    /// through a pointer and the interrupt poll that follows every C call. `sqrt` of a negative
+    /// number still sets `errno` (`EDOM`) on a cold path, as C's does.
+    fn libm_inline(&mut self, def: &vais_tir::ExternDef, args: &[Expr]) -> R<Option<Val>> {
+        let (op, ft) = match (def.name.as_str(), def.params.as_slice(), &def.ret) {
+            ("sqrt" | "fabs", [Ty::F64], Ty::F64) => (def.name.as_str(), types::F64),
+            ("sqrtf" | "fabsf", [Ty::F32], Ty::F32) => (def.name.as_str(), types::F32),
+            _ => return Ok(None),
+        };
+        if def.variadic || args.len() != 1 {
+            return Ok(None);
+        }
+        let x = self.eval_args(args, &def.params)?[0];
+        if op.starts_with("fabs") {
+            return Ok(Some(Val::S(self.b.ins().fabs(x))));
+        }
+        let r = self.b.ins().sqrt(x);
+        let zero = if ft == types::F64 { self.b.ins().f64const(0.0) } else { self.b.ins().f32const(0.0) };
+        let neg = self.b.ins().fcmp(FloatCC::LessThan, x, zero);
+        let slow = self.new_block();
+        let join = self.new_block();
+        let out = self.b.append_block_param(join, ft);
+        self.b.ins().brif(neg, slow, &[], join, &[BlockArg::Value(r)]);
+        self.b.set_cold_block(slow);
+        self.b.seal_block(slow);
+        self.b.switch_to_block(slow);
+        let c = if vais_runtime::mathrt::set_edom_addr().is_some() {
+            // The instruction's NaN, and `errno = EDOM` through a helper that preserves every
+            // register: the hot path keeps its values in registers (a C call here made the
+            // register allocator spill them on the hot path too).
+            let sig = cranelift_codegen::ir::Signature::new(cranelift_codegen::isa::CallConv::PreserveAll);
+            let id = self.s.import("vais_rt_set_edom", &sig)?;
+            let fr = self.func_ref(id);
+            self.b.ins().call(fr, &[]);
+            r
+        } else {
+            let sig = abi::c_sig(self.s.cc, &def.params, &def.ret);
+            let id = self.s.import(&def.name, &sig)?;
+            let fr = self.func_ref(id);
+            let inst = self.b.ins().call(fr, &[x]);
+            self.b.inst_results(inst)[0]
+        };
+        self.jump(join, &[c]);
+        self.b.seal_block(join);
+        self.b.switch_to_block(join);
+        Ok(Some(Val::S(out)))
     }
 
     fn builtin(&mut self, e: &Expr, bi: Builtin, args: &[Expr]) -> R<Val> {

@@ -231,8 +231,8 @@ pub extern "C" fn vais_malloc(n: i64) -> i64 {
         if n < 0 {
             return 0;
         }
-        // SAFETY: plain C allocation.
-        unsafe { libc::malloc(n as usize) as i64 }
+        // Small blocks come from this thread's cache of freed ones (`alloc`), else C.
+        crate::alloc::malloc(n as usize) as i64
     })
 }
 
@@ -242,7 +242,8 @@ pub extern "C" fn vais_free(p: i64) {
     crate::faults::guard("free", || {
         // SAFETY: the program passes a pointer it got from `malloc` (or 0); anything else is
         // undefined behaviour in Vais, as in C.
-        unsafe { libc::free(p as usize as *mut libc::c_void) }
+        // Small blocks go to this thread's cache (`alloc`), others back to C.
+        unsafe { crate::alloc::free(p as usize as *mut libc::c_void) }
     })
 }
 

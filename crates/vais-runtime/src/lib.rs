@@ -4,6 +4,8 @@
 //! * [`io`]: the built-ins (`vais_puts`, `vais_printf`, `vais_malloc`, `vais_fopen`, ...), all
 //!   writing through C stdio's `stdout`; [`flush_output`], [`write_output`] and [`end_line`]
 //!   for the host.
+//! * `alloc`: the per-thread cache of small freed blocks behind the `malloc`/`free` built-ins.
+//! * [`mathrt`]: `vais_rt_set_edom` (errno for inline `sqrt`, all registers preserved).
 //! * [`args`]: `argc`/`argv`, `getchar` and the standard streams; [`args::set_args`].
 //! * [`printf`]: C `printf` formatting in Rust ([`printf::format_printf`]).
 //! * [`faults`]: [`faults::run_protected`], [`faults::run_on_big_stack`], [`faults::Fault`], site/code registration and
@@ -21,12 +23,14 @@
 
 use std::sync::atomic::{AtomicU8, AtomicUsize};
 
+mod alloc;
 pub mod args;
 pub mod faults;
 pub mod gdbjit;
 pub mod helpers;
 pub mod host;
 pub mod io;
+pub mod mathrt;
 pub mod perf;
 pub mod printf;
 pub mod profile;
@@ -60,7 +64,7 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
     host::load_host_libraries();
     use faults::vais_rt_trap;
     use io::*;
-    vec![
+    let mut v = vec![
         ("vais_puts", vais_puts as *const u8),
         ("vais_putchar", vais_putchar as *const u8),
         ("vais_puts_ptr", vais_puts_ptr as *const u8),
@@ -103,7 +107,11 @@ pub fn symbols() -> Vec<(&'static str, *const u8)> {
         ("vais$memeq", helpers::vais_memeq as *const u8),
         ("vais$i128op", helpers::vais_i128op as *const u8),
         ("vais$i128cvt", helpers::vais_i128cvt as *const u8),
-    ]
+    ];
+    if let Some(a) = mathrt::set_edom_addr() {
+        v.push(("vais_rt_set_edom", a));
+    }
+    v
 }
 
 /// Serialises tests that redirect file descriptor 1.

@@ -27,3 +27,22 @@ fn tir_of_every_program_names_every_function() {
         }
     }
 }
+
+/// `sqrt` and `fabs` declared as C externs compile to Cranelift's instructions; `sqrt` keeps a
+/// call to C's only on the cold path of a negative argument (errno), and no interrupt poll
+/// follows it (a C call is followed by one).
+#[test]
+fn libm_sqrt_and_fabs_are_instructions() {
+    let prog = common::repo_root().join("tests/programs/libm_inline.vais");
+    let out = common::vaisc().arg("run").arg(&prog).args(["--emit", "clif"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // From the line `; hyp` to the next function's header line.
+    let hyp: String = text.lines().skip_while(|l| *l != "; hyp").take_while(|l| *l == "; hyp" || !l.starts_with("; "))
+        .map(|l| format!("{l}\n")).collect();
+    assert!(hyp.starts_with("; hyp"), "no hyp in\n{text}");
+    assert!(hyp.contains(" = sqrt v"), "no sqrt instruction in\n{hyp}");
+    assert_eq!(hyp.matches("call fn").count(), 1, "one (cold) call expected in\n{hyp}");
+    assert!(hyp.contains("cold:"), "the call is not on a cold block in\n{hyp}");
+    assert_eq!(hyp.matches("atomic_load").count(), 1, "only the entry poll expected in\n{hyp}");
+}
