@@ -73,6 +73,7 @@ pub fn jit_symbols() -> Vec<(&'static str, *const u8)> {
         ("vais$memeq", jit_memeq as *const u8),
         ("vais$i128op", jit_i128op as *const u8),
         ("vais$i128cvt", jit_i128cvt as *const u8),
+        ("vais_rt_hot", crate::tierup::vais_rt_hot as *const u8),
     ]
 }
 
