@@ -17,8 +17,8 @@ const COMMANDS: &[(&str, &str)] = &[
     (":defs", "list definitions and variables with their types"),
     (":type EXPR", "show the type of an expression without running it (also :t)"),
     (":tir NAME", "show the typed IR of a function (what the checker produced)"),
-    (":clif [opt|base] NAME", "show the Cranelift IR of a function (the version in use, or that tier's)"),
-    (":asm [opt|base] NAME", "show the machine code of a function (the version in use, or that tier's)"),
+    (":clif NAME", "show the Cranelift IR of a function (:clif opt|base NAME: that tier's)"),
+    (":asm NAME", "show the machine code of a function (:asm opt|base NAME: that tier's)"),
     (":tiers", "list the functions that tiered up (run optimised code) and what they inlined"),
     (":set tierup N|off", "recompile functions optimised after N calls + loop iterations (or never)"),
     (":debug on|off", "register debug info of compiled code for gdb (break input-N.vais:LINE)"),
@@ -124,7 +124,7 @@ fn bad_arguments(cmd: &str, arg: &str) -> Option<String> {
         }
         ":tir" if words != 1 => usage(" NAME (the name of one function)"),
         ":clif" | ":asm" if !(words == 1 || words == 2 && matches!(arg.split_whitespace().next(), Some("opt" | "base"))) => {
-            usage(" [opt|base] NAME (the name of one function, optionally the tier)")
+            usage(" NAME (the name of one function; `opt NAME` or `base NAME` for one tier's code)")
         }
         ":set" if !(words == 2 && arg.starts_with("tierup")) => usage(" tierup N|off"),
         ":type" | ":t" | ":profile" if words == 0 => usage(" EXPR"),
