@@ -377,6 +377,10 @@ impl Engine {
                 }
             }
             timings.run = t3.elapsed();
+            if self.backend.jit().tier_placed() {
+                // Optimised code swapped in during the run (debugger images, profilers).
+                obs.compiled(&self.sources, self.backend.jit());
+            }
             for e in self.backend.take_tier_events() {
                 if matches!(e, TierEvent::Up { .. }) {
                     timings.tiered_up += 1;

@@ -103,6 +103,9 @@ pub(crate) struct TierUp {
     pub(crate) opt: HashMap<FuncId, Opt>,
     failed: HashSet<FuncId>,
     events: Vec<TierEvent>,
+    /// Whether `last_placed` already holds code swapped in during the current run (further
+    /// swaps add to it, so that the engine's observers hear of all of them after the run).
+    placed_this_run: bool,
 }
 
 impl TierUp {
@@ -206,6 +209,7 @@ impl Jit {
                             opt: HashMap::new(),
                             failed: HashSet::new(),
                             events: vec![],
+                            placed_this_run: false,
                         }));
                     }
                 }
@@ -235,6 +239,11 @@ impl Jit {
         v
     }
 
+    /// Whether code was swapped in during the last run ([`Jit::last_placed`] lists it then).
+    pub fn tier_placed(&self) -> bool {
+        self.tier.as_ref().is_some_and(|t| t.placed_this_run)
+    }
+
     /// The tier changes since the last call.
     pub fn take_tier_events(&mut self) -> Vec<TierEvent> {
         self.tier.as_mut().map(|t| std::mem::take(&mut t.events)).unwrap_or_default()
@@ -250,6 +259,9 @@ impl Jit {
     pub unsafe fn tier_scope(&mut self, program: &Program, locate: &dyn Fn(Span) -> String) -> TierScope {
         // SAFETY: only the lifetime is erased; the caller keeps `locate` alive for the run.
         let locate: *const (dyn Fn(Span) -> String + 'static) = unsafe { std::mem::transmute(locate as *const (dyn Fn(Span) -> String + '_)) };
+        if let Some(t) = &mut self.tier {
+            t.placed_this_run = false;
+        }
         TierScope { jit: self as *mut Jit, program: program as *const Program, locate }
     }
 
@@ -375,7 +387,28 @@ impl Jit {
                 return;
             }
         };
+        // The tools' record of placed code (`last_placed`) lists every version swapped in
+        // during this run.
+        let earlier = match self.tier.as_ref().is_some_and(|t| t.placed_this_run) {
+            true => Some((std::mem::take(&mut self.placed.last), self.placed.frames.take())),
+            false => None,
+        };
         self.record_placed(program, &[f], &[p.id]);
+        if let Some((mut last, frames)) = earlier {
+            last.append(&mut self.placed.last);
+            last.sort_by_key(|p| p.addr);
+            self.placed.last = last;
+            self.placed.frames = match (frames, self.placed.frames.take()) {
+                (Some(mut a), Some(b)) => {
+                    a.fdes.extend(b.fdes);
+                    Some(a)
+                }
+                (a, b) => a.or(b),
+            };
+        }
+        if let Some(t) = &mut self.tier {
+            t.placed_this_run = true;
+        }
         let code = self.s.module.get_finalized_function(p.id) as usize;
         let mut d = p.defined;
         d.len = len;
