@@ -127,8 +127,8 @@ pub(crate) struct Tr<'a, 'f> {
     /// reported without a position), taken at the first poll.
     interrupt_code: Option<TrapCode>,
     /// Baseline REPL code of a function that may tier up (`tierup.rs`): the address of its
-    /// hotness counter (computed once in the entry block) and its id, for `vais_rt_hot`.
-    hot: Option<(Value, i64)>,
+    /// hotness counter and its id, for `vais_rt_hot`.
+    hot: Option<(usize, i64)>,
     /// Inlined copies translated so far and the source positions inside them (see
     /// [`InlineTable`]); the innermost copy being translated, if any.
     pub inline: InlineTable,
@@ -679,9 +679,13 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// the interrupt poll): decrements the function's counter and, when it reaches zero, calls
     /// `vais_rt_hot` on a cold path (which recompiles the function optimised, or sets the
     /// counter to when to look again). A plain load and store: one thread runs JIT code, and
-    /// baseline code is never optimised, so no pass merges the accesses.
+    /// baseline code is never optimised, so no pass merges the accesses. The address is a
+    /// constant materialised at each use: the baseline register allocator would keep a value
+    /// computed once in a stack slot and reload it at every count.
     fn count(&mut self) -> R<()> {
         let Some((addr, fid)) = self.hot else { return Ok(()) };
+        let addr_value = addr as i64;
+        let addr = self.b.ins().iconst(PTR, addr_value);
         let v = self.b.ins().load(types::I64, flags(), addr, 0);
         let n = self.b.ins().iadd_imm_s(v, -1);
         self.b.ins().store(flags(), n, addr, 0);
@@ -694,7 +698,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.switch_to_block(hot);
         self.b.seal_block(hot);
         let f = self.b.ins().iconst(types::I64, fid);
-        self.rt_call(RtFn::Hot, &[f, addr])?;
+        let counter = self.b.ins().iconst(PTR, addr_value);
+        self.rt_call(RtFn::Hot, &[f, counter])?;
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
@@ -726,8 +731,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.flag_addr = Some(self.data_addr(flag));
         }
         if let Some((fid, counter)) = self.s.hot_next.take() {
-            let a = self.b.ins().iconst(PTR, counter as i64);
-            self.hot = Some((a, fid as i64));
+            self.hot = Some((counter, fid as i64));
         }
         if def.kind == FuncKind::ReplEntry && self.s.config.repl_mode {
             let data = self.s.frame_data(&def.name)?;
