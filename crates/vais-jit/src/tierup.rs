@@ -14,7 +14,7 @@
 //!   Cranelift function to a helper thread that generates code with the optimising settings
 //!   (`opt_level=speed`, backtracking allocator). The program keeps running meanwhile; the
 //!   counter is set to look again after [`RECHECK`] more counts.
-//! - **Swapping.** At the next `vais_rt_hot` after the helper finished (any hot function's, at
+//! - **Swapping.** At the next `vais_rt_hot` after a helper finished (any hot function's, at
 //!   a safe point of the running thread), or when the run ends ([`Jit::tier_finish`]), the
 //!   code is defined, finalized, registered (line tables, fault sites, inline frames, unwind
 //!   information) and stored in the function's cell: the next call runs it. Frames already in
@@ -25,8 +25,8 @@
 //!   back to its baseline code (cell restored, counter reset, so it can tier up again against
 //!   the new definition). This happens between inputs, when no JIT code runs.
 //!
-//! One compilation is in flight at a time; a function whose optimised compile failed (an
-//! internal error) stays baseline.
+//! At most [`IN_FLIGHT`] compilations are in flight at a time; a function whose optimised
+//! compile failed (an internal error) stays baseline.
 
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
@@ -44,6 +44,11 @@ use crate::{Defined, Generated, Jit, Tier};
 /// Counts between two looks of a function that is waiting for its compile (or for another
 /// function's to finish).
 pub const RECHECK: i64 = 4096;
+
+/// Compilations in flight at once: a function that got hot in its own loops helps only its
+/// next call (its running frame stays in baseline code), while its callees, hot a little
+/// later, help at once; with one at a time they waited for it (matmul's first call).
+pub const IN_FLIGHT: usize = 2;
 
 /// A counter that never runs out in practice (the function has its optimised version, or
 /// cannot get one).
@@ -99,7 +104,8 @@ pub(crate) struct TierUp {
     /// One counter per function that may tier up (boxed: compiled code holds its address).
     counters: HashMap<FuncId, Box<AtomicI64>>,
     opt_isa: cranelift_codegen::isa::OwnedTargetIsa,
-    pending: Option<Pending>,
+    /// Compilations in flight, oldest first (at most [`IN_FLIGHT`]).
+    pending: Vec<Pending>,
     pub(crate) opt: HashMap<FuncId, Opt>,
     failed: HashSet<FuncId>,
     events: Vec<TierEvent>,
@@ -205,7 +211,7 @@ impl Jit {
                             threshold: n,
                             counters: HashMap::new(),
                             opt_isa,
-                            pending: None,
+                            pending: vec![],
                             opt: HashMap::new(),
                             failed: HashSet::new(),
                             events: vec![],
@@ -265,24 +271,24 @@ impl Jit {
         TierScope { jit: self as *mut Jit, program: program as *const Program, locate }
     }
 
-    /// After a run: waits for a compilation still in flight and swaps it in (so no compile
-    /// outlives the input that started it).
+    /// After a run: waits for the compilations still in flight and swaps them in (so no
+    /// compile outlives the input that started it).
     pub fn tier_finish(&mut self, program: &Program, locate: &dyn Fn(Span) -> String) {
-        if self.tier.as_ref().is_some_and(|t| t.pending.is_some()) {
-            self.install_pending(program, locate);
+        while self.tier.as_ref().is_some_and(|t| !t.pending.is_empty()) {
+            self.install_pending(program, locate, 0);
         }
     }
 
     fn on_hot(&mut self, program: &Program, f: FuncId, locate: &dyn Fn(Span) -> String) {
-        if self.tier.as_ref().and_then(|t| t.pending.as_ref()).is_some_and(|p| p.handle.is_finished()) {
-            self.install_pending(program, locate);
+        while let Some(i) = self.tier.as_ref().and_then(|t| t.pending.iter().position(|p| p.handle.is_finished())) {
+            self.install_pending(program, locate, i);
         }
         let Some(t) = self.tier.as_mut() else { return };
         if t.opt.contains_key(&f) || t.failed.contains(&f) || t.threshold >= NEVER {
             t.set(f, NEVER);
             return;
         }
-        if t.pending.is_some() {
+        if t.pending.len() >= IN_FLIGHT || t.pending.iter().any(|p| p.f == f) {
             t.set(f, RECHECK);
             return;
         }
@@ -332,7 +338,7 @@ impl Jit {
             })
             .map_err(|e| e.to_string())?;
         let t = self.tier.as_mut().expect("tier-up state");
-        t.pending = Some(Pending { f, id, defined, inlined, handle, started });
+        t.pending.push(Pending { f, id, defined, inlined, handle, started });
         Ok(())
     }
 
@@ -358,12 +364,15 @@ impl Jit {
         Ok(())
     }
 
-    /// Waits for the compilation in flight, then defines, finalizes, registers and swaps in
+    /// Waits for compilation `i` in flight, then defines, finalizes, registers and swaps in
     /// its code (at a safe point: no JIT code runs on another thread, and this thread's JIT
     /// frames resume only after the finalize).
-    fn install_pending(&mut self, program: &Program, locate: &dyn Fn(Span) -> String) {
+    fn install_pending(&mut self, program: &Program, locate: &dyn Fn(Span) -> String, i: usize) {
         let Some(t) = self.tier.as_mut() else { return };
-        let Some(p) = t.pending.take() else { return };
+        if i >= t.pending.len() {
+            return;
+        }
+        let p = t.pending.remove(i);
         let generated = p.handle.join().unwrap_or_else(|_| Err("code generation panicked".into()));
         let f = p.f;
         let r = generated.and_then(|(align, bytes, relocs, traps, srcs, unwind)| {
