@@ -326,8 +326,12 @@ impl Jit {
         let defined = defined.map_err(|e| e.to_string());
         // Helpers it needs (function-value adapters, future thunks) are defined right away.
         let aux = self.define_aux(program);
+        // Helpers (and string data) were placed now, maybe in pages holding running code,
+        // which stay writable, not executable, until a finalize: before any JIT code runs again.
+        let finalized = self.s.module.finalize_definitions().map_err(|e| e.to_string());
         let defined = defined?;
         aux?;
+        finalized?;
         let (_, _, func) = rx.try_recv().map_err(|_| "no function was translated".to_string())?;
         let isa = if crate::is_big(&func) { self.big_isa.clone() } else { self.tier.as_ref().expect("tier-up state").opt_isa.clone() };
         let handle = std::thread::Builder::new()
