@@ -50,6 +50,9 @@ pub const RECHECK: i64 = 4096;
 /// later, help at once; with one at a time they waited for it (matmul's first call).
 pub const IN_FLIGHT: usize = 2;
 
+/// Stack room `vais_rt_hot` needs to translate a function on the running thread.
+const MIN_STACK: usize = 4 << 20;
+
 /// A counter that never runs out in practice (the function has its optimised version, or
 /// cannot get one).
 const NEVER: i64 = i64::MAX / 2;
@@ -173,6 +176,13 @@ pub extern "C" fn vais_rt_hot(func: i64, counter: *mut i64) {
             unsafe { (*(counter as *const AtomicI64)).store(NEVER, Ordering::Relaxed) };
             return;
         };
+        if vais_runtime::faults::stack_room().is_some_and(|room| room < MIN_STACK) {
+            // Deep in a recursion: translating here could overflow the stack inside the
+            // linker (a fault there would abandon it half-way). Look again later.
+            // SAFETY: as above.
+            unsafe { (*(counter as *const AtomicI64)).store(RECHECK, Ordering::Relaxed) };
+            return;
+        }
         // SAFETY: the scope's contract (`Jit::tier_scope`): the session, program and `locate`
         // outlive the run, and nothing else uses the session while its code runs, so this is
         // the only reference to it; JIT code on the stack holds no Rust reference into it.
@@ -428,6 +438,8 @@ impl Jit {
         d.traps = traps;
         d.srcs = srcs;
         self.announce(program, f, p.id, code, &d, locate);
+        // Fault walks (from signal handlers) must see the new code before it runs.
+        vais_runtime::faults::publish_code_ranges_while_running();
         if let Some(cell) = self.s.cells.get(&f) {
             let at = self.s.module.get_finalized_data(*cell).0 as *mut usize;
             // SAFETY: the cell is this module's writable 8-byte, 8-aligned data object; JIT
