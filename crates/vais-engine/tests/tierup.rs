@@ -6,11 +6,14 @@
 use vais_ast::SourceMap;
 use vais_engine::{Engine, Event, FaultKind, Tier, TierEvent};
 
+/// A backtrace frame: its function and `(file, line, column)`.
+type Frame = (String, Option<(String, usize, usize)>);
+
 struct Run {
     value: Option<String>,
     tiers: Vec<TierEvent>,
     fault: Option<vais_engine::Fault>,
-    frames: Vec<(String, Option<(String, usize, usize)>)>,
+    frames: Vec<Frame>,
 }
 
 fn eval(engine: &mut Engine, text: &str) -> Run {
@@ -111,9 +114,8 @@ fn faults_in_optimised_code_name_the_inlined_function_and_its_line() {
         assert_eq!(f.kind, FaultKind::DivisionByZero);
         assert_eq!(f.function.as_deref(), Some("dv"));
         assert_eq!(f.location.as_deref(), Some("<input 1>:1:33"));
-        let frames: Vec<(&str, Option<(&str, usize, usize)>)> =
-            r.frames.iter().map(|(f, l)| (f.as_str(), l.as_ref().map(|(n, a, b)| (n.as_str(), *a, *b)))).collect();
-        assert_eq!(frames[..2], [("dv", Some(("<input 1>", 1, 33))), ("ld", Some(("<input 1>", 4, 25)))], "{frames:?}");
+        let at = |name: &str, line: usize, col: usize| -> Frame { (name.to_string(), Some(("<input 1>".to_string(), line, col))) };
+        assert_eq!(r.frames[..2], [at("dv", 1, 33), at("ld", 4, 25)], "{:?}", r.frames);
     }
     assert_eq!(e.tiers(), vec!["dv".to_string(), "ld (inlined: dv)".to_string()]);
 }
