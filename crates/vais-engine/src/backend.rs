@@ -25,8 +25,27 @@ pub struct Backend {
 }
 
 impl Backend {
-    pub fn new() -> Result<Backend, String> {
-        Ok(Backend { jit: vais_jit::Jit::new(repl_config()).map_err(|e| e.to_string())? })
+    /// A session whose hot functions tier up past `threshold` (see `vais_jit::TierScope`), or
+    /// never (`None`).
+    pub fn new(threshold: Option<u32>) -> Result<Backend, String> {
+        let mut jit = vais_jit::Jit::new(repl_config()).map_err(|e| e.to_string())?;
+        jit.set_tier_threshold(threshold).map_err(|e| e.to_string())?;
+        Ok(Backend { jit })
+    }
+
+    /// Changes the tier-up threshold (`None`: off).
+    pub fn set_tier_threshold(&mut self, threshold: Option<u32>) -> Result<(), String> {
+        self.jit.set_tier_threshold(threshold).map_err(|e| e.to_string())
+    }
+
+    /// The tier changes since the last call.
+    pub fn take_tier_events(&mut self) -> Vec<vais_jit::TierEvent> {
+        self.jit.take_tier_events()
+    }
+
+    /// The functions running optimised code, with the functions inlined into each.
+    pub fn optimised(&self) -> Vec<(FuncId, Vec<FuncId>)> {
+        self.jit.optimised()
     }
 
     /// Compiles (or recompiles) `funcs` of `program`; an error is an internal compiler error
@@ -41,8 +60,23 @@ impl Backend {
     }
 
     /// Runs a compiled entry function under fault protection; the bytes of its result.
-    pub fn run_entry(&self, func: FuncId, ret: &Ty) -> Result<Vec<u8>, Fault> {
-        call_entry(&self.jit, func, ret)
+    /// Hot functions tier up while it runs; a compile still in flight when it ends is swapped
+    /// in before this returns.
+    pub fn run_entry(&mut self, program: &Program, locate: &dyn Fn(Span) -> String, func: FuncId, ret: &Ty) -> Result<Vec<u8>, Fault> {
+        let code = self.jit.entry_ptr(func).expect("a successfully compiled entry function has an entry point");
+        let mut out = vec![0u8; self.jit.size_of(ret).max(16)];
+        // SAFETY: the session, program and `locate` outlive the run, and nothing touches the
+        // session until `run_protected` returns (this thread runs the code or waits for it).
+        let scope = unsafe { self.jit.tier_scope(program, locate) };
+        let (code, out_addr) = (code as usize, out.as_mut_ptr() as usize);
+        let r = vais_runtime::run_protected(move || {
+            scope.enter();
+            // SAFETY: as in `call_entry`.
+            unsafe { vais_jit::call_entry(code as *const u8, out_addr as *mut u8) };
+            vais_jit::TierScope::leave();
+        });
+        self.jit.tier_finish(program, locate);
+        r.map(|()| out)
     }
 
     /// The `=>` text of a value of type `ty` (the result bytes of an entry function), under
@@ -51,14 +85,19 @@ impl Backend {
         format_protected(program, &self.jit, ty, bytes)
     }
 
-    /// Cranelift IR of a compiled function.
-    pub fn clif(&self, id: FuncId) -> Option<String> {
-        self.jit.clif(id)
+    /// Cranelift IR of a compiled function at `tier` (`None`: the version in use).
+    pub fn clif(&self, id: FuncId, tier: Option<vais_jit::Tier>) -> Option<String> {
+        self.jit.clif_at(id, tier)
     }
 
-    /// Disassembled machine code of a compiled function.
-    pub fn asm(&self, id: FuncId) -> Option<String> {
-        self.jit.asm(id)
+    /// Disassembled machine code of a compiled function at `tier` (`None`: the version in use).
+    pub fn asm(&self, id: FuncId, tier: Option<vais_jit::Tier>) -> Option<String> {
+        self.jit.asm_at(id, tier)
+    }
+
+    /// The tier of the code `id`'s calls run now.
+    pub fn tier_of(&self, id: FuncId) -> vais_jit::Tier {
+        self.jit.tier_of(id)
     }
 
     /// Frees the compiled code and data.

@@ -18,6 +18,7 @@ mod backend;
 mod saved;
 
 pub use backend::{call_entry, repl_config};
+pub use vais_jit::{Tier, TierEvent};
 pub use vais_runtime::faults::{Backtrace, BtFrame, Fault, FaultKind};
 pub use vais_types::{DefKind, Definition, Note};
 
@@ -49,6 +50,10 @@ pub struct Timings {
     pub run: Duration,
     /// The code generation tier that compiled the input (`baseline` in a session).
     pub tier: &'static str,
+    /// Functions running optimised code when the input finished (tier-up).
+    pub optimised: usize,
+    /// Of those, how many tiered up while this input ran.
+    pub tiered_up: usize,
 }
 
 /// A value an input produced.
@@ -86,6 +91,9 @@ pub enum Event {
     Fault(Fault),
     /// The run was interrupted (SIGINT, Ctrl-C).
     Interrupted(Fault),
+    /// A function tiered up (its optimised version runs from now on), or went back to its
+    /// baseline code because a function inlined into it was recompiled (before the run).
+    Tier(TierEvent),
     /// The input went through every step (whether its run faulted or not).
     Finished(Timings),
 }
@@ -149,14 +157,26 @@ pub struct Engine {
     capture: bool,
     /// Standard-library modules already in the session (`U std/...`), not imported again.
     std_loaded: HashSet<PathBuf>,
+    /// Hot functions are recompiled optimised past this many counts (`None`: never).
+    tier_threshold: Option<u32>,
 }
 
 impl Engine {
+    /// A session; hot functions tier up past `VAIS_TIER_THRESHOLD` counts (default
+    /// [`vais_jit::DEFAULT_THRESHOLD`]; `off` turns tier-up off).
     pub fn new() -> Result<Engine, String> {
+        let threshold = vais_jit::threshold_from_env().unwrap_or(Some(vais_jit::DEFAULT_THRESHOLD));
+        Engine::with_tier_threshold(threshold)
+    }
+
+    /// A session whose hot functions tier up past `threshold` counts of function entries and
+    /// loop back-edges (`None`: never).
+    pub fn with_tier_threshold(threshold: Option<u32>) -> Result<Engine, String> {
         Ok(Engine {
+            tier_threshold: threshold,
             sources: SourceMap::new(),
             session: vais_types::Session::new(),
-            backend: backend::Backend::new()?,
+            backend: backend::Backend::new(threshold)?,
             input_count: 0,
             history: Vec::new(),
             saved: Default::default(),
@@ -204,7 +224,7 @@ impl Engine {
 
     /// Forgets every definition and variable and frees the compiled code (the history stays).
     pub fn clear(&mut self) -> Result<(), String> {
-        let mut fresh = Engine::new()?;
+        let mut fresh = Engine::with_tier_threshold(self.tier_threshold)?;
         fresh.history = std::mem::take(&mut self.history);
         fresh.capture = self.capture;
         let old = std::mem::replace(self, fresh);
@@ -328,7 +348,12 @@ impl Engine {
         let program = self.session.program();
         let sources = &self.sources;
         let locate = |span: vais_ast::Span| sources.location(span);
-        if let Err(e) = self.backend.compile(program, &result.compile, &locate) {
+        let compiled = self.backend.compile(program, &result.compile, &locate);
+        // Optimised versions the recompiled functions replaced.
+        for e in self.backend.take_tier_events() {
+            obs.event(&self.sources, Event::Tier(e));
+        }
+        if let Err(e) = compiled {
             obs.event(&self.sources, Event::InternalError(e));
             return Outcome::Failed;
         }
@@ -338,12 +363,13 @@ impl Engine {
         let mut outcome = Outcome::Done;
         if let Some(entry) = result.entry {
             let t3 = Instant::now();
-            let backend = &self.backend;
+            let backend = &mut self.backend;
             let ty = &result.value_ty;
             if self.capture {
                 vais_runtime::capture_output(true);
             }
-            let run = obs.around_run(&self.sources, &mut || backend.run_entry(entry, ty));
+            let program = self.session.program();
+            let run = obs.around_run(&self.sources, &mut || backend.run_entry(program, &locate, entry, ty));
             if self.capture {
                 let bytes = vais_runtime::capture_output(false);
                 if !bytes.is_empty() {
@@ -351,6 +377,16 @@ impl Engine {
                 }
             }
             timings.run = t3.elapsed();
+            if self.backend.jit().tier_placed() {
+                // Optimised code swapped in during the run (debugger images, profilers).
+                obs.compiled(&self.sources, self.backend.jit());
+            }
+            for e in self.backend.take_tier_events() {
+                if matches!(e, TierEvent::Up { .. }) {
+                    timings.tiered_up += 1;
+                }
+                obs.event(&self.sources, Event::Tier(e));
+            }
             match run {
                 Ok(bytes) => {
                     if !matches!(result.value_ty, Ty::Unit | Ty::Never) {
@@ -374,8 +410,41 @@ impl Engine {
                 }
             }
         }
+        timings.optimised = self.backend.optimised().len();
         obs.event(&self.sources, Event::Finished(*timings));
         outcome
+    }
+
+    /// Changes the tier-up threshold (`None`: hot functions are never recompiled); it applies
+    /// to every function from now on.
+    pub fn set_tier_threshold(&mut self, threshold: Option<u32>) -> Result<(), String> {
+        self.backend.set_tier_threshold(threshold)?;
+        self.tier_threshold = threshold;
+        Ok(())
+    }
+
+    /// The tier-up threshold (`None`: off).
+    pub fn tier_threshold(&self) -> Option<u32> {
+        self.tier_threshold
+    }
+
+    /// `:tiers`: the functions running optimised code, each with the functions inlined into
+    /// it (`f (inlined: g, h)`), in definition order.
+    pub fn tiers(&self) -> Vec<String> {
+        let p = self.session.program();
+        self.backend
+            .optimised()
+            .into_iter()
+            .map(|(f, inl)| {
+                let name = &p.func(f).name;
+                if inl.is_empty() {
+                    name.clone()
+                } else {
+                    let names: Vec<&str> = inl.iter().map(|g| p.func(*g).name.as_str()).collect();
+                    format!("{name} (inlined: {})", names.join(", "))
+                }
+            })
+            .collect()
     }
 
     /// The type of an expression, without running it (`:type`); the session is unchanged.
@@ -411,6 +480,12 @@ impl Engine {
     /// `:tir`/`:clif`/`:asm NAME`: the code of function `name`, or the message saying why
     /// there is none.
     pub fn code(&self, kind: CodeKind, name: &str) -> Result<String, String> {
+        self.code_at(kind, name, None)
+    }
+
+    /// `:clif`/`:asm [base|opt] NAME`: as [`Engine::code`], of the code of one tier (`None`: the
+    /// version calls run now).
+    pub fn code_at(&self, kind: CodeKind, name: &str, tier: Option<Tier>) -> Result<String, String> {
         let program = self.session.program();
         let found = program.funcs.iter().enumerate().rev().find(|(_, f)| f.name == name);
         let Some((index, _)) = found else {
@@ -419,10 +494,14 @@ impl Engine {
         let id = FuncId(index as u32);
         let text = match kind {
             CodeKind::Tir => Some(vais_tir::print::function(program, id)),
-            CodeKind::Clif => self.backend.clif(id),
-            CodeKind::Asm => self.backend.asm(id),
+            CodeKind::Clif => self.backend.clif(id, tier),
+            CodeKind::Asm => self.backend.asm(id, tier),
         };
-        text.ok_or_else(|| format!("no {} available for `{name}`", if kind == CodeKind::Clif { "IR" } else { "machine code" }))
+        let what = if kind == CodeKind::Clif { "IR" } else { "machine code" };
+        if text.is_none() && tier == Some(Tier::Optimising) && self.backend.tier_of(id) != Tier::Optimising {
+            return Err(format!("`{name}` has no optimised {what}: it has not tiered up (:tiers lists those that have)"));
+        }
+        text.ok_or_else(|| format!("no {what} available for `{name}`"))
     }
 
     /// Why no function is named `name`: a generic function has code only per instance

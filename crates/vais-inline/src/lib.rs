@@ -102,6 +102,42 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
     stats
 }
 
+/// Inlines small callees into one function of `p` (the REPL's optimising tier recompiles a
+/// hot function this way, against the current definitions of its callees): its rewritten
+/// definition, and every function an inlined copy in it came from (a redefinition of one of
+/// them must replace this version).
+pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<FuncId>) {
+    let orig = &p.funcs;
+    let info: Vec<Info> = orig.iter().map(info_of).collect();
+    let mut def = p.func(f).clone();
+    let mut stats = Stats::default();
+    if !matches!(def.kind, FuncKind::ReplEntry) {
+        let mut cx = Cx {
+            orig,
+            info: &info,
+            limits,
+            root: f,
+            locals: std::mem::take(&mut def.locals),
+            bindings: HashMap::new(),
+            chain: vec![],
+            loops: 0,
+            grown: 0,
+            stats: &mut stats,
+        };
+        cx.walk(&mut def.body);
+        def.locals = cx.locals;
+    }
+    let mut from = vec![];
+    visit::preorder(&def.body, |e| {
+        if let ExprKind::Inlined { func, .. } = &e.kind {
+            from.push(*func);
+        }
+    });
+    from.sort_unstable_by_key(|g| g.0);
+    from.dedup();
+    (def, from)
+}
+
 fn info_of(def: &FuncDef) -> Info {
     let takes_fn = def.params.iter().any(|p| matches!(def.local(*p).ty, Ty::Fn(..)));
     let inlinable = !def.is_async && !matches!(def.kind, FuncKind::ReplEntry);

@@ -120,6 +120,9 @@ pub enum RtFn {
     I128Cvt,
     /// `vais_argv(i: i64, site: i64) -> ptr` (out of range is a runtime error at `site`)
     Argv,
+    /// `vais_rt_hot(func: i64, counter: ptr)` (`tierup.rs`): a baseline function's hotness
+    /// counter ran out
+    Hot,
 }
 
 impl RtFn {
@@ -136,6 +139,7 @@ impl RtFn {
             RtFn::Fmodf => "vais$fmodf",
             RtFn::I128Cvt => "vais$i128cvt",
             RtFn::Argv => "vais_argv",
+            RtFn::Hot => "vais_rt_hot",
         }
     }
 
@@ -153,6 +157,7 @@ impl RtFn {
             RtFn::Fmodf => raw_sig(cc, &[F32, F32], Some(F32)),
             RtFn::I128Cvt => raw_sig(cc, &[I32, PTR, PTR], None),
             RtFn::Argv => raw_sig(cc, &[I64, I64], Some(PTR)),
+            RtFn::Hot => raw_sig(cc, &[I64, PTR], None),
         }
     }
 }

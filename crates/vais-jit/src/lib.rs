@@ -59,6 +59,8 @@ use std::collections::HashMap;
 
 pub mod tier;
 pub use tier::Tier;
+mod tierup;
+pub use tierup::{threshold_from_env, TierEvent, TierScope, DEFAULT_THRESHOLD};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -204,6 +206,8 @@ pub struct Linker<M: Module = JITModule> {
     observers: Vec<Box<dyn link::CodeObserver>>,
     /// The module's memory, for freeing code nobody can reach (`None`: the default provider).
     memory: Option<memory::MemoryHandle>,
+    /// REPL tier-up (`tierup.rs`), when turned on.
+    tier: Option<Box<tierup::TierUp>>,
 }
 
 /// A JIT session: compiled code, data and REPL indirection cells, placed in memory.
@@ -477,7 +481,13 @@ struct Defined {
 /// without PIE).
 pub fn target_isas(config: &JitConfig) -> Result<(cranelift_codegen::isa::OwnedTargetIsa, cranelift_codegen::isa::OwnedTargetIsa), JitError> {
     let (opt, regalloc) = Tier::of(config).cranelift();
-    let verify = if config.verify { "true" } else { "false" };
+    Ok((make_isa(config.verify, regalloc, opt)?, make_isa(config.verify, "single_pass", "none")?))
+}
+
+/// The host target with the session's flags and these register allocator and optimiser
+/// settings (as `JITBuilder::with_flags`, keeping a handle on the target for our own threads).
+fn make_isa(verify: bool, regalloc: &str, opt: &str) -> Result<cranelift_codegen::isa::OwnedTargetIsa, JitError> {
+    let verify = if verify { "true" } else { "false" };
     let flags = [
         ("enable_verifier", verify),
         ("preserve_frame_pointers", "true"),
@@ -485,23 +495,25 @@ pub fn target_isas(config: &JitConfig) -> Result<(cranelift_codegen::isa::OwnedT
         // panics on any signature holding one (it passes them in two registers, as C).
         ("enable_llvm_abi_extensions", "true"),
     ];
-    // As `JITBuilder::with_flags`, keeping a handle on the target for our own threads.
-    let make_isa = |regalloc: &str, opt: &str| {
-        let mut flag_builder = cranelift_codegen::settings::builder();
-        let more = [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc), ("opt_level", opt)];
-        for (name, value) in flags.iter().chain(&more) {
-            cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
-                .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))?;
-        }
-        cranelift_native::builder()
-            .map_err(|e| err(JitErrorKind::Setup, None, format!("host machine is not supported: {e}")))?
-            .finish(cranelift_codegen::settings::Flags::new(flag_builder))
-            .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))
-    };
-    Ok((make_isa(regalloc, opt)?, make_isa("single_pass", "none")?))
+    let mut flag_builder = cranelift_codegen::settings::builder();
+    let more = [("use_colocated_libcalls", "false"), ("is_pic", "false"), ("regalloc_algorithm", regalloc), ("opt_level", opt)];
+    for (name, value) in flags.iter().chain(&more) {
+        cranelift_codegen::settings::Configurable::set(&mut flag_builder, name, value)
+            .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))?;
+    }
+    cranelift_native::builder()
+        .map_err(|e| err(JitErrorKind::Setup, None, format!("host machine is not supported: {e}")))?
+        .finish(cranelift_codegen::settings::Flags::new(flag_builder))
+        .map_err(|e| err(JitErrorKind::Setup, None, format!("creating the JIT: {e}")))
 }
 
 impl Jit {
+    /// The target with this session's flags at `tier`.
+    fn make_isa(&self, tier: Tier) -> Result<cranelift_codegen::isa::OwnedTargetIsa, JitError> {
+        let (opt, regalloc) = tier.cranelift();
+        make_isa(self.s.config.verify, regalloc, opt)
+    }
+
     /// A session with the runtime's symbols registered.
     pub fn new(config: JitConfig) -> Result<Jit, JitError> {
         Jit::with_symbols::<&str>(config, vec![])
@@ -521,6 +533,7 @@ impl Jit {
         }
         let (isa, big_isa) = target_isas(&config)?;
         let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
+        builder.symbols(rt::jit_symbols());
         builder.symbols(rt::runtime_symbols());
         builder.symbols(symbols);
         // Packed memory that can free code (x86-64 keeps instruction fetch coherent with the
@@ -576,6 +589,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             placed: placed::Placed::default(),
             observers: vec![],
             memory: None,
+            tier: None,
         }
     }
 
@@ -705,6 +719,8 @@ impl Jit {
             let base = self.s.module.get_finalized_data(data).0 as usize;
             self.arrays.insert(base + off as usize, (len, elem));
         }
+        // Optimised versions of recompiled functions, and those that inlined one, are dropped.
+        self.tier_invalidate(program, &batch);
         for ((f, d), id) in done.into_iter().zip(ids) {
             let code = self.s.module.get_finalized_function(id) as usize;
             if let Some(cell) = self.s.cells.get(&f) {
@@ -714,9 +730,6 @@ impl Jit {
                 unsafe { at.write(code) };
             }
             let def = program.func(f);
-            let FunctionTables { lines: srcs, inlined, traps, sites } = function_tables(&d, locate);
-            let symbol = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
-            let placed = link::Placed { function: &def.name, symbol: &symbol, code, len: d.len, file: def.span.file.0, lines: &srcs, traps: &traps, sites: &sites };
             let old = self.compiled.get(&f).map(|c| (c.code, c.len)).filter(|(c, _)| *c != 0 && *c != code);
             if let (Some((old, old_len)), true) = (old, self.s.config.repl_mode && def.kind != FuncKind::Lambda) {
                 // The previous version of a redefined function: REPL code reaches user functions
@@ -732,12 +745,7 @@ impl Jit {
                     unsafe { m.free(old) };
                 }
             }
-            for o in &mut self.observers {
-                o.placed(&placed);
-            }
-            if !inlined.is_empty() {
-                vais_runtime::faults::register_inlined(code, inlined);
-            }
+            self.announce(program, f, id, code, &d, locate);
             let c = self.compiled.entry(f).or_default();
             c.code = code;
             c.len = d.len;
@@ -749,6 +757,23 @@ impl Jit {
             self.compiled.entry(f).or_default().entry = Some(code);
         }
         Ok(())
+    }
+}
+
+impl Jit {
+    /// Tells the observers (the runtime's tables first) that `f`'s code defined under `id` was
+    /// placed at `code`, and registers its inlined frames.
+    fn announce(&mut self, program: &Program, f: FuncId, id: ClFuncId, code: usize, d: &Defined, locate: &dyn Fn(Span) -> String) {
+        let def = program.func(f);
+        let FunctionTables { lines: srcs, inlined, traps, sites } = function_tables(d, locate);
+        let symbol = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
+        let placed = link::Placed { function: &def.name, symbol: &symbol, code, len: d.len, file: def.span.file.0, lines: &srcs, traps: &traps, sites: &sites };
+        for o in &mut self.observers {
+            o.placed(&placed);
+        }
+        if !inlined.is_empty() {
+            vais_runtime::faults::register_inlined(code, inlined);
+        }
     }
 }
 
@@ -766,6 +791,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             let def = program.func(*f);
             let sig = self.sig_of(program, def);
             let closure = def.kind == FuncKind::Lambda;
+            self.s.hot_next = self.tier.as_mut().and_then(|t| t.counter(*f, def));
             let d = self.define(program, def, *id, sig, &mut |tr| tr.translate_function(closure))?;
             if let Some(p) = self.jobs_meta.last_mut().filter(|p| p.0 == *id) {
                 p.1 = Some(done.len());
@@ -1005,18 +1031,13 @@ impl Jit {
     /// Cranelift IR text of a function, as handed to the code generator (with
     /// [`JitConfig::keep_ir`]), else `None`.
     pub fn clif(&self, f: FuncId) -> Option<String> {
-        self.compiled.get(&f).and_then(|c| c.ir.as_ref()).map(|ir| ir.display().to_string())
+        self.clif_at(f, None)
     }
 
     /// Disassembly (VCode text, with [`JitConfig::keep_ir`]), else `None`. The kept IR is
     /// compiled again with the session's ISA and flags, so the text matches the code in use.
     pub fn asm(&self, f: FuncId) -> Option<String> {
-        let ir = self.compiled.get(&f).and_then(|c| c.ir.as_ref())?;
-        let mut ctx = Context::for_function((**ir).clone());
-        ctx.set_disasm(true);
-        let mut cp = cranelift_codegen::control::ControlPlane::default();
-        ctx.compile(self.s.module.isa(), &mut cp).ok()?;
-        ctx.compiled_code().and_then(|c| c.vcode.clone())
+        self.asm_at(f, None)
     }
 
     /// Size in bytes of a function's machine code.

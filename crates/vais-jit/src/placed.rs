@@ -49,9 +49,9 @@ pub struct PlacedFunction {
 #[derive(Default)]
 pub(crate) struct Placed {
     /// The last batch's functions, by address.
-    last: Vec<PlacedFunction>,
+    pub(crate) last: Vec<PlacedFunction>,
     /// The last batch's call-frame information.
-    frames: Option<vais_debug::Frames>,
+    pub(crate) frames: Option<vais_debug::Frames>,
     /// Every batch's registration with the unwinder, oldest first.
     registrations: Vec<vais_runtime::unwind::FrameRegistration>,
     /// REPL sessions: each function's own registration, by code address, so that code freed

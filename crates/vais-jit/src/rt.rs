@@ -7,3 +7,8 @@
 pub fn runtime_symbols() -> Vec<(&'static str, *const u8)> {
     vais_runtime::symbols()
 }
+
+/// The symbols the JIT itself provides to generated code (the REPL's tier-up request).
+pub fn jit_symbols() -> Vec<(&'static str, *const u8)> {
+    vec![("vais_rt_hot", crate::tierup::vais_rt_hot as *const u8)]
+}

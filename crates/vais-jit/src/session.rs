@@ -57,6 +57,9 @@ pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     /// Array literals placed in REPL input frames by the current batch: (frame, offset, length,
     /// element type); [`crate::Jit::compile`] turns them into addresses once finalized.
     pub session_arrays: Vec<(DataId, u32, u32, vais_tir::Ty)>,
+    /// The hotness counter of the next function translated, if it may tier up: (its id, the
+    /// counter's address) (see `tierup.rs`; set by the linker before each user function).
+    pub hot_next: Option<(u32, usize)>,
     pub module: M,
 }
 
@@ -81,6 +84,7 @@ impl<M: Module> Session<M> {
             names: HashMap::new(),
             aux: vec![],
             session_arrays: vec![],
+            hot_next: None,
         }
     }
 }

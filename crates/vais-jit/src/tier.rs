@@ -1,7 +1,8 @@
 //! The two code generation tiers and their Cranelift settings.
 //!
 //! - **Baseline** (`opt_level=none`, regalloc2's single-pass allocator): compiles fastest; the
-//!   REPL uses it for every input (latency matters there, and inputs are compiled once).
+//!   REPL compiles every input with it (latency matters there), and recompiles hot functions
+//!   at the optimising tier while they run (`tierup.rs`).
 //! - **Optimising** (`opt_level=speed`, the e-graph mid-end, the backtracking allocator; and
 //!   in `vaisc run` the TIR inliner, `vais-inline`, run by the driver before compiling): code
 //!   1.4-2.6x faster than the baseline's for about twice its compile time.

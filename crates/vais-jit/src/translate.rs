@@ -126,6 +126,9 @@ pub(crate) struct Tr<'a, 'f> {
     /// The one site trap code every interrupt poll of this function shares (an interrupt is
     /// reported without a position), taken at the first poll.
     interrupt_code: Option<TrapCode>,
+    /// Baseline REPL code of a function that may tier up (`tierup.rs`): the address of its
+    /// hotness counter and its id, for `vais_rt_hot`.
+    hot: Option<(usize, i64)>,
     /// Inlined copies translated so far and the source positions inside them (see
     /// [`InlineTable`]); the innermost copy being translated, if any.
     pub inline: InlineTable,
@@ -360,6 +363,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             sites: vec![],
             trap_codes_left: site_code_count(),
             interrupt_code: None,
+            hot: None,
             inline: InlineTable::default(),
             cur_inline: None,
         }
@@ -671,6 +675,37 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
+    /// Tier-up counting (function entries and loop back-edges of baseline REPL code, next to
+    /// the interrupt poll): decrements the function's counter and, when it reaches zero, calls
+    /// `vais_rt_hot` on a cold path (which recompiles the function optimised, or sets the
+    /// counter to when to look again). A plain load and store: one thread runs JIT code, and
+    /// baseline code is never optimised, so no pass merges the accesses. The address is a
+    /// constant materialised at each use: the baseline register allocator would keep a value
+    /// computed once in a stack slot and reload it at every count.
+    fn count(&mut self) -> R<()> {
+        let Some((addr, fid)) = self.hot else { return Ok(()) };
+        let addr_value = addr as i64;
+        let addr = self.b.ins().iconst(PTR, addr_value);
+        let v = self.b.ins().load(types::I64, flags(), addr, 0);
+        let n = self.b.ins().iadd_imm_s(v, -1);
+        self.b.ins().store(flags(), n, addr, 0);
+        let hot = self.b.create_block();
+        let cont = self.b.create_block();
+        let zero = self.b.ins().iconst(types::I64, 0);
+        let due = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, n, zero);
+        self.b.ins().brif(due, hot, &[], cont, &[]);
+        self.b.set_cold_block(hot);
+        self.b.switch_to_block(hot);
+        self.b.seal_block(hot);
+        let f = self.b.ins().iconst(types::I64, fid);
+        let counter = self.b.ins().iconst(PTR, addr_value);
+        self.rt_call(RtFn::Hot, &[f, counter])?;
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        self.b.seal_block(cont);
+        Ok(())
+    }
+
     // ----- function body ---------------------------------------------------------------------
 
     /// Translates the whole function (the builder's function has the right signature).
@@ -694,6 +729,9 @@ impl<'a, 'f> Tr<'a, 'f> {
         };
         if let Some(flag) = self.s.interrupt_flag()? {
             self.flag_addr = Some(self.data_addr(flag));
+        }
+        if let Some((fid, counter)) = self.s.hot_next.take() {
+            self.hot = Some((counter, fid as i64));
         }
         if def.kind == FuncKind::ReplEntry && self.s.config.repl_mode {
             let data = self.s.frame_data(&def.name)?;
@@ -764,6 +802,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         self.taken = taken;
         self.poll(def.span)?;
+        self.count()?;
         let v = self.expr(&def.body)?;
         self.emit_return(v)?;
         Ok(())
@@ -1655,6 +1694,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(latch);
         self.b.switch_to_block(latch);
         self.poll(span)?;
+        self.count()?;
         if let Some((ctr, en, _, inclusive, _)) = range {
             let cur = self.b.use_var(ctr);
             if inclusive {
@@ -1751,6 +1791,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.loops.pop();
         // No `C` can branch here: the poll ends the last copy's block (no separate latch).
         self.poll(span)?;
+        self.count()?;
         let next = self.b.ins().iadd_imm_s(cur, 4);
         self.b.def_var(ctr, next);
         self.jump(uhead, &[]);

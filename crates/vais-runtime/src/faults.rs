@@ -327,9 +327,30 @@ fn add_level(mut levels: Vec<std::sync::Arc<[(usize, usize)]>>, added: Vec<(usiz
     levels
 }
 
+/// Snapshots replaced by [`publish_code_ranges_while_running`], freed by the next
+/// [`publish_code_ranges`] (when no handler can hold one).
+static RETIRED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
 /// Publishes the registered code ranges for [`in_jit_code`] if they changed. Called when no
 /// protected code runs (so no handler can still read the snapshot it replaces).
 fn publish_code_ranges() {
+    for old in std::mem::take(&mut *RETIRED.lock().unwrap_or_else(|e| e.into_inner())) {
+        // SAFETY: a snapshot retired by `publish_code_ranges_while_running` (a `Box::into_raw`
+        // pointer, never freed since); no protected code runs now, so no handler holds it.
+        drop(unsafe { Box::from_raw(old as *mut RangeSnapshot) });
+    }
+    publish_ranges(false);
+}
+
+/// Publishes code registered while protected code runs (the REPL's tier-up swaps optimised
+/// code in at a safe point of the running thread), so that the walk of a later fault in it
+/// goes on through it. Call it on the thread running the protected code, outside any
+/// handler; the snapshot it replaces stays allocated until the next protected call starts.
+pub fn publish_code_ranges_while_running() {
+    publish_ranges(true);
+}
+
+fn publish_ranges(running: bool) {
     if !SNAPSHOT_STALE.swap(false, Ordering::SeqCst) {
         return;
     }
@@ -347,6 +368,12 @@ fn publish_code_ranges() {
         add_level(unsafe { (*old).0.clone() }, added)
     };
     let old = SNAPSHOT.swap(Box::into_raw(Box::new(RangeSnapshot(levels))), Ordering::SeqCst);
+    if running {
+        if !old.is_null() {
+            RETIRED.lock().unwrap_or_else(|e| e.into_inner()).push(old as usize);
+        }
+        return;
+    }
     if !old.is_null() {
         // SAFETY: `old` came from `Box::into_raw` above; no protected code runs now, so no
         // signal handler holds it. (Levels it shares with the new snapshot stay alive.)
@@ -773,6 +800,19 @@ pub(crate) fn check_stack() {
     if lo != 0 && sp < lo + STACK_MARGIN {
         vais_rt_trap(7, -1);
     }
+}
+
+/// Bytes of stack left below the caller on a prepared thread (`None` elsewhere): code called
+/// from JIT code that needs room (the REPL's tier-up translating a function) can decline when
+/// a deep recursion has used the stack up, instead of overflowing it itself.
+pub fn stack_room() -> Option<usize> {
+    if !IS_WORKER.with(|w| w.get()) {
+        return None;
+    }
+    let marker = 0u8;
+    let sp = &marker as *const u8 as usize;
+    let (lo, _) = BOUNDS.with(|b| b.get());
+    (lo != 0).then(|| sp.saturating_sub(lo))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,8 +17,10 @@ const COMMANDS: &[(&str, &str)] = &[
     (":defs", "list definitions and variables with their types"),
     (":type EXPR", "show the type of an expression without running it (also :t)"),
     (":tir NAME", "show the typed IR of a function (what the checker produced)"),
-    (":clif NAME", "show the Cranelift IR of a function"),
-    (":asm NAME", "show the machine code of a function"),
+    (":clif NAME", "show the Cranelift IR of a function (:clif opt|base NAME: that tier's)"),
+    (":asm NAME", "show the machine code of a function (:asm opt|base NAME: that tier's)"),
+    (":tiers", "list the functions that tiered up (run optimised code) and what they inlined"),
+    (":set tierup N|off", "recompile functions optimised after N calls + loop iterations (or never)"),
     (":debug on|off", "register debug info of compiled code for gdb (break input-N.vais:LINE)"),
     (":profile EXPR", "run EXPR under the sampling profiler; print its hottest functions"),
     (":time", "toggle per-input timing (parse, check, compile, run)"),
@@ -28,7 +30,7 @@ const COMMANDS: &[(&str, &str)] = &[
 ];
 
 const NAMES: &[&str] = &[
-    ":help", ":h", ":quit", ":q", ":clear", ":defs", ":type", ":t", ":tir", ":clif", ":asm", ":debug", ":profile", ":time", ":load", ":save",
+    ":help", ":h", ":quit", ":q", ":clear", ":defs", ":type", ":t", ":tir", ":clif", ":asm", ":tiers", ":set", ":debug", ":profile", ":time", ":load", ":save",
     ":history",
 ];
 
@@ -68,6 +70,16 @@ pub fn run(state: &mut ReplState, line: &str) -> Flow {
         }
         ":type" | ":t" => type_of(state, arg),
         ":tir" | ":clif" | ":asm" => show_code(state, cmd, arg),
+        ":tiers" => {
+            let list = state.engine.tiers();
+            if list.is_empty() {
+                println!("no function has tiered up");
+            }
+            for l in list {
+                println!("{l}");
+            }
+        }
+        ":set" => set(state, arg),
         ":time" => {
             state.show_time = !state.show_time;
             println!("timing {}", if state.show_time { "on" } else { "off" });
@@ -107,10 +119,14 @@ fn bad_arguments(cmd: &str, arg: &str) -> Option<String> {
     let words = arg.split_whitespace().count();
     let usage = |text: &str| Some(format!("{cmd}{text}"));
     match cmd {
-        ":help" | ":h" | ":quit" | ":q" | ":exit" | ":clear" | ":defs" | ":time" | ":history" if words > 0 => {
+        ":help" | ":h" | ":quit" | ":q" | ":exit" | ":clear" | ":defs" | ":time" | ":history" | ":tiers" if words > 0 => {
             usage(" (takes no argument)")
         }
-        ":tir" | ":clif" | ":asm" if words != 1 => usage(" NAME (the name of one function)"),
+        ":tir" if words != 1 => usage(" NAME (the name of one function)"),
+        ":clif" | ":asm" if !(words == 1 || words == 2 && matches!(arg.split_whitespace().next(), Some("opt" | "base"))) => {
+            usage(" NAME (the name of one function; `opt NAME` or `base NAME` for one tier's code)")
+        }
+        ":set" if !(words == 2 && arg.starts_with("tierup")) => usage(" tierup N|off"),
         ":type" | ":t" | ":profile" if words == 0 => usage(" EXPR"),
         ":load" | ":save" if words == 0 => usage(" FILE"),
         ":debug" if arg != "on" && arg != "off" => usage(" on|off"),
@@ -140,8 +156,35 @@ fn show_code(state: &ReplState, cmd: &str, name: &str) {
         ":clif" => vais_engine::CodeKind::Clif,
         _ => vais_engine::CodeKind::Asm,
     };
-    match state.engine.code(kind, name) {
+    let (tier, name) = match name.split_once(char::is_whitespace) {
+        Some(("opt", n)) => (Some(vais_engine::Tier::Optimising), n.trim()),
+        Some(("base", n)) => (Some(vais_engine::Tier::Baseline), n.trim()),
+        _ => (None, name),
+    };
+    match state.engine.code_at(kind, name, tier) {
         Ok(t) => println!("{}", t.trim_end()),
+        Err(e) => eprintln!("error: {e}"),
+    }
+}
+
+/// `:set tierup N|off`.
+fn set(state: &mut ReplState, arg: &str) {
+    let value = arg.split_whitespace().nth(1).unwrap_or("");
+    let threshold = match value {
+        "off" | "0" => None,
+        n => match n.parse::<u32>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                eprintln!("error: usage: :set tierup N|off (N a count of calls and loop iterations)");
+                return;
+            }
+        },
+    };
+    match state.engine.set_tier_threshold(threshold) {
+        Ok(()) => match threshold {
+            Some(n) => println!("tier-up after {n} counts"),
+            None => println!("tier-up off"),
+        },
         Err(e) => eprintln!("error: {e}"),
     }
 }

@@ -53,13 +53,33 @@ impl Observer for Renderer<'_> {
                 super::end_line_on_terminal();
                 crate::report::fault(&fault, sources);
             }
+            Event::Tier(e) => {
+                if self.show_time {
+                    vais_runtime::end_line();
+                    vais_runtime::flush_output();
+                    match e {
+                        vais_engine::TierEvent::Up { function, inlined, compile } => {
+                            let inl = if inlined.is_empty() { String::new() } else { format!(", inlined {}", inlined.join(", ")) };
+                            println!("tier: `{function}` now runs optimised code (compiled in {compile:?} while running{inl})");
+                        }
+                        vais_engine::TierEvent::Down { function, because } => {
+                            println!("tier: `{function}` runs baseline code again (`{because}`, inlined into it, was recompiled)");
+                        }
+                    }
+                }
+            }
             Event::Finished(t) => {
                 if self.show_time {
                     vais_runtime::end_line();
                 }
                 vais_runtime::flush_output();
                 if self.show_time {
-                    println!("time: parse {:?}, check {:?}, compile {:?}, run {:?} ({} tier)", t.parse, t.check, t.compile, t.run, t.tier);
+                    let tiers = match (t.optimised, t.tiered_up) {
+                        (0, _) => String::new(),
+                        (n, 0) => format!("; {n} function{} optimised", if n == 1 { "" } else { "s" }),
+                        (n, u) => format!("; {n} function{} optimised, {u} tiered up during this run", if n == 1 { "" } else { "s" }),
+                    };
+                    println!("time: parse {:?}, check {:?}, compile {:?}, run {:?} ({} tier{tiers})", t.parse, t.check, t.compile, t.run, t.tier);
                 }
             }
         }
