@@ -49,6 +49,10 @@ pub struct Timings {
     pub run: Duration,
     /// The code generation tier that compiled the input (`baseline` in a session).
     pub tier: &'static str,
+    /// Functions the input linked from the session's cache of compiled code (an identical
+    /// definition compiled earlier), and functions it compiled.
+    pub from_cache: u64,
+    pub compiled: u64,
 }
 
 /// A value an input produced.
@@ -328,6 +332,7 @@ impl Engine {
         let program = self.session.program();
         let sources = &self.sources;
         let locate = |span: vais_ast::Span| sources.location(span);
+        let before = self.backend.jit().cache_stats();
         if let Err(e) = self.backend.compile(program, &result.compile, &locate) {
             obs.event(&self.sources, Event::InternalError(e));
             return Outcome::Failed;
@@ -335,6 +340,9 @@ impl Engine {
         obs.compiled(&self.sources, self.backend.jit());
         timings.compile = t2.elapsed();
         timings.tier = self.backend.jit().tier().name();
+        let after = self.backend.jit().cache_stats();
+        timings.from_cache = after.from_cache - before.from_cache;
+        timings.compiled = after.compiled - before.compiled;
         let mut outcome = Outcome::Done;
         if let Some(entry) = result.entry {
             let t3 = Instant::now();

@@ -23,6 +23,8 @@ struct Timer {
     phases: Vec<(&'static str, Duration)>,
     /// The code generation tier, once known.
     tier: Option<&'static str>,
+    /// `(from the cache, compiled)` functions, when the cache was used.
+    cached: Option<(u64, u64)>,
 }
 
 impl Timer {
@@ -36,8 +38,9 @@ impl Timer {
         vais_runtime::flush_output();
         let parts: Vec<String> =
             self.phases.iter().map(|(p, d)| format!("{p} {:.3}ms", d.as_secs_f64() * 1000.0)).collect();
+        let cache = self.cached.map(|(hit, compiled)| format!(", {hit} of {} functions from the cache", hit + compiled)).unwrap_or_default();
         match self.tier {
-            Some(t) => eprintln!("time: {} ({t} tier)", parts.join(", ")),
+            Some(t) => eprintln!("time: {} ({t} tier{cache})", parts.join(", ")),
             None => eprintln!("time: {}", parts.join(", ")),
         }
     }
@@ -125,6 +128,8 @@ pub enum PerfOutput {
 pub struct RunOptions {
     pub emit: Option<Emit>,
     pub time: bool,
+    /// `--no-cache`: compile everything, read and write no cache.
+    pub no_cache: bool,
     pub profile: Option<crate::profile::Options>,
     pub perf: Option<PerfOutput>,
     /// `-g`: register debug info for gdb.
@@ -197,6 +202,13 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let tools = opts.debug || opts.perf.is_some() || opts.profile.is_some();
     let inline = !baseline && !tools && std::env::var_os("VAIS_INLINE").is_none_or(|v| v != "0");
     timer.tier = Some(jit.tier().name());
+    // The disk cache of compiled code (`vais_jit::cache`): read and written by `run` unless
+    // `--no-cache` or `VAIS_CACHE=off`; `--emit` keeps each function's IR, so it compiles.
+    if !opts.no_cache && emit.is_none() {
+        if let Ok(config) = vais_cache::Config::from_env("vaisc") {
+            jit.set_cache(vais_jit::CacheMode::Disk { config, write: true });
+        }
+    }
     let compiled = timer.record("compile", || {
         if inline {
             vais_inline::inline_program(&mut program, vais_inline::Limits::default());
@@ -211,6 +223,11 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     if let Err(e) = compiled {
         eprintln!("{e}");
         return EXIT_COMPILE_ERROR;
+    }
+    let stats = jit.cache_stats();
+    if !opts.no_cache && emit.is_none() {
+        timer.cached = Some((stats.from_cache, stats.compiled));
+        timer.record("cache", || jit.trim_cache());
     }
     if let Some(emit) = emit {
         for f in &all {

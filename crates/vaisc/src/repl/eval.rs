@@ -59,7 +59,8 @@ impl Observer for Renderer<'_> {
                 }
                 vais_runtime::flush_output();
                 if self.show_time {
-                    println!("time: parse {:?}, check {:?}, compile {:?}, run {:?} ({} tier)", t.parse, t.check, t.compile, t.run, t.tier);
+                    let cache = if t.from_cache > 0 { format!(", {} of {} functions from the cache", t.from_cache, t.from_cache + t.compiled) } else { String::new() };
+                    println!("time: parse {:?}, check {:?}, compile {:?}, run {:?} ({} tier{cache})", t.parse, t.check, t.compile, t.run, t.tier);
                 }
             }
         }

@@ -1,0 +1,274 @@
+//! The cache of compiled code: keys, the in-memory table of a session, the disk cache of
+//! `vaisc run` (`vais-cache`), and the conversion between defined code and [`Artifact`]s.
+//!
+//! **Key** ([`key`]): FNV-1a/128 over
+//! - the linker's *salt*: compiler version and build (the executable's size and modification
+//!   time), the artifact format, the tier and every setting that changes code (REPL mode,
+//!   interrupt polls, the line-table knob), the target triple and every ISA flag;
+//! - the function's TIR content hash (`vais_tir::hash::function`) *after inlining*: callees and
+//!   types are named by definition (name, signature, full layout), constants are values in the
+//!   TIR, and inlined bodies are part of the TIR, so an edited callee that was inlined changes
+//!   its callers' keys;
+//! - every source position of the TIR, relative to its anchor (the function's span, then each
+//!   inlined callee's span, in first-use order); if any position lies outside every anchor,
+//!   the anchors' absolute positions too.
+//!
+//! Equal keys mean equal machine code against the same symbols, and positions that rebase to
+//! the ones a fresh compile would record. Not cached: REPL entries (one-off, they own session
+//! frames), functions that use session variables, and code with a relocation or signature the
+//! artifact format cannot carry; those are always compiled.
+//!
+//! The REPL keeps artifacts in memory (bounded) and never writes files; `vaisc run` reads and
+//! writes the disk cache (see [`CacheMode`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use vais_ast::Span;
+use vais_tir::{ExprKind, FuncDef, FuncId, FuncKind, Program};
+
+use crate::artifact::{Artifact, Pos, RelSpan, ABS};
+
+/// The artifact format (part of the salt and of the disk cache's directory name).
+pub const FORMAT: u32 = 1;
+
+/// Where a linker keeps compiled code for reuse.
+#[derive(Clone, Debug, Default)]
+pub enum CacheMode {
+    /// Never reuse code.
+    Off,
+    /// In memory, for the linker's lifetime (the REPL; the default).
+    #[default]
+    Memory,
+    /// In memory and in this disk cache (read, and written when `write`).
+    Disk { config: vais_cache::Config, write: bool },
+}
+
+/// What the cache did for the functions linked so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Functions linked from cached code (memory or disk).
+    pub from_cache: u64,
+    /// Of those, read from disk.
+    pub from_disk: u64,
+    /// Functions compiled (user functions; helpers are always compiled and not counted).
+    pub compiled: u64,
+    /// Entries written to disk.
+    pub written: u64,
+}
+
+/// The in-memory table's size cap (bytes of code and metadata, roughly).
+const MEMORY_CAP: usize = 16 << 20;
+
+pub(crate) struct CodeCache {
+    enabled: bool,
+    memory: HashMap<u128, Arc<Artifact>>,
+    memory_bytes: usize,
+    disk: Option<vais_cache::DiskCache>,
+    write: bool,
+    pub stats: CacheStats,
+}
+
+impl CodeCache {
+    pub fn new(mode: CacheMode, namespace_salt: &str) -> CodeCache {
+        let (enabled, disk, write) = match mode {
+            CacheMode::Off => (false, None, false),
+            CacheMode::Memory => (true, None, false),
+            CacheMode::Disk { mut config, write } => {
+                config.namespace = format!("{}-{namespace_salt}", config.namespace);
+                (true, vais_cache::DiskCache::open(&config).ok(), write)
+            }
+        };
+        CodeCache { enabled, memory: HashMap::new(), memory_bytes: 0, disk, write, stats: CacheStats::default() }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The artifact stored under `key`, from memory or disk.
+    pub fn get(&mut self, key: u128, cc: cranelift_codegen::isa::CallConv) -> Option<Arc<Artifact>> {
+        if let Some(a) = self.memory.get(&key) {
+            return Some(a.clone());
+        }
+        let bytes = self.disk.as_ref()?.get(vais_cache::Key(key))?;
+        let a = Arc::new(Artifact::decode(&bytes, cc)?);
+        self.stats.from_disk += 1;
+        self.remember(key, a.clone());
+        Some(a)
+    }
+
+    fn remember(&mut self, key: u128, a: Arc<Artifact>) {
+        let size = a.code.len() + a.srcs.len() * 16 + a.relocs.len() * 32 + 256;
+        if self.memory_bytes + size > MEMORY_CAP {
+            self.memory.clear();
+            self.memory_bytes = 0;
+        }
+        self.memory_bytes += size;
+        self.memory.insert(key, a);
+    }
+
+    /// Stores a freshly compiled artifact.
+    pub fn put(&mut self, key: u128, a: Artifact) {
+        if let (Some(d), true) = (&self.disk, self.write) {
+            if let Some(bytes) = a.encode() {
+                if d.put(vais_cache::Key(key), &bytes).is_ok() {
+                    self.stats.written += 1;
+                }
+            }
+        }
+        self.remember(key, Arc::new(a));
+    }
+
+    /// Keeps the disk cache under its size cap (once per process, after writing).
+    pub fn evict(&self) {
+        if let (Some(d), true) = (&self.disk, self.write && self.stats.written > 0) {
+            let _ = d.evict();
+        }
+    }
+}
+
+/// A function being compiled whose artifact is to be stored under `key`.
+pub(crate) struct Tag {
+    pub f: FuncId,
+    pub key: u128,
+    pub anchors: Anchors,
+}
+
+/// The spans a function's positions are relative to: its own, then each inlined callee's.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Anchors(pub Vec<Span>);
+
+impl Anchors {
+    pub fn of(p: &Program, def: &FuncDef) -> Anchors {
+        let mut a = vec![def.span];
+        let mut seen: Vec<FuncId> = vec![];
+        vais_tir::visit::preorder(&def.body, |e| {
+            if let ExprKind::Inlined { func, .. } = &e.kind {
+                if !seen.contains(func) {
+                    seen.push(*func);
+                    a.push(p.func(*func).span);
+                }
+            }
+        });
+        Anchors(a)
+    }
+
+    /// `off` of `file` relative to the first anchor holding it, else absolute.
+    pub fn pos(&self, file: u32, off: u32) -> Pos {
+        for (i, a) in self.0.iter().enumerate() {
+            if a.file.0 == file && a.start <= off && off <= a.end {
+                return Pos { anchor: i as u32, file: 0, off: off - a.start };
+            }
+        }
+        Pos { anchor: ABS, file, off }
+    }
+
+    /// The absolute `(file, offset)` of `p` (`None`: no such anchor, a corrupt artifact).
+    pub fn abs(&self, p: Pos) -> Option<(u32, u32)> {
+        if p.anchor == ABS {
+            return Some((p.file, p.off));
+        }
+        let a = self.0.get(p.anchor as usize)?;
+        Some((a.file.0, a.start.checked_add(p.off)?))
+    }
+
+    pub fn rel_span(&self, s: Span) -> RelSpan {
+        RelSpan { start: self.pos(s.file.0, s.start), len: s.end.saturating_sub(s.start) }
+    }
+
+    pub fn span(&self, s: RelSpan) -> Option<Span> {
+        let (file, start) = self.abs(s.start)?;
+        Some(Span::new(vais_ast::FileId(file), start, start.checked_add(s.len)?))
+    }
+}
+
+struct Fnv(u128);
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 ^= x as u128;
+            self.0 = self.0.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+        }
+    }
+    fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_le_bytes())
+    }
+}
+
+/// A 128-bit FNV-1a digest of `parts`.
+pub(crate) fn digest(parts: &[&[u8]]) -> u128 {
+    let mut h = Fnv(0x6c62272e07bb014262b821756295c58d);
+    for p in parts {
+        h.u32(p.len() as u32);
+        h.bytes(p);
+    }
+    h.0
+}
+
+/// Whether `def` may be cached at all (see the module comment).
+fn cacheable(def: &FuncDef) -> bool {
+    if def.kind == FuncKind::ReplEntry {
+        return false;
+    }
+    let mut ok = true;
+    vais_tir::visit::preorder(&def.body, |e| {
+        if matches!(e.kind, ExprKind::Global(_)) {
+            ok = false;
+        }
+    });
+    ok
+}
+
+/// The cache key of function `f` and its anchors, or `None` if it is not cacheable.
+pub(crate) fn key(salt: u128, p: &Program, f: FuncId) -> Option<(u128, Anchors)> {
+    let def = p.func(f);
+    if !cacheable(def) {
+        return None;
+    }
+    let anchors = Anchors::of(p, def);
+    let mut h = Fnv(salt);
+    h.bytes(&vais_tir::hash::function(p, f).0.to_le_bytes());
+    let mut absolute = false;
+    let mut span = |h: &mut Fnv, s: Span| {
+        let r = anchors.rel_span(s);
+        absolute |= r.start.anchor == ABS;
+        h.u32(r.start.anchor);
+        h.u32(r.start.file);
+        h.u32(r.start.off);
+        h.u32(r.len);
+    };
+    span(&mut h, def.span);
+    vais_tir::visit::preorder(&def.body, |e| span(&mut h, e.span));
+    if absolute {
+        for a in &anchors.0 {
+            h.u32(a.file.0);
+            h.u32(a.start);
+            h.u32(a.end);
+        }
+    }
+    Some((h.0, anchors))
+}
+
+/// What identifies the build of this compiler: its version and the executable's size and
+/// modification time (a rebuilt compiler never reads a previous build's code).
+pub fn build_id() -> String {
+    let exe = std::env::current_exe().ok().and_then(|p| std::fs::metadata(p).ok());
+    let stamp = exe
+        .map(|m| {
+            let t = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+            format!("{}-{t}", m.len())
+        })
+        .unwrap_or_default();
+    format!("{}-f{FORMAT}-{stamp}", env!("CARGO_PKG_VERSION"))
+}
+
+/// The references of `def` that artifacts name by index: its callees in first-use order.
+pub(crate) fn callees(def: &FuncDef) -> Vec<FuncId> {
+    let mut refs = vec![];
+    crate::translate::referenced_funcs(&def.body, &mut refs);
+    let mut seen = std::collections::HashSet::new();
+    refs.retain(|f| seen.insert(*f));
+    refs
+}
