@@ -49,6 +49,7 @@ fn perf_record_inject_report_shows_vais_names() {
     std::fs::create_dir_all(&dir).unwrap();
     let data = dir.join("perf.data");
     let record = Command::new("perf")
+        .env("VAIS_CACHE_DIR", common::test_cache_dir())
         .current_dir(&dir)
         .args(["record", "-q", "-k", "1", "-e", "cpu-clock", "-o"])
         .arg(&data)
