@@ -557,3 +557,59 @@ impl Artifact {
 pub(crate) fn trap_code(c: u8) -> Option<TrapCode> {
     std::num::NonZeroU8::new(c).map(TrapCode::from_raw)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cranelift_codegen::isa::CallConv;
+
+    fn sample() -> Artifact {
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params.push(AbiParam::new(types::I64));
+        sig.params.push(AbiParam::new(types::I8).sext());
+        sig.returns.push(AbiParam::new(types::F64));
+        let p = Pos { anchor: 0, file: 0, off: 7 };
+        Artifact {
+            align: 16,
+            code: (0..64).collect(),
+            relocs: vec![
+                ArtReloc { offset: 3, kind: Reloc::X86CallPLTRel4, sym: Sym::User(0), addend: -4 },
+                ArtReloc { offset: 9, kind: Reloc::Abs8, sym: Sym::Import("vais_rt_trap".into(), sig), addend: 0 },
+                ArtReloc { offset: 20, kind: Reloc::Abs8, sym: Sym::Str(b"hi".to_vec()), addend: 0 },
+                ArtReloc { offset: 30, kind: Reloc::Abs8, sym: Sym::LibCall(LibCall::FloorF64), addend: 0 },
+            ],
+            traps: vec![(12, 4)],
+            srcs: vec![(0, 10, Ok(p)), (10, 12, Err(0))],
+            sites: vec![(TrapKind::DivisionByZero, 0)],
+            locs: vec![(RelSpan { start: p, len: 3 }, Some("g".into()))],
+            inline_frames: vec![("g".into(), None, RelSpan { start: Pos { anchor: ABS, file: 2, off: 90 }, len: 5 })],
+            inline_locs: vec![(0, Pos { anchor: 1, file: 0, off: 2 })],
+            trap_locs: vec![Some(Ok(p)), None],
+            unwind: Some(vec![1, 2, 3].into()),
+            ir: None,
+        }
+    }
+
+    #[test]
+    fn an_artifact_round_trips() {
+        let a = sample();
+        let bytes = a.encode().unwrap();
+        assert_eq!(Artifact::decode(&bytes, CallConv::SystemV), Some(a));
+    }
+
+    /// Every truncation is rejected, and no damaged byte makes decoding panic.
+    #[test]
+    fn damaged_bytes_never_decode_or_panic() {
+        let bytes = sample().encode().unwrap();
+        for n in 0..bytes.len() {
+            assert_eq!(Artifact::decode(&bytes[..n], CallConv::SystemV), None, "truncated to {n}");
+        }
+        for i in 0..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut b = bytes.clone();
+                b[i] ^= flip;
+                let _ = Artifact::decode(&b, CallConv::SystemV);
+            }
+        }
+    }
+}

@@ -40,8 +40,10 @@ pub enum CacheMode {
     /// In memory, for the linker's lifetime (the REPL; the default).
     #[default]
     Memory,
-    /// In memory and in this disk cache (read, and written when `write`).
-    Disk { config: vais_cache::Config, write: bool },
+    /// In memory and in this disk cache (read, and written when `write`), as one entry per
+    /// `program` (an identity such as the main file's canonical path): the artifacts of
+    /// every function its last compile linked, each under its own key (see [`CodeCache`]).
+    Disk { config: vais_cache::Config, write: bool, program: String },
 }
 
 /// What the cache did for the functions linked so far.
@@ -60,41 +62,81 @@ pub struct CacheStats {
 /// The in-memory table's size cap (bytes of code and metadata, roughly).
 const MEMORY_CAP: usize = 16 << 20;
 
+/// The compiled code a linker may reuse.
+///
+/// On disk, one `vais-cache` entry per program (its *bundle*) holds the encoded artifacts of
+/// every function the program's last compile linked, each with its own key: a warm run reads
+/// one file, and a run after an edit finds every unchanged function there (keys are per
+/// function, so an edit invalidates exactly the functions whose key changed), compiles the
+/// rest, and writes the bundle anew. One file per program rather than per function keeps a
+/// warm run's I/O to one read (a thousand small files cost more than compiling a thousand
+/// small functions). The bundle is written atomically with a checksum by `vais-cache`; an
+/// entry inside it that fails to decode is a miss and is replaced.
 pub(crate) struct CodeCache {
     enabled: bool,
     memory: HashMap<u128, Arc<Artifact>>,
     memory_bytes: usize,
     disk: Option<vais_cache::DiskCache>,
     write: bool,
+    /// The program's bundle: its key, its payload and each function key's byte range in it.
+    bundle_key: u128,
+    bundle: Vec<u8>,
+    index: HashMap<u128, (usize, usize)>,
+    /// What this process linked (encoded), in order, for the next bundle; whether it differs
+    /// from the bundle read.
+    used: Vec<(u128, Vec<u8>)>,
+    dirty: bool,
     pub stats: CacheStats,
 }
 
 impl CodeCache {
-    pub fn new(mode: CacheMode, namespace_salt: &str) -> CodeCache {
-        let (enabled, disk, write) = match mode {
-            CacheMode::Off => (false, None, false),
-            CacheMode::Memory => (true, None, false),
-            CacheMode::Disk { mut config, write } => {
-                config.namespace = format!("{}-{namespace_salt}", config.namespace);
-                (true, vais_cache::DiskCache::open(&config).ok(), write)
-            }
+    pub fn new(mode: CacheMode, salt: u128) -> CodeCache {
+        let mut c = CodeCache {
+            enabled: false,
+            memory: HashMap::new(),
+            memory_bytes: 0,
+            disk: None,
+            write: false,
+            bundle_key: 0,
+            bundle: vec![],
+            index: HashMap::new(),
+            used: vec![],
+            dirty: false,
+            stats: CacheStats::default(),
         };
-        CodeCache { enabled, memory: HashMap::new(), memory_bytes: 0, disk, write, stats: CacheStats::default() }
+        match mode {
+            CacheMode::Off => {}
+            CacheMode::Memory => c.enabled = true,
+            CacheMode::Disk { config, write, program } => {
+                c.enabled = true;
+                c.write = write;
+                c.disk = vais_cache::DiskCache::open(&config).ok();
+                c.bundle_key = digest(&[&salt.to_le_bytes(), b"bundle", program.as_bytes()]);
+                if let Some(b) = c.disk.as_ref().and_then(|d| d.get(vais_cache::Key(c.bundle_key))) {
+                    c.index = index(&b).unwrap_or_default();
+                    c.bundle = b;
+                }
+            }
+        }
+        c
     }
 
     pub fn enabled(&self) -> bool {
         self.enabled
     }
 
-    /// The artifact stored under `key`, from memory or disk.
+    /// The artifact stored under `key`, from memory or the program's bundle.
     pub fn get(&mut self, key: u128, cc: cranelift_codegen::isa::CallConv) -> Option<Arc<Artifact>> {
         if let Some(a) = self.memory.get(&key) {
             return Some(a.clone());
         }
-        let bytes = self.disk.as_ref()?.get(vais_cache::Key(key))?;
-        let a = Arc::new(Artifact::decode(&bytes, cc)?);
+        let &(start, end) = self.index.get(&key)?;
+        let bytes = &self.bundle[start..end];
+        let a = Arc::new(Artifact::decode(bytes, cc)?);
         self.stats.from_disk += 1;
-        self.remember(key, a.clone());
+        if self.write {
+            self.used.push((key, bytes.to_vec()));
+        }
         Some(a)
     }
 
@@ -110,22 +152,56 @@ impl CodeCache {
 
     /// Stores a freshly compiled artifact.
     pub fn put(&mut self, key: u128, a: Artifact) {
-        if let (Some(d), true) = (&self.disk, self.write) {
-            if let Some(bytes) = a.encode() {
-                if d.put(vais_cache::Key(key), &bytes).is_ok() {
-                    self.stats.written += 1;
+        if self.disk.is_some() {
+            if self.write {
+                if let Some(bytes) = a.encode() {
+                    self.used.push((key, bytes));
+                    self.dirty = true;
                 }
             }
+            // `vaisc run` links each function once: no need to keep it in memory.
+            return;
         }
         self.remember(key, Arc::new(a));
     }
 
-    /// Keeps the disk cache under its size cap (once per process, after writing).
-    pub fn evict(&self) {
-        if let (Some(d), true) = (&self.disk, self.write && self.stats.written > 0) {
+    /// Writes the program's bundle when this compile changed it, then keeps the disk cache
+    /// under its size cap (call once, after compiling).
+    pub fn finish(&mut self) {
+        let Some(d) = &self.disk else { return };
+        if !self.write || !(self.dirty || self.used.len() != self.index.len()) {
+            return;
+        }
+        let mut out = Vec::with_capacity(self.used.iter().map(|u| u.1.len() + 20).sum::<usize>() + 4);
+        out.extend_from_slice(&(self.used.len() as u32).to_le_bytes());
+        for (k, b) in &self.used {
+            out.extend_from_slice(&k.to_le_bytes());
+            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+        if d.put(vais_cache::Key(self.bundle_key), &out).is_ok() {
+            self.stats.written += 1;
             let _ = d.evict();
         }
+        self.used.clear();
+        self.dirty = false;
     }
+}
+
+/// The byte range of each function's artifact in a bundle (`None`: not a bundle).
+fn index(b: &[u8]) -> Option<HashMap<u128, (usize, usize)>> {
+    let n = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
+    let mut at = 4;
+    let mut m = HashMap::with_capacity(n.min(b.len() / 20));
+    for _ in 0..n {
+        let k = u128::from_le_bytes(b.get(at..at + 16)?.try_into().ok()?);
+        let len = u32::from_le_bytes(b.get(at + 16..at + 20)?.try_into().ok()?) as usize;
+        let start = at + 20;
+        let end = start.checked_add(len).filter(|e| *e <= b.len())?;
+        m.insert(k, (start, end));
+        at = end;
+    }
+    (at == b.len()).then_some(m)
 }
 
 /// A function being compiled whose artifact is to be stored under `key`.

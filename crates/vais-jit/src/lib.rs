@@ -521,7 +521,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             placed: placed::Placed::default(),
             observers: vec![],
             memory: None,
-            cache: cache::CodeCache::new(if repl { CacheMode::Memory } else { CacheMode::Off }, ""),
+            cache: cache::CodeCache::new(if repl { CacheMode::Memory } else { CacheMode::Off }, salt),
             salt,
             cie,
         }
@@ -530,8 +530,7 @@ impl<M: Module + Send + 'static> Linker<M> {
     /// Where compiled code is kept for reuse (default: in memory for a REPL session, nowhere
     /// otherwise). Code already compiled is not affected.
     pub fn set_cache(&mut self, mode: CacheMode) {
-        let ns = format!("{:032x}", self.salt);
-        self.cache = cache::CodeCache::new(mode, &ns[..8]);
+        self.cache = cache::CodeCache::new(mode, self.salt);
     }
 
     /// How many functions came from the cache and how many were compiled, so far.
@@ -539,9 +538,10 @@ impl<M: Module + Send + 'static> Linker<M> {
         self.cache.stats
     }
 
-    /// Keeps the disk cache under its size cap (call once, after compiling).
-    pub fn trim_cache(&self) {
-        self.cache.evict()
+    /// Writes what this process compiled to the disk cache and keeps it under its size cap
+    /// (call once, after compiling; nothing happens without a disk cache).
+    pub fn finish_cache(&mut self) {
+        self.cache.finish()
     }
 
     /// The module linked into.

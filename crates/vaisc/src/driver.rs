@@ -204,12 +204,13 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     timer.tier = Some(jit.tier().name());
     // The disk cache of compiled code (`vais_jit::cache`): read and written by `run` unless
     // `--no-cache` or `VAIS_CACHE=off`; `--emit` keeps each function's IR, so it compiles.
-    if !opts.no_cache && emit.is_none() {
-        if let Ok(config) = vais_cache::Config::from_env("vaisc") {
-            jit.set_cache(vais_jit::CacheMode::Disk { config, write: true });
-        }
-    }
     let compiled = timer.record("compile", || {
+        if !opts.no_cache && emit.is_none() {
+            if let Ok(config) = vais_cache::Config::from_env(&format!("vaisc-{}-f{}", env!("CARGO_PKG_VERSION"), vais_jit::cache::FORMAT)) {
+                let program = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned();
+                jit.set_cache(vais_jit::CacheMode::Disk { config, write: true, program });
+            }
+        }
         if inline {
             vais_inline::inline_program(&mut program, vais_inline::Limits::default());
             if vais_jit::verify_by_default() {
@@ -227,7 +228,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let stats = jit.cache_stats();
     if !opts.no_cache && emit.is_none() {
         timer.cached = Some((stats.from_cache, stats.compiled));
-        timer.record("cache", || jit.trim_cache());
+        timer.record("cache", || jit.finish_cache());
     }
     if let Some(emit) = emit {
         for f in &all {

@@ -234,31 +234,32 @@ fn a_changed_compiler_setting_misses() {
 /// A corrupted or truncated entry is never trusted: the run recompiles and rewrites it.
 #[test]
 fn corrupt_and_truncated_entries_are_rewritten() {
-    let dir = fresh_dir("corrupt");
     let file = repo_root().join("bench/interp.vais");
-    let cold = run_in(&dir, &file, &[], &[]);
-    let found = entries(&dir);
-    assert!(found.len() >= 3, "{found:?}");
-    for (i, e) in found.iter().enumerate() {
-        let mut bytes = std::fs::read(e).unwrap();
-        match i % 3 {
-            0 => bytes.truncate(bytes.len() / 2),
-            1 => {
-                let n = bytes.len();
-                bytes[n - 3] ^= 0x5a;
+    for mode in 0..4 {
+        let dir = fresh_dir(&format!("corrupt{mode}"));
+        let cold = run_in(&dir, &file, &[], &[]);
+        let found = entries(&dir);
+        assert!(!found.is_empty(), "nothing was written");
+        for e in &found {
+            let mut bytes = std::fs::read(e).unwrap();
+            let n = bytes.len();
+            match mode {
+                0 => bytes.truncate(n / 2),
+                1 => bytes[n - 3] ^= 0x5a,
+                2 => bytes.truncate(10),
+                _ => bytes[40] ^= 1, // inside the payload, near its start
             }
-            _ => bytes.truncate(10),
+            std::fs::write(e, bytes).unwrap();
         }
-        std::fs::write(e, bytes).unwrap();
+        let damaged = run_in(&dir, &file, &[], &[]);
+        assert_eq!(cold.stdout, damaged.stdout, "mode {mode}");
+        assert_eq!(cold.status.code(), damaged.status.code(), "mode {mode}");
+        assert_eq!(cached(&damaged).0, 0, "mode {mode}: a damaged entry was used");
+        let warm = run_in(&dir, &file, &[], &[]);
+        assert_eq!(cached(&warm).0, cached(&warm).1, "mode {mode}: damaged entries were not rewritten");
+        assert_eq!(cold.stdout, warm.stdout, "mode {mode}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
-    let damaged = run_in(&dir, &file, &[], &[]);
-    assert_eq!(cold.stdout, damaged.stdout);
-    assert_eq!(cold.status.code(), damaged.status.code());
-    assert_eq!(cached(&damaged).0, 0, "a damaged entry was used");
-    let warm = run_in(&dir, &file, &[], &[]);
-    assert_eq!(cached(&warm).0, cached(&warm).1, "damaged entries were not rewritten");
-    assert_eq!(cold.stdout, warm.stdout);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Four runs of the same program on one cold cache at once all succeed; the cache is then
@@ -337,5 +338,21 @@ fn repl_reuses_identical_definitions_and_writes_no_files() {
     assert!(lines[3].contains("(baseline tier, 1 of 1 functions from the cache)"), "{text}");
     assert_eq!(lines[4], "=> 9");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "the REPL wrote files");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Cached code carries its unwind description: libgcc still unwinds through it to the host's
+/// frames (`tests/unwind`).
+#[test]
+fn cached_code_is_unwindable() {
+    let dir = fresh_dir("unwind");
+    let file = repo_root().join("tests/unwind/host_backtrace.vais");
+    for round in ["cold", "warm"] {
+        let out = run_in(&dir, &file, &[], &[]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "host frames below JIT code: yes\n", "{round}: {}", String::from_utf8_lossy(&out.stderr));
+        if round == "warm" {
+            assert_eq!(cached(&out).0, cached(&out).1);
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
