@@ -32,7 +32,9 @@ def run(cache_dir, extra=()):
 
 results = {k: ([], []) for k in ("no-cache", "cold", "warm", "edit")}
 warm_dir = os.path.join(work, "warm")
+edit_dir = os.path.join(work, "edit")
 run(warm_dir)
+run(edit_dir)
 counts = {}
 for i in range(N):
     cold_dir = os.path.join(work, f"cold{i}")
@@ -41,7 +43,7 @@ for i in range(N):
             # fun17's body gets a new constant: it is recompiled (and cached) this round.
             with open(prog, "w") as f:
                 f.write(text.replace("x := mut a * 4 + b\n    L k: 0..3 {\n        x += k * 2", f"x := mut a * 4 + b\n    L k: 0..3 {{\n        x += k * {1000 + i}", 1))
-        c, w, n = run(cold_dir if kind == "cold" else warm_dir, ["--no-cache"] if kind == "no-cache" else [])
+        c, w, n = run({"cold": cold_dir, "edit": edit_dir}.get(kind, warm_dir), ["--no-cache"] if kind == "no-cache" else [])
         if kind == "edit":
             with open(prog, "w") as f:
                 f.write(text)

@@ -216,20 +216,6 @@ pub(crate) struct Tag {
 pub(crate) struct Anchors(pub Vec<Span>);
 
 impl Anchors {
-    pub fn of(p: &Program, def: &FuncDef) -> Anchors {
-        let mut a = vec![def.span];
-        let mut seen: Vec<FuncId> = vec![];
-        vais_tir::visit::preorder(&def.body, |e| {
-            if let ExprKind::Inlined { func, .. } = &e.kind {
-                if !seen.contains(func) {
-                    seen.push(*func);
-                    a.push(p.func(*func).span);
-                }
-            }
-        });
-        Anchors(a)
-    }
-
     /// `off` of `file` relative to the first anchor holding it, else absolute.
     pub fn pos(&self, file: u32, off: u32) -> Pos {
         for (i, a) in self.0.iter().enumerate() {
@@ -259,21 +245,37 @@ impl Anchors {
     }
 }
 
+/// The key hasher: as `vais_tir::hash`'s (FNV prime, a 64-bit word at a time, a fold after
+/// each multiply; every step a bijection of the state).
 struct Fnv(u128);
 
 impl Fnv {
+    fn word(&mut self, w: u64) {
+        self.0 ^= w as u128;
+        self.0 = self.0.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+        self.0 ^= self.0 >> 59;
+    }
     fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= x as u128;
-            self.0 = self.0.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
+        let mut words = b.chunks_exact(8);
+        for w in &mut words {
+            self.word(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(w));
         }
     }
     fn u32(&mut self, v: u32) {
-        self.bytes(&v.to_le_bytes())
+        self.word(v as u64)
+    }
+    fn pair(&mut self, a: u32, b: u32) {
+        self.word(a as u64 | (b as u64) << 32)
     }
 }
 
-/// A 128-bit FNV-1a digest of `parts`.
+/// A 128-bit digest of `parts` (see [`Fnv`]).
 pub(crate) fn digest(parts: &[&[u8]]) -> u128 {
     let mut h = Fnv(0x6c62272e07bb014262b821756295c58d);
     for p in parts {
@@ -283,44 +285,45 @@ pub(crate) fn digest(parts: &[&[u8]]) -> u128 {
     h.0
 }
 
-/// Whether `def` may be cached at all (see the module comment).
-fn cacheable(def: &FuncDef) -> bool {
-    if def.kind == FuncKind::ReplEntry {
-        return false;
-    }
-    let mut ok = true;
-    vais_tir::visit::preorder(&def.body, |e| {
-        if matches!(e.kind, ExprKind::Global(_)) {
-            ok = false;
-        }
-    });
-    ok
-}
-
-/// The cache key of function `f` and its anchors, or `None` if it is not cacheable.
+/// The cache key of function `f` and its anchors, or `None` if it is not cacheable (see the
+/// module comment). One walk of the body collects its spans, its inlined callees (the anchors)
+/// and whether it uses a session variable.
 pub(crate) fn key(salt: u128, p: &Program, f: FuncId) -> Option<(u128, Anchors)> {
     let def = p.func(f);
-    if !cacheable(def) {
+    if def.kind == FuncKind::ReplEntry {
         return None;
     }
-    let anchors = Anchors::of(p, def);
+    let mut anchors = vec![def.span];
+    let mut seen: Vec<FuncId> = vec![];
+    let mut spans = vec![def.span];
+    let mut global = false;
+    vais_tir::visit::preorder(&def.body, |e| {
+        spans.push(e.span);
+        match &e.kind {
+            ExprKind::Inlined { func, .. } if !seen.contains(func) => {
+                seen.push(*func);
+                anchors.push(p.func(*func).span);
+            }
+            ExprKind::Global(_) => global = true,
+            _ => {}
+        }
+    });
+    if global {
+        return None;
+    }
+    let anchors = Anchors(anchors);
     let mut h = Fnv(salt);
     h.bytes(&vais_tir::hash::function(p, f).0.to_le_bytes());
     let mut absolute = false;
-    let mut span = |h: &mut Fnv, s: Span| {
+    for s in spans {
         let r = anchors.rel_span(s);
         absolute |= r.start.anchor == ABS;
-        h.u32(r.start.anchor);
-        h.u32(r.start.file);
-        h.u32(r.start.off);
-        h.u32(r.len);
-    };
-    span(&mut h, def.span);
-    vais_tir::visit::preorder(&def.body, |e| span(&mut h, e.span));
+        h.pair(r.start.anchor, r.start.file);
+        h.pair(r.start.off, r.len);
+    }
     if absolute {
         for a in &anchors.0 {
-            h.u32(a.file.0);
-            h.u32(a.start);
+            h.pair(a.file.0, a.start);
             h.u32(a.end);
         }
     }
