@@ -330,6 +330,21 @@ pub(crate) fn key(salt: u128, p: &Program, f: FuncId) -> Option<(u128, Anchors)>
     Some((h.0, anchors))
 }
 
+/// The tags (key and anchors) of every function of `batch` (`None`: not cacheable), computed
+/// on several threads for large batches (keys are a warm run's largest cost after linking).
+pub(crate) fn tags(salt: u128, p: &Program, batch: &[FuncId]) -> Vec<Option<Tag>> {
+    let tag = |f: &FuncId| key(salt, p, *f).map(|(key, anchors)| Tag { f: *f, key, anchors });
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
+    if batch.len() < 64 || threads < 2 {
+        return batch.iter().map(tag).collect();
+    }
+    let chunk = batch.len().div_ceil(threads);
+    std::thread::scope(|sc| {
+        let parts: Vec<_> = batch.chunks(chunk).map(|c| sc.spawn(move || c.iter().map(tag).collect::<Vec<_>>())).collect();
+        parts.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    })
+}
+
 /// What identifies the build of this compiler: its version and the executable's size and
 /// modification time (a rebuilt compiler never reads a previous build's code).
 pub fn build_id() -> String {

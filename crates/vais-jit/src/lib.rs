@@ -740,11 +740,11 @@ impl<M: Module + Send + 'static> Linker<M> {
         done: &mut Vec<(FuncId, Defined)>,
         entries: &mut Vec<(FuncId, ClFuncId)>,
     ) -> Result<(), JitError> {
-        let use_cache = self.cache.enabled();
+        let mut tags = if self.cache.enabled() { cache::tags(self.salt, program, batch) } else { vec![] };
         let keep_ir = self.s.config.keep_ir;
-        for (f, id) in batch.iter().zip(ids) {
+        for (i, (f, id)) in batch.iter().zip(ids).enumerate() {
             let def = program.func(*f);
-            let tag = if use_cache { cache::key(self.salt, program, *f).map(|(key, anchors)| cache::Tag { f: *f, key, anchors }) } else { None };
+            let tag = tags.get_mut(i).and_then(Option::take);
             if let Some(t) = &tag {
                 if let Some(a) = self.cache.get(t.key, self.s.cc).filter(|a| !keep_ir || a.ir.is_some()) {
                     match self.link_artifact(program, *f, *id, &a, &t.anchors) {
