@@ -59,8 +59,10 @@ pub struct CacheStats {
     pub written: u64,
 }
 
-/// The in-memory table's size cap (bytes of code and metadata, roughly).
-const MEMORY_CAP: usize = 16 << 20;
+/// The in-memory table's size cap (bytes of code, metadata and kept IR, estimated): small, so
+/// that a long REPL session's memory stays flat (`tests/repl_memory.rs`: 5,000 redefinitions,
+/// at most 4 KiB each; an entry with its IR is ~4 KiB); when full, the table starts over.
+const MEMORY_CAP: usize = 1 << 20;
 
 /// The compiled code a linker may reuse.
 ///
@@ -141,7 +143,8 @@ impl CodeCache {
     }
 
     fn remember(&mut self, key: u128, a: Arc<Artifact>) {
-        let size = a.code.len() + a.srcs.len() * 16 + a.relocs.len() * 32 + 256;
+        let ir = a.ir.as_ref().map_or(0, |f| f.dfg.num_insts() * 64 + f.dfg.num_values() * 16 + f.dfg.num_blocks() * 64);
+        let size = 2 * a.code.len() + a.srcs.len() * 16 + a.relocs.len() * 48 + a.locs.len() * 32 + a.unwind.as_ref().map_or(0, |u| u.len()) + ir + 512;
         if self.memory_bytes + size > MEMORY_CAP {
             self.memory.clear();
             self.memory_bytes = 0;
