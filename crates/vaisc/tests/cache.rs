@@ -356,3 +356,20 @@ fn cached_code_is_unwindable() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `:load` of an unchanged file links every function from the session's cache; after an edit
+/// of one function, the functions that did not change still come from it.
+#[test]
+fn repl_reload_of_an_unchanged_file_links_cached_code() {
+    let dir = fresh_dir("reload");
+    let file = program(&dir, "reload", "F a(x: i64) -> i64 = x * 3\nF b(x: i64) -> i64 = a(x) + 1\nF main() -> i64 {\n    printf(\"%d\\n\", b(4))\n    0\n}\n");
+    let load = format!(":load {}\n", file.display());
+    let out = run_with_stdin(&["repl"], &format!(":time\n{load}{load}main()\n"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let times: Vec<&str> = text.lines().filter(|l| l.starts_with("time: ")).collect();
+    assert_eq!(times.len(), 3, "{text}");
+    assert!(!times[0].contains("from the cache"), "{text}");
+    assert!(times[1].contains("3 of 3 functions from the cache"), "{text}");
+    assert!(text.contains("13\n"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
