@@ -54,6 +54,10 @@ pub struct Timings {
     pub optimised: usize,
     /// Of those, how many tiered up while this input ran.
     pub tiered_up: usize,
+    /// Functions the input linked from the session's cache of compiled code (an identical
+    /// definition compiled earlier), and functions it compiled.
+    pub from_cache: u64,
+    pub compiled: u64,
 }
 
 /// A value an input produced.
@@ -348,6 +352,7 @@ impl Engine {
         let program = self.session.program();
         let sources = &self.sources;
         let locate = |span: vais_ast::Span| sources.location(span);
+        let before = self.backend.jit().cache_stats();
         let compiled = self.backend.compile(program, &result.compile, &locate);
         // Optimised versions the recompiled functions replaced.
         for e in self.backend.take_tier_events() {
@@ -360,6 +365,9 @@ impl Engine {
         obs.compiled(&self.sources, self.backend.jit());
         timings.compile = t2.elapsed();
         timings.tier = self.backend.jit().tier().name();
+        let after = self.backend.jit().cache_stats();
+        timings.from_cache = after.from_cache - before.from_cache;
+        timings.compiled = after.compiled - before.compiled;
         let mut outcome = Outcome::Done;
         if let Some(entry) = result.entry {
             let t3 = Instant::now();

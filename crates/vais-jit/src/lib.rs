@@ -45,6 +45,8 @@
 //!   report. A function with more checks than codes calls `vais_rt_trap` for the rest.
 
 mod abi;
+mod artifact;
+pub mod cache;
 pub mod layout;
 mod placed;
 pub mod link;
@@ -73,6 +75,7 @@ use vais_ast::Span;
 use vais_tir::{FuncDef, FuncId, FuncKind, GlobalId, Program, Ty};
 
 pub use layout::Layout;
+pub use cache::{CacheMode, CacheStats};
 pub use placed::PlacedFunction;
 pub use link::{CodeObserver, Placed};
 use session::{Aux, Session};
@@ -190,7 +193,7 @@ pub struct Linker<M: Module = JITModule> {
     /// generation threads (see `compile`) as `(job index, id, function)`; `jobs_meta[index]` is
     /// its id and its index in the batch's `done` list (`None` for helpers).
     jobs: Option<std::sync::mpsc::Sender<Job>>,
-    jobs_meta: Vec<(ClFuncId, Option<usize>)>,
+    jobs_meta: Vec<(ClFuncId, Option<usize>, Option<cache::Tag>)>,
     /// The struct and enum definitions of the last compiled program (for [`Jit::size_of`]).
     types: Program,
     /// REPL mode: address -> (length, element type) of every array literal of a top-level
@@ -198,7 +201,7 @@ pub struct Linker<M: Module = JITModule> {
     arrays: HashMap<usize, (u32, Ty)>,
     /// Unwind information of every function (user or helper) defined by the current batch,
     /// with its code length (see `placed.rs`).
-    unwinds: Vec<(ClFuncId, usize, Option<UnwindInfo>)>,
+    unwinds: Vec<(ClFuncId, usize, Option<artifact::Unwind>)>,
     /// What the last `compile` placed, for the tools (see [`Jit::last_placed`]).
     placed: placed::Placed,
     /// Told about every function placed and freed ([`link::CodeObserver`]); the runtime's
@@ -208,6 +211,12 @@ pub struct Linker<M: Module = JITModule> {
     memory: Option<memory::MemoryHandle>,
     /// REPL tier-up (`tierup.rs`), when turned on.
     tier: Option<Box<tierup::TierUp>>,
+    /// Compiled code kept for reuse (see `cache.rs`), and the key salt of this linker's
+    /// compiler build, settings and target.
+    cache: cache::CodeCache,
+    salt: u128,
+    /// The target's common unwind description (artifacts carry theirs against it).
+    cie: Option<cranelift_codegen::gimli::write::CommonInformationEntry>,
 }
 
 /// A JIT session: compiled code, data and REPL indirection cells, placed in memory.
@@ -309,9 +318,12 @@ use cranelift_codegen::isa::unwind::UnwindInfo;
 /// A translated function waiting for code generation: (job index, id, function).
 type Job = (usize, ClFuncId, Function);
 
-/// Machine code of one job: (alignment, bytes, relocations, trap sites, source positions), or
-/// why there is none.
-type Generated = Result<(u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>, Vec<SrcRange>, Option<UnwindInfo>), String>;
+/// Machine code of one job: (alignment, bytes, relocations, trap sites, source positions,
+/// unwind information), or why there is none.
+type Generated = Result<GenOk, String>;
+type GenOk = (u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>, Vec<SrcRange>, Option<UnwindInfo>);
+/// [`GenOk`] borrowed.
+type GenRef<'a> = (u64, &'a [u8], &'a [cranelift_module::ModuleReloc], &'a [(u32, TrapCode)], &'a [SrcRange], Option<&'a UnwindInfo>);
 
 use vais_runtime::faults::SrcRange;
 
@@ -574,6 +586,21 @@ impl<M: Module + Send + 'static> Linker<M> {
     /// A linker over `module` (for targets other than this process's memory: `isa` is the
     /// module's target, used by the code generation threads).
     pub fn with_module(module: M, config: JitConfig, isa: cranelift_codegen::isa::OwnedTargetIsa) -> Linker<M> {
+        let repl = config.repl_mode;
+        let settings = format!(
+            "{}|{}|tier={}|repl={}|polls={}|lines={}|unwind={}|{}|{}",
+            cache::build_id(),
+            isa.triple(),
+            config.tier().name(),
+            config.repl_mode,
+            config.interrupt_polls,
+            !placed::NO_LINES.load(std::sync::atomic::Ordering::Relaxed),
+            placed::unwind_enabled(),
+            isa.flags(),
+            isa.isa_flags().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","),
+        );
+        let salt = cache::digest(&[settings.as_bytes()]);
+        let cie = isa.create_systemv_cie();
         Linker {
             s: Session::new(module, config),
             ctx: Context::new(),
@@ -590,6 +617,9 @@ impl<M: Module + Send + 'static> Linker<M> {
             observers: vec![],
             memory: None,
             tier: None,
+            cache: cache::CodeCache::new(if repl { CacheMode::Memory } else { CacheMode::Off }, salt),
+            salt,
+            cie,
         }
     }
 
@@ -598,6 +628,23 @@ impl<M: Module + Send + 'static> Linker<M> {
         let mut l = Linker::with_module(module, config, isas.0);
         l.big_isa = isas.1;
         l
+    }
+
+    /// Where compiled code is kept for reuse (default: in memory for a REPL session, nowhere
+    /// otherwise). Code already compiled is not affected.
+    pub fn set_cache(&mut self, mode: CacheMode) {
+        self.cache = cache::CodeCache::new(mode, self.salt);
+    }
+
+    /// How many functions came from the cache and how many were compiled, so far.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.cache.stats
+    }
+
+    /// Writes what this process compiled to the disk cache and keeps it under its size cap
+    /// (call once, after compiling; nothing happens without a disk cache).
+    pub fn finish_cache(&mut self) {
+        self.cache.finish()
     }
 
     /// The module linked into.
@@ -677,7 +724,7 @@ impl<M: Module + Send + 'static> Linker<M> {
                 }
                 (translated, outs)
             });
-            r = self.define_generated(outs, &mut done);
+            r = self.define_generated(program, outs, &mut done);
             if translated.is_err() {
                 r = translated;
             }
@@ -787,12 +834,35 @@ impl<M: Module + Send + 'static> Linker<M> {
         done: &mut Vec<(FuncId, Defined)>,
         entries: &mut Vec<(FuncId, ClFuncId)>,
     ) -> Result<(), JitError> {
-        for (f, id) in batch.iter().zip(ids) {
+        let mut tags = if self.cache.enabled() { cache::tags(self.salt, program, batch) } else { vec![] };
+        let keep_ir = self.s.config.keep_ir;
+        for (i, (f, id)) in batch.iter().zip(ids).enumerate() {
             let def = program.func(*f);
+            let mut tag = tags.get_mut(i).and_then(Option::take);
+            // REPL tier-up: the code counts its calls in this function's counter, whose address
+            // is a constant in it, so the counter is part of what the code is (its key).
+            self.s.hot_next = self.tier.as_mut().and_then(|t| t.counter(*f, def));
+            if let (Some(t), Some((n, counter))) = (tag.as_mut(), self.s.hot_next) {
+                t.key = cache::digest(&[&t.key.to_le_bytes(), &n.to_le_bytes(), &(counter as u64).to_le_bytes()]);
+            }
+            if let Some(t) = &tag {
+                if let Some(a) = self.cache.get(t.key, self.s.cc).filter(|a| !keep_ir || a.ir.is_some()) {
+                    match self.link_artifact(program, *f, *id, &a, &t.anchors) {
+                        Ok(d) => {
+                            self.cache.stats.from_cache += 1;
+                            done.push((*f, d));
+                            continue;
+                        }
+                        Err(Some(m)) => return Err(err(JitErrorKind::Link, Some(&def.name), m)),
+                        // Not linkable here (nothing was defined): compile it.
+                        Err(None) => {}
+                    }
+                }
+            }
+            self.cache.stats.compiled += 1;
             let sig = self.sig_of(program, def);
             let closure = def.kind == FuncKind::Lambda;
-            self.s.hot_next = self.tier.as_mut().and_then(|t| t.counter(*f, def));
-            let d = self.define(program, def, *id, sig, &mut |tr| tr.translate_function(closure))?;
+            let d = self.define(program, def, *id, sig, tag, &mut |tr| tr.translate_function(closure))?;
             if let Some(p) = self.jobs_meta.last_mut().filter(|p| p.0 == *id) {
                 p.1 = Some(done.len());
             }
@@ -819,7 +889,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             };
             let def = program.func(f);
             let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, &mut |tr| {
+            self.define(program, def, id, sig, None, &mut |tr| {
                 // Helpers are not registered as code ranges: any check they make calls
                 // `vais_rt_trap` (no site trap codes).
                 tr.trap_codes_left = 0;
@@ -839,34 +909,23 @@ impl<M: Module + Send + 'static> Linker<M> {
 
     /// Defines the machine code generated for this batch's jobs (in job order). A function whose
     /// code generation failed gets a trapping body; the first failure is returned.
-    fn define_generated(&mut self, outs: Vec<(usize, Generated)>, done: &mut [(FuncId, Defined)]) -> Result<(), JitError> {
+    fn define_generated(&mut self, program: &Program, outs: Vec<(usize, Generated)>, done: &mut [(FuncId, Defined)]) -> Result<(), JitError> {
         let meta = std::mem::take(&mut self.jobs_meta);
         let mut by_job: Vec<Option<Generated>> = (0..meta.len()).map(|_| None).collect();
         for (i, g) in outs {
             by_job[i] = Some(g);
         }
         let mut first: Option<JitError> = None;
-        for ((id, slot), out) in meta.into_iter().zip(by_job) {
+        for ((id, slot, tag), out) in meta.into_iter().zip(by_job) {
             let res = match out.unwrap_or_else(|| Err("no code was generated".into())) {
-                Ok((align, bytes, relocs, traps, srcs, unwind)) => {
-                    let len = bytes.len();
-                    self.unwinds.push((id, len, unwind));
-                    self.s
-                        .module
-                        .define_function_bytes(id, align, &bytes, &relocs)
-                        .map(|_| (len, traps, srcs))
-                        .map_err(|e| format!("{e:?}"))
+                Ok(g) => {
+                    let d = slot.map(|i| &mut done[i].1);
+                    self.define_code(program, id, g, d, tag)
                 }
                 Err(m) => Err(m),
             };
             match res {
-                Ok((len, traps, srcs)) => {
-                    if let Some(i) = slot {
-                        done[i].1.len = len;
-                        done[i].1.traps = traps;
-                        done[i].1.srcs = srcs;
-                    }
-                }
+                Ok(()) => {}
                 Err(m) => {
                     self.stub(id);
                     if first.is_none() {
@@ -931,6 +990,7 @@ impl<M: Module + Send + 'static> Linker<M> {
         def: &FuncDef,
         id: ClFuncId,
         sig: Signature,
+        tag: Option<cache::Tag>,
         body: &mut dyn FnMut(&mut Tr) -> Result<(), String>,
     ) -> Result<Defined, JitError> {
         let name = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
@@ -968,45 +1028,162 @@ impl<M: Module + Send + 'static> Linker<M> {
             if tx.send((self.jobs_meta.len(), id, func)).is_err() {
                 return Err(err(JitErrorKind::Setup, Some(&def.name), "the code generation threads stopped"));
             }
-            self.jobs_meta.push((id, None));
+            self.jobs_meta.push((id, None, tag));
             return Ok(Defined { ir, len: 0, sites, locs, traps: vec![], srcs: vec![], inline });
         }
-        if is_big(&self.ctx.func) {
-            let g = generate(&mut self.ctx, &*self.big_isa, id).and_then(|(align, bytes, relocs, traps, srcs, unwind)| {
-                self.s.module.define_function_bytes(id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
-                self.unwinds.push((id, bytes.len(), unwind));
-                Ok((bytes.len(), traps, srcs))
-            });
-            self.s.module.clear_context(&mut self.ctx);
-            let (len, traps, srcs) = g.map_err(fail)?;
-            return Ok(Defined { ir, len, sites, locs, traps, srcs, inline });
-        }
-        let defined = {
-            let (module, ctx) = (&mut self.s.module, &mut self.ctx);
-            catch_codegen(|| {
-                module.define_function(id, ctx).map_err(|e| match &e {
-                    cranelift_module::ModuleError::Compilation(ce) => codegen_error(ce),
-                    e => format!("{e:?}"),
-                })
-            })
-        };
-        let failure = match defined {
-            Ok(Ok(())) => None,
-            Ok(Err(m)) => Some(m),
-            Err(p) => Some(format!("code generation panicked: {p}")),
-        };
-        if let Some(detail) = failure {
-            let detail = codegen_failure(&*self.isa, &self.ctx.func, detail);
-            let clif = self.ctx.func.display().to_string();
-            self.s.module.clear_context(&mut self.ctx);
-            return Err(fail(format!("{detail}\n{clif}")));
-        }
-        let (len, traps, srcs) =
-            self.ctx.compiled_code().map_or((0, vec![], vec![]), |c| (c.code_buffer().len(), trap_list(c), src_ranges(c)));
-        let unwind = self.ctx.compiled_code().and_then(|c| placed::unwind_info(c, self.s.module.isa()));
-        self.unwinds.push((id, len, unwind));
+        let isa = if is_big(&self.ctx.func) { self.big_isa.clone() } else { self.isa.clone() };
+        let g = generate(&mut self.ctx, &*isa, id);
         self.s.module.clear_context(&mut self.ctx);
-        Ok(Defined { ir, len, sites, locs, traps, srcs, inline })
+        let mut d = Defined { ir, len: 0, sites, locs, traps: vec![], srcs: vec![], inline };
+        self.define_code(program, id, g.map_err(fail)?, Some(&mut d), tag).map_err(fail)?;
+        Ok(d)
+    }
+
+    /// Defines freshly generated machine code for `id` (the one path for every compiled
+    /// function, helper or not, sequential or from the code generation threads), fills in
+    /// `d`'s code metadata, and stores the function's artifact when it is to be cached.
+    fn define_code(&mut self, program: &Program, id: ClFuncId, g: GenOk, d: Option<&mut Defined>, tag: Option<cache::Tag>) -> Result<(), String> {
+        let (align, bytes, relocs, traps, srcs, unwind) = g;
+        self.s.module.define_function_bytes(id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
+        let len = bytes.len();
+        if let (Some(t), Some(d)) = (&tag, d.as_deref()) {
+            if let Some(a) = self.to_artifact(program, t, id, (align, &bytes, &relocs, &traps, &srcs, unwind.as_ref()), d) {
+                self.cache.put(t.key, a);
+            }
+        }
+        self.unwinds.push((id, len, unwind.map(artifact::Unwind::Fresh)));
+        if let Some(d) = d {
+            d.len = len;
+            d.traps = traps;
+            d.srcs = srcs;
+        }
+        Ok(())
+    }
+
+    /// The module-free artifact of freshly generated code, or `None` if it refers to
+    /// something an artifact cannot name (it is then simply not cached).
+    fn to_artifact(&self, program: &Program, t: &cache::Tag, id: ClFuncId, g: GenRef<'_>, d: &Defined) -> Option<artifact::Artifact> {
+        use artifact::{ArtReloc, Pos, Sym};
+        use cranelift_module::{DataId, ModuleRelocTarget};
+        use session::Origin;
+        let (align, bytes, relocs, traps, srcs, unwind) = g;
+        let def = program.func(t.f);
+        let callees = cache::callees(def);
+        let index = |f: &FuncId| callees.iter().position(|g| g == f).map(|i| i as u32);
+        let mut out = Vec::with_capacity(relocs.len());
+        for r in relocs {
+            let sym = match &r.name {
+                ModuleRelocTarget::User { namespace: 0, .. } => {
+                    let fid = ClFuncId::from_name(&r.name);
+                    match self.s.func_origins.get(&fid)? {
+                        Origin::User(f) => Sym::User(index(f)?),
+                        Origin::Adapter(f) => Sym::Adapter(index(f)?),
+                        Origin::Thunk(f) => Sym::Thunk(index(f)?),
+                        Origin::Import(n) => Sym::Import(n.clone(), self.s.module.declarations().get_function_decl(fid).signature.clone()),
+                        _ => return None,
+                    }
+                }
+                ModuleRelocTarget::User { namespace: 1, .. } => match self.s.data_origins.get(&DataId::from_name(&r.name))? {
+                    Origin::Cell(f) => Sym::Cell(index(f)?),
+                    Origin::Str(b) => Sym::Str(b.clone()),
+                    Origin::Interrupt => Sym::Interrupt,
+                    _ => return None,
+                },
+                ModuleRelocTarget::LibCall(l) => Sym::LibCall(*l),
+                ModuleRelocTarget::FunctionOffset(f, o) if *f == id => Sym::SelfOffset(*o),
+                _ => return None,
+            };
+            out.push(ArtReloc { offset: r.offset, kind: r.kind, sym, addend: r.addend });
+        }
+        let a = &t.anchors;
+        let file = def.span.file.0;
+        let loc = |bits: u32| -> Result<Pos, u32> {
+            if bits & translate::INLINE_LOC != 0 {
+                Err(bits & !translate::INLINE_LOC)
+            } else {
+                Ok(a.pos(file, bits))
+            }
+        };
+        let unwind = match unwind {
+            Some(u) => Some(artifact::eh_frame_of(u, self.cie.as_ref()?)?),
+            None => None,
+        };
+        Some(artifact::Artifact {
+            align,
+            code: bytes.to_vec(),
+            relocs: out,
+            traps: traps.iter().map(|(o, c)| (*o, c.as_raw().get())).collect(),
+            srcs: srcs.iter().map(|(s, e, l)| (*s, *e, loc(*l))).collect(),
+            sites: d.sites.clone(),
+            locs: d.locs.iter().map(|(sp, n)| (a.rel_span(*sp), n.clone())).collect(),
+            inline_frames: d.inline.frames.iter().map(|(n, p, sp)| (n.clone(), *p, a.rel_span(*sp))).collect(),
+            inline_locs: d.inline.locs.iter().map(|(fr, file, off)| (*fr, a.pos(*file, *off))).collect(),
+            trap_locs: d.inline.trap_locs.iter().map(|b| (*b != u32::MAX).then(|| loc(*b))).collect(),
+            unwind,
+            ir: d.ir.clone(),
+        })
+    }
+
+    /// Links a cached artifact as function `f` (declared as `id`): resolves its symbols
+    /// against this program and module (declaring strings, imports and helpers it needs),
+    /// defines its code, and rebases its positions on `anchors`. `Err(None)`: the artifact
+    /// does not fit (nothing was defined; compile instead); `Err(Some(_))`: defining failed.
+    fn link_artifact(&mut self, program: &Program, f: FuncId, id: ClFuncId, a: &artifact::Artifact, anchors: &cache::Anchors) -> Result<Defined, Option<String>> {
+        use artifact::Sym;
+        use cranelift_module::{ModuleReloc, ModuleRelocTarget};
+        let def = program.func(f);
+        let callees = cache::callees(def);
+        let callee = |k: u32| callees.get(k as usize).copied().ok_or(None::<String>);
+        let mut relocs = Vec::with_capacity(a.relocs.len());
+        for r in &a.relocs {
+            let name: ModuleRelocTarget = match &r.sym {
+                Sym::User(k) => self.s.func_id(callee(*k)?).map_err(|_| None)?.into(),
+                Sym::Adapter(k) => self.s.adapter(program, callee(*k)?).map_err(|_| None)?.into(),
+                Sym::Thunk(k) => self.s.thunk(program, callee(*k)?).map_err(|_| None)?.into(),
+                Sym::Cell(k) => self.s.cell(callee(*k)?).ok_or(None)?.into(),
+                Sym::Import(n, sig) => self.s.import(n, sig).map_err(|_| None)?.into(),
+                Sym::Str(b) => self.s.string(b).map_err(|_| None)?.into(),
+                Sym::Interrupt => self.s.interrupt_flag().map_err(|_| None)?.ok_or(None)?.into(),
+                Sym::LibCall(l) => ModuleRelocTarget::LibCall(*l),
+                Sym::SelfOffset(o) => ModuleRelocTarget::FunctionOffset(id, *o),
+            };
+            relocs.push(ModuleReloc { offset: r.offset, kind: r.kind, name, addend: r.addend });
+        }
+        let loc = |l: Result<artifact::Pos, u32>| -> Result<u32, Option<String>> {
+            match l {
+                Ok(p) => anchors.abs(p).map(|(_, off)| off).ok_or(None),
+                Err(i) => Ok(translate::INLINE_LOC | i),
+            }
+        };
+        let mut srcs = Vec::with_capacity(a.srcs.len());
+        for (s, e, l) in &a.srcs {
+            srcs.push((*s, *e, loc(*l)?));
+        }
+        let mut traps = Vec::with_capacity(a.traps.len());
+        for (o, c) in &a.traps {
+            traps.push((*o, artifact::trap_code(*c).ok_or(None)?));
+        }
+        let mut locs = Vec::with_capacity(a.locs.len());
+        for (sp, n) in &a.locs {
+            locs.push((anchors.span(*sp).ok_or(None)?, n.clone()));
+        }
+        let mut inline = translate::InlineTable::default();
+        for (n, p, sp) in &a.inline_frames {
+            inline.frames.push((n.clone(), *p, anchors.span(*sp).ok_or(None)?));
+        }
+        for (fr, p) in &a.inline_locs {
+            let (file, off) = anchors.abs(*p).ok_or(None)?;
+            inline.locs.push((*fr, file, off));
+        }
+        for l in &a.trap_locs {
+            inline.trap_locs.push(match l {
+                None => u32::MAX,
+                Some(l) => loc(*l)?,
+            });
+        }
+        self.s.module.define_function_bytes(id, a.align, &a.code, &relocs).map_err(|e| Some(format!("{e:?}")))?;
+        self.unwinds.push((id, a.code.len(), a.unwind.clone().map(artifact::Unwind::Cached)));
+        Ok(Defined { ir: a.ir.clone(), len: a.code.len(), sites: a.sites.clone(), locs, traps, srcs, inline })
     }
 
     /// The tier this session compiles with.

@@ -15,9 +15,9 @@
 //! calls [`crate::Jit::place`] once, right after finalizing.
 
 use crate::{Jit, UnwindInfo};
+
 use cranelift_module::Module;
 use std::sync::atomic::{AtomicBool, Ordering};
-use cranelift_codegen::gimli::write::Address;
 use vais_tir::{FuncId, Program};
 
 /// Measurement knobs (`bench/debug_cost.py`; never set by the tools): `VAIS_JIT_NO_LINES`
@@ -80,6 +80,11 @@ impl Drop for Placed {
     }
 }
 
+/// Whether unwind information is produced (the `VAIS_JIT_NO_UNWIND` knob is not set).
+pub(crate) fn unwind_enabled() -> bool {
+    !NO_UNWIND.load(Ordering::Relaxed)
+}
+
 /// Cranelift's System V unwind description of compiled code (`None` if it has none).
 pub(crate) fn unwind_info(c: &cranelift_codegen::CompiledCode, isa: &dyn cranelift_codegen::isa::TargetIsa) -> Option<UnwindInfo> {
     if NO_UNWIND.load(Ordering::Relaxed) {
@@ -104,8 +109,7 @@ impl Jit {
                 Some(f) => program.func(f).name.clone(),
                 None => self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default(),
             };
-            if let Some(UnwindInfo::SystemV(u)) = unwind {
-                let fde = u.to_fde(Address::Constant(addr as u64));
+            if let Some(fde) = unwind.and_then(|u| u.fde(addr as u64)) {
                 if self.s.config.repl_mode {
                     // One registration per function, dropped when the function's code is.
                     if let Some(cie) = &cie {

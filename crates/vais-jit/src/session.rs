@@ -32,6 +32,19 @@ pub(crate) enum Aux {
     Entry(FuncId, ClFuncId),
 }
 
+/// What a declared symbol is, for turning relocations into module-free ones
+/// (`artifact::Sym`).
+#[derive(Clone, Debug)]
+pub(crate) enum Origin {
+    User(FuncId),
+    Adapter(FuncId),
+    Thunk(FuncId),
+    Cell(FuncId),
+    Import(String),
+    Str(Vec<u8>),
+    Interrupt,
+}
+
 /// Generic over the `Module` it declares into (a `JITModule` for `vaisc run` and the REPL, an
 /// `ObjectModule` for object files); translation sees it as [`DynSession`], so the same
 /// translation code serves every module. The module is the last field, for that coercion.
@@ -60,6 +73,9 @@ pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     /// The hotness counter of the next function translated, if it may tier up: (its id, the
     /// counter's address) (see `tierup.rs`; set by the linker before each user function).
     pub hot_next: Option<(u32, usize)>,
+    /// What each declared function and data object is (see [`Origin`]).
+    pub func_origins: HashMap<ClFuncId, Origin>,
+    pub data_origins: HashMap<DataId, Origin>,
     pub module: M,
 }
 
@@ -85,6 +101,8 @@ impl<M: Module> Session<M> {
             aux: vec![],
             session_arrays: vec![],
             hot_next: None,
+            func_origins: HashMap::new(),
+            data_origins: HashMap::new(),
         }
     }
 }
@@ -114,6 +132,7 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(&name, Linkage::Export, &sig)
             .map_err(|e| format!("declaring {name}: {e}"))?;
         self.funcs.insert(f, id);
+        self.func_origins.insert(id, Origin::User(f));
         if self.config.repl_mode && !self.cells.contains_key(&f) {
             let name = self.unique_name(&format!("vais$cell${}", def.name));
             let cell = self.module.declare_data(&name, Linkage::Local, true, false).map_err(|e| e.to_string())?;
@@ -122,6 +141,7 @@ impl<M: Module + ?Sized> Session<M> {
             d.set_align(8);
             self.module.define_data(cell, &d).map_err(|e| e.to_string())?;
             self.cells.insert(f, cell);
+            self.data_origins.insert(cell, Origin::Cell(f));
         }
         Ok(id)
     }
@@ -148,6 +168,7 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(name, Linkage::Import, sig)
             .map_err(|e| format!("importing {name}: {e}"))?;
         self.imports.insert(name.to_string(), id);
+        self.func_origins.insert(id, Origin::Import(name.to_string()));
         Ok(id)
     }
 
@@ -167,6 +188,7 @@ impl<M: Module + ?Sized> Session<M> {
         d.define(v.into_boxed_slice());
         self.module.define_data(id, &d).map_err(|e| e.to_string())?;
         self.strings.insert(bytes.to_vec(), id);
+        self.data_origins.insert(id, Origin::Str(bytes.to_vec()));
         Ok(id)
     }
 
@@ -218,6 +240,7 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_data("vais_interrupt_flag", Linkage::Import, true, false)
             .map_err(|e| e.to_string())?;
         self.interrupt = Some(id);
+        self.data_origins.insert(id, Origin::Interrupt);
         Ok(Some(id))
     }
 
@@ -234,6 +257,7 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| e.to_string())?;
         self.adapters.insert(f, id);
+        self.func_origins.insert(id, Origin::Adapter(f));
         self.aux.push(Aux::Adapter(f, id));
         Ok(id)
     }
@@ -257,6 +281,7 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| e.to_string())?;
         self.thunks.insert(f, id);
+        self.func_origins.insert(id, Origin::Thunk(f));
         self.aux.push(Aux::Thunk(f, id));
         Ok(id)
     }

@@ -330,7 +330,7 @@ impl Jit {
         self.s.hot_next = None;
         let (tx, rx) = std::sync::mpsc::channel();
         self.jobs = Some(tx);
-        let defined = self.define(program, &def, id, sig, &mut |tr| tr.translate_function(false));
+        let defined = self.define(program, &def, id, sig, None, &mut |tr| tr.translate_function(false));
         self.jobs = None;
         self.jobs_meta.pop();
         let defined = defined.map_err(|e| e.to_string());
@@ -364,7 +364,7 @@ impl Jit {
             };
             let def = program.func(f);
             let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, &mut |tr| {
+            self.define(program, def, id, sig, None, &mut |tr| {
                 tr.trap_codes_left = 0;
                 match a {
                     crate::Aux::Adapter(..) => tr.translate_adapter(f),
@@ -391,7 +391,7 @@ impl Jit {
         let f = p.f;
         let r = generated.and_then(|(align, bytes, relocs, traps, srcs, unwind)| {
             self.s.module.define_function_bytes(p.id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
-            self.unwinds.push((p.id, bytes.len(), unwind));
+            self.unwinds.push((p.id, bytes.len(), unwind.map(crate::artifact::Unwind::Fresh)));
             self.s.module.finalize_definitions().map_err(|e| e.to_string())?;
             Ok((bytes.len(), traps, srcs))
         });

@@ -23,6 +23,8 @@ pub(crate) struct Timer {
     phases: Vec<(&'static str, Duration)>,
     /// The code generation tier, once known.
     pub(crate) tier: Option<&'static str>,
+    /// `(from the cache, compiled)` functions, when the cache was used.
+    cached: Option<(u64, u64)>,
 }
 
 impl Timer {
@@ -36,8 +38,9 @@ impl Timer {
         vais_runtime::flush_output();
         let parts: Vec<String> =
             self.phases.iter().map(|(p, d)| format!("{p} {:.3}ms", d.as_secs_f64() * 1000.0)).collect();
+        let cache = self.cached.map(|(hit, compiled)| format!(", {hit} of {} functions from the cache", hit + compiled)).unwrap_or_default();
         match self.tier {
-            Some(t) => eprintln!("time: {} ({t} tier)", parts.join(", ")),
+            Some(t) => eprintln!("time: {} ({t} tier{cache})", parts.join(", ")),
             None => eprintln!("time: {}", parts.join(", ")),
         }
     }
@@ -133,6 +136,8 @@ pub enum PerfOutput {
 pub struct RunOptions {
     pub emit: Option<Emit>,
     pub time: bool,
+    /// `--no-cache`: compile everything, read and write no cache.
+    pub no_cache: bool,
     pub profile: Option<crate::profile::Options>,
     pub perf: Option<PerfOutput>,
     /// `-g`: register debug info for gdb.
@@ -194,13 +199,26 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     // their own lines, as backtraces do.
     let inline = inliner_on(baseline);
     timer.tier = Some(jit.tier().name());
+    // The disk cache of compiled code (`vais_jit::cache`): read and written by `run` unless
+    // `--no-cache` or `VAIS_CACHE=off`; `--emit` keeps each function's IR, so it compiles.
     let compiled = timer.record("compile", || {
+        if !opts.no_cache && emit.is_none() {
+            if let Ok(config) = vais_cache::Config::from_env(&format!("vaisc-{}-f{}", env!("CARGO_PKG_VERSION"), vais_jit::cache::FORMAT)) {
+                let program = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned();
+                jit.set_cache(vais_jit::CacheMode::Disk { config, write: true, program });
+            }
+        }
         inline_program(&mut program, &sources, inline)?;
         jit.compile(&program, &roots, &locate)
     });
     if let Err(e) = compiled {
         eprintln!("{e}");
         return EXIT_COMPILE_ERROR;
+    }
+    let stats = jit.cache_stats();
+    if !opts.no_cache && emit.is_none() {
+        timer.cached = Some((stats.from_cache, stats.compiled));
+        timer.record("cache", || jit.finish_cache());
     }
     if let Some(emit) = emit {
         for f in &all {

@@ -57,6 +57,9 @@ enum Command {
         /// Print phase timings (parse, check, compile, run) on standard error.
         #[arg(long)]
         time: bool,
+        /// Neither read nor write the cache of compiled code (also: VAIS_CACHE=off).
+        #[arg(long)]
+        no_cache: bool,
         /// Sample the program while it runs and print its hottest functions on standard error.
         #[arg(long)]
         profile: bool,
@@ -132,7 +135,7 @@ fn main() -> ExitCode {
     let code = vais_runtime::run_on_big_stack(move || {
         let code = match cli.command {
             Some(Command::Check { file, time }) => driver::check(&file, time),
-            Some(Command::Run { file, args, emit, time, profile, flamegraph, profile_hz, perf, debug }) => {
+            Some(Command::Run { file, args, emit, time, no_cache, profile, flamegraph, profile_hz, perf, debug }) => {
                 use std::os::unix::ffi::OsStrExt;
                 let mut argv: Vec<&[u8]> = vec![file.as_os_str().as_bytes()];
                 // `FILE -- ARGS`: the `--` only separates (clap keeps it after an argument).
@@ -144,7 +147,7 @@ fn main() -> ExitCode {
                 vais_runtime::args::set_args(&argv);
                 let profile = (profile || flamegraph.is_some())
                     .then_some(profile::Options { hz: profile_hz, table: profile, flamegraph });
-                driver::run(&file, &driver::RunOptions { emit, time, profile, perf, debug })
+                driver::run(&file, &driver::RunOptions { emit, time, profile, perf, debug, no_cache })
             }
             Some(Command::Build { file, out, debug, emit, time, cc_args }) => {
                 native::build(&file, &native::BuildOptions { out, debug, emit_obj: emit == Some(BuildEmit::Obj), time, cc_args })

@@ -26,6 +26,7 @@ fn gdb_env(dir: &Path, commands: &[&str], args: &[&str], env: &[(&str, &str)]) -
         "gdb is not installed (.ci/run installs it: apt-get install gdb)"
     );
     let mut cmd = Command::new("gdb");
+    cmd.env("VAIS_CACHE_DIR", common::test_cache_dir());
     cmd.current_dir(dir).args(["-batch", "-nx"]);
     for c in ["handle SIGILL nostop noprint pass", "handle SIGSEGV nostop noprint pass", "set breakpoint pending on", "set width 0"]
         .iter()

@@ -50,6 +50,7 @@ fn record_and_inject(tag: &str, env: &[(&str, &str)]) -> (std::path::PathBuf, st
     std::fs::create_dir_all(&dir).unwrap();
     let data = dir.join("perf.data");
     let record = Command::new("perf")
+        .env("VAIS_CACHE_DIR", common::test_cache_dir())
         .current_dir(&dir)
         .args(["record", "-q", "-k", "1", "-e", "cpu-clock", "-o"])
         .arg(&data)

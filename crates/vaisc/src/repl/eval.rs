@@ -79,7 +79,8 @@ impl Observer for Renderer<'_> {
                         (n, 0) => format!("; {n} function{} optimised", if n == 1 { "" } else { "s" }),
                         (n, u) => format!("; {n} function{} optimised, {u} tiered up during this run", if n == 1 { "" } else { "s" }),
                     };
-                    println!("time: parse {:?}, check {:?}, compile {:?}, run {:?} ({} tier{tiers})", t.parse, t.check, t.compile, t.run, t.tier);
+                    let cache = if t.from_cache > 0 { format!(", {} of {} functions from the cache", t.from_cache, t.from_cache + t.compiled) } else { String::new() };
+                    println!("time: parse {:?}, check {:?}, compile {:?}, run {:?} ({} tier{cache}{tiers})", t.parse, t.check, t.compile, t.run, t.tier);
                 }
             }
         }

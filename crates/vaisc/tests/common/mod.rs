@@ -17,11 +17,18 @@ pub fn conformance_dir() -> PathBuf {
 
 /// The `vaisc` under test, with both verifiers on (Cranelift's and the TIR one) even in a
 /// release build: every program a test compiles is verified, and a verifier failure is an
-/// internal error the test sees.
+/// internal error the test sees. Its cache of compiled code is [`test_cache_dir`], never the
+/// user's.
 pub fn vaisc() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vaisc"));
-    c.env("VAIS_VERIFY", "1");
+    c.env("VAIS_VERIFY", "1").env("VAIS_CACHE_DIR", test_cache_dir()).env_remove("VAIS_CACHE");
     c
+}
+
+/// The compiled-code cache the tests share (under the build's temporary directory): tests
+/// never read or write `~/.cache`. Tests about the cache itself use directories of their own.
+pub fn test_cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("vais-cache")
 }
 
 /// Runs `vaisc` with `args`, feeding `stdin` through a pipe.
