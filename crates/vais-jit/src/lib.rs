@@ -761,6 +761,9 @@ impl Jit {
         let Linked { batch, done, ids, entries, arrays } = linked;
         self.s.module.finalize_definitions().map_err(|e| err(JitErrorKind::Link, None, format!("finalizing: {e}")))?;
         // Unwind registration and the tools' record of what was placed (`placed.rs`).
+        if self.s.config.repl_mode {
+            self.register_closure_adapters(program);
+        }
         self.record_placed(program, &batch, &ids);
         for (data, off, len, elem) in arrays {
             let base = self.s.module.get_finalized_data(data).0 as usize;
@@ -808,6 +811,24 @@ impl Jit {
 }
 
 impl Jit {
+    /// REPL closures call their lambda through its adapter (`translate.rs`, `Closure`): the
+    /// adapters this batch defined are registered with the runtime as transparent JIT code, so
+    /// that a fault's walk goes on through them to the code that called the closure, and
+    /// backtraces leave them out.
+    fn register_closure_adapters(&mut self, program: &Program) {
+        let lambdas: std::collections::HashSet<ClFuncId> =
+            self.s.adapters.iter().filter(|(f, _)| program.func(**f).kind == FuncKind::Lambda).map(|(_, id)| *id).collect();
+        if lambdas.is_empty() {
+            return;
+        }
+        for (id, len, _) in &self.unwinds {
+            if lambdas.contains(id) {
+                let code = self.s.module.get_finalized_function(*id) as usize;
+                vais_runtime::faults::register_code(code, *len, String::new());
+            }
+        }
+    }
+
     /// Tells the observers (the runtime's tables first) that `f`'s code defined under `id` was
     /// placed at `code`, and registers its inlined frames.
     fn announce(&mut self, program: &Program, f: FuncId, id: ClFuncId, code: usize, d: &Defined, locate: &dyn Fn(Span) -> String) {

@@ -60,7 +60,7 @@ pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     /// symbol (a relocation), never by address; the linker stores each new version's address
     /// there once it is placed.
     pub cells: HashMap<FuncId, DataId>,
-    adapters: HashMap<FuncId, ClFuncId>,
+    pub(crate) adapters: HashMap<FuncId, ClFuncId>,
     thunks: HashMap<FuncId, ClFuncId>,
     imports: HashMap<String, ClFuncId>,
     interrupt: Option<DataId>,

@@ -401,7 +401,9 @@ fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
 }
 
 /// Registers the machine code range `[start, start + len)` of the JIT function `function`.
-/// Ranges already registered that overlap it are forgotten (code was freed and reused).
+/// Ranges already registered that overlap it are forgotten (code was freed and reused). An
+/// empty `function` marks a transparent helper (a REPL closure's adapter): a fault's walk goes
+/// on through its frame, and backtraces leave it out.
 pub fn register_code(start: usize, len: usize, function: String) {
     let mut t = tables();
     let end = start.saturating_add(len);
@@ -491,6 +493,10 @@ fn machine_frame(t: &Tables, addr: usize, is_return: bool) -> Vec<BtFrame> {
     let pc = if is_return { addr.wrapping_sub(1) } else { addr };
     let Some((&start, (len, name))) = t.code.range(..=pc).next_back() else { return vec![] };
     if pc >= start + len {
+        return vec![];
+    }
+    if name.is_empty() {
+        // A transparent helper (see `register_code`).
         return vec![];
     }
     let off = (pc - start) as u32;
