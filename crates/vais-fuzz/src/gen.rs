@@ -258,10 +258,26 @@ impl Gen {
         }
     }
 
+    /// Whether a literal in a value position of `e` (`e` itself, a block's value, a branch of
+    /// `I`/`E` or `?:`, an arm) is out of `to`'s range: the checker gives such a literal the
+    /// type of the context (Extensions decision 13), so it would be E028.
+    fn literal_out_of(e: &Expr, to: IT) -> bool {
+        let block = |b: &Block| b.value.as_ref().is_some_and(|v| Self::literal_out_of(v, to));
+        match e {
+            Expr::Block(b) => block(b),
+            Expr::If(_, a, b) => block(a) || block(b),
+            Expr::Ternary(_, a, b) => Self::literal_out_of(a, to) || Self::literal_out_of(b, to),
+            Expr::Match(_, arms) => arms.iter().any(|a| Self::literal_out_of(&a.body, to)),
+            // An implicit conversion is no boundary: the context reaches the literal.
+            Expr::Conv(x, _) => Self::literal_out_of(x, to),
+            e => matches!(Self::literal_value(e), Some(v) if v < to.min() || v > to.max()),
+        }
+    }
+
     pub fn conv(e: Expr, from: IT, to: IT) -> Expr {
         if from == to {
             e
-        } else if matches!(Self::literal_value(&e), Some(v) if v < to.min() || v > to.max()) {
+        } else if Self::literal_out_of(&e, to) {
             // A literal out of the target's range is an error (Extensions decision 13): the
             // truncation is written as a cast.
             Expr::Cast(Box::new(e), Ty::Int(to))

@@ -278,6 +278,18 @@ impl<'c> Fc<'c> {
                 return x;
             }
         }
+        // A block, `I`/`E` or `M` whose value goes into another numeric type: each value
+        // position is converted on its own, so that a literal there takes the context's type
+        // (and an out-of-range one is E028) exactly as it would directly, instead of the whole
+        // value being converted (which truncated `x: u8 = { 300 }` to 44 silently).
+        let numeric = match (&e.ty, self.inf.resolve(want)) {
+            (Ty::Int(h), T::Int(w)) => h != w,
+            (Ty::F64, T::F32) => true,
+            _ => false,
+        };
+        if numeric && matches!(e.kind, ExprKind::Block(Block { value: Some(_), .. }) | ExprKind::If { else_expr: Some(_), .. } | ExprKind::Match { .. }) {
+            return self.coerce_branches(e, want, ctx);
+        }
         let owned;
         let have: &T = match &e.ty {
             Ty::Struct(StructId(k)) if *k >= PH => &self.ph[(*k - PH) as usize],
@@ -313,6 +325,31 @@ impl<'c> Fc<'c> {
             return self.mk(ExprKind::Cast(Box::new(e)), want.clone(), span);
         }
         e
+    }
+
+    /// `coerce_ctx` of a block, `I`/`E` or `M`: its value positions (the block's value, both
+    /// branches, every arm) are coerced to `want` one by one (a diverging one stays as it is),
+    /// and the node gets type `want`.
+    fn coerce_branches(&mut self, e: Expr, want: &T, ctx: Option<&str>) -> Expr {
+        let span = e.span;
+        let each = |this: &mut Self, x: Expr| if x.ty == Ty::Never { x } else { this.coerce_ctx(x, want, ctx) };
+        let kind = match e.into_kind() {
+            ExprKind::Block(mut b) => {
+                b.value = b.value.map(|v| Box::new(each(self, *v)));
+                ExprKind::Block(b)
+            }
+            ExprKind::If { cond, then_expr, else_expr } => {
+                let then_expr = Box::new(each(self, *then_expr));
+                let else_expr = else_expr.map(|x| Box::new(each(self, *x)));
+                ExprKind::If { cond, then_expr, else_expr }
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                let arms = arms.into_iter().map(|a| Arm { body: each(self, a.body), ..a }).collect();
+                ExprKind::Match { scrutinee, arms }
+            }
+            other => other,
+        };
+        self.mk(kind, want.clone(), span)
     }
 
     /// Set up frame 0 for a declared function and return (params, ret).
