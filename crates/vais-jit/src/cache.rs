@@ -248,39 +248,12 @@ impl Anchors {
     }
 }
 
-/// The key hasher: as `vais_tir::hash`'s (FNV prime, a 64-bit word at a time, a fold after
-/// each multiply; every step a bijection of the state).
-struct Fnv(u128);
-
-impl Fnv {
-    fn word(&mut self, w: u64) {
-        self.0 ^= w as u128;
-        self.0 = self.0.wrapping_mul(0x0000_0000_0100_0000_0000_0000_0000_013b);
-        self.0 ^= self.0 >> 59;
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        let mut words = b.chunks_exact(8);
-        for w in &mut words {
-            self.word(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.word(u64::from_le_bytes(w));
-        }
-    }
-    fn u32(&mut self, v: u32) {
-        self.word(v as u64)
-    }
-    fn pair(&mut self, a: u32, b: u32) {
-        self.word(a as u64 | (b as u64) << 32)
-    }
-}
+// The key hasher: `vais_tir::hash`'s mixing state.
+use vais_tir::hash::Mix as Fnv;
 
 /// A 128-bit digest of `parts` (see [`Fnv`]).
 pub(crate) fn digest(parts: &[&[u8]]) -> u128 {
-    let mut h = Fnv(0x6c62272e07bb014262b821756295c58d);
+    let mut h = Fnv(vais_tir::hash::FNV_OFFSET);
     for p in parts {
         h.u32(p.len() as u32);
         h.bytes(p);

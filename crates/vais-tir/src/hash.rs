@@ -35,43 +35,38 @@ impl std::fmt::Display for ContentHash {
 pub fn function(p: &Program, id: FuncId) -> ContentHash {
     let mut h = Hasher::new(p);
     h.func_def(p.func(id));
-    ContentHash(h.state)
+    ContentHash(h.state.0)
 }
 
 /// The hash of a type's layout-relevant content (name and fields, recursively).
 pub fn ty(p: &Program, t: &Ty) -> ContentHash {
     let mut h = Hasher::new(p);
     h.ty(t);
-    ContentHash(h.state)
+    ContentHash(h.state.0)
 }
 
-const FNV_OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+/// The FNV-1a/128 offset basis: the usual starting state of a [`Mix`].
+pub const FNV_OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
 const FNV_PRIME: u128 = 0x0000000001000000000000000000013b;
 
-struct Hasher<'a> {
-    p: &'a Program,
-    state: u128,
-    /// Structs and enums being hashed (outermost first), for back-references.
-    open: Vec<Ty>,
-}
+/// The 128-bit mixing state of the content hash, also used for other keys (the JIT's cache):
+/// FNV's prime, a 64-bit word at a time.
+#[derive(Clone, Copy, Debug)]
+pub struct Mix(pub u128);
 
-impl<'a> Hasher<'a> {
-    fn new(p: &'a Program) -> Self {
-        Hasher { p, state: FNV_OFFSET, open: Vec::new() }
-    }
-
+impl Mix {
     /// Mixes in one 64-bit word: xor, multiply by the FNV prime, and fold the high half down
     /// (each step is a bijection of the state, so inputs that differ in one word never
     /// collide; the fold spreads high bits into low ones, which the multiply alone does not).
-    fn word(&mut self, w: u64) {
-        self.state ^= w as u128;
-        self.state = self.state.wrapping_mul(FNV_PRIME);
-        self.state ^= self.state >> 59;
+    pub fn word(&mut self, w: u64) {
+        self.0 ^= w as u128;
+        self.0 = self.0.wrapping_mul(FNV_PRIME);
+        self.0 ^= self.0 >> 59;
     }
 
     /// Bytes eight at a time (the last word zero-padded; callers prefix variable-length parts
     /// with their length).
-    fn bytes(&mut self, bytes: &[u8]) {
+    pub fn bytes(&mut self, bytes: &[u8]) {
         let mut words = bytes.chunks_exact(8);
         for w in &mut words {
             self.word(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
@@ -82,6 +77,36 @@ impl<'a> Hasher<'a> {
             w[..rest.len()].copy_from_slice(rest);
             self.word(u64::from_le_bytes(w));
         }
+    }
+
+    pub fn u32(&mut self, v: u32) {
+        self.word(v as u64)
+    }
+
+    /// Two 32-bit values as one word.
+    pub fn pair(&mut self, a: u32, b: u32) {
+        self.word(a as u64 | (b as u64) << 32)
+    }
+}
+
+struct Hasher<'a> {
+    p: &'a Program,
+    state: Mix,
+    /// Structs and enums being hashed (outermost first), for back-references.
+    open: Vec<Ty>,
+}
+
+impl<'a> Hasher<'a> {
+    fn new(p: &'a Program) -> Self {
+        Hasher { p, state: Mix(FNV_OFFSET), open: Vec::new() }
+    }
+
+    fn word(&mut self, w: u64) {
+        self.state.word(w);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.state.bytes(bytes);
     }
 
     fn tag(&mut self, t: u8) {

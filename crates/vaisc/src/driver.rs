@@ -171,15 +171,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     // `vaisc run` compiles everything with the optimising tier up front (see
     // `vais_jit::tier`); `VAIS_TIER=baseline` compiles with the REPL's tier instead and no
     // inlining (measurements).
-    let baseline = std::env::var_os("VAIS_TIER").is_some_and(|v| v == "baseline");
-    let config = vais_jit::JitConfig {
-        repl_mode: false,
-        interrupt_polls: true,
-        verify: vais_jit::verify_by_default(),
-        verify_tir: vais_jit::verify_by_default(),
-        opt_speed: !baseline,
-        keep_ir: emit.is_some(),
-    };
+    let (config, baseline) = whole_program_config(emit.is_some());
     let mut jit = match vais_jit::Jit::new(config) {
         Ok(j) => j,
         Err(e) => {
@@ -344,4 +336,20 @@ pub fn inline_program(program: &mut vais_tir::Program, sources: &SourceMap, inli
         }
     }
     Ok(())
+}
+
+/// The code generation settings of a whole program (`vaisc run` and `vaisc build` alike): the
+/// optimising tier, unless `VAIS_TIER=baseline` (measurements; then no inlining either, so it
+/// is returned too). `keep_ir` for `--emit`.
+pub fn whole_program_config(keep_ir: bool) -> (vais_jit::JitConfig, bool) {
+    let baseline = std::env::var_os("VAIS_TIER").is_some_and(|v| v == "baseline");
+    let config = vais_jit::JitConfig {
+        repl_mode: false,
+        interrupt_polls: true,
+        verify: vais_jit::verify_by_default(),
+        verify_tir: vais_jit::verify_by_default(),
+        opt_speed: !baseline,
+        keep_ir,
+    };
+    (config, baseline)
 }

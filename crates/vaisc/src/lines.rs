@@ -118,31 +118,46 @@ pub fn debug_image(
     frames: Option<&vais_debug::Frames>,
     rename: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<u8>, String> {
-    let mut files: Vec<String> = Vec::new();
-    let mut file_index = |name: &str| -> u32 {
-        match files.iter().position(|f| f == name) {
-            Some(i) => i as u32,
-            None => {
-                files.push(name.to_string());
-                (files.len() - 1) as u32
-            }
-        }
-    };
+    let mut files = BatchFiles::default();
     let mut functions = Vec::new();
     let mut inlined = Vec::new();
     for p in placed {
         let lines = if p.func.is_some() { line_rows(sources, p.addr).unwrap_or_default() } else { FunctionLines::default() };
-        let (file, rows, calls) = describe(sources, lines, p.span, &mut file_index, rename);
+        let (file, rows, calls) = describe(sources, lines, p.span, &mut |n| files.index(n), rename);
         inlined.push(calls);
         let line = rows.first().map_or(0, |r| r.line);
         functions.push(vais_debug::Function { name: p.name.clone(), addr: p.addr as u64, size: p.len as u64, file, line, rows });
     }
-    if files.is_empty() {
-        files.push(sources.files.first().map_or_else(|| "<unknown>".to_string(), |f| f.name.clone()));
-    }
-    let comp_dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
-    let batch = vais_debug::Batch { comp_dir, files, functions, frames: frames.cloned() };
+    let batch = files.batch(sources, functions, frames.cloned());
     vais_debug::elf_image_inlined(&batch, &inlined).map_err(|e| e.to_string())
+}
+
+/// The files of a debug batch, numbered in the order they are first named.
+#[derive(Default)]
+pub struct BatchFiles(Vec<String>);
+
+impl BatchFiles {
+    /// The number of file `name` in the batch (added if new).
+    pub fn index(&mut self, name: &str) -> u32 {
+        match self.0.iter().position(|f| f == name) {
+            Some(i) => i as u32,
+            None => {
+                self.0.push(name.to_string());
+                (self.0.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The batch of `functions` over these files (the first source file when none was named),
+    /// relative to the current directory.
+    pub fn batch(self, sources: &SourceMap, functions: Vec<vais_debug::Function>, frames: Option<vais_debug::Frames>) -> vais_debug::Batch {
+        let mut files = self.0;
+        if files.is_empty() {
+            files.push(sources.files.first().map_or_else(|| "<unknown>".to_string(), |f| f.name.clone()));
+        }
+        let comp_dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
+        vais_debug::Batch { comp_dir, files, functions, frames }
+    }
 }
 
 /// One function of a debug batch: its file (in the batch's file list, through `file_index`),

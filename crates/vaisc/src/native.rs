@@ -69,15 +69,7 @@ fn build_inner(path: &Path, opts: &BuildOptions, timer: &mut Timer) -> Result<()
             stem
         }
     });
-    let baseline = std::env::var_os("VAIS_TIER").is_some_and(|v| v == "baseline");
-    let config = vais_jit::JitConfig {
-        repl_mode: false,
-        interrupt_polls: true,
-        verify: vais_jit::verify_by_default(),
-        verify_tir: vais_jit::verify_by_default(),
-        opt_speed: !baseline,
-        keep_ir: false,
-    };
+    let (config, baseline) = driver::whole_program_config(false);
     // As `vaisc run`: the optimising tier after the TIR inliner (with `-g` too: the DWARF
     // describes inlined copies).
     let inline = driver::inliner_on(baseline);

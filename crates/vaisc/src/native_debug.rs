@@ -10,30 +10,17 @@ use vais_tir::Program;
 /// The debug batch of `functions` (addresses are relocations, so `addr` is 0), with the
 /// inlined calls of each function.
 pub fn batch(sources: &SourceMap, program: &Program, functions: &[(String, LinkedFunction)]) -> (vais_debug::Batch, Vec<Vec<vais_debug::InlinedCall>>) {
-    let mut files: Vec<String> = Vec::new();
-    let mut file_index = |name: &str| -> u32 {
-        match files.iter().position(|f| f == name) {
-            Some(i) => i as u32,
-            None => {
-                files.push(name.to_string());
-                (files.len() - 1) as u32
-            }
-        }
-    };
+    let mut files = crate::lines::BatchFiles::default();
     let mut out = Vec::with_capacity(functions.len());
     let mut inlined = Vec::with_capacity(functions.len());
     for (_symbol, f) in functions {
         let lines = crate::lines::rows_of(sources, f.file, &f.tables.lines, &f.tables.inlined).unwrap_or_default();
         let decl = Some(program.func(f.func).span);
-        let (file, rows, calls) = crate::lines::describe(sources, lines, decl, &mut file_index, &|_| None);
+        let (file, rows, calls) = crate::lines::describe(sources, lines, decl, &mut |n| files.index(n), &|_| None);
         let line = rows.first().map_or(0, |r| r.line);
         // gdb shows the Vais name; the symbol (`vais$name`) stays in the symbol table.
         out.push(vais_debug::Function { name: f.name.clone(), addr: 0, size: f.len as u64, file, line, rows });
         inlined.push(calls);
     }
-    if files.is_empty() {
-        files.push(sources.files.first().map_or_else(|| "<unknown>".to_string(), |f| f.name.clone()));
-    }
-    let comp_dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| ".".into());
-    (vais_debug::Batch { comp_dir, files, functions: out, frames: None }, inlined)
+    (files.batch(sources, out, None), inlined)
 }
