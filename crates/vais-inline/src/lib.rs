@@ -68,6 +68,7 @@ pub struct Stats {
 }
 
 /// What the inliner knows about one function of the original program.
+#[derive(Clone, Copy)]
 struct Info {
     /// Body size in nodes; `None` when the function is never inlined.
     nodes: Option<usize>,
@@ -78,26 +79,10 @@ struct Info {
 /// Inlines small callees into every function of `p` (see the module comment).
 pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
     let orig: Vec<FuncDef> = p.funcs.clone();
-    let info: Vec<Info> = orig.iter().map(info_of).collect();
+    let mut info = HashMap::new();
     let mut stats = Stats::default();
     for (i, def) in p.funcs.iter_mut().enumerate() {
-        if matches!(def.kind, FuncKind::ReplEntry) {
-            continue;
-        }
-        let mut cx = Cx {
-            orig: &orig,
-            info: &info,
-            limits,
-            root: FuncId(i as u32),
-            locals: std::mem::take(&mut def.locals),
-            bindings: HashMap::new(),
-            chain: vec![],
-            loops: 0,
-            grown: 0,
-            stats: &mut stats,
-        };
-        cx.walk(&mut def.body);
-        def.locals = cx.locals;
+        rewrite(def, FuncId(i as u32), &orig, &mut info, limits, &mut stats);
     }
     stats
 }
@@ -105,28 +90,11 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
 /// Inlines small callees into one function of `p` (the REPL's optimising tier recompiles a
 /// hot function this way, against the current definitions of its callees): its rewritten
 /// definition, and every function an inlined copy in it came from (a redefinition of one of
-/// them must replace this version).
+/// them must replace this version). The work is proportional to the function and the callees
+/// it reaches, not to the session's size.
 pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<FuncId>) {
-    let orig = &p.funcs;
-    let info: Vec<Info> = orig.iter().map(info_of).collect();
     let mut def = p.func(f).clone();
-    let mut stats = Stats::default();
-    if !matches!(def.kind, FuncKind::ReplEntry) {
-        let mut cx = Cx {
-            orig,
-            info: &info,
-            limits,
-            root: f,
-            locals: std::mem::take(&mut def.locals),
-            bindings: HashMap::new(),
-            chain: vec![],
-            loops: 0,
-            grown: 0,
-            stats: &mut stats,
-        };
-        cx.walk(&mut def.body);
-        def.locals = cx.locals;
-    }
+    rewrite(&mut def, f, &p.funcs, &mut HashMap::new(), limits, &mut Stats::default());
     let mut from = vec![];
     visit::preorder(&def.body, |e| {
         if let ExprKind::Inlined { func, .. } = &e.kind {
@@ -136,6 +104,29 @@ pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<
     from.sort_unstable_by_key(|g| g.0);
     from.dedup();
     (def, from)
+}
+
+/// Rewrites `def` (the function `root` of the program whose original definitions are `orig`)
+/// in place, inlining its calls. `info` memoises [`info_of`] across calls, filled only for the
+/// callees actually considered.
+fn rewrite(def: &mut FuncDef, root: FuncId, orig: &[FuncDef], info: &mut HashMap<FuncId, Info>, limits: Limits, stats: &mut Stats) {
+    if matches!(def.kind, FuncKind::ReplEntry) {
+        return;
+    }
+    let mut cx = Cx {
+        orig,
+        info,
+        limits,
+        root,
+        locals: std::mem::take(&mut def.locals),
+        bindings: HashMap::new(),
+        chain: vec![],
+        loops: 0,
+        grown: 0,
+        stats,
+    };
+    cx.walk(&mut def.body);
+    def.locals = cx.locals;
 }
 
 fn info_of(def: &FuncDef) -> Info {
@@ -163,7 +154,8 @@ struct Known {
 
 struct Cx<'a> {
     orig: &'a [FuncDef],
-    info: &'a [Info],
+    /// What is known of each original function, computed when first needed.
+    info: &'a mut HashMap<FuncId, Info>,
     limits: Limits,
     root: FuncId,
     /// The locals of the function being rewritten (inlined copies append theirs).
@@ -282,17 +274,22 @@ impl Cx<'_> {
         }
     }
 
+    fn info_of(&mut self, g: FuncId) -> Info {
+        *self.info.entry(g).or_insert_with(|| info_of(&self.orig[g.index()]))
+    }
+
     /// Replaces the call `e` (a `Call` of `g` with `Callee::Func`) by an inlined copy of `g`
     /// when the limits allow; `caps` are the closure's captured values for a lambda. Then
     /// walks the copy. False (and `e` unchanged) when not inlined.
     fn try_inline(&mut self, e: &mut Expr, g: FuncId, caps: Vec<Expr>) -> bool {
-        let Some(nodes) = self.info[g.index()].nodes else { return false };
+        let info = self.info_of(g);
+        let Some(nodes) = info.nodes else { return false };
         let def = &self.orig[g.index()];
         let ExprKind::Call { args, .. } = &e.kind else { return false };
         if args.len() != def.params.len() || caps.len() != def.captures.len() {
             return false;
         }
-        let hof = self.info[g.index()].takes_fn
+        let hof = info.takes_fn
             && args.iter().zip(&def.params).any(|(a, p)| matches!(def.local(*p).ty, Ty::Fn(..)) && self.known(a).is_some());
         let hot = self.loops > 0 || g == self.root || self.chain.contains(&g);
         let limit = match (hot, hof) {
