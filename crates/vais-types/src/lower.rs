@@ -551,6 +551,30 @@ impl Ctx {
         }
     }
 
+    /// The nesting depth and size of a new instance whose type arguments are `args`.
+    fn new_instance_measure(&self, args: &[Ty]) -> (u32, u64) {
+        let (d, s) = self.measure_all(args);
+        (d.saturating_add(1), s.saturating_add(1))
+    }
+
+    /// Whether the new instance `n<args>`, the `count`-th struct or enum, may be filled in: false
+    /// (after reporting why, once) when a limit on generic instances is reached, so that
+    /// polymorphic recursion through types ends.
+    fn instance_allowed(&mut self, n: &str, args: &[Ty], count: usize) -> bool {
+        if !args.is_empty() && self.inst_limit_hit {
+            return false;
+        }
+        if !args.is_empty() && count > MAX_TYPE_INSTANCES {
+            self.too_many_instances(n, &format!("more than {} instances of generic types", MAX_TYPE_INSTANCES));
+            return false;
+        }
+        if let Some(why) = self.too_big(args) {
+            self.too_many_instances(n, &why);
+            return false;
+        }
+        true
+    }
+
     pub fn struct_inst(&mut self, n: &str, args: Vec<Ty>) -> StructId {
         if let Some(id) = self.struct_insts.get(&(n, &args[..]) as &dyn InstKey) {
             return *id;
@@ -558,23 +582,12 @@ impl Ctx {
         let key = (n.to_string(), args.clone());
         let id = StructId(self.prog.structs.len() as u32);
         let name = self.display(n, &args);
-        let (d, s) = self.measure_all(&args);
-        if self.struct_meas.len() <= id.index() {
-            self.struct_meas.resize(id.index() + 1, (1, 1));
-        }
-        self.struct_meas[id.index()] = (d.saturating_add(1), s.saturating_add(1));
+        let m = self.new_instance_measure(&args);
+        set_measure(&mut self.struct_meas, id.index(), m);
         self.prog.structs.push(StructDef { name, fields: vec![] });
         self.struct_rev.push(key.clone());
         self.struct_insts.insert(key, id);
-        if !args.is_empty() && self.inst_limit_hit {
-            return id;
-        }
-        if !args.is_empty() && self.prog.structs.len() > MAX_TYPE_INSTANCES {
-            self.too_many_instances(n, &format!("more than {} instances of generic types", MAX_TYPE_INSTANCES));
-            return id;
-        }
-        if let Some(why) = self.too_big(&args) {
-            self.too_many_instances(n, &why);
+        if !self.instance_allowed(n, &args, self.prog.structs.len()) {
             return id;
         }
         if n == ty::RANGE_KEY {
@@ -610,23 +623,12 @@ impl Ctx {
         let key = (n.to_string(), args.clone());
         let id = EnumId(self.prog.enums.len() as u32);
         let name = self.display(n, &args);
-        let (d, s) = self.measure_all(&args);
-        if self.enum_meas.len() <= id.index() {
-            self.enum_meas.resize(id.index() + 1, (1, 1));
-        }
-        self.enum_meas[id.index()] = (d.saturating_add(1), s.saturating_add(1));
+        let m = self.new_instance_measure(&args);
+        set_measure(&mut self.enum_meas, id.index(), m);
         self.prog.enums.push(EnumDef { name, variants: vec![] });
         self.enum_rev.push(key.clone());
         self.enum_insts.insert(key, id);
-        if !args.is_empty() && self.inst_limit_hit {
-            return id;
-        }
-        if !args.is_empty() && self.prog.enums.len() > MAX_TYPE_INSTANCES {
-            self.too_many_instances(n, &format!("more than {} instances of generic types", MAX_TYPE_INSTANCES));
-            return id;
-        }
-        if let Some(why) = self.too_big(&args) {
-            self.too_many_instances(n, &why);
+        if !self.instance_allowed(n, &args, self.prog.enums.len()) {
             return id;
         }
         let Some(decl) = self.env.enums.get(n).cloned() else { return id };
@@ -884,4 +886,13 @@ impl<'a> Zonker<'a> {
             }
         }
     }
+}
+
+/// Records the measure of instance `index` (instances are numbered in creation order; a gap
+/// left by a table that grew elsewhere reads as the smallest measure).
+fn set_measure(meas: &mut Vec<(u32, u64)>, index: usize, m: (u32, u64)) {
+    if meas.len() <= index {
+        meas.resize(index + 1, (1, 1));
+    }
+    meas[index] = m;
 }
