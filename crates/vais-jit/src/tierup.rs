@@ -39,7 +39,7 @@ use cranelift_module::{FuncId as ClFuncId, Linkage, Module};
 use vais_ast::Span;
 use vais_tir::{FuncDef, FuncId, FuncKind, Program};
 
-use crate::{Defined, Generated, Jit, Tier};
+use crate::{Jit, Tier};
 
 /// Counts between two looks of a function that is waiting for its compile (or for another
 /// function's to finish).
@@ -95,9 +95,8 @@ pub(crate) struct Opt {
 struct Pending {
     f: FuncId,
     id: ClFuncId,
-    defined: Defined,
     inlined: Vec<FuncId>,
-    handle: std::thread::JoinHandle<Generated>,
+    handle: std::thread::JoinHandle<crate::codegen::Generated>,
     started: Instant,
 }
 
@@ -327,54 +326,16 @@ impl Jit {
         let sig = abi_sig(self, &def);
         let name = self.s.unique_name(&format!("vais${}$opt", def.name));
         let id = self.s.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
-        self.s.hot_next = None;
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.jobs = Some(tx);
-        let defined = self.define(program, &def, id, sig, None, &mut |tr| tr.translate_function(false));
-        self.jobs = None;
-        self.jobs_meta.pop();
-        let defined = defined.map_err(|e| e.to_string());
-        // Helpers it needs (function-value adapters, future thunks) are defined right away.
-        let aux = self.define_aux(program);
-        // Helpers (and string data) were placed now, maybe in pages holding running code,
-        // which stay writable, not executable, until a finalize: before any JIT code runs again.
-        let finalized = self.s.module.finalize_definitions().map_err(|e| e.to_string());
-        let defined = defined?;
-        aux?;
-        finalized?;
-        let (_, _, func) = rx.try_recv().map_err(|_| "no function was translated".to_string())?;
-        let isa = if crate::is_big(&func) { self.big_isa.clone() } else { self.tier.as_ref().expect("tier-up state").opt_isa.clone() };
+        // Translation declares nothing: whatever the code needs (strings, adapters) is declared
+        // and defined when its artifact is linked, at the safe point of `install_pending`.
+        let unit = self.translate(program, &def, id, crate::codegen::What::Function, None, crate::cache::Anchors::default()).map_err(|e| e.to_string())?;
+        let isas = (self.tier.as_ref().expect("tier-up state").opt_isa.clone(), self.big_isa.clone());
         let handle = std::thread::Builder::new()
             .name("vais-tier-up".into())
-            .spawn(move || {
-                let mut ctx = Context::for_function(func);
-                crate::generate(&mut ctx, &*isa, id)
-            })
+            .spawn(move || crate::codegen::generate(&mut Context::new(), [&*isas.0, &*isas.1], unit))
             .map_err(|e| e.to_string())?;
         let t = self.tier.as_mut().expect("tier-up state");
-        t.pending.push(Pending { f, id, defined, inlined, handle, started });
-        Ok(())
-    }
-
-    /// Defines the helpers translation queued (adapters, thunks) with their own bodies.
-    fn define_aux(&mut self, program: &Program) -> Result<(), String> {
-        while let Some(a) = self.s.aux.last().copied() {
-            let (f, id) = match a {
-                crate::Aux::Adapter(f, id) | crate::Aux::Thunk(f, id) | crate::Aux::Entry(f, id) => (f, id),
-            };
-            let def = program.func(f);
-            let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, None, &mut |tr| {
-                tr.trap_codes_left = 0;
-                match a {
-                    crate::Aux::Adapter(..) => tr.translate_adapter(f),
-                    crate::Aux::Thunk(..) => tr.translate_thunk(f),
-                    crate::Aux::Entry(..) => tr.translate_entry(f),
-                }
-            })
-            .map_err(|e| e.to_string())?;
-            self.s.aux.pop();
-        }
+        t.pending.push(Pending { f, id, inlined, handle, started });
         Ok(())
     }
 
@@ -387,21 +348,30 @@ impl Jit {
             return;
         }
         let p = t.pending.remove(i);
-        let generated = p.handle.join().unwrap_or_else(|_| Err("code generation panicked".into()));
-        let f = p.f;
-        let r = generated.and_then(|(align, bytes, relocs, traps, srcs, unwind)| {
-            self.s.module.define_function_bytes(p.id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
-            self.unwinds.push((p.id, bytes.len(), unwind.map(crate::artifact::Unwind::Fresh)));
-            self.s.module.finalize_definitions().map_err(|e| e.to_string())?;
-            Ok((bytes.len(), traps, srcs))
+        let generated = p.handle.join().unwrap_or_else(|_| crate::codegen::Generated {
+            artifact: Err("code generation panicked".into()),
+            refs: vec![],
+            anchors: crate::cache::Anchors::default(),
+            cacheable: false,
         });
-        let (len, traps, srcs) = match r {
-            Ok(x) => x,
+        let f = p.f;
+        // Linking declares and defines what the code needs (strings, adapters, thunks), maybe
+        // in pages holding running code, which stay writable, not executable, until the
+        // finalize: before any JIT code runs again.
+        let r = self.link_generated(program, f, p.id, generated, None).and_then(|d| {
+            self.define_aux(program, &mut vec![]).map_err(|e| e.to_string())?;
+            self.s.module.finalize_definitions().map_err(|e| e.to_string())?;
+            Ok(d)
+        });
+        let d = match r {
+            Ok(d) => d,
             Err(why) => {
                 if std::env::var_os("VAIS_TIER_DEBUG").is_some() {
                     eprintln!("tier-up of `{}` failed: {why}", program.func(f).name);
                 }
-                // Whatever was defined (helpers) must still be finalized before it is used.
+                // Helpers declared but not defined get trapping bodies, and whatever was
+                // defined must still be finalized before it is used.
+                self.stub_undefined(&[], &[], &[], &[]);
                 let _ = self.s.module.finalize_definitions();
                 self.unwinds.clear();
                 let t = self.tier.as_mut().expect("tier-up state");
@@ -433,10 +403,7 @@ impl Jit {
             t.placed_this_run = true;
         }
         let code = self.s.module.get_finalized_function(p.id) as usize;
-        let mut d = p.defined;
-        d.len = len;
-        d.traps = traps;
-        d.srcs = srcs;
+        let len = d.len;
         self.announce(program, f, p.id, code, &d, locate);
         // Fault walks (from signal handlers) must see the new code before it runs.
         vais_runtime::faults::publish_code_ranges_while_running();
