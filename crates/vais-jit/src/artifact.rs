@@ -49,6 +49,8 @@ pub(crate) enum Sym {
     Global(u32),
     /// A REPL entry's own frame in session memory (never cached).
     Frame,
+    /// The function's own tier-up hotness counter (`tierup.rs`).
+    Counter,
 }
 
 /// One relocation of the code.
@@ -444,6 +446,7 @@ impl Artifact {
                     w.u8(8);
                     w.u32(*o)
                 }
+                Sym::Counter => w.u8(9),
                 Sym::Global(_) | Sym::Frame => return None,
             }
         }
@@ -523,6 +526,7 @@ impl Artifact {
                 6 => Sym::Interrupt,
                 7 => Sym::LibCall(*LibCall::all_libcalls().get(r.u32()? as usize)?),
                 8 => Sym::SelfOffset(r.u32()?),
+                9 => Sym::Counter,
                 _ => return None,
             };
             if offset as usize >= code.len() {

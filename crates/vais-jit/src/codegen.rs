@@ -149,8 +149,8 @@ pub(crate) struct Unit {
 }
 
 /// Translates `def` (or a helper of it, see [`What`]) into a Cranelift function named `name`.
-/// `hot`: baseline REPL code that counts towards tier-up (its counter's address and the
-/// function's id, see `tierup.rs`). `Err`: why translation failed (a panic included; `fbc`
+/// `hot`: baseline REPL code that counts towards tier-up in its counter (`Sym::Counter`, see
+/// `tierup.rs`). `Err`: why translation failed (a panic included; `fbc`
 /// must then be replaced).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn translate(
@@ -159,7 +159,7 @@ pub(crate) fn translate(
     what: What,
     target: &TrTarget,
     name: &str,
-    hot: Option<(usize, i64)>,
+    hot: bool,
     anchors: Anchors,
     fbc: &mut FunctionBuilderContext,
 ) -> Result<Unit, String> {
@@ -343,7 +343,7 @@ F main() -> i64 {
             let target = TrTarget::new(&*isa, &config);
             let compile = || {
                 let mut fbc = FunctionBuilderContext::new();
-                let unit = translate(&p, p.func(main), What::Function, &target, "main", None, Anchors::default(), &mut fbc).expect("translates");
+                let unit = translate(&p, p.func(main), What::Function, &target, "main", repl_mode, Anchors::default(), &mut fbc).expect("translates");
                 let g = generate(&mut Context::new(), [&*isa, &*isa], unit);
                 (g.artifact.expect("generates"), g.refs)
             };
@@ -363,6 +363,8 @@ F main() -> i64 {
             // Calls go to the callee's symbol, or in REPL mode through its cell.
             let call = if repl_mode { Sym::Cell(0) } else { Sym::User(0) };
             assert!(has(&|s| *s == call), "{syms:?}");
+            // Tier-up counting refers to the counter by symbol too: no address in the code.
+            assert_eq!(has(&|s| *s == Sym::Counter), repl_mode, "{syms:?}");
             assert!(!art.srcs.is_empty() && !art.code.is_empty());
             assert!(!art.traps.is_empty(), "the interrupt polls are trap instructions");
         }

@@ -756,6 +756,7 @@ impl Jit {
             let base = self.s.module.get_finalized_data(data).0 as usize;
             self.arrays.insert(base + off as usize, (len, elem));
         }
+        self.tier_placed_counters(&batch);
         // Optimised versions of recompiled functions, and those that inlined one, are dropped.
         self.tier_invalidate(program, &batch);
         for ((f, d), id) in done.into_iter().zip(ids) {
@@ -843,11 +844,11 @@ impl<M: Module + Send + 'static> Linker<M> {
             let def = program.func(*f);
             let mut tag = tags.get_mut(i).and_then(Option::take);
             debug_assert!(tag.as_ref().is_none_or(|t| t.f == *f), "a tag of another function");
-            // REPL tier-up: the code counts its calls in this function's counter, whose address
-            // is a constant in it, so the counter is part of what the code is (its key).
-            let hot = self.tier.as_mut().and_then(|t| t.counter(*f, def));
-            if let (Some(t), Some((n, counter))) = (tag.as_mut(), hot) {
-                t.key = cache::digest(&[&t.key.to_le_bytes(), &n.to_le_bytes(), &(counter as u64).to_le_bytes()]);
+            // REPL tier-up: the code counts its calls in this function's counter (by symbol),
+            // so whether it counts is part of what the code is (its key).
+            let hot = self.tier.as_mut().is_some_and(|t| t.counter(*f, def));
+            if let (Some(t), true) = (tag.as_mut(), hot) {
+                t.key = cache::digest(&[&t.key.to_le_bytes(), b"counts"]);
             }
             if let Some(t) = &tag {
                 if let Some(a) = self.cache.get(t.key, self.s.cc).filter(|a| !keep_ir || a.ir.is_some()) {
@@ -869,7 +870,7 @@ impl<M: Module + Send + 'static> Linker<M> {
                 Some(t) => (Some(t.key), t.anchors),
                 None => (None, cache::Anchors::default()),
             };
-            let unit = self.translate(program, def, *id, codegen::What::Function, hot.map(|(n, c)| (c, n as i64)), anchors)?;
+            let unit = self.translate(program, def, *id, codegen::What::Function, hot, anchors)?;
             if let Some(tx) = &self.jobs {
                 if tx.send((self.jobs_meta.len(), unit)).is_err() {
                     return Err(err(JitErrorKind::Setup, Some(&def.name), "the code generation threads stopped"));
@@ -918,7 +919,7 @@ impl<M: Module + Send + 'static> Linker<M> {
                 Aux::Entry(f, id) => (f, id, codegen::What::Entry(f)),
             };
             let def = program.func(f);
-            let unit = self.translate(program, def, id, what, None, cache::Anchors::default())?;
+            let unit = self.translate(program, def, id, what, false, cache::Anchors::default())?;
             let g = self.generate(unit);
             self.link_generated(program, f, id, g, None).map_err(|m| err(JitErrorKind::Codegen, Some(&def.name), m))?;
             if let Some(i) = self.s.aux.iter().rposition(|x| *x == a) {
@@ -999,7 +1000,7 @@ impl<M: Module + Send + 'static> Linker<M> {
     }
 
     /// Translates `what` of `def` (declared as `id`) into a unit (no module involved).
-    fn translate(&mut self, program: &Program, def: &FuncDef, id: ClFuncId, what: codegen::What, hot: Option<(usize, i64)>, anchors: cache::Anchors) -> Result<codegen::Unit, JitError> {
+    fn translate(&mut self, program: &Program, def: &FuncDef, id: ClFuncId, what: codegen::What, hot: bool, anchors: cache::Anchors) -> Result<codegen::Unit, JitError> {
         let name = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
         codegen::translate(program, def, what, &self.target, &name, hot, anchors, &mut self.fbc).map_err(|m| {
             self.fbc = FunctionBuilderContext::new();
@@ -1062,6 +1063,10 @@ impl<M: Module + Send + 'static> Linker<M> {
                 Sym::SelfOffset(o) => ModuleRelocTarget::FunctionOffset(id, *o),
                 Sym::Global(g) => self.s.global_data(program, GlobalId(*g)).map_err(Some)?.into(),
                 Sym::Frame => frame.ok_or(None)?.into(),
+                Sym::Counter => {
+                    let init = self.tier.as_ref().map_or(i64::MAX / 2, |t| t.start_count());
+                    self.s.counter(program, f, init).map_err(Some)?.into()
+                }
             };
             relocs.push(ModuleReloc { offset: r.offset, kind: r.kind, name, addend: r.addend });
         }

@@ -47,6 +47,9 @@ pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     /// symbol (a relocation), never by address; the linker stores each new version's address
     /// there once it is placed.
     pub cells: HashMap<FuncId, DataId>,
+    /// REPL tier-up: the hotness counter of each function whose code counts (`tierup.rs`), a
+    /// writable 8-byte data object (`vais$count$<name>`), one for all its versions.
+    pub counters: HashMap<FuncId, DataId>,
     pub(crate) adapters: HashMap<FuncId, ClFuncId>,
     thunks: HashMap<FuncId, ClFuncId>,
     imports: HashMap<String, ClFuncId>,
@@ -72,6 +75,7 @@ impl<M: Module> Session<M> {
             globals: HashMap::new(),
             funcs: HashMap::new(),
             cells: HashMap::new(),
+            counters: HashMap::new(),
             adapters: HashMap::new(),
             thunks: HashMap::new(),
             imports: HashMap::new(),
@@ -142,6 +146,21 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(name, Linkage::Import, sig)
             .map_err(|e| format!("importing {name}: {e}"))?;
         self.imports.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// The hotness counter of `f` (declared the first time, starting at `init`).
+    pub fn counter(&mut self, p: &Program, f: FuncId, init: i64) -> R<DataId> {
+        if let Some(id) = self.counters.get(&f) {
+            return Ok(*id);
+        }
+        let name = self.unique_name(&format!("vais$count${}", p.func(f).name));
+        let id = self.module.declare_data(&name, Linkage::Local, true, false).map_err(|e| e.to_string())?;
+        let mut d = DataDescription::new();
+        d.define(init.to_le_bytes().to_vec().into_boxed_slice());
+        d.set_align(8);
+        self.module.define_data(id, &d).map_err(|e| e.to_string())?;
+        self.counters.insert(f, id);
         Ok(id)
     }
 

@@ -103,8 +103,10 @@ struct Pending {
 /// A session's tier-up state.
 pub(crate) struct TierUp {
     threshold: i64,
-    /// One counter per function that may tier up (boxed: compiled code holds its address).
-    counters: HashMap<FuncId, Box<AtomicI64>>,
+    /// The address of each placed counter (the session's `vais$count$<name>` data objects,
+    /// which code names by symbol), and the function each address counts for.
+    counters: HashMap<FuncId, usize>,
+    by_counter: HashMap<usize, FuncId>,
     opt_isa: cranelift_codegen::isa::OwnedTargetIsa,
     /// Compilations in flight, oldest first (at most [`IN_FLIGHT`]).
     pending: Vec<Pending>,
@@ -117,23 +119,36 @@ pub(crate) struct TierUp {
 }
 
 impl TierUp {
-    /// The counter address baseline code of `def` (id `f`) decrements, if it may tier up; a
-    /// (re)compiled function starts counting again.
-    pub(crate) fn counter(&mut self, f: FuncId, def: &FuncDef) -> Option<(u32, usize)> {
+    /// Whether baseline code of `def` (id `f`) counts towards tier-up; a (re)compiled
+    /// function starts counting again (a counter not placed yet starts at
+    /// [`TierUp::start_count`]).
+    pub(crate) fn counter(&mut self, f: FuncId, def: &FuncDef) -> bool {
         if matches!(def.kind, FuncKind::Lambda | FuncKind::ReplEntry) || def.is_async {
-            return None;
+            return false;
         }
         self.failed.remove(&f);
-        let c = self.counters.entry(f).or_insert_with(|| Box::new(AtomicI64::new(0)));
-        c.store(self.threshold, Ordering::Relaxed);
-        Some((f.0, &**c as *const AtomicI64 as usize))
+        self.set(f, self.threshold);
+        true
+    }
+
+    /// The value a new counter starts at.
+    pub(crate) fn start_count(&self) -> i64 {
+        self.threshold
     }
 
     fn set(&self, f: FuncId, v: i64) {
         if let Some(c) = self.counters.get(&f) {
-            c.store(v, Ordering::Relaxed);
+            store(*c, v);
         }
     }
+}
+
+/// Stores `v` in the counter at `addr`.
+fn store(addr: usize, v: i64) {
+    // SAFETY: `addr` is a placed counter: a live, writable, 8-aligned 8-byte data object of
+    // the session (never freed before the session), which JIT code only accesses on the
+    // thread that also runs the linker.
+    unsafe { (*(addr as *const AtomicI64)).store(v, Ordering::Relaxed) }
 }
 
 /// What JIT code running on some thread needs to tier up functions of one JIT session: the
@@ -166,27 +181,29 @@ impl TierScope {
     }
 }
 
-/// Called by baseline code whose hotness counter ran out (`func`: its `FuncId`, `counter`: its
-/// counter). Outside a [`TierScope`] it only silences the counter.
-pub extern "C" fn vais_rt_hot(func: i64, counter: *mut i64) {
+/// Called by baseline code whose hotness counter ran out (`counter`: its counter, which says
+/// which function it is). Outside a [`TierScope`] it only silences the counter.
+pub extern "C" fn vais_rt_hot(counter: *mut i64) {
     vais_runtime::faults::guard("tier-up", || {
         let Some(scope) = ACTIVE.with(|a| a.get()) else {
-            // SAFETY: `counter` is the live counter the calling code was compiled with.
-            unsafe { (*(counter as *const AtomicI64)).store(NEVER, Ordering::Relaxed) };
+            store(counter as usize, NEVER);
             return;
         };
         if vais_runtime::faults::stack_room().is_some_and(|room| room < MIN_STACK) {
             // Deep in a recursion: translating here could overflow the stack inside the
             // linker (a fault there would abandon it half-way). Look again later.
-            // SAFETY: as above.
-            unsafe { (*(counter as *const AtomicI64)).store(RECHECK, Ordering::Relaxed) };
+            store(counter as usize, RECHECK);
             return;
         }
         // SAFETY: the scope's contract (`Jit::tier_scope`): the session, program and `locate`
         // outlive the run, and nothing else uses the session while its code runs, so this is
         // the only reference to it; JIT code on the stack holds no Rust reference into it.
         let (jit, program, locate) = unsafe { (&mut *scope.jit, &*scope.program, &*scope.locate) };
-        jit.on_hot(program, FuncId(func as u32), locate);
+        let f = jit.tier.as_ref().and_then(|t| t.by_counter.get(&(counter as usize)).copied());
+        match f {
+            Some(f) => jit.on_hot(program, f, locate),
+            None => store(counter as usize, NEVER),
+        }
     })
 }
 
@@ -199,7 +216,7 @@ impl Jit {
                 if let Some(t) = &mut self.tier {
                     t.threshold = NEVER;
                     for c in t.counters.values() {
-                        c.store(NEVER, Ordering::Relaxed);
+                        store(*c, NEVER);
                     }
                 }
             }
@@ -210,7 +227,7 @@ impl Jit {
                         t.threshold = n;
                         for (f, c) in &t.counters {
                             if !t.opt.contains_key(f) && !t.failed.contains(f) {
-                                c.store(n, Ordering::Relaxed);
+                                store(*c, n);
                             }
                         }
                     }
@@ -219,6 +236,7 @@ impl Jit {
                         self.tier = Some(Box::new(TierUp {
                             threshold: n,
                             counters: HashMap::new(),
+                            by_counter: HashMap::new(),
                             opt_isa,
                             pending: vec![],
                             opt: HashMap::new(),
@@ -328,7 +346,7 @@ impl Jit {
         let id = self.s.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
         // Translation declares nothing: whatever the code needs (strings, adapters) is declared
         // and defined when its artifact is linked, at the safe point of `install_pending`.
-        let unit = self.translate(program, &def, id, crate::codegen::What::Function, None, crate::cache::Anchors::default()).map_err(|e| e.to_string())?;
+        let unit = self.translate(program, &def, id, crate::codegen::What::Function, false, crate::cache::Anchors::default()).map_err(|e| e.to_string())?;
         let isas = (self.tier.as_ref().expect("tier-up state").opt_isa.clone(), self.big_isa.clone());
         let handle = std::thread::Builder::new()
             .name("vais-tier-up".into())
@@ -418,6 +436,22 @@ impl Jit {
         t.set(f, NEVER);
         t.events.push(TierEvent::Up { function: program.func(f).name.clone(), inlined: names, compile: p.started.elapsed() });
         t.opt.insert(f, Opt { code, len, ir: d.ir, inlined: p.inlined });
+    }
+
+    /// After a finalize: records where the counters of `batch` were placed (a counter is
+    /// placed once and serves every version of its function).
+    pub(crate) fn tier_placed_counters(&mut self, batch: &[FuncId]) {
+        let Some(t) = self.tier.as_mut() else { return };
+        for f in batch {
+            if t.counters.contains_key(f) {
+                continue;
+            }
+            if let Some(d) = self.s.counters.get(f) {
+                let addr = self.s.module.get_finalized_data(*d).0 as usize;
+                t.counters.insert(*f, addr);
+                t.by_counter.insert(addr, *f);
+            }
+        }
     }
 
     /// Before `batch` is placed (between inputs): drops the optimised versions of its functions

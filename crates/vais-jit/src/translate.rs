@@ -136,9 +136,9 @@ pub(crate) struct Tr<'a, 'f> {
     /// The one site trap code every interrupt poll of this function shares (an interrupt is
     /// reported without a position), taken at the first poll.
     interrupt_code: Option<TrapCode>,
-    /// Baseline REPL code of a function that may tier up (`tierup.rs`): the address of its
-    /// hotness counter and its id, for `vais_rt_hot`.
-    pub hot: Option<(usize, i64)>,
+    /// Baseline REPL code of a function that may tier up (`tierup.rs`): it counts in its
+    /// hotness counter (`Sym::Counter`) and calls `vais_rt_hot` when it runs out.
+    pub hot: bool,
     /// Inlined copies translated so far and the source positions inside them (see
     /// [`InlineTable`]); the innermost copy being translated, if any.
     pub inline: InlineTable,
@@ -371,7 +371,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             sites: vec![],
             trap_codes_left: site_code_count(),
             interrupt_code: None,
-            hot: None,
+            hot: false,
             inline: InlineTable::default(),
             cur_inline: None,
         }
@@ -718,13 +718,15 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// the interrupt poll): decrements the function's counter and, when it reaches zero, calls
     /// `vais_rt_hot` on a cold path (which recompiles the function optimised, or sets the
     /// counter to when to look again). A plain load and store: one thread runs JIT code, and
-    /// baseline code is never optimised, so no pass merges the accesses. The address is a
-    /// constant materialised at each use: the baseline register allocator would keep a value
-    /// computed once in a stack slot and reload it at every count.
+    /// baseline code is never optimised, so no pass merges the accesses. The counter is the
+    /// function's own data object, named by symbol (the code embeds no address); its address
+    /// is materialised at each use (one instruction): the baseline register allocator would
+    /// keep a value computed once in a stack slot and reload it at every count.
     fn count(&mut self) -> R<()> {
-        let Some((addr, fid)) = self.hot else { return Ok(()) };
-        let addr_value = addr as i64;
-        let addr = self.b.ins().iconst(PTR, addr_value);
+        if !self.hot {
+            return Ok(());
+        }
+        let addr = self.data_addr(Sym::Counter);
         let v = self.b.ins().load(types::I64, flags(), addr, 0);
         let n = self.b.ins().iadd_imm_s(v, -1);
         self.b.ins().store(flags(), n, addr, 0);
@@ -736,9 +738,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.set_cold_block(hot);
         self.b.switch_to_block(hot);
         self.b.seal_block(hot);
-        let f = self.b.ins().iconst(types::I64, fid);
-        let counter = self.b.ins().iconst(PTR, addr_value);
-        self.rt_call(RtFn::Hot, &[f, counter])?;
+        let counter = self.data_addr(Sym::Counter);
+        self.rt_call(RtFn::Hot, &[counter])?;
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
