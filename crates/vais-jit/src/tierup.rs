@@ -5,18 +5,20 @@
 //! - **Counting.** With a threshold set ([`Jit::set_tier_threshold`]), the baseline code of
 //!   every plain user function (not REPL entries, not lambdas: a closure value holds its code
 //!   address, not a cell) decrements a per-function counter at its entry and at each loop
-//!   back-edge, next to the interrupt poll (`Tr::count`). When the counter reaches zero the cold
-//!   path calls [`vais_rt_hot`].
+//!   back-edge, next to the interrupt poll (`Tr::count`). The counter is a data object of the
+//!   session (`vais$count$<name>`, one per function, for all its versions) that the code names
+//!   by symbol like any other (no address in the code). When the counter reaches zero the cold
+//!   path calls [`vais_rt_hot`] with it; its placed address says which function it counts.
 //! - **Recompiling.** `vais_rt_hot` runs on the thread running JIT code, inside the run the
 //!   engine started with a [`TierScope`]: it inlines the function's callees
 //!   (`vais_inline::inline_function`, against the current definitions), translates the result
-//!   (the module is not `Sync`, so translation and linking stay on this thread), and hands the
-//!   Cranelift function to a helper thread that generates code with the optimising settings
-//!   (`opt_level=speed`, backtracking allocator). The program keeps running meanwhile; the
+//!   (`codegen::translate`: no module), and hands the unit to a helper thread that generates
+//!   its artifact with the optimising settings (`opt_level=speed`, backtracking allocator);
+//!   linking it (the module is not `Sync`) waits for the swap. The program keeps running meanwhile; the
 //!   counter is set to look again after [`RECHECK`] more counts.
 //! - **Swapping.** At the next `vais_rt_hot` after a helper finished (any hot function's, at
 //!   a safe point of the running thread), or when the run ends ([`Jit::tier_finish`]), the
-//!   code is defined, finalized, registered (line tables, fault sites, inline frames, unwind
+//!   artifact is linked (with the strings and helpers it needs), finalized, registered (line tables, fault sites, inline frames, unwind
 //!   information) and stored in the function's cell: the next call runs it. Frames already in
 //!   the baseline code finish there (no on-stack replacement; see `bench/RESULTS.md`), so the
 //!   baseline code stays until the function is redefined.
