@@ -367,6 +367,11 @@ F main() -> i64 {
             assert_eq!(has(&|s| *s == Sym::Counter), repl_mode, "{syms:?}");
             assert!(!art.srcs.is_empty() && !art.code.is_empty());
             assert!(!art.traps.is_empty(), "the interrupt polls are trap instructions");
+            // Nothing in it is session-bound: it encodes for the cache and reads back.
+            let cached = art.for_cache(isa.create_systemv_cie().as_ref()).expect("has an unwind description");
+            let bytes = cached.encode().expect("cacheable");
+            let back = Artifact::decode(&bytes, target.cc).expect("decodes");
+            assert_eq!((back.code, back.relocs), (art.code.clone(), art.relocs.clone()));
         }
     }
 }
