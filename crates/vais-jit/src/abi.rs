@@ -120,8 +120,8 @@ pub enum RtFn {
     I128Cvt,
     /// `vais_argv(i: i64, site: i64) -> ptr` (out of range is a runtime error at `site`)
     Argv,
-    /// `vais_rt_hot(func: i64, counter: ptr)` (`tierup.rs`): a baseline function's hotness
-    /// counter ran out
+    /// `vais_rt_hot(counter: ptr)` (`tierup.rs`): a baseline function's hotness counter ran
+    /// out (the counter, a data object of the function, says which function)
     Hot,
 }
 
@@ -157,7 +157,7 @@ impl RtFn {
             RtFn::Fmodf => raw_sig(cc, &[F32, F32], Some(F32)),
             RtFn::I128Cvt => raw_sig(cc, &[I32, PTR, PTR], None),
             RtFn::Argv => raw_sig(cc, &[I64, I64], Some(PTR)),
-            RtFn::Hot => raw_sig(cc, &[I64, PTR], None),
+            RtFn::Hot => raw_sig(cc, &[PTR], None),
         }
     }
 }

@@ -25,7 +25,7 @@ use cranelift_codegen::isa::unwind::UnwindInfo;
 use vais_runtime::TrapKind;
 
 /// A symbol a relocation refers to, independent of any module.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Sym {
     /// The `k`-th function of the function's reference list.
     User(u32),
@@ -45,6 +45,12 @@ pub(crate) enum Sym {
     LibCall(LibCall),
     /// An offset in the function itself.
     SelfOffset(u32),
+    /// A session global's storage (by its session id: never cached).
+    Global(u32),
+    /// A REPL entry's own frame in session memory (never cached).
+    Frame,
+    /// The function's own tier-up hotness counter (`tierup.rs`).
+    Counter,
 }
 
 /// One relocation of the code.
@@ -96,21 +102,35 @@ pub(crate) struct Artifact {
     pub inline_locs: Vec<(u32, Pos)>,
     /// The position of each site trap code's check (`None`: no position).
     pub trap_locs: Vec<Option<Result<Pos, u32>>>,
-    /// The unwind description as a one-FDE `.eh_frame` (with its CIE), code at address 0.
-    pub unwind: Option<Arc<[u8]>>,
+    /// The unwind description: fresh from Cranelift, or (cached, decoded) a one-FDE
+    /// `.eh_frame` with its CIE, code at address 0.
+    pub unwind: Option<Unwind>,
+    /// In memory only (never encoded): a REPL entry's frame (size, alignment) and the array
+    /// literals in it (offset, length, element type).
+    pub frame: Option<(u32, u32)>,
+    pub arrays: Vec<(u32, u32, vais_tir::Ty)>,
     /// In memory only (never encoded): the Cranelift IR, for a linker that keeps it
     /// (`JitConfig::keep_ir`: the REPL's `:clif` and `:asm`).
     pub ir: Option<Box<ir::Function>>,
 }
 
 /// Unwind information of a defined function: fresh from Cranelift, or from an artifact.
-#[derive(Clone)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Unwind {
     Fresh(UnwindInfo),
     Cached(Arc<[u8]>),
 }
 
 impl Unwind {
+    /// Roughly how many bytes it holds (the cache's size accounting).
+    pub fn len(&self) -> usize {
+        match self {
+            // (The cache holds cached ones only: `Artifact::for_cache`.)
+            Unwind::Fresh(_) => 64,
+            Unwind::Cached(b) => b.len(),
+        }
+    }
+
     /// The frame description of the code placed at `addr`.
     pub fn fde(&self, addr: u64) -> Option<gimli::write::FrameDescriptionEntry> {
         match self {
@@ -426,6 +446,8 @@ impl Artifact {
                     w.u8(8);
                     w.u32(*o)
                 }
+                Sym::Counter => w.u8(9),
+                Sym::Global(_) | Sym::Frame => return None,
             }
         }
         w.u32(self.traps.len() as u32);
@@ -472,10 +494,14 @@ impl Artifact {
         }
         match &self.unwind {
             None => w.u8(0),
-            Some(b) => {
+            Some(Unwind::Cached(b)) => {
                 w.u8(1);
                 w.bytes(b)
             }
+            Some(Unwind::Fresh(_)) => return None,
+        }
+        if self.frame.is_some() || !self.arrays.is_empty() {
+            return None;
         }
         Some(w.0)
     }
@@ -500,6 +526,7 @@ impl Artifact {
                 6 => Sym::Interrupt,
                 7 => Sym::LibCall(*LibCall::all_libcalls().get(r.u32()? as usize)?),
                 8 => Sym::SelfOffset(r.u32()?),
+                9 => Sym::Counter,
                 _ => return None,
             };
             if offset as usize >= code.len() {
@@ -543,13 +570,23 @@ impl Artifact {
         }
         let unwind = match r.u8()? {
             0 => None,
-            1 => Some(r.bytes()?.into()),
+            1 => Some(Unwind::Cached(r.bytes()?.into())),
             _ => return None,
         };
         if !r.0.is_empty() || !align.is_power_of_two() || align > 4096 {
             return None;
         }
-        Some(Artifact { align, code, relocs, traps, srcs, sites, locs, inline_frames, inline_locs, trap_locs, unwind, ir: None })
+        Some(Artifact { align, code, relocs, traps, srcs, sites, locs, inline_frames, inline_locs, trap_locs, unwind, frame: None, arrays: vec![], ir: None })
+    }
+
+    /// A copy to store in the cache: its unwind description as `.eh_frame` bytes against
+    /// `cie` (`None`: it has none to give, it is not cached).
+    pub fn for_cache(&self, cie: Option<&gimli::write::CommonInformationEntry>) -> Option<Artifact> {
+        let unwind = match &self.unwind {
+            Some(Unwind::Fresh(u)) => Some(Unwind::Cached(eh_frame_of(u, cie?)?)),
+            u => u.clone(),
+        };
+        Some(Artifact { unwind, ..self.clone() })
     }
 }
 
@@ -585,7 +622,9 @@ mod tests {
             inline_frames: vec![("g".into(), None, RelSpan { start: Pos { anchor: ABS, file: 2, off: 90 }, len: 5 })],
             inline_locs: vec![(0, Pos { anchor: 1, file: 0, off: 2 })],
             trap_locs: vec![Some(Ok(p)), None],
-            unwind: Some(vec![1, 2, 3].into()),
+            unwind: Some(Unwind::Cached(vec![1, 2, 3].into())),
+            frame: None,
+            arrays: vec![],
             ir: None,
         }
     }

@@ -47,6 +47,7 @@
 mod abi;
 mod artifact;
 pub mod cache;
+mod codegen;
 pub mod layout;
 mod placed;
 pub mod link;
@@ -66,7 +67,7 @@ pub use tierup::{threshold_from_env, TierEvent, TierScope, DEFAULT_THRESHOLD};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use cranelift_codegen::ir::{Function, InstBuilder, Signature, TrapCode, UserFuncName};
+use cranelift_codegen::ir::{Function, InstBuilder, TrapCode, UserFuncName};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -79,7 +80,7 @@ pub use cache::{CacheMode, CacheStats};
 pub use placed::PlacedFunction;
 pub use link::{CodeObserver, Placed};
 use session::{Aux, Session};
-use translate::Tr;
+use cranelift_codegen::isa::unwind::UnwindInfo;
 
 /// Options of a JIT session.
 #[derive(Clone, Debug)]
@@ -189,11 +190,13 @@ pub struct Linker<M: Module = JITModule> {
     /// The same target with the single-pass register allocator and no optimiser, for functions
     /// of more than [`BIG_FUNCTION`] instructions (both are super-linear on those).
     big_isa: cranelift_codegen::isa::OwnedTargetIsa,
+    /// What translation knows of the target and the settings (it has no module).
+    target: codegen::TrTarget,
     /// Batch mode (not REPL, large batches): each translated function is sent to the code
-    /// generation threads (see `compile`) as `(job index, id, function)`; `jobs_meta[index]` is
-    /// its id and its index in the batch's `done` list (`None` for helpers).
+    /// generation threads (see `link`) as `(job index, unit)`; `jobs_meta[index]` says what
+    /// it is.
     jobs: Option<std::sync::mpsc::Sender<Job>>,
-    jobs_meta: Vec<(ClFuncId, Option<usize>, Option<cache::Tag>)>,
+    jobs_meta: Vec<JobMeta>,
     /// The struct and enum definitions of the last compiled program (for [`Jit::size_of`]).
     types: Program,
     /// REPL mode: address -> (length, element type) of every array literal of a top-level
@@ -313,17 +316,16 @@ impl<M: Module + Send + 'static> Linker<M> {
     }
 }
 
-use cranelift_codegen::isa::unwind::UnwindInfo;
+/// A translated function waiting for code generation: (job index, unit).
+type Job = (usize, codegen::Unit);
 
-/// A translated function waiting for code generation: (job index, id, function).
-type Job = (usize, ClFuncId, Function);
-
-/// Machine code of one job: (alignment, bytes, relocations, trap sites, source positions,
-/// unwind information), or why there is none.
-type Generated = Result<GenOk, String>;
-type GenOk = (u64, Vec<u8>, Vec<cranelift_module::ModuleReloc>, Vec<(u32, TrapCode)>, Vec<SrcRange>, Option<UnwindInfo>);
-/// [`GenOk`] borrowed.
-type GenRef<'a> = (u64, &'a [u8], &'a [cranelift_module::ModuleReloc], &'a [(u32, TrapCode)], &'a [SrcRange], Option<&'a UnwindInfo>);
+/// A job's function: its id, its index in the batch's `done` list, and its cache key.
+struct JobMeta {
+    f: FuncId,
+    id: ClFuncId,
+    slot: usize,
+    key: Option<u128>,
+}
 
 use vais_runtime::faults::SrcRange;
 
@@ -424,8 +426,8 @@ fn codegen_failure(isa: &dyn cranelift_codegen::isa::TargetIsa, func: &Function,
 }
 
 /// A code generation thread's loop: compiles jobs from `rx` until the channel is closed and
-/// empty. Returns each job's index and result.
-fn generate_code(isas: [&dyn cranelift_codegen::isa::TargetIsa; 2], rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, Generated)> {
+/// empty. Returns each job's index and artifact.
+fn generate_code(isas: [&dyn cranelift_codegen::isa::TargetIsa; 2], rx: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>) -> Vec<(usize, codegen::Generated)> {
     let mut ctx = Context::new();
     let mut out = Vec::new();
     loop {
@@ -433,11 +435,8 @@ fn generate_code(isas: [&dyn cranelift_codegen::isa::TargetIsa; 2], rx: &std::sy
             Ok(r) => r.recv(),
             Err(_) => break,
         };
-        let Ok((i, id, func)) = job else { break };
-        ctx.clear();
-        ctx.func = func;
-        let isa = if is_big(&ctx.func) { isas[1] } else { isas[0] };
-        out.push((i, generate(&mut ctx, isa, id)));
+        let Ok((i, unit)) = job else { break };
+        out.push((i, codegen::generate(&mut ctx, isas, unit)));
     }
     out
 }
@@ -453,25 +452,8 @@ fn is_big(f: &Function) -> bool {
     f.dfg.num_insts() > BIG_FUNCTION
 }
 
-/// Machine code of the function in `ctx` (with its relocations for function `id`).
-fn generate(ctx: &mut Context, isa: &dyn cranelift_codegen::isa::TargetIsa, id: ClFuncId) -> Generated {
-    let mut cp = cranelift_codegen::control::ControlPlane::default();
-    let r = catch_codegen(|| match ctx.compile(isa, &mut cp) {
-        Ok(c) => Ok(c.buffer.alignment as u64),
-        Err(e) => Err(codegen_error(&e.inner)),
-    });
-    match (r, ctx.compiled_code()) {
-        (Ok(Ok(align)), Some(c)) => {
-            let relocs = c.buffer.relocs().iter().map(|r| cranelift_module::ModuleReloc::from_mach_reloc(r, &ctx.func, id)).collect();
-            Ok((align, c.code_buffer().to_vec(), relocs, trap_list(c), src_ranges(c), placed::unwind_info(c, isa)))
-        }
-        (Ok(Err(m)), _) => Err(format!("{}\n{}", codegen_failure(isa, &ctx.func, m), ctx.func.display())),
-        (Ok(Ok(_)), None) => Err("no compiled code".into()),
-        (Err(p), _) => Err(codegen_failure(isa, &ctx.func, format!("code generation panicked: {p}"))),
-    }
-}
-
-/// What one `define` produced.
+/// What linking one artifact defined.
+#[derive(Default)]
 struct Defined {
     ir: Option<Box<Function>>,
     len: usize,
@@ -601,7 +583,9 @@ impl<M: Module + Send + 'static> Linker<M> {
         );
         let salt = cache::digest(&[settings.as_bytes()]);
         let cie = isa.create_systemv_cie();
+        let target = codegen::TrTarget::new(&*isa, &config);
         Linker {
+            target,
             s: Session::new(module, config),
             ctx: Context::new(),
             fbc: FunctionBuilderContext::new(),
@@ -713,7 +697,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             let (translated, outs) = std::thread::scope(|sc| {
                 let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(isas, &rx))).collect();
                 self.jobs = Some(tx);
-                let translated = self.define_batch(program, &batch, &ids, &mut done, &mut entries);
+                let translated = self.define_batch(program, &batch, &ids, &mut done);
                 self.jobs = None; // closes the channel once the queue is empty
                 let mut outs = generate_code(isas, &rx);
                 for h in handles {
@@ -729,7 +713,10 @@ impl<M: Module + Send + 'static> Linker<M> {
                 r = translated;
             }
         } else {
-            r = self.define_batch(program, &batch, &ids, &mut done, &mut entries);
+            r = self.define_batch(program, &batch, &ids, &mut done);
+        }
+        if r.is_ok() {
+            r = self.define_helpers(program, &batch, &mut entries);
         }
         let arrays: Vec<_> = std::mem::take(&mut self.s.session_arrays);
         if let Err(e) = r {
@@ -769,6 +756,7 @@ impl Jit {
             let base = self.s.module.get_finalized_data(data).0 as usize;
             self.arrays.insert(base + off as usize, (len, elem));
         }
+        self.tier_placed_counters(&batch);
         // Optimised versions of recompiled functions, and those that inlined one, are dropped.
         self.tier_invalidate(program, &batch);
         for ((f, d), id) in done.into_iter().zip(ids) {
@@ -846,30 +834,27 @@ impl Jit {
 }
 
 impl<M: Module + Send + 'static> Linker<M> {
-    /// Defines the batch's functions, entry wrappers, adapters and thunks (no finalize).
-    fn define_batch(
-        &mut self,
-        program: &Program,
-        batch: &[FuncId],
-        ids: &[ClFuncId],
-        done: &mut Vec<(FuncId, Defined)>,
-        entries: &mut Vec<(FuncId, ClFuncId)>,
-    ) -> Result<(), JitError> {
+    /// Defines the batch's functions (no finalize): each from the cache when it has the
+    /// function's artifact, else translated, then generated here or (batch mode) sent to the
+    /// code generation threads; every artifact is linked by [`Linker::link_artifact`].
+    fn define_batch(&mut self, program: &Program, batch: &[FuncId], ids: &[ClFuncId], done: &mut Vec<(FuncId, Defined)>) -> Result<(), JitError> {
         let mut tags = if self.cache.enabled() { cache::tags(self.salt, program, batch) } else { vec![] };
         let keep_ir = self.s.config.keep_ir;
         for (i, (f, id)) in batch.iter().zip(ids).enumerate() {
             let def = program.func(*f);
             let mut tag = tags.get_mut(i).and_then(Option::take);
-            // REPL tier-up: the code counts its calls in this function's counter, whose address
-            // is a constant in it, so the counter is part of what the code is (its key).
-            self.s.hot_next = self.tier.as_mut().and_then(|t| t.counter(*f, def));
-            if let (Some(t), Some((n, counter))) = (tag.as_mut(), self.s.hot_next) {
-                t.key = cache::digest(&[&t.key.to_le_bytes(), &n.to_le_bytes(), &(counter as u64).to_le_bytes()]);
+            debug_assert!(tag.as_ref().is_none_or(|t| t.f == *f), "a tag of another function");
+            // REPL tier-up: the code counts its calls in this function's counter (by symbol),
+            // so whether it counts is part of what the code is (its key).
+            let hot = self.tier.as_mut().is_some_and(|t| t.counter(*f, def));
+            if let (Some(t), true) = (tag.as_mut(), hot) {
+                t.key = cache::digest(&[&t.key.to_le_bytes(), b"counts"]);
             }
             if let Some(t) = &tag {
                 if let Some(a) = self.cache.get(t.key, self.s.cc).filter(|a| !keep_ir || a.ir.is_some()) {
-                    match self.link_artifact(program, *f, *id, &a, &t.anchors) {
-                        Ok(d) => {
+                    match self.link_artifact(program, *f, *id, &a, &cache::callees(def), &t.anchors) {
+                        Ok(mut d) => {
+                            d.ir = a.ir.clone();
                             self.cache.stats.from_cache += 1;
                             done.push((*f, d));
                             continue;
@@ -881,14 +866,30 @@ impl<M: Module + Send + 'static> Linker<M> {
                 }
             }
             self.cache.stats.compiled += 1;
-            let sig = self.sig_of(program, def);
-            let closure = def.kind == FuncKind::Lambda;
-            let d = self.define(program, def, *id, sig, tag, &mut |tr| tr.translate_function(closure))?;
-            if let Some(p) = self.jobs_meta.last_mut().filter(|p| p.0 == *id) {
-                p.1 = Some(done.len());
+            let (key, anchors) = match tag {
+                Some(t) => (Some(t.key), t.anchors),
+                None => (None, cache::Anchors::default()),
+            };
+            let unit = self.translate(program, def, *id, codegen::What::Function, hot, anchors)?;
+            if let Some(tx) = &self.jobs {
+                if tx.send((self.jobs_meta.len(), unit)).is_err() {
+                    return Err(err(JitErrorKind::Setup, Some(&def.name), "the code generation threads stopped"));
+                }
+                self.jobs_meta.push(JobMeta { f: *f, id: *id, slot: done.len(), key });
+                // Filled in by `define_generated`.
+                done.push((*f, Defined::default()));
+                continue;
             }
+            let g = self.generate(unit);
+            let d = self.link_generated(program, *f, *id, g, key).map_err(|m| err(JitErrorKind::Codegen, Some(&def.name), m))?;
             done.push((*f, d));
         }
+        Ok(())
+    }
+
+    /// Declares the entry wrappers of the batch's entry functions, then defines every helper
+    /// queued (entry wrappers, and the adapters and thunks that linking the batch needed).
+    fn define_helpers(&mut self, program: &Program, batch: &[FuncId], entries: &mut Vec<(FuncId, ClFuncId)>) -> Result<(), JitError> {
         for f in batch {
             let def = program.func(*f);
             if abi::direct_entry(def) {
@@ -904,23 +905,26 @@ impl<M: Module + Send + 'static> Linker<M> {
                 self.s.aux.push(Aux::Entry(*f, id));
             }
         }
+        self.define_aux(program, entries)
+    }
+
+    /// Defines the helpers in the queue (`Session::aux`), each translated, generated and
+    /// linked like a function (an entry wrapper also goes into `entries`). A helper leaves
+    /// the queue once defined, so a failure leaves the undefined ones there (to be stubbed).
+    fn define_aux(&mut self, program: &Program, entries: &mut Vec<(FuncId, ClFuncId)>) -> Result<(), JitError> {
         while let Some(a) = self.s.aux.last().copied() {
-            let (f, id) = match a {
-                Aux::Adapter(f, id) | Aux::Thunk(f, id) | Aux::Entry(f, id) => (f, id),
+            let (f, id, what) = match a {
+                Aux::Adapter(f, id) => (f, id, codegen::What::Adapter(f)),
+                Aux::Thunk(f, id) => (f, id, codegen::What::Thunk(f)),
+                Aux::Entry(f, id) => (f, id, codegen::What::Entry(f)),
             };
             let def = program.func(f);
-            let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, None, &mut |tr| {
-                // Helpers are not registered as code ranges: any check they make calls
-                // `vais_rt_trap` (no site trap codes).
-                tr.trap_codes_left = 0;
-                match a {
-                    Aux::Adapter(..) => tr.translate_adapter(f),
-                    Aux::Thunk(..) => tr.translate_thunk(f),
-                    Aux::Entry(..) => tr.translate_entry(f),
-                }
-            })?;
-            self.s.aux.pop();
+            let unit = self.translate(program, def, id, what, false, cache::Anchors::default())?;
+            let g = self.generate(unit);
+            self.link_generated(program, f, id, g, None).map_err(|m| err(JitErrorKind::Codegen, Some(&def.name), m))?;
+            if let Some(i) = self.s.aux.iter().rposition(|x| *x == a) {
+                self.s.aux.remove(i);
+            }
             if let Aux::Entry(..) = a {
                 entries.push((f, id));
             }
@@ -928,30 +932,26 @@ impl<M: Module + Send + 'static> Linker<M> {
         Ok(())
     }
 
-    /// Defines the machine code generated for this batch's jobs (in job order). A function whose
-    /// code generation failed gets a trapping body; the first failure is returned.
-    fn define_generated(&mut self, program: &Program, outs: Vec<(usize, Generated)>, done: &mut [(FuncId, Defined)]) -> Result<(), JitError> {
+    /// Links the artifacts generated for this batch's jobs (in job order). A function whose
+    /// code generation or linking failed gets a trapping body; the first failure is returned.
+    fn define_generated(&mut self, program: &Program, outs: Vec<(usize, codegen::Generated)>, done: &mut [(FuncId, Defined)]) -> Result<(), JitError> {
         let meta = std::mem::take(&mut self.jobs_meta);
-        let mut by_job: Vec<Option<Generated>> = (0..meta.len()).map(|_| None).collect();
+        let mut by_job: Vec<Option<codegen::Generated>> = (0..meta.len()).map(|_| None).collect();
         for (i, g) in outs {
             by_job[i] = Some(g);
         }
         let mut first: Option<JitError> = None;
-        for ((id, slot, tag), out) in meta.into_iter().zip(by_job) {
-            let res = match out.unwrap_or_else(|| Err("no code was generated".into())) {
-                Ok(g) => {
-                    let d = slot.map(|i| &mut done[i].1);
-                    self.define_code(program, id, g, d, tag)
-                }
-                Err(m) => Err(m),
+        for (m, out) in meta.into_iter().zip(by_job) {
+            let res = match out {
+                Some(g) => self.link_generated(program, m.f, m.id, g, m.key),
+                None => Err("no code was generated".into()),
             };
             match res {
-                Ok(()) => {}
-                Err(m) => {
-                    self.stub(id);
+                Ok(d) => done[m.slot].1 = d,
+                Err(msg) => {
+                    self.stub(m.id);
                     if first.is_none() {
-                        let fname = self.s.module.declarations().get_function_decl(id).name.clone();
-                        first = Some(err(JitErrorKind::Codegen, fname.as_deref(), m));
+                        first = Some(err(JitErrorKind::Codegen, Some(&program.func(m.f).name), msg));
                     }
                 }
             }
@@ -999,161 +999,55 @@ impl<M: Module + Send + 'static> Linker<M> {
         }
     }
 
-    fn sig_of(&self, program: &Program, def: &FuncDef) -> Signature {
-        let _ = program;
-        abi::func_sig(self.s.cc, def)
-    }
-
-    /// Builds one Cranelift function with `body` and defines it under `id`.
-    fn define(
-        &mut self,
-        program: &Program,
-        def: &FuncDef,
-        id: ClFuncId,
-        sig: Signature,
-        tag: Option<cache::Tag>,
-        body: &mut dyn FnMut(&mut Tr) -> Result<(), String>,
-    ) -> Result<Defined, JitError> {
+    /// Translates `what` of `def` (declared as `id`) into a unit (no module involved).
+    fn translate(&mut self, program: &Program, def: &FuncDef, id: ClFuncId, what: codegen::What, hot: bool, anchors: cache::Anchors) -> Result<codegen::Unit, JitError> {
         let name = self.s.module.declarations().get_function_decl(id).name.clone().unwrap_or_default();
-        self.ctx.clear();
-        self.ctx.func = Function::with_name_signature(UserFuncName::testcase(&name), sig);
-        let cfg = self.s.module.target_config();
-        let result = {
-            let s = &mut self.s;
-            let func = &mut self.ctx.func;
-            let fbc = &mut self.fbc;
-            catch_codegen(|| {
-                let b = FunctionBuilder::new(func, fbc);
-                let mut tr = Tr::new(s, program, def, b);
-                body(&mut tr)?;
-                tr.b.finalize(cfg);
-                Ok::<_, String>((tr.trap_sites, tr.sites, std::mem::take(&mut tr.inline)))
-            })
-        };
-        let fail = |m: String| err(JitErrorKind::Codegen, Some(&def.name), m);
-        let (sites, locs, inline) = match result {
-            Ok(Ok(s)) => s,
-            Ok(Err(m)) => {
-                self.fbc = FunctionBuilderContext::new();
-                return Err(err(JitErrorKind::Translation, Some(&def.name), m));
-            }
-            Err(msg) => {
-                self.fbc = FunctionBuilderContext::new();
-                return Err(err(JitErrorKind::Translation, Some(&def.name), format!("codegen panicked: {msg}")));
-            }
-        };
-        let ir = self.s.config.keep_ir.then(|| Box::new(self.ctx.func.clone()));
-        if let Some(tx) = &self.jobs {
-            let func = std::mem::replace(&mut self.ctx.func, Function::new());
-            self.ctx.clear();
-            if tx.send((self.jobs_meta.len(), id, func)).is_err() {
-                return Err(err(JitErrorKind::Setup, Some(&def.name), "the code generation threads stopped"));
-            }
-            self.jobs_meta.push((id, None, tag));
-            return Ok(Defined { ir, len: 0, sites, locs, traps: vec![], srcs: vec![], inline });
-        }
-        let isa = if is_big(&self.ctx.func) { self.big_isa.clone() } else { self.isa.clone() };
-        let g = generate(&mut self.ctx, &*isa, id);
-        self.s.module.clear_context(&mut self.ctx);
-        let mut d = Defined { ir, len: 0, sites, locs, traps: vec![], srcs: vec![], inline };
-        self.define_code(program, id, g.map_err(fail)?, Some(&mut d), tag).map_err(fail)?;
-        Ok(d)
-    }
-
-    /// Defines freshly generated machine code for `id` (the one path for every compiled
-    /// function, helper or not, sequential or from the code generation threads), fills in
-    /// `d`'s code metadata, and stores the function's artifact when it is to be cached.
-    fn define_code(&mut self, program: &Program, id: ClFuncId, g: GenOk, d: Option<&mut Defined>, tag: Option<cache::Tag>) -> Result<(), String> {
-        let (align, bytes, relocs, traps, srcs, unwind) = g;
-        self.s.module.define_function_bytes(id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
-        let len = bytes.len();
-        if let (Some(t), Some(d)) = (&tag, d.as_deref()) {
-            if let Some(a) = self.to_artifact(program, t, id, (align, &bytes, &relocs, &traps, &srcs, unwind.as_ref()), d) {
-                self.cache.put(t.key, a);
-            }
-        }
-        self.unwinds.push((id, len, unwind.map(artifact::Unwind::Fresh)));
-        if let Some(d) = d {
-            d.len = len;
-            d.traps = traps;
-            d.srcs = srcs;
-        }
-        Ok(())
-    }
-
-    /// The module-free artifact of freshly generated code, or `None` if it refers to
-    /// something an artifact cannot name (it is then simply not cached).
-    fn to_artifact(&self, program: &Program, t: &cache::Tag, id: ClFuncId, g: GenRef<'_>, d: &Defined) -> Option<artifact::Artifact> {
-        use artifact::{ArtReloc, Pos, Sym};
-        use cranelift_module::{DataId, ModuleRelocTarget};
-        use session::Origin;
-        let (align, bytes, relocs, traps, srcs, unwind) = g;
-        let def = program.func(t.f);
-        let callees = cache::callees(def);
-        let index = |f: &FuncId| callees.iter().position(|g| g == f).map(|i| i as u32);
-        let mut out = Vec::with_capacity(relocs.len());
-        for r in relocs {
-            let sym = match &r.name {
-                ModuleRelocTarget::User { namespace: 0, .. } => {
-                    let fid = ClFuncId::from_name(&r.name);
-                    match self.s.func_origins.get(&fid)? {
-                        Origin::User(f) => Sym::User(index(f)?),
-                        Origin::Adapter(f) => Sym::Adapter(index(f)?),
-                        Origin::Thunk(f) => Sym::Thunk(index(f)?),
-                        Origin::Import(n) => Sym::Import(n.clone(), self.s.module.declarations().get_function_decl(fid).signature.clone()),
-                        _ => return None,
-                    }
-                }
-                ModuleRelocTarget::User { namespace: 1, .. } => match self.s.data_origins.get(&DataId::from_name(&r.name))? {
-                    Origin::Cell(f) => Sym::Cell(index(f)?),
-                    Origin::Str(b) => Sym::Str(b.clone()),
-                    Origin::Interrupt => Sym::Interrupt,
-                    _ => return None,
-                },
-                ModuleRelocTarget::LibCall(l) => Sym::LibCall(*l),
-                ModuleRelocTarget::FunctionOffset(f, o) if *f == id => Sym::SelfOffset(*o),
-                _ => return None,
-            };
-            out.push(ArtReloc { offset: r.offset, kind: r.kind, sym, addend: r.addend });
-        }
-        let a = &t.anchors;
-        let file = def.span.file.0;
-        let loc = |bits: u32| -> Result<Pos, u32> {
-            if bits & translate::INLINE_LOC != 0 {
-                Err(bits & !translate::INLINE_LOC)
-            } else {
-                Ok(a.pos(file, bits))
-            }
-        };
-        let unwind = match unwind {
-            Some(u) => Some(artifact::eh_frame_of(u, self.cie.as_ref()?)?),
-            None => None,
-        };
-        Some(artifact::Artifact {
-            align,
-            code: bytes.to_vec(),
-            relocs: out,
-            traps: traps.iter().map(|(o, c)| (*o, c.as_raw().get())).collect(),
-            srcs: srcs.iter().map(|(s, e, l)| (*s, *e, loc(*l))).collect(),
-            sites: d.sites.clone(),
-            locs: d.locs.iter().map(|(sp, n)| (a.rel_span(*sp), n.clone())).collect(),
-            inline_frames: d.inline.frames.iter().map(|(n, p, sp)| (n.clone(), *p, a.rel_span(*sp))).collect(),
-            inline_locs: d.inline.locs.iter().map(|(fr, file, off)| (*fr, a.pos(*file, *off))).collect(),
-            trap_locs: d.inline.trap_locs.iter().map(|b| (*b != u32::MAX).then(|| loc(*b))).collect(),
-            unwind,
-            ir: d.ir.clone(),
+        codegen::translate(program, def, what, &self.target, &name, hot, anchors, &mut self.fbc).map_err(|m| {
+            self.fbc = FunctionBuilderContext::new();
+            err(JitErrorKind::Translation, Some(&def.name), m)
         })
     }
 
-    /// Links a cached artifact as function `f` (declared as `id`): resolves its symbols
-    /// against this program and module (declaring strings, imports and helpers it needs),
-    /// defines its code, and rebases its positions on `anchors`. `Err(None)`: the artifact
-    /// does not fit (nothing was defined; compile instead); `Err(Some(_))`: defining failed.
-    fn link_artifact(&mut self, program: &Program, f: FuncId, id: ClFuncId, a: &artifact::Artifact, anchors: &cache::Anchors) -> Result<Defined, Option<String>> {
+    /// Generates `unit`'s artifact on this thread.
+    fn generate(&mut self, unit: codegen::Unit) -> codegen::Generated {
+        codegen::generate(&mut self.ctx, [&*self.isa, &*self.big_isa], unit)
+    }
+
+    /// Links a freshly generated artifact as `f` (or a helper of `f`) declared as `id`, the
+    /// same way as a cached one, after storing it in the cache when it has a key.
+    fn link_generated(&mut self, program: &Program, f: FuncId, id: ClFuncId, g: codegen::Generated, key: Option<u128>) -> Result<Defined, String> {
+        let mut a = g.artifact?;
+        if let (Some(key), true) = (key, g.cacheable) {
+            if let Some(c) = a.for_cache(self.cie.as_ref()) {
+                self.cache.put(key, c);
+            }
+        }
+        let ir = a.ir.take();
+        let mut d = self.link_artifact(program, f, id, &a, &g.refs, &g.anchors).map_err(|e| e.unwrap_or_else(|| "its artifact does not link".into()))?;
+        d.ir = ir;
+        Ok(d)
+    }
+
+    /// Links an artifact (fresh or cached) as function `f` (or a helper of `f`) declared as
+    /// `id`: resolves its symbols against this program and module (user functions through
+    /// `refs`, its reference list; declaring strings, imports, globals, its REPL frame and the
+    /// helpers it needs), defines its code, and rebases its positions on `anchors`. The one
+    /// place code enters the module. `Err(None)`: the artifact does not fit (nothing was
+    /// defined; compile instead); `Err(Some(_))`: defining failed. `ir` is left out.
+    fn link_artifact(&mut self, program: &Program, f: FuncId, id: ClFuncId, a: &artifact::Artifact, callees: &[FuncId], anchors: &cache::Anchors) -> Result<Defined, Option<String>> {
         use artifact::Sym;
         use cranelift_module::{ModuleReloc, ModuleRelocTarget};
-        let def = program.func(f);
-        let callees = cache::callees(def);
+        let frame = match a.frame {
+            Some((size, align)) => {
+                let data = self.s.frame_data(&program.func(f).name).map_err(Some)?;
+                self.s.define_frame(data, size, align).map_err(Some)?;
+                for (off, n, ty) in &a.arrays {
+                    self.s.session_arrays.push((data, *off, *n, ty.clone()));
+                }
+                Some(data)
+            }
+            None => None,
+        };
         let callee = |k: u32| callees.get(k as usize).copied().ok_or(None::<String>);
         let mut relocs = Vec::with_capacity(a.relocs.len());
         for r in &a.relocs {
@@ -1167,6 +1061,12 @@ impl<M: Module + Send + 'static> Linker<M> {
                 Sym::Interrupt => self.s.interrupt_flag().map_err(|_| None)?.ok_or(None)?.into(),
                 Sym::LibCall(l) => ModuleRelocTarget::LibCall(*l),
                 Sym::SelfOffset(o) => ModuleRelocTarget::FunctionOffset(id, *o),
+                Sym::Global(g) => self.s.global_data(program, GlobalId(*g)).map_err(Some)?.into(),
+                Sym::Frame => frame.ok_or(None)?.into(),
+                Sym::Counter => {
+                    let init = self.tier.as_ref().map_or(i64::MAX / 2, |t| t.start_count());
+                    self.s.counter(program, f, init).map_err(Some)?.into()
+                }
             };
             relocs.push(ModuleReloc { offset: r.offset, kind: r.kind, name, addend: r.addend });
         }
@@ -1203,8 +1103,8 @@ impl<M: Module + Send + 'static> Linker<M> {
             });
         }
         self.s.module.define_function_bytes(id, a.align, &a.code, &relocs).map_err(|e| Some(format!("{e:?}")))?;
-        self.unwinds.push((id, a.code.len(), a.unwind.clone().map(artifact::Unwind::Cached)));
-        Ok(Defined { ir: a.ir.clone(), len: a.code.len(), sites: a.sites.clone(), locs, traps, srcs, inline })
+        self.unwinds.push((id, a.code.len(), a.unwind.clone()));
+        Ok(Defined { ir: None, len: a.code.len(), sites: a.sites.clone(), locs, traps, srcs, inline })
     }
 
     /// The tier this session compiles with.
@@ -1312,7 +1212,7 @@ pub unsafe fn call_entry(entry: *const u8, out: *mut u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cranelift_codegen::ir::{types, AbiParam, InstBuilder};
+    use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature};
 
     fn isa(verify: bool) -> cranelift_codegen::isa::OwnedTargetIsa {
         let mut b = cranelift_codegen::settings::builder();
@@ -1344,13 +1244,23 @@ mod tests {
         for verify in [true, false] {
             let isa = isa(verify);
             let (tx, rx) = std::sync::mpsc::channel::<Job>();
-            let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
-            let id = module.declare_function("bad", Linkage::Local, &ill_typed(&*isa).signature).unwrap();
-            tx.send((0, id, ill_typed(&*isa))).unwrap();
+            let unit = codegen::Unit {
+                func: ill_typed(&*isa),
+                syms: codegen::Syms::default(),
+                trap_sites: vec![],
+                sites: vec![],
+                inline: translate::InlineTable::default(),
+                frame: None,
+                arrays: vec![],
+                file: 0,
+                anchors: cache::Anchors::default(),
+                keep_ir: false,
+            };
+            tx.send((0, unit)).unwrap();
             drop(tx);
             let out = generate_code([&*isa, &*isa], &std::sync::Mutex::new(rx));
             assert_eq!(out.len(), 1);
-            match (&out[0].1, verify) {
+            match (&out[0].1.artifact, verify) {
                 (Err(m), _) => assert!(m.contains("verifier"), "verify={verify}: {m}"),
                 (Ok(_), true) => panic!("the verifier accepted ill-typed IR"),
                 // Cranelift may compile it when nothing checks; that is what `VAIS_VERIFY` and

@@ -32,22 +32,9 @@ pub(crate) enum Aux {
     Entry(FuncId, ClFuncId),
 }
 
-/// What a declared symbol is, for turning relocations into module-free ones
-/// (`artifact::Sym`).
-#[derive(Clone, Debug)]
-pub(crate) enum Origin {
-    User(FuncId),
-    Adapter(FuncId),
-    Thunk(FuncId),
-    Cell(FuncId),
-    Import(String),
-    Str(Vec<u8>),
-    Interrupt,
-}
-
 /// Generic over the `Module` it declares into (a `JITModule` for `vaisc run` and the REPL, an
-/// `ObjectModule` for object files); translation sees it as [`DynSession`], so the same
-/// translation code serves every module. The module is the last field, for that coercion.
+/// `ObjectModule` for object files). Only the linker uses it: translation has no module (it
+/// names symbols, `codegen.rs`), and the linker resolves an artifact's symbols here.
 pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     pub cc: CallConv,
     pub config: JitConfig,
@@ -60,6 +47,9 @@ pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     /// symbol (a relocation), never by address; the linker stores each new version's address
     /// there once it is placed.
     pub cells: HashMap<FuncId, DataId>,
+    /// REPL tier-up: the hotness counter of each function whose code counts (`tierup.rs`), a
+    /// writable 8-byte data object (`vais$count$<name>`), one for all its versions.
+    pub counters: HashMap<FuncId, DataId>,
     pub(crate) adapters: HashMap<FuncId, ClFuncId>,
     thunks: HashMap<FuncId, ClFuncId>,
     imports: HashMap<String, ClFuncId>,
@@ -68,19 +58,11 @@ pub(crate) struct Session<M: Module + ?Sized = JITModule> {
     names: HashMap<String, u32>,
     pub aux: Vec<Aux>,
     /// Array literals placed in REPL input frames by the current batch: (frame, offset, length,
-    /// element type); [`crate::Jit::compile`] turns them into addresses once finalized.
+    /// element type); [`crate::Jit::compile`] turns them into addresses once finalized
+    /// (artifacts carry them relative to their frame).
     pub session_arrays: Vec<(DataId, u32, u32, vais_tir::Ty)>,
-    /// The hotness counter of the next function translated, if it may tier up: (its id, the
-    /// counter's address) (see `tierup.rs`; set by the linker before each user function).
-    pub hot_next: Option<(u32, usize)>,
-    /// What each declared function and data object is (see [`Origin`]).
-    pub func_origins: HashMap<ClFuncId, Origin>,
-    pub data_origins: HashMap<DataId, Origin>,
     pub module: M,
 }
-
-/// The session as translation sees it: any module that can be sent to another thread.
-pub(crate) type DynSession = Session<dyn Module + Send>;
 
 impl<M: Module> Session<M> {
     pub fn new(module: M, config: JitConfig) -> Session<M> {
@@ -93,6 +75,7 @@ impl<M: Module> Session<M> {
             globals: HashMap::new(),
             funcs: HashMap::new(),
             cells: HashMap::new(),
+            counters: HashMap::new(),
             adapters: HashMap::new(),
             thunks: HashMap::new(),
             imports: HashMap::new(),
@@ -100,9 +83,6 @@ impl<M: Module> Session<M> {
             names: HashMap::new(),
             aux: vec![],
             session_arrays: vec![],
-            hot_next: None,
-            func_origins: HashMap::new(),
-            data_origins: HashMap::new(),
         }
     }
 }
@@ -132,7 +112,6 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(&name, Linkage::Export, &sig)
             .map_err(|e| format!("declaring {name}: {e}"))?;
         self.funcs.insert(f, id);
-        self.func_origins.insert(id, Origin::User(f));
         if self.config.repl_mode && !self.cells.contains_key(&f) {
             let name = self.unique_name(&format!("vais$cell${}", def.name));
             let cell = self.module.declare_data(&name, Linkage::Local, true, false).map_err(|e| e.to_string())?;
@@ -141,7 +120,6 @@ impl<M: Module + ?Sized> Session<M> {
             d.set_align(8);
             self.module.define_data(cell, &d).map_err(|e| e.to_string())?;
             self.cells.insert(f, cell);
-            self.data_origins.insert(cell, Origin::Cell(f));
         }
         Ok(id)
     }
@@ -168,7 +146,21 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(name, Linkage::Import, sig)
             .map_err(|e| format!("importing {name}: {e}"))?;
         self.imports.insert(name.to_string(), id);
-        self.func_origins.insert(id, Origin::Import(name.to_string()));
+        Ok(id)
+    }
+
+    /// The hotness counter of `f` (declared the first time, starting at `init`).
+    pub fn counter(&mut self, p: &Program, f: FuncId, init: i64) -> R<DataId> {
+        if let Some(id) = self.counters.get(&f) {
+            return Ok(*id);
+        }
+        let name = self.unique_name(&format!("vais$count${}", p.func(f).name));
+        let id = self.module.declare_data(&name, Linkage::Local, true, false).map_err(|e| e.to_string())?;
+        let mut d = DataDescription::new();
+        d.define(init.to_le_bytes().to_vec().into_boxed_slice());
+        d.set_align(8);
+        self.module.define_data(id, &d).map_err(|e| e.to_string())?;
+        self.counters.insert(f, id);
         Ok(id)
     }
 
@@ -188,7 +180,6 @@ impl<M: Module + ?Sized> Session<M> {
         d.define(v.into_boxed_slice());
         self.module.define_data(id, &d).map_err(|e| e.to_string())?;
         self.strings.insert(bytes.to_vec(), id);
-        self.data_origins.insert(id, Origin::Str(bytes.to_vec()));
         Ok(id)
     }
 
@@ -240,7 +231,6 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_data("vais_interrupt_flag", Linkage::Import, true, false)
             .map_err(|e| e.to_string())?;
         self.interrupt = Some(id);
-        self.data_origins.insert(id, Origin::Interrupt);
         Ok(Some(id))
     }
 
@@ -257,7 +247,6 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| e.to_string())?;
         self.adapters.insert(f, id);
-        self.func_origins.insert(id, Origin::Adapter(f));
         self.aux.push(Aux::Adapter(f, id));
         Ok(id)
     }
@@ -281,7 +270,6 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(&name, Linkage::Local, &sig)
             .map_err(|e| e.to_string())?;
         self.thunks.insert(f, id);
-        self.func_origins.insert(id, Origin::Thunk(f));
         self.aux.push(Aux::Thunk(f, id));
         Ok(id)
     }

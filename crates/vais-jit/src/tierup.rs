@@ -5,18 +5,20 @@
 //! - **Counting.** With a threshold set ([`Jit::set_tier_threshold`]), the baseline code of
 //!   every plain user function (not REPL entries, not lambdas: a closure value holds its code
 //!   address, not a cell) decrements a per-function counter at its entry and at each loop
-//!   back-edge, next to the interrupt poll (`Tr::count`). When the counter reaches zero the cold
-//!   path calls [`vais_rt_hot`].
+//!   back-edge, next to the interrupt poll (`Tr::count`). The counter is a data object of the
+//!   session (`vais$count$<name>`, one per function, for all its versions) that the code names
+//!   by symbol like any other (no address in the code). When the counter reaches zero the cold
+//!   path calls [`vais_rt_hot`] with it; its placed address says which function it counts.
 //! - **Recompiling.** `vais_rt_hot` runs on the thread running JIT code, inside the run the
 //!   engine started with a [`TierScope`]: it inlines the function's callees
 //!   (`vais_inline::inline_function`, against the current definitions), translates the result
-//!   (the module is not `Sync`, so translation and linking stay on this thread), and hands the
-//!   Cranelift function to a helper thread that generates code with the optimising settings
-//!   (`opt_level=speed`, backtracking allocator). The program keeps running meanwhile; the
+//!   (`codegen::translate`: no module), and hands the unit to a helper thread that generates
+//!   its artifact with the optimising settings (`opt_level=speed`, backtracking allocator);
+//!   linking it (the module is not `Sync`) waits for the swap. The program keeps running meanwhile; the
 //!   counter is set to look again after [`RECHECK`] more counts.
 //! - **Swapping.** At the next `vais_rt_hot` after a helper finished (any hot function's, at
 //!   a safe point of the running thread), or when the run ends ([`Jit::tier_finish`]), the
-//!   code is defined, finalized, registered (line tables, fault sites, inline frames, unwind
+//!   artifact is linked (with the strings and helpers it needs), finalized, registered (line tables, fault sites, inline frames, unwind
 //!   information) and stored in the function's cell: the next call runs it. Frames already in
 //!   the baseline code finish there (no on-stack replacement; see `bench/RESULTS.md`), so the
 //!   baseline code stays until the function is redefined.
@@ -39,7 +41,7 @@ use cranelift_module::{FuncId as ClFuncId, Linkage, Module};
 use vais_ast::Span;
 use vais_tir::{FuncDef, FuncId, FuncKind, Program};
 
-use crate::{Defined, Generated, Jit, Tier};
+use crate::{Jit, Tier};
 
 /// Counts between two looks of a function that is waiting for its compile (or for another
 /// function's to finish).
@@ -95,17 +97,18 @@ pub(crate) struct Opt {
 struct Pending {
     f: FuncId,
     id: ClFuncId,
-    defined: Defined,
     inlined: Vec<FuncId>,
-    handle: std::thread::JoinHandle<Generated>,
+    handle: std::thread::JoinHandle<crate::codegen::Generated>,
     started: Instant,
 }
 
 /// A session's tier-up state.
 pub(crate) struct TierUp {
     threshold: i64,
-    /// One counter per function that may tier up (boxed: compiled code holds its address).
-    counters: HashMap<FuncId, Box<AtomicI64>>,
+    /// The address of each placed counter (the session's `vais$count$<name>` data objects,
+    /// which code names by symbol), and the function each address counts for.
+    counters: HashMap<FuncId, usize>,
+    by_counter: HashMap<usize, FuncId>,
     opt_isa: cranelift_codegen::isa::OwnedTargetIsa,
     /// Compilations in flight, oldest first (at most [`IN_FLIGHT`]).
     pending: Vec<Pending>,
@@ -118,23 +121,36 @@ pub(crate) struct TierUp {
 }
 
 impl TierUp {
-    /// The counter address baseline code of `def` (id `f`) decrements, if it may tier up; a
-    /// (re)compiled function starts counting again.
-    pub(crate) fn counter(&mut self, f: FuncId, def: &FuncDef) -> Option<(u32, usize)> {
+    /// Whether baseline code of `def` (id `f`) counts towards tier-up; a (re)compiled
+    /// function starts counting again (a counter not placed yet starts at
+    /// [`TierUp::start_count`]).
+    pub(crate) fn counter(&mut self, f: FuncId, def: &FuncDef) -> bool {
         if matches!(def.kind, FuncKind::Lambda | FuncKind::ReplEntry) || def.is_async {
-            return None;
+            return false;
         }
         self.failed.remove(&f);
-        let c = self.counters.entry(f).or_insert_with(|| Box::new(AtomicI64::new(0)));
-        c.store(self.threshold, Ordering::Relaxed);
-        Some((f.0, &**c as *const AtomicI64 as usize))
+        self.set(f, self.threshold);
+        true
+    }
+
+    /// The value a new counter starts at.
+    pub(crate) fn start_count(&self) -> i64 {
+        self.threshold
     }
 
     fn set(&self, f: FuncId, v: i64) {
         if let Some(c) = self.counters.get(&f) {
-            c.store(v, Ordering::Relaxed);
+            store(*c, v);
         }
     }
+}
+
+/// Stores `v` in the counter at `addr`.
+fn store(addr: usize, v: i64) {
+    // SAFETY: `addr` is a placed counter: a live, writable, 8-aligned 8-byte data object of
+    // the session (never freed before the session), which JIT code only accesses on the
+    // thread that also runs the linker.
+    unsafe { (*(addr as *const AtomicI64)).store(v, Ordering::Relaxed) }
 }
 
 /// What JIT code running on some thread needs to tier up functions of one JIT session: the
@@ -167,27 +183,29 @@ impl TierScope {
     }
 }
 
-/// Called by baseline code whose hotness counter ran out (`func`: its `FuncId`, `counter`: its
-/// counter). Outside a [`TierScope`] it only silences the counter.
-pub extern "C" fn vais_rt_hot(func: i64, counter: *mut i64) {
+/// Called by baseline code whose hotness counter ran out (`counter`: its counter, which says
+/// which function it is). Outside a [`TierScope`] it only silences the counter.
+pub extern "C" fn vais_rt_hot(counter: *mut i64) {
     vais_runtime::faults::guard("tier-up", || {
         let Some(scope) = ACTIVE.with(|a| a.get()) else {
-            // SAFETY: `counter` is the live counter the calling code was compiled with.
-            unsafe { (*(counter as *const AtomicI64)).store(NEVER, Ordering::Relaxed) };
+            store(counter as usize, NEVER);
             return;
         };
         if vais_runtime::faults::stack_room().is_some_and(|room| room < MIN_STACK) {
             // Deep in a recursion: translating here could overflow the stack inside the
             // linker (a fault there would abandon it half-way). Look again later.
-            // SAFETY: as above.
-            unsafe { (*(counter as *const AtomicI64)).store(RECHECK, Ordering::Relaxed) };
+            store(counter as usize, RECHECK);
             return;
         }
         // SAFETY: the scope's contract (`Jit::tier_scope`): the session, program and `locate`
         // outlive the run, and nothing else uses the session while its code runs, so this is
         // the only reference to it; JIT code on the stack holds no Rust reference into it.
         let (jit, program, locate) = unsafe { (&mut *scope.jit, &*scope.program, &*scope.locate) };
-        jit.on_hot(program, FuncId(func as u32), locate);
+        let f = jit.tier.as_ref().and_then(|t| t.by_counter.get(&(counter as usize)).copied());
+        match f {
+            Some(f) => jit.on_hot(program, f, locate),
+            None => store(counter as usize, NEVER),
+        }
     })
 }
 
@@ -200,7 +218,7 @@ impl Jit {
                 if let Some(t) = &mut self.tier {
                     t.threshold = NEVER;
                     for c in t.counters.values() {
-                        c.store(NEVER, Ordering::Relaxed);
+                        store(*c, NEVER);
                     }
                 }
             }
@@ -211,7 +229,7 @@ impl Jit {
                         t.threshold = n;
                         for (f, c) in &t.counters {
                             if !t.opt.contains_key(f) && !t.failed.contains(f) {
-                                c.store(n, Ordering::Relaxed);
+                                store(*c, n);
                             }
                         }
                     }
@@ -220,6 +238,7 @@ impl Jit {
                         self.tier = Some(Box::new(TierUp {
                             threshold: n,
                             counters: HashMap::new(),
+                            by_counter: HashMap::new(),
                             opt_isa,
                             pending: vec![],
                             opt: HashMap::new(),
@@ -327,54 +346,16 @@ impl Jit {
         let sig = abi_sig(self, &def);
         let name = self.s.unique_name(&format!("vais${}$opt", def.name));
         let id = self.s.module.declare_function(&name, Linkage::Local, &sig).map_err(|e| e.to_string())?;
-        self.s.hot_next = None;
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.jobs = Some(tx);
-        let defined = self.define(program, &def, id, sig, None, &mut |tr| tr.translate_function(false));
-        self.jobs = None;
-        self.jobs_meta.pop();
-        let defined = defined.map_err(|e| e.to_string());
-        // Helpers it needs (function-value adapters, future thunks) are defined right away.
-        let aux = self.define_aux(program);
-        // Helpers (and string data) were placed now, maybe in pages holding running code,
-        // which stay writable, not executable, until a finalize: before any JIT code runs again.
-        let finalized = self.s.module.finalize_definitions().map_err(|e| e.to_string());
-        let defined = defined?;
-        aux?;
-        finalized?;
-        let (_, _, func) = rx.try_recv().map_err(|_| "no function was translated".to_string())?;
-        let isa = if crate::is_big(&func) { self.big_isa.clone() } else { self.tier.as_ref().expect("tier-up state").opt_isa.clone() };
+        // Translation declares nothing: whatever the code needs (strings, adapters) is declared
+        // and defined when its artifact is linked, at the safe point of `install_pending`.
+        let unit = self.translate(program, &def, id, crate::codegen::What::Function, false, crate::cache::Anchors::default()).map_err(|e| e.to_string())?;
+        let isas = (self.tier.as_ref().expect("tier-up state").opt_isa.clone(), self.big_isa.clone());
         let handle = std::thread::Builder::new()
             .name("vais-tier-up".into())
-            .spawn(move || {
-                let mut ctx = Context::for_function(func);
-                crate::generate(&mut ctx, &*isa, id)
-            })
+            .spawn(move || crate::codegen::generate(&mut Context::new(), [&*isas.0, &*isas.1], unit))
             .map_err(|e| e.to_string())?;
         let t = self.tier.as_mut().expect("tier-up state");
-        t.pending.push(Pending { f, id, defined, inlined, handle, started });
-        Ok(())
-    }
-
-    /// Defines the helpers translation queued (adapters, thunks) with their own bodies.
-    fn define_aux(&mut self, program: &Program) -> Result<(), String> {
-        while let Some(a) = self.s.aux.last().copied() {
-            let (f, id) = match a {
-                crate::Aux::Adapter(f, id) | crate::Aux::Thunk(f, id) | crate::Aux::Entry(f, id) => (f, id),
-            };
-            let def = program.func(f);
-            let sig = self.s.module.declarations().get_function_decl(id).signature.clone();
-            self.define(program, def, id, sig, None, &mut |tr| {
-                tr.trap_codes_left = 0;
-                match a {
-                    crate::Aux::Adapter(..) => tr.translate_adapter(f),
-                    crate::Aux::Thunk(..) => tr.translate_thunk(f),
-                    crate::Aux::Entry(..) => tr.translate_entry(f),
-                }
-            })
-            .map_err(|e| e.to_string())?;
-            self.s.aux.pop();
-        }
+        t.pending.push(Pending { f, id, inlined, handle, started });
         Ok(())
     }
 
@@ -387,21 +368,30 @@ impl Jit {
             return;
         }
         let p = t.pending.remove(i);
-        let generated = p.handle.join().unwrap_or_else(|_| Err("code generation panicked".into()));
-        let f = p.f;
-        let r = generated.and_then(|(align, bytes, relocs, traps, srcs, unwind)| {
-            self.s.module.define_function_bytes(p.id, align, &bytes, &relocs).map_err(|e| format!("{e:?}"))?;
-            self.unwinds.push((p.id, bytes.len(), unwind.map(crate::artifact::Unwind::Fresh)));
-            self.s.module.finalize_definitions().map_err(|e| e.to_string())?;
-            Ok((bytes.len(), traps, srcs))
+        let generated = p.handle.join().unwrap_or_else(|_| crate::codegen::Generated {
+            artifact: Err("code generation panicked".into()),
+            refs: vec![],
+            anchors: crate::cache::Anchors::default(),
+            cacheable: false,
         });
-        let (len, traps, srcs) = match r {
-            Ok(x) => x,
+        let f = p.f;
+        // Linking declares and defines what the code needs (strings, adapters, thunks), maybe
+        // in pages holding running code, which stay writable, not executable, until the
+        // finalize: before any JIT code runs again.
+        let r = self.link_generated(program, f, p.id, generated, None).and_then(|d| {
+            self.define_aux(program, &mut vec![]).map_err(|e| e.to_string())?;
+            self.s.module.finalize_definitions().map_err(|e| e.to_string())?;
+            Ok(d)
+        });
+        let d = match r {
+            Ok(d) => d,
             Err(why) => {
                 if std::env::var_os("VAIS_TIER_DEBUG").is_some() {
                     eprintln!("tier-up of `{}` failed: {why}", program.func(f).name);
                 }
-                // Whatever was defined (helpers) must still be finalized before it is used.
+                // Helpers declared but not defined get trapping bodies, and whatever was
+                // defined must still be finalized before it is used.
+                self.stub_undefined(&[], &[], &[], &[]);
                 let _ = self.s.module.finalize_definitions();
                 self.unwinds.clear();
                 let t = self.tier.as_mut().expect("tier-up state");
@@ -433,10 +423,7 @@ impl Jit {
             t.placed_this_run = true;
         }
         let code = self.s.module.get_finalized_function(p.id) as usize;
-        let mut d = p.defined;
-        d.len = len;
-        d.traps = traps;
-        d.srcs = srcs;
+        let len = d.len;
         self.announce(program, f, p.id, code, &d, locate);
         // Fault walks (from signal handlers) must see the new code before it runs.
         vais_runtime::faults::publish_code_ranges_while_running();
@@ -451,6 +438,22 @@ impl Jit {
         t.set(f, NEVER);
         t.events.push(TierEvent::Up { function: program.func(f).name.clone(), inlined: names, compile: p.started.elapsed() });
         t.opt.insert(f, Opt { code, len, ir: d.ir, inlined: p.inlined });
+    }
+
+    /// After a finalize: records where the counters of `batch` were placed (a counter is
+    /// placed once and serves every version of its function).
+    pub(crate) fn tier_placed_counters(&mut self, batch: &[FuncId]) {
+        let Some(t) = self.tier.as_mut() else { return };
+        for f in batch {
+            if t.counters.contains_key(f) {
+                continue;
+            }
+            if let Some(d) = self.s.counters.get(f) {
+                let addr = self.s.module.get_finalized_data(*d).0 as usize;
+                t.counters.insert(*f, addr);
+                t.by_counter.insert(addr, *f);
+            }
+        }
     }
 
     /// Before `batch` is placed (between inputs): drops the optimised versions of its functions

@@ -25,7 +25,6 @@ use cranelift_codegen::ir::{
     StackSlotKind, TrapCode, Type, Value,
 };
 use cranelift_frontend::{FunctionBuilder, Variable};
-use cranelift_module::{DataId, FuncId as ClFuncId};
 use vais_ast::Span;
 use vais_tir::{
     BinaryOp, Block as TBlock, Builtin, Callee, EnumId, Expr, ExprKind, FuncDef, FuncId, FuncKind,
@@ -34,7 +33,8 @@ use vais_tir::{
 
 use crate::abi::{self, pass_ty, scalar_ty, RtFn, PTR};
 use crate::layout::{is_aggregate, is_zst, layout_of, Layout};
-use crate::session::DynSession as Session;
+use crate::artifact::Sym;
+use crate::codegen::{self, Syms, TrTarget};
 use vais_runtime::printf::ArgKind;
 use vais_runtime::TrapKind;
 
@@ -71,7 +71,6 @@ enum Slot {
 /// locals, aggregates holding them) stays valid after the entry returns. An entry runs once and
 /// never re-enters, so one fixed block per input has the semantics of its stack frame.
 struct SessionFrame {
-    data: DataId,
     /// Address of the data object, computed in the entry block (dominates every use).
     base: Value,
     size: u32,
@@ -96,7 +95,10 @@ pub(crate) fn flags() -> MemFlagsData {
 }
 
 pub(crate) struct Tr<'a, 'f> {
-    pub s: &'a mut Session,
+    /// The target and the session's settings (no module: see `codegen.rs`).
+    pub t: &'a TrTarget,
+    /// Every symbol the code refers to (`codegen::Syms`).
+    pub syms: Syms,
     pub p: &'a Program,
     pub def: &'a FuncDef,
     pub b: FunctionBuilder<'f>,
@@ -104,8 +106,11 @@ pub(crate) struct Tr<'a, 'f> {
     ret_ptr: Option<Value>,
     /// (continue target, exit) of the enclosing loops, innermost last.
     loops: Vec<(Block, Block)>,
-    frefs: HashMap<ClFuncId, FuncRef>,
-    gvs: HashMap<DataId, GlobalValue>,
+    /// Function references and data addresses named so far, by symbol index.
+    frefs: HashMap<u32, FuncRef>,
+    gvs: HashMap<u32, GlobalValue>,
+    /// Runtime helpers called so far, by symbol name.
+    rt_refs: HashMap<&'static str, FuncRef>,
     layouts: HashMap<Ty, std::sync::Arc<Layout>>,
     /// Address of the interrupt flag, computed once in the entry block (dominates every poll).
     flag_addr: Option<Value>,
@@ -113,6 +118,11 @@ pub(crate) struct Tr<'a, 'f> {
     taken: HashSet<LocalId>,
     /// REPL entries: the input's frame in session memory (see [`SessionFrame`]).
     frame: Option<SessionFrame>,
+    /// A REPL entry's frame once translated: (size, alignment).
+    pub frame_size: Option<(u32, u32)>,
+    /// Array literals placed in the frame: (offset, length, element type); the REPL prints
+    /// them by their address.
+    pub arrays: Vec<(u32, u32, Ty)>,
     /// The `(kind, site)` of each conditional trap instruction emitted so far: entry `i` uses
     /// the user trap code `FIRST_SITE_CODE + i` (see [`Tr::trap_if`]).
     pub trap_sites: Vec<(TrapKind, u32)>,
@@ -126,9 +136,9 @@ pub(crate) struct Tr<'a, 'f> {
     /// The one site trap code every interrupt poll of this function shares (an interrupt is
     /// reported without a position), taken at the first poll.
     interrupt_code: Option<TrapCode>,
-    /// Baseline REPL code of a function that may tier up (`tierup.rs`): the address of its
-    /// hotness counter and its id, for `vais_rt_hot`.
-    hot: Option<(usize, i64)>,
+    /// Baseline REPL code of a function that may tier up (`tierup.rs`): it counts in its
+    /// hotness counter (`Sym::Counter`) and calls `vais_rt_hot` when it runs out.
+    pub hot: bool,
     /// Inlined copies translated so far and the source positions inside them (see
     /// [`InlineTable`]); the innermost copy being translated, if any.
     pub inline: InlineTable,
@@ -323,9 +333,8 @@ fn irrefutable(p: &Pattern) -> bool {
     }
 }
 
-/// The translator is `Send`: it refers to the module only through the session's symbol
-/// declarations ([`crate::session::DynSession`], any `Module + Send`), so a function can be
-/// translated on a helper thread.
+/// The translator is `Send`: it has no module, only its own symbol table (`codegen::Syms`),
+/// so a function can be translated on any thread.
 #[cfg(test)]
 #[test]
 fn translator_is_send() {
@@ -339,14 +348,10 @@ pub(crate) fn referenced_funcs(e: &Expr, out: &mut Vec<FuncId>) {
 }
 
 impl<'a, 'f> Tr<'a, 'f> {
-    pub fn new(
-        s: &'a mut Session,
-        p: &'a Program,
-        def: &'a FuncDef,
-        b: FunctionBuilder<'f>,
-    ) -> Self {
+    pub fn new(t: &'a TrTarget, syms: Syms, p: &'a Program, def: &'a FuncDef, b: FunctionBuilder<'f>) -> Self {
         Tr {
-            s,
+            t,
+            syms,
             p,
             def,
             b,
@@ -355,15 +360,18 @@ impl<'a, 'f> Tr<'a, 'f> {
             loops: vec![],
             frefs: HashMap::new(),
             gvs: HashMap::new(),
+            rt_refs: HashMap::new(),
             layouts: HashMap::new(),
             flag_addr: None,
             taken: HashSet::new(),
             frame: None,
+            frame_size: None,
+            arrays: vec![],
             trap_sites: vec![],
             sites: vec![],
             trap_codes_left: site_code_count(),
             interrupt_code: None,
-            hot: None,
+            hot: false,
             inline: InlineTable::default(),
             cur_inline: None,
         }
@@ -418,7 +426,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         if l.size == 0 {
             return;
         }
-        let cfg = self.s.module.target_config();
+        let cfg = self.t.frontend;
         let al = l.align.min(8) as u8;
         self.b.emit_small_memory_copy(cfg, dst, src, l.size as u64, al, al, false, flags());
     }
@@ -428,7 +436,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         if l.size == 0 {
             return;
         }
-        let cfg = self.s.module.target_config();
+        let cfg = self.t.frontend;
         let al = l.align.min(8) as u8;
         self.b.emit_small_memset(cfg, dst, 0, l.size as u64, al, flags());
     }
@@ -546,32 +554,61 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.ins().brif(c, t, &[], e, &[]);
     }
 
-    fn func_ref(&mut self, id: ClFuncId) -> FuncRef {
-        if let Some(r) = self.frefs.get(&id) {
+    /// A reference to function symbol `sym` (interned in the function's symbol table; its
+    /// signature follows from the symbol).
+    fn func_ref(&mut self, sym: Sym) -> FuncRef {
+        let (i, _) = self.syms.intern(sym);
+        if let Some(r) = self.frefs.get(&i) {
             return *r;
         }
-        let r = self.s.module.declare_func_in_func(id, &mut *self.b.func);
-        self.frefs.insert(id, r);
+        let sym = &self.syms.list[i as usize];
+        let callee = |k: &u32| self.p.func(self.syms.refs[*k as usize]);
+        let sig = match sym {
+            Sym::User(k) => abi::func_sig(self.t.cc, callee(k)),
+            Sym::Adapter(k) => codegen::signature(self.t.cc, callee(k), codegen::What::Adapter(FuncId(0))),
+            Sym::Thunk(k) => codegen::signature(self.t.cc, callee(k), codegen::What::Thunk(FuncId(0))),
+            Sym::Import(_, sig) => sig.clone(),
+            s => unreachable!("{s:?} is not a function"),
+        };
+        let r = codegen::import_function(self.b.func, i, sig, codegen::colocated(sym));
+        self.frefs.insert(i, r);
         r
     }
 
-    fn data_addr(&mut self, id: DataId) -> Value {
-        let gv = match self.gvs.get(&id) {
+    /// The address of data symbol `sym`.
+    fn data_addr(&mut self, sym: Sym) -> Value {
+        let (i, _) = self.syms.intern(sym);
+        let gv = match self.gvs.get(&i) {
             Some(g) => *g,
             None => {
-                let g = self.s.module.declare_data_in_func(id, &mut *self.b.func);
-                self.gvs.insert(id, g);
+                let g = codegen::import_data(self.b.func, i, codegen::colocated(&self.syms.list[i as usize]));
+                self.gvs.insert(i, g);
                 g
             }
         };
         self.b.ins().symbol_value(PTR, gv)
     }
 
+    /// User function `f` as a symbol of this function (`make`: which of its symbols).
+    fn user_sym(&mut self, f: FuncId, make: fn(u32) -> Sym) -> Sym {
+        make(self.syms.func(f))
+    }
+
+    /// A host or runtime function by its C name and signature.
+    fn import(&mut self, name: &str, sig: cranelift_codegen::ir::Signature) -> FuncRef {
+        self.func_ref(Sym::Import(name.to_string(), sig))
+    }
+
     /// Calls a runtime helper (its symbol and signature come from [`RtFn`], in `abi.rs`).
     fn rt_call(&mut self, f: RtFn, args: &[Value]) -> R<Option<Value>> {
-        let sig = f.sig(self.s.cc);
-        let id = self.s.import(f.symbol(), &sig)?;
-        let fr = self.func_ref(id);
+        let fr = match self.rt_refs.get(f.symbol()) {
+            Some(r) => *r,
+            None => {
+                let r = self.import(f.symbol(), f.sig(self.t.cc));
+                self.rt_refs.insert(f.symbol(), r);
+                r
+            }
+        };
         let call = self.b.ins().call(fr, args);
         Ok(self.b.inst_results(call).first().copied())
     }
@@ -654,8 +691,10 @@ impl<'a, 'f> Tr<'a, 'f> {
         let addr = match self.flag_addr {
             Some(a) => a,
             None => {
-                let Some(flag) = self.s.interrupt_flag()? else { return Ok(()) };
-                self.data_addr(flag)
+                if !self.t.interrupt_polls {
+                    return Ok(());
+                }
+                self.data_addr(Sym::Interrupt)
             }
         };
         // An atomic load: Cranelift's alias analysis would merge a plain load with an earlier
@@ -679,13 +718,15 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// the interrupt poll): decrements the function's counter and, when it reaches zero, calls
     /// `vais_rt_hot` on a cold path (which recompiles the function optimised, or sets the
     /// counter to when to look again). A plain load and store: one thread runs JIT code, and
-    /// baseline code is never optimised, so no pass merges the accesses. The address is a
-    /// constant materialised at each use: the baseline register allocator would keep a value
-    /// computed once in a stack slot and reload it at every count.
+    /// baseline code is never optimised, so no pass merges the accesses. The counter is the
+    /// function's own data object, named by symbol (the code embeds no address); its address
+    /// is materialised at each use (one instruction): the baseline register allocator would
+    /// keep a value computed once in a stack slot and reload it at every count.
     fn count(&mut self) -> R<()> {
-        let Some((addr, fid)) = self.hot else { return Ok(()) };
-        let addr_value = addr as i64;
-        let addr = self.b.ins().iconst(PTR, addr_value);
+        if !self.hot {
+            return Ok(());
+        }
+        let addr = self.data_addr(Sym::Counter);
         let v = self.b.ins().load(types::I64, flags(), addr, 0);
         let n = self.b.ins().iadd_imm_s(v, -1);
         self.b.ins().store(flags(), n, addr, 0);
@@ -697,9 +738,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.set_cold_block(hot);
         self.b.switch_to_block(hot);
         self.b.seal_block(hot);
-        let f = self.b.ins().iconst(types::I64, fid);
-        let counter = self.b.ins().iconst(PTR, addr_value);
-        self.rt_call(RtFn::Hot, &[f, counter])?;
+        let counter = self.data_addr(Sym::Counter);
+        self.rt_call(RtFn::Hot, &[counter])?;
         self.b.ins().jump(cont, &[]);
         self.b.switch_to_block(cont);
         self.b.seal_block(cont);
@@ -727,21 +767,16 @@ impl<'a, 'f> Tr<'a, 'f> {
         } else {
             None
         };
-        if let Some(flag) = self.s.interrupt_flag()? {
-            self.flag_addr = Some(self.data_addr(flag));
+        if self.t.interrupt_polls {
+            self.flag_addr = Some(self.data_addr(Sym::Interrupt));
         }
-        if let Some((fid, counter)) = self.s.hot_next.take() {
-            self.hot = Some((counter, fid as i64));
-        }
-        if def.kind == FuncKind::ReplEntry && self.s.config.repl_mode {
-            let data = self.s.frame_data(&def.name)?;
-            let base = self.data_addr(data);
-            self.frame = Some(SessionFrame { data, base, size: 0, align: 16 });
+        if def.kind == FuncKind::ReplEntry && self.t.repl_mode {
+            let base = self.data_addr(Sym::Frame);
+            self.frame = Some(SessionFrame { base, size: 0, align: 16 });
         }
         let r = self.translate_body(params, idx, env);
         if let Some(f) = self.frame.take() {
-            // Defined even when the body failed: the symbol must never stay undefined.
-            self.s.define_frame(f.data, f.size, f.align)?;
+            self.frame_size = Some((f.size, f.align));
         }
         r
     }
@@ -1005,8 +1040,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn global_addr(&mut self, g: GlobalId) -> R<Value> {
-        let id = self.s.global_data(self.p, g)?;
-        Ok(self.data_addr(id))
+        Ok(self.data_addr(Sym::Global(g.0)))
     }
 
     fn place(&mut self, e: &Expr) -> R<Place> {
@@ -1151,18 +1185,15 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.b.ins().f64const(*x)
             })),
             ExprKind::Bool(x) => Ok(Val::S(self.b.ins().iconst(types::I8, *x as i64))),
-            ExprKind::Str(bytes) => {
-                let id = self.s.string(bytes)?;
-                Ok(Val::S(self.data_addr(id)))
-            }
+            ExprKind::Str(bytes) => Ok(Val::S(self.data_addr(Sym::Str(bytes.clone())))),
             ExprKind::Unit => Ok(Val::Unit),
             ExprKind::Local(_) | ExprKind::Global(_) | ExprKind::Field { .. } | ExprKind::Index { .. } | ExprKind::Deref(_) => {
                 let p = self.place(e)?;
                 Ok(self.read_place(&p, &e.ty))
             }
             ExprKind::FuncRef(f) => {
-                let id = self.s.adapter(self.p, *f)?;
-                let fr = self.func_ref(id);
+                let sym = self.user_sym(*f, Sym::Adapter);
+                let fr = self.func_ref(sym);
                 let code = self.b.ins().func_addr(PTR, fr);
                 let env = self.b.ins().iconst(PTR, 0);
                 Ok(Val::M(self.pair(code, env)))
@@ -1184,9 +1215,9 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let el = self.lay(&elem);
                 let n = es.len() as u32;
                 let ss = self.new_slot(el.size * n, el.align.max(8));
-                if let (Slot::Session(off), Some(f)) = (ss, &self.frame) {
+                if let (Slot::Session(off), Some(_)) = (ss, &self.frame) {
                     // Its length and element type are known for good: the REPL prints it.
-                    self.s.session_arrays.push((f.data, off, n, elem.clone()));
+                    self.arrays.push((off, n, elem.clone()));
                 }
                 let base = self.slot_addr(ss, 0);
                 for (i, x) in es.iter().enumerate() {
@@ -1314,13 +1345,13 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             ExprKind::Closure { func, captures } => {
                 let env = self.build_env(captures)?;
-                let code = if self.s.cell(*func).is_some() {
+                let code = if self.t.repl_mode {
                     // REPL: a closure outlives inputs, and its lambda may be compiled again (a
                     // stub once what it calls changed signature, see vais-types `session.rs`),
                     // which frees the old code: the closure holds the lambda's adapter, which
                     // calls whatever the lambda's cell holds, never the code's own address.
-                    let id = self.s.adapter(self.p, *func)?;
-                    let fr = self.func_ref(id);
+                    let sym = self.user_sym(*func, Sym::Adapter);
+                    let fr = self.func_ref(sym);
                     self.b.ins().func_addr(PTR, fr)
                 } else {
                     self.user_code_addr(*func)?
@@ -1329,8 +1360,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             ExprKind::MakeFuture { func, args } => {
                 let env = self.build_env(args)?;
-                let id = self.s.thunk(self.p, *func)?;
-                let fr = self.func_ref(id);
+                let sym = self.user_sym(*func, Sym::Thunk);
+                let fr = self.func_ref(sym);
                 let code = self.b.ins().func_addr(PTR, fr);
                 Ok(Val::M(self.pair(code, env)))
             }
@@ -1342,7 +1373,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let a = self.mv(v, &x.ty);
                 let code = self.b.ins().load(PTR, flags(), a, 0);
                 let env = self.b.ins().load(PTR, flags(), a, 8);
-                let sig = abi::thunk_sig(self.s.cc, &e.ty);
+                let sig = abi::thunk_sig(self.t.cc, &e.ty);
                 self.vais_call(Target::Indirect(code), sig, &e.ty, Some(env), vec![])
             }
             ExprKind::Inlined { func, args, body } => {
@@ -1438,12 +1469,13 @@ impl<'a, 'f> Tr<'a, 'f> {
 
     /// Code address of a user function with its own convention (lambdas: closure convention).
     fn user_code_addr(&mut self, f: FuncId) -> R<Value> {
-        if let Some(cell) = self.s.cell(f) {
+        if self.t.repl_mode {
+            let cell = self.user_sym(f, Sym::Cell);
             let a = self.data_addr(cell);
             return Ok(self.b.ins().load(PTR, MemFlagsData::trusted(), a, 0));
         }
-        let id = self.s.func_id(f)?;
-        let fr = self.func_ref(id);
+        let sym = self.user_sym(f, Sym::User);
+        let fr = self.func_ref(sym);
         Ok(self.b.ins().func_addr(PTR, fr))
     }
 
@@ -2129,14 +2161,14 @@ impl<'a, 'f> Tr<'a, 'f> {
         let def = self.p.func(f);
         let ret = def.ret.clone();
         let closure = def.kind == FuncKind::Lambda;
-        let sig = abi::vais_sig(self.s.cc, &def.param_types(), &ret, closure);
+        let sig = abi::vais_sig(self.t.cc, &def.param_types(), &ret, closure);
         let env = if closure { Some(env.unwrap_or_else(|| self.b.ins().iconst(PTR, 0))) } else { None };
-        if self.s.cell(f).is_some() {
+        if self.t.repl_mode {
             let code = self.user_code_addr(f)?;
             self.vais_call(Target::Indirect(code), sig, &ret, env, args)
         } else {
-            let id = self.s.func_id(f)?;
-            let fr = self.func_ref(id);
+            let sym = self.user_sym(f, Sym::User);
+            let fr = self.func_ref(sym);
             self.vais_call(Target::Direct(fr), sig, &ret, env, args)
         }
     }
@@ -2166,7 +2198,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let vals = self.eval_args(args, &ptys)?;
                 let code = self.b.ins().load(PTR, flags(), a, 0);
                 let env = self.b.ins().load(PTR, flags(), a, 8);
-                let sig = abi::vais_sig(self.s.cc, &ptys, &ret, true);
+                let sig = abi::vais_sig(self.t.cc, &ptys, &ret, true);
                 self.vais_call(Target::Indirect(code), sig, &ret, Some(env), vals)
             }
             Callee::Extern(x) => {
@@ -2178,15 +2210,14 @@ impl<'a, 'f> Tr<'a, 'f> {
                     return Err(format!("extern {} returns an aggregate", def.name));
                 }
                 let mut tys = def.params.clone();
-                let fixed = abi::c_sig(self.s.cc, &def.params, &def.ret);
+                let fixed = abi::c_sig(self.t.cc, &def.params, &def.ret);
                 for a in args.iter().skip(def.params.len()) {
                     tys.push(a.ty.clone());
                 }
                 let vals = self.eval_args(args, &tys)?;
-                let id = self.s.import(&def.name, &fixed)?;
-                let fr = self.func_ref(id);
+                let fr = self.import(&def.name, fixed);
                 let inst = if args.len() > def.params.len() {
-                    let sig = abi::c_sig(self.s.cc, &tys, &def.ret);
+                    let sig = abi::c_sig(self.t.cc, &tys, &def.ret);
                     let code = self.b.ins().func_addr(PTR, fr);
                     let sr = self.b.import_signature(sig);
                     self.b.ins().call_indirect(sr, code, &vals)
@@ -2235,14 +2266,12 @@ impl<'a, 'f> Tr<'a, 'f> {
             // register: the hot path keeps its values in registers (a C call here made the
             // register allocator spill them on the hot path too).
             let sig = cranelift_codegen::ir::Signature::new(cranelift_codegen::isa::CallConv::PreserveAll);
-            let id = self.s.import("vais_rt_set_edom", &sig)?;
-            let fr = self.func_ref(id);
+            let fr = self.import("vais_rt_set_edom", sig);
             self.b.ins().call(fr, &[]);
             r
         } else {
-            let sig = abi::c_sig(self.s.cc, &def.params, &def.ret);
-            let id = self.s.import(&def.name, &sig)?;
-            let fr = self.func_ref(id);
+            let sig = abi::c_sig(self.t.cc, &def.params, &def.ret);
+            let fr = self.import(&def.name, sig);
             let inst = self.b.ins().call(fr, &[x]);
             self.b.inst_results(inst)[0]
         };
@@ -2290,9 +2319,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             Builtin::StrLen => "vais_strlen".to_string(),
             _ => format!("vais_{}", bi.name()),
         };
-        let sig = abi::c_sig(self.s.cc, &ptys, &ret);
-        let id = self.s.import(&name, &sig)?;
-        let fr = self.func_ref(id);
+        let sig = abi::c_sig(self.t.cc, &ptys, &ret);
+        let fr = self.import(&name, sig);
         let inst = self.b.ins().call(fr, &vals);
         let r = self.call_result(inst, &ret);
         // The file and output built-ins can block in C (a full pipe, a terminal read).
@@ -2489,8 +2517,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
             PatternKind::Str(bytes) => {
                 let x = self.sv(v, &Ty::Str);
-                let id = self.s.string(bytes)?;
-                let lit = self.data_addr(id);
+                let lit = self.data_addr(Sym::Str(bytes.clone()));
                 self.rt_call(RtFn::StrEq, &[x, lit])?.ok_or("vais_str_eq without a result")?
             }
             _ => return Ok(None),
@@ -2569,14 +2596,14 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// Calls user function `f` with exactly these call-boundary arguments (out, env included).
     fn raw_user_call(&mut self, f: FuncId, all: Vec<Value>) -> R<Vec<Value>> {
         let def = self.p.func(f);
-        let sig = abi::vais_sig(self.s.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda);
-        let inst = if self.s.cell(f).is_some() {
+        let sig = abi::vais_sig(self.t.cc, &def.param_types(), &def.ret, def.kind == FuncKind::Lambda);
+        let inst = if self.t.repl_mode {
             let code = self.user_code_addr(f)?;
             let sr = self.b.import_signature(sig);
             self.b.ins().call_indirect(sr, code, &all)
         } else {
-            let id = self.s.func_id(f)?;
-            let fr = self.func_ref(id);
+            let sym = self.user_sym(f, Sym::User);
+            let fr = self.func_ref(sym);
             self.b.ins().call(fr, &all)
         };
         Ok(self.b.inst_results(inst).to_vec())
