@@ -49,6 +49,7 @@ mod artifact;
 pub mod cache;
 pub mod layout;
 mod placed;
+mod plan;
 pub mod link;
 mod memory;
 pub mod object;
@@ -215,6 +216,8 @@ pub struct Linker<M: Module = JITModule> {
     /// compiler build, settings and target.
     cache: cache::CodeCache,
     salt: u128,
+    /// While [`Jit::compile_planned`] links: the tags of the plan's batch (`plan.rs`).
+    planned: Option<Vec<Option<cache::Tag>>>,
     /// The target's common unwind description (artifacts carry theirs against it).
     cie: Option<cranelift_codegen::gimli::write::CommonInformationEntry>,
 }
@@ -619,6 +622,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             tier: None,
             cache: cache::CodeCache::new(if repl { CacheMode::Memory } else { CacheMode::Off }, salt),
             salt,
+            planned: None,
             cie,
         }
     }
@@ -662,11 +666,6 @@ impl<M: Module + Send + 'static> Linker<M> {
     /// not finalize. Translation and code generation know nothing of the module's kind: they
     /// refer to functions and data by symbol.
     pub fn link(&mut self, program: &Program, funcs: &[FuncId], locate: &dyn Fn(Span) -> String) -> Result<Linked, JitError> {
-        self.unwinds.clear();
-        if self.types.structs != program.structs || self.types.enums != program.enums {
-            self.types.structs = program.structs.clone();
-            self.types.enums = program.enums.clone();
-        }
         // The batch: the requested functions and their uncompiled dependencies.
         let mut batch: Vec<FuncId> = vec![];
         // Members of `batch` (a scan of `batch` per reference was quadratic in its size).
@@ -686,6 +685,16 @@ impl<M: Module + Send + 'static> Linker<M> {
                 }
             }
             i += 1;
+        }
+        self.link_batch(program, batch, locate)
+    }
+
+    /// [`Linker::link`] of a batch already closed over its references.
+    fn link_batch(&mut self, program: &Program, batch: Vec<FuncId>, locate: &dyn Fn(Span) -> String) -> Result<Linked, JitError> {
+        self.unwinds.clear();
+        if self.types.structs != program.structs || self.types.enums != program.enums {
+            self.types.structs = program.structs.clone();
+            self.types.enums = program.enums.clone();
         }
         let tir_failure = |e: vais_tir::verify::VerifyError| {
             let at = if e.span == Span::default() { String::new() } else { format!(" (at {})", locate(e.span)) };
@@ -855,20 +864,37 @@ impl<M: Module + Send + 'static> Linker<M> {
         done: &mut Vec<(FuncId, Defined)>,
         entries: &mut Vec<(FuncId, ClFuncId)>,
     ) -> Result<(), JitError> {
-        let mut tags = if self.cache.enabled() { cache::tags(self.salt, program, batch) } else { vec![] };
+        let planned = self.planned.take();
+        let is_planned = planned.is_some();
+        let mut tags = match planned {
+            Some(t) => t,
+            None if self.cache.enabled() => cache::tags(self.salt, program, batch),
+            None => vec![],
+        };
         let keep_ir = self.s.config.keep_ir;
         for (i, (f, id)) in batch.iter().zip(ids).enumerate() {
             let def = program.func(*f);
             let mut tag = tags.get_mut(i).and_then(Option::take);
+            if is_planned {
+                // The whole program from its plan (`plan.rs`): every function from its artifact.
+                let t = tag.as_ref().ok_or_else(|| err(JitErrorKind::Link, Some(&def.name), "not in the plan"))?;
+                let d = self.link_planned(program, *f, *id, t)?;
+                self.cache.stats.from_cache += 1;
+                done.push((*f, d));
+                continue;
+            }
             // REPL tier-up: the code counts its calls in this function's counter, whose address
             // is a constant in it, so the counter is part of what the code is (its key).
             self.s.hot_next = self.tier.as_mut().and_then(|t| t.counter(*f, def));
             if let (Some(t), Some((n, counter))) = (tag.as_mut(), self.s.hot_next) {
                 t.key = cache::digest(&[&t.key.to_le_bytes(), &n.to_le_bytes(), &(counter as u64).to_le_bytes()]);
             }
+            if self.cache.enabled() {
+                self.cache.record(program, *f, tag.as_ref());
+            }
             if let Some(t) = &tag {
                 if let Some(a) = self.cache.get(t.key, self.s.cc).filter(|a| !keep_ir || a.ir.is_some()) {
-                    match self.link_artifact(program, *f, *id, &a, &t.anchors) {
+                    match self.link_artifact(program, *id, &a, t) {
                         Ok(d) => {
                             self.cache.stats.from_cache += 1;
                             done.push((*f, d));
@@ -1089,7 +1115,7 @@ impl<M: Module + Send + 'static> Linker<M> {
         use session::Origin;
         let (align, bytes, relocs, traps, srcs, unwind) = g;
         let def = program.func(t.f);
-        let callees = cache::callees(def);
+        let callees = &t.callees;
         let index = |f: &FuncId| callees.iter().position(|g| g == f).map(|i| i as u32);
         let mut out = Vec::with_capacity(relocs.len());
         for r in relocs {
@@ -1145,15 +1171,15 @@ impl<M: Module + Send + 'static> Linker<M> {
         })
     }
 
-    /// Links a cached artifact as function `f` (declared as `id`): resolves its symbols
-    /// against this program and module (declaring strings, imports and helpers it needs),
-    /// defines its code, and rebases its positions on `anchors`. `Err(None)`: the artifact
+    /// Links a cached artifact as the function of tag `t` (declared as `id`): resolves its
+    /// symbols against this program and module (declaring strings, imports and helpers it
+    /// needs) and the tag's callee list, defines its code, and rebases its positions on the
+    /// tag's anchors. `Err(None)`: the artifact
     /// does not fit (nothing was defined; compile instead); `Err(Some(_))`: defining failed.
-    fn link_artifact(&mut self, program: &Program, f: FuncId, id: ClFuncId, a: &artifact::Artifact, anchors: &cache::Anchors) -> Result<Defined, Option<String>> {
+    fn link_artifact(&mut self, program: &Program, id: ClFuncId, a: &artifact::Artifact, t: &cache::Tag) -> Result<Defined, Option<String>> {
         use artifact::Sym;
         use cranelift_module::{ModuleReloc, ModuleRelocTarget};
-        let def = program.func(f);
-        let callees = cache::callees(def);
+        let (anchors, callees) = (&t.anchors, &t.callees);
         let callee = |k: u32| callees.get(k as usize).copied().ok_or(None::<String>);
         let mut relocs = Vec::with_capacity(a.relocs.len());
         for r in &a.relocs {
