@@ -711,7 +711,8 @@ impl<M: Module + Send + 'static> Linker<M> {
         let mut done: Vec<(FuncId, Defined)> = vec![];
         let mut entries = vec![];
         let mut r;
-        if !self.s.config.repl_mode && batch.len() >= 16 {
+        // (A planned batch links artifacts only: no code generation threads.)
+        if !self.s.config.repl_mode && batch.len() >= 16 && self.planned.is_none() {
             // Code generation runs on helper threads while this thread translates; when it is
             // done translating, it generates code too.
             let (tx, rx) = std::sync::mpsc::channel::<Job>();

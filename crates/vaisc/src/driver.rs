@@ -159,8 +159,10 @@ pub fn run(path: &Path, opts: &RunOptions) -> u8 {
 fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let emit = opts.emit;
     let mut sources = SourceMap::new();
+    // Leaked for the same reason as the checker's data (see `front_end`): dropping the TIR of
+    // a large program costs more than a warm run's whole compile phase.
     let mut program = match front_end(path, &mut sources, timer) {
-        Ok(p) => p,
+        Ok(p) => std::mem::ManuallyDrop::new(p),
         Err(code) => return code,
     };
     if emit == Some(Emit::Tir) {
