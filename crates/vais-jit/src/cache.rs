@@ -19,7 +19,9 @@
 //! artifact format cannot carry; those are always compiled.
 //!
 //! The REPL keeps artifacts in memory (bounded) and never writes files; `vaisc run` reads and
-//! writes the disk cache (see [`CacheMode`]).
+//! writes the disk cache (see [`CacheMode`]). A `vaisc run` bundle also records what its
+//! compile linked, so that an unchanged program is linked without inlining or keys
+//! (`plan.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -254,9 +256,12 @@ impl CodeCache {
     }
 }
 
+/// Each artifact's byte range in a bundle, by key.
+type Index = HashMap<u128, (usize, usize)>;
+
 /// The byte range of each function's artifact in a bundle, and its plan (`None`: not a
 /// bundle).
-fn read_bundle(b: &[u8]) -> Option<(HashMap<u128, (usize, usize)>, Option<Plan>)> {
+fn read_bundle(b: &[u8]) -> Option<(Index, Option<Plan>)> {
     let n = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
     let mut at = 4;
     let mut m = HashMap::with_capacity(n.min(b.len() / 20));

@@ -3,7 +3,7 @@
 //! result), ignored under another key, and refused when the program does not fit it (a
 //! checker that numbered or named functions otherwise), without placing anything.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use vais_ast::{FileId, SourceMap};
 use vais_jit::{call_entry, CacheMode, Jit, JitConfig};
@@ -18,9 +18,9 @@ fn check(text: &str) -> (Program, SourceMap) {
     (program.unwrap_or_else(|| panic!("{diags:?}")), sources)
 }
 
-fn jit(dir: &PathBuf, whole: u128) -> Jit {
+fn jit(dir: &Path, whole: u128) -> Jit {
     let mut j = Jit::new(JitConfig { repl_mode: false, interrupt_polls: true, verify: true, verify_tir: true, opt_speed: true, keep_ir: false }).unwrap();
-    let config = vais_cache::Config { root: dir.clone(), namespace: "plan-test".into(), cap: vais_cache::DEFAULT_CAP };
+    let config = vais_cache::Config { root: dir.to_path_buf(), namespace: "plan-test".into(), cap: vais_cache::DEFAULT_CAP };
     j.set_cache(CacheMode::Disk { config, write: true, program: "p".into(), whole });
     j
 }
