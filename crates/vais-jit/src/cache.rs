@@ -19,7 +19,9 @@
 //! artifact format cannot carry; those are always compiled.
 //!
 //! The REPL keeps artifacts in memory (bounded) and never writes files; `vaisc run` reads and
-//! writes the disk cache (see [`CacheMode`]).
+//! writes the disk cache (see [`CacheMode`]). A `vaisc run` bundle also records what its
+//! compile linked, so that an unchanged program is linked without inlining or keys
+//! (`plan.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,9 +30,10 @@ use vais_ast::Span;
 use vais_tir::{ExprKind, FuncDef, FuncId, FuncKind, Program};
 
 use crate::artifact::{Artifact, Pos, RelSpan, ABS};
+use crate::plan::{Plan, PlanItem};
 
 /// The artifact format (part of the salt and of the disk cache's directory name).
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// Where a linker keeps compiled code for reuse.
 #[derive(Clone, Debug, Default)]
@@ -43,7 +46,10 @@ pub enum CacheMode {
     /// In memory and in this disk cache (read, and written when `write`), as one entry per
     /// `program` (an identity such as the main file's canonical path): the artifacts of
     /// every function its last compile linked, each under its own key (see [`CodeCache`]).
-    Disk { config: vais_cache::Config, write: bool, program: String },
+    /// `whole`: what the program's compile depends on besides the compiler and its settings
+    /// (its sources, the environment, the command's flags; 0 for none), which lets an
+    /// unchanged program link its bundle as a whole (see [`crate::plan`]).
+    Disk { config: vais_cache::Config, write: bool, program: String, whole: u128 },
 }
 
 /// What the cache did for the functions linked so far.
@@ -57,6 +63,8 @@ pub struct CacheStats {
     pub compiled: u64,
     /// Entries written to disk.
     pub written: u64,
+    /// Whether the whole program was linked from its bundle's plan (no inlining, no keys).
+    pub whole_program: bool,
 }
 
 /// The in-memory table's size cap (bytes of code, metadata and kept IR, estimated): small, so
@@ -84,11 +92,22 @@ pub(crate) struct CodeCache {
     bundle_key: u128,
     bundle: Vec<u8>,
     index: HashMap<u128, (usize, usize)>,
-    /// What this process linked (encoded), in order, for the next bundle; whether it differs
-    /// from the bundle read.
-    used: Vec<(u128, Vec<u8>)>,
+    /// What this process linked, in order, for the next bundle (a range of the bundle read,
+    /// or fresh bytes); whether it differs from the bundle read.
+    used: Vec<(u128, Used)>,
     dirty: bool,
+    /// The whole-program key of this run (0: none), the bundle's plan when it was written
+    /// under this key, and the plan this compile records for the next bundle.
+    whole: u128,
+    pub(crate) plan: Option<Plan>,
+    record: Option<Plan>,
     pub stats: CacheStats,
+}
+
+/// An artifact of the next bundle: bytes of the bundle read, or freshly encoded ones.
+enum Used {
+    Bundle(usize, usize),
+    Fresh(Vec<u8>),
 }
 
 impl CodeCache {
@@ -104,18 +123,28 @@ impl CodeCache {
             index: HashMap::new(),
             used: vec![],
             dirty: false,
+            whole: 0,
+            plan: None,
+            record: None,
             stats: CacheStats::default(),
         };
         match mode {
             CacheMode::Off => {}
             CacheMode::Memory => c.enabled = true,
-            CacheMode::Disk { config, write, program } => {
+            CacheMode::Disk { config, write, program, whole } => {
                 c.enabled = true;
                 c.write = write;
                 c.disk = vais_cache::DiskCache::open(&config).ok();
                 c.bundle_key = digest(&[&salt.to_le_bytes(), b"bundle", program.as_bytes()]);
+                if whole != 0 {
+                    c.whole = digest(&[&salt.to_le_bytes(), b"whole", program.as_bytes(), &whole.to_le_bytes()]);
+                    c.record = Some(Plan { whole: c.whole, funcs: 0, items: vec![] });
+                }
                 if let Some(b) = c.disk.as_ref().and_then(|d| d.get(vais_cache::Key(c.bundle_key))) {
-                    c.index = index(&b).unwrap_or_default();
+                    if let Some((index, plan)) = read_bundle(&b) {
+                        c.index = index;
+                        c.plan = plan.filter(|p| c.whole != 0 && p.whole == c.whole);
+                    }
                     c.bundle = b;
                 }
             }
@@ -133,13 +162,35 @@ impl CodeCache {
             return Some(a.clone());
         }
         let &(start, end) = self.index.get(&key)?;
-        let bytes = &self.bundle[start..end];
-        let a = Arc::new(Artifact::decode(bytes, cc)?);
+        let a = Arc::new(Artifact::decode(&self.bundle[start..end], cc)?);
         self.stats.from_disk += 1;
         if self.write {
-            self.used.push((key, bytes.to_vec()));
+            self.used.push((key, Used::Bundle(start, end)));
         }
         Some(a)
+    }
+
+    /// The artifact of a plan's function, decoded from the bundle (no copy kept: a run that
+    /// follows its plan links exactly what the bundle holds, and writes nothing).
+    pub fn get_planned(&mut self, key: u128, cc: cranelift_codegen::isa::CallConv) -> Option<Artifact> {
+        let &(start, end) = self.index.get(&key)?;
+        let a = Artifact::decode(&self.bundle[start..end], cc)?;
+        self.stats.from_disk += 1;
+        Some(a)
+    }
+
+    /// Adds function `f` (linked under `tag`; `None`: not cacheable) to the plan this compile
+    /// records, if it records one.
+    pub fn record(&mut self, p: &Program, f: FuncId, tag: Option<&Tag>) {
+        let Some(r) = &mut self.record else { return };
+        match tag {
+            Some(t) => {
+                r.funcs = p.funcs.len() as u32;
+                r.items.push(PlanItem { f, name: p.func(f).name.clone(), key: t.key, inlined: t.inlined.clone(), callees: t.callees.clone() });
+            }
+            // A function compiled every time: no plan can replace this compile.
+            None => self.record = None,
+        }
     }
 
     fn remember(&mut self, key: u128, a: Arc<Artifact>) {
@@ -158,7 +209,7 @@ impl CodeCache {
         if self.disk.is_some() {
             if self.write {
                 if let Some(bytes) = a.encode() {
-                    self.used.push((key, bytes));
+                    self.used.push((key, Used::Fresh(bytes)));
                     self.dirty = true;
                 }
             }
@@ -172,16 +223,30 @@ impl CodeCache {
     /// under its size cap (call once, after compiling).
     pub fn finish(&mut self) {
         let Some(d) = &self.disk else { return };
-        if !self.write || !(self.dirty || self.used.len() != self.index.len()) {
+        // A plan is kept only if every function it names has its artifact in the bundle
+        // (an artifact that could not be encoded is compiled every time).
+        let stored: std::collections::HashSet<u128> = self.used.iter().map(|u| u.0).collect();
+        let plan = self.record.take().filter(|r| !r.items.is_empty() && r.items.iter().all(|i| stored.contains(&i.key)));
+        let plan_changed = plan.as_ref().map(|p| p.whole) != self.plan.as_ref().map(|p| p.whole);
+        if !self.write || self.stats.whole_program || !(self.dirty || self.used.len() != self.index.len() || plan_changed) {
             return;
         }
-        let mut out = Vec::with_capacity(self.used.iter().map(|u| u.1.len() + 20).sum::<usize>() + 4);
+        let bundle = &self.bundle[..];
+        fn bytes<'a>(bundle: &'a [u8], u: &'a Used) -> &'a [u8] {
+            match u {
+                Used::Bundle(s, e) => &bundle[*s..*e],
+                Used::Fresh(b) => b,
+            }
+        }
+        let mut out = Vec::with_capacity(self.used.iter().map(|u| bytes(bundle, &u.1).len() + 20).sum::<usize>() + 4);
         out.extend_from_slice(&(self.used.len() as u32).to_le_bytes());
         for (k, b) in &self.used {
+            let b = bytes(bundle, b);
             out.extend_from_slice(&k.to_le_bytes());
             out.extend_from_slice(&(b.len() as u32).to_le_bytes());
             out.extend_from_slice(b);
         }
+        crate::plan::write(&mut out, plan.as_ref());
         if d.put(vais_cache::Key(self.bundle_key), &out).is_ok() {
             self.stats.written += 1;
             let _ = d.evict();
@@ -191,8 +256,12 @@ impl CodeCache {
     }
 }
 
-/// The byte range of each function's artifact in a bundle (`None`: not a bundle).
-fn index(b: &[u8]) -> Option<HashMap<u128, (usize, usize)>> {
+/// Each artifact's byte range in a bundle, by key.
+type Index = HashMap<u128, (usize, usize)>;
+
+/// The byte range of each function's artifact in a bundle, and its plan (`None`: not a
+/// bundle).
+fn read_bundle(b: &[u8]) -> Option<(Index, Option<Plan>)> {
     let n = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
     let mut at = 4;
     let mut m = HashMap::with_capacity(n.min(b.len() / 20));
@@ -204,7 +273,8 @@ fn index(b: &[u8]) -> Option<HashMap<u128, (usize, usize)>> {
         m.insert(k, (start, end));
         at = end;
     }
-    (at == b.len()).then_some(m)
+    let plan = crate::plan::read(&b[at..])?;
+    Some((m, plan))
 }
 
 /// A function being compiled whose artifact is to be stored under `key`.
@@ -212,6 +282,10 @@ pub(crate) struct Tag {
     pub f: FuncId,
     pub key: u128,
     pub anchors: Anchors,
+    /// The functions inlined into it, in first-use order (the anchors after its own span).
+    pub inlined: Vec<FuncId>,
+    /// Its references that artifacts name by index ([`callees`]).
+    pub callees: Vec<FuncId>,
 }
 
 /// The spans a function's positions are relative to: its own, then each inlined callee's.
@@ -264,7 +338,7 @@ pub(crate) fn digest(parts: &[&[u8]]) -> u128 {
 /// The cache key of function `f` and its anchors, or `None` if it is not cacheable (see the
 /// module comment). One walk of the body collects its spans, its inlined callees (the anchors)
 /// and whether it uses a session variable.
-pub(crate) fn key(salt: u128, p: &Program, f: FuncId) -> Option<(u128, Anchors)> {
+pub(crate) fn key(salt: u128, p: &Program, f: FuncId) -> Option<(u128, Anchors, Vec<FuncId>)> {
     let def = p.func(f);
     if def.kind == FuncKind::ReplEntry {
         return None;
@@ -303,13 +377,13 @@ pub(crate) fn key(salt: u128, p: &Program, f: FuncId) -> Option<(u128, Anchors)>
             h.u32(a.end);
         }
     }
-    Some((h.0, anchors))
+    Some((h.0, anchors, seen))
 }
 
 /// The tags (key and anchors) of every function of `batch` (`None`: not cacheable), computed
 /// on several threads for large batches (keys are a warm run's largest cost after linking).
 pub(crate) fn tags(salt: u128, p: &Program, batch: &[FuncId]) -> Vec<Option<Tag>> {
-    let tag = |f: &FuncId| key(salt, p, *f).map(|(key, anchors)| Tag { f: *f, key, anchors });
+    let tag = |f: &FuncId| key(salt, p, *f).map(|(key, anchors, inlined)| Tag { f: *f, key, anchors, inlined, callees: callees(p.func(*f)) });
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
     if batch.len() < 64 || threads < 2 {
         return batch.iter().map(tag).collect();

@@ -50,6 +50,7 @@ pub mod cache;
 mod codegen;
 pub mod layout;
 mod placed;
+mod plan;
 pub mod link;
 mod memory;
 pub mod object;
@@ -218,6 +219,8 @@ pub struct Linker<M: Module = JITModule> {
     /// compiler build, settings and target.
     cache: cache::CodeCache,
     salt: u128,
+    /// While [`Jit::compile_planned`] links: the tags of the plan's batch (`plan.rs`).
+    planned: Option<Vec<Option<cache::Tag>>>,
     /// The target's common unwind description (artifacts carry theirs against it).
     cie: Option<cranelift_codegen::gimli::write::CommonInformationEntry>,
 }
@@ -603,6 +606,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             tier: None,
             cache: cache::CodeCache::new(if repl { CacheMode::Memory } else { CacheMode::Off }, salt),
             salt,
+            planned: None,
             cie,
         }
     }
@@ -646,11 +650,6 @@ impl<M: Module + Send + 'static> Linker<M> {
     /// not finalize. Translation and code generation know nothing of the module's kind: they
     /// refer to functions and data by symbol.
     pub fn link(&mut self, program: &Program, funcs: &[FuncId], locate: &dyn Fn(Span) -> String) -> Result<Linked, JitError> {
-        self.unwinds.clear();
-        if self.types.structs != program.structs || self.types.enums != program.enums {
-            self.types.structs = program.structs.clone();
-            self.types.enums = program.enums.clone();
-        }
         // The batch: the requested functions and their uncompiled dependencies.
         let mut batch: Vec<FuncId> = vec![];
         // Members of `batch` (a scan of `batch` per reference was quadratic in its size).
@@ -671,6 +670,16 @@ impl<M: Module + Send + 'static> Linker<M> {
             }
             i += 1;
         }
+        self.link_batch(program, batch, locate)
+    }
+
+    /// [`Linker::link`] of a batch already closed over its references.
+    fn link_batch(&mut self, program: &Program, batch: Vec<FuncId>, locate: &dyn Fn(Span) -> String) -> Result<Linked, JitError> {
+        self.unwinds.clear();
+        if self.types.structs != program.structs || self.types.enums != program.enums {
+            self.types.structs = program.structs.clone();
+            self.types.enums = program.enums.clone();
+        }
         let tir_failure = |e: vais_tir::verify::VerifyError| {
             let at = if e.span == Span::default() { String::new() } else { format!(" (at {})", locate(e.span)) };
             err(JitErrorKind::TirVerifier, Some(&e.function), format!("TIR verifier: {}{at}", e.message))
@@ -686,7 +695,8 @@ impl<M: Module + Send + 'static> Linker<M> {
         let mut done: Vec<(FuncId, Defined)> = vec![];
         let mut entries = vec![];
         let mut r;
-        if !self.s.config.repl_mode && batch.len() >= 16 {
+        // (A planned batch links artifacts only: no code generation threads.)
+        if !self.s.config.repl_mode && batch.len() >= 16 && self.planned.is_none() {
             // Code generation runs on helper threads while this thread translates; when it is
             // done translating, it generates code too.
             let (tx, rx) = std::sync::mpsc::channel::<Job>();
@@ -838,21 +848,38 @@ impl<M: Module + Send + 'static> Linker<M> {
     /// function's artifact, else translated, then generated here or (batch mode) sent to the
     /// code generation threads; every artifact is linked by [`Linker::link_artifact`].
     fn define_batch(&mut self, program: &Program, batch: &[FuncId], ids: &[ClFuncId], done: &mut Vec<(FuncId, Defined)>) -> Result<(), JitError> {
-        let mut tags = if self.cache.enabled() { cache::tags(self.salt, program, batch) } else { vec![] };
+        let planned = self.planned.take();
+        let is_planned = planned.is_some();
+        let mut tags = match planned {
+            Some(t) => t,
+            None if self.cache.enabled() => cache::tags(self.salt, program, batch),
+            None => vec![],
+        };
         let keep_ir = self.s.config.keep_ir;
         for (i, (f, id)) in batch.iter().zip(ids).enumerate() {
             let def = program.func(*f);
             let mut tag = tags.get_mut(i).and_then(Option::take);
             debug_assert!(tag.as_ref().is_none_or(|t| t.f == *f), "a tag of another function");
+            if is_planned {
+                // The whole program from its plan (`plan.rs`): every function from its artifact.
+                let t = tag.as_ref().ok_or_else(|| err(JitErrorKind::Link, Some(&def.name), "not in the plan"))?;
+                let d = self.link_planned(program, *f, *id, t)?;
+                self.cache.stats.from_cache += 1;
+                done.push((*f, d));
+                continue;
+            }
             // REPL tier-up: the code counts its calls in this function's counter (by symbol),
             // so whether it counts is part of what the code is (its key).
             let hot = self.tier.as_mut().is_some_and(|t| t.counter(*f, def));
             if let (Some(t), true) = (tag.as_mut(), hot) {
                 t.key = cache::digest(&[&t.key.to_le_bytes(), b"counts"]);
             }
+            if self.cache.enabled() {
+                self.cache.record(program, *f, tag.as_ref());
+            }
             if let Some(t) = &tag {
                 if let Some(a) = self.cache.get(t.key, self.s.cc).filter(|a| !keep_ir || a.ir.is_some()) {
-                    match self.link_artifact(program, *f, *id, &a, &cache::callees(def), &t.anchors) {
+                    match self.link_artifact(program, *f, *id, &a, &t.callees, &t.anchors) {
                         Ok(mut d) => {
                             d.ir = a.ir.clone();
                             self.cache.stats.from_cache += 1;

@@ -25,6 +25,8 @@ pub(crate) struct Timer {
     pub(crate) tier: Option<&'static str>,
     /// `(from the cache, compiled)` functions, when the cache was used.
     cached: Option<(u64, u64)>,
+    /// Whether the whole program came from the cache's plan (`vais_jit` `plan.rs`).
+    whole_program: bool,
 }
 
 impl Timer {
@@ -38,7 +40,8 @@ impl Timer {
         vais_runtime::flush_output();
         let parts: Vec<String> =
             self.phases.iter().map(|(p, d)| format!("{p} {:.3}ms", d.as_secs_f64() * 1000.0)).collect();
-        let cache = self.cached.map(|(hit, compiled)| format!(", {hit} of {} functions from the cache", hit + compiled)).unwrap_or_default();
+        let whole = if self.whole_program { ", whole program" } else { "" };
+        let cache = self.cached.map(|(hit, compiled)| format!(", {hit} of {} functions from the cache{whole}", hit + compiled)).unwrap_or_default();
         match self.tier {
             Some(t) => eprintln!("time: {} ({t} tier{cache})", parts.join(", ")),
             None => eprintln!("time: {}", parts.join(", ")),
@@ -156,8 +159,10 @@ pub fn run(path: &Path, opts: &RunOptions) -> u8 {
 fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let emit = opts.emit;
     let mut sources = SourceMap::new();
+    // Leaked for the same reason as the checker's data (see `front_end`): dropping the TIR of
+    // a large program costs more than a warm run's whole compile phase.
     let mut program = match front_end(path, &mut sources, timer) {
-        Ok(p) => p,
+        Ok(p) => std::mem::ManuallyDrop::new(p),
         Err(code) => return code,
     };
     if emit == Some(Emit::Tir) {
@@ -172,7 +177,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     // `vais_jit::tier`); `VAIS_TIER=baseline` compiles with the REPL's tier instead and no
     // inlining (measurements).
     let (config, baseline) = whole_program_config(emit.is_some());
-    let mut jit = match vais_jit::Jit::new(config) {
+    let mut jit = match vais_jit::Jit::new(config.clone()) {
         Ok(j) => j,
         Err(e) => {
             eprintln!("{e}");
@@ -193,11 +198,26 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     timer.tier = Some(jit.tier().name());
     // The disk cache of compiled code (`vais_jit::cache`): read and written by `run` unless
     // `--no-cache` or `VAIS_CACHE=off`; `--emit` keeps each function's IR, so it compiles.
+    // When the sources, the environment and the flags are those the cache's plan was
+    // recorded under, the whole program is linked from it (no inlining, no per-function
+    // keys); otherwise (or if the plan does not fit) the per-function path runs on a fresh JIT.
     let compiled = timer.record("compile", || {
+        let mut disk = None;
         if !opts.no_cache && emit.is_none() {
             if let Ok(config) = vais_cache::Config::from_env(&format!("vaisc-{}-f{}", env!("CARGO_PKG_VERSION"), vais_jit::cache::FORMAT)) {
                 let program = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).to_string_lossy().into_owned();
-                jit.set_cache(vais_jit::CacheMode::Disk { config, write: true, program });
+                let mode = vais_jit::CacheMode::Disk { config, write: true, program, whole: whole_program_input(&sources, opts) };
+                jit.set_cache(mode.clone());
+                disk = Some(mode);
+            }
+        }
+        if jit.planned() {
+            if jit.compile_planned(&program, &locate).is_ok() {
+                return Ok(());
+            }
+            jit = vais_jit::Jit::new(config.clone())?;
+            if let Some(mode) = disk {
+                jit.set_cache(mode);
             }
         }
         inline_program(&mut program, &sources, inline)?;
@@ -210,6 +230,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let stats = jit.cache_stats();
     if !opts.no_cache && emit.is_none() {
         timer.cached = Some((stats.from_cache, stats.compiled));
+        timer.whole_program = stats.whole_program;
         timer.record("cache", || jit.finish_cache());
     }
     if let Some(emit) = emit {
@@ -305,6 +326,39 @@ fn write_perf_files(kind: PerfOutput, sources: &SourceMap) {
     if let Err(e) = written {
         eprintln!("warning: cannot write the perf {} file: {e}", if kind == PerfOutput::Perfmap { "map" } else { "jitdump" });
     }
+}
+
+/// What a `vaisc run` compile depends on besides the compiler build and its code generation
+/// settings (which the cache's salt covers): every source file the front end read (name and
+/// bytes, the standard library's included), every `VAIS_*` environment variable but the
+/// cache's own (knobs such as `VAIS_INLINE`, `VAIS_TIER`, `VAIS_MAX_EXPR_DEPTH`, and any added
+/// later), and the flags that ask for tools (`-g`, `--profile`, `--perf`). The cache's
+/// whole-program plan is valid only under an equal value (`vais_jit` `plan.rs`).
+fn whole_program_input(sources: &SourceMap, opts: &RunOptions) -> u128 {
+    use std::os::unix::ffi::OsStrExt;
+    let mut h = vais_tir::hash::Mix(vais_tir::hash::FNV_OFFSET);
+    let part = |h: &mut vais_tir::hash::Mix, b: &[u8]| {
+        h.word(b.len() as u64);
+        h.bytes(b);
+    };
+    let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os()
+        .filter(|(k, _)| k.as_bytes().starts_with(b"VAIS_") && !k.as_bytes().starts_with(b"VAIS_CACHE"))
+        .collect();
+    vars.sort();
+    part(&mut h, b"env");
+    for (k, v) in &vars {
+        part(&mut h, k.as_bytes());
+        part(&mut h, v.as_bytes());
+    }
+    let profile = opts.profile.as_ref().map(|p| (p.hz, p.table, p.flamegraph.is_some()));
+    let flags = format!("flags g={} profile={profile:?} perf={:?}", opts.debug, opts.perf.map(|p| p as u8));
+    part(&mut h, flags.as_bytes());
+    for f in &sources.files {
+        part(&mut h, f.name.as_bytes());
+        part(&mut h, f.text.as_bytes());
+    }
+    // 0 means "none" to the cache.
+    h.0.max(1)
 }
 
 /// `main`'s value mod 256 (0 for unit), from the bytes it returned.

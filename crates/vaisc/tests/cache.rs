@@ -45,6 +45,11 @@ fn try_cached(out: &Output) -> Option<(u64, u64)> {
     Some((words[0].parse().unwrap(), words[2].parse().unwrap()))
 }
 
+/// Whether the run linked the whole program from the cache's plan (`--time` says so).
+fn whole(out: &Output) -> bool {
+    String::from_utf8_lossy(&out.stderr).lines().any(|l| l.starts_with("time: ") && l.contains("functions from the cache, whole program)"))
+}
+
 /// Standard error without the `--time` line (timings differ from run to run).
 fn stderr_of(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).lines().filter(|l| !l.starts_with("time: ")).collect::<Vec<_>>().join("\n")
@@ -106,6 +111,9 @@ fn warm_run_equals_cold_run() {
         if hit != total || total == 0 {
             failures.push(format!("{}: warm run took {hit} of {total} functions from the cache (cold: {cold_hit})", case.name));
         }
+        if whole(&cold) || !whole(&warm) {
+            failures.push(format!("{}: whole program from the cache: cold {}, warm {} (expected no, yes)", case.name, whole(&cold), whole(&warm)));
+        }
         hits += hit;
     }
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
@@ -130,8 +138,10 @@ fn edit(name: &str, before: &str, after: &str, want: &str) -> (u64, u64) {
     assert!(first.status.success(), "{name}: {}", String::from_utf8_lossy(&first.stderr));
     let again = run_in(&dir, &file, &[], &[]);
     assert_eq!(cached(&again).0, cached(&again).1, "{name}: a rerun of the unchanged program compiles");
+    assert!(whole(&again), "{name}: a rerun of the unchanged program is not linked whole");
     std::fs::write(&file, after).unwrap();
     let second = run_in(&dir, &file, &[], &[]);
+    assert!(!whole(&second), "{name}: the edited program was linked from the old plan");
     let fresh = run_in(&dir, &file, &["--no-cache"], &[]);
     assert_eq!(String::from_utf8_lossy(&second.stdout), want, "{name}: {}", String::from_utf8_lossy(&second.stderr));
     assert_eq!(second.stdout, fresh.stdout, "{name}");
@@ -376,5 +386,83 @@ fn repl_reload_of_an_unchanged_file_links_cached_code() {
     assert!(!times[0].contains("from the cache"), "{text}");
     assert!(times[1].contains("3 of 3 functions from the cache"), "{text}");
     assert!(text.contains("13\n"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The whole-program fast path (`vais_jit` `plan.rs`): an unchanged program is linked from its
+/// plan, and anything that could change its code misses it: a one-byte edit of an imported
+/// file (even a comment: its functions then still come from the cache one by one), another
+/// value of any `VAIS_*` variable, `-g`, `--profile`. Every run's output is the cold run's.
+#[test]
+fn the_whole_program_path_is_taken_exactly_when_nothing_changed() {
+    let dir = fresh_dir("whole");
+    let lib = program(&dir, "lib", "# helpers\nF sq(x: i64) -> i64 = x * x\nF add(a: i64, b: i64) -> i64 = a + b\n");
+    let file = program(&dir, "main", "U lib\nF main() -> i64 {\n    printf(\"%d\\n\", add(sq(7), 1))\n    0\n}\n");
+    let check = |out: &Output, want: &str, what: &str| {
+        assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{what}");
+    };
+    let cold = run_in(&dir, &file, &[], &[]);
+    check(&cold, "50\n", "cold");
+    assert!(!whole(&cold), "a cold run was linked whole");
+    let warm = run_in(&dir, &file, &[], &[]);
+    check(&warm, "50\n", "warm");
+    assert!(whole(&warm), "an unchanged rerun was not linked whole: {}", String::from_utf8_lossy(&warm.stderr));
+    assert_eq!(cached(&warm).0, cached(&warm).1);
+    // One byte of a comment in the imported file: no plan, every function still cached.
+    std::fs::write(&lib, "# helperz\nF sq(x: i64) -> i64 = x * x\nF add(a: i64, b: i64) -> i64 = a + b\n").unwrap();
+    let comment = run_in(&dir, &file, &[], &[]);
+    check(&comment, "50\n", "comment edit");
+    assert!(!whole(&comment), "a changed import was linked from the old plan");
+    assert_eq!(cached(&comment).0, cached(&comment).1, "an edited comment recompiled code");
+    assert!(whole(&run_in(&dir, &file, &[], &[])), "the new plan was not recorded");
+    // One byte of code in the imported file.
+    std::fs::write(&lib, "# helperz\nF sq(x: i64) -> i64 = x * x\nF add(a: i64, b: i64) -> i64 = a - b\n").unwrap();
+    let code = run_in(&dir, &file, &[], &[]);
+    check(&code, "48\n", "code edit");
+    assert!(!whole(&code), "an edited import was linked from the old plan");
+    assert!(whole(&run_in(&dir, &file, &[], &[])), "the new plan was not recorded");
+    // Settings and tools: each misses the plan recorded without them.
+    for (extra, env, what) in [
+        (&[][..], &[("VAIS_INLINE", "0")][..], "VAIS_INLINE=0"),
+        (&[][..], &[("VAIS_TIER", "baseline")][..], "VAIS_TIER=baseline"),
+        (&[][..], &[("VAIS_TIER_THRESHOLD", "7")][..], "another VAIS_ variable"),
+        (&["-g"][..], &[][..], "-g"),
+        (&["--profile"][..], &[][..], "--profile"),
+    ] {
+        // The bundle holds the previous setting's plan: a plain run records its own again.
+        run_in(&dir, &file, &[], &[]);
+        let plain = run_in(&dir, &file, &[], &[]);
+        assert!(whole(&plain), "{what}: the plain run before it was not linked whole");
+        let out = run_in(&dir, &file, extra, env);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "48\n", "{what}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!whole(&out), "{what} was linked from a plan recorded without it");
+        // ... and is linked whole the next time under the same setting.
+        let again = run_in(&dir, &file, extra, env);
+        assert!(whole(&again), "{what}: an unchanged rerun was not linked whole");
+        assert_eq!(String::from_utf8_lossy(&again.stdout), "48\n", "{what}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A bundle whose plan was recorded before an edit (here: put back after the edit, as a
+/// concurrent run of the old text could leave it) is never followed: the plan is keyed by the
+/// sources, so the run takes the per-function path and is right. (A plan that does not fit
+/// the program under its own key is refused too: `vais-jit`'s `tests/plan.rs`.)
+#[test]
+fn a_plan_recorded_before_an_edit_is_not_followed() {
+    let dir = fresh_dir("misfit");
+    let a = program(&dir, "a", "F f(x: i64) -> i64 = x * 3\nF main() -> i64 {\n    printf(\"%d\\n\", f(5))\n    0\n}\n");
+    run_in(&dir, &a, &[], &[]);
+    assert!(whole(&run_in(&dir, &a, &[], &[])));
+    // Edit the program (another function list), then put the old bundle, plan included, back.
+    let saved: Vec<(PathBuf, Vec<u8>)> = entries(&dir).into_iter().map(|e| { let b = std::fs::read(&e).unwrap(); (e, b) }).collect();
+    std::fs::write(&a, "F g(x: i64) -> i64 = x + 100\nF f(x: i64) -> i64 = g(x) * 3\nF main() -> i64 {\n    printf(\"%d\\n\", f(5))\n    0\n}\n").unwrap();
+    for (e, b) in &saved {
+        std::fs::write(e, b).unwrap();
+    }
+    let out = run_in(&dir, &a, &[], &[]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "315\n", "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!whole(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
