@@ -8,12 +8,21 @@
 //! pointers (`PERF_SAMPLE_CALLCHAIN`), written to a ring buffer shared with this process.
 //!
 //! A drain thread empties the ring buffer whenever it is half full (the kernel wakes it; at
-//! 1 kHz that is every few seconds at most) and once more after the event is disabled, into the same word format the signal handler writes (`n, pc,
-//! return addresses...`), keeping, as the handler does, the innermost address and then the
-//! return addresses for as long as they are in JIT code (frame pointers are only known to be
-//! kept there). Time the thread spends inside the kernel is sampled at its user-space address
+//! 1 kHz that is every second or more), and `stop` reads what is left, on the calling thread,
+//! after the event is disabled: a run shorter than that never wakes the drain thread and never
+//! makes it allocate. Records become the word format the signal handler writes (`n, pc, return
+//! addresses...`), keeping, as the handler does, the innermost address and then the return
+//! addresses for as long as they are in JIT code (frame pointers are only known to be kept
+//! there). Time the thread spends inside the kernel is sampled at its user-space address
 //! (the system call's caller) when the kernel lets us see kernel samples, and not at all
 //! otherwise (`perf_event_paranoid` 2 without privileges); either way it is outside Vais code.
+//!
+//! Cost (bench/RESULTS.md, "Profiler overhead"): 22-33 us of CPU per sample, almost all of it
+//! the timer interrupt itself on this virtual machine (bench/irq_stalls.c measures it without
+//! vaisc). Measured and left as they are, because none moved the cost beyond noise: the
+//! call chain (vs the instruction pointer only: 0-5 us, within run-to-run noise),
+//! `sample_max_stack`, `PERF_COUNT_SW_CPU_CLOCK` vs `TASK_CLOCK`, and copying the user stack
+//! (`PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER`, 512 B-4 KiB) to walk it here.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,6 +30,8 @@ use std::sync::Arc;
 /// Data pages of the ring buffer (a power of two): 256 KiB, half of which holds 1 s of 1 kHz
 /// samples of 16 frames.
 const RING_PAGES: usize = 64;
+/// Stack of the drain thread.
+const DRAIN_STACK: usize = 64 << 10;
 
 const PERF_TYPE_SOFTWARE: u32 = 1;
 const PERF_COUNT_SW_TASK_CLOCK: u64 = 1;
@@ -81,6 +92,8 @@ pub(super) struct KernelSampler {
     /// Wakes the drain thread to stop.
     wake: i32,
     thread: Option<std::thread::JoinHandle<Drained>>,
+    /// For the last records, read by `stop` on the calling thread.
+    reader: Reader,
 }
 
 /// Starts sampling the calling thread every `period_ns` nanoseconds of its CPU time, with
@@ -134,32 +147,34 @@ pub(super) fn start(period_ns: u64, max_depth: usize) -> Result<KernelSampler, S
     }
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
-    let spawned = std::thread::Builder::new().name("vais-profiler".into()).spawn(move || {
+    let reader = Reader { ring, page, data_len: RING_PAGES * page, max_depth };
+    // A small stack: the thread only polls and copies records.
+    let spawned = std::thread::Builder::new().name("vais-profiler".into()).stack_size(DRAIN_STACK).spawn(move || {
+        // Nothing is allocated until the ring buffer first fills (a run of a second or more at
+        // 1 kHz): this thread's first allocation costs fresh memory from the allocator (a new
+        // per-thread heap), which here meant zeroing transparent huge pages, 1-5 ms of CPU. A
+        // shorter run's samples are read by `stop`, on the profiled thread.
         let mut out = Drained { words: Vec::new(), lost: 0, truncated: 0 };
-        let mut reader = Reader { ring, page, data_len: RING_PAGES * page, max_depth };
-        loop {
-            let done = flag.load(Ordering::SeqCst);
-            if !done {
-                let mut pfd = [
-                    libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
-                    libc::pollfd { fd: wake, events: libc::POLLIN, revents: 0 },
-                ];
-                // SAFETY: polls two owned, open descriptors (the ring buffer's watermark, the
-                // stop request).
-                unsafe { libc::poll(pfd.as_mut_ptr(), 2, -1) };
-            }
-            reader.drain(&mut out);
-            if done {
-                return out;
+        let mut pfd = [
+            libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: wake, events: libc::POLLIN, revents: 0 },
+        ];
+        while !flag.load(Ordering::SeqCst) {
+            // SAFETY: polls two owned, open descriptors (the ring buffer's watermark, the
+            // stop request).
+            unsafe { libc::poll(pfd.as_mut_ptr(), 2, -1) };
+            if pfd[0].revents & libc::POLLIN != 0 && !flag.load(Ordering::SeqCst) {
+                reader.drain(&mut out);
             }
         }
+        out
     });
     match spawned {
         Ok(t) => {
             // Sampling starts now, after the set-up (which is not the program's time).
             // SAFETY: enables the event this sampler owns.
             unsafe { libc::ioctl(fd, PERF_EVENT_IOC_ENABLE as _, 0) };
-            Ok(KernelSampler { fd, ring, ring_len, stop, wake, thread: Some(t) })
+            Ok(KernelSampler { fd, ring, ring_len, stop, wake, thread: Some(t), reader })
         }
         Err(e) => {
             // SAFETY: undoes the mapping and the descriptors made above (no thread uses them).
@@ -181,14 +196,17 @@ impl KernelSampler {
         self.stop.store(true, Ordering::SeqCst);
         // SAFETY: writes the 8-byte counter increment eventfd expects to an owned descriptor.
         unsafe { libc::write(self.wake, (&1u64 as *const u64).cast(), 8) };
-        let out = self.thread.take().and_then(|t| t.join().ok());
-        // SAFETY: the drain thread has ended; nothing uses the mapping or the descriptor.
+        let mut out = self.thread.take().and_then(|t| t.join().ok()).unwrap_or(Drained { words: Vec::new(), lost: 0, truncated: 0 });
+        // The drain thread has ended: what is left in the ring buffer is read here.
+        self.reader.drain(&mut out);
+        // SAFETY: the drain thread has ended and the reader is done; nothing uses the mapping
+        // or the descriptors.
         unsafe {
             libc::munmap(self.ring as *mut libc::c_void, self.ring_len);
             libc::close(self.fd);
             libc::close(self.wake);
         }
-        out.unwrap_or(Drained { words: Vec::new(), lost: 0, truncated: 0 })
+        out
     }
 }
 
@@ -204,6 +222,7 @@ fn page_size() -> usize {
 }
 
 /// Reads records out of the ring buffer.
+#[derive(Clone, Copy)]
 struct Reader {
     ring: usize,
     page: usize,
@@ -213,7 +232,7 @@ struct Reader {
 
 impl Reader {
     /// Moves every complete record from the ring buffer into `out`.
-    fn drain(&mut self, out: &mut Drained) {
+    fn drain(&self, out: &mut Drained) {
         let meta = self.ring as *mut u64;
         // SAFETY: `data_head` (offset 1024) and `data_tail` (offset 1032) of the mapped
         // metadata page; the kernel writes the head, we write the tail (perf_event_open(2)).
@@ -223,6 +242,8 @@ impl Reader {
         std::sync::atomic::fence(Ordering::Acquire);
         let mut tail = unsafe { std::ptr::read_volatile(tail_ptr) };
         let data = (self.ring + self.page) as *const u8;
+        // At most one word per 8 bytes of records: one allocation, not a doubling series.
+        out.words.reserve(head.saturating_sub(tail) as usize / 8);
         let mut record = Vec::new();
         while tail + 8 <= head {
             let at = |off: u64| (tail.wrapping_add(off) as usize) % self.data_len;
