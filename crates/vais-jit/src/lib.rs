@@ -45,10 +45,12 @@
 //!   report. A function with more checks than codes calls `vais_rt_trap` for the rest.
 
 mod abi;
+mod addr;
 mod artifact;
 pub mod cache;
 pub mod layout;
 mod placed;
+mod reduce;
 pub mod link;
 mod memory;
 pub mod object;

@@ -1770,15 +1770,37 @@ impl<'a, 'f> Tr<'a, 'f> {
         let zero = iconst(&mut self.b, t, 0);
         let whole = self.b.ins().select(lt, whole, zero);
         let stop = self.b.ins().iadd(s, whole);
-        let uhead = self.new_block();
+        // Reductions get a partial accumulator per copy (`crate::reduce`): copy 0 updates the
+        // local's own variable, copies 1-3 fresh ones reset to the identity on every entry.
+        let mut parts = Vec::new();
+        for (l, fam) in crate::reduce::reductions(body) {
+            let (Storage::Var(acc), Ty::Int(it)) = (&self.locals[l.index()], self.local_ty(l)) else { continue };
+            if it.bits() > 64 {
+                continue;
+            }
+            let acc = *acc;
+            let vt = scalar_ty(&Ty::Int(it)).unwrap();
+            let mut vars = [acc; 4];
+            for p in vars.iter_mut().skip(1) {
+                *p = self.b.declare_var(vt);
+                let id = iconst(&mut self.b, vt, fam.identity());
+                self.b.def_var(*p, id);
+            }
+            parts.push((l, fam, vars));
+        }
+        // A rotated loop: the entry tests once, the group ends with the test and the branch
+        // back (one branch per group, no separate header block).
         let ubody = self.new_block();
-        self.jump(uhead, &[]);
-        self.b.switch_to_block(uhead);
+        let combine = if parts.is_empty() { header } else { self.new_block() };
         let cur = self.b.use_var(ctr);
         let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
-        self.brif(more, ubody, header);
-        self.b.seal_block(ubody);
+        self.brif(more, ubody, combine);
         self.b.switch_to_block(ubody);
+        let cur = self.b.use_var(ctr);
+        // One poll per group, first: the copies' loads then have no side effect between them
+        // and their uses, so the back end can fold them into the arithmetic.
+        self.poll(span)?;
+        self.count()?;
         // The body has no `B`/`C` of its own (checked); the entry keeps the stack's shape.
         self.loops.push((latch, exit));
         for k in 0..4i64 {
@@ -1786,16 +1808,39 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let x = if k == 0 { cur } else { self.b.ins().iadd_imm_s(cur, k) };
                 self.assign_local(v, Val::S(x));
             }
+            for (l, _, vars) in &parts {
+                self.locals[l.index()] = Storage::Var(vars[k as usize]);
+            }
             self.expr(body)?;
         }
+        for (l, _, vars) in &parts {
+            self.locals[l.index()] = Storage::Var(vars[0]);
+        }
         self.loops.pop();
-        // No `C` can branch here: the poll ends the last copy's block (no separate latch).
-        self.poll(span)?;
-        self.count()?;
         let next = self.b.ins().iadd_imm_s(cur, 4);
         self.b.def_var(ctr, next);
-        self.jump(uhead, &[]);
-        self.b.seal_block(uhead);
+        let more = self.b.ins().icmp(IntCC::NotEqual, next, stop);
+        self.brif(more, ubody, combine);
+        self.b.seal_block(ubody);
+        if !parts.is_empty() {
+            self.b.seal_block(combine);
+            self.b.switch_to_block(combine);
+            for (_, fam, vars) in &parts {
+                let mut acc = self.b.use_var(vars[0]);
+                for p in &vars[1..] {
+                    let x = self.b.use_var(*p);
+                    acc = match fam {
+                        crate::reduce::Family::Add => self.b.ins().iadd(acc, x),
+                        crate::reduce::Family::Mul => self.b.ins().imul(acc, x),
+                        crate::reduce::Family::And => self.b.ins().band(acc, x),
+                        crate::reduce::Family::Or => self.b.ins().bor(acc, x),
+                        crate::reduce::Family::Xor => self.b.ins().bxor(acc, x),
+                    };
+                }
+                self.b.def_var(vars[0], acc);
+            }
+            self.jump(header, &[]);
+        }
         Ok(())
     }
 
@@ -2265,14 +2310,23 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         let fl = flags();
         match bi {
-            Builtin::LoadByte => return Ok(Val::S(self.b.ins().uload8(types::I64, fl, vals[0], 0))),
-            Builtin::LoadI64 => return Ok(Val::S(self.b.ins().load(types::I64, fl, vals[0], 0))),
+            // A constant part of the address goes into the displacement (`crate::addr`).
+            Builtin::LoadByte => {
+                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+                return Ok(Val::S(self.b.ins().uload8(types::I64, fl, a, o)));
+            }
+            Builtin::LoadI64 => {
+                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+                return Ok(Val::S(self.b.ins().load(types::I64, fl, a, o)));
+            }
             Builtin::StoreByte => {
-                self.b.ins().istore8(fl, vals[1], vals[0], 0);
+                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+                self.b.ins().istore8(fl, vals[1], a, o);
                 return Ok(Val::Unit);
             }
             Builtin::StoreI64 => {
-                self.b.ins().store(fl, vals[1], vals[0], 0);
+                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+                self.b.ins().store(fl, vals[1], a, o);
                 return Ok(Val::Unit);
             }
             // A `str` is the address of its bytes.
