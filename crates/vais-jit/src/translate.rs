@@ -104,6 +104,9 @@ pub(crate) struct Tr<'a, 'f> {
     ret_ptr: Option<Value>,
     /// (continue target, exit) of the enclosing loops, innermost last.
     loops: Vec<(Block, Block)>,
+    /// Set while translating the inner loop of a jammed nest (`crate::jam`): the outer loop's
+    /// variable and its first value; the inner body is translated for it and for the next.
+    jam: Option<(Option<LocalId>, Value)>,
     frefs: HashMap<ClFuncId, FuncRef>,
     gvs: HashMap<DataId, GlobalValue>,
     layouts: HashMap<Ty, std::sync::Arc<Layout>>,
@@ -353,6 +356,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             locals: vec![],
             ret_ptr: None,
             loops: vec![],
+            jam: None,
             frefs: HashMap::new(),
             gvs: HashMap::new(),
             layouts: HashMap::new(),
@@ -1655,6 +1659,10 @@ impl<'a, 'f> Tr<'a, 'f> {
                 // Ends with a branch to `header` (the remainder loop).
                 self.unrolled_range(ctr, (s, en), ity, *var, body, (header, latch, exit), span)?;
                 unrolled = true;
+            } else if let Some(inner) = self.jam_candidate(*inclusive, ity, *var, body) {
+                // Ends with a branch to `header` (the last pass when the count is odd).
+                self.jammed_range(ctr, (s, en), ity, *var, inner, header, span)?;
+                unrolled = true;
             }
         }
         if !unrolled {
@@ -1688,7 +1696,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.assign_local(var, Val::S(cur));
         }
         self.loops.push((latch, exit));
-        self.expr(body)?;
+        self.loop_body(body)?;
         self.loops.pop();
         self.jump(latch, &[]);
         self.b.seal_block(latch);
@@ -1715,6 +1723,81 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(exit);
         self.b.switch_to_block(exit);
         Ok(Val::Unit)
+    }
+
+    /// A loop body; inside a jammed nest (see `crate::jam`) the inner body, once with the outer
+    /// variable at the pass's first value and once at the next.
+    fn loop_body(&mut self, body: &Expr) -> R<()> {
+        let Some((r, r0)) = self.jam.take() else {
+            self.expr(body)?;
+            return Ok(());
+        };
+        for k in 0..2 {
+            if let Some(r) = r {
+                let x = if k == 0 { r0 } else { self.b.ins().iadd_imm_s(r0, 1) };
+                self.assign_local(r, Val::S(x));
+            }
+            self.expr(body)?;
+        }
+        self.jam = Some((r, r0));
+        Ok(())
+    }
+
+    /// The inner loop of an exclusive range loop over `body` that can be jammed (see
+    /// `crate::jam`): its accumulators must be integers in SSA variables.
+    fn jam_candidate<'e>(&self, inclusive: bool, ity: IntTy, var: Option<LocalId>, body: &'e Expr) -> Option<&'e Expr> {
+        if inclusive || ity.bits() > 64 {
+            return None;
+        }
+        let (inner, accs) = crate::jam::candidate(body, var)?;
+        let ok = accs.iter().all(|l| matches!(self.locals[l.index()], Storage::Var(_)) && matches!(self.local_ty(*l), Ty::Int(_)));
+        ok.then_some(inner)
+    }
+
+    /// The jammed part of an exclusive range loop `s..en` whose body is the jammable loop
+    /// `inner`: the counter runs from `s` to `s + (n & !1)` two values per pass, each pass one
+    /// run of `inner` with both bodies; then the block branches to `header`, where the
+    /// ordinary loop runs the last value if `n` is odd.
+    #[allow(clippy::too_many_arguments)]
+    fn jammed_range(
+        &mut self,
+        ctr: Variable,
+        (s, en): (Value, Value),
+        ity: IntTy,
+        var: Option<LocalId>,
+        inner: &Expr,
+        header: Block,
+        span: Span,
+    ) -> R<()> {
+        let t = self.b.func.dfg.value_type(s);
+        let lt = self.b.ins().icmp(if ity.signed() { IntCC::SignedLessThan } else { IntCC::UnsignedLessThan }, s, en);
+        let diff = self.b.ins().isub(en, s);
+        let whole = iconst(&mut self.b, t, -2);
+        let whole = self.b.ins().band(diff, whole);
+        let zero = iconst(&mut self.b, t, 0);
+        let whole = self.b.ins().select(lt, whole, zero);
+        let stop = self.b.ins().iadd(s, whole);
+        let jhead = self.new_block();
+        let jbody = self.new_block();
+        self.jump(jhead, &[]);
+        self.b.switch_to_block(jhead);
+        let cur = self.b.use_var(ctr);
+        let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
+        self.brif(more, jbody, header);
+        self.b.seal_block(jbody);
+        self.b.switch_to_block(jbody);
+        self.poll(span)?;
+        self.count()?;
+        // The inner loop has no `B`/`C` of the outer one (checked).
+        self.jam = Some((var, cur));
+        let r = self.expr(inner);
+        self.jam = None;
+        r?;
+        let next = self.b.ins().iadd_imm_s(cur, 2);
+        self.b.def_var(ctr, next);
+        self.jump(jhead, &[]);
+        self.b.seal_block(jhead);
+        Ok(())
     }
 
     /// Whether the exclusive range loop `s..en` (bounds already evaluated) over `body` is
@@ -1811,7 +1894,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             for (l, _, vars) in &parts {
                 self.locals[l.index()] = Storage::Var(vars[k as usize]);
             }
-            self.expr(body)?;
+            self.loop_body(body)?;
         }
         for (l, _, vars) in &parts {
             self.locals[l.index()] = Storage::Var(vars[0]);
