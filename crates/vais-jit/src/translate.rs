@@ -317,6 +317,40 @@ fn unrollable_body(e: &Expr, budget: &mut usize) -> bool {
     }
 }
 
+/// The switch keys of a match's arms, when it can be lowered as one `Switch`
+/// (`Tr::switch_match`): on an enum, every arm is a variant pattern whose sub-patterns only
+/// bind (key: the variant's tag); on an `i64`/`u64`, every arm is an integer literal (key: its
+/// bits); no guards, distinct keys, at least three keyed arms, and at most one irrefutable arm
+/// (`None`: the default), which must be the last.
+fn switch_keys(sty: &Ty, arms: &[vais_tir::Arm]) -> Option<Vec<Option<u64>>> {
+    let int64 = matches!(sty, Ty::Int(i) if i.bits() == 64);
+    if !matches!(sty, Ty::Enum(_)) && !int64 {
+        return None;
+    }
+    let mut keys = Vec::with_capacity(arms.len());
+    for (i, arm) in arms.iter().enumerate() {
+        if arm.guard.is_some() {
+            return None;
+        }
+        let k = match &arm.pattern.kind {
+            PatternKind::Variant { args, .. } if matches!(sty, Ty::Enum(_)) && args.iter().all(irrefutable) => {
+                match &arm.pattern.kind {
+                    PatternKind::Variant { variant, .. } => Some(*variant as u64),
+                    _ => unreachable!(),
+                }
+            }
+            PatternKind::Int(n) if int64 => Some(*n as u64),
+            _ if irrefutable(&arm.pattern) && i + 1 == arms.len() => None,
+            _ => return None,
+        };
+        if k.is_some() && keys.contains(&k) {
+            return None;
+        }
+        keys.push(k);
+    }
+    (keys.iter().filter(|k| k.is_some()).count() >= 3).then_some(keys)
+}
+
 /// A pattern that matches every value of its type (binds or ignores, never tests).
 fn irrefutable(p: &Pattern) -> bool {
     match &p.kind {
@@ -2542,6 +2576,9 @@ impl<'a, 'f> Tr<'a, 'f> {
             Val::S(self.sv(sv, &sty))
         };
         let ty = e.ty.clone();
+        if let Some(keys) = switch_keys(&sty, arms) {
+            return self.switch_match(e, sv, &sty, arms, &keys);
+        }
         let merge = self.new_block();
         if let Some(t) = Self::merge_ty(&ty) {
             self.b.append_block_param(merge, t);
@@ -2582,6 +2619,67 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.b.switch_to_block(next);
         }
         self.trap(TrapKind::NoMatchArm, e.span)?;
+        self.b.seal_block(merge);
+        self.b.switch_to_block(merge);
+        Ok(self.merge_result(merge, &ty))
+    }
+
+    /// A match whose arms test one key each (see [`switch_keys`]): the enum's tag or the
+    /// integer is loaded once and dispatched by a `Switch` (a jump table when the keys are
+    /// dense, else a search tree) instead of one test per arm in order.
+    fn switch_match(&mut self, e: &Expr, sv: Val, sty: &Ty, arms: &[vais_tir::Arm], keys: &[Option<u64>]) -> R<Val> {
+        let ty = e.ty.clone();
+        let merge = self.new_block();
+        if let Some(t) = Self::merge_ty(&ty) {
+            self.b.append_block_param(merge, t);
+        }
+        let key = match sty {
+            Ty::Enum(_) => {
+                let a = self.mv(sv, sty);
+                self.b.ins().load(types::I64, flags(), a, 0)
+            }
+            _ => self.sv(sv, sty),
+        };
+        let blocks: Vec<Block> = arms.iter().map(|_| self.b.create_block()).collect();
+        let default = keys.iter().position(|k| k.is_none());
+        let otherwise = match default {
+            Some(i) => blocks[i],
+            None => self.new_block(),
+        };
+        let mut sw = cranelift_frontend::Switch::new();
+        for (k, blk) in keys.iter().zip(&blocks) {
+            if let Some(k) = k {
+                sw.set_entry(*k as u128, *blk);
+            }
+        }
+        sw.emit(&mut self.b, key, otherwise);
+        for (arm, blk) in arms.iter().zip(&blocks) {
+            self.b.seal_block(*blk);
+            self.b.switch_to_block(*blk);
+            // Irrefutable sub-patterns: they only bind (`otherwise` is never branched to).
+            match &arm.pattern.kind {
+                PatternKind::Variant { enum_id, variant, args } => {
+                    let ety = Ty::Enum(*enum_id);
+                    let a = self.mv(sv, &ety);
+                    let lay = self.lay(&ety);
+                    let ftys = self.p.enum_def(*enum_id).variants[*variant as usize].fields.clone();
+                    for (i, sub) in args.iter().enumerate() {
+                        let fv = self.load_at(a, lay.variants[*variant as usize][i], &ftys[i]);
+                        self.pattern(sub, fv, otherwise)?;
+                    }
+                }
+                PatternKind::Int(_) => {}
+                _ => self.pattern(&arm.pattern, sv, otherwise)?,
+            }
+            let v = self.expr(&arm.body)?;
+            let args = self.merge_args(v, &ty);
+            self.jump(merge, &args);
+        }
+        if default.is_none() {
+            self.b.seal_block(otherwise);
+            self.b.switch_to_block(otherwise);
+            self.trap(TrapKind::NoMatchArm, e.span)?;
+        }
         self.b.seal_block(merge);
         self.b.switch_to_block(merge);
         Ok(self.merge_result(merge, &ty))
