@@ -2635,8 +2635,11 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         let key = match sty {
             Ty::Enum(_) => {
+                // Tags are variant indices (below 2^32): an `i32` key spares the switch's
+                // range check on the upper half.
                 let a = self.mv(sv, sty);
-                self.b.ins().load(types::I64, flags(), a, 0)
+                let tag = self.b.ins().load(types::I64, flags(), a, 0);
+                self.b.ins().ireduce(types::I32, tag)
             }
             _ => self.sv(sv, sty),
         };
