@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use vais_tir::{BinaryOp, Expr, ExprKind, LocalId, Stmt};
+use vais_tir::{BinaryOp, Builtin, Callee, Expr, ExprKind, LocalId, Stmt};
 
 /// The operation a reduction combines its partial accumulators with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +68,35 @@ pub(crate) fn reductions(body: &Expr) -> Vec<(LocalId, Family)> {
         .filter_map(|l| match uses[&l] {
             Use::Reduce(f) => Some((l, f)),
             Use::Other => None,
+        })
+        .collect()
+}
+
+/// The reductions worth splitting: those whose chain of updates is what bounds the loop. Per
+/// copy of the body, the updates of one accumulator take their latency in sequence (1 cycle for
+/// `+ - & | ^`, 3 for `*`), while the body's loads take half a cycle each (two load ports);
+/// when the loads take as long, the separate accumulators only add registers, which cost spills
+/// in functions with many live values (`bench/matmul.vais`: 2 loads and one `+=` per copy ran
+/// ~10% slower split, `bench/loops.vais`: 1 load and one `+=` per copy ran ~25% faster).
+pub(crate) fn chain_bound(body: &Expr) -> Vec<(LocalId, Family)> {
+    let reds = reductions(body);
+    if reds.is_empty() {
+        return reds;
+    }
+    let mut loads = 0usize;
+    let mut updates: HashMap<LocalId, usize> = HashMap::new();
+    vais_tir::visit::preorder(body, |e| {
+        if let ExprKind::Call { callee: Callee::Builtin(Builtin::LoadI64 | Builtin::LoadByte), .. } = e.kind {
+            loads += 1;
+        }
+        if let Some((l, _, _)) = update(e) {
+            *updates.entry(l).or_default() += 1;
+        }
+    });
+    reds.into_iter()
+        .filter(|(l, f)| {
+            let lat = if *f == Family::Mul { 3 } else { 1 };
+            2 * lat * updates.get(l).copied().unwrap_or(0) > loads
         })
         .collect()
 }
