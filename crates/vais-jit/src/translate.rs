@@ -1890,7 +1890,8 @@ impl<'a, 'f> Tr<'a, 'f> {
         // Reductions get a partial accumulator per copy (`crate::reduce`): copy 0 updates the
         // local's own variable, copies 1-3 fresh ones reset to the identity on every entry.
         let mut parts = Vec::new();
-        for (l, fam) in crate::reduce::chain_bound(body) {
+        // (The loop variable is assigned by the unroller itself: never split.)
+        for (l, fam) in crate::reduce::chain_bound(body).into_iter().filter(|(l, _)| Some(*l) != var) {
             let (Storage::Var(acc), Ty::Int(it)) = (&self.locals[l.index()], self.local_ty(l)) else { continue };
             if it.bits() > 64 {
                 continue;
