@@ -45,12 +45,15 @@
 //!   report. A function with more checks than codes calls `vais_rt_trap` for the rest.
 
 mod abi;
+mod jam;
+mod addr;
 mod artifact;
 pub mod cache;
 mod codegen;
 pub mod layout;
 mod placed;
 mod plan;
+mod reduce;
 pub mod link;
 mod memory;
 pub mod object;

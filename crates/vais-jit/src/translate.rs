@@ -106,6 +106,9 @@ pub(crate) struct Tr<'a, 'f> {
     ret_ptr: Option<Value>,
     /// (continue target, exit) of the enclosing loops, innermost last.
     loops: Vec<(Block, Block)>,
+    /// Set while translating the inner loop of a jammed nest (`crate::jam`): the outer loop's
+    /// variable and its first value; the inner body is translated for it and for the next.
+    jam: Option<(Option<LocalId>, Value)>,
     /// Function references and data addresses named so far, by symbol index.
     frefs: HashMap<u32, FuncRef>,
     gvs: HashMap<u32, GlobalValue>,
@@ -324,6 +327,40 @@ fn unrollable_body(e: &Expr, budget: &mut usize) -> bool {
     }
 }
 
+/// The switch keys of a match's arms, when it can be lowered as one `Switch`
+/// (`Tr::switch_match`): on an enum, every arm is a variant pattern whose sub-patterns only
+/// bind (key: the variant's tag); on an `i64`/`u64`, every arm is an integer literal (key: its
+/// bits); no guards, distinct keys, at least three keyed arms, and at most one irrefutable arm
+/// (`None`: the default), which must be the last.
+fn switch_keys(sty: &Ty, arms: &[vais_tir::Arm]) -> Option<Vec<Option<u64>>> {
+    let int64 = matches!(sty, Ty::Int(i) if i.bits() == 64);
+    if !matches!(sty, Ty::Enum(_)) && !int64 {
+        return None;
+    }
+    let mut keys = Vec::with_capacity(arms.len());
+    for (i, arm) in arms.iter().enumerate() {
+        if arm.guard.is_some() {
+            return None;
+        }
+        let k = match &arm.pattern.kind {
+            PatternKind::Variant { args, .. } if matches!(sty, Ty::Enum(_)) && args.iter().all(irrefutable) => {
+                match &arm.pattern.kind {
+                    PatternKind::Variant { variant, .. } => Some(*variant as u64),
+                    _ => unreachable!(),
+                }
+            }
+            PatternKind::Int(n) if int64 => Some(*n as u64),
+            _ if irrefutable(&arm.pattern) && i + 1 == arms.len() => None,
+            _ => return None,
+        };
+        if k.is_some() && keys.contains(&k) {
+            return None;
+        }
+        keys.push(k);
+    }
+    (keys.iter().filter(|k| k.is_some()).count() >= 3).then_some(keys)
+}
+
 /// A pattern that matches every value of its type (binds or ignores, never tests).
 fn irrefutable(p: &Pattern) -> bool {
     match &p.kind {
@@ -358,6 +395,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             locals: vec![],
             ret_ptr: None,
             loops: vec![],
+            jam: None,
             frefs: HashMap::new(),
             gvs: HashMap::new(),
             rt_refs: HashMap::new(),
@@ -1687,6 +1725,10 @@ impl<'a, 'f> Tr<'a, 'f> {
                 // Ends with a branch to `header` (the remainder loop).
                 self.unrolled_range(ctr, (s, en), ity, *var, body, (header, latch, exit), span)?;
                 unrolled = true;
+            } else if let Some(inner) = self.jam_candidate(*inclusive, ity, *var, body) {
+                // Ends with a branch to `header` (the last pass when the count is odd).
+                self.jammed_range(ctr, (s, en), ity, *var, inner, header, span)?;
+                unrolled = true;
             }
         }
         if !unrolled {
@@ -1720,7 +1762,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.assign_local(var, Val::S(cur));
         }
         self.loops.push((latch, exit));
-        self.expr(body)?;
+        self.loop_body(body)?;
         self.loops.pop();
         self.jump(latch, &[]);
         self.b.seal_block(latch);
@@ -1747,6 +1789,81 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(exit);
         self.b.switch_to_block(exit);
         Ok(Val::Unit)
+    }
+
+    /// A loop body; inside a jammed nest (see `crate::jam`) the inner body, once with the outer
+    /// variable at the pass's first value and once at the next.
+    fn loop_body(&mut self, body: &Expr) -> R<()> {
+        let Some((r, r0)) = self.jam.take() else {
+            self.expr(body)?;
+            return Ok(());
+        };
+        for k in 0..2 {
+            if let Some(r) = r {
+                let x = if k == 0 { r0 } else { self.b.ins().iadd_imm_s(r0, 1) };
+                self.assign_local(r, Val::S(x));
+            }
+            self.expr(body)?;
+        }
+        self.jam = Some((r, r0));
+        Ok(())
+    }
+
+    /// The inner loop of an exclusive range loop over `body` that can be jammed (see
+    /// `crate::jam`): its accumulators must be integers in SSA variables.
+    fn jam_candidate<'e>(&self, inclusive: bool, ity: IntTy, var: Option<LocalId>, body: &'e Expr) -> Option<&'e Expr> {
+        if inclusive || ity.bits() > 64 {
+            return None;
+        }
+        let (inner, accs) = crate::jam::candidate(body, var)?;
+        let ok = accs.iter().all(|l| matches!(self.locals[l.index()], Storage::Var(_)) && matches!(self.local_ty(*l), Ty::Int(_)));
+        ok.then_some(inner)
+    }
+
+    /// The jammed part of an exclusive range loop `s..en` whose body is the jammable loop
+    /// `inner`: the counter runs from `s` to `s + (n & !1)` two values per pass, each pass one
+    /// run of `inner` with both bodies; then the block branches to `header`, where the
+    /// ordinary loop runs the last value if `n` is odd.
+    #[allow(clippy::too_many_arguments)]
+    fn jammed_range(
+        &mut self,
+        ctr: Variable,
+        (s, en): (Value, Value),
+        ity: IntTy,
+        var: Option<LocalId>,
+        inner: &Expr,
+        header: Block,
+        span: Span,
+    ) -> R<()> {
+        let t = self.b.func.dfg.value_type(s);
+        let lt = self.b.ins().icmp(if ity.signed() { IntCC::SignedLessThan } else { IntCC::UnsignedLessThan }, s, en);
+        let diff = self.b.ins().isub(en, s);
+        let whole = iconst(&mut self.b, t, -2);
+        let whole = self.b.ins().band(diff, whole);
+        let zero = iconst(&mut self.b, t, 0);
+        let whole = self.b.ins().select(lt, whole, zero);
+        let stop = self.b.ins().iadd(s, whole);
+        let jhead = self.new_block();
+        let jbody = self.new_block();
+        self.jump(jhead, &[]);
+        self.b.switch_to_block(jhead);
+        let cur = self.b.use_var(ctr);
+        let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
+        self.brif(more, jbody, header);
+        self.b.seal_block(jbody);
+        self.b.switch_to_block(jbody);
+        self.poll(span)?;
+        self.count()?;
+        // The inner loop has no `B`/`C` of the outer one (checked).
+        self.jam = Some((var, cur));
+        let r = self.expr(inner);
+        self.jam = None;
+        r?;
+        let next = self.b.ins().iadd_imm_s(cur, 2);
+        self.b.def_var(ctr, next);
+        self.jump(jhead, &[]);
+        self.b.seal_block(jhead);
+        Ok(())
     }
 
     /// Whether the exclusive range loop `s..en` (bounds already evaluated) over `body` is
@@ -1802,15 +1919,38 @@ impl<'a, 'f> Tr<'a, 'f> {
         let zero = iconst(&mut self.b, t, 0);
         let whole = self.b.ins().select(lt, whole, zero);
         let stop = self.b.ins().iadd(s, whole);
-        let uhead = self.new_block();
+        // Reductions get a partial accumulator per copy (`crate::reduce`): copy 0 updates the
+        // local's own variable, copies 1-3 fresh ones reset to the identity on every entry.
+        let mut parts = Vec::new();
+        // (The loop variable is assigned by the unroller itself: never split.)
+        for (l, fam) in crate::reduce::chain_bound(body).into_iter().filter(|(l, _)| Some(*l) != var) {
+            let (Storage::Var(acc), Ty::Int(it)) = (&self.locals[l.index()], self.local_ty(l)) else { continue };
+            if it.bits() > 64 {
+                continue;
+            }
+            let acc = *acc;
+            let vt = scalar_ty(&Ty::Int(it)).unwrap();
+            let mut vars = [acc; 4];
+            for p in vars.iter_mut().skip(1) {
+                *p = self.b.declare_var(vt);
+                let id = iconst(&mut self.b, vt, fam.identity());
+                self.b.def_var(*p, id);
+            }
+            parts.push((l, fam, vars));
+        }
+        // A rotated loop: the entry tests once, the group ends with the test and the branch
+        // back (one branch per group, no separate header block).
         let ubody = self.new_block();
-        self.jump(uhead, &[]);
-        self.b.switch_to_block(uhead);
+        let combine = if parts.is_empty() { header } else { self.new_block() };
         let cur = self.b.use_var(ctr);
         let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
-        self.brif(more, ubody, header);
-        self.b.seal_block(ubody);
+        self.brif(more, ubody, combine);
         self.b.switch_to_block(ubody);
+        let cur = self.b.use_var(ctr);
+        // One poll per group, first: the copies' loads then have no side effect between them
+        // and their uses, so the back end can fold them into the arithmetic.
+        self.poll(span)?;
+        self.count()?;
         // The body has no `B`/`C` of its own (checked); the entry keeps the stack's shape.
         self.loops.push((latch, exit));
         for k in 0..4i64 {
@@ -1818,16 +1958,39 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let x = if k == 0 { cur } else { self.b.ins().iadd_imm_s(cur, k) };
                 self.assign_local(v, Val::S(x));
             }
-            self.expr(body)?;
+            for (l, _, vars) in &parts {
+                self.locals[l.index()] = Storage::Var(vars[k as usize]);
+            }
+            self.loop_body(body)?;
+        }
+        for (l, _, vars) in &parts {
+            self.locals[l.index()] = Storage::Var(vars[0]);
         }
         self.loops.pop();
-        // No `C` can branch here: the poll ends the last copy's block (no separate latch).
-        self.poll(span)?;
-        self.count()?;
         let next = self.b.ins().iadd_imm_s(cur, 4);
         self.b.def_var(ctr, next);
-        self.jump(uhead, &[]);
-        self.b.seal_block(uhead);
+        let more = self.b.ins().icmp(IntCC::NotEqual, next, stop);
+        self.brif(more, ubody, combine);
+        self.b.seal_block(ubody);
+        if !parts.is_empty() {
+            self.b.seal_block(combine);
+            self.b.switch_to_block(combine);
+            for (_, fam, vars) in &parts {
+                let mut acc = self.b.use_var(vars[0]);
+                for p in &vars[1..] {
+                    let x = self.b.use_var(*p);
+                    acc = match fam {
+                        crate::reduce::Family::Add => self.b.ins().iadd(acc, x),
+                        crate::reduce::Family::Mul => self.b.ins().imul(acc, x),
+                        crate::reduce::Family::And => self.b.ins().band(acc, x),
+                        crate::reduce::Family::Or => self.b.ins().bor(acc, x),
+                        crate::reduce::Family::Xor => self.b.ins().bxor(acc, x),
+                    };
+                }
+                self.b.def_var(vars[0], acc);
+            }
+            self.jump(header, &[]);
+        }
         Ok(())
     }
 
@@ -2294,14 +2457,23 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         let fl = flags();
         match bi {
-            Builtin::LoadByte => return Ok(Val::S(self.b.ins().uload8(types::I64, fl, vals[0], 0))),
-            Builtin::LoadI64 => return Ok(Val::S(self.b.ins().load(types::I64, fl, vals[0], 0))),
+            // A constant part of the address goes into the displacement (`crate::addr`).
+            Builtin::LoadByte => {
+                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+                return Ok(Val::S(self.b.ins().uload8(types::I64, fl, a, o)));
+            }
+            Builtin::LoadI64 => {
+                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+                return Ok(Val::S(self.b.ins().load(types::I64, fl, a, o)));
+            }
             Builtin::StoreByte => {
-                self.b.ins().istore8(fl, vals[1], vals[0], 0);
+                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+                self.b.ins().istore8(fl, vals[1], a, o);
                 return Ok(Val::Unit);
             }
             Builtin::StoreI64 => {
-                self.b.ins().store(fl, vals[1], vals[0], 0);
+                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+                self.b.ins().store(fl, vals[1], a, o);
                 return Ok(Val::Unit);
             }
             // A `str` is the address of its bytes.
@@ -2433,6 +2605,9 @@ impl<'a, 'f> Tr<'a, 'f> {
             Val::S(self.sv(sv, &sty))
         };
         let ty = e.ty.clone();
+        if let Some(keys) = switch_keys(&sty, arms) {
+            return self.switch_match(e, sv, &sty, arms, &keys);
+        }
         let merge = self.new_block();
         if let Some(t) = Self::merge_ty(&ty) {
             self.b.append_block_param(merge, t);
@@ -2473,6 +2648,70 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.b.switch_to_block(next);
         }
         self.trap(TrapKind::NoMatchArm, e.span)?;
+        self.b.seal_block(merge);
+        self.b.switch_to_block(merge);
+        Ok(self.merge_result(merge, &ty))
+    }
+
+    /// A match whose arms test one key each (see [`switch_keys`]): the enum's tag or the
+    /// integer is loaded once and dispatched by a `Switch` (a jump table when the keys are
+    /// dense, else a search tree) instead of one test per arm in order.
+    fn switch_match(&mut self, e: &Expr, sv: Val, sty: &Ty, arms: &[vais_tir::Arm], keys: &[Option<u64>]) -> R<Val> {
+        let ty = e.ty.clone();
+        let merge = self.new_block();
+        if let Some(t) = Self::merge_ty(&ty) {
+            self.b.append_block_param(merge, t);
+        }
+        let key = match sty {
+            Ty::Enum(_) => {
+                // Tags are variant indices (below 2^32): an `i32` key spares the switch's
+                // range check on the upper half.
+                let a = self.mv(sv, sty);
+                let tag = self.b.ins().load(types::I64, flags(), a, 0);
+                self.b.ins().ireduce(types::I32, tag)
+            }
+            _ => self.sv(sv, sty),
+        };
+        let blocks: Vec<Block> = arms.iter().map(|_| self.b.create_block()).collect();
+        let default = keys.iter().position(|k| k.is_none());
+        let otherwise = match default {
+            Some(i) => blocks[i],
+            None => self.new_block(),
+        };
+        let mut sw = cranelift_frontend::Switch::new();
+        for (k, blk) in keys.iter().zip(&blocks) {
+            if let Some(k) = k {
+                sw.set_entry(*k as u128, *blk);
+            }
+        }
+        sw.emit(&mut self.b, key, otherwise);
+        for (arm, blk) in arms.iter().zip(&blocks) {
+            self.b.seal_block(*blk);
+            self.b.switch_to_block(*blk);
+            // Irrefutable sub-patterns: they only bind (`otherwise` is never branched to).
+            match &arm.pattern.kind {
+                PatternKind::Variant { enum_id, variant, args } => {
+                    let ety = Ty::Enum(*enum_id);
+                    let a = self.mv(sv, &ety);
+                    let lay = self.lay(&ety);
+                    let ftys = self.p.enum_def(*enum_id).variants[*variant as usize].fields.clone();
+                    for (i, sub) in args.iter().enumerate() {
+                        let fv = self.load_at(a, lay.variants[*variant as usize][i], &ftys[i]);
+                        self.pattern(sub, fv, otherwise)?;
+                    }
+                }
+                PatternKind::Int(_) => {}
+                _ => self.pattern(&arm.pattern, sv, otherwise)?,
+            }
+            let v = self.expr(&arm.body)?;
+            let args = self.merge_args(v, &ty);
+            self.jump(merge, &args);
+        }
+        if default.is_none() {
+            self.b.seal_block(otherwise);
+            self.b.switch_to_block(otherwise);
+            self.trap(TrapKind::NoMatchArm, e.span)?;
+        }
         self.b.seal_block(merge);
         self.b.switch_to_block(merge);
         Ok(self.merge_result(merge, &ty))
