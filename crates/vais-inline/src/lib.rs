@@ -28,9 +28,14 @@
 //!
 //! Every node of an inlined body keeps its own span: the back end names the inlined function
 //! and its line in runtime errors and backtraces (see `vais-jit`'s inline frames).
+//!
+//! Before inlining, self-calls in tail position become loops ([`tailrec`]), with an
+//! accumulator for `x OP @(..)` (`fib` keeps one of its two calls).
 
 use std::collections::HashMap;
 use vais_tir::visit;
+
+pub mod tailrec;
 use vais_tir::{Callee, Expr, ExprKind, FuncDef, FuncId, FuncKind, LocalDef, LocalId, LoopKind, PatternKind, Program, Stmt, Ty};
 
 /// Bounds of the inliner.
@@ -50,11 +55,13 @@ pub struct Limits {
     /// loop, not recursive): there inlining saves one call, while compile time grows with
     /// every copy, so only callees about the size of a call are inlined.
     pub cold_nodes: usize,
+    /// Whether tail self-calls become loops first ([`tailrec`]).
+    pub tail_loops: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { callee_nodes: 40, hof_nodes: 120, depth: 4, self_levels: 3, growth: 2000, cold_nodes: 12 }
+        Limits { callee_nodes: 40, hof_nodes: 120, depth: 4, self_levels: 3, growth: 2000, cold_nodes: 12, tail_loops: true }
     }
 }
 
@@ -65,6 +72,8 @@ pub struct Stats {
     pub inlined: usize,
     /// Calls through a known function value turned into direct calls (inlined or not).
     pub devirtualised: usize,
+    /// Functions whose tail self-calls became loops.
+    pub tail_loops: usize,
 }
 
 /// What the inliner knows about one function of the original program.
@@ -73,13 +82,24 @@ struct Info {
     nodes: Option<usize>,
     /// Whether some parameter is a function value.
     takes_fn: bool,
+    /// Its tail-recursion loop, if any ([`tailrec`]): the calls of itself its budget makes
+    /// are never inlined.
+    looped: Option<tailrec::Looped>,
 }
 
 /// Inlines small callees into every function of `p` (see the module comment).
 pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
-    let orig: Vec<FuncDef> = p.funcs.clone();
-    let info: Vec<Info> = orig.iter().map(info_of).collect();
     let mut stats = Stats::default();
+    // Sizes are those of the bodies as written: a tail-recursion loop's bookkeeping (budget,
+    // accumulator, argument temporaries) is a few register moves, not work.
+    let mut info: Vec<Info> = p.funcs.iter().map(info_of).collect();
+    if limits.tail_loops {
+        for (i, def) in p.funcs.iter_mut().enumerate() {
+            info[i].looped = tailrec::eliminate(def, FuncId(i as u32));
+            stats.tail_loops += usize::from(info[i].looped.is_some());
+        }
+    }
+    let orig: Vec<FuncDef> = p.funcs.clone();
     for (i, def) in p.funcs.iter_mut().enumerate() {
         if matches!(def.kind, FuncKind::ReplEntry) {
             continue;
@@ -108,9 +128,14 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
 /// them must replace this version).
 pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<FuncId>) {
     let orig = &p.funcs;
-    let info: Vec<Info> = orig.iter().map(info_of).collect();
+    let mut info: Vec<Info> = orig.iter().map(info_of).collect();
     let mut def = p.func(f).clone();
     let mut stats = Stats::default();
+    if limits.tail_loops {
+        // The copies inlined into `def` come from the original body: only `def`'s own
+        // budget calls exist.
+        info[f.index()].looped = tailrec::eliminate(&mut def, f);
+    }
     if !matches!(def.kind, FuncKind::ReplEntry) {
         let mut cx = Cx {
             orig,
@@ -142,7 +167,7 @@ fn info_of(def: &FuncDef) -> Info {
     let takes_fn = def.params.iter().any(|p| matches!(def.local(*p).ty, Ty::Fn(..)));
     let inlinable = !def.is_async && !matches!(def.kind, FuncKind::ReplEntry);
     if !inlinable {
-        return Info { nodes: None, takes_fn };
+        return Info { nodes: None, takes_fn, looped: None };
     }
     let mut n = 0;
     let mut ret = false;
@@ -150,7 +175,7 @@ fn info_of(def: &FuncDef) -> Info {
         n += 1;
         ret |= matches!(e.kind, ExprKind::Return(_));
     });
-    Info { nodes: (!ret).then_some(n), takes_fn }
+    Info { nodes: (!ret).then_some(n), takes_fn, looped: None }
 }
 
 /// A known function value: the function and, for a closure, its captured values (stable
@@ -287,6 +312,9 @@ impl Cx<'_> {
     /// walks the copy. False (and `e` unchanged) when not inlined.
     fn try_inline(&mut self, e: &mut Expr, g: FuncId, caps: Vec<Expr>) -> bool {
         let Some(nodes) = self.info[g.index()].nodes else { return false };
+        if self.info[g.index()].looped.as_ref().is_some_and(|l| l.calls.contains(&e.span)) {
+            return false;
+        }
         let def = &self.orig[g.index()];
         let ExprKind::Call { args, .. } = &e.kind else { return false };
         if args.len() != def.params.len() || caps.len() != def.captures.len() {
@@ -311,6 +339,9 @@ impl Cx<'_> {
         self.locals.extend(def.locals.iter().cloned());
         let mut body = def.body.clone();
         shift_locals(&mut body, off);
+        if let (true, Some(l)) = (g == self.root, &self.info[g.index()].looped) {
+            tailrec::drop_budget(&mut body, LocalId(l.budget.0 + off));
+        }
         let ExprKind::Call { args, .. } = std::mem::replace(&mut e.kind, ExprKind::Unit) else { unreachable!() };
         let mut lets = vec![];
         let mut subst: HashMap<LocalId, Expr> = HashMap::new();
