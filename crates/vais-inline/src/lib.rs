@@ -340,7 +340,11 @@ impl Cx<'_> {
         let mut body = def.body.clone();
         shift_locals(&mut body, off);
         if let (true, Some(l)) = (g == self.root, &self.info[g.index()].looped) {
-            tailrec::drop_budget(&mut body, LocalId(l.budget.0 + off));
+            // Only when the copy is of the looped body (`inline_function` copies the body as
+            // written: no budget there, and the index may be nobody's).
+            if def.locals.get(l.budget.index()).is_some_and(|d| d.name == tailrec::BUDGET_LOCAL) {
+                tailrec::drop_budget(&mut body, LocalId(l.budget.0 + off));
+            }
         }
         let ExprKind::Call { args, .. } = std::mem::replace(&mut e.kind, ExprKind::Unit) else { unreachable!() };
         let mut lets = vec![];

@@ -29,6 +29,9 @@ use vais_tir::{BinaryOp, Block, Callee, Expr, ExprKind, FuncDef, FuncId, FuncKin
 /// Iterations of a transformed loop between two real calls.
 pub const BUDGET: i128 = 16;
 
+/// The name of the budget's local.
+pub const BUDGET_LOCAL: &str = "tail$budget";
+
 /// What [`eliminate`] made of a function.
 #[derive(Clone, Debug)]
 pub struct Looped {
@@ -74,7 +77,7 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
     for p in &rw.params {
         rw.locals[p.index()].mutable = true;
     }
-    rw.budget = rw.local("tail$budget", Ty::I64, true, span);
+    rw.budget = rw.local(BUDGET_LOCAL, Ty::I64, true, span);
     let mut stmts = vec![Stmt::Let { local: rw.budget, value: Expr::new(ExprKind::Int(BUDGET), Ty::I64, span) }];
     if let Some((op, ity)) = op {
         let acc = rw.local("tail$acc", ret.clone(), true, span);
