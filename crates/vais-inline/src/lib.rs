@@ -28,9 +28,14 @@
 //!
 //! Every node of an inlined body keeps its own span: the back end names the inlined function
 //! and its line in runtime errors and backtraces (see `vais-jit`'s inline frames).
+//!
+//! Before inlining, self-calls in tail position become loops ([`tailrec`]), with an
+//! accumulator for `x OP @(..)` (`fib` keeps one of its two calls).
 
 use std::collections::HashMap;
 use vais_tir::visit;
+
+pub mod tailrec;
 use vais_tir::{Callee, Expr, ExprKind, FuncDef, FuncId, FuncKind, LocalDef, LocalId, LoopKind, PatternKind, Program, Stmt, Ty};
 
 /// Bounds of the inliner.
@@ -50,11 +55,13 @@ pub struct Limits {
     /// loop, not recursive): there inlining saves one call, while compile time grows with
     /// every copy, so only callees about the size of a call are inlined.
     pub cold_nodes: usize,
+    /// Whether tail self-calls become loops first ([`tailrec`]).
+    pub tail_loops: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { callee_nodes: 40, hof_nodes: 120, depth: 4, self_levels: 3, growth: 2000, cold_nodes: 12 }
+        Limits { callee_nodes: 40, hof_nodes: 120, depth: 4, self_levels: 3, growth: 2000, cold_nodes: 12, tail_loops: true }
     }
 }
 
@@ -65,6 +72,8 @@ pub struct Stats {
     pub inlined: usize,
     /// Calls through a known function value turned into direct calls (inlined or not).
     pub devirtualised: usize,
+    /// Functions whose tail self-calls became loops.
+    pub tail_loops: usize,
 }
 
 /// What the inliner knows about one function of the original program.
@@ -76,13 +85,30 @@ struct Info {
     takes_fn: bool,
 }
 
+/// The inliner's facts about functions: a memo of [`Info`], and the looped functions.
+type Facts<'a> = (&'a mut HashMap<FuncId, Info>, &'a HashMap<FuncId, tailrec::Looped>);
+
 /// Inlines small callees into every function of `p` (see the module comment).
 pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
-    let orig: Vec<FuncDef> = p.funcs.clone();
-    let mut info = HashMap::new();
     let mut stats = Stats::default();
+    let mut info = HashMap::new();
+    let mut looped = HashMap::new();
+    if limits.tail_loops {
+        for (i, def) in p.funcs.iter_mut().enumerate() {
+            let f = FuncId(i as u32);
+            // Sizes are those of the bodies as written: a tail-recursion loop's bookkeeping
+            // (budget, accumulator, argument temporaries) is a few register moves, not work.
+            let written = info_of(def);
+            if let Some(l) = tailrec::eliminate(def, f) {
+                info.insert(f, written);
+                looped.insert(f, l);
+                stats.tail_loops += 1;
+            }
+        }
+    }
+    let orig: Vec<FuncDef> = p.funcs.clone();
     for (i, def) in p.funcs.iter_mut().enumerate() {
-        rewrite(def, FuncId(i as u32), &orig, &mut info, limits, &mut stats);
+        rewrite(def, FuncId(i as u32), &orig, (&mut info, &looped), limits, &mut stats);
     }
     stats
 }
@@ -94,7 +120,17 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
 /// it reaches, not to the session's size.
 pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<FuncId>) {
     let mut def = p.func(f).clone();
-    rewrite(&mut def, f, &p.funcs, &mut HashMap::new(), limits, &mut Stats::default());
+    let (mut info, mut looped) = (HashMap::new(), HashMap::new());
+    if limits.tail_loops {
+        // The copies inlined into `def` come from the original bodies: only `def`'s own
+        // budget calls exist.
+        let written = info_of(&def);
+        if let Some(l) = tailrec::eliminate(&mut def, f) {
+            info.insert(f, written);
+            looped.insert(f, l);
+        }
+    }
+    rewrite(&mut def, f, &p.funcs, (&mut info, &looped), limits, &mut Stats::default());
     let mut from = vec![];
     visit::preorder(&def.body, |e| {
         if let ExprKind::Inlined { func, .. } = &e.kind {
@@ -107,15 +143,18 @@ pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<
 }
 
 /// Rewrites `def` (the function `root` of the program whose original definitions are `orig`)
-/// in place, inlining its calls. `info` memoises [`info_of`] across calls, filled only for the
-/// callees actually considered.
-fn rewrite(def: &mut FuncDef, root: FuncId, orig: &[FuncDef], info: &mut HashMap<FuncId, Info>, limits: Limits, stats: &mut Stats) {
+/// in place, inlining its calls. `facts.0` memoises [`info_of`] across calls, filled only for
+/// the callees actually considered (and beforehand for looped functions, with their sizes as
+/// written); `facts.1` holds the tail-recursion loops of the functions [`tailrec`] rewrote.
+fn rewrite(def: &mut FuncDef, root: FuncId, orig: &[FuncDef], facts: Facts<'_>, limits: Limits, stats: &mut Stats) {
+    let (info, looped) = facts;
     if matches!(def.kind, FuncKind::ReplEntry) {
         return;
     }
     let mut cx = Cx {
         orig,
         info,
+        looped,
         limits,
         root,
         locals: std::mem::take(&mut def.locals),
@@ -156,6 +195,9 @@ struct Cx<'a> {
     orig: &'a [FuncDef],
     /// What is known of each original function, computed when first needed.
     info: &'a mut HashMap<FuncId, Info>,
+    /// Tail-recursion loops ([`tailrec`]): the calls of itself a looped function's budget
+    /// makes are never inlined.
+    looped: &'a HashMap<FuncId, tailrec::Looped>,
     limits: Limits,
     root: FuncId,
     /// The locals of the function being rewritten (inlined copies append theirs).
@@ -284,6 +326,9 @@ impl Cx<'_> {
     fn try_inline(&mut self, e: &mut Expr, g: FuncId, caps: Vec<Expr>) -> bool {
         let info = self.info_of(g);
         let Some(nodes) = info.nodes else { return false };
+        if self.looped.get(&g).is_some_and(|l| l.calls.contains(&e.span)) {
+            return false;
+        }
         let def = &self.orig[g.index()];
         let ExprKind::Call { args, .. } = &e.kind else { return false };
         if args.len() != def.params.len() || caps.len() != def.captures.len() {
@@ -308,6 +353,13 @@ impl Cx<'_> {
         self.locals.extend(def.locals.iter().cloned());
         let mut body = def.body.clone();
         shift_locals(&mut body, off);
+        if let (true, Some(l)) = (g == self.root, self.looped.get(&g)) {
+            // Only when the copy is of the looped body (`inline_function` copies the body as
+            // written: no budget there, and the index may be nobody's).
+            if def.locals.get(l.budget.index()).is_some_and(|d| d.name == tailrec::BUDGET_LOCAL) {
+                tailrec::drop_budget(&mut body, LocalId(l.budget.0 + off));
+            }
+        }
         let ExprKind::Call { args, .. } = std::mem::replace(&mut e.kind, ExprKind::Unit) else { unreachable!() };
         let mut lets = vec![];
         let mut subst: HashMap<LocalId, Expr> = HashMap::new();

@@ -130,3 +130,52 @@ fn a_function_value_bound_to_a_parameter_is_called_directly_and_inlined() {
     assert_eq!(count(body, |x| matches!(x.kind, ExprKind::Call { .. })), 0);
     vais_tir::verify::verify_program(&p).expect("verifies");
 }
+
+fn bin(op: vais_tir::BinaryOp, a: Expr, b: Expr, ty: Ty) -> Expr {
+    ex(ExprKind::Binary { op, lhs: Box::new(a), rhs: Box::new(b) }, ty)
+}
+fn sub(a: Expr, b: Expr) -> Expr {
+    bin(vais_tir::BinaryOp::Sub, a, b, Ty::I64)
+}
+fn cond(c: Expr, t: Expr, e: Expr) -> Expr {
+    ex(ExprKind::If { cond: Box::new(c), then_expr: Box::new(t), else_expr: Some(Box::new(e)) }, Ty::I64)
+}
+
+#[test]
+fn fib_keeps_one_call_and_loops_on_the_other() {
+    // fib(n) = n < 2 ? n : fib(n - 1) + fib(n - 2)
+    let c = bin(vais_tir::BinaryOp::Lt, local(0), int(2), Ty::Bool);
+    let body = cond(c, local(0), add(call(0, vec![sub(local(0), int(1))]), call(0, vec![sub(local(0), int(2))])));
+    let mut fib = func("fib", 1, vec![ld("n", false)], body);
+    let looped = tailrec::eliminate(&mut fib, FuncId(0)).expect("transformed");
+    // The loop, `fib(n - 1)`, and the budget's real call of `fib(n - 2)`.
+    assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Loop { .. })), 1);
+    assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Call { .. })), 2);
+    assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Continue)), 1);
+    assert_eq!(looped.calls.len(), 1);
+    assert!(fib.local(LocalId(0)).mutable, "the parameter is reassigned");
+    let p = Program { funcs: vec![fib], ..Default::default() };
+    vais_tir::verify::verify_program(&p).expect("verifies");
+}
+
+#[test]
+fn tail_recursion_is_left_alone_without_a_base_case_or_with_frame_addresses() {
+    // f(n) = 1 + f(n + 1): every path recurses (a stack overflow stays one).
+    let mut f = func("f", 1, vec![ld("n", false)], add(int(1), call(0, vec![add(local(0), int(1))])));
+    assert!(tailrec::eliminate(&mut f, FuncId(0)).is_none());
+    // g(n) = n == 0 ? 0 : g(load_i64(&n) - 1): an address of the frame.
+    let c = bin(vais_tir::BinaryOp::Eq, local(0), int(0), Ty::Bool);
+    let addr = ex(ExprKind::AddrOf(Box::new(local(0))), Ty::Ref(Box::new(Ty::I64)));
+    let load = ex(ExprKind::Deref(Box::new(addr)), Ty::I64);
+    let mut g = func("g", 1, vec![ld("n", false)], cond(c, int(0), call(0, vec![sub(load, int(1))])));
+    assert!(tailrec::eliminate(&mut g, FuncId(0)).is_none());
+    // h(n) = n == 0 ? 0.0 : 0.5 + h(n - 1) on floats: not reassociated.
+    let c = bin(vais_tir::BinaryOp::Eq, local(0), int(0), Ty::Bool);
+    let fcall = ex(ExprKind::Call { callee: Callee::Func(FuncId(0)), args: vec![sub(local(0), int(1))] }, Ty::F64);
+    let fsum = bin(vais_tir::BinaryOp::Add, ex(ExprKind::Float(0.5), Ty::F64), fcall, Ty::F64);
+    let mut body = cond(c, ex(ExprKind::Float(0.0), Ty::F64), fsum);
+    body.ty = Ty::F64;
+    let mut h = func("h", 1, vec![ld("n", false)], body);
+    h.ret = Ty::F64;
+    assert!(tailrec::eliminate(&mut h, FuncId(0)).is_none());
+}

@@ -382,7 +382,9 @@ pub fn inline_program(program: &mut vais_tir::Program, sources: &SourceMap, inli
     if !inline {
         return Ok(());
     }
-    vais_inline::inline_program(program, vais_inline::Limits::default());
+    // `VAIS_TAILREC=0`: no tail recursion elimination (measurements).
+    let tail_loops = std::env::var_os("VAIS_TAILREC").is_none_or(|v| v != "0");
+    vais_inline::inline_program(program, vais_inline::Limits { tail_loops, ..Default::default() });
     if vais_jit::verify_by_default() {
         if let Err(e) = vais_tir::verify::verify_program(program) {
             let message = format!("TIR verifier after inlining: {} (at {})", e.message, sources.location(e.span));
