@@ -520,10 +520,13 @@ pub fn source_at(pc: usize) -> Option<(String, Option<(u32, u32)>)> {
 }
 
 /// The source position of offset `off` in the code registered at `start` (see [`source_at`]).
+/// The prologue, before the first row, belongs to the first row's position: a stack overflow
+/// faults there as often as at the caller's call instruction, depending only on where the
+/// guard page falls, and must name a line either way.
 fn position_in(t: &Tables, start: usize, off: u32) -> Option<(u32, u32)> {
     let lt = t.lines.get(&start)?;
     let i = lt.ranges.partition_point(|r| r.0 <= off);
-    let r = lt.ranges.get(i.checked_sub(1)?)?;
+    let r = lt.ranges.get(i.saturating_sub(1))?;
     Some((lt.file, r.2))
 }
 
@@ -1181,6 +1184,20 @@ mod tests {
     fn null_write() {
         // SAFETY: deliberately faults; run only under `run_protected`.
         unsafe { std::ptr::write_volatile(8 as *mut u64, 1) }
+    }
+
+    #[test]
+    fn the_prologue_has_the_first_rows_position() {
+        // A fake code range far from any real code (the tables are process-wide).
+        let start = 0x7ff0_0000_0000usize;
+        register_code(start, 64, "prologue_test".into());
+        register_lines(start, 3, vec![(12, 20, 100), (20, 64, 140)]);
+        // Before the first row (the prologue, where a stack overflow may fault): row one.
+        assert_eq!(source_at(start), Some(("prologue_test".into(), Some((3, 100)))));
+        assert_eq!(source_at(start + 11), Some(("prologue_test".into(), Some((3, 100)))));
+        assert_eq!(source_at(start + 25), Some(("prologue_test".into(), Some((3, 140)))));
+        assert_eq!(source_at(start + 64), None);
+        register_code(start, 64, String::new());
     }
 
     #[test]
