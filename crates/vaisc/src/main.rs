@@ -110,13 +110,6 @@ enum BuildEmit {
 }
 
 fn main() -> ExitCode {
-    // No transparent huge pages for this process. mimalloc madvises its arenas for them, so
-    // the kernel zeroed 2 MiB pages the compiler barely touched: 1–32 ms of a 90 ms
-    // `vaisc run` (bench/interp), varying from run to run, and in a REPL session resident
-    // memory grew 2 MiB at a time (a redefinition cost ~5 KiB of RSS instead of the ~1.8 KiB
-    // it allocates). Set first, before the arenas grow; later faults get small pages.
-    // SAFETY: prctl with these arguments only sets a flag of this process.
-    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     let cli = Cli::parse();
     if cli.version {
         println!("vaisc {}", env!("CARGO_PKG_VERSION"));
