@@ -44,6 +44,11 @@ pub(crate) struct TrTarget {
     pub repl_mode: bool,
     pub interrupt_polls: bool,
     pub keep_ir: bool,
+    /// Source positions on instructions (line tables); off only by the `VAIS_JIT_NO_LINES`
+    /// measurement knob.
+    pub lines: bool,
+    /// Unwind descriptions; off only by the `VAIS_JIT_NO_UNWIND` measurement knob.
+    pub unwind: bool,
 }
 
 impl TrTarget {
@@ -54,6 +59,8 @@ impl TrTarget {
             repl_mode: config.repl_mode,
             interrupt_polls: config.interrupt_polls,
             keep_ir: config.keep_ir,
+            lines: crate::placed::lines_enabled(),
+            unwind: crate::placed::unwind_enabled(),
         }
     }
 }
@@ -146,6 +153,8 @@ pub(crate) struct Unit {
     pub file: u32,
     pub anchors: Anchors,
     pub keep_ir: bool,
+    /// Whether to describe how to unwind the code (see [`TrTarget::unwind`]).
+    pub unwind: bool,
 }
 
 /// Translates `def` (or a helper of it, see [`What`]) into a Cranelift function named `name`.
@@ -197,7 +206,7 @@ pub(crate) fn translate(
         Ok(Err(m)) => return Err(m),
         Err(msg) => return Err(format!("codegen panicked: {msg}")),
     };
-    Ok(Unit { func, syms, trap_sites, sites, inline, frame, arrays, file: def.span.file.0, anchors, keep_ir: target.keep_ir })
+    Ok(Unit { func, syms, trap_sites, sites, inline, frame, arrays, file: def.span.file.0, anchors, keep_ir: target.keep_ir, unwind: target.unwind })
 }
 
 /// What [`generate`] made of a unit: the artifact (or why there is none), and what the linker
@@ -215,13 +224,13 @@ pub(crate) struct Generated {
 /// Compiles `unit` with `isas[0]`, or `isas[1]` for a function of more than
 /// `BIG_FUNCTION` instructions, into its artifact. `ctx` is scratch space.
 pub(crate) fn generate(ctx: &mut Context, isas: [&dyn TargetIsa; 2], unit: Unit) -> Generated {
-    let Unit { func, syms, trap_sites, sites, inline, frame, arrays, file, anchors, keep_ir } = unit;
+    let Unit { func, syms, trap_sites, sites, inline, frame, arrays, file, anchors, keep_ir, unwind } = unit;
     let cacheable = syms.refs.len() == syms.callees;
     let ir = keep_ir.then(|| Box::new(func.clone()));
     ctx.clear();
     ctx.func = func;
     let isa = if crate::is_big(&ctx.func) { isas[1] } else { isas[0] };
-    let artifact = compile(ctx, isa).and_then(|(align, code, relocs, traps, srcs, unwind)| {
+    let artifact = compile(ctx, isa, unwind).and_then(|(align, code, relocs, traps, srcs, unwind)| {
         let a = &anchors;
         let loc = |bits: u32| -> Result<Pos, u32> {
             if bits & INLINE_LOC != 0 {
@@ -269,6 +278,7 @@ pub(crate) fn generate(ctx: &mut Context, isas: [&dyn TargetIsa; 2], unit: Unit)
 fn compile(
     ctx: &mut Context,
     isa: &dyn TargetIsa,
+    unwind: bool,
 ) -> Result<(u64, Vec<u8>, Vec<cranelift_codegen::FinalizedMachReloc>, Vec<(u32, ir::TrapCode)>, Vec<vais_runtime::faults::SrcRange>, Option<cranelift_codegen::isa::unwind::UnwindInfo>), String> {
     let mut cp = cranelift_codegen::control::ControlPlane::default();
     let r = crate::catch_codegen(|| match ctx.compile(isa, &mut cp) {
@@ -282,7 +292,7 @@ fn compile(
             c.buffer.relocs().to_vec(),
             crate::trap_list(c),
             crate::src_ranges(c),
-            crate::placed::unwind_info(c, isa),
+            if unwind { c.create_unwind_info(isa).ok().flatten() } else { None },
         )),
         (Ok(Err(m)), _) => Err(format!("{}\n{}", crate::codegen_failure(isa, &ctx.func, m), ctx.func.display())),
         (Ok(Ok(_)), None) => Err("no compiled code".into()),

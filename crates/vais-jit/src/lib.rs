@@ -84,7 +84,6 @@ pub use cache::{CacheMode, CacheStats};
 pub use placed::PlacedFunction;
 pub use link::{CodeObserver, Placed};
 use session::{Aux, Session};
-use cranelift_codegen::isa::unwind::UnwindInfo;
 
 /// Options of a JIT session.
 #[derive(Clone, Debug)]
@@ -582,7 +581,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             config.tier().name(),
             config.repl_mode,
             config.interrupt_polls,
-            !placed::NO_LINES.load(std::sync::atomic::Ordering::Relaxed),
+            placed::lines_enabled(),
             placed::unwind_enabled(),
             isa.flags(),
             isa.isa_flags().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","),
@@ -1285,6 +1284,7 @@ mod tests {
                 file: 0,
                 anchors: cache::Anchors::default(),
                 keep_ir: false,
+                unwind: true,
             };
             tx.send((0, unit)).unwrap();
             drop(tx);

@@ -14,7 +14,7 @@
 //! This is the one place that turns Cranelift's unwind information into addresses; `compile`
 //! calls [`crate::Jit::place`] once, right after finalizing.
 
-use crate::{Jit, UnwindInfo};
+use crate::Jit;
 
 use cranelift_module::Module;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +23,7 @@ use vais_tir::{FuncId, Program};
 /// Measurement knobs (`bench/debug_cost.py`; never set by the tools): `VAIS_JIT_NO_LINES`
 /// compiles without source positions (so without line tables), `VAIS_JIT_NO_UNWIND` without
 /// unwind information, to time what they cost.
-pub(crate) static NO_LINES: AtomicBool = AtomicBool::new(false);
+static NO_LINES: AtomicBool = AtomicBool::new(false);
 static NO_UNWIND: AtomicBool = AtomicBool::new(false);
 
 /// Reads the measurement knobs (when a session starts).
@@ -80,17 +80,14 @@ impl Drop for Placed {
     }
 }
 
+/// Whether instructions carry source positions (the `VAIS_JIT_NO_LINES` knob is not set).
+pub(crate) fn lines_enabled() -> bool {
+    !NO_LINES.load(Ordering::Relaxed)
+}
+
 /// Whether unwind information is produced (the `VAIS_JIT_NO_UNWIND` knob is not set).
 pub(crate) fn unwind_enabled() -> bool {
     !NO_UNWIND.load(Ordering::Relaxed)
-}
-
-/// Cranelift's System V unwind description of compiled code (`None` if it has none).
-pub(crate) fn unwind_info(c: &cranelift_codegen::CompiledCode, isa: &dyn cranelift_codegen::isa::TargetIsa) -> Option<UnwindInfo> {
-    if NO_UNWIND.load(Ordering::Relaxed) {
-        return None;
-    }
-    c.create_unwind_info(isa).ok().flatten()
 }
 
 impl Jit {

@@ -1196,7 +1196,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// (the line tables of profiles, perf and debuggers come from these).
     pub fn expr(&mut self, e: &Expr) -> R<Val> {
         let outer = self.b.srcloc();
-        if !crate::placed::NO_LINES.load(std::sync::atomic::Ordering::Relaxed) {
+        if self.t.lines {
             let loc = match self.cur_inline {
                 None => e.span.start,
                 Some(i) => {
