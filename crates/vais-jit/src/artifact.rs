@@ -311,10 +311,12 @@ impl W {
     }
 }
 
-struct Rd<'a>(&'a [u8]);
+/// A reader of the little-endian encodings of the cache (artifacts here, plans in `plan.rs`):
+/// every read checks what is left and gives `None` past the end, never a panic.
+pub(crate) struct Rd<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Rd<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.0.len() < n {
             return None;
         }
@@ -325,11 +327,14 @@ impl<'a> Rd<'a> {
     fn u8(&mut self) -> Option<u8> {
         Some(self.take(1)?[0])
     }
-    fn u32(&mut self) -> Option<u32> {
+    pub(crate) fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
     fn u64(&mut self) -> Option<u64> {
         Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    pub(crate) fn u128(&mut self) -> Option<u128> {
+        Some(u128::from_le_bytes(self.take(16)?.try_into().ok()?))
     }
     /// A count of items at least `min` bytes each (bounded by what is left, so a corrupt count
     /// never allocates much).

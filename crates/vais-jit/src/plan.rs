@@ -24,6 +24,7 @@
 use vais_ast::Span;
 use vais_tir::{FuncId, Program};
 
+use crate::artifact::Rd;
 use crate::cache::{Anchors, Tag};
 use crate::{err, Defined, Jit, JitError, JitErrorKind};
 
@@ -79,7 +80,7 @@ pub(crate) fn write(out: &mut Vec<u8>, plan: Option<&Plan>) {
 
 /// Reads what [`write`] appended: `Some(None)` for no plan, `None` if the bytes are not one.
 pub(crate) fn read(b: &[u8]) -> Option<Option<Plan>> {
-    let mut r = Cursor(b);
+    let mut r = Rd(b);
     let whole = r.u128()?;
     if whole == 0 {
         return r.0.is_empty().then_some(None);
@@ -92,38 +93,20 @@ pub(crate) fn read(b: &[u8]) -> Option<Option<Plan>> {
         let len = r.u32()? as usize;
         let name = String::from_utf8(r.take(len)?.to_vec()).ok()?;
         let key = r.u128()?;
-        let inlined = r.ids()?;
-        let callees = r.ids()?;
+        let inlined = ids(&mut r)?;
+        let callees = ids(&mut r)?;
         items.push(PlanItem { f, name, key, inlined, callees });
     }
     r.0.is_empty().then_some(Some(Plan { whole, funcs, items }))
 }
 
-struct Cursor<'a>(&'a [u8]);
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.0.len() < n {
-            return None;
-        }
-        let (a, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(a)
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u128(&mut self) -> Option<u128> {
-        Some(u128::from_le_bytes(self.take(16)?.try_into().ok()?))
-    }
-    fn ids(&mut self) -> Option<Vec<FuncId>> {
-        let k = self.u32()? as usize;
-        let b = self.take(k.checked_mul(4)?)?;
-        Some(b.chunks_exact(4).map(|c| FuncId(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect())
-    }
+/// A list of function ids (a count, then each id).
+fn ids(r: &mut Rd<'_>) -> Option<Vec<FuncId>> {
+    let k = r.u32()? as usize;
+    let b = r.take(k.checked_mul(4)?)?;
+    Some(b.chunks_exact(4).map(|c| FuncId(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect())
 }
 
-/// The tags of a plan's functions against `program`, or why the plan does not fit it.
 fn tags(plan: &Plan, program: &Program) -> Result<Vec<Option<Tag>>, String> {
     let n = program.funcs.len();
     if plan.funcs as usize != n {

@@ -1835,14 +1835,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         header: Block,
         span: Span,
     ) -> R<()> {
-        let t = self.b.func.dfg.value_type(s);
-        let lt = self.b.ins().icmp(if ity.signed() { IntCC::SignedLessThan } else { IntCC::UnsignedLessThan }, s, en);
-        let diff = self.b.ins().isub(en, s);
-        let whole = iconst(&mut self.b, t, -2);
-        let whole = self.b.ins().band(diff, whole);
-        let zero = iconst(&mut self.b, t, 0);
-        let whole = self.b.ins().select(lt, whole, zero);
-        let stop = self.b.ins().iadd(s, whole);
+        let stop = self.unrolled_stop((s, en), ity, 2);
         let jhead = self.new_block();
         let jbody = self.new_block();
         self.jump(jhead, &[]);
@@ -1893,6 +1886,21 @@ impl<'a, 'f> Tr<'a, 'f> {
         unrollable_body(body, &mut budget)
     }
 
+    /// Where the unrolled part of the exclusive range `s..en` stops when it runs `k` (a power
+    /// of two) iterations per pass: `s` plus the trip count rounded down to a multiple of `k`,
+    /// or `s` for an empty range. The subtraction wraps in the counter's width and is read as
+    /// unsigned: exact when `s < en`.
+    fn unrolled_stop(&mut self, (s, en): (Value, Value), ity: IntTy, k: i128) -> Value {
+        let t = self.b.func.dfg.value_type(s);
+        let lt = self.b.ins().icmp(if ity.signed() { IntCC::SignedLessThan } else { IntCC::UnsignedLessThan }, s, en);
+        let diff = self.b.ins().isub(en, s);
+        let mask = iconst(&mut self.b, t, -k);
+        let whole = self.b.ins().band(diff, mask);
+        let zero = iconst(&mut self.b, t, 0);
+        let whole = self.b.ins().select(lt, whole, zero);
+        self.b.ins().iadd(s, whole)
+    }
+
     /// The unrolled part of an exclusive range loop (see [`Tr::unroll_range`]): with the trip
     /// count `n` (`en - s` as an unsigned difference when `s < en`, else 0), the counter runs
     /// from `s` to `stop = s + (n & !3)` four elements per iteration: four copies of the body
@@ -1910,15 +1918,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         (header, latch, exit): (Block, Block, Block),
         span: Span,
     ) -> R<()> {
-        let t = self.b.func.dfg.value_type(s);
-        let lt = self.b.ins().icmp(if ity.signed() { IntCC::SignedLessThan } else { IntCC::UnsignedLessThan }, s, en);
-        // Wrapping subtraction in the counter's width read as unsigned: exact when s < en.
-        let diff = self.b.ins().isub(en, s);
-        let whole = iconst(&mut self.b, t, -4);
-        let whole = self.b.ins().band(diff, whole);
-        let zero = iconst(&mut self.b, t, 0);
-        let whole = self.b.ins().select(lt, whole, zero);
-        let stop = self.b.ins().iadd(s, whole);
+        let stop = self.unrolled_stop((s, en), ity, 4);
         // Reductions get a partial accumulator per copy (`crate::reduce`): copy 0 updates the
         // local's own variable, copies 1-3 fresh ones reset to the identity on every entry.
         let mut parts = Vec::new();
