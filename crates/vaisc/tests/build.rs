@@ -190,8 +190,7 @@ fn sigint_ends_a_built_program_with_130() {
     // The program runs on the process's main thread (its stack limit raised): one thread.
     let threads = std::fs::read_dir(format!("/proc/{}/task", child.id())).unwrap().count();
     assert_eq!(threads, 1, "a built program runs single-threaded");
-    // SAFETY: plain kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    sigint(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.stdout, b"spinning\n", "output written before Ctrl-C must be flushed");

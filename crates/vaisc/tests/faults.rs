@@ -83,20 +83,9 @@ fn a_thousand_faults_leave_the_session_healthy() {
 fn sigint_stops_a_running_input_and_the_session_goes_on() {
     let (child, mut stdin, mut out, rx) = spawn_repl();
     // A loop that calls nothing: only the back-edge poll can stop it.
-    writeln!(stdin, "k := mut 0").unwrap();
-    writeln!(stdin, "puts(\"started\"); ()").unwrap();
-    writeln!(stdin, "L {{ k += 1 }}").unwrap();
-    stdin.flush().unwrap();
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "started\n");
+    assert_eq!(send_and_read_line(&mut stdin, &mut out, "k := mut 0\nputs(\"started\"); ()\nL { k += 1 }\n"), "started\n");
     std::thread::sleep(Duration::from_millis(300));
-    let sent = Instant::now();
-    // SAFETY: plain kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let msg = rx.recv_timeout(Duration::from_secs(5)).expect("an `interrupted` report");
-    let latency = sent.elapsed();
-    assert_eq!(msg, "interrupted");
+    let latency = interrupt_repl(&child, &rx, "a loop");
     assert!(latency < Duration::from_secs(2), "took {latency:?}");
     assert_eq!(common::finish_repl(child, stdin, out, "k > 0\n40 + 2\n"), "=> true\n=> 42\n");
 }
@@ -109,8 +98,7 @@ fn sigint_ends_run_with_130_after_flushing_output() {
     std::fs::write(&path, "F main() -> i64 {\n    puts(\"spinning\")\n    k := mut 0\n    L { k += 1 }\n    0\n}\n").unwrap();
     let child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: plain kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    sigint(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.stdout, b"spinning\n", "output written before Ctrl-C must be flushed");
@@ -210,18 +198,11 @@ fn sigint_cuts_a_blocking_c_call_short_in_the_repl() {
     writeln!(stdin, "fds := malloc(8)\nok := pipe(fds)\nfd: i32 = load_i64(fds) & 4294967295").unwrap();
     for (n, call) in ["sleep(100)", "read(fd, fds, 1)"].iter().enumerate() {
         // Output is flushed at the end of each input: `started` shows the call is next.
-        writeln!(stdin, "puts(\"started {n}\"); ()\n{call}; puts(\"not reached\")").unwrap();
-        stdin.flush().unwrap();
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
+        let line = send_and_read_line(&mut stdin, &mut out, &format!("puts(\"started {n}\"); ()\n{call}; puts(\"not reached\")\n"));
         assert!(line.ends_with(&format!("started {n}\n")), "{line:?}");
         std::thread::sleep(Duration::from_millis(300));
-        let sent = Instant::now();
-        // SAFETY: plain kill(2) on our own child's pid.
-        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-        let msg = err.recv_timeout(Duration::from_secs(5)).expect("an `interrupted` report");
-        assert_eq!(msg, "interrupted", "{call}");
-        assert!(sent.elapsed() < Duration::from_secs(2), "{call}: took {:?}", sent.elapsed());
+        let took = interrupt_repl(&child, &err, call);
+        assert!(took < Duration::from_secs(2), "{call}: took {took:?}");
     }
     assert_eq!(common::finish_repl(child, stdin, out, "40 + 2\n"), "=> 42\n");
 }
@@ -234,8 +215,7 @@ fn sigint_cuts_a_blocking_c_call_short_in_run() {
     std::fs::write(&path, "X F sleep(s: u32) -> u32\nF main() -> i64 {\n    puts(\"sleeping\")\n    sleep(100)\n    puts(\"not reached\")\n    0\n}\n").unwrap();
     let mut child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: plain kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    sigint(&child);
     let status = wait_at_most(&mut child, Duration::from_secs(2));
     let mut stdout = Vec::new();
     std::io::Read::read_to_end(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
@@ -270,8 +250,7 @@ fn sigint_stops_a_loop_whose_poll_follows_another_with_no_store_between() {
     std::fs::write(&path, "F spin() -> i64 {\n    k := mut 0\n    L { k += 1 }\n    k\n}\nF main() -> i64 = spin()\n").unwrap();
     let mut child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: plain kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    sigint(&child);
     let status = wait_at_most(&mut child, Duration::from_secs(5));
     assert_eq!(status.and_then(|s| s.code()), Some(130), "Ctrl-C did not stop the loop");
 }

@@ -79,8 +79,7 @@ fn sigint_stops_a_loop_inside_inlined_copies() {
     let mut child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(500));
     let t = Instant::now();
-    // SAFETY: plain kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    sigint(&child);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;

@@ -104,19 +104,12 @@ fn flamegraph_alone_writes_no_table() {
 /// until then still prints; the session goes on.
 #[test]
 fn interrupting_a_profiled_input_still_reports_its_samples() {
-    use std::io::{BufRead, Write};
     use std::time::Duration;
     let (child, mut stdin, mut out, rx) = common::spawn_repl();
-    writeln!(stdin, "F spin() -> i64 {{ k := mut 0; L {{ k += 1 }}; k }}").unwrap();
-    writeln!(stdin, "puts(\"started\"); ()").unwrap();
-    writeln!(stdin, ":profile spin()").unwrap();
-    stdin.flush().unwrap();
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert_eq!(line, "started\n");
+    let inputs = "F spin() -> i64 { k := mut 0; L { k += 1 }; k }\nputs(\"started\"); ()\n:profile spin()\n";
+    assert_eq!(common::send_and_read_line(&mut stdin, &mut out, inputs), "started\n");
     std::thread::sleep(Duration::from_millis(400));
-    // SAFETY: plain kill(2) on our own child's pid.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    common::sigint(&child);
     // The report of the samples, then the interruption.
     let mut report = Vec::new();
     while let Ok(l) = rx.recv_timeout(Duration::from_secs(10)) {

@@ -175,3 +175,28 @@ pub fn finish_repl(mut child: std::process::Child, mut stdin: std::process::Chil
     assert!(child.wait().unwrap().success(), "the REPL did not exit successfully; output after the session: {rest}");
     rest
 }
+
+/// Sends SIGINT (Ctrl-C) to a child process.
+pub fn sigint(child: &std::process::Child) {
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+}
+
+/// Writes `inputs` to a session from [`spawn_repl`] and returns the next line of its output.
+pub fn send_and_read_line(stdin: &mut std::process::ChildStdin, out: &mut std::io::BufReader<std::process::ChildStdout>, inputs: &str) -> String {
+    std::io::Write::write_all(stdin, inputs.as_bytes()).unwrap();
+    std::io::Write::flush(stdin).unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(out, &mut line).unwrap();
+    line
+}
+
+/// Interrupts the input a session from [`spawn_repl`] is running (`err`: its standard error
+/// lines): requires the `interrupted` report within 5 s and returns how long it took.
+pub fn interrupt_repl(child: &std::process::Child, err: &std::sync::mpsc::Receiver<String>, what: &str) -> std::time::Duration {
+    let sent = std::time::Instant::now();
+    sigint(child);
+    let msg = err.recv_timeout(std::time::Duration::from_secs(5)).expect("an `interrupted` report");
+    assert_eq!(msg, "interrupted", "{what}");
+    sent.elapsed()
+}
