@@ -66,14 +66,19 @@ fn cfa_at<R: gimli::Reader<Offset = usize>, S: gimli::UnwindSection<R>>(section:
     row.cfa().clone()
 }
 
-/// (address, file name, line) of every row of every sequence.
-fn line_rows(image: &[u8]) -> Vec<(u64, String, u64)> {
+/// The DWARF sections of an ELF image (a missing section reads as empty).
+fn dwarf_of(image: &[u8]) -> gimli::read::Dwarf<gimli::EndianSlice<'_, gimli::LittleEndian>> {
     let elf = ElfFile64::<object::Endianness>::parse(image).unwrap();
     let load = |id: gimli::SectionId| -> Result<gimli::EndianSlice<'_, gimli::LittleEndian>, gimli::Error> {
         let data = elf.section_by_name(id.name()).and_then(|s| s.data().ok()).unwrap_or(&[]);
         Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
     };
-    let dwarf = gimli::read::Dwarf::load(load).unwrap();
+    gimli::read::Dwarf::load(load).unwrap()
+}
+
+/// (address, file name, line) of every row of every sequence.
+fn line_rows(image: &[u8]) -> Vec<(u64, String, u64)> {
+    let dwarf = dwarf_of(image);
     let mut units = dwarf.units();
     let header = units.next().unwrap().expect("one unit");
     let unit = dwarf.unit(header).unwrap();
@@ -132,12 +137,7 @@ fn line_rows_map_addresses_to_files_and_lines_merging_repeats() {
 #[test]
 fn subprograms_carry_name_range_and_declaration() {
     let image = elf_image(&batch()).unwrap();
-    let elf = ElfFile64::<object::Endianness>::parse(&*image).unwrap();
-    let load = |id: gimli::SectionId| -> Result<gimli::EndianSlice<'_, gimli::LittleEndian>, gimli::Error> {
-        let data = elf.section_by_name(id.name()).and_then(|s| s.data().ok()).unwrap_or(&[]);
-        Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
-    };
-    let dwarf = gimli::read::Dwarf::load(load).unwrap();
+    let dwarf = dwarf_of(&image);
     let unit = dwarf.unit(dwarf.units().next().unwrap().unwrap()).unwrap();
     let mut entries = unit.entries();
     let mut found = Vec::new();
@@ -232,12 +232,7 @@ fn inlined_copies_are_inlined_subroutines_with_their_calls() {
     let helper =
         InlinedCall { name: "helper".into(), call_file: 0, call_line: 3, call_col: 9, ranges: vec![(0x10, 0x18), (0x20, 0x28)], calls: vec![leaf] };
     let image = elf_image_inlined(&batch(), &[vec![helper]]).unwrap();
-    let elf = ElfFile64::<object::Endianness>::parse(&*image).unwrap();
-    let load = |id: gimli::SectionId| -> Result<gimli::EndianSlice<'_, gimli::LittleEndian>, gimli::Error> {
-        let data = elf.section_by_name(id.name()).and_then(|s| s.data().ok()).unwrap_or(&[]);
-        Ok(gimli::EndianSlice::new(data, gimli::LittleEndian))
-    };
-    let dwarf = gimli::read::Dwarf::load(load).unwrap();
+    let dwarf = dwarf_of(&image);
     let unit = dwarf.unit(dwarf.units().next().unwrap().unwrap()).unwrap();
     let mut entries = unit.entries();
     // (depth, name, call line, ranges) of every inlined subroutine; names of abstract ones.
