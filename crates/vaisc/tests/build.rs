@@ -244,7 +244,6 @@ fn stack_overflow_and_externs_match_run() {
 /// and finishes back to the caller, as with `vaisc run -g`.
 #[test]
 fn gdb_debugs_a_built_executable() {
-    assert!(Command::new("gdb").arg("--version").output().is_ok_and(|o| o.status.success()), "gdb is not installed");
     let src_dir = repo_root().join("tests/gdb");
     let dir = scratch("gdb");
     let exe = dir.join("step");
@@ -252,13 +251,8 @@ fn gdb_debugs_a_built_executable() {
     // `gdb_shows_inlined_copies_in_a_built_executable`).
     let built = vaisc().current_dir(&src_dir).env("VAIS_INLINE", "0").args(["build", "-g", "step.vais", "-o"]).arg(&exe).output().unwrap();
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
-    let mut cmd = Command::new("gdb");
-    cmd.current_dir(&src_dir).args(["-batch", "-nx"]);
-    for c in ["set width 0", "break step.vais:9", "run", "bt", "step", "next", "finish", "next", "continue"] {
-        cmd.args(["-ex", c]);
-    }
-    let out = cmd.arg(&exe).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let commands = ["set width 0", "break step.vais:9", "run", "bt", "step", "next", "finish", "next", "continue"];
+    let text = gdb_batch(&src_dir, &commands, &[], exe.as_os_str(), &[]);
     let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("`{needle}` missing:\n{text}"));
     assert!(text.contains("Breakpoint 1 at 0x") && text.contains("file step.vais, line 9."), "{text}");
     let hit = at("Breakpoint 1, main () at step.vais:9");
@@ -312,19 +306,13 @@ fn externs_resolve_at_link_time() {
 /// the fault names the same frames.
 #[test]
 fn gdb_shows_inlined_copies_in_a_built_executable() {
-    assert!(Command::new("gdb").arg("--version").output().is_ok_and(|o| o.status.success()), "gdb is not installed");
     let src_dir = repo_root().join("tests/gdb");
     let dir = scratch("gdb-inlined");
     let exe = dir.join("fault");
     let built = vaisc().current_dir(&src_dir).args(["build", "-g", "fault.vais", "-o"]).arg(&exe).output().unwrap();
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
-    let mut cmd = Command::new("gdb");
-    cmd.current_dir(&src_dir).args(["-batch", "-nx"]);
-    for c in ["set width 0", "break fault.vais:3", "run", "bt 4", "delete", "continue"] {
-        cmd.args(["-ex", c]);
-    }
-    let out = cmd.arg(&exe).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let commands = ["set width 0", "break fault.vais:3", "run", "bt 4", "delete", "continue"];
+    let text = gdb_batch(&src_dir, &commands, &[], exe.as_os_str(), &[]);
     let frames: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
     assert!(frames.first().is_some_and(|l| l.starts_with("#0  get () at fault.vais:3")), "{text}");
     // Inlined frames have no address of their own ("#1  sum () at", not "#1  0x... in sum").

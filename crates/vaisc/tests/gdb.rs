@@ -10,7 +10,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 /// Runs `vaisc ARGS` under gdb in `dir` with the `commands` (each one `-ex`), after the
 /// settings every test needs (JIT code's checks raise SIGILL/SIGSEGV, which it handles itself;
@@ -21,22 +20,12 @@ fn gdb(dir: &Path, commands: &[&str], args: &[&str]) -> String {
 
 /// [`gdb`] with environment variables for `vaisc` (`VAIS_INLINE=0`: every call stays a call).
 fn gdb_env(dir: &Path, commands: &[&str], args: &[&str], env: &[(&str, &str)]) -> String {
-    assert!(
-        Command::new("gdb").arg("--version").output().is_ok_and(|o| o.status.success()),
-        "gdb is not installed (.ci/run installs it: apt-get install gdb)"
-    );
-    let mut cmd = Command::new("gdb");
-    cmd.env("VAIS_CACHE_DIR", common::test_cache_dir());
-    cmd.current_dir(dir).args(["-batch", "-nx"]);
-    for c in ["handle SIGILL nostop noprint pass", "handle SIGSEGV nostop noprint pass", "set breakpoint pending on", "set width 0"]
-        .iter()
-        .chain(commands)
-    {
-        cmd.args(["-ex", c]);
-    }
-    cmd.envs(env.iter().copied());
-    let out = cmd.arg("--args").arg(env!("CARGO_BIN_EXE_vaisc")).args(args).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+    let mut all = vec!["handle SIGILL nostop noprint pass", "handle SIGSEGV nostop noprint pass", "set breakpoint pending on", "set width 0"];
+    all.extend_from_slice(commands);
+    let cache = common::test_cache_dir();
+    let cache = cache.to_str().expect("a UTF-8 temporary directory");
+    let env: Vec<(&str, &str)> = std::iter::once(("VAIS_CACHE_DIR", cache)).chain(env.iter().copied()).collect();
+    common::gdb_batch(dir, &all, &env, env!("CARGO_BIN_EXE_vaisc").as_ref(), args)
 }
 
 #[test]

@@ -200,3 +200,20 @@ pub fn interrupt_repl(child: &std::process::Child, err: &std::sync::mpsc::Receiv
     assert_eq!(msg, "interrupted", "{what}");
     sent.elapsed()
 }
+
+/// Runs `program ARGS` under gdb in batch mode in `dir`, each of `commands` an `-ex`, with
+/// `env` set; returns gdb's standard output and error together. Fails when gdb is missing.
+pub fn gdb_batch(dir: &std::path::Path, commands: &[&str], env: &[(&str, &str)], program: &std::ffi::OsStr, args: &[&str]) -> String {
+    assert!(
+        Command::new("gdb").arg("--version").output().is_ok_and(|o| o.status.success()),
+        "gdb is not installed (.ci/run installs it: apt-get install gdb)"
+    );
+    let mut cmd = Command::new("gdb");
+    cmd.current_dir(dir).args(["-batch", "-nx"]);
+    for c in commands {
+        cmd.args(["-ex", c]);
+    }
+    cmd.envs(env.iter().copied());
+    let out = cmd.arg("--args").arg(program).args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+}
