@@ -25,7 +25,8 @@ modes = [
 def phases(args, env):
     e = dict(os.environ)
     e.update(env)
-    p = subprocess.run([VAISC, "run", "--time", *args, prog], capture_output=True, text=True, env=e)
+    # --no-cache: this measures compiling (the cache would serve every run after the first).
+    p = subprocess.run([VAISC, "run", "--no-cache", "--time", *args, prog], capture_output=True, text=True, env=e)
     line = [l for l in p.stderr.splitlines() if l.startswith("time:")][-1]
     return {k: float(v) for k, v in re.findall(r"(\w+) ([\d.]+)ms", line)}
 
