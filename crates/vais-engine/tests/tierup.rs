@@ -136,3 +136,37 @@ fn recursion_tiers_up_mid_call_and_the_threshold_can_change() {
     assert!(r.tiers.is_empty(), "{:?}", r.tiers);
     assert_eq!(e.tier_threshold(), None);
 }
+
+/// `big` is too big to inline; a hot loop calling it (`USER`) gets a copy of its entry guard
+/// (`n < 0 ? ..`, vais-inline's guard) instead.
+fn big(cheap: i64) -> String {
+    format!(
+        "F big(n: i64) -> i64 {{\n    I n < 0 {{ 0 - {cheap} }} E {{\n        a := n * 3 + 1\n        b := a * a - n\n        c := b % 7 + a % 5\n        d := c * c + b * 2 - a\n        d % 1000 + c + b % 13 + a % 11 + (d ^ c) % 17\n    }}\n}}"
+    )
+}
+const USER: &str = "F user(n: i64) -> i64 {\n    s := mut 0\n    L i: 0..n { s = s + big(i - 5) }\n    s\n}";
+
+#[test]
+fn redefining_a_callee_whose_guard_was_copied_sends_its_callers_back_to_baseline() {
+    let mut base = Engine::with_tier_threshold(None).unwrap();
+    let mut e = Engine::with_tier_threshold(Some(50)).unwrap();
+    for x in [&mut base, &mut e] {
+        eval(x, &big(1));
+        eval(x, USER);
+    }
+    let want = eval(&mut base, "user(1000)").value;
+    let r = eval(&mut e, "user(1000)");
+    assert_eq!(r.value, want);
+    // The optimised `user` has a copy of `big`'s guard: it depends on `big`.
+    assert!(ups(&r).contains(&("user".to_string(), vec!["big".to_string()])), "{:?}", ups(&r));
+    let opt = e.code_at(vais_engine::CodeKind::Clif, "user", Some(Tier::Optimising)).unwrap();
+    assert!(opt.contains("icmp_imm slt") || opt.contains("icmp slt"), "no guard in\n{opt}");
+    // A new cheap case must reach the caller.
+    let r = eval(&mut e, &big(2));
+    assert!(r.tiers.contains(&TierEvent::Down { function: "user".into(), because: "big".into() }), "{:?}", r.tiers);
+    eval(&mut base, &big(2));
+    for n in [3, 10, 1000] {
+        let want = eval(&mut base, &format!("user({n})")).value;
+        assert_eq!(eval(&mut e, &format!("user({n})")).value, want, "user({n})");
+    }
+}

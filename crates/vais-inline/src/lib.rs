@@ -31,10 +31,15 @@
 //!
 //! Before inlining, self-calls in tail position become loops ([`tailrec`]), with an
 //! accumulator for `x OP @(..)` (`fib` keeps one of its two calls).
+//!
+//! A call that may run many times but is not inlined (too big, or as deep in its own
+//! recursion as allowed) still gets a copy of the callee's entry guard ([`guard`]:
+//! `n < 2 ? n : fib(n)`), so the cheap case makes no call.
 
 use std::collections::HashMap;
 use vais_tir::visit;
 
+pub mod guard;
 pub mod tailrec;
 use vais_tir::{Callee, Expr, ExprKind, FuncDef, FuncId, FuncKind, LocalDef, LocalId, LoopKind, PatternKind, Program, Stmt, Ty};
 
@@ -74,15 +79,19 @@ pub struct Stats {
     pub devirtualised: usize,
     /// Functions whose tail self-calls became loops.
     pub tail_loops: usize,
+    /// Calls that kept the call but got a copy of the callee's entry guard ([`guard`]).
+    pub guarded: usize,
 }
 
 /// What the inliner knows about one function of the original program.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Info {
     /// Body size in nodes; `None` when the function is never inlined.
     nodes: Option<usize>,
     /// Whether some parameter is a function value.
     takes_fn: bool,
+    /// Its entry guard, from the body as written ([`guard`]).
+    guard: Option<std::rc::Rc<guard::Guard>>,
 }
 
 /// The inliner's facts about functions: a memo of [`Info`], and the looped functions.
@@ -172,7 +181,7 @@ fn info_of(def: &FuncDef) -> Info {
     let takes_fn = def.params.iter().any(|p| matches!(def.local(*p).ty, Ty::Fn(..)));
     let inlinable = !def.is_async && !matches!(def.kind, FuncKind::ReplEntry);
     if !inlinable {
-        return Info { nodes: None, takes_fn };
+        return Info { nodes: None, takes_fn, guard: None };
     }
     let mut n = 0;
     let mut ret = false;
@@ -180,7 +189,7 @@ fn info_of(def: &FuncDef) -> Info {
         n += 1;
         ret |= matches!(e.kind, ExprKind::Return(_));
     });
-    Info { nodes: (!ret).then_some(n), takes_fn }
+    Info { nodes: (!ret).then_some(n), takes_fn, guard: guard::guard_of(def).map(std::rc::Rc::new) }
 }
 
 /// A known function value: the function and, for a closure, its captured values (stable
@@ -285,11 +294,36 @@ impl Cx<'_> {
         }
         if let ExprKind::Call { callee: Callee::Func(g), .. } = &e.kind {
             let g = *g;
-            if self.orig[g.index()].kind != FuncKind::Lambda && self.try_inline(e, g, vec![]) {
+            if self.orig[g.index()].kind != FuncKind::Lambda && (self.try_inline(e, g, vec![]) || self.try_guard(e, g)) {
                 return;
             }
         }
         visit::children_mut(e, &mut |c| self.walk(c));
+    }
+
+    /// Gives the call `e` of `g` (not inlined) a copy of `g`'s entry guard ([`guard`]) when
+    /// the call may run many times per call of its caller, then walks its arguments. False
+    /// (and `e` unchanged) when not.
+    fn try_guard(&mut self, e: &mut Expr, g: FuncId) -> bool {
+        let Some(guard) = self.info_of(g).guard else { return false };
+        let hot = self.loops > 0 || g == self.root || self.chain.contains(&g);
+        if !hot || self.looped.get(&g).is_some_and(|l| l.calls.contains(&e.span)) {
+            return false;
+        }
+        let def = &self.orig[g.index()];
+        let ExprKind::Call { args, .. } = &mut e.kind else { return false };
+        if args.len() != def.params.len() {
+            return false;
+        }
+        for a in args.iter_mut() {
+            self.walk(a);
+        }
+        let call = std::mem::replace(e, Expr::new(ExprKind::Unit, Ty::Unit, e.span));
+        let (guarded, added) = guard::apply(call, g, def, &guard, &mut self.locals, stable);
+        *e = guarded;
+        self.grown += added;
+        self.stats.guarded += 1;
+        true
     }
 
     /// Records `local` as bound to a known function value when it is immutable.
@@ -317,7 +351,7 @@ impl Cx<'_> {
     }
 
     fn info_of(&mut self, g: FuncId) -> Info {
-        *self.info.entry(g).or_insert_with(|| info_of(&self.orig[g.index()]))
+        self.info.entry(g).or_insert_with(|| info_of(&self.orig[g.index()])).clone()
     }
 
     /// Replaces the call `e` (a `Call` of `g` with `Callee::Func`) by an inlined copy of `g`

@@ -313,7 +313,7 @@ fn collect_returns<'a>(e: &'a Expr, loops: usize, out: &mut Vec<&'a Expr>) {
 /// Whether `e` can be evaluated earlier than written, before a call of the function: it
 /// reads only locals (no address of the frame is taken, so no call changes them) and
 /// constants, and cannot trap.
-fn pure(e: &Expr) -> bool {
+pub(crate) fn pure(e: &Expr) -> bool {
     vais_ast::stack::guard(|| match &e.kind {
         ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Unit | ExprKind::Local(_) => true,
         ExprKind::Unary { op: UnaryOp::Neg | UnaryOp::Not | UnaryOp::BitNot, operand } => pure(operand),

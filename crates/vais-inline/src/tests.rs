@@ -179,3 +179,104 @@ fn tail_recursion_is_left_alone_without_a_base_case_or_with_frame_addresses() {
     h.ret = Ty::F64;
     assert!(tailrec::eliminate(&mut h, FuncId(0)).is_none());
 }
+
+/// `x + 1 + 1 + ...`: a body too big to inline.
+fn too_big(x: Expr) -> Expr {
+    let mut b = x;
+    for _ in 0..Limits::default().callee_nodes {
+        b = add(b, int(1));
+    }
+    b
+}
+
+/// The guarded form of a call: `(cond, cheap copy, call)` found under `e`.
+fn guarded(e: &Expr) -> Vec<(&Expr, &Expr, &Expr)> {
+    let mut out = vec![];
+    visit::preorder(e, |x| {
+        if let ExprKind::If { cond, then_expr, else_expr: Some(else_expr) } = &x.kind {
+            let (copy, call) = match (&then_expr.kind, &else_expr.kind) {
+                (ExprKind::Inlined { args, .. }, ExprKind::Call { .. }) if args.is_empty() => (&**then_expr, &**else_expr),
+                (ExprKind::Call { .. }, ExprKind::Inlined { args, .. }) if args.is_empty() => (&**else_expr, &**then_expr),
+                _ => return,
+            };
+            out.push((&**cond, copy, call));
+        }
+    });
+    out
+}
+
+#[test]
+fn a_call_too_big_to_inline_gets_the_callees_entry_guard() {
+    // g(n) = n < 2 ? n : <too big>; main loops calling g(m) with m a mutable local.
+    let lt = bin(vais_tir::BinaryOp::Lt, local(0), int(2), Ty::Bool);
+    let g = func("g", 1, vec![ld("n", false)], cond(lt, local(0), too_big(local(0))));
+    let mut main = func("main", 0, vec![ld("m", true)], in_loop(call(0, vec![local(0)])));
+    main.ret = Ty::Unit;
+    let mut p = Program { funcs: vec![g, main], ..Default::default() };
+    let st = inline_program(&mut p, Limits::default());
+    assert_eq!((st.inlined, st.guarded), (0, 1));
+    let m = &p.funcs[1];
+    let found = guarded(&m.body);
+    assert_eq!(found.len(), 1, "{:#?}", m.body);
+    let (c, copy, call) = found[0];
+    // The argument (a mutable local) is read once into a fresh immutable local, which the
+    // condition, the copy and the call all read.
+    assert_eq!(m.locals.len(), 2);
+    assert!(!m.locals[1].mutable);
+    for part in [c, copy, call] {
+        assert_eq!(count(part, |x| matches!(x.kind, ExprKind::Local(LocalId(1)))), 1, "{part:#?}");
+        assert_eq!(count(part, |x| matches!(x.kind, ExprKind::Local(LocalId(0)))), 0, "{part:#?}");
+    }
+    assert!(matches!(copy.kind, ExprKind::Inlined { func: FuncId(0), .. }));
+    vais_tir::verify::verify_program(&p).expect("verifies");
+}
+
+#[test]
+fn a_guard_in_the_else_branch_and_a_constant_argument() {
+    // g(n) = n >= 2 ? <too big> : n * 3, called as g(7) in a loop: the copy reads 7.
+    let ge = bin(vais_tir::BinaryOp::Ge, local(0), int(2), Ty::Bool);
+    let cheap = bin(vais_tir::BinaryOp::Mul, local(0), int(3), Ty::I64);
+    let g = func("g", 1, vec![ld("n", false)], cond(ge, too_big(local(0)), cheap));
+    let mut main = func("main", 0, vec![], in_loop(call(0, vec![int(7)])));
+    main.ret = Ty::Unit;
+    let mut p = Program { funcs: vec![g, main], ..Default::default() };
+    assert_eq!(inline_program(&mut p, Limits::default()).guarded, 1);
+    let found = guarded(&p.funcs[1].body);
+    let mut then_call = false;
+    visit::preorder(&p.funcs[1].body, |x| {
+        if let ExprKind::If { then_expr, .. } = &x.kind {
+            then_call |= matches!(then_expr.kind, ExprKind::Call { .. });
+        }
+    });
+    assert!(then_call, "the call runs when the condition holds");
+    assert_eq!(p.funcs[1].locals.len(), 0, "a constant is substituted, not bound");
+    assert_eq!(count(found[0].1, |x| matches!(x.kind, ExprKind::Int(7))), 1);
+    vais_tir::verify::verify_program(&p).expect("verifies");
+}
+
+#[test]
+fn no_guard_when_it_could_trap_or_reads_more_than_parameters_or_runs_once() {
+    // A division in the condition could trap: not copied.
+    let q = bin(vais_tir::BinaryOp::Div, int(10), local(0), Ty::I64);
+    let c = bin(vais_tir::BinaryOp::Lt, q, int(2), Ty::Bool);
+    let div = func("div", 1, vec![ld("n", false)], cond(c, local(0), too_big(local(0))));
+    // The cheap branch reads a local bound in the body: not a guard of the entry.
+    let body = ex(
+        ExprKind::Block(vais_tir::Block {
+            stmts: vec![Stmt::Let { local: LocalId(1), value: int(4) }],
+            value: Some(Box::new(cond(bin(vais_tir::BinaryOp::Lt, local(0), int(2), Ty::Bool), local(1), too_big(local(0))))),
+        }),
+        Ty::I64,
+    );
+    let inner = func("inner", 1, vec![ld("n", false), ld("k", false)], body);
+    // A guard proper, but called once (straight-line code): not worth the code.
+    let lt = bin(vais_tir::BinaryOp::Lt, local(0), int(2), Ty::Bool);
+    let once = func("once", 1, vec![ld("n", false)], cond(lt, local(0), too_big(local(0))));
+    let mut main = func("main", 0, vec![], in_loop(add(call(0, vec![int(1)]), call(1, vec![int(1)]))));
+    main.ret = Ty::Unit;
+    main.body = ex(ExprKind::Block(vais_tir::Block { stmts: vec![Stmt::Expr(call(2, vec![int(1)]))], value: Some(Box::new(main.body.clone())) }), Ty::Unit);
+    let mut p = Program { funcs: vec![div, inner, once, main], ..Default::default() };
+    let st = inline_program(&mut p, Limits::default());
+    assert_eq!((st.inlined, st.guarded), (0, 0));
+    assert!(guarded(&p.funcs[3].body).is_empty());
+}
