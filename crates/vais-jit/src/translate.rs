@@ -1636,6 +1636,9 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// `I`: an arm that is trivial ([`Tr::is_trivial`]) gets no block of its own (the branch
     /// goes straight to the merge block with its value; both trivial: a `select`).
     fn if_expr(&mut self, e: &Expr, cond: &Expr, then_e: &Expr, else_e: Option<&Expr>) -> R<Val> {
+        if Self::compound_cond(cond) {
+            return self.if_compound(e, cond, then_e, else_e);
+        }
         let c = self.expr(cond)?;
         let c = self.sv(c, &Ty::Bool);
         let ty = if else_e.is_none() { Ty::Unit } else { e.ty.clone() };
@@ -1697,6 +1700,72 @@ impl<'a, 'f> Tr<'a, 'f> {
         Ok(self.merge_result(merge, &ty))
     }
 
+    /// Whether `c` is a condition [`Tr::branch_on`] turns into branches: `&&`, `||` or `!` of
+    /// `bool` operands that can complete.
+    fn compound_cond(c: &Expr) -> bool {
+        match &c.kind {
+            ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or, lhs, rhs } => lhs.ty == Ty::Bool && rhs.ty == Ty::Bool,
+            ExprKind::Unary { op: UnaryOp::Not, operand } => operand.ty == Ty::Bool && Self::compound_cond(operand),
+            _ => false,
+        }
+    }
+
+    /// Jumps to `t` when `c` holds and to `e` when not, as control flow: `a && b` tests `a`, then
+    /// `b` only when `a` held; `a || b` and `!a` likewise. No `bool` is materialised and tested
+    /// again (a loop's `L _: i < n && x <= 4.0` is two compare-and-branches). Evaluation order
+    /// and short-circuiting are the operators'. `t` and `e` are left unsealed (they may gain
+    /// predecessors here).
+    fn branch_on(&mut self, c: &Expr, t: Block, e: Block) -> R<()> {
+        vais_ast::stack::guard(|| {
+            if !Self::compound_cond(c) {
+                let v = self.expr(c)?;
+                let v = self.sv(v, &Ty::Bool);
+                self.brif(v, t, e);
+                return Ok(());
+            }
+            match &c.kind {
+                ExprKind::Binary { op, lhs, rhs } => {
+                    let mid = self.new_block();
+                    if *op == BinaryOp::And {
+                        self.branch_on(lhs, mid, e)?;
+                    } else {
+                        self.branch_on(lhs, t, mid)?;
+                    }
+                    self.b.seal_block(mid);
+                    self.b.switch_to_block(mid);
+                    self.branch_on(rhs, t, e)
+                }
+                ExprKind::Unary { operand, .. } => self.branch_on(operand, e, t),
+                _ => unreachable!("compound_cond"),
+            }
+        })
+    }
+
+    /// `I` on a [`Tr::compound_cond`]: [`Tr::branch_on`] into an arm block each, both jumping
+    /// to the merge block with their values.
+    fn if_compound(&mut self, e: &Expr, cond: &Expr, then_e: &Expr, else_e: Option<&Expr>) -> R<Val> {
+        let ty = if else_e.is_none() { Ty::Unit } else { e.ty.clone() };
+        let merge = self.new_block();
+        if let Some(t) = Self::merge_ty(&ty) {
+            self.b.append_block_param(merge, t);
+        }
+        let (tb, eb) = (self.new_block(), self.new_block());
+        self.branch_on(cond, tb, eb)?;
+        for (blk, x) in [(tb, Some(then_e)), (eb, else_e)] {
+            self.b.seal_block(blk);
+            self.b.switch_to_block(blk);
+            let v = match x {
+                Some(x) => self.expr(x)?,
+                None => Val::Unit,
+            };
+            let args = self.merge_args(v, &ty);
+            self.jump(merge, &args);
+        }
+        self.b.seal_block(merge);
+        self.b.switch_to_block(merge);
+        Ok(self.merge_result(merge, &ty))
+    }
+
     fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
         let header = self.new_block();
         let body_b = self.new_block();
@@ -1737,11 +1806,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.switch_to_block(header);
         match kind {
             LoopKind::Infinite => self.jump(body_b, &[]),
-            LoopKind::While(c) => {
-                let v = self.expr(c)?;
-                let v = self.sv(v, &Ty::Bool);
-                self.brif(v, body_b, exit);
-            }
+            LoopKind::While(c) => self.branch_on(c, body_b, exit)?,
             LoopKind::Range { .. } => {
                 let (ctr, en, ity, inclusive, _) = range.unwrap();
                 let cur = self.b.use_var(ctr);
@@ -2195,11 +2260,26 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
     }
 
+    /// Whether `v` is the float constant 2.0.
+    fn is_float_two(&self, v: Value) -> bool {
+        use cranelift_codegen::ir::{InstructionData, Opcode, ValueDef};
+        let ValueDef::Result(inst, 0) = self.b.func.dfg.value_def(v) else { return false };
+        match self.b.func.dfg.insts[inst] {
+            InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } => imm.as_f64() == 2.0,
+            InstructionData::UnaryIeee32 { opcode: Opcode::F32const, imm } => imm.as_f32() == 2.0,
+            _ => false,
+        }
+    }
+
     fn arith(&mut self, op: BinaryOp, ty: &Ty, x: Value, y: Value, span: Span) -> R<Value> {
         if ty.is_float() {
             return Ok(match op {
                 BinaryOp::Add => self.b.ins().fadd(x, y),
                 BinaryOp::Sub => self.b.ins().fsub(x, y),
+                // `2.0 * x` is `x + x` exactly (rounding, infinities, NaNs and signed zeros
+                // alike), and an add is cheaper than a multiply by a constant loaded first.
+                BinaryOp::Mul if self.is_float_two(x) => self.b.ins().fadd(y, y),
+                BinaryOp::Mul if self.is_float_two(y) => self.b.ins().fadd(x, x),
                 BinaryOp::Mul => self.b.ins().fmul(x, y),
                 BinaryOp::Div => self.b.ins().fdiv(x, y),
                 BinaryOp::Rem => {
