@@ -429,7 +429,7 @@ impl Cx<'_> {
 
 /// Locals assigned or whose address is taken in `body` (they cannot be replaced by the
 /// argument expression).
-fn written_locals(body: &Expr) -> std::collections::HashSet<LocalId> {
+pub(crate) fn written_locals(body: &Expr) -> std::collections::HashSet<LocalId> {
     fn root(mut e: &Expr) -> Option<LocalId> {
         loop {
             match &e.kind {

@@ -19,7 +19,10 @@
 //! Runaway recursion still ends in a stack overflow: every [`BUDGET`] iterations the loop
 //! makes a real call instead of jumping (`I budget == 0 { @(t..) } E { budget -= 1; .. }`),
 //! so a recursion that never ends overflows after `BUDGET` times its former depth, and a
-//! deep one uses `1 / BUDGET` of its former stack. The loop's back-edge polls for Ctrl-C, and
+//! deep one uses `1 / BUDGET` of its former stack. A recursion that provably ends (its entry
+//! guard stops a signed parameter below a constant and every self-call lowers that parameter
+//! by a constant, see [`bounded`]) cannot run away: its loop has no budget (`fib`: the counter
+//! was a spilled register and a store per iteration). The loop's back-edge polls for Ctrl-C, and
 //! every node keeps its span, so runtime errors name the function and line as before (with
 //! fewer frames in backtraces, as with gcc).
 
@@ -69,6 +72,8 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
         return None;
     }
     let op = scan.op;
+    // Decided on the body as written (before it is rewritten below).
+    let bounded = bounded(def, id);
     let span = def.body.span;
     let ret = def.ret.clone();
     let scalar_zero = zero(&ret, span);
@@ -112,7 +117,75 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
     // Without a value (the `R` form), the block never finishes: the loop only returns.
     def.body = block(stmts, value, ret, span);
     def.locals = rw.locals;
+    if bounded {
+        drop_budget(&mut def.body, rw.budget);
+    }
     Some(Looped { budget: rw.budget, calls: rw.calls })
+}
+
+/// Whether every chain of `def`'s self-calls provably ends, so its loop needs no budget: the
+/// body as written starts with an entry guard ([`crate::guard`]) whose cheap case is taken
+/// when a signed integer parameter `p` (never assigned in the body) is below a constant `c`
+/// (`p < c`, `p <= c`, either way round or negated), and every self-call passes `p - k` for
+/// that parameter with a constant `k >= 1`. Each iteration of the loop then lowers `p` by at
+/// least one without wrapping (`c - k` is within `p`'s type), and the loop leaves as soon as
+/// `p` is below `c`: it ends, as the recursion would have (where the recursion was deep enough
+/// to overflow the stack, the loop finishes instead, as with gcc; `fib`'s and `sum`'s shapes).
+/// A recursion that may run away keeps its budget, so it still overflows.
+fn bounded(def: &FuncDef, id: FuncId) -> bool {
+    let Some(g) = crate::guard::guard_of(def) else { return false };
+    let lit = |e: &Expr| match e.kind {
+        ExprKind::Int(v) => Some(v),
+        _ => None,
+    };
+    let param = |e: &Expr| match e.kind {
+        ExprKind::Local(l) if def.params.contains(&l) => Some(l),
+        _ => None,
+    };
+    // The guard as `p < c` or `p <= c` (the cheap case's condition).
+    let ExprKind::Binary { op, lhs, rhs } = &g.cond.kind else { return false };
+    let (p, c, op) = match (param(lhs), lit(rhs), param(rhs), lit(lhs)) {
+        (Some(p), Some(c), _, _) => (p, c, *op),
+        (_, _, Some(p), Some(c)) => (
+            p,
+            c,
+            match op {
+                BinaryOp::Lt => BinaryOp::Gt,
+                BinaryOp::Le => BinaryOp::Ge,
+                BinaryOp::Gt => BinaryOp::Lt,
+                BinaryOp::Ge => BinaryOp::Le,
+                o => *o,
+            },
+        ),
+        _ => return false,
+    };
+    let below = match (op, g.negated) {
+        (BinaryOp::Lt | BinaryOp::Le, false) | (BinaryOp::Ge | BinaryOp::Gt, true) => true,
+        _ => false,
+    };
+    let Ty::Int(ity) = &def.local(p).ty else { return false };
+    if !below || !ity.signed() || crate::written_locals(&def.body).contains(&p) {
+        return false;
+    }
+    let min = -(1i128 << (ity.bits() - 1));
+    let index = def.params.iter().position(|q| *q == p).expect("a parameter");
+    let mut ok = true;
+    let mut calls = 0;
+    visit::preorder(&def.body, |e| {
+        if let ExprKind::Call { callee: Callee::Func(f), args } = &e.kind {
+            if *f == id {
+                calls += 1;
+                ok &= args.len() == def.params.len()
+                    && match &args[index].kind {
+                        ExprKind::Binary { op: BinaryOp::Sub, lhs, rhs } => {
+                            param(lhs) == Some(p) && lit(rhs).is_some_and(|k| k >= 1 && c - k >= min && k <= 1 << 32)
+                        }
+                        _ => false,
+                    };
+            }
+        }
+    });
+    ok && calls > 0 && c.abs() <= 1 << 62
 }
 
 /// In a copy of a looped function inlined into itself (locals shifted by `off`), the budget

@@ -280,3 +280,49 @@ fn no_guard_when_it_could_trap_or_reads_more_than_parameters_or_runs_once() {
     assert_eq!((st.inlined, st.guarded), (0, 0));
     assert!(guarded(&p.funcs[3].body).is_empty());
 }
+
+/// Whether `def`'s loop still counts a budget (`budget == 0` tested somewhere).
+fn has_budget(def: &FuncDef, l: &tailrec::Looped) -> bool {
+    count(&def.body, |x| matches!(&x.kind, ExprKind::Binary { op: vais_tir::BinaryOp::Eq, lhs, .. } if matches!(lhs.kind, ExprKind::Local(b) if b == l.budget))) > 0
+}
+
+#[test]
+fn a_recursion_that_provably_ends_loops_without_a_budget() {
+    let lt = |c: i128| bin(vais_tir::BinaryOp::Lt, local(0), int(c), Ty::Bool);
+    let fib_body = |cond: Expr, a: Expr, b: Expr| cond_(cond, local(0), add(call(0, vec![a]), call(0, vec![b])));
+    fn cond_(c: Expr, t: Expr, e: Expr) -> Expr {
+        cond(c, t, e)
+    }
+    // fib: n < 2, both calls pass n - k with k >= 1: no budget.
+    let mut fib = func("fib", 1, vec![ld("n", false)], fib_body(lt(2), sub(local(0), int(1)), sub(local(0), int(2))));
+    let l = tailrec::eliminate(&mut fib, FuncId(0)).expect("transformed");
+    assert!(!has_budget(&fib, &l), "{:#?}", fib.body);
+    // The same with `2 > n` and the cheap case in the `E` branch (`n >= 2 ? .. : n`).
+    let ge = bin(vais_tir::BinaryOp::Ge, local(0), int(2), Ty::Bool);
+    let mut neg = func("neg", 1, vec![ld("n", false)], cond(ge, add(call(0, vec![sub(local(0), int(1))]), call(0, vec![sub(local(0), int(2))])), local(0)));
+    let l = tailrec::eliminate(&mut neg, FuncId(0)).expect("transformed");
+    assert!(!has_budget(&neg, &l));
+    // `n == 0` does not bound a descent from a negative n: the budget stays.
+    let eq = bin(vais_tir::BinaryOp::Eq, local(0), int(0), Ty::Bool);
+    let mut eqf = func("eq", 1, vec![ld("n", false)], fib_body(eq, sub(local(0), int(1)), sub(local(0), int(2))));
+    let l = tailrec::eliminate(&mut eqf, FuncId(0)).expect("transformed");
+    assert!(has_budget(&eqf, &l));
+    // A call that does not descend (`n + 1`, or `n - 0`) keeps it too.
+    for arg in [add(local(0), int(1)), sub(local(0), int(0))] {
+        let mut up = func("up", 1, vec![ld("n", false)], fib_body(lt(2), sub(local(0), int(1)), arg));
+        let l = tailrec::eliminate(&mut up, FuncId(0)).expect("transformed");
+        assert!(has_budget(&up, &l));
+    }
+    // On i8, `n - 100` from n >= -100 would wrap: kept.
+    let mut narrow = func("narrow", 1, vec![ld("n", false)], fib_body(lt(-100), sub(local(0), int(100)), sub(local(0), int(1))));
+    for x in [&mut narrow.locals[0].ty, &mut narrow.ret] {
+        *x = Ty::Int(vais_tir::IntTy::I8);
+    }
+    visit::preorder_mut(&mut narrow.body, |x| {
+        if x.ty == Ty::I64 {
+            x.ty = Ty::Int(vais_tir::IntTy::I8);
+        }
+    });
+    let l = tailrec::eliminate(&mut narrow, FuncId(0)).expect("transformed");
+    assert!(has_budget(&narrow, &l));
+}
