@@ -159,10 +159,7 @@ fn bounded(def: &FuncDef, id: FuncId) -> bool {
         ),
         _ => return false,
     };
-    let below = match (op, g.negated) {
-        (BinaryOp::Lt | BinaryOp::Le, false) | (BinaryOp::Ge | BinaryOp::Gt, true) => true,
-        _ => false,
-    };
+    let below = matches!((op, g.negated), (BinaryOp::Lt | BinaryOp::Le, false) | (BinaryOp::Ge | BinaryOp::Gt, true));
     let Ty::Int(ity) = &def.local(p).ty else { return false };
     if !below || !ity.signed() || crate::written_locals(&def.body).contains(&p) {
         return false;
