@@ -53,6 +53,7 @@ mod codegen;
 pub mod layout;
 mod placed;
 mod plan;
+mod strength;
 mod reduce;
 pub mod link;
 mod memory;

@@ -2297,7 +2297,14 @@ impl<'a, 'f> Tr<'a, 'f> {
         Ok(match op {
             BinaryOp::Add => self.b.ins().iadd(x, y),
             BinaryOp::Sub => self.b.ins().isub(x, y),
-            BinaryOp::Mul => self.b.ins().imul(x, y),
+            BinaryOp::Mul => {
+                let by_shift = match (self.const_of(x), self.const_of(y)) {
+                    (_, Some(c)) => crate::strength::mul_const(&mut self.b, x, c),
+                    (Some(c), _) => crate::strength::mul_const(&mut self.b, y, c),
+                    _ => None,
+                };
+                by_shift.unwrap_or_else(|| self.b.ins().imul(x, y))
+            }
             BinaryOp::Div | BinaryOp::Rem => {
                 let t = self.b.func.dfg.value_type(y);
                 // A constant divisor needs no zero check (and, unless it is -1, no overflow
@@ -2313,6 +2320,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                     let c2 = self.b.ins().icmp(IntCC::Equal, y, m1);
                     let both = self.b.ins().band(c1, c2);
                     self.trap_if(both, TrapKind::DivisionOverflow, span)?;
+                }
+                if let (true, Some(d)) = (ity.signed(), k) {
+                    if let Some(v) = crate::strength::sdiv_const(&mut self.b, x, d, op == BinaryOp::Div) {
+                        return Ok(v);
+                    }
                 }
                 if ity.bits() == 128 {
                     // No 128-bit division instruction on our targets: call a helper.
