@@ -67,6 +67,7 @@ use std::collections::HashMap;
 
 pub mod tier;
 pub use tier::Tier;
+mod vector;
 mod tierup;
 pub use tierup::{threshold_from_env, TierEvent, TierScope, DEFAULT_THRESHOLD};
 use std::fmt;

@@ -1790,7 +1790,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             let ctr = self.b.declare_var(t);
             self.b.def_var(ctr, s);
             range = Some((ctr, en, ity, *inclusive, *var));
-            if !*inclusive && self.unroll_range(s, en, ity, body) {
+            if !*inclusive && self.unroll_range(s, en, ity, *var, body) {
                 // Ends with a branch to `header` (the remainder loop).
                 self.unrolled_range(ctr, (s, en), ity, *var, body, (header, latch, exit), span)?;
                 unrolled = true;
@@ -1927,7 +1927,7 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// Whether the exclusive range loop `s..en` (bounds already evaluated) over `body` is
     /// unrolled: counters of at most 64 bits, a small body without nested loops or `B`/`C`,
     /// and not a known trip count below 8 (those loops are short: unrolling only grows code).
-    fn unroll_range(&self, s: Value, en: Value, ity: IntTy, body: &Expr) -> bool {
+    fn unroll_range(&self, s: Value, en: Value, ity: IntTy, var: Option<LocalId>, body: &Expr) -> bool {
         let bits = ity.bits();
         if bits > 64 {
             return false;
@@ -1946,6 +1946,10 @@ impl<'a, 'f> Tr<'a, 'f> {
             if val(b) - val(a) < 8 {
                 return false;
             }
+        }
+        // A vector plan's body is small per element whatever its size in nodes.
+        if var.and_then(|v| crate::vector::plan(body, v).filter(|p| self.vector_fits(p, v))).is_some() {
+            return true;
         }
         let mut budget = UNROLL_MAX_NODES;
         unrollable_body(body, &mut budget)
@@ -1983,6 +1987,11 @@ impl<'a, 'f> Tr<'a, 'f> {
         (header, latch, exit): (Block, Block, Block),
         span: Span,
     ) -> R<()> {
+        if let Some(v) = var {
+            if let Some(plan) = crate::vector::plan(body, v).filter(|p| self.vector_fits(p, v)) {
+                return self.vector_range(ctr, (s, en), ity, v, &plan, header, span);
+            }
+        }
         let stop = self.unrolled_stop((s, en), ity, 4);
         // Reductions get a partial accumulator per copy (`crate::reduce`): copy 0 updates the
         // local's own variable, copies 1-3 fresh ones reset to the identity on every entry.
@@ -2057,6 +2066,174 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.jump(header, &[]);
         }
         Ok(())
+    }
+
+    /// Whether the translator can run `plan` (`crate::vector`) as vectors: every accumulator
+    /// is a 64-bit integer in an SSA variable, and every other local the operands read is a
+    /// 64-bit integer.
+    fn vector_fits(&self, plan: &[crate::vector::Update<'_>], var: LocalId) -> bool {
+        let int64 = |t: Ty| matches!(t, Ty::Int(i) if i.bits() == 64);
+        plan.iter().all(|u| {
+            let mut read = vec![];
+            crate::vector::locals_read(u.operand, &mut read);
+            matches!(self.locals[u.acc.index()], Storage::Var(_))
+                && int64(self.local_ty(u.acc))
+                && read.iter().all(|l| *l == var || int64(self.local_ty(*l)))
+        })
+    }
+
+    /// The unrolled part of an exclusive range loop whose body is a vectorisable reduction
+    /// (`crate::vector`): four elements per pass as two `i64x2` vectors with two vector partials
+    /// per accumulator (at the operation's identity on every entry), folded into the
+    /// accumulator when the pass count is done; then the block branches to `header`, where the
+    /// scalar loop runs the remaining elements. Under unroll-and-jam the body runs once per
+    /// jammed value of the outer variable, as [`Tr::loop_body`] does.
+    #[allow(clippy::too_many_arguments)]
+    fn vector_range(
+        &mut self,
+        ctr: Variable,
+        (s, en): (Value, Value),
+        ity: IntTy,
+        var: LocalId,
+        plan: &[crate::vector::Update<'_>],
+        header: Block,
+        span: Span,
+    ) -> R<()> {
+        use crate::reduce::Family;
+        let stop = self.unrolled_stop((s, en), ity, 4);
+        let vt = types::I64X2;
+        let mut parts: Vec<(LocalId, Family, [Variable; 2])> = vec![];
+        for u in plan {
+            if parts.iter().any(|(l, _, _)| *l == u.acc) {
+                continue;
+            }
+            let id = self.b.ins().iconst(types::I64, u.fam.identity() as i64);
+            let id = self.b.ins().splat(vt, id);
+            let vars = [self.b.declare_var(vt), self.b.declare_var(vt)];
+            for v in vars {
+                self.b.def_var(v, id);
+            }
+            parts.push((u.acc, u.fam, vars));
+        }
+        let ubody = self.new_block();
+        let combine = self.new_block();
+        let cur = self.b.use_var(ctr);
+        let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
+        self.brif(more, ubody, combine);
+        self.b.switch_to_block(ubody);
+        let cur = self.b.use_var(ctr);
+        self.poll(span)?;
+        self.count()?;
+        let jam = self.jam;
+        let copies = if jam.is_some() { 2 } else { 1 };
+        for k in 0..copies {
+            if let Some((Some(r), r0)) = jam {
+                let x = if k == 0 { r0 } else { self.b.ins().iadd_imm_s(r0, 1) };
+                self.assign_local(r, Val::S(x));
+            }
+            for u in plan {
+                let (_, fam, vars) = *parts.iter().find(|(l, _, _)| *l == u.acc).expect("a partial");
+                for (half, pv) in vars.iter().enumerate() {
+                    let x = self.lanes(u.operand, var, cur, 16 * half as i32)?;
+                    let x = self.as_vector(x);
+                    let acc = self.b.use_var(*pv);
+                    let n = match (fam, u.sub) {
+                        (Family::Add, true) => self.b.ins().isub(acc, x),
+                        (Family::Add, false) => self.b.ins().iadd(acc, x),
+                        (Family::Xor, _) => self.b.ins().bxor(acc, x),
+                        (Family::And, _) => self.b.ins().band(acc, x),
+                        (Family::Or, _) => self.b.ins().bor(acc, x),
+                        (Family::Mul, _) => unreachable!("no vector multiply in a plan"),
+                    };
+                    self.b.def_var(*pv, n);
+                }
+            }
+        }
+        let next = self.b.ins().iadd_imm_s(cur, 4);
+        self.b.def_var(ctr, next);
+        let more = self.b.ins().icmp(IntCC::NotEqual, next, stop);
+        self.brif(more, ubody, combine);
+        self.b.seal_block(ubody);
+        self.b.seal_block(combine);
+        self.b.switch_to_block(combine);
+        // The lanes go through a stack slot (no lane extraction needed from the target).
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 4));
+        for (l, fam, [p0, p1]) in parts {
+            let (a, b) = (self.b.use_var(p0), self.b.use_var(p1));
+            let op = |tr: &mut Self, x: Value, y: Value| match fam {
+                Family::Add => tr.b.ins().iadd(x, y),
+                Family::Xor => tr.b.ins().bxor(x, y),
+                Family::And => tr.b.ins().band(x, y),
+                Family::Or => tr.b.ins().bor(x, y),
+                Family::Mul => unreachable!("no vector multiply in a plan"),
+            };
+            let v = op(self, a, b);
+            let at = self.b.ins().stack_addr(PTR, slot, 0);
+            self.b.ins().store(flags(), v, at, 0);
+            let lo = self.b.ins().load(types::I64, flags(), at, 0);
+            let hi = self.b.ins().load(types::I64, flags(), at, 8);
+            let lanes = op(self, lo, hi);
+            let Storage::Var(acc) = self.locals[l.index()] else { unreachable!("checked by vector_fits") };
+            let old = self.b.use_var(acc);
+            let sum = op(self, old, lanes);
+            self.b.def_var(acc, sum);
+        }
+        self.jump(header, &[]);
+        Ok(())
+    }
+
+    /// A lane-wise operand of a vector plan for the elements at `var = cur` and `cur + 1`,
+    /// `off` bytes further: a scalar when it is the same in every lane.
+    fn lanes(&mut self, e: &Expr, var: LocalId, cur: Value, off: i32) -> R<Val> {
+        if crate::vector::invariant(e, var, &[]) {
+            return self.expr(e);
+        }
+        match &e.kind {
+            ExprKind::Binary { op, lhs, rhs } => {
+                let (a, b) = (self.lanes(lhs, var, cur, off)?, self.lanes(rhs, var, cur, off)?);
+                let (a, b) = (self.as_vector(a), self.as_vector(b));
+                Ok(Val::M(match op {
+                    BinaryOp::Add => self.b.ins().iadd(a, b),
+                    BinaryOp::Sub => self.b.ins().isub(a, b),
+                    BinaryOp::BitXor => self.b.ins().bxor(a, b),
+                    BinaryOp::BitAnd => self.b.ins().band(a, b),
+                    BinaryOp::BitOr => self.b.ins().bor(a, b),
+                    _ => return Err(format!("operator {} in a vector plan", op.symbol())),
+                }))
+            }
+            ExprKind::Call { args, .. } => {
+                let p = crate::vector::unit_stride(&args[0], var).ok_or("a load without unit stride in a vector plan")?;
+                let base = self.expr(p)?;
+                let base = self.sv(base, &Ty::I64);
+                // The load carries its own position (a fault names it), as `expr` gives it.
+                let outer = self.b.srcloc();
+                if self.t.lines {
+                    let loc = match self.cur_inline {
+                        None => e.span.start,
+                        Some(i) => {
+                            self.inline.locs.push((i, e.span.file.0, e.span.start));
+                            INLINE_LOC | (self.inline.locs.len() as u32 - 1)
+                        }
+                    };
+                    self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(loc));
+                }
+                let scaled = self.b.ins().ishl_imm_u(cur, 3);
+                let at = self.b.ins().iadd(base, scaled);
+                let v = self.b.ins().load(types::I64X2, flags(), at, off);
+                self.b.set_srcloc(outer);
+                Ok(Val::M(v))
+            }
+            _ => Err("an operand that is not lane-wise in a vector plan".to_string()),
+        }
+    }
+
+    /// A lane-wise value as a vector: scalars (`Val::S`) are splatted, vectors (`Val::M`) kept.
+    fn as_vector(&mut self, v: Val) -> Value {
+        match v {
+            Val::M(x) => x,
+            Val::S(x) => self.b.ins().splat(types::I64X2, x),
+            Val::Unit => unreachable!("a unit lane"),
+        }
     }
 
     // ----- operators ---------------------------------------------------------------------------

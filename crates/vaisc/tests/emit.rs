@@ -46,3 +46,39 @@ fn libm_sqrt_and_fabs_are_instructions() {
     assert!(hyp.contains("cold:"), "the call is not on a cold block in\n{hyp}");
     assert_eq!(hyp.matches("atomic_load").count(), 1, "only the entry poll expected in\n{hyp}");
 }
+
+/// The Cranelift IR of each function of `vaisc run --emit clif` on a test program, by name.
+fn clif_functions(program: &str) -> std::collections::HashMap<String, String> {
+    let prog = common::repo_root().join("tests/programs").join(program);
+    let out = common::vaisc().arg("run").arg(&prog).args(["--emit", "clif"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let mut funcs = std::collections::HashMap::new();
+    let mut cur: Option<(String, String)> = None;
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("; ") {
+            funcs.extend(cur.take());
+            cur = Some((name.to_string(), String::new()));
+        } else if let Some((_, body)) = &mut cur {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    funcs.extend(cur);
+    funcs
+}
+
+#[test]
+fn integer_reductions_over_arrays_run_as_vectors() {
+    let f = clif_functions("vector_reductions.vais");
+    // Lane-wise bodies: i64x2 loads and vector arithmetic.
+    for name in ["sum", "ops", "nest"] {
+        let ir = &f[name];
+        assert!(ir.contains("load.i64x2"), "{name}: no vector load in\n{ir}");
+    }
+    assert!(f["ops"].contains("bxor") && f["ops"].contains("bor") && f["ops"].contains("isub"), "{}", f["ops"]);
+    // Not lane-wise: a stride of 16, a multiply, the loop variable, a cast.
+    for name in ["lookalikes", "unsigned"] {
+        assert!(!f[name].contains("i64x2"), "{name} was vectorised:\n{}", f[name]);
+    }
+}
