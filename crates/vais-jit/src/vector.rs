@@ -73,6 +73,10 @@ pub(crate) fn plan(body: &Expr, var: LocalId) -> Option<Vec<Update<'_>>> {
     for s in stmts {
         ups.push(update(s)?);
     }
+    // One operation per accumulator: `s += x; s ^= y` is no reduction.
+    if ups.iter().any(|u| ups.iter().any(|w| w.acc == u.acc && w.fam != u.fam)) {
+        return None;
+    }
     let accs: Vec<LocalId> = ups.iter().map(|u| u.acc).collect();
     let mut loads = 0;
     for u in &ups {
