@@ -13,8 +13,13 @@ signal), and `sampling` is the part of the overhead at 1 kHz that cost predicts:
 two noisy minimums). Usage:
     cargo build --release -p vaisc && RUNS=15 python3 bench/profile_overhead.py [PROGRAM...]
 The floor on this machine (the kernel's sampling interrupt itself, without vaisc):
-    cc -O2 -o /tmp/irq_stalls bench/irq_stalls.c && /tmp/irq_stalls none 2 && /tmp/irq_stalls ip 2"""
-import os, random, subprocess, sys
+    cc -O2 -o /tmp/irq_stalls bench/irq_stalls.c && /tmp/irq_stalls none 2 && /tmp/irq_stalls ip 2
+
+`PAIRS=1`: only plain and 1 kHz, in pairs (shuffled within each round), reporting for CPU and
+wall time the overhead of the minimums and the median of the rounds' own ratios (a round's two
+runs see the same machine load, so their ratio cancels most of a noisy host's drift). Use
+RUNS=21 or more: this machine's run-to-run spread is 10-50%."""
+import os, random, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VAISC = os.environ.get("VAISC", os.path.join(ROOT, "target/release/vaisc"))
@@ -29,6 +34,38 @@ def cpu(args):
 
 def samples_of(err):
     return int(err.split()[1])
+
+def timed(args):
+    t0 = time.perf_counter()
+    c, out, err = cpu(args)
+    return c, (time.perf_counter() - t0) * 1000, out, err
+
+if os.environ.get("PAIRS") == "1":
+    print(f"{'program':10} {'plain cpu':>9} {'1 kHz cpu':>9} {'min':>7} {'median':>7} | {'plain wall':>10} {'1 kHz wall':>10} {'min':>7} {'median':>7} {'samples':>8}")
+    cpu_ratios, wall_ratios = [], []
+    for name in sys.argv[1:] or ["fib", "loops", "mandel", "structs"]:
+        src = os.path.join(ROOT, "bench", name + ".vais")
+        rounds = []
+        for _ in range(RUNS):
+            order = ["plain", "1k"]
+            random.shuffle(order)
+            got = {}
+            for k in order:
+                c, w, out, err = timed([src] if k == "plain" else [src, "--profile"])
+                got[k] = (c, w, out, samples_of(err) if k == "1k" else 0)
+            if got["plain"][2] != got["1k"][2]:
+                sys.exit(f"{name}: output differs under --profile")
+            rounds.append(got)
+        pc = min(r["plain"][0] for r in rounds); kc = min(r["1k"][0] for r in rounds)
+        pw = min(r["plain"][1] for r in rounds); kw = min(r["1k"][1] for r in rounds)
+        mc = statistics.median(r["1k"][0] / r["plain"][0] for r in rounds)
+        mw = statistics.median(r["1k"][1] / r["plain"][1] for r in rounds)
+        samples = statistics.median(r["1k"][3] for r in rounds)
+        cpu_ratios.append(kc / pc); wall_ratios.append(kw / pw)
+        print(f"{name:10} {pc:9.1f} {kc:9.1f} {100 * (kc / pc - 1):6.1f}% {100 * (mc - 1):6.1f}% | {pw:10.1f} {kw:10.1f} {100 * (kw / pw - 1):6.1f}% {100 * (mw - 1):6.1f}% {samples:8.0f}")
+    geo = lambda rs: 100 * (statistics.geometric_mean(rs) - 1)
+    print(f"geometric mean overhead of the minimums: CPU {geo(cpu_ratios):.1f}%, wall {geo(wall_ratios):.1f}%")
+    sys.exit(0)
 
 print(f"{'program':10} {'plain ms':>9} {'1 kHz ms':>9} {'overhead':>9} {'1 Hz ms':>8} {'fixed':>7} {'samples':>8} {'us/sample':>10} {'@10k':>6} {'sampling':>9}")
 ratios = []
