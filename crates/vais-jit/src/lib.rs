@@ -45,6 +45,7 @@
 //!   report. A function with more checks than codes calls `vais_rt_trap` for the rest.
 
 mod abi;
+mod hoist;
 mod jam;
 mod addr;
 mod artifact;

@@ -109,6 +109,9 @@ pub(crate) struct Tr<'a, 'f> {
     /// Set while translating the inner loop of a jammed nest (`crate::jam`): the outer loop's
     /// variable and its first value; the inner body is translated for it and for the next.
     jam: Option<(Option<LocalId>, Value)>,
+    /// The locals each enclosing loop may change between iterations (`crate::hoist`),
+    /// innermost last.
+    variant: Vec<std::sync::Arc<HashSet<LocalId>>>,
     /// Function references and data addresses named so far, by symbol index.
     frefs: HashMap<u32, FuncRef>,
     gvs: HashMap<u32, GlobalValue>,
@@ -396,6 +399,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             ret_ptr: None,
             loops: vec![],
             jam: None,
+            variant: vec![],
             frefs: HashMap::new(),
             gvs: HashMap::new(),
             rt_refs: HashMap::new(),
@@ -1118,6 +1122,10 @@ impl<'a, 'f> Tr<'a, 'f> {
             ExprKind::Index { base, index } => {
                 let bv = self.expr(base)?;
                 let bp = self.sv(bv, &base.ty);
+                let size = self.lay(&e.ty).size as i64;
+                if let Some(a) = self.hoisted_address(Some(bp), index, size)? {
+                    return Ok(Place::Mem(a, 0));
+                }
                 let iv = self.expr(index)?;
                 let i = self.sv(iv, &index.ty);
                 let i = self.as_i64(i, &index.ty);
@@ -1767,6 +1775,13 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
+        self.variant.push(std::sync::Arc::new(crate::hoist::variant(kind, body)));
+        let r = self.loop_expr_here(kind, body, span);
+        self.variant.pop();
+        r
+    }
+
+    fn loop_expr_here(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {
         let header = self.new_block();
         let body_b = self.new_block();
         let latch = self.new_block();
@@ -2720,31 +2735,22 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.poll(e.span)?;
             return Ok(r);
         }
+        if matches!(bi, Builtin::LoadByte | Builtin::LoadI64 | Builtin::StoreByte | Builtin::StoreI64) && !args.is_empty() {
+            if let Some(a) = self.hoisted_address(None, &args[0], 1)? {
+                let mut vals = vec![a];
+                for (x, t) in args[1..].iter().zip(&ptys[1..]) {
+                    let v = self.expr(x)?;
+                    vals.push(self.sv(v, t));
+                }
+                return self.memory_builtin(bi, &vals);
+            }
+        }
         let vals = self.eval_args(args, &ptys)?;
         if vals.len() != ptys.len() {
             return Err(format!("builtin {} called with {} arguments", bi.name(), vals.len()));
         }
-        let fl = flags();
         match bi {
-            // A constant part of the address goes into the displacement (`crate::addr`).
-            Builtin::LoadByte => {
-                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
-                return Ok(Val::S(self.b.ins().uload8(types::I64, fl, a, o)));
-            }
-            Builtin::LoadI64 => {
-                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
-                return Ok(Val::S(self.b.ins().load(types::I64, fl, a, o)));
-            }
-            Builtin::StoreByte => {
-                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
-                self.b.ins().istore8(fl, vals[1], a, o);
-                return Ok(Val::Unit);
-            }
-            Builtin::StoreI64 => {
-                let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
-                self.b.ins().store(fl, vals[1], a, o);
-                return Ok(Val::Unit);
-            }
+            Builtin::LoadByte | Builtin::LoadI64 | Builtin::StoreByte | Builtin::StoreI64 => return self.memory_builtin(bi, &vals),
             // A `str` is the address of its bytes.
             Builtin::StrPtr | Builtin::StrFromPtr => return Ok(Val::S(vals[0])),
             Builtin::Argv => {
@@ -2767,6 +2773,58 @@ impl<'a, 'f> Tr<'a, 'f> {
         // The file and output built-ins can block in C (a full pipe, a terminal read).
         self.poll(e.span)?;
         Ok(r)
+    }
+
+    /// `load_i64`/`load_byte`/`store_i64`/`store_byte` on evaluated arguments (the address
+    /// first). A constant part of the address goes into the displacement (`crate::addr`).
+    fn memory_builtin(&mut self, bi: Builtin, vals: &[Value]) -> R<Val> {
+        let fl = flags();
+        let (a, o) = crate::addr::split_offset(&mut self.b, vals[0]);
+        Ok(match bi {
+            Builtin::LoadByte => Val::S(self.b.ins().uload8(types::I64, fl, a, o)),
+            Builtin::LoadI64 => Val::S(self.b.ins().load(types::I64, fl, a, o)),
+            Builtin::StoreByte => {
+                self.b.ins().istore8(fl, vals[1], a, o);
+                Val::Unit
+            }
+            Builtin::StoreI64 => {
+                self.b.ins().store(fl, vals[1], a, o);
+                Val::Unit
+            }
+            _ => return Err(format!("builtin {} is not a memory access", bi.name())),
+        })
+    }
+
+    /// Inside a loop, `base + e * factor` (`base` absent: 0) with the terms of `e` that do not
+    /// change in the innermost loop summed first (`crate::hoist`), so the mid-end can hoist that
+    /// sum out of the loop; `None` (nothing emitted) when there is no loop, or no split into
+    /// both kinds of terms, or a term that writes.
+    fn hoisted_address(&mut self, base: Option<Value>, e: &Expr, factor: i64) -> R<Option<Value>> {
+        let Some(variant) = self.variant.last().cloned() else { return Ok(None) };
+        if !matches!(e.ty, Ty::Int(i) if i.bits() == 64) {
+            return Ok(None);
+        }
+        let Some(terms) = crate::hoist::terms(e, factor) else { return Ok(None) };
+        let (inv, var): (Vec<_>, Vec<_>) = terms.into_iter().partition(|(_, t)| crate::hoist::invariant(t, &variant));
+        if inv.is_empty() || var.is_empty() || !var.iter().all(|(_, t)| crate::hoist::writes_nothing(t)) {
+            return Ok(None);
+        }
+        let sum = |tr: &mut Self, acc: Option<Value>, parts: &[(i64, &Expr)]| -> R<Option<Value>> {
+            let mut acc = acc;
+            for (f, t) in parts {
+                let v = tr.expr(t)?;
+                let v = tr.sv(v, &Ty::I64);
+                let v = if *f == 1 { v } else { tr.b.ins().imul_imm_s(v, *f) };
+                acc = Some(match acc {
+                    Some(a) => tr.b.ins().iadd(a, v),
+                    None => v,
+                });
+            }
+            Ok(acc)
+        };
+        let fixed = sum(self, base, &inv)?.expect("invariant terms");
+        let moving = sum(self, None, &var)?.expect("variant terms");
+        Ok(Some(self.b.ins().iadd(fixed, moving)))
     }
 
     /// `printf(fmt, args...)`: arguments go to the runtime as 8-byte slots plus kind bytes.
