@@ -2489,7 +2489,9 @@ impl<'a, 'f> Tr<'a, 'f> {
         Ok(match op {
             BinaryOp::Add => self.b.ins().iadd(x, y),
             BinaryOp::Sub => self.b.ins().isub(x, y),
-            BinaryOp::Mul => {
+            // Strength reduction (`crate::strength`) only inside loops, where a chain of such
+            // operations can bound the time; elsewhere the longer IR only costs compile time.
+            BinaryOp::Mul if !self.variant.is_empty() => {
                 let by_shift = match (self.const_of(x), self.const_of(y)) {
                     (_, Some(c)) => crate::strength::mul_const(&mut self.b, x, c),
                     (Some(c), _) => crate::strength::mul_const(&mut self.b, y, c),
@@ -2497,6 +2499,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 };
                 by_shift.unwrap_or_else(|| self.b.ins().imul(x, y))
             }
+            BinaryOp::Mul => self.b.ins().imul(x, y),
             BinaryOp::Div | BinaryOp::Rem => {
                 let t = self.b.func.dfg.value_type(y);
                 // A constant divisor needs no zero check (and, unless it is -1, no overflow
@@ -2513,7 +2516,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                     let both = self.b.ins().band(c1, c2);
                     self.trap_if(both, TrapKind::DivisionOverflow, span)?;
                 }
-                if let (true, Some(d)) = (ity.signed(), k) {
+                if let (true, Some(d), true) = (ity.signed(), k, !self.variant.is_empty()) {
                     if let Some(v) = crate::strength::sdiv_const(&mut self.b, x, d, op == BinaryOp::Div) {
                         return Ok(v);
                     }

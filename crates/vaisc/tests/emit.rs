@@ -82,3 +82,12 @@ fn integer_reductions_over_arrays_run_as_vectors() {
         assert!(!f[name].contains("i64x2"), "{name} was vectorised:\n{}", f[name]);
     }
 }
+
+#[test]
+fn division_by_constants_in_loops_multiplies() {
+    let f = clif_functions("const_division.vais");
+    // i64 `/` and `%` by constants: magic multiplies, no division instruction.
+    assert!(f["show"].contains("smulhi") && !f["show"].contains("sdiv") && !f["show"].contains("srem"), "{}", f["show"]);
+    // 2^k +- 1 multipliers: shifts.
+    assert!(f["muls"].contains(" = ishl") && !f["muls"].contains(" = imul v"), "{}", f["muls"]);
+}
