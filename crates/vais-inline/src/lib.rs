@@ -430,19 +430,10 @@ impl Cx<'_> {
 /// Locals assigned or whose address is taken in `body` (they cannot be replaced by the
 /// argument expression).
 pub(crate) fn written_locals(body: &Expr) -> std::collections::HashSet<LocalId> {
-    fn root(mut e: &Expr) -> Option<LocalId> {
-        loop {
-            match &e.kind {
-                ExprKind::Local(l) => return Some(*l),
-                ExprKind::Field { base, .. } | ExprKind::Index { base, .. } => e = base,
-                _ => return None,
-            }
-        }
-    }
     let mut out = std::collections::HashSet::new();
     visit::preorder(body, |e| match &e.kind {
-        ExprKind::Assign { target, .. } | ExprKind::CompoundAssign { target, .. } => out.extend(root(target)),
-        ExprKind::AddrOf(x) => out.extend(root(x)),
+        ExprKind::Assign { target, .. } | ExprKind::CompoundAssign { target, .. } => out.extend(target.root_local()),
+        ExprKind::AddrOf(x) => out.extend(x.root_local()),
         _ => {}
     });
     out

@@ -35,20 +35,10 @@ pub(crate) fn variant(kind: &LoopKind, body: &Expr) -> HashSet<LocalId> {
     out
 }
 
-fn root(mut e: &Expr) -> Option<LocalId> {
-    loop {
-        match &e.kind {
-            ExprKind::Local(l) => return Some(*l),
-            ExprKind::Field { base, .. } | ExprKind::Index { base, .. } => e = base,
-            _ => return None,
-        }
-    }
-}
-
 fn collect(e: &Expr, out: &mut HashSet<LocalId>) {
     vais_tir::visit::preorder(e, |x| match &x.kind {
-        ExprKind::Assign { target, .. } | ExprKind::CompoundAssign { target, .. } => out.extend(root(target)),
-        ExprKind::AddrOf(p) => out.extend(root(p)),
+        ExprKind::Assign { target, .. } | ExprKind::CompoundAssign { target, .. } => out.extend(target.root_local()),
+        ExprKind::AddrOf(p) => out.extend(p.root_local()),
         ExprKind::Block(b) => {
             for s in &b.stmts {
                 if let Stmt::Let { local, .. } = s {

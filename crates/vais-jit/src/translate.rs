@@ -1690,22 +1690,27 @@ impl<'a, 'f> Tr<'a, 'f> {
         let (tb, targs) = arm(self, &then_direct);
         let (eb, eargs) = arm(self, &else_direct);
         self.b.ins().brif(c, tb, &targs, eb, &eargs);
-        for (blk, x, direct) in [(tb, Some(then_e), &then_direct), (eb, else_e, &else_direct)] {
-            if direct.is_some() {
-                continue;
-            }
-            self.b.seal_block(blk);
-            self.b.switch_to_block(blk);
+        let arms: Vec<(Block, Option<&Expr>)> =
+            [(tb, Some(then_e), &then_direct), (eb, else_e, &else_direct)].into_iter().filter(|(_, _, d)| d.is_none()).map(|(b, x, _)| (b, x)).collect();
+        self.if_arms(&arms, merge, &ty)
+    }
+
+    /// The arms of an `I` that have blocks of their own (each sealed here: every branch to it
+    /// is emitted), each jumping to `merge` with its value; then the merged value.
+    fn if_arms(&mut self, arms: &[(Block, Option<&Expr>)], merge: Block, ty: &Ty) -> R<Val> {
+        for (blk, x) in arms {
+            self.b.seal_block(*blk);
+            self.b.switch_to_block(*blk);
             let v = match x {
                 Some(x) => self.expr(x)?,
                 None => Val::Unit,
             };
-            let args = self.merge_args(v, &ty);
+            let args = self.merge_args(v, ty);
             self.jump(merge, &args);
         }
         self.b.seal_block(merge);
         self.b.switch_to_block(merge);
-        Ok(self.merge_result(merge, &ty))
+        Ok(self.merge_result(merge, ty))
     }
 
     /// Whether `c` is a condition [`Tr::branch_on`] turns into branches: `&&`, `||` or `!` of
@@ -1759,19 +1764,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         let (tb, eb) = (self.new_block(), self.new_block());
         self.branch_on(cond, tb, eb)?;
-        for (blk, x) in [(tb, Some(then_e)), (eb, else_e)] {
-            self.b.seal_block(blk);
-            self.b.switch_to_block(blk);
-            let v = match x {
-                Some(x) => self.expr(x)?,
-                None => Val::Unit,
-            };
-            let args = self.merge_args(v, &ty);
-            self.jump(merge, &args);
-        }
-        self.b.seal_block(merge);
-        self.b.switch_to_block(merge);
-        Ok(self.merge_result(merge, &ty))
+        self.if_arms(&[(tb, Some(then_e)), (eb, else_e)], merge, &ty)
     }
 
     fn loop_expr(&mut self, kind: &LoopKind, body: &Expr, span: Span) -> R<Val> {

@@ -687,6 +687,19 @@ impl Expr {
         std::mem::replace(&mut self.kind, ExprKind::Unit)
     }
     /// Whether this expression denotes a storage location (invariant 6).
+    /// The local a place expression is rooted at through fields and indexes (`a.f[i].g` is
+    /// rooted at `a`): the local a write to the place may change. `None` for other roots.
+    pub fn root_local(&self) -> Option<LocalId> {
+        let mut e = self;
+        loop {
+            match &e.kind {
+                ExprKind::Local(l) => return Some(*l),
+                ExprKind::Field { base, .. } | ExprKind::Index { base, .. } => e = base,
+                _ => return None,
+            }
+        }
+    }
+
     pub fn is_place(&self) -> bool {
         matches!(
             self.kind,
