@@ -1203,20 +1203,28 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// for its operands) carries `e`'s source position: its byte offset in the function's file
     /// (the line tables of profiles, perf and debuggers come from these).
     pub fn expr(&mut self, e: &Expr) -> R<Val> {
+        let outer = self.enter_position(e.span);
+        let r = vais_ast::stack::guard(|| self.expr_at(e));
+        self.b.set_srcloc(outer);
+        r
+    }
+
+    /// Gives the instructions emitted from now on the source position `span` (when line
+    /// tables are on; inside an inlined copy, through the inline table) and returns the
+    /// position to restore afterwards.
+    fn enter_position(&mut self, span: Span) -> cranelift_codegen::ir::SourceLoc {
         let outer = self.b.srcloc();
         if self.t.lines {
             let loc = match self.cur_inline {
-                None => e.span.start,
+                None => span.start,
                 Some(i) => {
-                    self.inline.locs.push((i, e.span.file.0, e.span.start));
+                    self.inline.locs.push((i, span.file.0, span.start));
                     INLINE_LOC | (self.inline.locs.len() as u32 - 1)
                 }
             };
             self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(loc));
         }
-        let r = vais_ast::stack::guard(|| self.expr_at(e));
-        self.b.set_srcloc(outer);
-        r
+        outer
     }
 
     fn expr_at(&mut self, e: &Expr) -> R<Val> {
@@ -2214,17 +2222,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let base = self.expr(p)?;
                 let base = self.sv(base, &Ty::I64);
                 // The load carries its own position (a fault names it), as `expr` gives it.
-                let outer = self.b.srcloc();
-                if self.t.lines {
-                    let loc = match self.cur_inline {
-                        None => e.span.start,
-                        Some(i) => {
-                            self.inline.locs.push((i, e.span.file.0, e.span.start));
-                            INLINE_LOC | (self.inline.locs.len() as u32 - 1)
-                        }
-                    };
-                    self.b.set_srcloc(cranelift_codegen::ir::SourceLoc::new(loc));
-                }
+                let outer = self.enter_position(e.span);
                 let scaled = self.b.ins().ishl_imm_u(cur, 3);
                 let at = self.b.ins().iadd(base, scaled);
                 let v = self.b.ins().load(types::I64X2, flags(), at, off);
