@@ -2032,15 +2032,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         // back (one branch per group, no separate header block).
         let ubody = self.new_block();
         let combine = if parts.is_empty() { header } else { self.new_block() };
-        let cur = self.b.use_var(ctr);
-        let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
-        self.brif(more, ubody, combine);
-        self.b.switch_to_block(ubody);
-        let cur = self.b.use_var(ctr);
-        // One poll per group, first: the copies' loads then have no side effect between them
-        // and their uses, so the back end can fold them into the arithmetic.
-        self.poll(span)?;
-        self.count()?;
+        let cur = self.group_start(ctr, stop, ubody, combine, span)?;
         // The body has no `B`/`C` of its own (checked); the entry keeps the stack's shape.
         self.loops.push((latch, exit));
         for k in 0..4i64 {
@@ -2082,6 +2074,21 @@ impl<'a, 'f> Tr<'a, 'f> {
             self.jump(header, &[]);
         }
         Ok(())
+    }
+
+    /// The entry of a rotated unrolled loop (its test once, before the first group), then the
+    /// start of a group in `ubody`: the counter's value, after one poll per group, first (the
+    /// copies' loads then have no side effect between them and their uses, so the back end
+    /// can fold them into the arithmetic).
+    fn group_start(&mut self, ctr: Variable, stop: Value, ubody: Block, done: Block, span: Span) -> R<Value> {
+        let cur = self.b.use_var(ctr);
+        let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
+        self.brif(more, ubody, done);
+        self.b.switch_to_block(ubody);
+        let cur = self.b.use_var(ctr);
+        self.poll(span)?;
+        self.count()?;
+        Ok(cur)
     }
 
     /// Whether the translator can run `plan` (`crate::vector`) as vectors: every accumulator
@@ -2133,13 +2140,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         let ubody = self.new_block();
         let combine = self.new_block();
-        let cur = self.b.use_var(ctr);
-        let more = self.b.ins().icmp(IntCC::NotEqual, cur, stop);
-        self.brif(more, ubody, combine);
-        self.b.switch_to_block(ubody);
-        let cur = self.b.use_var(ctr);
-        self.poll(span)?;
-        self.count()?;
+        let cur = self.group_start(ctr, stop, ubody, combine, span)?;
         let jam = self.jam;
         let copies = if jam.is_some() { 2 } else { 1 };
         for k in 0..copies {
