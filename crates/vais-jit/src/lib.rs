@@ -54,6 +54,8 @@ pub mod layout;
 mod placed;
 mod plan;
 mod reduce;
+mod release;
+pub use release::Retained;
 pub mod link;
 mod memory;
 pub mod object;

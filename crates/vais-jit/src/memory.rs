@@ -268,7 +268,6 @@ impl MemoryHandle {
     }
 
     /// Bytes handed out and not freed (tests, `:memory`-style reports).
-    #[cfg(test)]
     pub fn live_bytes(&self) -> usize {
         lock(&self.0).live.values().map(|(l, _)| *l).sum()
     }
