@@ -277,10 +277,10 @@ pub fn unregister_code(start: usize) {
     // instead of rebuilding every level from the tables: that was linear in the session's
     // code per input.
     let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(i) = p.0.iter().position(|r| r.0 == start) {
-        p.0.swap_remove(i);
+    if let Some(i) = p.added.iter().position(|r| r.0 == start) {
+        p.added.swap_remove(i);
     } else {
-        p.2.push(start);
+        p.removed.push(start);
     }
     drop(p);
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
@@ -301,7 +301,13 @@ static SNAPSHOT_STALE: std::sync::atomic::AtomicBool = std::sync::atomic::Atomic
 /// Code registered since the last publication (`(start, end)`), whether the next publication
 /// must rebuild every level from the tables instead of merging (overlapping code registered,
 /// everything cleared), and the starts of published ranges unregistered since.
-static PENDING: Mutex<(Vec<(usize, usize)>, bool, Vec<usize>)> = Mutex::new((Vec::new(), true, Vec::new()));
+struct Pending {
+    added: Vec<(usize, usize)>,
+    rebuild: bool,
+    removed: Vec<usize>,
+}
+
+static PENDING: Mutex<Pending> = Mutex::new(Pending { added: Vec::new(), rebuild: true, removed: Vec::new() });
 
 /// `levels` without the ranges starting at `removed` (sorted): only the levels holding one are
 /// copied; levels left empty go.
@@ -388,7 +394,7 @@ fn publish_ranges(running: bool) {
     }
     let (mut added, rebuild, mut removed) = {
         let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-        (std::mem::take(&mut p.0), std::mem::replace(&mut p.1, false), std::mem::take(&mut p.2))
+        (std::mem::take(&mut p.added), std::mem::replace(&mut p.rebuild, false), std::mem::take(&mut p.removed))
     };
     let old = SNAPSHOT.load(Ordering::SeqCst);
     let levels = if rebuild || old.is_null() {
@@ -465,9 +471,9 @@ pub fn register_code(start: usize, len: usize, function: String) {
     t.code.insert(start, (len.max(1), function));
     let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
     if removed_any {
-        p.1 = true;
+        p.rebuild = true;
     } else {
-        p.0.push((start, end));
+        p.added.push((start, end));
     }
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
@@ -585,7 +591,7 @@ pub fn clear_code() {
     t.traps.clear();
     t.inlined.clear();
     t.sites.clear();
-    PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+    PENDING.lock().unwrap_or_else(|e| e.into_inner()).rebuild = true;
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
