@@ -9,6 +9,7 @@ pub mod ast;
 pub mod diag;
 pub mod source;
 pub mod stack;
+pub mod threads;
 
 pub use diag::{Code, Diagnostic, Label, Severity};
 pub use source::{FileId, SourceFile, SourceMap, Span};

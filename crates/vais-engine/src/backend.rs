@@ -54,6 +54,17 @@ impl Backend {
         self.jit.compile(program, funcs, locate).map_err(|e| e.to_string())
     }
 
+    /// Entry function `f` ran and will not run again: its code goes (see
+    /// `Jit::release_entry`).
+    pub fn release_entry(&mut self, f: FuncId) {
+        self.jit.release_entry(f)
+    }
+
+    /// What the JIT holds now (tests: a session must not grow with every expression).
+    pub fn retained(&self) -> vais_jit::Retained {
+        self.jit.retained()
+    }
+
     /// The JIT itself, for observers of placed code (debugger images).
     pub fn jit(&self) -> &vais_jit::Jit {
         &self.jit

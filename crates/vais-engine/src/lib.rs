@@ -110,6 +110,10 @@ pub trait Observer {
     /// profiler may record the placed code (`Jit::last_placed`). By default nothing.
     fn compiled(&mut self, _sources: &SourceMap, _jit: &vais_jit::Jit) {}
 
+    /// The entry function `f` of an input that has run was freed (its code with it): a
+    /// debugger must forget it. By default nothing.
+    fn released(&mut self, _sources: &SourceMap, _f: FuncId) {}
+
     /// Wraps the run of an input's entry function (a profiler, a timer); by default just runs.
     fn around_run(
         &mut self,
@@ -417,10 +421,21 @@ impl Engine {
                     outcome = Outcome::Failed;
                 }
             }
+            // The entry ran once and nothing can call it again: its code, IR and TIR go, so
+            // that a session's memory does not grow with every expression it evaluates.
+            obs.released(&self.sources, entry);
+            self.backend.release_entry(entry);
+            self.session.release_entry(entry);
         }
         timings.optimised = self.backend.optimised().len();
         obs.event(&self.sources, Event::Finished(*timings));
         outcome
+    }
+
+    /// What the session's JIT holds now: compiled functions, JIT memory in use, unwinder
+    /// registrations (tests check these do not grow with the number of expressions evaluated).
+    pub fn retained(&self) -> vais_jit::Retained {
+        self.backend.retained()
     }
 
     /// Changes the tier-up threshold (`None`: hot functions are never recompiled); it applies

@@ -384,10 +384,10 @@ pub(crate) fn key(salt: u128, p: &Program, f: FuncId) -> Option<(u128, Anchors, 
 /// on several threads for large batches (keys are a warm run's largest cost after linking).
 pub(crate) fn tags(salt: u128, p: &Program, batch: &[FuncId]) -> Vec<Option<Tag>> {
     let tag = |f: &FuncId| key(salt, p, *f).map(|(key, anchors, inlined)| Tag { f: *f, key, anchors, inlined, callees: callees(p.func(*f)) });
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4);
-    if batch.len() < 64 || threads < 2 {
+    if batch.len() < 64 || vais_ast::threads::available() < 2 {
         return batch.iter().map(tag).collect();
     }
+    let threads = vais_ast::threads::available().min(4);
     let chunk = batch.len().div_ceil(threads);
     std::thread::scope(|sc| {
         let parts: Vec<_> = batch.chunks(chunk).map(|c| sc.spawn(move || c.iter().map(tag).collect::<Vec<_>>())).collect();

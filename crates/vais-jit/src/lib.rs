@@ -56,6 +56,8 @@ mod placed;
 mod plan;
 mod strength;
 mod reduce;
+mod release;
+pub use release::Retained;
 pub mod link;
 mod memory;
 pub mod object;
@@ -708,7 +710,7 @@ impl<M: Module + Send + 'static> Linker<M> {
             let rx = std::sync::Mutex::new(rx);
             let (isa, big_isa) = (self.isa.clone(), self.big_isa.clone());
             let isas: [&dyn cranelift_codegen::isa::TargetIsa; 2] = [&*isa, &*big_isa];
-            let helpers = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_sub(1).max(1);
+            let helpers = vais_ast::threads::available().saturating_sub(1).max(1);
             let (translated, outs) = std::thread::scope(|sc| {
                 let handles: Vec<_> = (0..helpers).map(|_| sc.spawn(|| generate_code(isas, &rx))).collect();
                 self.jobs = Some(tx);

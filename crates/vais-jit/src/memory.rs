@@ -7,7 +7,8 @@
 //! reserves one address range up front (so everything it hands out is within `rel32` reach of
 //! everything else), packs allocations of every finalize into the same pages, and takes memory
 //! back ([`MemoryHandle::free`]) when the linker frees code nobody can reach any more (old
-//! versions of redefined functions); pages left wholly free are returned to the kernel.
+//! versions of redefined functions, REPL entries that ran); runs of at least 64 KiB of wholly
+//! free pages are returned to the kernel.
 //!
 //! Invariants:
 //! - Code and read-only pages are writable only between an allocation that lands in them and
@@ -33,6 +34,9 @@ const GRAIN: usize = 16;
 
 /// Least growth of a kind's space (untouched pages cost no memory).
 const CHUNK: usize = 64 * 1024;
+
+/// Least run of whole free pages given back to the kernel (see [`Inner::free`]).
+const RELEASE_MIN: usize = 64 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Kind {
@@ -247,7 +251,11 @@ impl Inner {
         }
         free.insert(s, e - s);
         let (ps, pe) = (align_up(s, self.page), e & !(self.page - 1));
-        if pe > ps {
+        // Only runs of at least RELEASE_MIN go back to the kernel: the REPL frees each
+        // expression's code after its run, and the next input allocates in the same place;
+        // giving a lone page back each time cost a `madvise`, a page fault and a page clear per
+        // input. A free block keeps less than RELEASE_MIN resident.
+        if pe >= ps + RELEASE_MIN {
             // SAFETY: these whole pages lie inside a free block of our mapping; their contents
             // are dead. (Code pages read back as zeros, which is fine: they are written before
             // any later use.)
@@ -268,7 +276,6 @@ impl MemoryHandle {
     }
 
     /// Bytes handed out and not freed (tests, `:memory`-style reports).
-    #[cfg(test)]
     pub fn live_bytes(&self) -> usize {
         lock(&self.0).live.values().map(|(l, _)| *l).sum()
     }

@@ -68,6 +68,11 @@ impl Placed {
         self.by_addr.clear();
     }
 
+    /// How many functions are registered one by one (REPL sessions).
+    pub(crate) fn registered(&self) -> usize {
+        self.by_addr.len()
+    }
+
     /// The code at `addr` is about to be freed: its frame description goes first.
     pub(crate) fn forget(&mut self, addr: usize) {
         self.by_addr.remove(&addr);

@@ -112,7 +112,8 @@ impl<M: Module + ?Sized> Session<M> {
             .declare_function(&name, Linkage::Export, &sig)
             .map_err(|e| format!("declaring {name}: {e}"))?;
         self.funcs.insert(f, id);
-        if self.config.repl_mode && !self.cells.contains_key(&f) {
+        // (A REPL entry has no cell: nothing calls it, `call_entry` runs it by address.)
+        if self.config.repl_mode && !abi::direct_entry(def) && !self.cells.contains_key(&f) {
             let name = self.unique_name(&format!("vais$cell${}", def.name));
             let cell = self.module.declare_data(&name, Linkage::Local, true, false).map_err(|e| e.to_string())?;
             let mut d = DataDescription::new();

@@ -818,7 +818,16 @@ impl<'a, 'f> Tr<'a, 'f> {
         }
         let r = self.translate_body(params, idx, env);
         if let Some(f) = self.frame.take() {
-            self.frame_size = Some((f.size, f.align));
+            if f.size == 0 {
+                // No slot: no frame. The (unused) address computation goes, so the code
+                // refers to no frame and the linker allocates none (most expression inputs:
+                // a frame kept for each of them was a leak of 16 bytes per input).
+                if let Some(inst) = self.b.func.dfg.value_def(f.base).inst() {
+                    self.b.func.layout.remove_inst(inst);
+                }
+            } else {
+                self.frame_size = Some((f.size, f.align));
+            }
         }
         r
     }

@@ -152,8 +152,10 @@ fn cut_points(text: &str, pieces: usize) -> Vec<usize> {
 /// pieces are clean, each piece ends right after a complete item at brace depth 0 and the next
 /// begins with an item keyword, so the items are exactly those of a sequential parse.
 fn parse_pieces(file: FileId, text: &str) -> Option<(Module, Vec<Diagnostic>)> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let pieces = threads.min(text.len() / PARALLEL_MIN);
+    if text.len() < 2 * PARALLEL_MIN {
+        return None;
+    }
+    let pieces = vais_ast::threads::available().min(text.len() / PARALLEL_MIN);
     if pieces < 2 {
         return None;
     }

@@ -272,7 +272,17 @@ pub fn unregister_code(start: usize) {
     for pc in stale {
         t.traps.remove(&pc);
     }
-    PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+    // The next publication takes the range out of the level holding it (code freed soon
+    // after it was placed, like a REPL entry after its run, is in the newest, smallest one)
+    // instead of rebuilding every level from the tables: that was linear in the session's
+    // code per input.
+    let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(i) = p.added.iter().position(|r| r.0 == start) {
+        p.added.swap_remove(i);
+    } else {
+        p.removed.push(start);
+    }
+    drop(p);
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
@@ -288,9 +298,37 @@ struct RangeSnapshot(Vec<std::sync::Arc<[(usize, usize)]>>);
 static SNAPSHOT: std::sync::atomic::AtomicPtr<RangeSnapshot> = std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
 static SNAPSHOT_STALE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
 
-/// Code registered since the last publication (`(start, end)`), and whether ranges were also
-/// removed (then the next publication rebuilds from the tables instead of merging).
-static PENDING: Mutex<(Vec<(usize, usize)>, bool)> = Mutex::new((Vec::new(), true));
+/// Code registered since the last publication (`(start, end)`), whether the next publication
+/// must rebuild every level from the tables instead of merging (overlapping code registered,
+/// everything cleared), and the starts of published ranges unregistered since.
+struct Pending {
+    added: Vec<(usize, usize)>,
+    rebuild: bool,
+    removed: Vec<usize>,
+}
+
+static PENDING: Mutex<Pending> = Mutex::new(Pending { added: Vec::new(), rebuild: true, removed: Vec::new() });
+
+/// `levels` without the ranges starting at `removed` (sorted): only the levels holding one are
+/// copied; levels left empty go.
+fn remove_ranges(levels: Vec<std::sync::Arc<[(usize, usize)]>>, removed: &[usize]) -> Vec<std::sync::Arc<[(usize, usize)]>> {
+    if removed.is_empty() {
+        return levels;
+    }
+    let mut out = Vec::with_capacity(levels.len());
+    for level in levels {
+        let hit = removed.iter().any(|s| level.binary_search_by_key(s, |r| r.0).is_ok());
+        if !hit {
+            out.push(level);
+            continue;
+        }
+        let kept: Vec<(usize, usize)> = level.iter().copied().filter(|r| removed.binary_search(&r.0).is_err()).collect();
+        if !kept.is_empty() {
+            out.push(kept.into());
+        }
+    }
+    out
+}
 
 /// Merges two sorted runs of disjoint ranges.
 fn merge_runs(a: &[(usize, usize)], b: &[(usize, usize)]) -> Vec<(usize, usize)> {
@@ -354,9 +392,9 @@ fn publish_ranges(running: bool) {
     if !SNAPSHOT_STALE.swap(false, Ordering::SeqCst) {
         return;
     }
-    let (mut added, rebuild) = {
+    let (mut added, rebuild, mut removed) = {
         let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
-        (std::mem::take(&mut p.0), std::mem::replace(&mut p.1, false))
+        (std::mem::take(&mut p.added), std::mem::replace(&mut p.rebuild, false), std::mem::take(&mut p.removed))
     };
     let old = SNAPSHOT.load(Ordering::SeqCst);
     let levels = if rebuild || old.is_null() {
@@ -364,8 +402,9 @@ fn publish_ranges(running: bool) {
         vec![all.into()]
     } else {
         added.sort_unstable();
+        removed.sort_unstable();
         // SAFETY: `old` is the current snapshot; only this function replaces or frees it.
-        add_level(unsafe { (*old).0.clone() }, added)
+        add_level(remove_ranges(unsafe { (*old).0.clone() }, &removed), added)
     };
     let old = SNAPSHOT.swap(Box::into_raw(Box::new(RangeSnapshot(levels))), Ordering::SeqCst);
     if running {
@@ -432,9 +471,9 @@ pub fn register_code(start: usize, len: usize, function: String) {
     t.code.insert(start, (len.max(1), function));
     let mut p = PENDING.lock().unwrap_or_else(|e| e.into_inner());
     if removed_any {
-        p.1 = true;
+        p.rebuild = true;
     } else {
-        p.0.push((start, end));
+        p.added.push((start, end));
     }
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
@@ -552,7 +591,7 @@ pub fn clear_code() {
     t.traps.clear();
     t.inlined.clear();
     t.sites.clear();
-    PENDING.lock().unwrap_or_else(|e| e.into_inner()).1 = true;
+    PENDING.lock().unwrap_or_else(|e| e.into_inner()).rebuild = true;
     SNAPSHOT_STALE.store(true, Ordering::SeqCst);
 }
 
@@ -1348,6 +1387,37 @@ mod tests {
         assert!(!in_ranges(&r, 20) && !in_ranges(&r, 29));
         assert!(in_ranges(&r, 30) && !in_ranges(&r, 31));
         assert!(!in_ranges(&[], 5));
+    }
+
+    #[test]
+    fn removed_ranges_leave_only_their_levels() {
+        // A REPL session: each input adds its entry's range, which goes after the run, and
+        // sometimes a function's, which stays; freed addresses are reused by later code.
+        let mut levels = vec![];
+        let mut live = vec![];
+        for i in 0..500usize {
+            let entry = (1_000_000, 1_000_040);
+            levels = add_level(levels, vec![entry]);
+            assert!(levels.iter().any(|l| in_ranges(l, 1_000_010)));
+            let kept = levels.clone();
+            levels = remove_ranges(levels, &[entry.0]);
+            // Only the level holding the entry was copied.
+            assert!(kept.iter().filter(|k| !levels.iter().any(|l| std::sync::Arc::ptr_eq(k, l))).count() <= 1);
+            assert!(!levels.iter().any(|l| in_ranges(l, 1_000_010)));
+            if i % 4 == 0 {
+                let f = (i * 100, i * 100 + 50);
+                levels = add_level(levels, vec![f]);
+                live.push(f);
+            }
+            assert!(levels.len() <= 16, "{} levels", levels.len());
+        }
+        for l in &levels {
+            assert!(l.windows(2).all(|w| w[0].1 <= w[1].0));
+        }
+        assert_eq!(levels.iter().map(|l| l.len()).sum::<usize>(), live.len());
+        for f in &live {
+            assert!(levels.iter().any(|l| in_ranges(l, f.0 + 10)));
+        }
     }
 
     #[test]

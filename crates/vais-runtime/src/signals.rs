@@ -176,13 +176,27 @@ pub(crate) fn protected_run_state(running: bool) {
         return;
     }
     if running {
-        // SAFETY: gettid has no preconditions.
-        RUNNING_TID.store(unsafe { libc::gettid() }, Ordering::SeqCst);
+        RUNNING_TID.store(thread_id(), Ordering::SeqCst);
         set_interrupt_action(false);
     } else {
         set_interrupt_action(true);
         RUNNING_TID.store(0, Ordering::SeqCst);
     }
+}
+
+/// The calling thread's kernel id, asked once per thread (a system call per REPL input
+/// otherwise).
+fn thread_id() -> i32 {
+    thread_local! {
+        static TID: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+    }
+    TID.with(|t| {
+        if t.get() == 0 {
+            // SAFETY: gettid has no preconditions.
+            t.set(unsafe { libc::gettid() });
+        }
+        t.get()
+    })
 }
 
 /// Restores the default action of SIGPIPE (Rust programs start with it ignored): writing to a
@@ -265,7 +279,7 @@ extern "C" fn fault_handler(sig: i32, info: *mut libc::siginfo_t, uctx: *mut lib
         // JIT function that called a runtime or libc function that faulted.
         record_frames(fp, sp);
         // SAFETY: we are inside a protected call on this thread (checked above); the jump
-        // restores the signal mask saved by sigsetjmp and leaves the alternate stack.
+        // leaves the alternate stack; `vais_protected_call` then restores the signal mask.
         unsafe { vais_protect_jump() }
     }
     // SAFETY: forwarding the kernel's arguments unchanged.

@@ -62,8 +62,7 @@ impl Ctx {
 
     /// `drain`, with half of a long queue checked on a worker thread (see the module doc).
     pub fn drain_parallel(&mut self) {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if threads < 2 || self.queue.len() < PARALLEL_MIN || self.repl {
+        if self.repl || self.queue.len() < PARALLEL_MIN || vais_ast::threads::available() < 2 {
             return self.drain();
         }
         let share: Vec<FuncId> = self.queue.drain(..self.queue.len() / 2).collect();

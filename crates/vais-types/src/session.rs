@@ -316,6 +316,30 @@ impl Session {
         &self.cx.prog
     }
 
+    /// Entry function `id` of an earlier input ran and will never run again: its body and
+    /// locals go (the function stays, as an empty `FuncKind::ReplEntry`, so ids keep their
+    /// meaning), and the dependency index forgets what it used. The lambdas it created are
+    /// functions of their own and stay.
+    pub fn release_entry(&mut self, id: FuncId) {
+        let Some(f) = self.cx.prog.funcs.get(id.index()) else { return };
+        if f.kind != FuncKind::ReplEntry {
+            return;
+        }
+        let span = f.span;
+        let empty = FuncDef {
+            name: f.name.clone(),
+            kind: FuncKind::ReplEntry,
+            is_async: false,
+            params: vec![],
+            captures: vec![],
+            ret: Ty::Unit,
+            locals: vec![],
+            body: Expr::new(ExprKind::Unit, Ty::Unit, span),
+            span,
+        };
+        self.cx.set_func(id, empty);
+    }
+
     /// Signature text of a declaration: `sq(x: i64) -> i64`.
     fn sig(cx: &Ctx, decl: usize) -> String {
         let d = &cx.env.fns[decl];

@@ -138,14 +138,14 @@ fn gdb_follows_repl_inputs_with_debug_on() {
     assert!(text[hit3..].contains("1\tF last() -> i64 = 7"), "the new input-1's text, not the old one:\n{text}");
     let last = at("=> 7");
     assert!(on < hit1 && hit1 < first && first < hit2 && hit2 < second && second < cleared && cleared < hit3 && hit3 < last, "{text}");
-    // Images registered at each stop: 2 (inputs 1, 2), then 3 (inputs 2, 3, 4), then 2 (the
-    // new inputs 1 and 2).
+    // Images registered at each stop: 2 (inputs 1, 2), then 2 (inputs 3, 4: input 2's entry
+    // ran, so its code and image are gone), then 2 (the new inputs 1 and 2).
     let images: Vec<usize> = text
         .split("jit_code_entry address")
         .skip(1)
         .map(|s| s.lines().skip(1).take_while(|l| l.starts_with("0x")).count())
         .collect();
-    assert_eq!(images, vec![2, 3, 2], "{text}");
+    assert_eq!(images, vec![2, 2, 2], "{text}");
     assert!(text.contains("debug info off\n=> 3"), "{text}");
     assert!(text.contains("exited normally"), "{text}");
 }

@@ -71,6 +71,27 @@ impl DebugImages {
         }
     }
 
+    /// The entry function `f` of an input that ran was freed: it leaves its batch's image as a
+    /// redefined function does (the batch of an input with no definitions goes entirely).
+    pub fn released(&mut self, f: vais_tir::FuncId, sources: &SourceMap) {
+        let Some(i) = self.owner.remove(&f) else { return };
+        if let Some(b) = self.batches[i].as_mut() {
+            b.functions.retain(|g| g.func != Some(f));
+            b.image = None;
+            if b.functions.iter().any(|g| g.func.is_some()) {
+                if self.on {
+                    self.register(i, sources);
+                }
+            } else {
+                self.batches[i] = None;
+            }
+        }
+        // Batches are numbered by position: only trailing empty ones can go.
+        while matches!(self.batches.last(), Some(None)) {
+            self.batches.pop();
+        }
+    }
+
     /// `:debug on`: registers every live batch. Returns the images' count.
     pub fn turn_on(&mut self, sources: &SourceMap) -> usize {
         self.on = true;

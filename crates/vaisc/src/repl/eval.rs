@@ -90,6 +90,10 @@ impl Observer for Renderer<'_> {
         self.debug.placed(jit, sources);
     }
 
+    fn released(&mut self, sources: &SourceMap, f: vais_tir::FuncId) {
+        self.debug.released(f, sources);
+    }
+
     fn around_run(&mut self, sources: &SourceMap, run: &mut dyn FnMut() -> Result<Vec<u8>, Fault>) -> Result<Vec<u8>, Fault> {
         match self.profile.take() {
             Some(opts) => crate::profile::around(&opts, "vaisc repl :profile", sources, run),
