@@ -46,3 +46,17 @@ fn libm_sqrt_and_fabs_are_instructions() {
     assert!(hyp.contains("cold:"), "the call is not on a cold block in\n{hyp}");
     assert_eq!(hyp.matches("atomic_load").count(), 1, "only the entry poll expected in\n{hyp}");
 }
+
+/// A match on an enum local copied from an array element (an interpreter's dispatch) reads the
+/// element into word variables and switches on them: no copy in a stack slot.
+#[test]
+fn enum_local_match_stays_in_registers() {
+    let prog = common::repo_root().join("tests/programs/match_enum_locals.vais");
+    let out = common::vaisc().arg("run").arg(&prog).args(["--emit", "clif"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let f: String = text.lines().skip_while(|l| *l != "; run_ops").take_while(|l| *l == "; run_ops" || !l.starts_with("; "))
+        .map(|l| format!("{l}\n")).collect();
+    assert!(f.contains("br_table"), "no switch in\n{f}");
+    assert!(!f.contains("explicit_slot") && !f.contains("stack_addr"), "the enum went through memory in\n{f}");
+}
