@@ -60,3 +60,17 @@ fn enum_local_match_stays_in_registers() {
     assert!(f.contains("br_table"), "no switch in\n{f}");
     assert!(!f.contains("explicit_slot") && !f.contains("stack_addr"), "the enum went through memory in\n{f}");
 }
+
+/// Calls to C functions that never block (`malloc`, `free`, `memcpy`, `strlen`, `sin`) have no
+/// interrupt poll after them; a call that can block (`puts`) keeps one.
+#[test]
+fn no_poll_after_non_blocking_c_calls() {
+    let prog = common::repo_root().join("tests/emit/polls.vais");
+    let out = common::vaisc().arg("run").arg(&prog).args(["--emit", "clif"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let f: String = text.lines().skip_while(|l| *l != "; churn").take_while(|l| *l == "; churn" || !l.starts_with("; "))
+        .map(|l| format!("{l}\n")).collect();
+    assert_eq!(f.matches("call fn").count(), 8, "eight calls expected in\n{f}");
+    assert_eq!(f.matches("atomic_load").count(), 2, "the entry poll and the one after `puts` expected in\n{f}");
+}
