@@ -62,15 +62,26 @@ fn enum_local_match_stays_in_registers() {
 }
 
 /// Calls to C functions that never block (`malloc`, `free`, `memcpy`, `strlen`, `sin`) have no
-/// interrupt poll after them; a call that can block (`puts`) keeps one.
+/// interrupt poll after them; a call that can block (`puts`) keeps one; a function without
+/// loops and calls has no entry poll; one with a loop keeps it.
 #[test]
 fn no_poll_after_non_blocking_c_calls() {
     let prog = common::repo_root().join("tests/emit/polls.vais");
     let out = common::vaisc().arg("run").arg(&prog).args(["--emit", "clif"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    let f: String = text.lines().skip_while(|l| *l != "; churn").take_while(|l| *l == "; churn" || !l.starts_with("; "))
-        .map(|l| format!("{l}\n")).collect();
+    let func = |name: &str| -> String {
+        let head = format!("; {name}");
+        let f: String = text.lines().skip_while(|l| *l != head).take_while(|l| *l == head || !l.starts_with("; "))
+            .map(|l| format!("{l}\n")).collect();
+        assert!(f.starts_with(&head), "no {name} in\n{text}");
+        f
+    };
+    let f = func("churn");
     assert_eq!(f.matches("call fn").count(), 8, "eight calls expected in\n{f}");
     assert_eq!(f.matches("atomic_load").count(), 2, "the entry poll and the one after `puts` expected in\n{f}");
+    let f = func("leaf");
+    assert_eq!(f.matches("atomic_load").count(), 0, "no poll expected in a function without loops and calls\n{f}");
+    let f = func("spin");
+    assert!(f.matches("atomic_load").count() >= 2, "the entry and back-edge polls expected in\n{f}");
 }
