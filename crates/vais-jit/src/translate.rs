@@ -306,7 +306,7 @@ fn split_leaves(p: &Program, ty: &Ty) -> Option<Vec<(u32, Ty)>> {
     match ty {
         Ty::Enum(_) => {
             let size = layout_of(p, ty).size;
-            if size % 8 != 0 {
+            if !size.is_multiple_of(8) {
                 return None;
             }
             leaves.extend((0..size / 8).map(|w| (w * 8, Ty::Int(vais_tir::IntTy::U64))));
