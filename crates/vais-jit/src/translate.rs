@@ -264,6 +264,16 @@ fn scan_locals(e: &Expr, taken: &mut HashSet<LocalId>, whole: &mut HashSet<Local
                 taken.insert(l);
             }
         }
+        // An enum local switched on (`Tr::switch_match`) reads its tag and the bound payload
+        // fields from its word variables: not a whole use.
+        ExprKind::Match { scrutinee, arms }
+            if matches!(scrutinee.kind, ExprKind::Local(_)) && switch_keys(&scrutinee.ty, arms).is_some() =>
+        {
+            for a in arms {
+                scan_locals(&a.body, taken, whole);
+            }
+            return;
+        }
         _ => {}
     }
     // Recursion as deep as the expression: grows the stack on demand.
@@ -290,6 +300,29 @@ fn scalar_leaves(p: &Program, ty: &Ty, base: u32, out: &mut Vec<(u32, Ty)>) -> b
 
 /// At most this many scalar leaves for a scalar-replaced local.
 const MAX_SPLIT_LEAVES: usize = 16;
+
+/// The leaves of a scalar-replaced local of type `ty`: a struct's or tuple's scalar leaves
+/// ([`scalar_leaves`]); an enum's 8-byte words (its tag is word 0; payload fields are read out
+/// of the words by `Tr::split_field`). `None` when `ty` cannot be scalar-replaced.
+fn split_leaves(p: &Program, ty: &Ty) -> Option<Vec<(u32, Ty)>> {
+    let mut leaves = vec![];
+    match ty {
+        Ty::Enum(_) => {
+            let size = layout_of(p, ty).size;
+            if !size.is_multiple_of(8) {
+                return None;
+            }
+            leaves.extend((0..size / 8).map(|w| (w * 8, Ty::Int(vais_tir::IntTy::U64))));
+        }
+        Ty::Struct(_) | Ty::Tuple(_) => {
+            if !scalar_leaves(p, ty, 0, &mut leaves) {
+                return None;
+            }
+        }
+        _ => return None,
+    }
+    (leaves.len() <= MAX_SPLIT_LEAVES).then_some(leaves)
+}
 
 /// How many TIR nodes a range-loop body may have and still be unrolled (code growth and
 /// compile time stay bounded: the body is translated five times).
@@ -362,6 +395,40 @@ fn switch_keys(sty: &Ty, arms: &[vais_tir::Arm]) -> Option<Vec<Option<u64>>> {
         keys.push(k);
     }
     (keys.iter().filter(|k| k.is_some()).count() >= 3).then_some(keys)
+}
+
+/// Whether `e` contains a loop or a call that may run Vais code (a user function, a function
+/// value, a C function, which can call back; also in inlined bodies; futures). A function
+/// whose body has neither runs in bounded time and needs no interrupt poll at its entry (every
+/// cycle of calls passes a poll elsewhere). Built-ins never call back into Vais code, and
+/// those that can block poll right after themselves (`Tr::builtin`).
+///
+/// A function with loops but no calls keeps its entry poll although its back-edges poll: the
+/// entry poll anchors the flag's address in the entry block, which then stays in a register;
+/// without it Cranelift rematerialised the address at every back-edge, and interp, matmul,
+/// mandel, structs, vecmath and fold ran 2-5% more instructions.
+fn may_run_long(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call { callee: Callee::Builtin(_), .. } => {}
+        ExprKind::Loop { .. } | ExprKind::Call { .. } | ExprKind::Await(_) | ExprKind::MakeFuture { .. } => return true,
+        _ => {}
+    }
+    let mut found = false;
+    vais_ast::stack::guard(|| vais_tir::visit::children(e, &mut |x| found = found || may_run_long(x)));
+    found
+}
+
+/// C library functions that compute and return without blocking (no system call that Ctrl-C
+/// interrupts): calls to them need no interrupt poll after them (`Tr::poll`; a loop or caller
+/// around them polls).
+fn c_never_blocks(name: &str) -> bool {
+    matches!(
+        name,
+        "malloc" | "calloc" | "realloc" | "free" | "memcpy" | "memmove" | "memset" | "memcmp" | "strlen" | "strcmp"
+            | "strncmp" | "strcpy" | "strncpy" | "strchr" | "abs" | "labs" | "sqrt" | "sqrtf" | "sin" | "cos" | "tan"
+            | "asin" | "acos" | "atan" | "atan2" | "sinh" | "cosh" | "tanh" | "floor" | "ceil" | "round" | "trunc"
+            | "fabs" | "fabsf" | "fmod" | "pow" | "log" | "log10" | "log2" | "exp" | "exp2" | "hypot" | "cbrt"
+    )
 }
 
 /// A pattern that matches every value of its type (binds or ignores, never tests).
@@ -843,12 +910,11 @@ impl<'a, 'f> Tr<'a, 'f> {
             let mut leaves = vec![];
             let st = if is_zst(&l.ty) {
                 Storage::Zst
-            } else if matches!(l.ty, Ty::Struct(_) | Ty::Tuple(_))
+            } else if matches!(l.ty, Ty::Struct(_) | Ty::Tuple(_) | Ty::Enum(_))
                 && !taken.contains(&id)
                 && !whole.contains(&id)
                 && !def.params.contains(&id)
-                && scalar_leaves(self.p, &l.ty, 0, &mut leaves)
-                && leaves.len() <= MAX_SPLIT_LEAVES
+                && split_leaves(self.p, &l.ty).map(|ls| leaves = ls).is_some()
             {
                 let mut vars = Vec::with_capacity(leaves.len());
                 for (off, t) in &leaves {
@@ -887,7 +953,10 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
         }
         self.taken = taken;
-        self.poll(def.span)?;
+        // The entry poll stops recursion; a body without calls and loops needs none.
+        if may_run_long(&def.body) {
+            self.poll(def.span)?;
+        }
         self.count()?;
         let v = self.expr(&def.body)?;
         self.emit_return(v)?;
@@ -1040,10 +1109,9 @@ impl<'a, 'f> Tr<'a, 'f> {
                     return Ok(());
                 }
                 if is_aggregate(ty) {
-                    let mut leaves = vec![];
-                    if !scalar_leaves(self.p, ty, 0, &mut leaves) {
+                    let Some(leaves) = split_leaves(self.p, ty) else {
                         return Err(format!("scalar replacement of {ty:?}"));
-                    }
+                    };
                     let src = self.mv(v, ty);
                     for (off, t) in leaves {
                         let ct = scalar_ty(&t).ok_or("leaf without a scalar type")?;
@@ -1101,19 +1169,9 @@ impl<'a, 'f> Tr<'a, 'f> {
                 Storage::Var(v) => Place::Var(v),
                 Storage::Slot(ss) => Place::Mem(self.slot_addr(ss, 0), 0),
                 Storage::Addr(a) => Place::Mem(a, 0),
-                Storage::Split(_) => {
-                    // A whole-value read (writes go through `Assign`, field paths or
-                    // `AddrOf`, which keeps a local in memory): gather the leaves into a copy.
-                    let ty = self.local_ty(*l);
-                    let t = self.temp(&ty);
-                    let vars: Vec<(u32, Variable, Type)> = self.split_vars(*l).to_vec();
-                    for (off, var, _) in vars {
-                        let x = self.b.use_var(var);
-                        let (a, o) = self.imm_off(t, off);
-                        self.b.ins().store(flags(), x, a, o);
-                    }
-                    Place::Mem(t, 0)
-                }
+                // A whole-value read (writes go through `Assign`, field paths or `AddrOf`,
+                // which keeps a local in memory): gather the leaves into a copy.
+                Storage::Split(_) => Place::Mem(self.split_gather(*l), 0),
             },
             ExprKind::Global(g) => Place::Mem(self.global_addr(*g)?, 0),
             ExprKind::Field { .. } if self.split_root(e).is_some() => {
@@ -2677,8 +2735,11 @@ impl<'a, 'f> Tr<'a, 'f> {
                 };
                 let r = self.call_result(inst, &def.ret);
                 // Ctrl-C during a blocking C call (`sleep`, `read`) makes it return early
-                // (EINTR): stop right after it instead of at the next loop back-edge.
-                self.poll(e.span)?;
+                // (EINTR): stop right after it instead of at the next loop back-edge. A C
+                // function that never blocks needs no poll after it.
+                if !c_never_blocks(&def.name) {
+                    self.poll(e.span)?;
+                }
                 Ok(r)
             }
             Callee::Builtin(bi) => self.builtin(e, *bi, args),
@@ -2774,8 +2835,12 @@ impl<'a, 'f> Tr<'a, 'f> {
         let fr = self.import(&name, sig);
         let inst = self.b.ins().call(fr, &vals);
         let r = self.call_result(inst, &ret);
-        // The file and output built-ins can block in C (a full pipe, a terminal read).
-        self.poll(e.span)?;
+        // The file and output built-ins can block in C (a full pipe, a terminal read); the
+        // memory and string ones cannot (a poll after each `malloc`/`free` cost bintrees 25%
+        // of its instructions).
+        if !matches!(bi, Builtin::Malloc | Builtin::Free | Builtin::Memcpy | Builtin::Strlen | Builtin::StrLen | Builtin::Argc) {
+            self.poll(e.span)?;
+        }
         Ok(r)
     }
 
@@ -2926,6 +2991,14 @@ impl<'a, 'f> Tr<'a, 'f> {
     // ----- match -------------------------------------------------------------------------------
 
     fn match_expr(&mut self, e: &Expr, scrutinee: &Expr, arms: &[vais_tir::Arm]) -> R<Val> {
+        if let ExprKind::Local(l) = scrutinee.kind {
+            if matches!(scrutinee.ty, Ty::Enum(_)) && matches!(self.locals[l.index()], Storage::Split(_)) {
+                if let Some(keys) = switch_keys(&scrutinee.ty, arms) {
+                    // The enum lives in word variables: switch on word 0, bind from the others.
+                    return self.switch_match(e, Val::Unit, Some(l), &scrutinee.ty, arms, &keys);
+                }
+            }
+        }
         let sv = self.expr(scrutinee)?;
         let sty = scrutinee.ty.clone();
         let sv = if is_zst(&sty) || sty == Ty::Never {
@@ -2937,7 +3010,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         };
         let ty = e.ty.clone();
         if let Some(keys) = switch_keys(&sty, arms) {
-            return self.switch_match(e, sv, &sty, arms, &keys);
+            return self.switch_match(e, sv, None, &sty, arms, &keys);
         }
         let merge = self.new_block();
         if let Some(t) = Self::merge_ty(&ty) {
@@ -2987,7 +3060,17 @@ impl<'a, 'f> Tr<'a, 'f> {
     /// A match whose arms test one key each (see [`switch_keys`]): the enum's tag or the
     /// integer is loaded once and dispatched by a `Switch` (a jump table when the keys are
     /// dense, else a search tree) instead of one test per arm in order.
-    fn switch_match(&mut self, e: &Expr, sv: Val, sty: &Ty, arms: &[vais_tir::Arm], keys: &[Option<u64>]) -> R<Val> {
+    ///
+    /// `split`: the scrutinee is this scalar-replaced enum local (`sv` is then unused).
+    fn switch_match(
+        &mut self,
+        e: &Expr,
+        sv: Val,
+        split: Option<LocalId>,
+        sty: &Ty,
+        arms: &[vais_tir::Arm],
+        keys: &[Option<u64>],
+    ) -> R<Val> {
         let ty = e.ty.clone();
         let merge = self.new_block();
         if let Some(t) = Self::merge_ty(&ty) {
@@ -2997,8 +3080,13 @@ impl<'a, 'f> Tr<'a, 'f> {
             Ty::Enum(_) => {
                 // Tags are variant indices (below 2^32): an `i32` key spares the switch's
                 // range check on the upper half.
-                let a = self.mv(sv, sty);
-                let tag = self.b.ins().load(types::I64, flags(), a, 0);
+                let tag = match split {
+                    Some(l) => self.split_word(l, 0).ok_or("enum local without a tag variable")?,
+                    None => {
+                        let a = self.mv(sv, sty);
+                        self.b.ins().load(types::I64, flags(), a, 0)
+                    }
+                };
                 self.b.ins().ireduce(types::I32, tag)
             }
             _ => self.sv(sv, sty),
@@ -3023,16 +3111,35 @@ impl<'a, 'f> Tr<'a, 'f> {
             match &arm.pattern.kind {
                 PatternKind::Variant { enum_id, variant, args } => {
                     let ety = Ty::Enum(*enum_id);
-                    let a = self.mv(sv, &ety);
+                    let a = match split {
+                        Some(_) => None,
+                        None => Some(self.mv(sv, &ety)),
+                    };
                     let lay = self.lay(&ety);
                     let ftys = self.p.enum_def(*enum_id).variants[*variant as usize].fields.clone();
                     for (i, sub) in args.iter().enumerate() {
-                        let fv = self.load_at(a, lay.variants[*variant as usize][i], &ftys[i]);
+                        if matches!(sub.kind, PatternKind::Wildcard) {
+                            continue;
+                        }
+                        let off = lay.variants[*variant as usize][i];
+                        let fv = match (a, split) {
+                            (Some(a), _) => self.load_at(a, off, &ftys[i]),
+                            (None, Some(l)) => self.split_field(l, off, &ftys[i]),
+                            (None, None) => unreachable!(),
+                        };
                         self.pattern(sub, fv, otherwise)?;
                     }
                 }
                 PatternKind::Int(_) => {}
-                _ => self.pattern(&arm.pattern, sv, otherwise)?,
+                PatternKind::Wildcard => {}
+                _ => {
+                    // The default arm binds the whole value.
+                    let v = match split {
+                        Some(l) => Val::M(self.split_gather(l)),
+                        None => sv,
+                    };
+                    self.pattern(&arm.pattern, v, otherwise)?
+                }
             }
             let v = self.expr(&arm.body)?;
             let args = self.merge_args(v, &ty);
@@ -3046,6 +3153,65 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.seal_block(merge);
         self.b.switch_to_block(merge);
         Ok(self.merge_result(merge, &ty))
+    }
+
+    /// The current value of the word at byte `off` of scalar-replaced enum local `l`.
+    fn split_word(&mut self, l: LocalId, off: u32) -> Option<Value> {
+        let var = self.split_vars(l).iter().find(|(o, _, _)| *o == off).map(|(_, v, _)| *v)?;
+        Some(self.b.use_var(var))
+    }
+
+    /// The payload field of type `ty` at byte `off` of scalar-replaced enum local `l`, read
+    /// out of its words (shift and narrow, bit casts for floats); a field that is no scalar in
+    /// one or two whole words is read from a copy of the value in memory.
+    fn split_field(&mut self, l: LocalId, off: u32, ty: &Ty) -> Val {
+        if is_zst(ty) {
+            return Val::Unit;
+        }
+        let (w, sh) = (off / 8 * 8, off % 8);
+        if let Some(t) = scalar_ty(ty) {
+            let fits = sh + t.bytes() <= 8;
+            let x = match t {
+                types::I64 if sh == 0 => self.split_word(l, w),
+                types::F64 if sh == 0 => {
+                    self.split_word(l, w).map(|x| self.b.ins().bitcast(types::F64, MemFlagsData::new(), x))
+                }
+                types::I8 | types::I16 | types::I32 | types::F32 if fits => self.split_word(l, w).map(|x| {
+                    let x = if sh == 0 { x } else { self.b.ins().ushr_imm_s(x, i64::from(sh * 8)) };
+                    let it = if t == types::F32 { types::I32 } else { t };
+                    let x = self.b.ins().ireduce(it, x);
+                    if t == types::F32 {
+                        self.b.ins().bitcast(types::F32, MemFlagsData::new(), x)
+                    } else {
+                        x
+                    }
+                }),
+                types::I128 if sh == 0 => match (self.split_word(l, w), self.split_word(l, w + 8)) {
+                    (Some(lo), Some(hi)) => Some(self.b.ins().iconcat(lo, hi)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(x) = x {
+                return Val::S(x);
+            }
+        }
+        // Read the field from a copy of the value in memory.
+        let t = self.split_gather(l);
+        self.load_at(t, off, ty)
+    }
+
+    /// A copy in memory of scalar-replaced local `l`'s value (its leaves stored into a temp).
+    fn split_gather(&mut self, l: LocalId) -> Value {
+        let ty = self.local_ty(l);
+        let t = self.temp(&ty);
+        let vars: Vec<(u32, Variable, Type)> = self.split_vars(l).to_vec();
+        for (off, var, _) in vars {
+            let x = self.b.use_var(var);
+            let (a, o) = self.imm_off(t, off);
+            self.b.ins().store(flags(), x, a, o);
+        }
+        t
     }
 
     /// Continues in the current block when `c` is true, else branches to `fail`.

@@ -47,9 +47,10 @@ fn libm_sqrt_and_fabs_are_instructions() {
     assert_eq!(hyp.matches("atomic_load").count(), 1, "only the entry poll expected in\n{hyp}");
 }
 
-/// The Cranelift IR of each function of `vaisc run --emit clif` on a test program, by name.
+/// The Cranelift IR of each function of `vaisc run --emit clif` on a program (a path from
+/// the repository's root), by name.
 fn clif_functions(program: &str) -> std::collections::HashMap<String, String> {
-    let prog = common::repo_root().join("tests/programs").join(program);
+    let prog = common::repo_root().join(program);
     let out = common::vaisc().arg("run").arg(&prog).args(["--emit", "clif"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout).to_string();
@@ -70,7 +71,7 @@ fn clif_functions(program: &str) -> std::collections::HashMap<String, String> {
 
 #[test]
 fn integer_reductions_over_arrays_run_as_vectors() {
-    let f = clif_functions("vector_reductions.vais");
+    let f = clif_functions("tests/programs/vector_reductions.vais");
     // Lane-wise bodies: i64x2 loads and vector arithmetic.
     for name in ["sum", "ops", "nest"] {
         let ir = &f[name];
@@ -85,9 +86,34 @@ fn integer_reductions_over_arrays_run_as_vectors() {
 
 #[test]
 fn division_by_constants_in_loops_multiplies() {
-    let f = clif_functions("const_division.vais");
+    let f = clif_functions("tests/programs/const_division.vais");
     // i64 `/` and `%` by constants: magic multiplies, no division instruction.
     assert!(f["show"].contains("smulhi") && !f["show"].contains("sdiv") && !f["show"].contains("srem"), "{}", f["show"]);
     // 2^k +- 1 multipliers: shifts.
     assert!(f["muls"].contains(" = ishl") && !f["muls"].contains(" = imul v"), "{}", f["muls"]);
+}
+
+/// A match on an enum local copied from an array element (an interpreter's dispatch) reads the
+/// element into word variables and switches on them: no copy in a stack slot.
+#[test]
+fn enum_local_match_stays_in_registers() {
+    let f = &clif_functions("tests/programs/match_enum_locals.vais")["run_ops"];
+    assert!(f.contains("br_table"), "no switch in\n{f}");
+    assert!(!f.contains("explicit_slot") && !f.contains("stack_addr"), "the enum went through memory in\n{f}");
+}
+
+/// Calls to C functions that never block (`malloc`, `free`, `memcpy`, `strlen`, `sin`) have no
+/// interrupt poll after them; a call that can block (`puts`) keeps one; a function without
+/// loops and calls has no entry poll; one with a loop keeps it.
+#[test]
+fn no_poll_after_non_blocking_c_calls() {
+    let funcs = clif_functions("tests/emit/polls.vais");
+    let func = |name: &str| -> String { funcs.get(name).unwrap_or_else(|| panic!("no {name} in {:?}", funcs.keys())).clone() };
+    let f = func("churn");
+    assert_eq!(f.matches("call fn").count(), 8, "eight calls expected in\n{f}");
+    assert_eq!(f.matches("atomic_load").count(), 2, "the entry poll and the one after `puts` expected in\n{f}");
+    let f = func("leaf");
+    assert_eq!(f.matches("atomic_load").count(), 0, "no poll expected in a function without loops and calls\n{f}");
+    let f = func("spin");
+    assert!(f.matches("atomic_load").count() >= 2, "the entry and back-edge polls expected in\n{f}");
 }
