@@ -20,6 +20,7 @@
 //! It knows nothing of Vais syntax, types or Cranelift, and does no I/O: the JIT (or, later,
 //! the object-file back end) gathers the facts; this crate only encodes them.
 
+pub mod symbols;
 use gimli::write::{
     Address, AttributeValue, CommonInformationEntry, DwarfUnit, EndianVec, FrameDescriptionEntry, FrameTable, LineProgram,
     LineString, Range, RangeList, Sections,

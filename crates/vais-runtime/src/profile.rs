@@ -453,6 +453,31 @@ fn symbolize(words: &[u64], hz: u32) -> Profile {
     }
 }
 
+/// Names an address in the executable by its offset from the executable's load address (see
+/// [`set_executable_namer`]).
+pub type ExecutableNamer = fn(usize) -> Option<String>;
+
+static NAMER: std::sync::OnceLock<ExecutableNamer> = std::sync::OnceLock::new();
+
+/// Lets profiles name samples in the executable itself (outside JIT code and shared libraries)
+/// through `namer`, which the driver gives the executable's symbol table. Called once; later
+/// calls are ignored. Consulted only when a profile is turned into names, after sampling.
+pub fn set_executable_namer(namer: ExecutableNamer) {
+    let _ = NAMER.set(namer);
+}
+
+/// The load address of the executable (the object this function is in).
+fn exe_base() -> *mut libc::c_void {
+    // SAFETY: as in `name_of`: `dladdr` only reads the loader's tables into an owned value.
+    unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        if libc::dladdr(exe_base as *const libc::c_void, &mut info) == 0 {
+            return std::ptr::null_mut();
+        }
+        info.dli_fbase
+    }
+}
+
 fn name_of(pc: usize) -> Option<Frame> {
     if let Some(f) = crate::faults::function_at(pc) {
         return Some(Frame::Vais(f));
@@ -465,6 +490,14 @@ fn name_of(pc: usize) -> Option<Frame> {
             return None;
         }
         if info.dli_sname.is_null() {
+            // In the executable itself (its runtime, its allocator): the namer reads its symbol
+            // table, which `dladdr` does not (the executable exports no symbols).
+            let exe = exe_base();
+            if !exe.is_null() && info.dli_fbase == exe {
+                if let Some(name) = NAMER.get().and_then(|f| f(pc - exe as usize)) {
+                    return Some(Frame::Native(name));
+                }
+            }
             let lib = if info.dli_fname.is_null() {
                 "?".to_string()
             } else {

@@ -119,6 +119,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     vais_runtime::default_sigpipe();
+    vais_runtime::profile::set_executable_namer(profile::name_in_executable);
     // Perf files are written only when asked for (`--perf`); before any thread starts.
     vais_runtime::perf::disable_implicit_perf_map();
     // A panic inside code generation is caught and reported as an internal compiler error that

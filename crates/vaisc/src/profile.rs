@@ -5,6 +5,14 @@
 use vais_ast::SourceMap;
 use vais_runtime::profile::Profile;
 
+/// Names a sample in this executable (its runtime, its allocator) from its own symbol table,
+/// read once when first needed (`vais_runtime::profile::set_executable_namer`).
+pub fn name_in_executable(offset: usize) -> Option<String> {
+    static SYMBOLS: std::sync::OnceLock<vais_debug::symbols::Symbols> = std::sync::OnceLock::new();
+    let syms = SYMBOLS.get_or_init(|| std::fs::read("/proc/self/exe").map(|b| vais_debug::symbols::Symbols::of_elf(&b)).unwrap_or_default());
+    syms.at_offset(offset as u64).map(str::to_string)
+}
+
 /// What `--profile` / `--flamegraph` asked for.
 #[derive(Clone, Debug)]
 pub struct Options {

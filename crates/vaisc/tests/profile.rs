@@ -205,3 +205,20 @@ fn samples_beyond_the_ring_buffer_are_all_kept() {
     assert_eq!(rows.first().map(|r| r.0.as_str()), Some("heavy"), "{report}");
     assert!((70.0..=99.5).contains(&rows[0].1), "heavy's share: {report}");
 }
+
+/// Samples in the runtime's own code (here its allocator, under `malloc`/`free` called from a
+/// loop) are named from the executable's symbol table, not lumped as `[vaisc]`.
+#[test]
+fn samples_in_the_runtime_are_named() {
+    let dir = std::env::temp_dir().join(format!("vais_profile_rt_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("alloc.vais");
+    std::fs::write(&path, "F main() -> i64 {\n    s := mut 0\n    L i: 0..3000000 {\n        p := malloc(24 + i % 7)\n        store_i64(p, i)\n        s += load_i64(p)\n        free(p)\n    }\n    s % 256\n}\n").unwrap();
+    let out = vaisc(false).args(["run", "--profile"]).arg(&path).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stderr);
+    let rows = rows(&report);
+    assert!(!rows.is_empty(), "no table in\n{report}");
+    let lumped: f64 = rows.iter().filter(|(f, _)| f == "[vaisc]").map(|r| r.1).sum();
+    assert!(lumped < 5.0, "{lumped}% of samples unnamed in the executable:\n{report}");
+    assert!(rows.iter().any(|(f, _)| f.starts_with("vais_runtime::") || f.starts_with("vais_")), "no runtime function named in\n{report}");
+}
