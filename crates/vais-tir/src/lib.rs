@@ -219,6 +219,23 @@ pub struct FuncDef {
 }
 
 impl FuncDef {
+    /// A function of `kind` named `name` with no parameters, no locals and a `()` body: the
+    /// checker's placeholder for a lambda whose body it has yet to check, and what a REPL
+    /// entry that has run is emptied to.
+    pub fn empty(name: String, kind: FuncKind, span: Span) -> FuncDef {
+        FuncDef {
+            name,
+            kind,
+            is_async: false,
+            params: vec![],
+            captures: vec![],
+            ret: Ty::Unit,
+            locals: vec![],
+            body: Expr::new(ExprKind::Unit, Ty::Unit, span),
+            span,
+        }
+    }
+
     pub fn local(&self, id: LocalId) -> &LocalDef {
         &self.locals[id.index()]
     }

@@ -552,17 +552,7 @@ impl<'c> Fc<'c> {
         }
         let idx = self.lambdas.len();
         let name = format!("{}::lambda#{}", self.fn_name, idx);
-        self.lambdas.push(FuncDef {
-            name: name.clone(),
-            kind: FuncKind::Lambda,
-            is_async: false,
-            params: vec![],
-            captures: vec![],
-            ret: Ty::Unit,
-            locals: vec![],
-            body: Expr::new(ExprKind::Unit, Ty::Unit, span),
-            span,
-        });
+        self.lambdas.push(FuncDef::empty(name.clone(), FuncKind::Lambda, span));
         let b = self.expr(body);
         let b = self.coerce(b, &ret);
         let frame = self.frames.pop().expect("lambda frame");

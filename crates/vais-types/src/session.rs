@@ -326,17 +326,7 @@ impl Session {
             return;
         }
         let span = f.span;
-        let empty = FuncDef {
-            name: f.name.clone(),
-            kind: FuncKind::ReplEntry,
-            is_async: false,
-            params: vec![],
-            captures: vec![],
-            ret: Ty::Unit,
-            locals: vec![],
-            body: Expr::new(ExprKind::Unit, Ty::Unit, span),
-            span,
-        };
+        let empty = FuncDef::empty(f.name.clone(), FuncKind::ReplEntry, span);
         self.cx.set_func(id, empty);
     }
 
