@@ -9,8 +9,7 @@ use vais_runtime::profile::Profile;
 /// read once when first needed (`vais_runtime::profile::set_executable_namer`).
 pub fn name_in_executable(offset: usize) -> Option<String> {
     static SYMBOLS: std::sync::OnceLock<vais_debug::symbols::Symbols> = std::sync::OnceLock::new();
-    let syms = SYMBOLS.get_or_init(|| std::fs::read("/proc/self/exe").map(|b| vais_debug::symbols::Symbols::of_elf(&b)).unwrap_or_default());
-    syms.at_offset(offset as u64).map(str::to_string)
+    SYMBOLS.get_or_init(|| vais_debug::symbols::Symbols::of_file(std::path::Path::new("/proc/self/exe"))).at_offset(offset as u64)
 }
 
 /// What `--profile` / `--flamegraph` asked for.
