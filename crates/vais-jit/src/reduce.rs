@@ -89,8 +89,8 @@ pub(crate) fn chain_bound(body: &Expr) -> Vec<(LocalId, Family)> {
         if let ExprKind::Call { callee: Callee::Builtin(Builtin::LoadI64 | Builtin::LoadByte), .. } = e.kind {
             loads += 1;
         }
-        if let Some((l, _, _)) = update(e) {
-            *updates.entry(l).or_default() += 1;
+        if let Some(u) = update(e) {
+            *updates.entry(u.acc).or_default() += 1;
         }
     });
     reds.into_iter()
@@ -121,31 +121,39 @@ fn local_of(e: &Expr) -> Option<LocalId> {
     }
 }
 
-/// A reduction update `acc op= e` / `acc = acc op e` / `acc = e op acc`: the local, its
-/// family and the operand `e`.
-fn update(e: &Expr) -> Option<(LocalId, Family, &Expr)> {
-    match &e.kind {
-        ExprKind::CompoundAssign { op, target, value } => Some((local_of(target)?, Family::of(*op)?, value)),
+/// A reduction update `acc op= e` / `acc = acc op e` / `acc = e op acc` (not `-`).
+pub(crate) struct Update<'e> {
+    pub acc: LocalId,
+    pub fam: Family,
+    /// The operation is `-` (family [`Family::Add`]: `acc - e`).
+    pub sub: bool,
+    pub operand: &'e Expr,
+}
+
+/// `e` as a reduction update ([`Update`]), when it is one.
+pub(crate) fn update(e: &Expr) -> Option<Update<'_>> {
+    let (acc, op, operand) = match &e.kind {
+        ExprKind::CompoundAssign { op, target, value } => (local_of(target)?, *op, &**value),
         ExprKind::Assign { target, value } => {
             let l = local_of(target)?;
             let ExprKind::Binary { op, lhs, rhs } = &value.kind else { return None };
-            let f = Family::of(*op)?;
             if local_of(lhs) == Some(l) {
-                Some((l, f, rhs))
+                (l, *op, &**rhs)
             } else if local_of(rhs) == Some(l) && *op != BinaryOp::Sub {
-                Some((l, f, lhs))
+                (l, *op, &**lhs)
             } else {
-                None
+                return None;
             }
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(Update { acc, fam: Family::of(op)?, sub: op == BinaryOp::Sub, operand })
 }
 
 fn scan(e: &Expr, uses: &mut HashMap<LocalId, Use>, order: &mut Vec<LocalId>) {
-    if let Some((l, f, operand)) = update(e) {
-        note(uses, order, l, Use::Reduce(f));
-        return scan(operand, uses, order);
+    if let Some(u) = update(e) {
+        note(uses, order, u.acc, Use::Reduce(u.fam));
+        return scan(u.operand, uses, order);
     }
     match &e.kind {
         ExprKind::Local(l) => note(uses, order, *l, Use::Other),

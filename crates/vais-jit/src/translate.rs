@@ -1873,9 +1873,14 @@ impl<'a, 'f> Tr<'a, 'f> {
             let ctr = self.b.declare_var(t);
             self.b.def_var(ctr, s);
             range = Some((ctr, en, ity, *inclusive, *var));
-            if !*inclusive && self.unroll_range(s, en, ity, *var, body) {
+            // A body that is a vector plan (`crate::vector`) runs as vectors.
+            let plan = if *inclusive { None } else { var.and_then(|v| crate::vector::plan(body, v).filter(|p| self.vector_fits(p, v)).map(|p| (v, p))) };
+            if !*inclusive && self.unroll_range(s, en, ity, plan.is_some(), body) {
                 // Ends with a branch to `header` (the remainder loop).
-                self.unrolled_range(ctr, (s, en), ity, *var, body, (header, latch, exit), span)?;
+                match plan {
+                    Some((v, plan)) => self.vector_range(ctr, (s, en), ity, v, &plan, header, span)?,
+                    None => self.unrolled_range(ctr, (s, en), ity, *var, body, (header, latch, exit), span)?,
+                }
                 unrolled = true;
             } else if let Some(inner) = self.jam_candidate(*inclusive, ity, *var, body) {
                 // Ends with a branch to `header` (the last pass when the count is odd).
@@ -2008,9 +2013,10 @@ impl<'a, 'f> Tr<'a, 'f> {
     }
 
     /// Whether the exclusive range loop `s..en` (bounds already evaluated) over `body` is
-    /// unrolled: counters of at most 64 bits, a small body without nested loops or `B`/`C`,
-    /// and not a known trip count below 8 (those loops are short: unrolling only grows code).
-    fn unroll_range(&self, s: Value, en: Value, ity: IntTy, var: Option<LocalId>, body: &Expr) -> bool {
+    /// unrolled: counters of at most 64 bits, a small body without nested loops or `B`/`C` (or
+    /// a `vector` plan's body, of any size), and not a known trip count below 8 (those loops
+    /// are short: unrolling only grows code).
+    fn unroll_range(&self, s: Value, en: Value, ity: IntTy, vector: bool, body: &Expr) -> bool {
         let bits = ity.bits();
         if bits > 64 {
             return false;
@@ -2031,7 +2037,7 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
         }
         // A vector plan's body is small per element whatever its size in nodes.
-        if var.and_then(|v| crate::vector::plan(body, v).filter(|p| self.vector_fits(p, v))).is_some() {
+        if vector {
             return true;
         }
         let mut budget = UNROLL_MAX_NODES;
@@ -2070,11 +2076,6 @@ impl<'a, 'f> Tr<'a, 'f> {
         (header, latch, exit): (Block, Block, Block),
         span: Span,
     ) -> R<()> {
-        if let Some(v) = var {
-            if let Some(plan) = crate::vector::plan(body, v).filter(|p| self.vector_fits(p, v)) {
-                return self.vector_range(ctr, (s, en), ity, v, &plan, header, span);
-            }
-        }
         let stop = self.unrolled_stop((s, en), ity, 4);
         // Reductions get a partial accumulator per copy (`crate::reduce`): copy 0 updates the
         // local's own variable, copies 1-3 fresh ones reset to the identity on every entry.
@@ -2128,13 +2129,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                 let mut acc = self.b.use_var(vars[0]);
                 for p in &vars[1..] {
                     let x = self.b.use_var(*p);
-                    acc = match fam {
-                        crate::reduce::Family::Add => self.b.ins().iadd(acc, x),
-                        crate::reduce::Family::Mul => self.b.ins().imul(acc, x),
-                        crate::reduce::Family::And => self.b.ins().band(acc, x),
-                        crate::reduce::Family::Or => self.b.ins().bor(acc, x),
-                        crate::reduce::Family::Xor => self.b.ins().bxor(acc, x),
-                    };
+                    acc = self.combine(*fam, acc, x);
                 }
                 self.b.def_var(vars[0], acc);
             }
@@ -2221,14 +2216,7 @@ impl<'a, 'f> Tr<'a, 'f> {
                     let x = self.lanes(u.operand, var, cur, 16 * half as i32)?;
                     let x = self.as_vector(x);
                     let acc = self.b.use_var(*pv);
-                    let n = match (fam, u.sub) {
-                        (Family::Add, true) => self.b.ins().isub(acc, x),
-                        (Family::Add, false) => self.b.ins().iadd(acc, x),
-                        (Family::Xor, _) => self.b.ins().bxor(acc, x),
-                        (Family::And, _) => self.b.ins().band(acc, x),
-                        (Family::Or, _) => self.b.ins().bor(acc, x),
-                        (Family::Mul, _) => unreachable!("no vector multiply in a plan"),
-                    };
+                    let n = if u.sub { self.b.ins().isub(acc, x) } else { self.combine(fam, acc, x) };
                     self.b.def_var(*pv, n);
                 }
             }
@@ -2244,26 +2232,32 @@ impl<'a, 'f> Tr<'a, 'f> {
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 16, 4));
         for (l, fam, [p0, p1]) in parts {
             let (a, b) = (self.b.use_var(p0), self.b.use_var(p1));
-            let op = |tr: &mut Self, x: Value, y: Value| match fam {
-                Family::Add => tr.b.ins().iadd(x, y),
-                Family::Xor => tr.b.ins().bxor(x, y),
-                Family::And => tr.b.ins().band(x, y),
-                Family::Or => tr.b.ins().bor(x, y),
-                Family::Mul => unreachable!("no vector multiply in a plan"),
-            };
-            let v = op(self, a, b);
+            let v = self.combine(fam, a, b);
             let at = self.b.ins().stack_addr(PTR, slot, 0);
             self.b.ins().store(flags(), v, at, 0);
             let lo = self.b.ins().load(types::I64, flags(), at, 0);
             let hi = self.b.ins().load(types::I64, flags(), at, 8);
-            let lanes = op(self, lo, hi);
+            let lanes = self.combine(fam, lo, hi);
             let Storage::Var(acc) = self.locals[l.index()] else { unreachable!("checked by vector_fits") };
             let old = self.b.use_var(acc);
-            let sum = op(self, old, lanes);
+            let sum = self.combine(fam, old, lanes);
             self.b.def_var(acc, sum);
         }
         self.jump(header, &[]);
         Ok(())
+    }
+
+    /// Two partial results of a reduction (`crate::reduce::Family`) combined: scalars or vectors
+    /// alike.
+    fn combine(&mut self, fam: crate::reduce::Family, x: Value, y: Value) -> Value {
+        use crate::reduce::Family;
+        match fam {
+            Family::Add => self.b.ins().iadd(x, y),
+            Family::Mul => self.b.ins().imul(x, y),
+            Family::And => self.b.ins().band(x, y),
+            Family::Or => self.b.ins().bor(x, y),
+            Family::Xor => self.b.ins().bxor(x, y),
+        }
     }
 
     /// A lane-wise operand of a vector plan for the elements at `var = cur` and `cur + 1`,

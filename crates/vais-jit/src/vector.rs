@@ -20,28 +20,13 @@
 
 use vais_tir::{BinaryOp, Builtin, Callee, Expr, ExprKind, LocalId, Stmt, Ty};
 
-use crate::reduce::Family;
+pub(crate) use crate::reduce::{Family, Update};
 
 /// Largest body (TIR nodes) run as vectors: it is translated twice per pass (two vectors).
 const MAX_NODES: usize = 160;
 
-/// One update of a vectorisable body: `acc = acc op operand` (`sub`: `acc -= operand`).
-pub(crate) struct Update<'e> {
-    pub acc: LocalId,
-    pub fam: Family,
-    pub sub: bool,
-    pub operand: &'e Expr,
-}
-
 fn is_i64(t: &Ty) -> bool {
     matches!(t, Ty::Int(i) if i.bits() == 64)
-}
-
-fn local_of(e: &Expr) -> Option<LocalId> {
-    match e.kind {
-        ExprKind::Local(l) => Some(l),
-        _ => None,
-    }
 }
 
 /// The updates of `body` when it is a vectorisable reduction body over loop variable `var`
@@ -87,34 +72,10 @@ pub(crate) fn plan(body: &Expr, var: LocalId) -> Option<Vec<Update<'_>>> {
     (loads > 0 && !ups.is_empty()).then_some(ups)
 }
 
-/// `acc op= e` / `acc = acc op e` / `acc = e op acc` (not `-`), op one of `+ - ^ & |`.
+/// A reduction update ([`crate::reduce::update`]) of a 64-bit operand with `+ - ^ & |` (no
+/// lane-wise 64-bit multiply on x86-64 before AVX-512).
 fn update(e: &Expr) -> Option<Update<'_>> {
-    let fam = |op: BinaryOp| match op {
-        BinaryOp::Add | BinaryOp::Sub => Some(Family::Add),
-        BinaryOp::BitXor => Some(Family::Xor),
-        BinaryOp::BitAnd => Some(Family::And),
-        BinaryOp::BitOr => Some(Family::Or),
-        _ => None,
-    };
-    let (acc, op, operand) = match &e.kind {
-        ExprKind::CompoundAssign { op, target, value } => (local_of(target)?, *op, &**value),
-        ExprKind::Assign { target, value } => {
-            let l = local_of(target)?;
-            let ExprKind::Binary { op, lhs, rhs } = &value.kind else { return None };
-            if local_of(lhs) == Some(l) {
-                (l, *op, &**rhs)
-            } else if local_of(rhs) == Some(l) && *op != BinaryOp::Sub {
-                (l, *op, &**lhs)
-            } else {
-                return None;
-            }
-        }
-        _ => return None,
-    };
-    if !is_i64(&operand.ty) {
-        return None;
-    }
-    Some(Update { acc, fam: fam(op)?, sub: op == BinaryOp::Sub, operand })
+    crate::reduce::update(e).filter(|u| u.fam != Family::Mul && is_i64(&u.operand.ty))
 }
 
 /// The element address `p + var * 8` (either order of either operation): `p`.
@@ -122,7 +83,8 @@ pub(crate) fn unit_stride(addr: &Expr, var: LocalId) -> Option<&Expr> {
     let ExprKind::Binary { op: BinaryOp::Add, lhs, rhs } = &addr.kind else { return None };
     let scaled = |e: &Expr| match &e.kind {
         ExprKind::Binary { op: BinaryOp::Mul, lhs, rhs } => {
-            (local_of(lhs) == Some(var) && matches!(rhs.kind, ExprKind::Int(8))) || (local_of(rhs) == Some(var) && matches!(lhs.kind, ExprKind::Int(8)))
+            let is_var = |x: &Expr| matches!(x.kind, ExprKind::Local(l) if l == var);
+            (is_var(lhs) && matches!(rhs.kind, ExprKind::Int(8))) || (is_var(rhs) && matches!(lhs.kind, ExprKind::Int(8)))
         }
         _ => false,
     };
