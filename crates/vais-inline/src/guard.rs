@@ -23,6 +23,8 @@
 //!
 //! What it must not know: how the back end translates any of it.
 
+use std::collections::HashMap;
+
 use vais_tir::{visit, Block, Callee, Expr, ExprKind, FuncDef, FuncId, LocalDef, LocalId, Stmt};
 
 /// Nodes of `c` and `v` together, at most (a guard is the size of a call).
@@ -128,7 +130,7 @@ fn nodes(e: &Expr) -> usize {
 /// The call `call` (a `Call` of `g` by `Callee::Func`, arguments already rewritten), made
 /// into its guarded form: `locals` are the caller's (fresh ones are appended for arguments
 /// that are not `stable`). Returns the new expression and the nodes it added.
-pub fn apply(call: Expr, g: FuncId, def: &FuncDef, guard: &Guard, locals: &mut Vec<LocalDef>, stable: impl Fn(&Expr, &[LocalDef]) -> bool) -> (Expr, usize) {
+pub fn apply(call: Expr, g: FuncId, def: &FuncDef, guard: &Guard, locals: &mut Vec<LocalDef>) -> (Expr, usize) {
     let span = call.span;
     let ty = call.ty.clone();
     let ExprKind::Call { args, .. } = call.into_kind() else { unreachable!("guard::apply on a call") };
@@ -138,7 +140,7 @@ pub fn apply(call: Expr, g: FuncId, def: &FuncDef, guard: &Guard, locals: &mut V
     let mut subst: Vec<Expr> = vec![];
     for (p, a) in def.params.iter().zip(args) {
         let pd = def.local(*p);
-        if stable(&a, locals) {
+        if crate::stable(&a, locals) {
             subst.push(a);
             continue;
         }
@@ -147,32 +149,17 @@ pub fn apply(call: Expr, g: FuncId, def: &FuncDef, guard: &Guard, locals: &mut V
         lets.push(Stmt::Let { local: l, value: a });
         subst.push(Expr::new(ExprKind::Local(l), pd.ty.clone(), span));
     }
-    // Callee locals and caller locals share numbers: parameters first become placeholders
-    // no caller local has, then the placeholders are replaced (never looking into what
-    // replaced them).
-    let n = def.params.len() as u32;
-    let placeholder = |l: LocalId| (l.0 > u32::MAX - n).then(|| (u32::MAX - l.0) as usize);
+    // The copy's parameters are renumbered past every caller local, then replaced, as an
+    // inlined copy's are (`crate::shift_locals`, `crate::substitute`).
+    let off = locals.len() as u32;
+    let map: HashMap<LocalId, Expr> = def.params.iter().zip(&subst).map(|(p, v)| (LocalId(p.0 + off), v.clone())).collect();
     let read = |e: &Expr, at_call: bool| {
         let mut e = e.clone();
-        visit::preorder_mut(&mut e, |x| {
-            if at_call {
-                x.span = span;
-            }
-            if let ExprKind::Local(l) = &mut x.kind {
-                if let Some(i) = def.params.iter().position(|p| p == l) {
-                    l.0 = u32::MAX - i as u32;
-                }
-            }
-        });
-        visit::preorder_mut(&mut e, |x| {
-            if let ExprKind::Local(l) = &x.kind {
-                if let Some(i) = placeholder(*l) {
-                    let s = x.span;
-                    *x = subst[i].clone();
-                    x.span = s;
-                }
-            }
-        });
+        crate::shift_locals(&mut e, off);
+        if at_call {
+            visit::preorder_mut(&mut e, |x| x.span = span);
+        }
+        crate::substitute(&mut e, &map);
         e
     };
     let cond = read(&guard.cond, true);

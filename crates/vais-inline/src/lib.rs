@@ -319,7 +319,7 @@ impl Cx<'_> {
             self.walk(a);
         }
         let call = std::mem::replace(e, Expr::new(ExprKind::Unit, Ty::Unit, e.span));
-        let (guarded, added) = guard::apply(call, g, def, &guard, &mut self.locals, stable);
+        let (guarded, added) = guard::apply(call, g, def, &guard, &mut self.locals);
         *e = guarded;
         self.grown += added;
         self.stats.guarded += 1;
