@@ -791,14 +791,8 @@ impl Jit {
                 // only through their cells (now pointing at the new version), and no JIT code
                 // runs between inputs, so nothing can reach it. (Lambdas are kept: a closure
                 // value made earlier holds its code address.)
-                for o in &mut self.observers {
-                    o.freed(old, old_len);
-                }
-                self.placed.forget(old);
-                if let Some(m) = &self.memory {
-                    // SAFETY: unreachable, as said above; the observers forgot it first.
-                    unsafe { m.free(old) };
-                }
+                // SAFETY: unreachable, as said above.
+                unsafe { self.free_code(old, old_len) };
             }
             self.announce(program, f, id, code, &d, locate);
             let c = self.compiled.entry(f).or_default();

@@ -46,16 +46,28 @@ impl Jit {
             if code == 0 {
                 continue;
             }
-            for o in &mut self.observers {
-                o.freed(code, len);
-            }
-            self.placed.forget(code);
             self.placed.last.retain(|p| p.addr != code);
-            if let Some(m) = &self.memory {
-                // SAFETY: nothing can reach the code (see above); the unwinder and the
-                // observers forgot it first.
-                unsafe { m.free(code) };
-            }
+            // SAFETY: nothing can reach the code (see above).
+            unsafe { self.free_code(code, len) };
+        }
+    }
+
+    /// Frees placed code at `code` (`len` bytes): the observers and the unwinder forget it
+    /// first, then its memory goes back to the packing provider (the replaced version of a
+    /// redefined function, a tier-up version invalidated, a REPL entry that has run).
+    ///
+    /// # Safety
+    /// Nothing may reach the code any more: no cell points at it, no other code calls it, and
+    /// no JIT code runs now.
+    pub(crate) unsafe fn free_code(&mut self, code: usize, len: usize) {
+        for o in &mut self.observers {
+            o.freed(code, len);
+        }
+        self.placed.forget(code);
+        if let Some(m) = &self.memory {
+            // SAFETY: unreachable (this function's contract); everything that knew it forgot
+            // it above.
+            unsafe { m.free(code) };
         }
     }
 

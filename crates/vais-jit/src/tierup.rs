@@ -486,14 +486,8 @@ impl Jit {
                     unsafe { at.write(base) };
                 }
             }
-            for ob in &mut self.observers {
-                ob.freed(o.code, o.len);
-            }
-            self.placed.forget(o.code);
-            if let Some(m) = &self.memory {
-                // SAFETY: no cell points at it any more and no JIT code runs between inputs.
-                unsafe { m.free(o.code) };
-            }
+            // SAFETY: no cell points at it any more and no JIT code runs between inputs.
+            unsafe { self.free_code(o.code, o.len) };
         }
     }
 
