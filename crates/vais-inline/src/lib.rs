@@ -175,6 +175,7 @@ fn rewrite(def: &mut FuncDef, root: FuncId, orig: &[FuncDef], facts: Facts<'_>, 
     };
     cx.walk(&mut def.body);
     def.locals = cx.locals;
+    tailrec::share_accumulators(def);
 }
 
 fn info_of(def: &FuncDef) -> Info {

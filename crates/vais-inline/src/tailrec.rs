@@ -22,9 +22,16 @@
 //! deep one uses `1 / BUDGET` of its former stack. A recursion that provably ends (its entry
 //! guard stops a signed parameter below a constant and every self-call lowers that parameter
 //! by a constant, see [`bounded`]) cannot run away: its loop has no budget (`fib`: the counter
-//! was a spilled register and a store per iteration). The loop's back-edge polls for Ctrl-C, and
+//! was a spilled register and a store per iteration). Such a function whose body is
+//! `I c { base } E { looping }` (either way round, every value of `looping` looping) becomes a
+//! while loop, `acc := id; L _: !c { looping' }; base OP acc`, which the back end rotates (one
+//! compare-and-branch per iteration), and after inlining a site that adds an inlined copy of
+//! such a function starts the copy's accumulator at its own ([`share_accumulators`]). The
+//! loop's back-edge polls for Ctrl-C, and
 //! every node keeps its span, so runtime errors name the function and line as before (with
 //! fewer frames in backtraces, as with gcc).
+
+use std::collections::HashMap;
 
 use vais_tir::visit;
 use vais_tir::{BinaryOp, Block, Callee, Expr, ExprKind, FuncDef, FuncId, FuncKind, IntTy, LocalDef, LocalId, LoopKind, Stmt, Ty, UnaryOp};
@@ -78,18 +85,34 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
     let ret = def.ret.clone();
     let scalar_zero = zero(&ret, span);
     let break_form = !has_return && (ret == Ty::Unit || scalar_zero.is_some());
-    let mut rw = Rewrite { id, params: def.params.clone(), locals: std::mem::take(&mut def.locals), op, ret: ret.clone(), budget: LocalId(0), acc: None, calls: vec![] };
+    let mut rw = Rewrite { id, params: def.params.clone(), locals: std::mem::take(&mut def.locals), op, ret: ret.clone(), budget: LocalId(0), acc: None, calls: vec![], bounded: false };
     for p in &rw.params {
         rw.locals[p.index()].mutable = true;
     }
     rw.budget = rw.local(BUDGET_LOCAL, Ty::I64, true, span);
     let mut stmts = vec![Stmt::Let { local: rw.budget, value: Expr::new(ExprKind::Int(BUDGET), Ty::I64, span) }];
     if let Some((op, ity)) = op {
-        let acc = rw.local("tail$acc", ret.clone(), true, span);
+        let acc = rw.local(ACC_LOCAL, ret.clone(), true, span);
         rw.acc = Some(acc);
         stmts.push(Stmt::Let { local: acc, value: Expr::new(ExprKind::Int(identity(op, ity)), ret.clone(), span) });
     }
     let mut body = std::mem::replace(&mut def.body, Expr::new(ExprKind::Unit, Ty::Unit, span));
+    if bounded && !has_return {
+        if let Some((cond, base, mut looping)) = rw.split_guard(&mut body) {
+            // The while form: `acc := id; L _: cond { looping' }; base OP acc`.
+            rw.bounded = true;
+            rw.tail(&mut looping);
+            let looping = block(vec![Stmt::Expr(looping)], None, Ty::Unit, span);
+            let the_loop = Expr::new(ExprKind::Loop { kind: LoopKind::While(Box::new(cond)), body: Box::new(looping) }, Ty::Unit, span);
+            stmts.push(Stmt::Expr(the_loop));
+            let value = rw.accumulate(base);
+            def.body = block(stmts, Some(value), ret, span);
+            def.locals = rw.locals;
+            drop_budget(&mut def.body, rw.budget);
+            return Some(Looped { budget: rw.budget, calls: rw.calls });
+        }
+        // Not of that shape: the body goes back as it was.
+    }
     rw.tail(&mut body);
     if has_return {
         rw.returns(&mut body, 0);
@@ -134,6 +157,12 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
 /// A recursion that may run away keeps its budget, so it still overflows.
 fn bounded(def: &FuncDef, id: FuncId) -> bool {
     let Some(g) = crate::guard::guard_of(def) else { return false };
+    // The cheap case must end the recursion (`n < 2 ? @(n - 1) : ..` never does).
+    let mut recurses = false;
+    visit::preorder(&g.value, |e| recurses |= matches!(&e.kind, ExprKind::Call { callee: Callee::Func(f), .. } if *f == id));
+    if recurses {
+        return false;
+    }
     let lit = |e: &Expr| match e.kind {
         ExprKind::Int(v) => Some(v),
         _ => None,
@@ -183,6 +212,68 @@ fn bounded(def: &FuncDef, id: FuncId) -> bool {
         }
     });
     ok && calls > 0 && c.abs() <= 1 << 62
+}
+
+/// The name of the accumulator's local.
+const ACC_LOCAL: &str = "tail$acc";
+
+/// After inlining: a looping site whose operand before the call is an inlined copy of a
+/// function in the while form (of `f` itself or of another looped function with the same
+/// operator), `u := <copy: acc' := id; L _: c { .. }; base OP acc'>; .. acc = acc OP u`, starts
+/// the copy's accumulator at `acc` and assigns `acc = u`: every level of `fib`'s nest of
+/// copies adds into one accumulator, which then needs one register across the innermost real
+/// call instead of one per level (exact: the operator is associative and commutative on
+/// wrapping integers, and `acc` is neither read nor written between the two points, the copy
+/// only reading its own locals).
+pub fn share_accumulators(def: &mut FuncDef) {
+    if !def.locals.iter().any(|d| d.name == ACC_LOCAL) {
+        return;
+    }
+    let locals = &def.locals;
+    let named = |l: LocalId, name: &str| locals.get(l.index()).is_some_and(|d| d.name == name);
+    let mut reads: HashMap<LocalId, usize> = HashMap::new();
+    visit::preorder(&def.body, |e| {
+        if let ExprKind::Local(l) = e.kind {
+            *reads.entry(l).or_default() += 1;
+        }
+    });
+    visit::preorder_mut(&mut def.body, |e| {
+        let ExprKind::Block(b) = &mut e.kind else { return };
+        for j in 0..b.stmts.len() {
+            // `acc = acc OP u`
+            let Stmt::Expr(Expr { kind: ExprKind::Assign { target, value }, .. }) = &b.stmts[j] else { continue };
+            let (ExprKind::Local(acc), ExprKind::Binary { op, lhs, rhs }) = (&target.kind, &value.kind) else { continue };
+            let (ExprKind::Local(a), ExprKind::Local(u)) = (&lhs.kind, &rhs.kind) else { continue };
+            let (acc, op, u) = (*acc, *op, *u);
+            if *a != acc || !named(acc, ACC_LOCAL) || !named(u, "tail$before") || reads.get(&u) != Some(&1) {
+                continue;
+            }
+            // `u := <copy>`, with only the arguments' temporaries between.
+            let Some(i) = b.stmts[..j].iter().rposition(|s| matches!(s, Stmt::Let { local, .. } if *local == u)) else { continue };
+            let between_ok = b.stmts[i + 1..j].iter().all(|s| matches!(s, Stmt::Let { local, value } if named(*local, "tail$arg") && pure(value)));
+            if !between_ok {
+                continue;
+            }
+            let Stmt::Let { value: copy, .. } = &mut b.stmts[i] else { unreachable!() };
+            let ty = copy.ty.clone();
+            let ExprKind::Inlined { body, .. } = &mut copy.kind else { continue };
+            let ExprKind::Block(cb) = &mut body.kind else { continue };
+            // The copy's value is `base OP acc'`, `acc' := identity` among its statements.
+            let Some(ExprKind::Binary { op: cop, rhs: cacc, .. }) = cb.value.as_deref().map(|v| &v.kind) else { continue };
+            let ExprKind::Local(inner) = cacc.kind else { continue };
+            if *cop != op || !named(inner, ACC_LOCAL) || locals[inner.index()].ty != locals[acc.index()].ty || ty != locals[acc.index()].ty {
+                continue;
+            }
+            let init = cb.stmts.iter_mut().find_map(|s| match s {
+                Stmt::Let { local, value } if *local == inner && matches!(value.kind, ExprKind::Int(_)) => Some(value),
+                _ => None,
+            });
+            let Some(init) = init else { continue };
+            init.kind = ExprKind::Local(acc);
+            let Stmt::Expr(Expr { kind: ExprKind::Assign { value, .. }, .. }) = &mut b.stmts[j] else { unreachable!() };
+            value.kind = ExprKind::Local(u);
+        }
+    });
 }
 
 /// In a copy of a looped function inlined into itself (locals shifted by `off`), the budget
@@ -315,6 +406,33 @@ fn zero(t: &Ty, span: vais_ast::Span) -> Option<Expr> {
         _ => return None,
     };
     Some(Expr::new(kind, t.clone(), span))
+}
+
+/// The negation of a condition: an integer or `bool` comparison inverted (`!(n < 2)` is
+/// `n >= 2`; not for floats, where NaN compares false both ways), `!x` is `x`, else `!c`.
+fn negate(c: Expr) -> Expr {
+    let span = c.span;
+    let inverse = |op: BinaryOp| match op {
+        BinaryOp::Lt => Some(BinaryOp::Ge),
+        BinaryOp::Le => Some(BinaryOp::Gt),
+        BinaryOp::Gt => Some(BinaryOp::Le),
+        BinaryOp::Ge => Some(BinaryOp::Lt),
+        BinaryOp::Eq => Some(BinaryOp::Ne),
+        BinaryOp::Ne => Some(BinaryOp::Eq),
+        _ => None,
+    };
+    let flip = match &c.kind {
+        ExprKind::Binary { op, lhs, .. } if lhs.ty.is_int() || lhs.ty == Ty::Bool => inverse(*op),
+        _ => None,
+    };
+    match (flip, c.into_kind()) {
+        (Some(op), ExprKind::Binary { lhs, rhs, .. }) => Expr::new(ExprKind::Binary { op, lhs, rhs }, Ty::Bool, span),
+        (_, ExprKind::Unary { op: UnaryOp::Not, operand }) => *operand,
+        (_, kind) => {
+            let c = Expr::new(kind, Ty::Bool, span);
+            Expr::new(ExprKind::Unary { op: UnaryOp::Not, operand: Box::new(c) }, Ty::Bool, span)
+        }
+    }
 }
 
 /// The identity of an accumulating operator at an integer type.
@@ -494,12 +612,56 @@ struct Rewrite {
     acc: Option<LocalId>,
     /// Spans of the budget's real calls.
     calls: Vec<vais_ast::Span>,
+    /// The recursion provably ends ([`bounded`]): looping sites jump without a budget.
+    bounded: bool,
 }
 
 impl Rewrite {
     fn local(&mut self, name: &str, ty: Ty, mutable: bool, span: vais_ast::Span) -> LocalId {
         self.locals.push(LocalDef { name: name.into(), ty, mutable, span });
         LocalId(self.locals.len() as u32 - 1)
+    }
+
+    /// A body `I c { base } E { looping }` (through blocks without statements, either way
+    /// round) whose `base` has no looping site and whose `looping` branch loops at every tail
+    /// position that gives a value, taken apart as the loop's condition (`!c`, or `c` when the
+    /// branches are the other way round), `base` and `looping`. `None` (and `body` unchanged)
+    /// when it is not of that shape.
+    fn split_guard(&self, body: &mut Expr) -> Option<(Expr, Expr, Expr)> {
+        let mut e = &*body;
+        while let ExprKind::Block(Block { stmts, value: Some(v) }) = &e.kind {
+            if !stmts.is_empty() {
+                return None;
+            }
+            e = v;
+        }
+        let ExprKind::If { then_expr, else_expr: Some(else_expr), .. } = &e.kind else { return None };
+        let scan = |x: &Expr| {
+            let mut s = Scan { id: self.id, nparams: self.params.len(), ret: &self.ret, plain: 0, op: self.op, base: false };
+            s.tail(x);
+            s
+        };
+        let loops = |x: &Expr| {
+            let s = scan(x);
+            !s.base && (s.plain > 0 || s.op.is_some())
+        };
+        let base = |x: &Expr| {
+            let mut s = Scan { id: self.id, nparams: self.params.len(), ret: &self.ret, plain: 0, op: None, base: false };
+            s.tail(x);
+            s.plain == 0 && s.op.is_none()
+        };
+        let negated = match (base(then_expr) && loops(else_expr), base(else_expr) && loops(then_expr)) {
+            (true, _) => false,
+            (_, true) => true,
+            _ => return None,
+        };
+        let mut e = std::mem::replace(body, Expr::new(ExprKind::Unit, Ty::Unit, body.span));
+        while let ExprKind::Block(Block { value: Some(_), .. }) = &e.kind {
+            let ExprKind::Block(Block { value: Some(v), .. }) = e.into_kind() else { unreachable!() };
+            e = *v;
+        }
+        let ExprKind::If { cond, then_expr, else_expr: Some(else_expr) } = e.into_kind() else { unreachable!() };
+        Some(if negated { (*cond, *else_expr, *then_expr) } else { (negate(*cond), *then_expr, *else_expr) })
     }
 
     /// `v OP acc` (or `v` without an accumulator). The accumulator is read after `v`: a
@@ -642,6 +804,12 @@ impl Rewrite {
             }
         }
         jump.push(Stmt::Expr(Expr::new(ExprKind::Continue, Ty::Never, span)));
+        if self.bounded {
+            // No budget: the assignments and the jump.
+            self.calls.pop();
+            stmts.extend(jump.into_iter().skip(1));
+            return block(stmts, None, Ty::Never, span);
+        }
         let jump = block(jump, None, Ty::Never, span);
         let branch = Expr::new(ExprKind::If { cond: Box::new(cond), then_expr: Box::new(call), else_expr: Some(Box::new(jump)) }, ret.clone(), span);
         block(stmts, Some(branch), ret, span)

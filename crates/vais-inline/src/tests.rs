@@ -148,14 +148,80 @@ fn fib_keeps_one_call_and_loops_on_the_other() {
     let body = cond(c, local(0), add(call(0, vec![sub(local(0), int(1))]), call(0, vec![sub(local(0), int(2))])));
     let mut fib = func("fib", 1, vec![ld("n", false)], body);
     let looped = tailrec::eliminate(&mut fib, FuncId(0)).expect("transformed");
-    // The loop, `fib(n - 1)`, and the budget's real call of `fib(n - 2)`.
+    // It provably ends: the while form `L _: n >= 2 { u := fib(n - 1); .. }; n + acc`, with
+    // the one real call and no budget's call.
+    let whiles = |e: &Expr| count(e, |x| matches!(&x.kind, ExprKind::Loop { kind: LoopKind::While(c), .. } if matches!(c.kind, ExprKind::Binary { op: vais_tir::BinaryOp::Ge, .. })));
     assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Loop { .. })), 1);
-    assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Call { .. })), 2);
+    assert_eq!(whiles(&fib.body), 1, "{:#?}", fib.body);
+    assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Call { .. })), 1);
     assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Continue)), 1);
-    assert_eq!(looped.calls.len(), 1);
+    assert!(looped.calls.is_empty());
     assert!(fib.local(LocalId(0)).mutable, "the parameter is reassigned");
-    let p = Program { funcs: vec![fib], ..Default::default() };
+    let p = Program { funcs: vec![fib.clone()], ..Default::default() };
     vais_tir::verify::verify_program(&p).expect("verifies");
+    // `fib(n) = n == 0 ? .. : ..` may run away: the loop form with the budget's real call.
+    let c = bin(vais_tir::BinaryOp::Eq, local(0), int(0), Ty::Bool);
+    let body = cond(c, local(0), add(call(0, vec![sub(local(0), int(1))]), call(0, vec![sub(local(0), int(2))])));
+    let mut eqf = func("eqf", 1, vec![ld("n", false)], body);
+    let looped = tailrec::eliminate(&mut eqf, FuncId(0)).expect("transformed");
+    assert_eq!(whiles(&eqf.body), 0);
+    assert_eq!(count(&eqf.body, |x| matches!(x.kind, ExprKind::Call { .. })), 2);
+    assert_eq!(looped.calls.len(), 1);
+    let p = Program { funcs: vec![eqf], ..Default::default() };
+    vais_tir::verify::verify_program(&p).expect("verifies");
+}
+
+#[test]
+fn inlined_copies_of_fib_share_one_accumulator() {
+    let c = bin(vais_tir::BinaryOp::Lt, local(0), int(2), Ty::Bool);
+    let body = cond(c, local(0), add(call(0, vec![sub(local(0), int(1))]), call(0, vec![sub(local(0), int(2))])));
+    let fib = func("fib", 1, vec![ld("n", false)], body);
+    let mut p = Program { funcs: vec![fib], ..Default::default() };
+    let st = inline_program(&mut p, Limits::default());
+    assert!(st.inlined >= 2, "{st:?}");
+    let f = &p.funcs[0];
+    // Every copy's accumulator starts at its caller's (a local, not the identity), and each
+    // site assigns the copy's value instead of adding it.
+    let accs: Vec<LocalId> = (0..f.locals.len() as u32).map(LocalId).filter(|l| f.local(*l).name == "tail$acc").collect();
+    assert!(accs.len() >= 3, "one per level: {accs:?}");
+    let mut from_local = 0;
+    let mut from_zero = 0;
+    visit::preorder(&f.body, |x| {
+        if let ExprKind::Block(b) = &x.kind {
+            for s in &b.stmts {
+                if let Stmt::Let { local, value } = s {
+                    if accs.contains(local) {
+                        match value.kind {
+                            ExprKind::Local(a) if accs.contains(&a) => from_local += 1,
+                            ExprKind::Int(0) => from_zero += 1,
+                            _ => panic!("{value:?}"),
+                        }
+                    }
+                }
+            }
+        }
+    });
+    assert_eq!(from_zero, 1, "only the function's own accumulator starts at zero");
+    assert_eq!(from_local, accs.len() - 1);
+    vais_tir::verify::verify_program(&p).expect("verifies");
+}
+
+#[test]
+fn a_cheap_case_that_recurses_is_not_bounded() {
+    // f(n) = n < 2 ? (n < k ? 0 : f(n - 1)) : f(n - 1) + f(n - 2) + n + .. + n: the entry
+    // guard's cheap case recurses (with k = MIN it never ends), so the budget stays and a
+    // runaway recursion still overflows the stack instead of looping for ever.
+    let c = bin(vais_tir::BinaryOp::Lt, local(0), int(2), Ty::Bool);
+    let low = bin(vais_tir::BinaryOp::Lt, local(0), int(i64::MIN as i128), Ty::Bool);
+    let cheap = cond(low, int(0), call(0, vec![sub(local(0), int(1))]));
+    let mut big = add(call(0, vec![sub(local(0), int(1))]), call(0, vec![sub(local(0), int(2))]));
+    for _ in 0..10 {
+        big = add(big, local(0));
+    }
+    let body = cond(c, cheap, big);
+    let mut f = func("f", 1, vec![ld("n", false)], body);
+    let l = tailrec::eliminate(&mut f, FuncId(0)).expect("transformed");
+    assert!(has_budget(&f, &l), "{:#?}", f.body);
 }
 
 #[test]

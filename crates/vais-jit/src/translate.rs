@@ -1908,7 +1908,6 @@ impl<'a, 'f> Tr<'a, 'f> {
                 self.brif(c, body_b, exit);
             }
         }
-        self.b.seal_block(body_b);
         self.b.switch_to_block(body_b);
         if let Some((ctr, _, _, _, Some(var))) = range {
             let cur = self.b.use_var(ctr);
@@ -1936,12 +1935,45 @@ impl<'a, 'f> Tr<'a, 'f> {
             let one = iconst(&mut self.b, ct, 1);
             let next = self.b.ins().iadd(cur, one);
             self.b.def_var(ctr, next);
+            if inclusive {
+                // `cur != en` held: `next <= en`.
+                self.jump(body_b, &[]);
+            } else {
+                let (_, _, ity, _, _) = range.unwrap();
+                let cc = if ity.signed() { IntCC::SignedLessThan } else { IntCC::UnsignedLessThan };
+                let c = self.b.ins().icmp(cc, next, en);
+                self.brif(c, body_b, exit);
+            }
+        } else {
+            match kind {
+                LoopKind::While(c) if Self::repeatable(c) => self.branch_on(c, body_b, exit)?,
+                LoopKind::While(_) => self.jump(header, &[]),
+                _ => self.jump(body_b, &[]),
+            }
         }
-        self.jump(header, &[]);
+        self.b.seal_block(body_b);
         self.b.seal_block(header);
         self.b.seal_block(exit);
         self.b.switch_to_block(exit);
         Ok(Val::Unit)
+    }
+
+    /// Whether a loop's condition may be translated a second time, at the back-edge, so that
+    /// the loop is rotated: small, and binding nothing (no blocks, matches, closures or inlined
+    /// copies, whose locals would be declared twice) and placing nothing in memory.
+    fn repeatable(c: &Expr) -> bool {
+        let mut nodes = 0;
+        let mut ok = true;
+        vais_tir::visit::preorder(c, |e| {
+            nodes += 1;
+            ok &= match &e.kind {
+                ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Unit | ExprKind::Local(_) | ExprKind::Global(_) => true,
+                ExprKind::Unary { .. } | ExprKind::Binary { .. } | ExprKind::Cast(_) | ExprKind::Field { .. } | ExprKind::Index { .. } | ExprKind::Deref(_) => true,
+                ExprKind::Call { callee: Callee::Func(_) | Callee::Builtin(_), .. } => true,
+                _ => false,
+            };
+        });
+        ok && nodes <= 24
     }
 
     /// A loop body; inside a jammed nest (see `crate::jam`) the inner body, once with the outer

@@ -117,3 +117,24 @@ fn no_poll_after_non_blocking_c_calls() {
     let f = func("spin");
     assert!(f.matches("atomic_load").count() >= 2, "the entry and back-edge polls expected in\n{f}");
 }
+
+#[test]
+fn loops_are_rotated() {
+    let f = clif_functions("tests/emit/rotated.vais");
+    let w = &f["wsum"];
+    // `i < n` before the loop and at the back-edge, both branching to the body.
+    assert_eq!(w.lines().filter(|l| l.contains("icmp") && l.contains(" slt ")).count(), 2, "{w}");
+    let targets: Vec<&str> = w
+        .lines()
+        .filter_map(|l| l.split("brif ").nth(1))
+        .map(|r| r.split(',').nth(1).expect("two targets").trim().split('(').next().unwrap())
+        .collect();
+    assert_eq!(targets.len(), 2, "{w}");
+    assert_eq!(targets[0], targets[1], "{w}");
+    // fib's loops (its own and its inlined copies') are while loops `n >= 2`, each tested
+    // twice; one real call is left.
+    let fib = &f["fib"];
+    let tests = fib.lines().filter(|l| l.contains("icmp") && l.contains(" sge ")).count();
+    assert!(tests >= 4 && tests % 2 == 0, "{fib}");
+    assert_eq!(fib.matches("call fn").count(), 1, "{fib}");
+}
