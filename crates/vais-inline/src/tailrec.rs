@@ -85,7 +85,7 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
     let ret = def.ret.clone();
     let scalar_zero = zero(&ret, span);
     let break_form = !has_return && (ret == Ty::Unit || scalar_zero.is_some());
-    let mut rw = Rewrite { id, params: def.params.clone(), locals: std::mem::take(&mut def.locals), op, ret: ret.clone(), budget: LocalId(0), acc: None, calls: vec![], bounded: false };
+    let mut rw = Rewrite { id, params: def.params.clone(), locals: std::mem::take(&mut def.locals), op, ret: ret.clone(), budget: LocalId(0), acc: None, calls: vec![], bounded: false, silent: 0 };
     for p in &rw.params {
         rw.locals[p.index()].mutable = true;
     }
@@ -103,7 +103,9 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
             rw.bounded = true;
             rw.tail(&mut looping);
             let looping = block(vec![Stmt::Expr(looping)], None, Ty::Unit, span);
-            let the_loop = Expr::new(ExprKind::Loop { kind: LoopKind::While(Box::new(cond)), body: Box::new(looping) }, Ty::Unit, span);
+            // Every iteration calls the function (`fib(n - 1)`): no back-edge poll.
+            let kind = if rw.silent == 0 { LoopKind::Recursion(Box::new(cond)) } else { LoopKind::While(Box::new(cond)) };
+            let the_loop = Expr::new(ExprKind::Loop { kind, body: Box::new(looping) }, Ty::Unit, span);
             stmts.push(Stmt::Expr(the_loop));
             let value = rw.accumulate(base);
             def.body = block(stmts, Some(value), ret, span);
@@ -543,6 +545,19 @@ fn self_call(e: &Expr, id: FuncId, nparams: usize) -> bool {
     matches!(&e.kind, ExprKind::Call { callee: Callee::Func(g), args } if *g == id && args.len() == nparams)
 }
 
+/// Whether evaluating `e` always calls the function `id` itself (a self-call, or an operand,
+/// argument or cast of one; not behind `&&`, `||` or a branch).
+fn calls_itself(e: &Expr, id: FuncId, nparams: usize) -> bool {
+    vais_ast::stack::guard(|| match &e.kind {
+        _ if self_call(e, id, nparams) => true,
+        ExprKind::Binary { op: BinaryOp::And | BinaryOp::Or, lhs, .. } => calls_itself(lhs, id, nparams),
+        ExprKind::Binary { lhs, rhs, .. } => calls_itself(lhs, id, nparams) || calls_itself(rhs, id, nparams),
+        ExprKind::Unary { operand: x, .. } | ExprKind::Cast(x) => calls_itself(x, id, nparams),
+        ExprKind::Call { args, .. } => args.iter().any(|a| calls_itself(a, id, nparams)),
+        _ => false,
+    })
+}
+
 /// The operand of a chain that loops: the last self-call with only pure operands after it.
 fn looping_operand(ops: &[&Expr], id: FuncId, nparams: usize) -> Option<usize> {
     let j = ops.iter().rposition(|x| self_call(x, id, nparams))?;
@@ -614,6 +629,8 @@ struct Rewrite {
     calls: Vec<vais_ast::Span>,
     /// The recursion provably ends ([`bounded`]): looping sites jump without a budget.
     bounded: bool,
+    /// Looping sites whose operands make no call of the function ([`calls_itself`]).
+    silent: usize,
 }
 
 impl Rewrite {
@@ -752,6 +769,9 @@ impl Rewrite {
             xs.into_iter().reduce(|a, b| Expr::new(ExprKind::Binary { op, lhs: Box::new(a), rhs: Box::new(b) }, ret.clone(), span))
         };
         let op = self.op.map(|(o, _)| o).unwrap_or(BinaryOp::Add);
+        if !before.iter().any(|x| calls_itself(x, self.id, self.params.len())) {
+            self.silent += 1;
+        }
         let mut stmts = vec![];
         let mut folded = vec![];
         if let Some(u) = fold(before, op) {

@@ -150,9 +150,11 @@ fn fib_keeps_one_call_and_loops_on_the_other() {
     let looped = tailrec::eliminate(&mut fib, FuncId(0)).expect("transformed");
     // It provably ends: the while form `L _: n >= 2 { u := fib(n - 1); .. }; n + acc`, with
     // the one real call and no budget's call.
-    let whiles = |e: &Expr| count(e, |x| matches!(&x.kind, ExprKind::Loop { kind: LoopKind::While(c), .. } if matches!(c.kind, ExprKind::Binary { op: vais_tir::BinaryOp::Ge, .. })));
+    // Every iteration calls fib: a `Recursion` loop (no back-edge poll).
+    let whiles = |e: &Expr| count(e, |x| matches!(&x.kind, ExprKind::Loop { kind: LoopKind::While(c) | LoopKind::Recursion(c), .. } if matches!(c.kind, ExprKind::Binary { op: vais_tir::BinaryOp::Ge, .. })));
     assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Loop { .. })), 1);
     assert_eq!(whiles(&fib.body), 1, "{:#?}", fib.body);
+    assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Loop { kind: LoopKind::Recursion(_), .. })), 1);
     assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Call { .. })), 1);
     assert_eq!(count(&fib.body, |x| matches!(x.kind, ExprKind::Continue)), 1);
     assert!(looped.calls.is_empty());
@@ -169,6 +171,13 @@ fn fib_keeps_one_call_and_loops_on_the_other() {
     assert_eq!(looped.calls.len(), 1);
     let p = Program { funcs: vec![eqf], ..Default::default() };
     vais_tir::verify::verify_program(&p).expect("verifies");
+    // sum(n) = n < 1 ? 0 : n + sum(n - 1): an iteration calls nothing, so the while loop
+    // keeps its back-edge poll (`While`, not `Recursion`).
+    let c = bin(vais_tir::BinaryOp::Lt, local(0), int(1), Ty::Bool);
+    let mut sum = func("sum", 1, vec![ld("n", false)], cond(c, int(0), add(local(0), call(0, vec![sub(local(0), int(1))]))));
+    tailrec::eliminate(&mut sum, FuncId(0)).expect("transformed");
+    assert_eq!(count(&sum.body, |x| matches!(x.kind, ExprKind::Loop { kind: LoopKind::While(_), .. })), 1, "{:#?}", sum.body);
+    assert_eq!(count(&sum.body, |x| matches!(x.kind, ExprKind::Loop { kind: LoopKind::Recursion(_), .. })), 0);
 }
 
 #[test]

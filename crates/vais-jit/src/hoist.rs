@@ -28,7 +28,7 @@ pub(crate) fn variant(kind: &LoopKind, body: &Expr) -> HashSet<LocalId> {
         LoopKind::Range { var: Some(v), .. } => {
             out.insert(*v);
         }
-        LoopKind::While(c) => collect(c, &mut out),
+        LoopKind::While(c) | LoopKind::Recursion(c) => collect(c, &mut out),
         _ => {}
     }
     collect(body, &mut out);

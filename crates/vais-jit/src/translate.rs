@@ -1894,7 +1894,7 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.b.switch_to_block(header);
         match kind {
             LoopKind::Infinite => self.jump(body_b, &[]),
-            LoopKind::While(c) => self.branch_on(c, body_b, exit)?,
+            LoopKind::While(c) | LoopKind::Recursion(c) => self.branch_on(c, body_b, exit)?,
             LoopKind::Range { .. } => {
                 let (ctr, en, ity, inclusive, _) = range.unwrap();
                 let cur = self.b.use_var(ctr);
@@ -1919,7 +1919,10 @@ impl<'a, 'f> Tr<'a, 'f> {
         self.jump(latch, &[]);
         self.b.seal_block(latch);
         self.b.switch_to_block(latch);
-        self.poll(span)?;
+        // A recursion's loop polls at the calls in its iterations (`LoopKind::Recursion`).
+        if !matches!(kind, LoopKind::Recursion(_)) {
+            self.poll(span)?;
+        }
         self.count()?;
         if let Some((ctr, en, _, inclusive, _)) = range {
             let cur = self.b.use_var(ctr);
@@ -1946,8 +1949,8 @@ impl<'a, 'f> Tr<'a, 'f> {
             }
         } else {
             match kind {
-                LoopKind::While(c) if Self::repeatable(c) => self.branch_on(c, body_b, exit)?,
-                LoopKind::While(_) => self.jump(header, &[]),
+                LoopKind::While(c) | LoopKind::Recursion(c) if Self::repeatable(c) => self.branch_on(c, body_b, exit)?,
+                LoopKind::While(_) | LoopKind::Recursion(_) => self.jump(header, &[]),
                 _ => self.jump(body_b, &[]),
             }
         }

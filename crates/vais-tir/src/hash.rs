@@ -330,6 +330,7 @@ impl<'a> Hasher<'a> {
                 match kind {
                     LoopKind::Infinite => self.tag(0),
                     LoopKind::While(_) => self.tag(1),
+                    LoopKind::Recursion(_) => self.tag(3),
                     LoopKind::Range { var, inclusive, .. } => {
                         self.tag(2);
                         self.u64(var.map_or(u64::MAX, |v| v.0 as u64));

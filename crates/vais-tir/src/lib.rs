@@ -568,6 +568,13 @@ pub enum LoopKind {
     Infinite,
     /// `L _: cond { }` (cond is `bool`, tested before each iteration).
     While(Box<Expr>),
+    /// A `While` loop made by tail recursion elimination (`vais-inline`'s `tailrec`) from a
+    /// recursion that provably ends and calls itself in every iteration (`fib`'s
+    /// `L _: n >= 2 { u := fib(n - 1); .. }`). Runs as `While`, but its back-edge needs no
+    /// interrupt poll: each iteration makes the call, whose entry polls, or an inlined copy of
+    /// it, whose loop and entry guard run without a call only while the parameter is within a
+    /// constant of the base case, a bounded number of times in a row.
+    Recursion(Box<Expr>),
     /// `L i: a..b { }`: `start`/`end` evaluated once; `var` (if named) is bound per iteration.
     Range { var: Option<LocalId>, start: Box<Expr>, end: Box<Expr>, inclusive: bool },
 }

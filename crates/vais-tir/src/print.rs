@@ -251,8 +251,8 @@ impl Printer<'_> {
             ExprKind::Loop { kind, body } => {
                 match kind {
                     LoopKind::Infinite => self.out.push_str("loop "),
-                    LoopKind::While(c) => {
-                        self.out.push_str("while ");
+                    LoopKind::While(c) | LoopKind::Recursion(c) => {
+                        self.out.push_str(if matches!(kind, LoopKind::While(_)) { "while " } else { "while(recursion) " });
                         self.expr(c, depth);
                         self.out.push(' ');
                     }

@@ -308,7 +308,7 @@ impl V<'_> {
                 unit("a loop")?;
                 match kind {
                     LoopKind::Infinite => {}
-                    LoopKind::While(c) => {
+                    LoopKind::While(c) | LoopKind::Recursion(c) => {
                         self.expect(&c.ty, &Ty::Bool, &|| "a loop condition".into(), c.span)?;
                         exprs.push(c);
                     }

@@ -49,7 +49,7 @@ macro_rules! for_each_child {
             ExprKind::Loop { kind, body } => {
                 match kind {
                     LoopKind::Infinite => {}
-                    LoopKind::While(c) => f(c),
+                    LoopKind::While(c) | LoopKind::Recursion(c) => f(c),
                     LoopKind::Range { start, end, .. } => {
                         f(start);
                         f(end)

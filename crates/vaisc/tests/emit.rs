@@ -137,4 +137,8 @@ fn loops_are_rotated() {
     let tests = fib.lines().filter(|l| l.contains("icmp") && l.contains(" sge ")).count();
     assert!(tests >= 4 && tests % 2 == 0, "{fib}");
     assert_eq!(fib.matches("call fn").count(), 1, "{fib}");
+    // Its loops call `fib` in every iteration (`LoopKind::Recursion`): the entry's interrupt
+    // poll is the only one, where wsum's loop polls at its back-edge too.
+    assert_eq!(fib.matches("atomic_load").count(), 1, "{fib}");
+    assert_eq!(w.matches("atomic_load").count(), 2, "{w}");
 }

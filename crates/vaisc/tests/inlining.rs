@@ -93,3 +93,32 @@ fn sigint_stops_a_loop_inside_inlined_copies() {
     assert_eq!(out.stdout, b"spinning\n");
     eprintln!("stopped {waited:?} after SIGINT");
 }
+
+#[test]
+fn sigint_stops_tail_recursion_loops() {
+    // `fib`'s loops (and its inlined copies') have no back-edge poll: every iteration calls
+    // `fib`, whose entry polls. `sum`'s loop makes no call: it keeps its poll.
+    for (name, src) in [
+        ("fibloop.vais", "F fib(n: i64) -> i64 = n < 2 ? n : @(n - 1) + @(n - 2)\nF main() -> i64 {\n    puts(\"spinning\")\n    fib(90)\n}\n"),
+        ("sumloop.vais", "F sum(n: i64) -> i64 = n < 1 ? 0 : n + @(n - 1)\nF main() -> i64 {\n    puts(\"spinning\")\n    sum(4000000000000000000) & 1\n}\n"),
+    ] {
+        let path = write(name, src);
+        let mut child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(child.try_wait().unwrap().is_none(), "{name} ended before the signal");
+        let t = Instant::now();
+        sigint(&child);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(t.elapsed() < Duration::from_secs(5), "Ctrl-C did not stop {name}");
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        let waited = t.elapsed();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(status.code(), Some(130), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.stdout, b"spinning\n");
+        eprintln!("{name}: stopped {waited:?} after SIGINT");
+    }
+}
