@@ -29,8 +29,9 @@
 //! Every node of an inlined body keeps its own span: the back end names the inlined function
 //! and its line in runtime errors and backtraces (see `vais-jit`'s inline frames).
 //!
-//! Before inlining, self-calls in tail position become loops ([`tailrec`]), with an
-//! accumulator for `x OP @(..)` (`fib` keeps one of its two calls).
+//! Before inlining, tail positions are normalised ([`tails`]: early returns, `R` in tail
+//! position, single-use `let`s) and self-calls in tail position become loops ([`tailrec`]),
+//! with an accumulator for `x OP @(..)` (`fib` keeps one of its two calls).
 //!
 //! A call that may run many times but is not inlined (too big, or as deep in its own
 //! recursion as allowed) still gets a copy of the callee's entry guard ([`guard`]:
@@ -41,6 +42,7 @@ use vais_tir::visit;
 
 pub mod guard;
 pub mod tailrec;
+pub mod tails;
 use vais_tir::{Callee, Expr, ExprKind, FuncDef, FuncId, FuncKind, LocalDef, LocalId, LoopKind, PatternKind, Program, Stmt, Ty};
 
 /// Bounds of the inliner.
@@ -102,6 +104,9 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
     let mut stats = Stats::default();
     let mut info = HashMap::new();
     let mut looped = HashMap::new();
+    for def in p.funcs.iter_mut().filter(|d| !matches!(d.kind, FuncKind::ReplEntry)) {
+        tails::normalize(def);
+    }
     if limits.tail_loops {
         for (i, def) in p.funcs.iter_mut().enumerate() {
             let f = FuncId(i as u32);
@@ -129,6 +134,9 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
 /// it reaches, not to the session's size.
 pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<FuncId>) {
     let mut def = p.func(f).clone();
+    if !matches!(def.kind, FuncKind::ReplEntry) {
+        tails::normalize(&mut def);
+    }
     let (mut info, mut looped) = (HashMap::new(), HashMap::new());
     if limits.tail_loops {
         // The copies inlined into `def` come from the original bodies: only `def`'s own

@@ -20,7 +20,7 @@
 //! makes a real call instead of jumping (`I budget == 0 { @(t..) } E { budget -= 1; .. }`),
 //! so a recursion that never ends overflows after `BUDGET` times its former depth, and a
 //! deep one uses `1 / BUDGET` of its former stack. A recursion that provably ends (its entry
-//! guard stops a signed parameter below a constant and every self-call lowers that parameter
+//! guard stops an integer parameter below a constant and every self-call lowers that parameter
 //! by a constant, see [`bounded`]) cannot run away: its loop has no budget (`fib`: the counter
 //! was a spilled register and a store per iteration). Such a function whose body is
 //! `I c { base } E { looping }` (either way round, every value of `looping` looping) becomes a
@@ -150,7 +150,7 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
 
 /// Whether every chain of `def`'s self-calls provably ends, so its loop needs no budget: the
 /// body as written starts with an entry guard ([`crate::guard`]) whose cheap case is taken
-/// when a signed integer parameter `p` (never assigned in the body) is below a constant `c`
+/// when an integer parameter `p` (never assigned in the body) is below a constant `c`
 /// (`p < c`, `p <= c`, either way round or negated), and every self-call passes `p - k` for
 /// that parameter with a constant `k >= 1`. Each iteration of the loop then lowers `p` by at
 /// least one without wrapping (`c - k` is within `p`'s type), and the loop leaves as soon as
@@ -192,10 +192,15 @@ fn bounded(def: &FuncDef, id: FuncId) -> bool {
     };
     let below = matches!((op, g.negated), (BinaryOp::Lt | BinaryOp::Le, false) | (BinaryOp::Ge | BinaryOp::Gt, true));
     let Ty::Int(ity) = &def.local(p).ty else { return false };
-    if !below || !ity.signed() || crate::written_locals(&def.body).contains(&p) {
+    if !below || crate::written_locals(&def.body).contains(&p) {
         return false;
     }
-    let min = -(1i128 << (ity.bits() - 1));
+    // The type's least value: `p - k` for `p >= c` stays within the type when `c - k >= min`.
+    let min = match (ity.signed(), ity.bits()) {
+        (false, _) => 0,
+        (true, 128) => i128::MIN,
+        (true, b) => -(1i128 << (b - 1)),
+    };
     let index = def.params.iter().position(|q| *q == p).expect("a parameter");
     let mut ok = true;
     let mut calls = 0;
@@ -206,7 +211,7 @@ fn bounded(def: &FuncDef, id: FuncId) -> bool {
                 ok &= args.len() == def.params.len()
                     && match &args[index].kind {
                         ExprKind::Binary { op: BinaryOp::Sub, lhs, rhs } => {
-                            param(lhs) == Some(p) && lit(rhs).is_some_and(|k| k >= 1 && c - k >= min && k <= 1 << 32)
+                            param(lhs) == Some(p) && lit(rhs).is_some_and(|k| k >= 1 && k <= 1 << 32 && c.checked_sub(k).is_some_and(|d| d >= min))
                         }
                         _ => false,
                     };

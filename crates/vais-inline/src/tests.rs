@@ -77,7 +77,9 @@ fn self_recursion_is_bounded() {
 
 #[test]
 fn callee_with_return_or_too_big_is_kept() {
-    let ret = func("r", 1, vec![ld("x", false)], ex(ExprKind::Return(Some(Box::new(local(0)))), Ty::Never));
+    // `L { R x }`: an `R` that is not in a tail position (one there would become its value).
+    let r = ex(ExprKind::Return(Some(Box::new(local(0)))), Ty::Never);
+    let ret = func("r", 1, vec![ld("x", false)], ex(ExprKind::Loop { kind: LoopKind::Infinite, body: Box::new(r) }, Ty::Never));
     let mut big = local(0);
     for _ in 0..Limits::default().callee_nodes {
         big = add(big, int(1));
