@@ -104,8 +104,8 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
     let mut stats = Stats::default();
     let mut info = HashMap::new();
     let mut looped = HashMap::new();
-    for def in p.funcs.iter_mut().filter(|d| !matches!(d.kind, FuncKind::ReplEntry)) {
-        tails::normalize(def);
+    for (i, def) in p.funcs.iter_mut().enumerate().filter(|(_, d)| !matches!(d.kind, FuncKind::ReplEntry)) {
+        tails::normalize(def, FuncId(i as u32));
     }
     if limits.tail_loops {
         for (i, def) in p.funcs.iter_mut().enumerate() {
@@ -114,7 +114,7 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
             // (budget, accumulator, argument temporaries) is a few register moves, not work.
             let written = info_of(def);
             if let Some(l) = tailrec::eliminate(def, f) {
-                info.insert(f, written);
+                info.insert(f, looped_info(written, def));
                 looped.insert(f, l);
                 stats.tail_loops += 1;
             }
@@ -135,7 +135,7 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
 pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<FuncId>) {
     let mut def = p.func(f).clone();
     if !matches!(def.kind, FuncKind::ReplEntry) {
-        tails::normalize(&mut def);
+        tails::normalize(&mut def, f);
     }
     let (mut info, mut looped) = (HashMap::new(), HashMap::new());
     if limits.tail_loops {
@@ -143,7 +143,7 @@ pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<
         // budget calls exist.
         let written = info_of(&def);
         if let Some(l) = tailrec::eliminate(&mut def, f) {
-            info.insert(f, written);
+            info.insert(f, looped_info(written, &def));
             looped.insert(f, l);
         }
     }
@@ -184,6 +184,19 @@ fn rewrite(def: &mut FuncDef, root: FuncId, orig: &[FuncDef], facts: Facts<'_>, 
     cx.walk(&mut def.body);
     def.locals = cx.locals;
     tailrec::share_accumulators(def);
+}
+
+/// A looped function's facts: those of its body as written, except that a loop that leaves
+/// by `R` (the form of a function with a struct result, or with `R`s of its own) makes it
+/// never inlined: a copy's `R` would return from its caller (it is the looped body that is
+/// copied).
+fn looped_info(mut written: Info, looped: &FuncDef) -> Info {
+    let mut returns = false;
+    visit::preorder(&looped.body, |e| returns |= matches!(e.kind, ExprKind::Return(_)));
+    if returns {
+        written.nodes = None;
+    }
+    written
 }
 
 fn info_of(def: &FuncDef) -> Info {

@@ -64,7 +64,7 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
     narrow_tails(&mut def.body, id, def.params.len(), &def.ret);
     let has_return = contains_return(&def.body);
     // What the tail positions hold: the first accumulating operator found decides.
-    let mut scan = Scan { id, nparams: def.params.len(), ret: &def.ret, plain: 0, op: None, base: false };
+    let mut scan = Scan { id, nparams: def.params.len(), ret: &def.ret, plain: 0, op: None, base: false, silent: 0 };
     scan.tail(&def.body);
     let mut returns = vec![];
     if has_return {
@@ -80,7 +80,7 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
     }
     let op = scan.op;
     // Decided on the body as written (before it is rewritten below).
-    let bounded = bounded(def, id);
+    let bounded = bounded(def, id, scan.silent == 0);
     let span = def.body.span;
     let ret = def.ret.clone();
     let scalar_zero = zero(&ret, span);
@@ -157,7 +157,12 @@ pub fn eliminate(def: &mut FuncDef, id: FuncId) -> Option<Looped> {
 /// `p` is below `c`: it ends, as the recursion would have (where the recursion was deep enough
 /// to overflow the stack, the loop finishes instead, as with gcc; `fib`'s and `sum`'s shapes).
 /// A recursion that may run away keeps its budget, so it still overflows.
-fn bounded(def: &FuncDef, id: FuncId) -> bool {
+///
+/// Also a window guard `p >= c && p < c + w` (from a match, `tails`) when every self-call
+/// passes `p - k`, `1 <= k <= w`, and every looping site calls the function itself before it
+/// loops (`every_call_descends`): from `p >= c` the recursion lands in the window; from below
+/// it never returns, but each iteration's own call descends first, so it still overflows.
+fn bounded(def: &FuncDef, id: FuncId, every_call_descends: bool) -> bool {
     let Some(g) = crate::guard::guard_of(def) else { return false };
     // The cheap case must end the recursion (`n < 2 ? @(n - 1) : ..` never does).
     let mut recurses = false;
@@ -173,6 +178,30 @@ fn bounded(def: &FuncDef, id: FuncId) -> bool {
         ExprKind::Local(l) if def.params.contains(&l) => Some(l),
         _ => None,
     };
+    // A window `p >= c && p < c2` (a match's literal arms, `tails`): every self-call lowers
+    // `p` by at most the window's width, so from above it lands in the window; from below it
+    // never returns, and each iteration's own call of the function descends first.
+    if let ExprKind::Binary { op: BinaryOp::And, lhs, rhs } = &g.cond.kind {
+        let (ExprKind::Binary { op: BinaryOp::Ge, lhs: a, rhs: c }, ExprKind::Binary { op: BinaryOp::Lt, lhs: b, rhs: c2 }) = (&lhs.kind, &rhs.kind) else { return false };
+        let (Some(p), Some(q), Some(c), Some(c2)) = (param(a), param(b), lit(c), lit(c2)) else { return false };
+        if p != q || g.negated || !every_call_descends || crate::written_locals(&def.body).contains(&p) {
+            return false;
+        }
+        let index = def.params.iter().position(|x| *x == p).expect("a parameter");
+        let w = c2 - c;
+        let mut ok = true;
+        let mut calls = 0;
+        visit::preorder(&def.body, |e| {
+            if let ExprKind::Call { callee: Callee::Func(f), args } = &e.kind {
+                if *f == id {
+                    calls += 1;
+                    ok &= args.len() == def.params.len()
+                        && matches!(&args[index].kind, ExprKind::Binary { op: BinaryOp::Sub, lhs, rhs } if param(lhs) == Some(p) && lit(rhs).is_some_and(|k| k >= 1 && k <= w));
+                }
+            }
+        });
+        return ok && calls > 0;
+    }
     // The guard as `p < c` or `p <= c` (the cheap case's condition).
     let ExprKind::Binary { op, lhs, rhs } = &g.cond.kind else { return false };
     let (p, c, op) = match (param(lhs), lit(rhs), param(rhs), lit(lhs)) {
@@ -580,17 +609,25 @@ struct Scan<'a> {
     op: Option<(BinaryOp, IntTy)>,
     /// Whether some tail position gives a value without looping (a base case).
     base: bool,
+    /// Looping sites whose operands make no call of the function ([`calls_itself`]).
+    silent: usize,
 }
 
 impl Scan<'_> {
     fn tail(&mut self, e: &Expr) {
         vais_ast::stack::guard(|| match &e.kind {
-            _ if self_call(e, self.id, self.nparams) => self.plain += 1,
+            _ if self_call(e, self.id, self.nparams) => {
+                self.plain += 1;
+                self.silent += 1;
+            }
             ExprKind::Binary { op, .. } if e.ty == *self.ret && accumulating(*op, &e.ty).is_some() && self.op.is_none_or(|(o, _)| o == *op) => {
                 let mut ops = vec![];
                 operands(e, *op, &e.ty, &mut ops);
-                if looping_operand(&ops, self.id, self.nparams).is_some() {
+                if let Some(j) = looping_operand(&ops, self.id, self.nparams) {
                     self.op = accumulating(*op, &e.ty).map(|ity| (*op, ity));
+                    if !ops[..j].iter().any(|x| calls_itself(x, self.id, self.nparams)) {
+                        self.silent += 1;
+                    }
                 } else {
                     self.base = true;
                 }
@@ -659,7 +696,7 @@ impl Rewrite {
         }
         let ExprKind::If { then_expr, else_expr: Some(else_expr), .. } = &e.kind else { return None };
         let scan = |x: &Expr| {
-            let mut s = Scan { id: self.id, nparams: self.params.len(), ret: &self.ret, plain: 0, op: self.op, base: false };
+            let mut s = Scan { id: self.id, nparams: self.params.len(), ret: &self.ret, plain: 0, op: self.op, base: false, silent: 0 };
             s.tail(x);
             s
         };
@@ -668,7 +705,7 @@ impl Rewrite {
             !s.base && (s.plain > 0 || s.op.is_some())
         };
         let base = |x: &Expr| {
-            let mut s = Scan { id: self.id, nparams: self.params.len(), ret: &self.ret, plain: 0, op: None, base: false };
+            let mut s = Scan { id: self.id, nparams: self.params.len(), ret: &self.ret, plain: 0, op: None, base: false, silent: 0 };
             s.tail(x);
             s.plain == 0 && s.op.is_none()
         };

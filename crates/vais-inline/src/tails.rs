@@ -8,23 +8,34 @@
 //! - `R v` in a tail position is `v`;
 //! - a tail block `{ a := e1; b := e2; a + b }` whose value uses each of its immutable `let`s
 //!   once, in the order they were bound, with nothing evaluated before the last of them but
-//!   literals and locals the `let`s do not write, becomes `e1 + e2`.
+//!   literals, becomes `e1 + e2`;
+//! - a tail `M p { 0 => a, 1 => b, _ => e }` on an integer parameter whose literal arms (ints,
+//!   `|` of ints, ranges; no guards or bindings) cover a window `c..c+w` of at most
+//!   [`WINDOW`] values, and whose `_` arm calls the function itself, becomes
+//!   `I p >= c && p < c + w { I p == 0 { a } E { b } } E { e }` (`fib` written with `M`: the
+//!   entry guard and tail recursion elimination see an `I`).
 //!
 //! Every rewrite keeps evaluation order and every node's span (runtime errors and backtraces
 //! are unchanged); a function left without `R` can then be inlined and looped. What it must
 //! not know: what the back end does with the result.
 
-use vais_tir::{visit, Block, Expr, ExprKind, FuncDef, LocalId, Stmt, Ty};
+use vais_tir::{visit, BinaryOp, Block, Callee, Expr, ExprKind, FuncDef, FuncId, LocalId, PatternKind, Stmt, Ty};
 
-/// Normalises `def`'s tail positions (see the module comment); whether anything changed.
-pub fn normalize(def: &mut FuncDef) -> bool {
-    let mut n = Norm { ret: def.ret.clone(), mutable: def.locals.iter().map(|d| d.mutable).collect(), changed: false };
+/// Most values a match's literal arms may cover to become a window test.
+pub const WINDOW: i128 = 8;
+
+/// Normalises `def`'s (function `id`'s) tail positions (see the module comment); whether
+/// anything changed.
+pub fn normalize(def: &mut FuncDef, id: FuncId) -> bool {
+    let mut n = Norm { id, ret: def.ret.clone(), params: def.params.clone(), mutable: def.locals.iter().map(|d| d.mutable).collect(), changed: false };
     n.tail(&mut def.body);
     n.changed
 }
 
 struct Norm {
+    id: FuncId,
     ret: Ty,
+    params: Vec<LocalId>,
     /// Per local: declared mutable.
     mutable: Vec<bool>,
     changed: bool,
@@ -65,7 +76,12 @@ impl Norm {
                     self.tail(then_expr);
                     self.tail(x);
                 }
-                ExprKind::Match { arms, .. } => {
+                ExprKind::Match { .. } => {
+                    if self.window(e) {
+                        self.tail(e);
+                        return;
+                    }
+                    let ExprKind::Match { arms, .. } = &mut e.kind else { unreachable!() };
                     for a in arms.iter_mut() {
                         self.tail(&mut a.body);
                     }
@@ -74,6 +90,78 @@ impl Norm {
             }
             self.retype(e);
         })
+    }
+
+    /// `M p { lits => a, .., _ => e }` → `I p >= c && p < c + w { chain } E { e }` (see the
+    /// module comment); false (and `e` unchanged) when it is not of that shape.
+    fn window(&mut self, e: &mut Expr) -> bool {
+        let ExprKind::Match { scrutinee, arms } = &e.kind else { return false };
+        let ExprKind::Local(p) = scrutinee.kind else { return false };
+        let Ty::Int(ity) = &scrutinee.ty else { return false };
+        if !self.params.contains(&p) || self.mutable.get(p.index()).copied().unwrap_or(true) || arms.len() < 2 {
+            return false;
+        }
+        let (last, lits) = arms.split_last().expect("two arms");
+        if !matches!(last.pattern.kind, PatternKind::Wildcard) || last.guard.is_some() || !calls(&last.body, self.id) {
+            return false;
+        }
+        // Each literal arm's values, as one inclusive interval.
+        let interval = |k: &PatternKind| -> Option<(i128, i128)> {
+            match k {
+                PatternKind::Int(v) => Some((*v, *v)),
+                PatternKind::Range { lo, hi, inclusive } => Some((*lo, if *inclusive { *hi } else { hi.checked_sub(1)? })),
+                PatternKind::Or(ps) => {
+                    let mut vs: Vec<i128> = ps.iter().map(|q| if let PatternKind::Int(v) = q.kind { Some(v) } else { None }).collect::<Option<_>>()?;
+                    vs.sort_unstable();
+                    vs.windows(2).all(|w| w[1] == w[0] + 1).then(|| (vs[0], *vs.last().expect("alternatives")))
+                }
+                _ => None,
+            }
+        };
+        let mut spans = vec![];
+        for a in lits {
+            let Some((lo, hi)) = interval(&a.pattern.kind) else { return false };
+            if a.guard.is_some() || lo > hi {
+                return false;
+            }
+            spans.push((lo, hi));
+        }
+        let mut sorted = spans.clone();
+        sorted.sort_unstable();
+        if !sorted.windows(2).all(|w| w[1].0 == w[0].1 + 1) {
+            return false;
+        }
+        let (c, top) = (sorted[0].0, sorted.last().expect("arms").1);
+        // `top + 1` must be a value of the type for `p < top + 1`.
+        let max = if ity.signed() { (1i128 << (ity.bits().min(127) - 1)) - 1 } else if ity.bits() >= 128 { i128::MAX } else { (1i128 << ity.bits()) - 1 };
+        if top - c + 1 > WINDOW || top >= max {
+            return false;
+        }
+        let ExprKind::Match { scrutinee, arms } = std::mem::replace(&mut e.kind, ExprKind::Unit) else { unreachable!() };
+        let (sty, sspan) = (scrutinee.ty.clone(), scrutinee.span);
+        let local = || Expr::new(ExprKind::Local(p), sty.clone(), sspan);
+        let int = |v: i128| Expr::new(ExprKind::Int(v), sty.clone(), sspan);
+        let cmp = |op: BinaryOp, v: i128| Expr::new(ExprKind::Binary { op, lhs: Box::new(local()), rhs: Box::new(int(v)) }, Ty::Bool, sspan);
+        let and = |a: Expr, b: Expr| Expr::new(ExprKind::Binary { op: BinaryOp::And, lhs: Box::new(a), rhs: Box::new(b) }, Ty::Bool, sspan);
+        let within = |lo: i128, hi: i128| if lo == hi { cmp(BinaryOp::Eq, lo) } else { and(cmp(BinaryOp::Ge, lo), cmp(BinaryOp::Le, hi)) };
+        let ty = e.ty.clone();
+        let mut arms = arms;
+        let other = arms.pop().expect("the `_` arm").body;
+        // The chain, from the last literal arm (its test is implied) up.
+        let mut chain: Option<Expr> = None;
+        for (a, (lo, hi)) in arms.into_iter().zip(spans).rev() {
+            chain = Some(match chain {
+                None => a.body,
+                Some(rest) => {
+                    let t = if a.body.ty == Ty::Never && rest.ty == Ty::Never { Ty::Never } else { ty.clone() };
+                    Expr::new(ExprKind::If { cond: Box::new(within(lo, hi)), then_expr: Box::new(a.body), else_expr: Some(Box::new(rest)) }, t, e.span)
+                }
+            });
+        }
+        let cond = and(cmp(BinaryOp::Ge, c), cmp(BinaryOp::Lt, top + 1));
+        e.kind = ExprKind::If { cond: Box::new(cond), then_expr: Box::new(chain.expect("a literal arm")), else_expr: Some(Box::new(other)) };
+        self.changed = true;
+        true
     }
 
     /// A tail node typed `Never` whose tails now give values has the function's type.
@@ -195,6 +283,13 @@ impl Norm {
         });
         self.changed = true;
     }
+}
+
+/// Whether `e` calls the function `id` directly somewhere.
+fn calls(e: &Expr, id: FuncId) -> bool {
+    let mut hit = false;
+    visit::preorder(e, |x| hit |= matches!(&x.kind, ExprKind::Call { callee: Callee::Func(f), .. } if *f == id));
+    hit
 }
 
 /// Whether `e` (typed `Never`) leaves by an `R` with a value at its tail (not a runtime error
