@@ -187,20 +187,8 @@ fn bounded(def: &FuncDef, id: FuncId, every_call_descends: bool) -> bool {
         if p != q || g.negated || !every_call_descends || crate::written_locals(&def.body).contains(&p) {
             return false;
         }
-        let index = def.params.iter().position(|x| *x == p).expect("a parameter");
         let w = c2 - c;
-        let mut ok = true;
-        let mut calls = 0;
-        visit::preorder(&def.body, |e| {
-            if let ExprKind::Call { callee: Callee::Func(f), args } = &e.kind {
-                if *f == id {
-                    calls += 1;
-                    ok &= args.len() == def.params.len()
-                        && matches!(&args[index].kind, ExprKind::Binary { op: BinaryOp::Sub, lhs, rhs } if param(lhs) == Some(p) && lit(rhs).is_some_and(|k| k >= 1 && k <= w));
-                }
-            }
-        });
-        return ok && calls > 0;
+        return descends(def, id, p, |k| k >= 1 && k <= w);
     }
     // The guard as `p < c` or `p <= c` (the cheap case's condition).
     let ExprKind::Binary { op, lhs, rhs } = &g.cond.kind else { return false };
@@ -230,6 +218,12 @@ fn bounded(def: &FuncDef, id: FuncId, every_call_descends: bool) -> bool {
         (true, 128) => i128::MIN,
         (true, b) => -(1i128 << (b - 1)),
     };
+    descends(def, id, p, |k| k >= 1 && k <= 1 << 32 && c.checked_sub(k).is_some_and(|d| d >= min)) && c.abs() <= 1 << 62
+}
+
+/// Whether `def` calls itself (function `id`) at least once and every self-call passes
+/// `p - k` for its parameter `p`, with a constant `k` that `step` accepts.
+fn descends(def: &FuncDef, id: FuncId, p: LocalId, step: impl Fn(i128) -> bool) -> bool {
     let index = def.params.iter().position(|q| *q == p).expect("a parameter");
     let mut ok = true;
     let mut calls = 0;
@@ -238,16 +232,12 @@ fn bounded(def: &FuncDef, id: FuncId, every_call_descends: bool) -> bool {
             if *f == id {
                 calls += 1;
                 ok &= args.len() == def.params.len()
-                    && match &args[index].kind {
-                        ExprKind::Binary { op: BinaryOp::Sub, lhs, rhs } => {
-                            param(lhs) == Some(p) && lit(rhs).is_some_and(|k| k >= 1 && k <= 1 << 32 && c.checked_sub(k).is_some_and(|d| d >= min))
-                        }
-                        _ => false,
-                    };
+                    && matches!(&args[index].kind, ExprKind::Binary { op: BinaryOp::Sub, lhs, rhs }
+                        if matches!(lhs.kind, ExprKind::Local(l) if l == p) && matches!(rhs.kind, ExprKind::Int(k) if step(k)));
             }
         }
     });
-    ok && calls > 0 && c.abs() <= 1 << 62
+    ok && calls > 0
 }
 
 /// The name of the accumulator's local.

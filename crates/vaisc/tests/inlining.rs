@@ -76,22 +76,30 @@ fn sigint_stops_a_loop_inside_inlined_copies() {
     let path = write("spin.vais", src);
     let plain = clif_of(&path, "main", None);
     assert!(!plain.lines().any(|l| l.contains(" call ") && !l.contains("fn0(")), "spin was not inlined:\n{plain}");
-    let mut child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    interrupt_after_half_a_second(&path);
+}
+
+/// Runs `path` (which prints `spinning` and then runs until stopped), sends SIGINT after
+/// 500 ms and requires exit status 130 within 5 s with the output kept.
+fn interrupt_after_half_a_second(path: &std::path::Path) {
+    let name = path.display();
+    let mut child = vaisc().arg("run").arg(path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "{name} ended before the signal");
     let t = Instant::now();
     sigint(&child);
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t.elapsed() < Duration::from_secs(5), "Ctrl-C did not stop the inlined loop");
+        assert!(t.elapsed() < Duration::from_secs(5), "Ctrl-C did not stop {name}");
         std::thread::sleep(Duration::from_millis(2));
     };
     let waited = t.elapsed();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(status.code(), Some(130), "{name}: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.stdout, b"spinning\n");
-    eprintln!("stopped {waited:?} after SIGINT");
+    eprintln!("{name}: stopped {waited:?} after SIGINT");
 }
 
 #[test]
@@ -100,25 +108,9 @@ fn sigint_stops_tail_recursion_loops() {
     // `fib`, whose entry polls. `sum`'s loop makes no call: it keeps its poll.
     for (name, src) in [
         ("fibloop.vais", "F fib(n: i64) -> i64 = n < 2 ? n : @(n - 1) + @(n - 2)\nF main() -> i64 {\n    puts(\"spinning\")\n    fib(90)\n}\n"),
+        ("matchloop.vais", "F fib(n: i64) -> i64 = M n { 0 => 0, 1 => 1, _ => @(n - 1) + @(n - 2) }\nF main() -> i64 {\n    puts(\"spinning\")\n    fib(90)\n}\n"),
         ("sumloop.vais", "F sum(n: i64) -> i64 = n < 1 ? 0 : n + @(n - 1)\nF main() -> i64 {\n    puts(\"spinning\")\n    sum(4000000000000000000) & 1\n}\n"),
     ] {
-        let path = write(name, src);
-        let mut child = vaisc().arg("run").arg(&path).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        std::thread::sleep(Duration::from_millis(500));
-        assert!(child.try_wait().unwrap().is_none(), "{name} ended before the signal");
-        let t = Instant::now();
-        sigint(&child);
-        let status = loop {
-            if let Some(s) = child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(t.elapsed() < Duration::from_secs(5), "Ctrl-C did not stop {name}");
-            std::thread::sleep(Duration::from_millis(2));
-        };
-        let waited = t.elapsed();
-        let out = child.wait_with_output().unwrap();
-        assert_eq!(status.code(), Some(130), "{name}: {}", String::from_utf8_lossy(&out.stderr));
-        assert_eq!(out.stdout, b"spinning\n");
-        eprintln!("{name}: stopped {waited:?} after SIGINT");
+        interrupt_after_half_a_second(&write(name, src));
     }
 }
