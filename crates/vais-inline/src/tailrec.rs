@@ -188,7 +188,7 @@ fn bounded(def: &FuncDef, id: FuncId, every_call_descends: bool) -> bool {
             return false;
         }
         let w = c2 - c;
-        return descends(def, id, p, |k| k >= 1 && k <= w);
+        return descends(def, id, p, |k| (1..=w).contains(&k));
     }
     // The guard as `p < c` or `p <= c` (the cheap case's condition).
     let ExprKind::Binary { op, lhs, rhs } = &g.cond.kind else { return false };
@@ -218,7 +218,7 @@ fn bounded(def: &FuncDef, id: FuncId, every_call_descends: bool) -> bool {
         (true, 128) => i128::MIN,
         (true, b) => -(1i128 << (b - 1)),
     };
-    descends(def, id, p, |k| k >= 1 && k <= 1 << 32 && c.checked_sub(k).is_some_and(|d| d >= min)) && c.abs() <= 1 << 62
+    descends(def, id, p, |k| (1..=1 << 32).contains(&k) && c.checked_sub(k).is_some_and(|d| d >= min)) && c.abs() <= 1 << 62
 }
 
 /// Whether `def` calls itself (function `id`) at least once and every self-call passes

@@ -238,11 +238,7 @@ impl Norm {
                 }
                 // Another local only once every `let`'s value has run (one read earlier could
                 // see a change a `let`'s call made through a pointer), and none they assign.
-                ExprKind::Local(l) => {
-                    if next < lets.len() || written.contains(l) {
-                        return;
-                    }
-                }
+                ExprKind::Local(l) if next < lets.len() || written.contains(l) => return,
                 _ => {}
             }
         }
