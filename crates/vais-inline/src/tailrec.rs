@@ -178,16 +178,14 @@ fn bounded(def: &FuncDef, id: FuncId, every_call_descends: bool) -> bool {
         ExprKind::Local(l) if def.params.contains(&l) => Some(l),
         _ => None,
     };
-    // A window `p >= c && p < c2` (a match's literal arms, `tails`): every self-call lowers
-    // `p` by at most the window's width, so from above it lands in the window; from below it
-    // never returns, and each iteration's own call of the function descends first.
-    if let ExprKind::Binary { op: BinaryOp::And, lhs, rhs } = &g.cond.kind {
-        let (ExprKind::Binary { op: BinaryOp::Ge, lhs: a, rhs: c }, ExprKind::Binary { op: BinaryOp::Lt, lhs: b, rhs: c2 }) = (&lhs.kind, &rhs.kind) else { return false };
-        let (Some(p), Some(q), Some(c), Some(c2)) = (param(a), param(b), lit(c), lit(c2)) else { return false };
-        if p != q || g.negated || !every_call_descends || crate::written_locals(&def.body).contains(&p) {
+    // A window `c <= p < c + w` (a match's literal arms, `tails::window_of`): every
+    // self-call lowers `p` by at most the window's width, so from above it lands in the
+    // window; from below it never returns, and each iteration's own call of the function
+    // descends first.
+    if let Some((p, _, w)) = crate::tails::window_of(&g.cond) {
+        if param(&Expr::new(ExprKind::Local(p), Ty::Unit, g.cond.span)).is_none() || g.negated || !every_call_descends || crate::written_locals(&def.body).contains(&p) {
             return false;
         }
-        let w = c2 - c;
         return descends(def, id, p, |k| (1..=w).contains(&k));
     }
     // The guard as `p < c` or `p <= c` (the cheap case's condition).

@@ -12,14 +12,15 @@
 //! - a tail `M p { 0 => a, 1 => b, _ => e }` on an integer parameter whose literal arms (ints,
 //!   `|` of ints, ranges; no guards or bindings) cover a window `c..c+w` of at most
 //!   [`WINDOW`] values, and whose `_` arm calls the function itself, becomes
-//!   `I p >= c && p < c + w { I p == 0 { a } E { b } } E { e }` (`fib` written with `M`: the
-//!   entry guard and tail recursion elimination see an `I`).
+//!   `I (p - c) as uN < w { I p == 0 { a } E { b } } E { e }` (one unsigned compare for
+//!   `c <= p < c + w`; `fib` written with `M`: the entry guard and tail recursion elimination
+//!   see an `I`, [`window_of`]).
 //!
 //! Every rewrite keeps evaluation order and every node's span (runtime errors and backtraces
 //! are unchanged); a function left without `R` can then be inlined and looped. What it must
 //! not know: what the back end does with the result.
 
-use vais_tir::{visit, BinaryOp, Block, Callee, Expr, ExprKind, FuncDef, FuncId, LocalId, PatternKind, Stmt, Ty};
+use vais_tir::{visit, BinaryOp, Block, Callee, Expr, ExprKind, FuncDef, FuncId, IntTy, LocalId, PatternKind, Stmt, Ty};
 
 /// Most values a match's literal arms may cover to become a window test.
 pub const WINDOW: i128 = 8;
@@ -97,7 +98,7 @@ impl Norm {
     fn window(&mut self, e: &mut Expr) -> bool {
         let ExprKind::Match { scrutinee, arms } = &e.kind else { return false };
         let ExprKind::Local(p) = scrutinee.kind else { return false };
-        let Ty::Int(ity) = &scrutinee.ty else { return false };
+        let Ty::Int(ity) = scrutinee.ty else { return false };
         if !self.params.contains(&p) || self.mutable.get(p.index()).copied().unwrap_or(true) || arms.len() < 2 {
             return false;
         }
@@ -158,7 +159,14 @@ impl Norm {
                 }
             });
         }
-        let cond = and(cmp(BinaryOp::Ge, c), cmp(BinaryOp::Lt, top + 1));
+        // `c <= p < c + w` as `(p - c) as uN < w` (wrapping): one compare.
+        let uty = Ty::Int(unsigned(ity));
+        let mut off = if c == 0 { local() } else { Expr::new(ExprKind::Binary { op: BinaryOp::Sub, lhs: Box::new(local()), rhs: Box::new(int(c)) }, sty.clone(), sspan) };
+        if ity.signed() {
+            off = Expr::new(ExprKind::Cast(Box::new(off)), uty.clone(), sspan);
+        }
+        let width = Expr::new(ExprKind::Int(top - c + 1), uty, sspan);
+        let cond = Expr::new(ExprKind::Binary { op: BinaryOp::Lt, lhs: Box::new(off), rhs: Box::new(width) }, Ty::Bool, sspan);
         e.kind = ExprKind::If { cond: Box::new(cond), then_expr: Box::new(chain.expect("a literal arm")), else_expr: Some(Box::new(other)) };
         self.changed = true;
         true
@@ -279,6 +287,37 @@ impl Norm {
         });
         self.changed = true;
     }
+}
+
+/// The unsigned integer type of `t`'s width.
+fn unsigned(t: IntTy) -> IntTy {
+    match t.bits() {
+        8 => IntTy::U8,
+        16 => IntTy::U16,
+        32 => IntTy::U32,
+        64 => IntTy::U64,
+        _ => IntTy::U128,
+    }
+}
+
+/// A window test as [`Norm::window`] writes it, `(p - c) as uN < w` (or `p as uN < w` for
+/// `c == 0`, or without the cast on an unsigned `p` when `c > 0`): the local `p`, `c` and `w`.
+pub fn window_of(cond: &Expr) -> Option<(LocalId, i128, i128)> {
+    let ExprKind::Binary { op: BinaryOp::Lt, lhs, rhs } = &cond.kind else { return None };
+    let ExprKind::Int(w) = rhs.kind else { return None };
+    let (inner, cast) = match &lhs.kind {
+        ExprKind::Cast(x) => (&**x, true),
+        _ => (&**lhs, false),
+    };
+    match &inner.kind {
+        ExprKind::Local(p) if cast => Some((*p, 0, w)),
+        ExprKind::Binary { op: BinaryOp::Sub, lhs: a, rhs: b } => match (&a.kind, &b.kind) {
+            (ExprKind::Local(p), ExprKind::Int(c)) if cast || matches!(a.ty, Ty::Int(t) if !t.signed()) => Some((*p, *c, w)),
+            _ => None,
+        },
+        _ => None,
+    }
+    .filter(|(_, _, w)| *w >= 1)
 }
 
 /// Whether `e` calls the function `id` directly somewhere.
