@@ -14,13 +14,13 @@
 //!   [`WINDOW`] values, and whose `_` arm calls the function itself, becomes
 //!   `I (p - c) as uN < w { I p == 0 { a } E { b } } E { e }` (one unsigned compare for
 //!   `c <= p < c + w`; `fib` written with `M`: the entry guard and tail recursion elimination
-//!   see an `I`, [`window_of`]).
+//!   see an `I`, [`window_of`]); so does a chain `I p == 0 { a } E { I p == 1 { b } E { e } }`.
 //!
 //! Every rewrite keeps evaluation order and every node's span (runtime errors and backtraces
 //! are unchanged); a function left without `R` can then be inlined and looped. What it must
 //! not know: what the back end does with the result.
 
-use vais_tir::{visit, BinaryOp, Block, Callee, Expr, ExprKind, FuncDef, FuncId, IntTy, LocalId, PatternKind, Stmt, Ty};
+use vais_tir::{visit, Arm, BinaryOp, Block, Callee, Expr, ExprKind, FuncDef, FuncId, IntTy, LocalId, Pattern, PatternKind, Stmt, Ty};
 
 /// Most values a match's literal arms may cover to become a window test.
 pub const WINDOW: i128 = 8;
@@ -45,6 +45,10 @@ struct Norm {
 impl Norm {
     fn tail(&mut self, e: &mut Expr) {
         vais_ast::stack::guard(|| {
+            if matches!(e.kind, ExprKind::If { .. }) && self.equality_chain(e) {
+                self.tail(e);
+                return;
+            }
             match &mut e.kind {
                 ExprKind::Return(Some(v)) if v.ty == self.ret => {
                     let v = std::mem::replace(&mut **v, Expr::new(ExprKind::Unit, Ty::Unit, e.span));
@@ -169,6 +173,54 @@ impl Norm {
         let cond = Expr::new(ExprKind::Binary { op: BinaryOp::Lt, lhs: Box::new(off), rhs: Box::new(width) }, Ty::Bool, sspan);
         e.kind = ExprKind::If { cond: Box::new(cond), then_expr: Box::new(chain.expect("a literal arm")), else_expr: Some(Box::new(other)) };
         self.changed = true;
+        true
+    }
+
+    /// `I p == c0 { a } E { I p == c1 { b } E { e } }` (two or more tests of one parameter
+    /// against literals, `?:` alike) as a window when [`Norm::window`] takes the match it
+    /// stands for; false (and `e` unchanged) when not.
+    fn equality_chain(&mut self, e: &mut Expr) -> bool {
+        let (p, pty, count) = {
+            let mut first: Option<(LocalId, Ty)> = None;
+            let mut count = 0;
+            let mut cur = &*e;
+            while let ExprKind::If { cond, else_expr: Some(x), .. } = &cur.kind {
+                let ExprKind::Binary { op: BinaryOp::Eq, lhs, rhs } = &cond.kind else { break };
+                let (ExprKind::Local(p), ExprKind::Int(_)) = (&lhs.kind, &rhs.kind) else { break };
+                match &first {
+                    Some((q, _)) if q != p => break,
+                    Some(_) => {}
+                    None => first = Some((*p, lhs.ty.clone())),
+                }
+                count += 1;
+                cur = x;
+            }
+            let Some((p, pty)) = first else { return false };
+            if count < 2 || !calls(cur, self.id) || !self.params.contains(&p) {
+                return false;
+            }
+            (p, pty, count)
+        };
+        // The match the chain stands for (first test wins, as `M`'s first arm does; `window`
+        // wants distinct values anyway), built from a copy: `e` changes only if it is taken.
+        let span = e.span;
+        let ty = e.ty.clone();
+        let mut arms = vec![];
+        let mut rest = e.clone();
+        for _ in 0..count {
+            let ExprKind::If { cond, then_expr, else_expr: Some(x) } = rest.into_kind() else { unreachable!() };
+            let ExprKind::Binary { rhs, .. } = cond.into_kind() else { unreachable!() };
+            let ExprKind::Int(v) = rhs.kind else { unreachable!() };
+            arms.push(Arm { pattern: Pattern { kind: PatternKind::Int(v), ty: pty.clone(), span }, guard: None, body: *then_expr });
+            rest = *x;
+        }
+        arms.push(Arm { pattern: Pattern { kind: PatternKind::Wildcard, ty: pty.clone(), span }, guard: None, body: rest });
+        let scrutinee = Expr::new(ExprKind::Local(p), pty, span);
+        let mut m = Expr::new(ExprKind::Match { scrutinee: Box::new(scrutinee), arms }, ty, span);
+        if !self.window(&mut m) {
+            return false;
+        }
+        *e = m;
         true
     }
 

@@ -148,7 +148,7 @@ fn early_returns_and_lets_become_tail_recursion_loops() {
     // Written with an early `R`, with `let`s, with `M`, or on unsigned integers, fib is looped
     // and self-inlined (one real call left) with one interrupt poll, at its entry.
     let f = clif_functions("tests/programs/tail_shapes.vais");
-    for name in ["fib_ret", "fib_lets", "fib_u", "fib_u8", "fib_match", "fib_or", "w8", "wu"] {
+    for name in ["fib_ret", "fib_lets", "fib_u", "fib_u8", "fib_match", "fib_or", "fib_eq", "w8", "wu"] {
         let body = &f[name];
         assert_eq!(body.matches("call fn").count(), 1, "{name}:\n{body}");
         assert_eq!(body.matches("atomic_load").count(), 1, "{name}:\n{body}");

@@ -27,6 +27,7 @@ fn run_reports_faults_keeps_output_and_exits_101() {
         // below, each iteration's own call descends first) and the `n == 0` budget form.
         ("F f(n: i64) -> i64 = M n { 0 => 0, 1 => 1, _ => @(n - 1) + @(n - 2) }\nF main() -> i64 {\n    puts(\"before\")\n    f(0 - 1)\n}\n", "stack overflow"),
         ("F f(n: i64) -> i64 = n == 0 ? 0 : 1 + @(n - 1)\nF main() -> i64 {\n    puts(\"before\")\n    f(0 - 1)\n}\n", "stack overflow"),
+        ("F f(n: i64) -> i64 = n == 0 ? 0 : (n == 1 ? 1 : @(n - 1) + @(n - 2))\nF main() -> i64 {\n    puts(\"before\")\n    f(0 - 1)\n}\n", "stack overflow"),
         ("F main() -> i64 {\n    puts(\"before\")\n    load_i64(8)\n}\n", "invalid memory access"),
         ("E Col { Ca, Cb }\nF main() -> i64 {\n    puts(\"before\")\n    c := Cb\n    M c { Ca => 1 }\n}\n", "no match arm"),
     ];
