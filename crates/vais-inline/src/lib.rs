@@ -133,17 +133,18 @@ pub fn inline_program(p: &mut Program, limits: Limits) -> Stats {
 /// them must replace this version). The work is proportional to the function and the callees
 /// it reaches, not to the session's size.
 pub fn inline_function(p: &Program, f: FuncId, limits: Limits) -> (FuncDef, Vec<FuncId>) {
+    // Copies of `f` inlined into `def` come from `f`'s body as written, not normalised or
+    // looped (only `def`'s own budget calls exist): its facts are that body's (an `R` there
+    // keeps it out, however `def` itself is rewritten).
+    let written = info_of(p.func(f));
     let mut def = p.func(f).clone();
     if !matches!(def.kind, FuncKind::ReplEntry) {
         tails::normalize(&mut def, f);
     }
     let (mut info, mut looped) = (HashMap::new(), HashMap::new());
     if limits.tail_loops {
-        // The copies inlined into `def` come from the original bodies: only `def`'s own
-        // budget calls exist.
-        let written = info_of(&def);
         if let Some(l) = tailrec::eliminate(&mut def, f) {
-            info.insert(f, looped_info(written, &def));
+            info.insert(f, written);
             looped.insert(f, l);
         }
     }
