@@ -403,3 +403,36 @@ fn a_recursion_that_provably_ends_loops_without_a_budget() {
     let l = tailrec::eliminate(&mut narrow, FuncId(0)).expect("transformed");
     assert!(has_budget(&narrow, &l));
 }
+
+#[test]
+fn a_recursion_that_may_run_away_is_copied_into_itself_one_level_deep() {
+    // tak(x, y, z) = y < x ? tak(tak(x - 1, y, z), tak(y - 1, z, x), tak(z - 1, x, y)) : z:
+    // the loop keeps its budget; its three inner calls are copied one level deep.
+    let c = bin(vais_tir::BinaryOp::Lt, local(1), local(0), Ty::Bool);
+    // Each call at its own position (the budget's real call is told apart by its span).
+    let at = std::cell::Cell::new(10u32);
+    let inner = |a: Expr, b: Expr, c: Expr| {
+        let mut e = call(0, vec![a, b, c]);
+        at.set(at.get() + 10);
+        e.span = Span { start: at.get(), end: at.get() + 5, ..Span::default() };
+        e
+    };
+    let body = cond(
+        c,
+        inner(
+            inner(sub(local(0), int(1)), local(1), local(2)),
+            inner(sub(local(1), int(1)), local(2), local(0)),
+            inner(sub(local(2), int(1)), local(0), local(1)),
+        ),
+        local(2),
+    );
+    let tak = func("tak", 3, vec![ld("x", false), ld("y", false), ld("z", false)], body);
+    let mut p = Program { funcs: vec![tak], ..Default::default() };
+    inline_program(&mut p, Limits::default());
+    let copies = count(&p.funcs[0].body, |x| matches!(x.kind, ExprKind::Inlined { func: FuncId(0), .. }));
+    let calls = count(&p.funcs[0].body, |x| matches!(x.kind, ExprKind::Call { .. }));
+    // Three copies, and in them nine guarded calls (a guard's cheap value `z` is an inlined
+    // copy too): 12. Three levels deep it was 120.
+    assert!((3..=12).contains(&copies), "{copies} copies, {calls} calls: {:#?}", p.funcs[0].body);
+    vais_tir::verify::verify_program(&p).expect("verifies");
+}
