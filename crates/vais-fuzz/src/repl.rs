@@ -1,6 +1,7 @@
 //! REPL session sequences: random definitions, redefinitions (same signature, and new
 //! arities that break callers), session variables and their updates, expressions, faults
-//! (division by zero, stack overflow) and `:clear`, fed to `vaisc repl` through a pipe and
+//! (division by zero, stack overflow) and `:clear`, half of them with tier-up after a few
+//! counts (`:set tierup`), fed to `vaisc repl` through a pipe and
 //! compared input by input with a model of the session (the reference evaluator plus the
 //! REPL.md rules for broken callers). The REPL must never die, never print an internal error,
 //! and every value must agree with the model.
@@ -784,6 +785,13 @@ const SESSION_LIMIT: Duration = Duration::from_secs(20);
 /// Generates and runs one session; returns the failing session text and description.
 pub fn repl_case(cfg: &Config, seed: u64, len: usize) -> Option<(String, String)> {
     let mut s = Session::new(seed, cfg.known_bugs);
+    // Half the sessions tier up early, so the optimising tier's rewrites (inlining, tail
+    // recursion loops, tail-shape normalisation) run against the model too: a threshold this
+    // low recompiles a function after a few calls or loop iterations.
+    if s.g.rng.chance(1, 2) {
+        let n = *s.g.rng.pick(&[1u32, 3, 20]);
+        s.steps.push(Step { input: format!(":set tierup {n}"), exp: Exp::Out(format!("tier-up after {n} counts\n")) });
+    }
     s.items();
     while s.steps.len() < len {
         s.step();
