@@ -4,8 +4,10 @@
 //! itself (division by zero, no match arm, failed unwrap, Ctrl-C).
 //!
 //! # How it works
-//! Protected code runs on a *prepared* thread: one with a 256 MiB stack, a 16 MiB guard region
-//! whose bounds the fault handler knows, and an alternate signal stack. There are two kinds:
+//! Protected code runs on a *prepared* thread: one with an alternate signal stack and a
+//! separate 256 MiB stack for protected code (`jitstack`: guard regions below and above it,
+//! whose bounds the fault handler knows; the outermost protected call switches to it, so the
+//! program cannot write into its host's frames). There are two kinds:
 //! a thread started by [`run_on_big_stack`] (a program runs its whole body there, e.g. `vaisc`'s
 //! `main`), and one persistent worker thread, created lazily. `run_protected(f)` called on a
 //! prepared thread runs `f` inline; called on any other thread it sends `f` to the worker and
@@ -662,8 +664,9 @@ fn fault_from_trap(t: &Tables, kind: Option<TrapKind>, site: i64, pc: usize) -> 
 
 /// Room below which the stack is considered exhausted.
 const STACK_MARGIN: usize = 128 * 1024;
-/// Faulting addresses this far below the usable stack still count as stack overflow.
-const GUARD_SIZE: usize = 16 * 1024 * 1024;
+/// Faulting addresses this far below the usable stack still count as stack overflow (the guard
+/// region below the stack protected code runs on, and below a prepared thread's own stack).
+const GUARD_SIZE: usize = crate::jitstack::GUARD_SIZE;
 
 /// Builds the fault from the raw record left by the signal handler / `vais_rt_trap`, with the
 /// backtrace of its JIT frames.
@@ -879,8 +882,11 @@ thread_local! {
     /// Set on a prepared thread (256 MiB stack, 16 MiB guard, alternate signal stack): the
     /// worker, or a thread started by `run_on_big_stack`. `run_protected` runs inline there.
     static IS_WORKER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// Usable stack `(lo, hi)` of this prepared thread.
+    /// Usable bounds `(lo, hi)` of the stack protected code runs on, on this prepared thread.
     static BOUNDS: std::cell::Cell<(usize, usize)> = const { std::cell::Cell::new((0, 0)) };
+    /// Whether that stack is a mapping of its own (`jitstack`), switched to by each outermost
+    /// protected call, rather than the thread's own stack.
+    static SEPARATE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Nesting depth of protected calls on this thread.
     static DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     /// Set on a prepared thread after a stack overflow (with the time): the touched stack pages
@@ -906,8 +912,9 @@ const RELEASE_DELAY: std::time::Duration = std::time::Duration::from_millis(300)
 
 /// Marks the calling thread as prepared; returns what to tear down when it ends.
 fn prepare_current_thread() -> signals::Prepared {
-    let prepared = signals::setup_prepared_thread();
+    let prepared = signals::setup_prepared_thread(WORKER_STACK_SIZE);
     BOUNDS.with(|b| b.set((prepared.lo, prepared.hi)));
+    SEPARATE.with(|s| s.set(prepared.stack.is_some()));
     IS_WORKER.with(|w| w.set(true));
     prepared
 }
@@ -915,6 +922,7 @@ fn prepare_current_thread() -> signals::Prepared {
 fn unprepare_current_thread(prepared: signals::Prepared) {
     IS_WORKER.with(|w| w.set(false));
     BOUNDS.with(|b| b.set((0, 0)));
+    SEPARATE.with(|s| s.set(false));
     STACK_DIRTY.with(|d| d.set(None));
     signals::teardown_prepared_thread(prepared);
 }
@@ -1065,6 +1073,13 @@ pub fn run_on_this_thread<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// The top of the stack protected code runs on when called on this thread (a prepared one),
+/// for walks of its frames; `None` on other threads.
+pub(crate) fn protected_stack_top() -> Option<usize> {
+    let (lo, hi) = BOUNDS.with(|b| b.get());
+    (IS_WORKER.with(|w| w.get()) && lo != 0).then_some(hi)
+}
+
 /// True on a prepared thread (the worker or a [`run_on_big_stack`] thread), where
 /// [`run_protected`] runs inline.
 pub fn on_prepared_thread() -> bool {
@@ -1109,9 +1124,14 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
     }
     DEPTH.with(|d| d.set(depth + 1));
     let mut ctx: Ctx<F, R> = Ctx { f: Some(f), out: None };
+    // The outermost call moves to the separate stack (nested ones are already on it).
+    let stack_top = if outer && SEPARATE.with(|s| s.get()) { BOUNDS.with(|b| b.get()).1 & !15 } else { 0 };
     // SAFETY: `trampoline::<F, R>` matches `ctx`'s type; see the module docs for the rules the
-    // closure follows across the longjmp.
-    let rc = unsafe { signals::vais_protected_call(trampoline::<F, R>, &mut ctx as *mut Ctx<F, R> as *mut libc::c_void) };
+    // closure follows across the longjmp. `stack_top` is 0 or the top of this thread's separate
+    // stack, on which nothing runs (this is the outermost protected call).
+    let rc = unsafe {
+        signals::vais_protected_call(trampoline::<F, R>, &mut ctx as *mut Ctx<F, R> as *mut libc::c_void, stack_top as *mut libc::c_void)
+    };
     DEPTH.with(|d| d.set(depth));
     let result = if rc == 0 && outer && matches!(ctx.out, Some(Ok(_))) && crate::VAIS_INTERRUPT_FLAG.load(Ordering::SeqCst) != 0 {
         // Ctrl-C arrived after the last poll (e.g. during a final blocking C call): the input
@@ -1142,9 +1162,17 @@ fn execute<R, F: FnOnce() -> R>(f: F) -> Result<std::thread::Result<R>, Fault> {
 }
 
 /// Gives the pages of this prepared thread's stack touched by a runaway recursion back to the
-/// system (called with a shallow stack).
+/// system (called outside protected calls, with a shallow stack).
 fn release_stack() {
-    let (lo, _) = BOUNDS.with(|b| b.get());
+    let (lo, hi) = BOUNDS.with(|b| b.get());
+    if SEPARATE.with(|s| s.get()) && lo != 0 {
+        // SAFETY: `[lo, hi)` is this thread's separate stack, on which nothing runs outside
+        // protected calls; MADV_DONTNEED makes its pages zero-filled on demand.
+        unsafe {
+            libc::madvise(lo as *mut libc::c_void, hi - lo, libc::MADV_DONTNEED);
+        }
+        return;
+    }
     let marker = 0u8;
     let sp = &marker as *const u8 as usize;
     let top = (sp.saturating_sub(256 * 1024)) & !4095;

@@ -18,6 +18,7 @@
 //! * [`report`]: runtime error reports with backtraces (for `vaisc` and built executables).
 //! * [`unwind`]: registration of JIT code's `.eh_frame` data with the system unwinder.
 //! * `signals`: the signal handlers (internal), [`faults::install_interrupt_handler`].
+//! * `jitstack`: the separate, guarded stack protected code runs on (internal).
 //! * [`stdlib`]: the standard library's hooks (`vais_std_raise`, `vais_std_addr`).
 //! * [`symbols`]: every symbol the JIT must define, for `JITBuilder::symbol`.
 
@@ -36,6 +37,7 @@ pub mod printf;
 pub mod profile;
 pub mod program_info;
 pub mod report;
+mod jitstack;
 mod signals;
 pub mod unwind;
 pub mod stdlib;

@@ -130,7 +130,8 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
     USED.store(0, Ordering::SeqCst);
     DROPPED.store(0, Ordering::SeqCst);
     TRUNCATED.store(0, Ordering::SeqCst);
-    STACK_HI.store(current_stack_top(), Ordering::SeqCst);
+    // The profiled code runs on this thread's protected-call stack (see `jitstack`).
+    STACK_HI.store(crate::faults::protected_stack_top().unwrap_or_else(current_stack_top), Ordering::SeqCst);
     let tid = gettid();
     TARGET_TID.store(tid, Ordering::SeqCst);
     BUFFER.store(buffer.as_mut_ptr(), Ordering::SeqCst);

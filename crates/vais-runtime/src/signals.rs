@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Once;
 
 extern "C" {
-    pub(crate) fn vais_protected_call(f: extern "C" fn(*mut libc::c_void), ctx: *mut libc::c_void) -> i32;
+    /// Calls `f(ctx)` behind a recovery point; on the stack ending at `stack_top` when that is
+    /// non-null (16-byte aligned, the top of a mapped stack), else on the current one.
+    pub(crate) fn vais_protected_call(f: extern "C" fn(*mut libc::c_void), ctx: *mut libc::c_void, stack_top: *mut libc::c_void) -> i32;
     pub(crate) fn vais_protect_active() -> i32;
     pub(crate) fn vais_protect_jump() -> !;
 }
@@ -323,19 +325,23 @@ unsafe fn chain(sig: i32, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
 /// Size of the alternate signal stack of a prepared thread.
 const ALT_STACK_SIZE: usize = 256 * 1024;
 
-/// What [`setup_prepared_thread`] set up: the thread's usable stack and its alternate signal
-/// stack mapping (null if it could not be mapped).
+/// What [`setup_prepared_thread`] set up: the usable bounds of the stack protected code runs on
+/// (its own mapping, `stack`; the thread's stack if that could not be mapped) and the alternate
+/// signal stack mapping (null if it could not be mapped).
 pub(crate) struct Prepared {
     pub lo: usize,
     pub hi: usize,
+    /// The separate stack protected code switches to (`None`: it runs on the thread's stack).
+    pub stack: Option<crate::jitstack::JitStack>,
     alt: *mut libc::c_void,
 }
 
 /// Prepares the calling thread (the worker, or a [`crate::faults::run_on_big_stack`] thread)
-/// for faults: installs an alternate signal stack and returns the thread's stack bounds.
-/// The caller publishes the bounds (see `faults::execute`).
-pub(crate) fn setup_prepared_thread() -> Prepared {
-    let mut prepared = Prepared { lo: 0, hi: 0, alt: std::ptr::null_mut() };
+/// for faults: installs an alternate signal stack, maps the stack protected code will run on
+/// (`stack_size` usable bytes), and returns its bounds. The caller publishes the bounds (see
+/// `faults::execute`).
+pub(crate) fn setup_prepared_thread(stack_size: usize) -> Prepared {
+    let mut prepared = Prepared { lo: 0, hi: 0, stack: None, alt: std::ptr::null_mut() };
     // SAFETY: mmap of a fresh anonymous region plus a PROT_NONE guard page below it, then
     // sigaltstack on it; pthread_getattr_np on the current thread with a destroyed attr after.
     unsafe {
@@ -369,12 +375,19 @@ pub(crate) fn setup_prepared_thread() -> Prepared {
             libc::pthread_attr_destroy(&mut attr);
         }
     }
+    let below = if prepared.lo != 0 { prepared.lo } else { &prepared as *const Prepared as usize };
+    if let Some(stack) = crate::jitstack::JitStack::map(stack_size, below) {
+        prepared.lo = stack.lo;
+        prepared.hi = stack.hi;
+        prepared.stack = Some(stack);
+    }
     prepared
 }
 
 /// Undoes [`setup_prepared_thread`] on the same thread before it exits: disables and unmaps the
 /// alternate signal stack.
 pub(crate) fn teardown_prepared_thread(prepared: Prepared) {
+    drop(prepared.stack);
     if prepared.alt.is_null() {
         return;
     }

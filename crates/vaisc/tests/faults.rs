@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 fn run_program(src: &str) -> std::process::Output {
     let dir = std::env::temp_dir().join(format!("vais_fault_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("p{}.vais", src.len()));
+    // A name of its own per call: tests run in parallel.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let path = dir.join(format!("p{}.vais", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
     std::fs::write(&path, src).unwrap();
     vaisc().arg("run").arg(&path).output().unwrap()
 }
@@ -258,4 +260,53 @@ fn sigint_stops_a_loop_whose_poll_follows_another_with_no_store_between() {
     sigint(&child);
     let status = wait_at_most(&mut child, Duration::from_secs(5));
     assert_eq!(status.and_then(|s| s.code()), Some(130), "Ctrl-C did not stop the loop");
+}
+
+/// Element offsets past a three-element local array: the words just above it (the program's own
+/// frame), the frames of the protected call above the program's, the guard region above the
+/// stack, and beyond it.
+const PAST_THE_ARRAY: [i64; 12] = [3, 5, 8, 12, 16, 24, 48, 100, 1000, 100_000, 1_000_000, 3_000_000];
+
+/// A function that writes `50` at element `k` of a local three-element array (out of range: the
+/// language leaves it undefined, as C does).
+fn smashing_function(name: &str, k: i64) -> String {
+    format!("F {name}() -> i64 {{ arr := [1, 2, 3]; arr[{k}] = 50; 0 }}")
+}
+
+#[test]
+fn out_of_range_writes_to_a_local_array_never_lose_the_repl_session() {
+    // Every offset from 0 to 160 words and the far ones: after each, the session still answers.
+    let mut inputs = String::new();
+    let offsets: Vec<i64> = (0..=160).chain(PAST_THE_ARRAY).collect();
+    for (i, k) in offsets.iter().enumerate() {
+        inputs.push_str(&smashing_function(&format!("f{i}"), *k));
+        inputs.push_str(&format!("\nf{i}()\n{i} + 1000000\n"));
+    }
+    let out = run_with_stdin(&["repl"], &inputs);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "the session ended: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    for (i, k) in offsets.iter().enumerate() {
+        assert!(stdout.contains(&format!("=> {}\n", i + 1_000_000)), "no answer after offset {k}:\n{stdout}");
+    }
+}
+
+#[test]
+fn out_of_range_writes_to_a_local_array_end_run_with_a_report_not_a_signal() {
+    for k in PAST_THE_ARRAY {
+        let src = format!("{}\nF main() -> i64 {{\n    puts(\"before\")\n    s()\n}}\n", smashing_function("s", k));
+        let out = run_program(&src);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0) | Some(101)), "offset {k}: {:?}\n{stderr}", out.status);
+        assert_eq!(out.stdout, b"before\n", "offset {k}");
+        if out.status.code() == Some(101) {
+            assert!(stderr.starts_with("runtime error: invalid memory access"), "offset {k}: {stderr}");
+        }
+    }
+    // Past the frames of the protected call, the write faults in the guard region at once: the
+    // report names the function and the line of the store.
+    let src = format!("{}\nF main() -> i64 = s()\n", smashing_function("s", 1000));
+    let out = run_program(&src);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "{stderr}");
+    assert!(stderr.contains("invalid memory access") && stderr.contains("in `s`") && stderr.contains(":1:"), "{stderr}");
 }
