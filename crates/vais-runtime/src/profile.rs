@@ -1,8 +1,10 @@
 //! The built-in sampling profiler (`vaisc run --profile`, REPL `:profile`).
 //!
 //! Where the kernel allows it, the kernel samples (`kernel.rs`: a perf event on the thread's
-//! CPU clock with call chains; no signal, nothing runs in the profiled thread). Otherwise, or
-//! with `VAIS_PROFILE_SIGNALS=1`, signals: a sampler thread wakes at the sampling rate (default 1 kHz) and, when the profiled thread's CPU clock has
+//! CPU clock with call chains; no signal, nothing runs in the profiled thread). Opening that
+//! event can wait 6-15 ms in the kernel, so sampling starts with signals and hands over to the
+//! kernel once a helper thread has the event open ([`Handover`]). Without kernel sampling, or
+//! with `VAIS_PROFILE_SIGNALS=1`, signals throughout: a sampler thread wakes at the sampling rate (default 1 kHz) and, when the profiled thread's CPU clock has
 //! advanced since its last wake-up (the thread is running, not blocked), sends that thread
 //! `SIGPROF`. (Kernel CPU-time timers, `ITIMER_PROF` or `timer_create` on a CPU clock, fire
 //! only at scheduler ticks, 250 Hz on this kernel; a wall-clock timer would also interrupt a
@@ -79,10 +81,48 @@ pub struct Sampler {
 
 /// Who takes the samples.
 enum How {
-    Kernel(kernel::KernelSampler, usize),
-    Signals { thread: Option<std::thread::JoinHandle<()>>, stop: std::sync::Arc<AtomicBool>, buffer: Vec<u64>, old_action: libc::sigaction },
+    /// Signals only (`VAIS_PROFILE_SIGNALS=1`, or no kernel sampling here).
+    Signals(Option<Signals>),
+    /// The kernel, after signals until its event was open when `signals` is set (see
+    /// [`Handover`]).
+    Handover { signals: Option<Signals>, kernel: Prepared },
 }
 
+/// The signal sampler's parts: its thread, the flag that ends it, the sample buffer the handler
+/// fills and the SIGPROF action it replaced.
+struct Signals {
+    thread: Option<helper::Helper<()>>,
+    stop: std::sync::Arc<AtomicBool>,
+    buffer: Vec<u64>,
+    old_action: libc::sigaction,
+}
+
+/// Opening the kernel's event can wait in the kernel: the first per-thread perf event after a
+/// second without one enables a scheduler hook and waits for an RCU grace period, 6-15 ms of
+/// wall time on this machine, a tenth of a 100 ms program. So sampling starts with signals at
+/// once, and a helper thread opens the event meanwhile; once it is open the helper stops the
+/// signals and enables it. If the run ends first, the helper closes the event itself.
+struct Handover {
+    phase: std::sync::Mutex<Phase>,
+    /// Ends the helper's drain loop (with [`kernel::Event::wake`]).
+    stop: AtomicBool,
+}
+
+enum Phase {
+    /// The helper thread is opening the event; `signals`: the stop flag of the signal sampler
+    /// running meanwhile (`None` before the run starts).
+    Opening { signals: Option<std::sync::Arc<AtomicBool>> },
+    /// Open, not sampling yet (the run has not started).
+    Ready(kernel::Event),
+    /// The kernel samples (the signals have been told to stop).
+    Kernel(kernel::Event),
+    /// The kernel's event could not be opened: signals to the end.
+    Failed,
+    /// The run ended before the event was open.
+    Cancelled,
+}
+
+mod helper;
 mod kernel;
 
 /// The deepest call chain the kernel records (`kernel.perf_event_max_stack`, 127 by default).
@@ -103,6 +143,117 @@ fn thread_cpu_clock() -> Result<libc::clockid_t, String> {
     }
 }
 
+/// A kernel event being opened (or open) for thread `tid` by a helper thread, which then
+/// drains its ring buffer: ahead of [`start`] when [`prepare`] made it.
+struct Prepared {
+    tid: i32,
+    hz: u32,
+    handover: std::sync::Arc<Handover>,
+    helper: helper::Helper<kernel::Drained>,
+    depth: usize,
+}
+
+static PREPARED: std::sync::Mutex<Option<Prepared>> = std::sync::Mutex::new(None);
+
+/// Begins opening the kernel's sampling event for the calling thread at `hz` (a helper thread
+/// does it: the kernel may keep it waiting for milliseconds, see [`Handover`]), so that a
+/// [`start`] on this thread a little later finds it open. For a driver that knows, before it
+/// compiles, that it will profile the run. Does nothing where kernel sampling is not used.
+pub fn prepare(hz: u32) {
+    if !cfg!(all(target_arch = "x86_64", target_os = "linux")) || signals_only() {
+        return;
+    }
+    let hz = hz.clamp(1, 100_000);
+    let tid = gettid();
+    if let Some(p) = open_ahead(tid, hz) {
+        let old = PREPARED.lock().unwrap_or_else(|e| e.into_inner()).replace(p);
+        if let Some(old) = old {
+            old.finish();
+        }
+    }
+}
+
+/// `VAIS_PROFILE_SIGNALS=1`: sample with signals only.
+fn signals_only() -> bool {
+    std::env::var_os("VAIS_PROFILE_SIGNALS").is_some_and(|v| v != "0")
+}
+
+/// Starts the helper thread that opens the kernel's event for thread `tid` and then drains it.
+/// Everything the helper needs is allocated here, on the calling thread (see
+/// [`kernel::Event`] for why the helper must not allocate).
+fn open_ahead(tid: i32, hz: u32) -> Option<Prepared> {
+    let depth = MAX_DEPTH.min(kernel_max_stack());
+    let handover = std::sync::Arc::new(Handover { phase: std::sync::Mutex::new(Phase::Opening { signals: None }), stop: AtomicBool::new(false) });
+    let h = handover.clone();
+    let period = 1_000_000_000 / hz as u64;
+    // For tests of the handover: how long the kernel keeps the opening waiting, at least.
+    let delay = std::env::var("VAIS_PROFILE_OPEN_DELAY_MS").ok().and_then(|v| v.parse().ok()).map(std::time::Duration::from_millis);
+    let helper = helper::spawn(move || {
+        if let Some(d) = delay {
+            std::thread::sleep(d);
+        }
+        match h.opened(kernel::open(period, depth, tid)) {
+            Some(drain) => drain.run(&h.stop),
+            None => kernel::Drained::default(),
+        }
+    })?;
+    Some(Prepared { tid, hz, handover, helper, depth })
+}
+
+impl Handover {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Phase> {
+        self.phase.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// On the helper thread, once the event is open (or could not be): hands over from the
+    /// signals if they run, and returns what the drain loop needs if the event is kept.
+    fn opened(&self, opened: Result<kernel::Event, i32>) -> Option<kernel::Drain> {
+        let mut phase = self.lock();
+        match (&*phase, opened) {
+            (Phase::Opening { signals }, Ok(ev)) => {
+                let drain = ev.drain();
+                *phase = match signals {
+                    Some(stop) => {
+                        stop.store(true, Ordering::SeqCst);
+                        ev.enable();
+                        Phase::Kernel(ev)
+                    }
+                    None => Phase::Ready(ev),
+                };
+                Some(drain)
+            }
+            (Phase::Opening { .. }, Err(_)) => {
+                *phase = Phase::Failed;
+                None
+            }
+            (_, Ok(ev)) => {
+                // The run ended before the event was open.
+                ev.close(&mut kernel::Drained::default());
+                None
+            }
+            (_, Err(_)) => None,
+        }
+    }
+}
+
+impl Prepared {
+    /// Ends kernel sampling: what the kernel sampled, and the call-chain depth it was asked
+    /// for; `None` if the event was not open (the helper closes it itself then).
+    fn finish(self) -> Option<(kernel::Drained, usize)> {
+        let mut phase = self.handover.lock();
+        let (Phase::Ready(ev) | Phase::Kernel(ev)) = std::mem::replace(&mut *phase, Phase::Cancelled) else {
+            return None;
+        };
+        drop(phase);
+        ev.stop();
+        self.handover.stop.store(true, Ordering::SeqCst);
+        ev.wake();
+        let mut out = self.helper.join().unwrap_or_default();
+        ev.close(&mut out);
+        Some((out, self.depth))
+    }
+}
+
 /// Starts sampling the calling thread at `hz` samples per second of its CPU time. Only one
 /// sampler runs at a time.
 pub fn start(hz: u32) -> Result<Sampler, String> {
@@ -120,19 +271,65 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
             return Err(e);
         }
     };
-    if std::env::var_os("VAIS_PROFILE_SIGNALS").is_none_or(|v| v == "0") {
-        let depth = MAX_DEPTH.min(kernel_max_stack());
-        if let Ok(k) = kernel::start(1_000_000_000 / hz as u64, depth) {
-            return Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Kernel(k, depth) });
+    let tid = gettid();
+    let prepared = PREPARED.lock().unwrap_or_else(|e| e.into_inner()).take();
+    let prepared = match prepared {
+        Some(p) if p.tid == tid && p.hz == hz => Some(p),
+        Some(p) => {
+            p.finish();
+            None
         }
-    }
+        None => None,
+    };
+    let prepared = if signals_only() { None } else { prepared.or_else(|| open_ahead(tid, hz)) };
+    let Some(kernel) = prepared else {
+        let signals = start_signals(hz, tid, cpu_clock).inspect_err(|_| ACTIVE.store(false, Ordering::SeqCst))?;
+        return Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Signals(Some(signals)) });
+    };
+    let mut phase = kernel.handover.lock();
+    let signals = match std::mem::replace(&mut *phase, Phase::Cancelled) {
+        Phase::Ready(k) => {
+            // Open already: the kernel samples from the start.
+            k.enable();
+            *phase = Phase::Kernel(k);
+            None
+        }
+        Phase::Opening { .. } => {
+            // Still opening: signals until it is open (the helper stops them then).
+            match start_signals(hz, tid, cpu_clock) {
+                Ok(signals) => {
+                    *phase = Phase::Opening { signals: Some(signals.stop.clone()) };
+                    Some(signals)
+                }
+                Err(e) => {
+                    *phase = Phase::Opening { signals: None };
+                    drop(phase);
+                    kernel.finish();
+                    ACTIVE.store(false, Ordering::SeqCst);
+                    return Err(e);
+                }
+            }
+        }
+        _ => {
+            // The kernel's event could not be opened: signals only.
+            drop(phase);
+            let signals = start_signals(hz, tid, cpu_clock).inspect_err(|_| ACTIVE.store(false, Ordering::SeqCst))?;
+            return Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Signals(Some(signals)) });
+        }
+    };
+    drop(phase);
+    Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Handover { signals, kernel } })
+}
+
+/// Starts the signal sampler for the calling thread (`tid`): the SIGPROF handler and the
+/// thread that sends it.
+fn start_signals(hz: u32, tid: i32, cpu_clock: libc::clockid_t) -> Result<Signals, String> {
     let mut buffer = vec![0u64; BUFFER_WORDS];
     USED.store(0, Ordering::SeqCst);
     DROPPED.store(0, Ordering::SeqCst);
     TRUNCATED.store(0, Ordering::SeqCst);
     // The profiled code runs on this thread's protected-call stack (see `jitstack`).
     STACK_HI.store(crate::faults::protected_stack_top().unwrap_or_else(current_stack_top), Ordering::SeqCst);
-    let tid = gettid();
     TARGET_TID.store(tid, Ordering::SeqCst);
     BUFFER.store(buffer.as_mut_ptr(), Ordering::SeqCst);
     // SAFETY: installs a handler that only touches the atomics above and the live stack of the
@@ -145,69 +342,77 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
         let mut old: libc::sigaction = std::mem::zeroed();
         if libc::sigaction(libc::SIGPROF, &sa, &mut old) != 0 {
             BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
-            ACTIVE.store(false, Ordering::SeqCst);
             return Err("cannot install the SIGPROF handler".into());
         }
         old
     };
-    let fail = |e: String| {
-        // SAFETY: puts back the action replaced above.
-        unsafe { libc::sigaction(libc::SIGPROF, &old_action, std::ptr::null_mut()) };
-        BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
-        ACTIVE.store(false, Ordering::SeqCst);
-        Err(e)
-    };
     // SAFETY: `pthread_self` cannot fail.
-    let target = unsafe { libc::pthread_self() };
+    let target = unsafe { libc::pthread_self() } as usize;
     let stop = std::sync::Arc::new(AtomicBool::new(false));
     let interval = std::time::Duration::from_nanos(1_000_000_000 / hz as u64);
     let flag = stop.clone();
-    let target = target as usize;
-    let spawned = std::thread::Builder::new()
-        .name("vais-profiler".into())
-        .spawn(move || sample_loop(target as libc::pthread_t, tid, cpu_clock, interval, &flag));
-    let thread = match spawned {
-        Ok(t) => t,
-        Err(e) => return fail(format!("cannot start the sampler thread: {e}")),
-    };
-    Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Signals { thread: Some(thread), stop, buffer, old_action } })
+    // Opened here: the sampler thread allocates nothing (see `helper` for why).
+    let state = ThreadState::open(tid);
+    match helper::spawn(move || sample_loop(target as libc::pthread_t, state, cpu_clock, interval, &flag)) {
+        Some(t) => Ok(Signals { thread: Some(t), stop, buffer, old_action }),
+        None => {
+            // SAFETY: puts back the action replaced above.
+            unsafe { libc::sigaction(libc::SIGPROF, &old_action, std::ptr::null_mut()) };
+            BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
+            Err("cannot start the sampler thread".into())
+        }
+    }
 }
 
 impl Sampler {
     /// Stops sampling and turns the recorded addresses into named stacks.
     pub fn stop(self) -> Profile {
         let cpu = cpu_time(self.cpu_clock).saturating_sub(self.cpu_start);
-        let mut profile = match self.how {
-            How::Kernel(k, depth) => {
-                let d = k.stop();
-                let mut p = symbolize(&d.words, self.hz);
-                p.dropped = d.lost;
-                p.truncated = d.truncated;
+        let (signals, kernel) = match self.how {
+            How::Signals(signals) => (signals, None),
+            How::Handover { signals, kernel } => (signals, kernel.finish()),
+        };
+        let (mut words, dropped, truncated) = signals.map_or((Vec::new(), 0, 0), Signals::stop);
+        let mut profile = match kernel {
+            Some((d, depth)) => {
+                words.extend_from_slice(&d.words);
+                let mut p = symbolize(&words, self.hz);
+                p.dropped = dropped + d.lost;
+                p.truncated = truncated + d.truncated;
                 p.max_depth = depth;
                 p
             }
-            How::Signals { mut thread, stop, buffer, old_action } => {
-                stop.store(true, Ordering::SeqCst);
-                if let Some(t) = thread.take() {
-                    let _ = t.join();
-                }
-                // SAFETY: restores the action `start` replaced. The sampler thread has ended, so
-                // no new SIGPROF is sent; one already pending still finds a valid handler state
-                // (the buffer is unpublished below before it is read, and the handler checks).
-                unsafe {
-                    libc::sigaction(libc::SIGPROF, &old_action, std::ptr::null_mut());
-                }
-                BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
-                let used = USED.load(Ordering::SeqCst).min(buffer.len());
-                let mut p = symbolize(&buffer[..used], self.hz);
-                p.dropped = DROPPED.load(Ordering::SeqCst);
-                p.truncated = TRUNCATED.load(Ordering::SeqCst);
+            None => {
+                let mut p = symbolize(&words, self.hz);
+                p.dropped = dropped;
+                p.truncated = truncated;
                 p
             }
         };
         profile.cpu_time = cpu;
         ACTIVE.store(false, Ordering::SeqCst);
         profile
+    }
+}
+
+impl Signals {
+    /// Ends the signal sampler; returns the words it recorded, the samples dropped and those
+    /// truncated.
+    fn stop(mut self) -> (Vec<u64>, u64, u64) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        // SAFETY: restores the action `start` replaced. The sampler thread has ended, so no new
+        // SIGPROF is sent; one already pending still finds a valid handler state (the buffer is
+        // unpublished below before it is read, and the handler checks).
+        unsafe {
+            libc::sigaction(libc::SIGPROF, &self.old_action, std::ptr::null_mut());
+        }
+        BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
+        let used = USED.load(Ordering::SeqCst).min(self.buffer.len());
+        self.buffer.truncate(used);
+        (self.buffer, DROPPED.load(Ordering::SeqCst), TRUNCATED.load(Ordering::SeqCst))
     }
 }
 
@@ -237,11 +442,10 @@ impl ThreadState {
 
 /// The sampler thread: every `interval` (absolute deadlines, so the rate does not drift),
 /// signals the target if its CPU clock moved by at least a quarter interval since last time.
-fn sample_loop(target: libc::pthread_t, tid: i32, clock: libc::clockid_t, interval: std::time::Duration, stop: &AtomicBool) {
+fn sample_loop(target: libc::pthread_t, state: ThreadState, clock: libc::clockid_t, interval: std::time::Duration, stop: &AtomicBool) {
     let step = interval.as_nanos() as i64;
     let mut last = cpu_time(clock);
     let mut next = monotonic_ns() + step;
-    let state = ThreadState::open(tid);
     while !stop.load(Ordering::Relaxed) {
         let ts = libc::timespec { tv_sec: next / 1_000_000_000, tv_nsec: next % 1_000_000_000 };
         // SAFETY: an absolute sleep on the monotonic clock with a valid timespec.

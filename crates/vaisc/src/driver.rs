@@ -158,6 +158,11 @@ pub fn run(path: &Path, opts: &RunOptions) -> u8 {
 
 fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let emit = opts.emit;
+    if let (Some(p), None) = (&opts.profile, emit) {
+        // The kernel may keep the opening of its sampling event waiting for milliseconds:
+        // that happens while the program compiles.
+        vais_runtime::profile::prepare(p.hz);
+    }
     let mut sources = SourceMap::new();
     // Leaked for the same reason as the checker's data (see `front_end`): dropping the TIR of
     // a large program costs more than a warm run's whole compile phase.

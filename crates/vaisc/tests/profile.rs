@@ -88,6 +88,36 @@ fn ranks_the_hot_function_first(signals: bool) {
     }
 }
 
+/// Opening the kernel's sampling event can wait in the kernel for milliseconds; signals sample
+/// meanwhile and hand over once it is open. However long the opening takes (here at least
+/// 300 ms of a ~0.8 s run, or longer than the whole run), every millisecond of CPU time is
+/// sampled, the ranking holds, and the run does not wait for the opening to finish.
+#[test]
+fn the_profile_is_whole_however_long_the_kernel_takes_to_open_its_event() {
+    let dir = common::repo_root().join("tests/profile");
+    for delay_ms in [300, 30_000] {
+        let start = std::time::Instant::now();
+        let out = vaisc(false)
+            .current_dir(&dir)
+            .env("VAIS_PROFILE_OPEN_DELAY_MS", delay_ms.to_string())
+            .args(["run", "split.vais", "--profile"])
+            .output()
+            .unwrap();
+        let wall = start.elapsed();
+        let report = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.stdout, std::fs::read(dir.join("split.stdout")).unwrap(), "{report}");
+        assert!(wall < std::time::Duration::from_secs(10), "the run waited for the opening: {wall:?}");
+        // `profile: N samples at 1000 Hz over S s of CPU time`
+        let words: Vec<&str> = report.split_whitespace().collect();
+        let samples: f64 = words.get(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no sample count in:\n{report}"));
+        let cpu_s: f64 = words.get(7).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no CPU time in:\n{report}"));
+        assert!(samples >= 0.85 * cpu_s * 1000.0 && samples <= 1.1 * cpu_s * 1000.0 + 5.0, "delay {delay_ms} ms: {report}");
+        let rows = rows(&report);
+        assert_eq!(rows.first().map(|r| r.0.as_str()), Some("heavy"), "delay {delay_ms} ms: {report}");
+        assert!((70.0..=99.5).contains(&rows[0].1), "delay {delay_ms} ms: {report}");
+    }
+}
+
 #[test]
 fn flamegraph_alone_writes_no_table() {
     let dir = common::repo_root().join("tests/profile");

@@ -25,13 +25,10 @@
 //! (`PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER`, 512 B-4 KiB) to walk it here.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 /// Data pages of the ring buffer (a power of two): 256 KiB, half of which holds 1 s of 1 kHz
 /// samples of 16 frames.
 const RING_PAGES: usize = 64;
-/// Stack of the drain thread.
-const DRAIN_STACK: usize = 64 << 10;
 
 const PERF_TYPE_SOFTWARE: u32 = 1;
 const PERF_COUNT_SW_TASK_CLOCK: u64 = 1;
@@ -76,30 +73,39 @@ struct PerfEventAttr {
     reserved: u16,
 }
 
-/// What the drain thread collected.
+/// What the drain loop collected.
+#[derive(Default)]
 pub(super) struct Drained {
     pub words: Vec<u64>,
     pub lost: u64,
     pub truncated: u64,
 }
 
-/// A running kernel sampler.
-pub(super) struct KernelSampler {
+/// An open perf event with its mapped ring buffer (disabled until [`Event::enable`]) and the
+/// eventfd that ends its drain loop. Opening it allocates nothing: it is opened on a helper
+/// thread, which must not allocate (see `helper`).
+pub(super) struct Event {
     fd: i32,
     ring: usize,
     ring_len: usize,
-    stop: Arc<AtomicBool>,
-    /// Wakes the drain thread to stop.
     wake: i32,
-    thread: Option<std::thread::JoinHandle<Drained>>,
-    /// For the last records, read by `stop` on the calling thread.
     reader: Reader,
 }
 
-/// Starts sampling the calling thread every `period_ns` nanoseconds of its CPU time, with
-/// call chains of at most `max_depth` frames. An error (no `perf_event_open`, not allowed by
-/// `perf_event_paranoid` or a sandbox) means the caller should use the signal sampler.
-pub(super) fn start(period_ns: u64, max_depth: usize) -> Result<KernelSampler, String> {
+/// What the drain loop needs of an [`Event`] (plain numbers, copied to the helper thread).
+#[derive(Clone, Copy)]
+pub(super) struct Drain {
+    fd: i32,
+    wake: i32,
+    reader: Reader,
+}
+
+/// Opens (disabled) sampling of thread `tid` of this process every `period_ns` nanoseconds of
+/// its CPU time, with call chains of at most `max_depth` frames. An error (the `errno` of
+/// `perf_event_open`, not allowed by `perf_event_paranoid` or a sandbox, or of the mapping)
+/// means the caller should use the signal sampler. Allocates nothing.
+pub(super) fn open(period_ns: u64, max_depth: usize, tid: i32) -> Result<Event, i32> {
+    let errno = || std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL);
     let page = page_size();
     let mut attr = PerfEventAttr {
         kind: PERF_TYPE_SOFTWARE,
@@ -113,107 +119,108 @@ pub(super) fn start(period_ns: u64, max_depth: usize) -> Result<KernelSampler, S
         ..PerfEventAttr::default()
     };
     // Kernel-mode samples (system calls) when allowed, else user mode only.
-    let mut fd = perf_event_open(&attr);
+    let mut fd = perf_event_open(&attr, tid);
     if fd < 0 {
         attr.flags |= ATTR_EXCLUDE_KERNEL;
-        fd = perf_event_open(&attr);
+        fd = perf_event_open(&attr, tid);
     }
     if fd < 0 {
-        return Err(format!("perf_event_open: {}", std::io::Error::last_os_error()));
+        return Err(errno());
     }
     let ring_len = (RING_PAGES + 1) * page;
     // SAFETY: maps the event's ring buffer (metadata page plus RING_PAGES data pages), as the
-    // perf_event_open(2) interface defines; the mapping is checked and owned by the sampler.
+    // perf_event_open(2) interface defines; the mapping is checked and owned by the event.
     let ring = unsafe {
         libc::mmap(std::ptr::null_mut(), ring_len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd, 0)
     };
     if ring == libc::MAP_FAILED {
-        let e = std::io::Error::last_os_error();
+        let e = errno();
         // SAFETY: closes the descriptor opened above.
         unsafe { libc::close(fd) };
-        return Err(format!("mapping the perf ring buffer: {e}"));
+        return Err(e);
     }
     let ring = ring as usize;
-    // SAFETY: creates a descriptor owned by the sampler.
+    // SAFETY: creates a descriptor owned by the event.
     let wake = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
     if wake < 0 {
-        let e = std::io::Error::last_os_error();
+        let e = errno();
         // SAFETY: undoes the mapping and the descriptor made above.
         unsafe {
             libc::munmap(ring as *mut libc::c_void, ring_len);
             libc::close(fd);
         }
-        return Err(format!("eventfd: {e}"));
+        return Err(e);
     }
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
     let reader = Reader { ring, page, data_len: RING_PAGES * page, max_depth };
-    // A small stack: the thread only polls and copies records.
-    let spawned = std::thread::Builder::new().name("vais-profiler".into()).stack_size(DRAIN_STACK).spawn(move || {
-        // Nothing is allocated until the ring buffer first fills (a run of a second or more at
-        // 1 kHz): this thread's first allocation costs fresh memory from the allocator (a new
-        // per-thread heap), which here meant zeroing transparent huge pages, 1-5 ms of CPU. A
-        // shorter run's samples are read by `stop`, on the profiled thread.
-        let mut out = Drained { words: Vec::new(), lost: 0, truncated: 0 };
-        let mut pfd = [
-            libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: wake, events: libc::POLLIN, revents: 0 },
-        ];
-        while !flag.load(Ordering::SeqCst) {
-            // SAFETY: polls two owned, open descriptors (the ring buffer's watermark, the
-            // stop request).
-            unsafe { libc::poll(pfd.as_mut_ptr(), 2, -1) };
-            if pfd[0].revents & libc::POLLIN != 0 && !flag.load(Ordering::SeqCst) {
-                reader.drain(&mut out);
-            }
-        }
-        out
-    });
-    match spawned {
-        Ok(t) => {
-            // Sampling starts now, after the set-up (which is not the program's time).
-            // SAFETY: enables the event this sampler owns.
-            unsafe { libc::ioctl(fd, PERF_EVENT_IOC_ENABLE as _, 0) };
-            Ok(KernelSampler { fd, ring, ring_len, stop, wake, thread: Some(t), reader })
-        }
-        Err(e) => {
-            // SAFETY: undoes the mapping and the descriptors made above (no thread uses them).
-            unsafe {
-                libc::munmap(ring as *mut libc::c_void, ring_len);
-                libc::close(fd);
-                libc::close(wake);
-            }
-            Err(format!("cannot start the drain thread: {e}"))
-        }
-    }
+    Ok(Event { fd, ring, ring_len, wake, reader })
 }
 
-impl KernelSampler {
-    /// Stops sampling and returns everything recorded.
-    pub(super) fn stop(mut self) -> Drained {
-        // SAFETY: disables the event this sampler owns; no sample is written after this.
+impl Event {
+    /// Starts sampling (after the set-up, which is not the program's time).
+    pub(super) fn enable(&self) {
+        // SAFETY: enables the event this value owns.
+        unsafe { libc::ioctl(self.fd, PERF_EVENT_IOC_ENABLE as _, 0) };
+    }
+
+    /// What the drain loop needs.
+    pub(super) fn drain(&self) -> Drain {
+        Drain { fd: self.fd, wake: self.wake, reader: self.reader }
+    }
+
+    /// Stops sampling and wakes the drain loop, which ends once `stop` is set too.
+    pub(super) fn stop(&self) {
+        // SAFETY: disables the event this value owns; no sample is written after this.
         unsafe { libc::ioctl(self.fd, PERF_EVENT_IOC_DISABLE as _, 0) };
-        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Wakes the drain loop (to see its stop flag).
+    pub(super) fn wake(&self) {
         // SAFETY: writes the 8-byte counter increment eventfd expects to an owned descriptor.
         unsafe { libc::write(self.wake, (&1u64 as *const u64).cast(), 8) };
-        let mut out = self.thread.take().and_then(|t| t.join().ok()).unwrap_or(Drained { words: Vec::new(), lost: 0, truncated: 0 });
-        // The drain thread has ended: what is left in the ring buffer is read here.
-        self.reader.drain(&mut out);
-        // SAFETY: the drain thread has ended and the reader is done; nothing uses the mapping
-        // or the descriptors.
+    }
+
+    /// After the drain loop has ended (or never ran): reads what is left into `out`, then
+    /// unmaps the ring buffer and closes the descriptors.
+    pub(super) fn close(self, out: &mut Drained) {
+        self.stop();
+        self.reader.drain(out);
+        // SAFETY: no drain loop runs any more (the caller's contract); nothing uses the
+        // mapping or the descriptors after this.
         unsafe {
             libc::munmap(self.ring as *mut libc::c_void, self.ring_len);
             libc::close(self.fd);
             libc::close(self.wake);
         }
+    }
+}
+
+impl Drain {
+    /// The helper thread's loop: empties the ring buffer whenever the kernel says it is half
+    /// full, until `stop` is set and [`Event::wake`] called. Nothing is allocated until the
+    /// ring buffer first fills (a run of a second or more at 1 kHz); a shorter run's samples
+    /// are read by [`Event::close`], on the profiled thread.
+    pub(super) fn run(self, stop: &AtomicBool) -> Drained {
+        let mut out = Drained::default();
+        let mut pfd = [
+            libc::pollfd { fd: self.fd, events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: self.wake, events: libc::POLLIN, revents: 0 },
+        ];
+        while !stop.load(Ordering::SeqCst) {
+            // SAFETY: polls two open descriptors (the ring buffer's watermark, the stop
+            // request), closed only after this loop has ended.
+            unsafe { libc::poll(pfd.as_mut_ptr(), 2, -1) };
+            if pfd[0].revents & libc::POLLIN != 0 && !stop.load(Ordering::SeqCst) {
+                self.reader.drain(&mut out);
+            }
+        }
         out
     }
 }
 
-fn perf_event_open(attr: &PerfEventAttr) -> i32 {
-    // SAFETY: `attr` is a valid, initialised perf_event_attr of the size it declares; pid 0 and
-    // cpu -1 select the calling thread on any CPU; no group.
-    unsafe { libc::syscall(libc::SYS_perf_event_open, attr as *const PerfEventAttr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC) as i32 }
+fn perf_event_open(attr: &PerfEventAttr, tid: i32) -> i32 {
+    // SAFETY: `attr` is a valid, initialised perf_event_attr of the size it declares; `tid` and
+    // cpu -1 select that thread on any CPU; no group.
+    unsafe { libc::syscall(libc::SYS_perf_event_open, attr as *const PerfEventAttr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC) as i32 }
 }
 
 fn page_size() -> usize {
