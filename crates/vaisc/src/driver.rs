@@ -57,6 +57,7 @@ pub(crate) fn front_end(path: &Path, sources: &mut SourceMap, timer: &mut Timer)
 /// [`front_end`]; `host_externs`: `X F` externs must exist in this process (E017), as for the
 /// JIT. `vaisc build` leaves them to the system linker (libc, libm and any `-- -lNAME`).
 pub(crate) fn front_end_with(path: &Path, sources: &mut SourceMap, timer: &mut Timer, host_externs: bool) -> Result<Program, u8> {
+    crate::huge_pages_for_source(path);
     let loaded = timer.record("parse", || vais_parser::load_program(path, sources));
     let (module, mut diags) = match loaded {
         Ok(x) => x,

@@ -22,16 +22,33 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Turns transparent huge pages off for this process (the compiler's heap and the program's).
-/// With THP `always` (this kind of machine), each fresh 2 MB region of a heap is a huge page
-/// zeroed on first touch: 0.5-1 ms every time the allocator or a new thread's heap takes one,
-/// a fifth of `hello world`'s 4 ms and 1-30 ms of noise in a 40-250 ms run. Measured on the
-/// bench programs (MIMALLOC_ALLOW_THP=0, which does the same): hello world 5.2 -> 4.4 ms of CPU
-/// (medians), matmul 57 -> 41 ms, bintrees 267 -> 238 ms, none slower by minimums.
+/// Turns transparent huge pages off for this process (the compiler's heap and the program's),
+/// until [`huge_pages_for_source`] sees a large input. With THP `always` (this kind of
+/// machine), each fresh 2 MB region of a heap is a huge page zeroed on first touch: 0.5-1 ms
+/// each time the allocator or a new thread's heap takes one, which a small program never
+/// earns back: `hello world` 4.2 -> 2.6 ms of CPU (perf stat, mean of 30), and with
+/// MIMALLOC_ALLOW_THP=0 (the same switch) matmul 57 -> 41 ms and bintrees 267 -> 238 ms
+/// (medians of 9), none slower by minimums. A large compile uses enough memory to gain from
+/// them (the generated 100,000-line program's `check`: best 154 ms with them, 198 without).
 fn no_transparent_huge_pages() {
+    set_huge_pages(false);
+}
+
+/// Source size (bytes, ~8,000 lines) from which a compile turns transparent huge pages back on.
+const HUGE_PAGES_FROM: u64 = 256 * 1024;
+
+/// Turns transparent huge pages back on when the program at `path` is large (see
+/// [`no_transparent_huge_pages`]).
+pub(crate) fn huge_pages_for_source(path: &std::path::Path) {
+    if std::fs::metadata(path).is_ok_and(|m| m.len() >= HUGE_PAGES_FROM) {
+        set_huge_pages(true);
+    }
+}
+
+fn set_huge_pages(on: bool) {
     // SAFETY: `prctl(PR_SET_THP_DISABLE)` only sets a flag of this process; no memory is touched.
     unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        libc::prctl(libc::PR_SET_THP_DISABLE, if on { 0 } else { 1 }, 0, 0, 0);
     }
 }
 
