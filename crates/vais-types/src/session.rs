@@ -259,6 +259,30 @@ fn is_broken_stub(f: &FuncDef) -> bool {
         && matches!(b.value.as_deref().map(|v| &v.kind), Some(ExprKind::Call { callee: Callee::Builtin(Builtin::Exit), .. }))
 }
 
+/// `decls` (in their order) with each after the ones of them it calls, so that notes read in
+/// the order of repair; functions that call each other keep their order.
+fn callees_first(cx: &mut Ctx, decls: &[usize]) -> Vec<usize> {
+    let instances: Vec<(usize, Vec<FuncId>)> = decls.iter().map(|&d| (d, cx.instances_of(d))).collect();
+    let of: HashMap<FuncId, usize> = instances.iter().flat_map(|(d, ids)| ids.iter().map(move |&id| (id, *d))).collect();
+    let mut waits: Vec<(usize, Vec<usize>)> = instances
+        .iter()
+        .map(|(d, ids)| {
+            let mut deps: Vec<usize> =
+                ids.iter().flat_map(|&id| visit_callees(&cx.prog, id)).filter_map(|c| of.get(&c).copied()).filter(|c| c != d).collect();
+            deps.sort_unstable();
+            deps.dedup();
+            (*d, deps)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(decls.len());
+    while !waits.is_empty() {
+        // The first function none of whose callees is still waiting; in a cycle, the first.
+        let next = waits.iter().position(|(_, deps)| deps.iter().all(|d| out.contains(d))).unwrap_or(0);
+        out.push(waits.remove(next).0);
+    }
+    out
+}
+
 /// The functions `id`'s body refers to directly (calls, function values, closures).
 fn visit_callees(prog: &Program, id: FuncId) -> Vec<FuncId> {
     let mut out = Vec::new();
@@ -272,29 +296,44 @@ fn repair_broken(
     compile: &mut Vec<FuncId>,
     messages: &mut Vec<Note>,
 ) {
-    loop {
-        candidates.retain(|&d| cx.env.fns.get(d).is_some_and(|f| f.broken.is_some() && !f.dead));
-        let broken: Vec<usize> = candidates.iter().copied().collect();
-        if broken.is_empty() {
+    candidates.retain(|&d| cx.env.fns.get(d).is_some_and(|f| f.broken.is_some() && !f.dead));
+    // The greatest set that type-checks together: assume every broken function is repaired,
+    // check them all, put the ones that fail back, and again until none fails. One at a time,
+    // a function that calls itself (or functions that call each other) never came back: each
+    // re-check saw its callee still broken.
+    let mut set: Vec<usize> = candidates.iter().copied().collect();
+    let reasons: HashMap<usize, Option<String>> = set.iter().map(|&d| (d, cx.env.fns[d].broken.clone())).collect();
+    while !set.is_empty() {
+        for &d in &set {
+            cx.env.fns[d].broken = None;
+        }
+        let sp = cx.savepoint();
+        let failed: Vec<bool> = set
+            .iter()
+            .map(|&d| {
+                let ids = cx.instances_of(d);
+                !ids.iter().all(|&id| trial_recheck(cx, id, d))
+            })
+            .collect();
+        if !failed.contains(&true) {
+            cx.release(sp);
+            for decl in callees_first(cx, &set) {
+                compile.extend(cx.instances_of(decl));
+                messages.push(Note::Repaired { function: cx.env.fns[decl].name.clone() });
+            }
             return;
         }
-        let mut repaired = false;
-        for decl in broken {
-            let ids = cx.instances_of(decl);
-            let sp = cx.savepoint();
-            if ids.iter().all(|&id| trial_recheck(cx, id, decl)) {
-                cx.release(sp);
-                cx.env.fns[decl].broken = None;
-                compile.extend(ids.iter().copied());
-                messages.push(Note::Repaired { function: cx.env.fns[decl].name.clone() });
-                repaired = true;
+        cx.rollback_to(sp);
+        // The ones that failed are broken again; the rest are tried again without them.
+        let mut kept = Vec::new();
+        for (decl, failed) in set.into_iter().zip(failed) {
+            if failed {
+                cx.env.fns[decl].broken = reasons[&decl].clone();
             } else {
-                cx.rollback_to(sp);
+                kept.push(decl);
             }
         }
-        if !repaired {
-            return;
-        }
+        set = kept;
     }
 }
 
