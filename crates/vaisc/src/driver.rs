@@ -265,9 +265,6 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
             Err(e) => eprintln!("warning: no debug info: {e}"),
         }
     }
-    // The program's own heap gets transparent huge pages as a C program's would (loops'
-    // 8 MB buffer: 25-33 ms with 4 KiB pages, 22-24 ms with huge ones).
-    crate::huge_pages_for_program();
     let run = || vais_engine::call_entry(&jit, main, &ret);
     let result = match &opts.profile {
         Some(opts) => {

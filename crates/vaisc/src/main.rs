@@ -22,14 +22,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Turns transparent huge pages off for this process while it compiles, until
-/// [`huge_pages_for_source`] sees a large input or [`huge_pages_for_program`] runs the program
-/// (the REPL keeps them: a session is long, and its programs' heaps should get them). With THP
-/// `always` (this kind of machine), each fresh 2 MB region of the compiler's heap is a huge page
-/// zeroed on first touch, 0.5-1 ms each time the allocator or a new thread's heap takes one,
-/// which a small program's compile never earns back: `vaisc run` of `hello world` takes 2.5 ms
-/// of CPU instead of 3.0-4.5 ms (perf stat, means of 30). A large compile does earn it back (the
-/// generated 100,000-line program's `check`: best 121 ms with them, 164 without).
+/// Turns transparent huge pages off for this process (the compiler's heap and the program's),
+/// until [`huge_pages_for_source`] sees a large input. With THP `always` (this kind of
+/// machine), each fresh 2 MB region of a heap is a huge page zeroed on first touch: 0.5-1 ms
+/// each time the allocator or a new thread's heap takes one, which a small program never
+/// earns back: `hello world` 4.2 -> 2.6 ms of CPU (perf stat, mean of 30), and with
+/// MIMALLOC_ALLOW_THP=0 (the same switch) matmul 57 -> 41 ms and bintrees 267 -> 238 ms
+/// (medians of 9), none slower by minimums. A large compile uses enough memory to gain from
+/// them (the generated 100,000-line program's `check`: best 154 ms with them, 198 without).
 fn no_transparent_huge_pages() {
     set_huge_pages(false);
 }
@@ -43,12 +43,6 @@ pub(crate) fn huge_pages_for_source(path: &std::path::Path) {
     if std::fs::metadata(path).is_ok_and(|m| m.len() >= HUGE_PAGES_FROM) {
         set_huge_pages(true);
     }
-}
-
-/// Turns transparent huge pages back on before the program runs: its heap behaves as a C
-/// program's does (memory it touches from now on may be huge pages).
-pub(crate) fn huge_pages_for_program() {
-    set_huge_pages(true);
 }
 
 fn set_huge_pages(on: bool) {
@@ -190,10 +184,7 @@ fn main() -> ExitCode {
             Some(Command::Build { file, out, debug, emit, time, cc_args }) => {
                 native::build(&file, &native::BuildOptions { out, debug, emit_obj: emit == Some(BuildEmit::Obj), time, cc_args })
             }
-            Some(Command::Repl) | None => {
-                huge_pages_for_program();
-                repl::main()
-            }
+            Some(Command::Repl) | None => repl::main(),
         };
         vais_runtime::flush_output();
         code
