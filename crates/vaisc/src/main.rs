@@ -23,13 +23,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Turns transparent huge pages off for this process (the compiler's heap and the program's),
-/// until [`huge_pages_for_source`] sees a large input. With THP `always` (this kind of
-/// machine), each fresh 2 MB region of a heap is a huge page zeroed on first touch: 0.5-1 ms
-/// each time the allocator or a new thread's heap takes one, which a small program never
-/// earns back: `hello world` 4.2 -> 2.6 ms of CPU (perf stat, mean of 30), and with
-/// MIMALLOC_ALLOW_THP=0 (the same switch) matmul 57 -> 41 ms and bintrees 267 -> 238 ms
-/// (medians of 9), none slower by minimums. A large compile uses enough memory to gain from
-/// them (the generated 100,000-line program's `check`: best 154 ms with them, 198 without).
+/// until [`huge_pages_for_source`] sees a large input. With THP `always` (this kind of machine),
+/// each fresh 2 MB region of a heap is a huge page zeroed on first touch, 0.5-1 ms each time
+/// an allocator or a new thread's heap takes one, which a small compile never earns back:
+/// `vaisc run` of `hello world` takes 2.5-2.8 ms of CPU instead of 3.0-4.5 ms (perf stat, means
+/// of 30). The program's heap too: bintrees (malloc-bound) runs in 233 ms instead of 283 ms
+/// (minimums of 31), and no bench program was slower by medians of 15 interleaved runs. A
+/// large compile does earn them back (the generated 100,000-line program's `check`: best
+/// 121 ms with them, 164 without).
 fn no_transparent_huge_pages() {
     set_huge_pages(false);
 }
