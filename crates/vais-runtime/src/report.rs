@@ -50,6 +50,13 @@ pub fn render(fault: &Fault, place: Place) -> String {
     }
     let mut out = format!("runtime error: {shown}\n");
     let bt = &fault.backtrace;
+    let machine_fault = matches!(fault.kind, FaultKind::InvalidMemoryAccess { .. } | FaultKind::IllegalInstruction | FaultKind::ArithmeticSignal);
+    if machine_fault && fault.function.is_none() && bt.frames.is_empty() {
+        // Outside JIT code, and no Vais frame found: native code that keeps no frame pointers
+        // (a bad pointer handed to C), or the frames the program returns through were
+        // overwritten (a store out of range of a local array).
+        out.push_str("  note: outside Vais code, and no Vais frame was found on the stack: a bad pointer passed to a C function, or a store out of range of a local array, can cause this\n");
+    }
     let total = bt.frames.len() + bt.omitted;
     let lines: Vec<String> = bt.frames.iter().map(|f| frame_line(place, f)).collect();
     if total <= HEAD + TAIL {
@@ -125,6 +132,17 @@ mod tests {
             location: Some("a.vais:2:5".into()),
             backtrace: Backtrace { frames, omitted_at, omitted },
         }
+    }
+
+    #[test]
+    fn a_machine_fault_outside_any_vais_frame_says_what_can_cause_it() {
+        let f = Fault { kind: FaultKind::InvalidMemoryAccess { addr: 0x32 }, function: None, location: None, backtrace: Backtrace::default() };
+        let text = render(&f, &nowhere);
+        assert!(text.starts_with("runtime error: invalid memory access at 0x32\n  note: outside Vais code, and no Vais frame was found"), "{text}");
+        let mut in_code = f.clone();
+        in_code.function = Some("f".into());
+        in_code.backtrace.frames.push(frame("f", None));
+        assert!(!render(&in_code, &nowhere).contains("note:"));
     }
 
     #[test]

@@ -74,15 +74,98 @@ pub(crate) static RECORD: Record = Record {
 /// wrapper, the runtime), where frames without frame pointers begin, or at the stack's ends.
 /// Only addresses inside the protected thread's stack at or above `sp` are read, so the walk
 /// cannot fault. Async-signal-safe.
-pub(crate) fn record_frames(mut fp: usize, sp: usize) {
+pub(crate) fn record_frames(fp: usize, sp: usize) {
+    walk_frames(0, fp, sp, true);
+}
+
+/// [`record_frames`] for a fault at `pc`, which may be outside JIT code: in the runtime or C
+/// library code a Vais function called (a bad pointer given to `strlen` or `puts_ptr`). That
+/// code need not keep frame pointers, so the chain from `fp` may never reach the Vais caller;
+/// the call's return address is then found by scanning the stack upwards from `sp` for the
+/// first word that is a return address into JIT code (the native frames below it hold that
+/// code's own data), and the walk goes on from the caller's frame pointer when it can be
+/// found: `fp` itself when the native code left it alone (it lies above that word), else the
+/// frame of the native chain whose return address is that word.
+pub(crate) fn record_fault_frames(pc: usize, fp: usize, sp: usize) {
+    let lo = WORKER_STACK_LO.load(Ordering::Relaxed);
+    let hi = WORKER_STACK_HI.load(Ordering::Relaxed);
+    if crate::faults::in_jit_code(pc) || sp < lo || sp >= hi {
+        walk_frames(0, fp, sp, true);
+        return;
+    }
+    let end = hi.min(sp.saturating_add(NATIVE_SCAN)) & !7;
+    let mut slot = (sp + 7) & !7;
+    let mut found = None;
+    while slot + 8 <= end {
+        // SAFETY: `slot .. slot + 8` lies inside the protected thread's stack, at or above the
+        // interrupted stack pointer (checked by the loop bounds).
+        let word = unsafe { *(slot as *const usize) };
+        if crate::faults::in_jit_code(word.wrapping_sub(1)) {
+            found = Some((slot, word));
+            break;
+        }
+        slot += 8;
+    }
+    let Some((slot, ret)) = found else {
+        walk_frames(0, fp, sp, true);
+        return;
+    };
+    // The caller's frame pointer: `fp` if it is above the return address, else follow the
+    // native chain down to the frame whose return address is at `slot`.
+    let mut f = fp;
+    let mut steps = 0;
+    while f != 0 && f < slot && steps < 64 {
+        if f < sp || !f.is_multiple_of(8) {
+            f = 0;
+            break;
+        }
+        // SAFETY: `f .. f + 8` lies between the interrupted stack pointer and `slot`, inside
+        // the protected thread's stack.
+        let next = unsafe { *(f as *const usize) };
+        if f + 8 == slot {
+            f = next;
+            break;
+        }
+        if next <= f {
+            f = 0;
+            break;
+        }
+        f = next;
+        steps += 1;
+    }
+    // The word counts as the call's return address only when the caller's frame is found and
+    // is a JIT frame too: its own return address is in JIT code, or it is the outermost frame
+    // (within the protected call's first 4 KiB, whose frames call the program's entry). A
+    // stale return address left in an uninitialised slot of a native frame must not name a
+    // function that is not running.
+    let in_stack = f > slot && f.is_multiple_of(8) && f.saturating_add(16) <= hi;
+    // SAFETY: `f + 8 .. f + 16` lies inside the protected thread's stack (checked first).
+    if !in_stack || !(hi - f <= OUTERMOST || crate::faults::in_jit_code(unsafe { *((f + 8) as *const usize) }.wrapping_sub(1))) {
+        walk_frames(0, fp, sp, true);
+        return;
+    }
+    RECORD.frames[0].store(ret, Ordering::Relaxed);
+    RECORD.tail[0].store(ret, Ordering::Relaxed);
+    walk_frames(1, f, slot, false);
+}
+
+/// Bytes of stack scanned above a native fault for the return address into JIT code.
+const NATIVE_SCAN: usize = 64 * 1024;
+/// Bytes below the top of the protected stack within which the outermost JIT frame lies.
+const OUTERMOST: usize = 4096;
+
+/// The frame-pointer walk from `fp`, recording from index `n`. The first frame is kept even
+/// when its return address is outside JIT code if `first_any` (the walk from the faulting
+/// frame itself); every later one must be in JIT code.
+fn walk_frames(mut n: usize, mut fp: usize, sp: usize, first_any: bool) {
     let r = &RECORD;
     let lo = WORKER_STACK_LO.load(Ordering::Relaxed);
     let hi = WORKER_STACK_HI.load(Ordering::Relaxed);
-    let mut n = 0;
+    let start = n;
     while fp >= lo && fp >= sp.saturating_sub(4096) && fp.saturating_add(16) <= hi && fp.is_multiple_of(8) {
         // SAFETY: `fp .. fp + 16` lies inside the protected thread's mapped stack (checked above).
         let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
-        if n > 0 && !crate::faults::in_jit_code(ret.wrapping_sub(1)) {
+        if !(first_any && n == start) && !crate::faults::in_jit_code(ret.wrapping_sub(1)) {
             break;
         }
         if n < MAX_FRAMES {
@@ -279,7 +362,7 @@ extern "C" fn fault_handler(sig: i32, info: *mut libc::siginfo_t, uctx: *mut lib
         r.sp.store(sp, Ordering::SeqCst);
         // Walk the frame-pointer chain (Cranelift keeps frame pointers): the backtrace, and the
         // JIT function that called a runtime or libc function that faulted.
-        record_frames(fp, sp);
+        record_fault_frames(pc, fp, sp);
         // SAFETY: we are inside a protected call on this thread (checked above); the jump
         // leaves the alternate stack; `vais_protected_call` then restores the signal mask.
         unsafe { vais_protect_jump() }

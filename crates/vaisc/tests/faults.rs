@@ -310,3 +310,31 @@ fn out_of_range_writes_to_a_local_array_end_run_with_a_report_not_a_signal() {
     assert_eq!(out.status.code(), Some(101), "{stderr}");
     assert!(stderr.contains("invalid memory access") && stderr.contains("in `s`") && stderr.contains(":1:"), "{stderr}");
 }
+
+/// A bad pointer handed to C or runtime code faults there, outside JIT code, where frame
+/// pointers are not kept: the report still names the Vais function that made the call, its
+/// line, and the Vais frames above it (inlined or not).
+#[test]
+fn faults_in_c_code_name_the_vais_caller_and_its_line() {
+    let src = "F f(p: i64) -> i64 {\n    strlen(p) + 1\n}\nF g(p: i64) -> i64 = f(p) * 2\nF main() -> i64 {\n    puts(\"before\")\n    g(8)\n}\n";
+    for inline in ["1", "0"] {
+        let dir = std::env::temp_dir().join(format!("vais_native_fault_{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("native.vais");
+        std::fs::write(&path, src).unwrap();
+        let out = vaisc().arg("run").arg(&path).env("VAIS_INLINE", inline).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(101), "{stderr}");
+        assert_eq!(out.stdout, b"before\n");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.first().copied(), Some("runtime error: invalid memory access at 0x8 in `f`"), "inline {inline}: {stderr}");
+        assert!(lines.get(1).is_some_and(|l| l.starts_with("  at f (") && l.ends_with("native.vais:2:5)")), "inline {inline}: {stderr}");
+        assert!(lines.get(2).is_some_and(|l| l.starts_with("  at g (") && l.ends_with("native.vais:4:22)")), "inline {inline}: {stderr}");
+        assert!(lines.get(3).is_some_and(|l| l.starts_with("  at main (") && l.ends_with("native.vais:7:5)")), "inline {inline}: {stderr}");
+    }
+    // `puts_ptr` (the runtime's own code) the same way.
+    let out = run_program("F main() -> i64 {\n    p := 8\n    puts_ptr(p)\n    0\n}\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("runtime error: invalid memory access at 0x8 in `main`\n  at main ("), "{stderr}");
+    assert!(stderr.lines().nth(1).is_some_and(|l| l.ends_with(":3:5)")), "{stderr}");
+}
