@@ -165,7 +165,8 @@ fn walk_frames(mut n: usize, mut fp: usize, sp: usize, first_any: bool) {
     while fp >= lo && fp >= sp.saturating_sub(4096) && fp.saturating_add(16) <= hi && fp.is_multiple_of(8) {
         // SAFETY: `fp .. fp + 16` lies inside the protected thread's mapped stack (checked above).
         let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
-        if !(first_any && n == start) && !crate::faults::in_jit_code(ret.wrapping_sub(1)) {
+        let kept_anyway = first_any && n == start;
+        if !kept_anyway && !crate::faults::in_jit_code(ret.wrapping_sub(1)) {
             break;
         }
         if n < MAX_FRAMES {
