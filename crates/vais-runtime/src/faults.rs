@@ -33,7 +33,10 @@
 //! prepared thread) faults go to the previously installed handler and crash the process as
 //! usual.
 //! The function is named from the PC when it lies in registered JIT code, else from the first
-//! return address in registered code found by walking frame pointers.
+//! return address in registered code found by walking frame pointers; when the fault is in
+//! native code that keeps none (libc's `strlen` on a bad pointer), from the call's return
+//! address found by scanning the stack above the fault, used only when its caller's frame is
+//! found too (`signals::record_fault_frames`).
 //!
 //! Caveat: a fault inside a C library function that holds a lock (a `FILE*` lock in `fread` on
 //! a bad buffer, `malloc` on a corrupted heap) leaves that lock held. Output built-ins measure
