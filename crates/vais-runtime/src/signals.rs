@@ -138,12 +138,33 @@ pub(crate) fn record_fault_frames(pc: usize, fp: usize, sp: usize) {
     // (within the protected call's first 4 KiB, whose frames call the program's entry). A
     // stale return address left in an uninitialised slot of a native frame must not name a
     // function that is not running.
-    let in_stack = f > slot && f.is_multiple_of(8) && f.saturating_add(16) <= hi;
-    // SAFETY: `f + 8 .. f + 16` lies inside the protected thread's stack (checked first).
-    if !in_stack || !(hi - f <= OUTERMOST || crate::faults::in_jit_code(unsafe { *((f + 8) as *const usize) }.wrapping_sub(1))) {
-        walk_frames(0, fp, sp, true);
-        return;
-    }
+    let jit_frame = |f: usize| {
+        // SAFETY: `f + 8 .. f + 16` lies inside the protected thread's stack (checked first).
+        f > slot
+            && f.is_multiple_of(8)
+            && f.saturating_add(16) <= hi
+            && (hi - f <= OUTERMOST || crate::faults::in_jit_code(unsafe { *((f + 8) as *const usize) }.wrapping_sub(1)))
+    };
+    let f = if jit_frame(f) {
+        f
+    } else {
+        // Native code that used `rbp` for something else: the caller's frame is the first
+        // frame-pointer-shaped pair above the return address (a saved frame pointer above it,
+        // then a return address into JIT code).
+        let mut a = slot + 8;
+        loop {
+            if a + 16 > end {
+                walk_frames(0, fp, sp, true);
+                return;
+            }
+            // SAFETY: `a .. a + 16` lies between `slot` and `end`, inside the stack.
+            let (saved, ret) = unsafe { (*(a as *const usize), *((a + 8) as *const usize)) };
+            if saved > a && saved < hi && crate::faults::in_jit_code(ret.wrapping_sub(1)) {
+                break a;
+            }
+            a += 8;
+        }
+    };
     RECORD.frames[0].store(ret, Ordering::Relaxed);
     RECORD.tail[0].store(ret, Ordering::Relaxed);
     walk_frames(1, f, slot, false);

@@ -332,6 +332,15 @@ fn faults_in_c_code_name_the_vais_caller_and_its_line() {
         assert!(lines.get(2).is_some_and(|l| l.starts_with("  at g (") && l.ends_with("native.vais:4:22)")), "inline {inline}: {stderr}");
         assert!(lines.get(3).is_some_and(|l| l.starts_with("  at main (") && l.ends_with("native.vais:7:5)")), "inline {inline}: {stderr}");
     }
+    // Our `printf` (Rust code, which uses `rbp` for its own values): the caller's frame is
+    // found by its frame-pointer shape above the call's return address.
+    let dir = std::env::temp_dir().join(format!("vais_native_fault_{}", std::process::id()));
+    let path = dir.join("printf.vais");
+    std::fs::write(&path, "F f(p: i64) -> i64 {\n    printf(\"%s\\n\", p)\n    1\n}\nF main() -> i64 = f(16)\n").unwrap();
+    let out = vaisc().arg("run").arg(&path).env("VAIS_INLINE", "0").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("runtime error: invalid memory access at 0x10 in `f`\n  at f ("), "{stderr}");
+    assert!(stderr.lines().nth(2).is_some_and(|l| l.starts_with("  at main (") && l.ends_with("printf.vais:5:19)")), "{stderr}");
     // `puts_ptr` (the runtime's own code) the same way.
     let out = run_program("F main() -> i64 {\n    p := 8\n    puts_ptr(p)\n    0\n}\n");
     let stderr = String::from_utf8_lossy(&out.stderr);
