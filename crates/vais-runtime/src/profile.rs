@@ -82,7 +82,7 @@ pub struct Sampler {
 /// Who takes the samples.
 enum How {
     /// Signals only (`VAIS_PROFILE_SIGNALS=1`, or no kernel sampling here).
-    Signals(Option<Signals>),
+    Signals(Signals),
     /// The kernel, after signals until its event was open when `signals` is set (see
     /// [`Handover`]).
     Handover { signals: Option<Signals>, kernel: Prepared },
@@ -245,7 +245,7 @@ impl Prepared {
             return None;
         };
         drop(phase);
-        ev.stop();
+        ev.disable();
         self.handover.stop.store(true, Ordering::SeqCst);
         ev.wake();
         let mut out = self.helper.join().unwrap_or_default();
@@ -281,10 +281,17 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
         }
         None => None,
     };
+    // Without kernel sampling (not wanted, or its event could not be opened): signals only.
+    let signals_alone = || match start_signals(hz, tid, cpu_clock) {
+        Ok(signals) => Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Signals(signals) }),
+        Err(e) => {
+            ACTIVE.store(false, Ordering::SeqCst);
+            Err(e)
+        }
+    };
     let prepared = if signals_only() { None } else { prepared.or_else(|| open_ahead(tid, hz)) };
     let Some(kernel) = prepared else {
-        let signals = start_signals(hz, tid, cpu_clock).inspect_err(|_| ACTIVE.store(false, Ordering::SeqCst))?;
-        return Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Signals(Some(signals)) });
+        return signals_alone();
     };
     let mut phase = kernel.handover.lock();
     let signals = match std::mem::replace(&mut *phase, Phase::Cancelled) {
@@ -311,10 +318,8 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
             }
         }
         _ => {
-            // The kernel's event could not be opened: signals only.
             drop(phase);
-            let signals = start_signals(hz, tid, cpu_clock).inspect_err(|_| ACTIVE.store(false, Ordering::SeqCst))?;
-            return Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Signals(Some(signals)) });
+            return signals_alone();
         }
     };
     drop(phase);
@@ -369,26 +374,23 @@ impl Sampler {
     pub fn stop(self) -> Profile {
         let cpu = cpu_time(self.cpu_clock).saturating_sub(self.cpu_start);
         let (signals, kernel) = match self.how {
-            How::Signals(signals) => (signals, None),
+            How::Signals(signals) => (Some(signals), None),
             How::Handover { signals, kernel } => (signals, kernel.finish()),
         };
-        let (mut words, dropped, truncated) = signals.map_or((Vec::new(), 0, 0), Signals::stop);
-        let mut profile = match kernel {
-            Some((d, depth)) => {
-                words.extend_from_slice(&d.words);
-                let mut p = symbolize(&words, self.hz);
-                p.dropped = dropped + d.lost;
-                p.truncated = truncated + d.truncated;
-                p.max_depth = depth;
-                p
-            }
-            None => {
-                let mut p = symbolize(&words, self.hz);
-                p.dropped = dropped;
-                p.truncated = truncated;
-                p
-            }
-        };
+        let (mut words, mut dropped, mut truncated) = signals.map_or((Vec::new(), 0, 0), Signals::stop);
+        let mut depth = None;
+        if let Some((d, kernel_depth)) = kernel {
+            words.extend_from_slice(&d.words);
+            dropped += d.lost;
+            truncated += d.truncated;
+            depth = Some(kernel_depth);
+        }
+        let mut profile = symbolize(&words, self.hz);
+        profile.dropped = dropped;
+        profile.truncated = truncated;
+        if let Some(depth) = depth {
+            profile.max_depth = depth;
+        }
         profile.cpu_time = cpu;
         ACTIVE.store(false, Ordering::SeqCst);
         profile

@@ -167,8 +167,8 @@ impl Event {
         Drain { fd: self.fd, wake: self.wake, reader: self.reader }
     }
 
-    /// Stops sampling and wakes the drain loop, which ends once `stop` is set too.
-    pub(super) fn stop(&self) {
+    /// Stops sampling (the drain loop goes on until its stop flag is set and it is woken).
+    pub(super) fn disable(&self) {
         // SAFETY: disables the event this value owns; no sample is written after this.
         unsafe { libc::ioctl(self.fd, PERF_EVENT_IOC_DISABLE as _, 0) };
     }
@@ -182,7 +182,7 @@ impl Event {
     /// After the drain loop has ended (or never ran): reads what is left into `out`, then
     /// unmaps the ring buffer and closes the descriptors.
     pub(super) fn close(self, out: &mut Drained) {
-        self.stop();
+        self.disable();
         self.reader.drain(out);
         // SAFETY: no drain loop runs any more (the caller's contract); nothing uses the
         // mapping or the descriptors after this.
