@@ -92,7 +92,7 @@ enum How {
 /// fills and the SIGPROF action it replaced.
 struct Signals {
     thread: Option<helper::Helper<()>>,
-    stop: std::sync::Arc<AtomicBool>,
+    stop: std::sync::Arc<helper::Stop>,
     buffer: Vec<u64>,
     old_action: libc::sigaction,
 }
@@ -111,7 +111,7 @@ struct Handover {
 enum Phase {
     /// The helper thread is opening the event; `signals`: the stop flag of the signal sampler
     /// running meanwhile (`None` before the run starts).
-    Opening { signals: Option<std::sync::Arc<AtomicBool>> },
+    Opening { signals: Option<std::sync::Arc<helper::Stop>> },
     /// Open, not sampling yet (the run has not started).
     Ready(kernel::Event),
     /// The kernel samples (the signals have been told to stop).
@@ -214,7 +214,7 @@ impl Handover {
                 let drain = ev.drain();
                 *phase = match signals {
                     Some(stop) => {
-                        stop.store(true, Ordering::SeqCst);
+                        stop.set();
                         ev.enable();
                         Phase::Kernel(ev)
                     }
@@ -353,7 +353,7 @@ fn start_signals(hz: u32, tid: i32, cpu_clock: libc::clockid_t) -> Result<Signal
     };
     // SAFETY: `pthread_self` cannot fail.
     let target = unsafe { libc::pthread_self() } as usize;
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let stop = std::sync::Arc::new(helper::Stop::default());
     let interval = std::time::Duration::from_nanos(1_000_000_000 / hz as u64);
     let flag = stop.clone();
     // Opened here: the sampler thread allocates nothing (see `helper` for why).
@@ -401,7 +401,7 @@ impl Signals {
     /// Ends the signal sampler; returns the words it recorded, the samples dropped and those
     /// truncated.
     fn stop(mut self) -> (Vec<u64>, u64, u64) {
-        self.stop.store(true, Ordering::SeqCst);
+        self.stop.set();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -444,14 +444,11 @@ impl ThreadState {
 
 /// The sampler thread: every `interval` (absolute deadlines, so the rate does not drift),
 /// signals the target if its CPU clock moved by at least a quarter interval since last time.
-fn sample_loop(target: libc::pthread_t, state: ThreadState, clock: libc::clockid_t, interval: std::time::Duration, stop: &AtomicBool) {
+fn sample_loop(target: libc::pthread_t, state: ThreadState, clock: libc::clockid_t, interval: std::time::Duration, stop: &helper::Stop) {
     let step = interval.as_nanos() as i64;
     let mut last = cpu_time(clock);
     let mut next = monotonic_ns() + step;
-    while !stop.load(Ordering::Relaxed) {
-        let ts = libc::timespec { tv_sec: next / 1_000_000_000, tv_nsec: next % 1_000_000_000 };
-        // SAFETY: an absolute sleep on the monotonic clock with a valid timespec.
-        unsafe { libc::clock_nanosleep(libc::CLOCK_MONOTONIC, libc::TIMER_ABSTIME, &ts, std::ptr::null_mut()) };
+    while !stop.sleep_until(next) {
         next += step;
         let now = monotonic_ns();
         if next < now {

@@ -173,6 +173,23 @@ fn profiling_leaves_sleeps_alone() {
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("profile: "));
 }
 
+/// Stopping the profiler does not wait out a sampling interval: at 1 Hz a run of a few
+/// milliseconds used to end a second late, waiting for the signal sampler's sleep. Both
+/// samplers (the kernel's starts with signals while its event opens).
+#[test]
+fn a_low_sampling_rate_does_not_delay_the_end_of_a_run() {
+    let dir = common::repo_root().join("tests/profile");
+    for signals in [true, false] {
+        let start = std::time::Instant::now();
+        let out = vaisc(signals).current_dir(&dir).args(["run", "--profile", "--profile-hz", "1", "hello.vais"]).output().unwrap();
+        let wall = start.elapsed();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\n", "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("profile: "), "{}", String::from_utf8_lossy(&out.stderr));
+        // The interval is 1 s; the run itself takes milliseconds.
+        assert!(wall < std::time::Duration::from_millis(900), "signals {signals}: {wall:?}");
+    }
+}
+
 /// Samples in inlined code are attributed to the inlined functions and their lines: `mix` is
 /// inlined into `walk`'s loop and `walk` into `main` (no call is left), yet the report ranks
 /// `mix` first with `walk` and `main` around it, its line (3) first, and the flame graph has

@@ -94,3 +94,79 @@ impl<R> Drop for Helper<R> {
         }
     }
 }
+
+/// A flag that ends a helper's loop and wakes it from [`Stop::sleep_until`] at once (a futex
+/// word), so that stopping a sampler at a low rate (`--profile-hz 1`) does not wait out its
+/// interval: a plain sleep made `stop` wait up to one interval (a second at 1 Hz, half a
+/// millisecond on average at 1 kHz).
+#[derive(Default)]
+pub(super) struct Stop(std::sync::atomic::AtomicU32);
+
+const FUTEX_WAIT_BITSET_PRIVATE: libc::c_int = 9 | 128;
+const FUTEX_WAKE_PRIVATE: libc::c_int = 1 | 128;
+
+impl Stop {
+    pub(super) fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst) != 0
+    }
+
+    /// Sets the flag and wakes the thread sleeping on it.
+    pub(super) fn set(&self) {
+        self.0.store(1, std::sync::atomic::Ordering::SeqCst);
+        // SAFETY: a futex wake on a word this value owns; it touches no other memory.
+        unsafe { libc::syscall(libc::SYS_futex, self.0.as_ptr(), FUTEX_WAKE_PRIVATE, i32::MAX, 0usize, 0usize, 0u32) };
+    }
+
+    /// Sleeps until `deadline` (an absolute `CLOCK_MONOTONIC` time in nanoseconds) or until the
+    /// flag is set, whichever comes first; whether it is set.
+    pub(super) fn sleep_until(&self, deadline: i64) -> bool {
+        let ts = libc::timespec { tv_sec: deadline / 1_000_000_000, tv_nsec: deadline % 1_000_000_000 };
+        while !self.is_set() {
+            // SAFETY: FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline; it sleeps
+            // only while the word is still 0 and reads nothing but the word and `ts`.
+            let rc = unsafe { libc::syscall(libc::SYS_futex, self.0.as_ptr(), FUTEX_WAIT_BITSET_PRIVATE, 0u32, &ts as *const libc::timespec, 0usize, u32::MAX) };
+            if rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ETIMEDOUT) {
+                break;
+            }
+        }
+        self.is_set()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn monotonic_ns() -> i64 {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: reads a clock into an owned timespec.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+    }
+
+    #[test]
+    fn a_sleeper_wakes_when_stopped_not_at_its_deadline() {
+        let stop = std::sync::Arc::new(Stop::default());
+        let s = stop.clone();
+        let t0 = std::time::Instant::now();
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            s.set();
+        });
+        // A deadline a minute away: only `set` can end this sleep in time.
+        assert!(stop.sleep_until(monotonic_ns() + 60_000_000_000));
+        assert!(t0.elapsed() < std::time::Duration::from_secs(30), "slept {:?}", t0.elapsed());
+        setter.join().unwrap();
+        // Once set, it stays set and a sleep returns at once.
+        assert!(stop.sleep_until(monotonic_ns() + 60_000_000_000));
+    }
+
+    #[test]
+    fn a_sleeper_that_is_not_stopped_wakes_at_its_deadline() {
+        let stop = Stop::default();
+        let deadline = monotonic_ns() + 5_000_000;
+        assert!(!stop.sleep_until(deadline));
+        assert!(monotonic_ns() >= deadline);
+        assert!(!stop.is_set());
+    }
+}
