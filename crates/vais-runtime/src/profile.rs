@@ -22,8 +22,9 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU64, AtomicUsize
 
 /// Frames kept per sample (innermost first); deeper stacks are cut, and the cut is counted.
 pub const MAX_DEPTH: usize = 256;
-/// Words of sample storage: each sample takes `1 + depth` words. 4 Mi words (32 MiB) hold
-/// about an hour of samples of ten frames at 1 kHz.
+/// Words of sample storage: each sample takes `1 + depth` words. 4 Mi words (32 MiB of address
+/// space, of which only the pages samples reach are ever touched) hold about an hour of samples
+/// of ten frames at 1 kHz.
 const BUFFER_WORDS: usize = 4 << 20;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -93,8 +94,46 @@ enum How {
 struct Signals {
     thread: Option<helper::Helper<()>>,
     stop: std::sync::Arc<helper::Stop>,
-    buffer: Vec<u64>,
+    buffer: SampleBuffer,
     old_action: libc::sigaction,
+}
+
+/// The signal handler's sample storage: [`BUFFER_WORDS`] words mapped straight from the kernel
+/// (not the allocator's: a 32 MiB allocation cost a profiled run a dozen `madvise` calls when
+/// the allocator purged it at exit, more than the rest of the profiler's set-up), so a short
+/// run pays for the one or two pages its samples fill.
+struct SampleBuffer {
+    words: *mut u64,
+}
+
+impl SampleBuffer {
+    fn new() -> Option<SampleBuffer> {
+        // SAFETY: a fresh private anonymous mapping (zero-filled), owned by the value and
+        // unmapped by its `Drop`.
+        let words = unsafe {
+            libc::mmap(std::ptr::null_mut(), BUFFER_WORDS * 8, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0)
+        };
+        (words != libc::MAP_FAILED).then_some(SampleBuffer { words: words as *mut u64 })
+    }
+
+    /// The first `used` words (a copy: the mapping goes with the value).
+    fn words(&self, used: usize) -> Vec<u64> {
+        // SAFETY: the mapping holds BUFFER_WORDS initialised (zero-filled or written) words, and
+        // no handler writes them any more (the caller unpublished the buffer first).
+        unsafe { std::slice::from_raw_parts(self.words, used.min(BUFFER_WORDS)) }.to_vec()
+    }
+}
+
+// SAFETY: the mapping is owned by the value (freed once, by `Drop`); the signal handler that
+// writes it runs on the profiled thread while it is published, whichever thread owns the value.
+unsafe impl Send for SampleBuffer {}
+
+impl Drop for SampleBuffer {
+    fn drop(&mut self) {
+        // SAFETY: unmaps the mapping `new` made, once; nothing refers to it afterwards (the
+        // signal handler's pointer to it is unpublished before a `Signals` is dropped).
+        unsafe { libc::munmap(self.words.cast(), BUFFER_WORDS * 8) };
+    }
 }
 
 /// Opening the kernel's event can wait in the kernel: the first per-thread perf event after a
@@ -125,11 +164,6 @@ enum Phase {
 mod helper;
 mod kernel;
 
-/// The deepest call chain the kernel records (`kernel.perf_event_max_stack`, 127 by default).
-fn kernel_max_stack() -> usize {
-    std::fs::read_to_string("/proc/sys/kernel/perf_event_max_stack").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(127)
-}
-
 /// This thread's CPU clock.
 fn thread_cpu_clock() -> Result<libc::clockid_t, String> {
     // SAFETY: `pthread_self` cannot fail; `pthread_getcpuclockid` writes the clock id of a live
@@ -150,7 +184,6 @@ struct Prepared {
     hz: u32,
     handover: std::sync::Arc<Handover>,
     helper: helper::Helper<kernel::Drained>,
-    depth: usize,
 }
 
 static PREPARED: std::sync::Mutex<Option<Prepared>> = std::sync::Mutex::new(None);
@@ -182,7 +215,6 @@ fn signals_only() -> bool {
 /// Everything the helper needs is allocated here, on the calling thread (see
 /// [`kernel::Event`] for why the helper must not allocate).
 fn open_ahead(tid: i32, hz: u32) -> Option<Prepared> {
-    let depth = MAX_DEPTH.min(kernel_max_stack());
     let handover = std::sync::Arc::new(Handover { phase: std::sync::Mutex::new(Phase::Opening { signals: None }), stop: AtomicBool::new(false) });
     let h = handover.clone();
     let period = 1_000_000_000 / hz as u64;
@@ -192,12 +224,12 @@ fn open_ahead(tid: i32, hz: u32) -> Option<Prepared> {
         if let Some(d) = delay {
             std::thread::sleep(d);
         }
-        match h.opened(kernel::open(period, depth, tid)) {
+        match h.opened(kernel::open(period, MAX_DEPTH, tid)) {
             Some(drain) => drain.run(&h.stop),
             None => kernel::Drained::default(),
         }
     })?;
-    Some(Prepared { tid, hz, handover, helper, depth })
+    Some(Prepared { tid, hz, handover, helper })
 }
 
 impl Handover {
@@ -249,8 +281,9 @@ impl Prepared {
         self.handover.stop.store(true, Ordering::SeqCst);
         ev.wake();
         let mut out = self.helper.join().unwrap_or_default();
+        let depth = ev.max_depth();
         ev.close(&mut out);
-        Some((out, self.depth))
+        Some((out, depth))
     }
 }
 
@@ -329,14 +362,14 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
 /// Starts the signal sampler for the calling thread (`tid`): the SIGPROF handler and the
 /// thread that sends it.
 fn start_signals(hz: u32, tid: i32, cpu_clock: libc::clockid_t) -> Result<Signals, String> {
-    let mut buffer = vec![0u64; BUFFER_WORDS];
+    let buffer = SampleBuffer::new().ok_or("cannot map the profiler's sample buffer")?;
     USED.store(0, Ordering::SeqCst);
     DROPPED.store(0, Ordering::SeqCst);
     TRUNCATED.store(0, Ordering::SeqCst);
     // The profiled code runs on this thread's protected-call stack (see `jitstack`).
     STACK_HI.store(crate::faults::protected_stack_top().unwrap_or_else(current_stack_top), Ordering::SeqCst);
     TARGET_TID.store(tid, Ordering::SeqCst);
-    BUFFER.store(buffer.as_mut_ptr(), Ordering::SeqCst);
+    BUFFER.store(buffer.words, Ordering::SeqCst);
     // SAFETY: installs a handler that only touches the atomics above and the live stack of the
     // thread it interrupts (bounds-checked); the previous action is restored by `stop`.
     let old_action = unsafe {
@@ -412,9 +445,8 @@ impl Signals {
             libc::sigaction(libc::SIGPROF, &self.old_action, std::ptr::null_mut());
         }
         BUFFER.store(std::ptr::null_mut(), Ordering::SeqCst);
-        let used = USED.load(Ordering::SeqCst).min(self.buffer.len());
-        self.buffer.truncate(used);
-        (self.buffer, DROPPED.load(Ordering::SeqCst), TRUNCATED.load(Ordering::SeqCst))
+        let words = self.buffer.words(USED.load(Ordering::SeqCst));
+        (words, DROPPED.load(Ordering::SeqCst), TRUNCATED.load(Ordering::SeqCst))
     }
 }
 

@@ -36,6 +36,10 @@ extern "C" fn entry<F: FnOnce() -> R, R>(arg: *mut libc::c_void) -> *mut libc::c
     // SAFETY: `arg` is the `Slot<F, R>` that `spawn` leaked for this thread; its owner reads it
     // only after joining this thread.
     let slot = unsafe { &mut *(arg as *mut Slot<F, R>) };
+    // Named from inside (one `prctl`; `pthread_setname_np` on another thread opens, writes and
+    // closes its /proc `comm` file).
+    // SAFETY: PR_SET_NAME reads a NUL-terminated name of at most 16 bytes.
+    unsafe { libc::prctl(libc::PR_SET_NAME, c"vais-profiler".as_ptr()) };
     if let Some(f) = slot.f.take() {
         slot.out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok();
     }
@@ -66,7 +70,6 @@ pub(super) fn spawn<R: Send + 'static, F: FnOnce() -> R + Send + 'static>(f: F) 
             drop(Box::from_raw(slot as *mut Slot<F, R>));
             return None;
         }
-        libc::pthread_setname_np(thread, c"vais-profiler".as_ptr());
         Some(Helper { thread, slot, take: take::<F, R>, joined: false, _r: PhantomData })
     }
 }

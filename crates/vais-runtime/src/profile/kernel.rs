@@ -100,12 +100,36 @@ pub(super) struct Drain {
     reader: Reader,
 }
 
+/// The deepest call chain the kernel records (`kernel.perf_event_max_stack`, 127 by default;
+/// a larger `sample_max_stack` is refused). Read without allocating.
+fn kernel_max_stack() -> usize {
+    let mut buf = [0u8; 24];
+    // SAFETY: opens, reads into a stack buffer of the stated size, and closes a descriptor
+    // owned here.
+    let n = unsafe {
+        let fd = libc::open(c"/proc/sys/kernel/perf_event_max_stack".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return 127;
+        }
+        let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+        libc::close(fd);
+        n
+    };
+    let digits = buf.get(..n.max(0) as usize).unwrap_or_default().iter().take_while(|b| b.is_ascii_digit());
+    match digits.fold(0usize, |v, &d| v.saturating_mul(10).saturating_add((d - b'0') as usize)) {
+        0 => 127,
+        v => v,
+    }
+}
+
 /// Opens (disabled) sampling of thread `tid` of this process every `period_ns` nanoseconds of
-/// its CPU time, with call chains of at most `max_depth` frames. An error (the `errno` of
-/// `perf_event_open`, not allowed by `perf_event_paranoid` or a sandbox, or of the mapping)
-/// means the caller should use the signal sampler. Allocates nothing.
+/// its CPU time, with call chains of at most `max_depth` frames (fewer if the kernel allows
+/// fewer: [`Event::max_depth`]). An error (the `errno` of `perf_event_open`, not allowed by
+/// `perf_event_paranoid` or a sandbox, or of the mapping) means the caller should use the
+/// signal sampler. Allocates nothing.
 pub(super) fn open(period_ns: u64, max_depth: usize, tid: i32) -> Result<Event, i32> {
     let errno = || std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL);
+    let max_depth = max_depth.min(kernel_max_stack());
     let page = page_size();
     let mut attr = PerfEventAttr {
         kind: PERF_TYPE_SOFTWARE,
@@ -160,6 +184,11 @@ impl Event {
     pub(super) fn enable(&self) {
         // SAFETY: enables the event this value owns.
         unsafe { libc::ioctl(self.fd, PERF_EVENT_IOC_ENABLE as _, 0) };
+    }
+
+    /// The deepest call chain a sample holds; a sample that deep may have been cut.
+    pub(super) fn max_depth(&self) -> usize {
+        self.reader.max_depth
     }
 
     /// What the drain loop needs.
