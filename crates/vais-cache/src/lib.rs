@@ -15,6 +15,13 @@
 //!   a miss: it is removed, never trusted, never a panic, and the caller writes it anew.
 //! - A hit refreshes the entry's modification time; eviction removes the oldest entries first
 //!   until the total is under the cap.
+//! - Every write adds its size to a ledger (`<dir>/size`, the approximate total), and
+//!   [`DiskCache::trim`] scans the directory only when the ledger is over the cap (or missing),
+//!   then evicts down to nine tenths of it and writes the exact total back. So a write costs a
+//!   few file operations, not a walk of every entry (a full 256 MiB cache holds tens of
+//!   thousands). The ledger is a hint: concurrent writers may lose an update (the total then
+//!   runs a little over the cap until a later scan), and a replaced entry is counted twice
+//!   (which only brings the next scan forward).
 //! - The directory is versioned (`<root>/<namespace>`), so another compiler version or entry
 //!   format never reads these entries.
 
@@ -42,6 +49,9 @@ const HEADER: usize = 8 + 16 + 8 + 8;
 /// Default size cap: 256 MiB.
 pub const DEFAULT_CAP: u64 = 256 << 20;
 
+/// The ledger of the entries' approximate total size (see the module's invariants).
+const LEDGER: &str = "size";
+
 /// Where the cache lives and how large it may grow.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -49,7 +59,8 @@ pub struct Config {
     pub root: PathBuf,
     /// Sub-directory for this compiler version and entry format (e.g. `vaisc-0.1.0-f1`).
     pub namespace: String,
-    /// Total size of the entries above which [`DiskCache::evict`] removes the oldest.
+    /// Total size of the entries above which [`DiskCache::evict`] and [`DiskCache::trim`]
+    /// remove the oldest.
     pub cap: u64,
 }
 
@@ -222,13 +233,44 @@ impl DiskCache {
             let _ = fs::remove_file(&tmp);
         } else {
             self.written.fetch_add(1, Ordering::Relaxed);
+            if let Some(total) = self.ledger() {
+                self.set_ledger(total.saturating_add((HEADER + payload.len()) as u64));
+            }
         }
         result
+    }
+
+    /// The ledger's total, if it is there and readable.
+    fn ledger(&self) -> Option<u64> {
+        fs::read_to_string(self.dir.join(LEDGER)).ok()?.trim().parse().ok()
+    }
+
+    /// Replaces the ledger (atomically: a reader sees the old total or the new one).
+    fn set_ledger(&self, total: u64) {
+        let tmp = self.dir.join("tmp").join(format!("{LEDGER}.{}.{}", std::process::id(), TEMP_SEQ.fetch_add(1, Ordering::Relaxed)));
+        if fs::write(&tmp, total.to_string()).is_err() || fs::rename(&tmp, self.dir.join(LEDGER)).is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+
+    /// After a write: when the ledger says the entries are over the cap (or has no total),
+    /// scans them and removes the least recently used down to nine tenths of the cap, so that
+    /// the next scan is many writes away; otherwise touches nothing. `None`: no scan was needed.
+    pub fn trim(&self) -> io::Result<Option<Evicted>> {
+        if self.ledger().is_some_and(|total| total <= self.cap) {
+            return Ok(None);
+        }
+        self.evict_to(self.cap / 10 * 9).map(Some)
     }
 
     /// Removes the least recently used entries until the total size is at most the cap, and
     /// temporary files older than an hour (left by a process that died mid-write).
     pub fn evict(&self) -> io::Result<Evicted> {
+        self.evict_to(self.cap)
+    }
+
+    /// [`DiskCache::evict`] down to `target` bytes; writes the exact total to the ledger.
+    fn evict_to(&self, target: u64) -> io::Result<Evicted> {
         let mut entries: Vec<(SystemTime, u64, PathBuf)> = Vec::new();
         for sub in fs::read_dir(&self.dir)? {
             let sub = sub?;
@@ -255,7 +297,7 @@ impl DiskCache {
         entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.cmp(&b.2)));
         let mut removed = 0;
         for (_, len, path) in entries {
-            if total <= self.cap {
+            if total <= target {
                 break;
             }
             if fs::remove_file(&path).is_ok() {
@@ -263,6 +305,7 @@ impl DiskCache {
             }
             total -= len;
         }
+        self.set_ledger(total);
         Ok(Evicted { removed, kept_bytes: total })
     }
 }

@@ -179,3 +179,50 @@ fn concurrent_writers_and_readers_never_see_a_torn_entry() {
     let rejected: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
     assert_eq!(rejected, 0);
 }
+
+/// A write under the cap scans nothing: a stale temporary file (which any scan sweeps) stays.
+/// Once the ledger passes the cap, `trim` scans: the oldest entries go until the total is at
+/// most nine tenths of the cap, and the ledger holds the exact total again.
+#[test]
+fn trim_scans_only_when_the_ledger_passes_the_cap() {
+    let t = TempDir::new("trim");
+    let entry = HEADER as u64 + 1000;
+    let c = cache(&t, 10 * entry);
+    // No ledger yet (a new or older cache directory): the first trim scans and writes one.
+    assert_eq!(c.trim().unwrap(), Some(Evicted { removed: 0, kept_bytes: 0 }));
+    assert_eq!(c.ledger(), Some(0));
+    let stale = c.dir().join("tmp").join("dead.1.2.3");
+    fs::write(&stale, b"half").unwrap();
+    let f = OpenOptions::new().write(true).open(&stale).unwrap();
+    f.set_modified(SystemTime::now() - Duration::from_secs(7200)).unwrap();
+    let old = SystemTime::now() - Duration::from_secs(1000);
+    for k in 0..10u128 {
+        c.put(Key(k), &[k as u8; 1000]).unwrap();
+        let f = OpenOptions::new().write(true).open(c.path(Key(k))).unwrap();
+        f.set_modified(old + Duration::from_secs(k as u64 * 10)).unwrap();
+        assert_eq!(c.trim().unwrap(), None, "entry {k}: at or under the cap, no scan");
+    }
+    assert_eq!(c.ledger(), Some(10 * entry));
+    assert!(stale.exists(), "no scan ran");
+    c.put(Key(10), &[10; 1000]).unwrap();
+    assert_eq!(c.ledger(), Some(11 * entry));
+    // Over the cap: down to 9 entries (nine tenths of 10), the two oldest removed.
+    assert_eq!(c.trim().unwrap(), Some(Evicted { removed: 2, kept_bytes: 9 * entry }));
+    let present: Vec<u128> = (0..11).filter(|&k| c.path(Key(k)).exists()).collect();
+    assert_eq!(present, (2..11).collect::<Vec<_>>());
+    assert_eq!(c.ledger(), Some(9 * entry));
+    assert!(!stale.exists(), "the scan swept the stale temporary file");
+}
+
+/// A damaged ledger is no total: the next trim scans and repairs it.
+#[test]
+fn a_damaged_ledger_is_rebuilt_by_a_scan() {
+    let t = TempDir::new("ledger");
+    let c = cache(&t, DEFAULT_CAP);
+    c.put(Key(1), &[1; 100]).unwrap();
+    fs::write(c.dir().join(LEDGER), b"not a number").unwrap();
+    c.put(Key(2), &[2; 100]).unwrap();
+    assert_eq!(c.ledger(), None);
+    assert_eq!(c.trim().unwrap(), Some(Evicted { removed: 0, kept_bytes: 2 * (HEADER as u64 + 100) }));
+    assert_eq!(c.ledger(), Some(2 * (HEADER as u64 + 100)));
+}

@@ -249,7 +249,7 @@ impl CodeCache {
         crate::plan::write(&mut out, plan.as_ref());
         if d.put(vais_cache::Key(self.bundle_key), &out).is_ok() {
             self.stats.written += 1;
-            let _ = d.evict();
+            let _ = d.trim();
         }
         self.used.clear();
         self.dirty = false;
