@@ -95,6 +95,9 @@ pub enum Event {
     Fault(Fault),
     /// The run was interrupted (SIGINT, Ctrl-C).
     Interrupted(Fault),
+    /// The program called `exit(status)` (its output flushed): the engine stays usable, and the
+    /// host decides what that means (the REPL ends the process with `status`, as C would).
+    Exited(i32),
     /// A function tiered up (its optimised version runs from now on), or went back to its
     /// baseline code because a function inlined into it was recompiled (before the run).
     Tier(TierEvent),
@@ -416,9 +419,15 @@ impl Engine {
                     }
                 }
                 Err(fault) => {
-                    let ev = if fault.kind == FaultKind::Interrupted { Event::Interrupted(fault) } else { Event::Fault(fault) };
+                    let ev = match fault.kind {
+                        FaultKind::Exited(status) => Event::Exited(status),
+                        FaultKind::Interrupted => Event::Interrupted(fault),
+                        _ => Event::Fault(fault),
+                    };
+                    if !matches!(ev, Event::Exited(_)) {
+                        outcome = Outcome::Failed;
+                    }
                     obs.event(&self.sources, ev);
-                    outcome = Outcome::Failed;
                 }
             }
             // The entry ran once and nothing can call it again: its code, IR and TIR go, so

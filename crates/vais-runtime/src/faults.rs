@@ -86,6 +86,10 @@ pub enum FaultKind {
     /// A runtime error raised by library code (`std`) through `vais_std_raise`, with its
     /// message, e.g. `index 7 out of bounds for length 3 in Vec.get`.
     Raised(String),
+    /// Not an error: the program called `exit(status)` (output already flushed). The protected
+    /// call ends like a runtime error so that its caller finishes its own way (a profile or
+    /// timings still printed) and then ends with `status mod 256`; nothing is reported.
+    Exited(i32),
 }
 
 /// The `kind` argument of `vais_rt_trap` and of a registered trap instruction: the contract
@@ -109,13 +113,15 @@ pub enum TrapKind {
     ArgvOutOfRange = 9,
     /// A runtime error raised by library code (`vais_std_raise`; its message is in `RAISED`).
     Raised = 16,
+    /// `exit(status)` (the status is in `EXIT_STATUS`); raised by the runtime.
+    Exit = 17,
 }
 
 impl TrapKind {
     /// The kind with this number (as passed through `vais_rt_trap`), if any.
     pub fn from_raw(k: i32) -> Option<TrapKind> {
         use TrapKind::*;
-        [DivisionByZero, RemainderByZero, DivisionOverflow, NoMatchArm, UnwrapFailed, Interrupted, StackOverflow, RuntimeBug, ArgvOutOfRange, Raised]
+        [DivisionByZero, RemainderByZero, DivisionOverflow, NoMatchArm, UnwrapFailed, Interrupted, StackOverflow, RuntimeBug, ArgvOutOfRange, Raised, Exit]
             .into_iter()
             .find(|t| *t as i32 == k)
     }
@@ -168,6 +174,7 @@ impl fmt::Display for FaultKind {
             }
             FaultKind::RuntimeBug(what) => write!(f, "internal error in the runtime ({what}); this is a bug in vaisc"),
             FaultKind::Raised(msg) => write!(f, "{msg}"),
+            FaultKind::Exited(status) => write!(f, "the program exited with status {status}"),
         }
     }
 }
@@ -196,6 +203,9 @@ impl std::error::Error for Fault {}
 /// `interrupted` for Ctrl-C.
 pub fn report(fault: &Fault) {
     crate::io::flush_output();
+    if let FaultKind::Exited(_) = fault.kind {
+        return;
+    }
     if fault.kind == FaultKind::Interrupted {
         eprintln!("{fault}");
     } else {
@@ -651,6 +661,7 @@ fn trap_kind(kind: Option<TrapKind>) -> FaultKind {
         Some(TrapKind::NoMatchArm) => FaultKind::NoMatchArm,
         Some(TrapKind::UnwrapFailed) => FaultKind::UnwrapFailed,
         Some(TrapKind::Interrupted) => FaultKind::Interrupted,
+        Some(TrapKind::Exit) => FaultKind::Exited(EXIT_STATUS.load(Ordering::SeqCst)),
         Some(TrapKind::StackOverflow) => FaultKind::StackOverflow,
         None => FaultKind::IllegalInstruction,
     }
@@ -797,6 +808,19 @@ extern "C" fn trap_from(kind: i32, site: i64, fp: usize, ret: usize) -> ! {
     let fault = fault_from_trap(&tables(), TrapKind::from_raw(kind), site, ret.wrapping_sub(1));
     report(&fault);
     std::process::exit(101)
+}
+
+/// The status of the last `exit` inside a protected call (see [`exit_protected`]).
+static EXIT_STATUS: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// `exit(status)` called by the program: inside a protected call, ends it with
+/// [`FaultKind::Exited`] (the caller ends the process after its own reports); outside one,
+/// returns and the caller exits at once.
+pub(crate) fn exit_protected(status: i32) {
+    if signals::protect_active() {
+        EXIT_STATUS.store(status & 0xff, Ordering::SeqCst);
+        trap_from(TrapKind::Exit as i32, -1, 0, 0)
+    }
 }
 
 /// `vais_rt_trap` kind of a runtime error raised by library code (its message is in [`RAISED`];

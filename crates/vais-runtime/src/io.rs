@@ -217,10 +217,13 @@ pub extern "C" fn vais_printf(fmt: *const u8, args: *const u64, kinds: *const u8
     })
 }
 
-/// `exit(code)`: flushes output and ends the process with status `code mod 256`.
+/// `exit(code)`: flushes output and ends the process with status `code mod 256`; inside a
+/// protected call, by ending that call first ([`crate::FaultKind::Exited`]), so that `vaisc run`
+/// still prints what it reports after a run (`--profile`, `--time`) and a REPL saves its history.
 #[no_mangle]
 pub extern "C" fn vais_exit(code: i32) -> ! {
     flush_output();
+    crate::faults::exit_protected(code);
     std::process::exit(code & 0xff)
 }
 

@@ -44,6 +44,10 @@ pub fn render(fault: &Fault, place: Place) -> String {
     if fault.kind == FaultKind::Interrupted {
         return format!("{fault}\n");
     }
+    if let FaultKind::Exited(_) = fault.kind {
+        // Not an error: nothing to report.
+        return String::new();
+    }
     let mut shown = fault.clone();
     if shown.function.as_deref().is_some_and(is_input_entry) {
         shown.function = None;

@@ -82,6 +82,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const u8) -> c_int {
             Err(fault) => {
                 vais_runtime::report::print(&fault, &|file, offset| info.place(file, offset));
                 match fault.kind {
+                    FaultKind::Exited(status) => status & 0xff,
                     FaultKind::Interrupted => EXIT_INTERRUPTED,
                     FaultKind::Aborted => EXIT_ABORTED,
                     _ => EXIT_RUNTIME_ERROR,

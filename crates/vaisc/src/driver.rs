@@ -277,7 +277,9 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
         Ok(bytes) => exit_status(&ret, &bytes),
         Err(fault) => {
             crate::report::fault(&fault, &sources);
-            if fault.kind == vais_runtime::faults::FaultKind::Interrupted {
+            if let vais_runtime::faults::FaultKind::Exited(status) = fault.kind {
+                (status & 0xff) as u8
+            } else if fault.kind == vais_runtime::faults::FaultKind::Interrupted {
                 EXIT_INTERRUPTED
             } else if fault.kind == vais_runtime::faults::FaultKind::Aborted {
                 EXIT_ABORTED

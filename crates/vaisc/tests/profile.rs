@@ -190,6 +190,22 @@ fn a_low_sampling_rate_does_not_delay_the_end_of_a_run() {
     }
 }
 
+/// A program that ends with `exit()` still gets its profile (and its status): `exit` inside
+/// the run ends the run, not the process, so the report is printed before `vaisc` exits.
+#[test]
+fn a_program_that_calls_exit_still_gets_its_profile() {
+    let dir = common::repo_root().join("tests/profile");
+    for signals in [false, true] {
+        let out = vaisc(signals).current_dir(&dir).args(["run", "--profile", "exits.vais"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{err}");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "28665\n");
+        assert!(err.starts_with("profile: "), "signals {signals}: {err}");
+        assert_eq!(rows(&err).first().map(|r| r.0.as_str()), Some("spin"), "{err}");
+        assert!(!err.contains("runtime error"), "{err}");
+    }
+}
+
 /// Samples in inlined code are attributed to the inlined functions and their lines: `mix` is
 /// inlined into `walk`'s loop and `walk` into `main` (no call is left), yet the report ranks
 /// `mix` first with `walk` and `main` around it, its line (3) first, and the flame graph has

@@ -53,6 +53,11 @@ impl Observer for Renderer<'_> {
                 super::end_line_on_terminal();
                 crate::report::fault(&fault, sources);
             }
+            Event::Exited(status) => {
+                // `exit()` ends the session, as in C (the input is in the history already).
+                vais_runtime::flush_output();
+                std::process::exit(status & 0xff);
+            }
             Event::Tier(e) => {
                 if self.show_time {
                     vais_runtime::end_line();
