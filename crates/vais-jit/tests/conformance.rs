@@ -76,6 +76,9 @@ fn conformance_child() {
             std::process::exit(st)
         }
         Err(f) => {
+            if let vais_runtime::FaultKind::Exited(status) = f.kind {
+                std::process::exit(status)
+            }
             eprintln!("runtime error: {f}");
             std::process::exit(101)
         }

@@ -1215,7 +1215,9 @@ fn release_stack() {
 /// Runs `f` inside a protection point on a prepared thread: inline when called on one (a
 /// [`run_on_big_stack`] thread, or nested inside another protected call), otherwise on the
 /// persistent worker thread (256 MiB stack, alternate signal stack), waiting for the answer.
-/// Returns `Err(Fault)` if `f` raised a runtime error (`vais_rt_trap`) or a fault signal.
+/// Returns `Err(Fault)` if `f` raised a runtime error (`vais_rt_trap`) or a fault signal, and
+/// `Err` with [`FaultKind::Exited`] if the program called `exit` (not an error: the caller
+/// reports nothing and ends as it sees fit, a process with that status).
 /// Outermost calls from several threads are serialised. A panic in `f` is propagated to the
 /// caller. The interrupt flag is cleared before `f` starts. See the module docs for what `f`
 /// may hold.
