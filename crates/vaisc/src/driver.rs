@@ -358,7 +358,7 @@ fn whole_program_input(sources: &SourceMap, opts: &RunOptions) -> u128 {
         part(&mut h, k.as_bytes());
         part(&mut h, v.as_bytes());
     }
-    let profile = opts.profile.as_ref().map(|p| (p.hz, p.table, p.flamegraph.is_some()));
+    let profile = opts.profile.as_ref().map(|p| (p.hz, p.table, p.flamegraph.is_some(), p.folded.is_some()));
     let flags = format!("flags g={} profile={profile:?} perf={:?}", opts.debug, opts.perf.map(|p| p as u8));
     part(&mut h, flags.as_bytes());
     for f in &sources.files {

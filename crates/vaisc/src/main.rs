@@ -97,7 +97,11 @@ enum Command {
         /// Write the profile as an SVG flame graph (samples as --profile; implies sampling).
         #[arg(long, value_name = "OUT.svg")]
         flamegraph: Option<PathBuf>,
-        /// Samples per second of CPU time for --profile / --flamegraph.
+        /// Write the profile as folded stacks, `outer;...;inner COUNT` per line, for other flame
+        /// graph and profile viewers (samples as --profile; implies sampling).
+        #[arg(long, value_name = "OUT.txt")]
+        folded: Option<PathBuf>,
+        /// Samples per second of CPU time for --profile / --flamegraph / --folded.
         #[arg(long, value_name = "HZ", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100000))]
         profile_hz: u32,
         /// Describe the JIT code to a debugger: DWARF line tables and function ranges through
@@ -168,7 +172,7 @@ fn main() -> ExitCode {
     let code = vais_runtime::run_on_big_stack(move || {
         let code = match cli.command {
             Some(Command::Check { file, time }) => driver::check(&file, time),
-            Some(Command::Run { file, args, emit, time, no_cache, profile, flamegraph, profile_hz, perf, debug }) => {
+            Some(Command::Run { file, args, emit, time, no_cache, profile, flamegraph, folded, profile_hz, perf, debug }) => {
                 use std::os::unix::ffi::OsStrExt;
                 let mut argv: Vec<&[u8]> = vec![file.as_os_str().as_bytes()];
                 // `FILE -- ARGS`: the `--` only separates (clap keeps it after an argument).
@@ -178,8 +182,8 @@ fn main() -> ExitCode {
                 };
                 argv.extend(rest.iter().map(|a| a.as_bytes()));
                 vais_runtime::args::set_args(&argv);
-                let profile = (profile || flamegraph.is_some())
-                    .then_some(profile::Options { hz: profile_hz, table: profile, flamegraph });
+                let profile = (profile || flamegraph.is_some() || folded.is_some())
+                    .then_some(profile::Options { hz: profile_hz, table: profile, flamegraph, folded });
                 driver::run(&file, &driver::RunOptions { emit, time, profile, perf, debug, no_cache })
             }
             Some(Command::Build { file, out, debug, emit, time, cc_args }) => {

@@ -1,6 +1,7 @@
 //! Rendering the built-in profiler's results (`vaisc run --profile`, `--flamegraph`, REPL
-//! `:profile`): the table of functions by self time on standard error, and an SVG flame graph
-//! (inferno). Sampling itself is `vais_runtime::profile`.
+//! `:profile`): the table of functions by self time on standard error, an SVG flame graph
+//! (inferno), and folded stacks (the text format flame graph and profile viewers read).
+//! Sampling itself is `vais_runtime::profile`.
 
 use vais_ast::SourceMap;
 use vais_runtime::profile::Profile;
@@ -21,6 +22,8 @@ pub struct Options {
     pub table: bool,
     /// Write an SVG flame graph here.
     pub flamegraph: Option<std::path::PathBuf>,
+    /// Write the folded stacks here.
+    pub folded: Option<std::path::PathBuf>,
 }
 
 /// Rows shown in the table (the rest are summed in one line).
@@ -104,7 +107,19 @@ pub fn flamegraph(p: &Profile, path: &std::path::Path, title: &str) -> Result<()
         .map_err(|e| format!("cannot write the flame graph: {e}"))
 }
 
-/// Runs `f` under the profiler and reports as `opts` asks (stderr table, SVG file).
+/// Writes the samples as folded stacks: one line per distinct stack, its frames from the
+/// outermost to the innermost separated by `;`, then a space and its sample count (what
+/// `inferno-flamegraph`, `flamegraph.pl` and speedscope read).
+pub fn folded(p: &Profile, path: &std::path::Path) -> Result<(), String> {
+    let mut text = p.folded().join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+/// Runs `f` under the profiler and reports as `opts` asks (stderr table, SVG file, folded
+/// stacks).
 pub fn around<R>(opts: &Options, title: &str, sources: &SourceMap, f: impl FnOnce() -> R) -> R {
     let sampler = match vais_runtime::profile::start(opts.hz) {
         Ok(s) => Some(s),
@@ -123,6 +138,12 @@ pub fn around<R>(opts: &Options, title: &str, sources: &SourceMap, f: impl FnOnc
         if let Some(path) = &opts.flamegraph {
             match flamegraph(&p, path, title) {
                 Ok(()) => eprintln!("profile: flame graph written to {}", path.display()),
+                Err(e) => eprintln!("error: {e}"),
+            }
+        }
+        if let Some(path) = &opts.folded {
+            match folded(&p, path) {
+                Ok(()) => eprintln!("profile: folded stacks written to {}", path.display()),
                 Err(e) => eprintln!("error: {e}"),
             }
         }

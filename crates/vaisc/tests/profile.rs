@@ -206,6 +206,41 @@ fn a_program_that_calls_exit_still_gets_its_profile() {
     }
 }
 
+/// `--folded` writes the samples as folded stacks (`outer;...;inner COUNT` per line): the
+/// heaviest stack is `main;heavy` with most of the samples, and the counts add up to the
+/// samples the table reports. Without `--profile` it writes the file and no table.
+#[test]
+fn folded_stacks_hold_the_same_samples_as_the_table() {
+    let dir = common::repo_root().join("tests/profile");
+    let path = std::env::temp_dir().join(format!("vais_profile_folded_{}.txt", std::process::id()));
+    let out = vaisc(false).current_dir(&dir).args(["run", "split.vais", "--profile", "--folded"]).arg(&path).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let samples: u64 = err.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{err}"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(text.ends_with('\n'), "{text:?}");
+    let mut stacks: Vec<(String, u64)> = text
+        .lines()
+        .map(|l| {
+            let (stack, count) = l.rsplit_once(' ').unwrap_or_else(|| panic!("not `stack count`: {l:?}"));
+            (stack.to_string(), count.parse().unwrap_or_else(|_| panic!("bad count in {l:?}")))
+        })
+        .collect();
+    stacks.sort_by(|a, b| b.1.cmp(&a.1));
+    let total: u64 = stacks.iter().map(|s| s.1).sum();
+    assert_eq!(total, samples, "{text}");
+    assert_eq!(stacks[0].0, "main;heavy", "{text}");
+    assert!(stacks[0].1 * 10 >= samples * 8, "{text}");
+    assert!(stacks.iter().any(|s| s.0 == "main;light"), "{text}");
+
+    let quiet = vaisc(false).current_dir(&dir).args(["run", "split.vais", "--folded"]).arg(&path).output().unwrap();
+    let err = String::from_utf8_lossy(&quiet.stderr);
+    assert!(err.starts_with("profile: folded stacks written to "), "{err}");
+    assert!(std::fs::read_to_string(&path).unwrap().lines().any(|l| l.starts_with("main;heavy ")));
+    let _ = std::fs::remove_file(&path);
+}
+
 /// Samples in inlined code are attributed to the inlined functions and their lines: `mix` is
 /// inlined into `walk`'s loop and `walk` into `main` (no call is left), yet the report ranks
 /// `mix` first with `walk` and `main` around it, its line (3) first, and the flame graph has

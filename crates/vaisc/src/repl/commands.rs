@@ -190,7 +190,7 @@ fn set(state: &mut ReplState, arg: &str) {
 }
 
 fn profile(state: &mut ReplState, expr: &str) {
-    state.profile = Some(crate::profile::Options { hz: 1000, table: true, flamegraph: None });
+    state.profile = Some(crate::profile::Options { hz: 1000, table: true, flamegraph: None, folded: None });
     state.eval(expr);
     if state.profile.take().is_some() {
         eprintln!("note: nothing ran, so nothing was profiled (:profile takes an expression)");
