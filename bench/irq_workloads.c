@@ -1,7 +1,8 @@
 // The per-sample cost of the perf event `vaisc run --profile` opens, on C workloads and without
 // vaisc: CPU time of a fixed amount of work (`arith`: a multiply-add chain; `interp`: a
 // switch-dispatched bytecode loop like bench/interp.vais; `stream`: a 256 MiB sequential read;
-// `randacc`: random reads over it) with no event (`none`), a task-clock event sampling the
+// `randacc`: random reads over it; `loops`: bench/loops.vais in C, passes over every word of an
+// 8 MiB buffer, whose 2,048 pages the TLB holds between passes) with no event (`none`), a task-clock event sampling the
 // instruction pointer (`ip`) or call chains (`chain`) every PERIOD ns, or counting only
 // (`count`). The cost per sample is (time - time without the event) / samples; bench/RESULTS.md
 // ("Profiler overhead", third pass) compares 1 kHz with 10 kHz.
@@ -29,6 +30,8 @@ static uint64_t *big;
 static long arith(long n) { uint64_t x = 1; for (long i = 0; i < n; i++) { x = x * 6364136223846793005ULL + 1442695040888963407ULL; } sink = x; return n; }
 static long stream(long n) { uint64_t s = 0; long k = 0; for (long i = 0; i < n; i++) { s += big[k]; k += 8; if (k >= BIG) k = 0; } sink = s; return n; }
 static long randacc(long n) { uint64_t s = 0, x = 12345; for (long i = 0; i < n; i++) { x = x * 6364136223846793005ULL + 1; s += big[(x >> 20) & (BIG-1)]; } sink = s; return n; }
+#define SMALL (1<<20) /* words: 8 MiB */
+static long loops(long n) { uint64_t s = 0; for (long r = 0; r < n / SMALL; r++) for (long i = 0; i < SMALL; i++) s += big[i] ^ r; sink = s; return n; }
 static long interp(long n) {
   static const int code[] = {0,1,2,3,4,5,6,7,8,9,10,11,12};
   long st[64]; int sp = 4; st[0]=st[1]=st[2]=st[3]=1; long steps=0; int pc=0;
@@ -59,6 +62,7 @@ int main(int argc, char **argv) {
   const char *mode = argc > 3 ? argv[3] : "none"; // none, ip, chain, cpuclock, count
   long period = argc > 4 ? atol(argv[4]) : 1000000;
   if (strcmp(work, "stream") == 0 || strcmp(work, "randacc") == 0) { big = malloc(BIG*8); for (long i = 0; i < BIG; i++) big[i] = i; }
+  if (strcmp(work, "loops") == 0) { big = malloc(SMALL*8); for (long i = 0; i < SMALL; i++) big[i] = i; }
   int fd = -1; void *ring = 0;
   if (strcmp(mode, "none")) {
     struct perf_event_attr a; memset(&a, 0, sizeof a);
@@ -73,10 +77,10 @@ int main(int argc, char **argv) {
     if (ring == MAP_FAILED) { perror("mmap"); return 1; }
   }
   // warm up
-  if (!strcmp(work,"arith")) arith(n/20); else if (!strcmp(work,"stream")) stream(n/20); else if (!strcmp(work,"randacc")) randacc(n/20); else interp(n/20);
+  if (!strcmp(work,"arith")) arith(n/20); else if (!strcmp(work,"stream")) stream(n/20); else if (!strcmp(work,"randacc")) randacc(n/20); else if (!strcmp(work,"loops")) loops(n/20); else interp(n/20);
   if (fd >= 0) ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
   double c0 = cpu_ms(), p0 = proc_ms();
-  if (!strcmp(work,"arith")) arith(n); else if (!strcmp(work,"stream")) stream(n); else if (!strcmp(work,"randacc")) randacc(n); else interp(n);
+  if (!strcmp(work,"arith")) arith(n); else if (!strcmp(work,"stream")) stream(n); else if (!strcmp(work,"randacc")) randacc(n); else if (!strcmp(work,"loops")) loops(n); else interp(n);
   double c1 = cpu_ms(), p1 = proc_ms();
   long samples = 0;
   if (fd >= 0) {
