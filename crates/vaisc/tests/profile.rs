@@ -227,7 +227,7 @@ fn folded_stacks_hold_the_same_samples_as_the_table() {
             (stack.to_string(), count.parse().unwrap_or_else(|_| panic!("bad count in {l:?}")))
         })
         .collect();
-    stacks.sort_by(|a, b| b.1.cmp(&a.1));
+    stacks.sort_by_key(|s| std::cmp::Reverse(s.1));
     let total: u64 = stacks.iter().map(|s| s.1).sum();
     assert_eq!(total, samples, "{text}");
     assert_eq!(stacks[0].0, "main;heavy", "{text}");
