@@ -30,6 +30,8 @@ const BUFFER_WORDS: usize = 4 << 20;
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static TARGET_TID: AtomicI32 = AtomicI32::new(0);
 static STACK_HI: AtomicUsize = AtomicUsize::new(0);
+/// The bottom of that stack (0 when unknown: no native-caller scan in the handler then).
+static STACK_LO: AtomicUsize = AtomicUsize::new(0);
 static BUFFER: AtomicPtr<u64> = AtomicPtr::new(std::ptr::null_mut());
 static USED: AtomicUsize = AtomicUsize::new(0);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
@@ -305,6 +307,10 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
         }
     };
     let tid = gettid();
+    // The profiled code runs on this thread's protected-call stack (see `jitstack`): the
+    // bound of the signal handler's frame walk and of the kernel sampler's stack scan.
+    STACK_HI.store(crate::faults::protected_stack_top().unwrap_or_else(current_stack_top), Ordering::SeqCst);
+    STACK_LO.store(crate::faults::protected_stack_bottom().unwrap_or(0), Ordering::SeqCst);
     let prepared = PREPARED.lock().unwrap_or_else(|e| e.into_inner()).take();
     let prepared = match prepared {
         Some(p) if p.tid == tid && p.hz == hz => Some(p),
@@ -366,8 +372,6 @@ fn start_signals(hz: u32, tid: i32, cpu_clock: libc::clockid_t) -> Result<Signal
     USED.store(0, Ordering::SeqCst);
     DROPPED.store(0, Ordering::SeqCst);
     TRUNCATED.store(0, Ordering::SeqCst);
-    // The profiled code runs on this thread's protected-call stack (see `jitstack`).
-    STACK_HI.store(crate::faults::protected_stack_top().unwrap_or_else(current_stack_top), Ordering::SeqCst);
     TARGET_TID.store(tid, Ordering::SeqCst);
     BUFFER.store(buffer.words, Ordering::SeqCst);
     // SAFETY: installs a handler that only touches the atomics above and the live stack of the
@@ -550,6 +554,9 @@ fn registers(_ctx: *mut libc::c_void) -> (usize, usize, usize) {
     (0, 0, 0)
 }
 
+/// Bytes of stack the signal handler scans above a sample in native code for its Vais caller.
+const NATIVE_SCAN: usize = 16 * 1024;
+
 extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
     let buffer = BUFFER.load(Ordering::Acquire);
     if buffer.is_null() || gettid() != TARGET_TID.load(Ordering::Relaxed) {
@@ -578,6 +585,14 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
         low = fp + 16;
         fp = next;
     }
+    let lo = STACK_LO.load(Ordering::Relaxed);
+    if n == 1 && !crate::faults::in_jit_code(pc) && lo != 0 && sp >= lo && sp < hi {
+        // In native code, which keeps no frame pointers: find the Vais callers on the stack.
+        // SAFETY (of the reads): every address read lies between the interrupted stack
+        // pointer and the top of this thread's stack, which is mapped and live.
+        let word = |a: usize| (a >= sp && a.is_multiple_of(8) && a.saturating_add(8) <= hi).then(|| unsafe { *(a as *const usize) });
+        n += vais_callers(&word, sp, fp, hi.min(sp.saturating_add(NATIVE_SCAN)), hi, &mut frames[1..]);
+    }
     if n == MAX_DEPTH {
         TRUNCATED.fetch_add(1, Ordering::Relaxed);
     }
@@ -594,6 +609,78 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
             *buffer.add(at + 1 + i) = *f as u64;
         }
     }
+}
+
+/// For a sample taken in native code (the runtime, std, the C library: no frame pointers, so
+/// the frame-pointer chain ends in them): the return addresses of the Vais frames above it,
+/// written into `out`; how many. Found as `signals::record_fault_frames` finds a native
+/// fault's caller: the first word above the stack pointer `sp` that is a return address into
+/// JIT code, accepted only with its caller's frame, which is the interrupted frame pointer `bp`
+/// if that lies above it, else the one saved by the native frame whose return address it is,
+/// else the first frame-pointer-shaped pair above it (a saved frame pointer above the pair,
+/// then a return address into JIT code; or, for the outermost frame, which returns into the
+/// entry adapter, any such pair near the top of the stack `hi`). Then that frame's chain while
+/// it stays in JIT code. `word` reads the stack (`None` outside what may be read); nothing
+/// above `end` is scanned. Allocates nothing (the signal handler calls it).
+fn vais_callers(word: &dyn Fn(usize) -> Option<usize>, sp: usize, bp: usize, end: usize, hi: usize, out: &mut [usize]) -> usize {
+    /// Bytes below the top of the stack within which the outermost JIT frame lies.
+    const OUTERMOST: usize = 4096;
+    let jit = |a: usize| crate::faults::in_jit_code(a.wrapping_sub(1));
+    let near_top = |a: usize| hi != 0 && a < hi && hi - a <= OUTERMOST;
+    let mut slot = (sp + 7) & !7;
+    while slot + 8 <= end && !out.is_empty() {
+        let Some(ret) = word(slot).filter(|&w| jit(w)) else {
+            slot += 8;
+            continue;
+        };
+        let mut f = bp;
+        let mut steps = 0;
+        while f != 0 && f < slot && steps < 64 {
+            match word(f) {
+                Some(next) if f + 8 == slot => {
+                    f = next;
+                    break;
+                }
+                Some(next) if next > f => f = next,
+                _ => f = 0,
+            }
+            steps += 1;
+        }
+        let frame_ok = f > slot && f.is_multiple_of(8) && (word(f + 8).is_some_and(jit) || near_top(f));
+        if !frame_ok {
+            let mut a = slot + 8;
+            f = 0;
+            while a + 16 <= end {
+                if let Some(saved) = word(a).filter(|&saved| saved > a) {
+                    if word(a + 8).is_some_and(jit) || (near_top(a) && saved <= hi) {
+                        f = a;
+                        break;
+                    }
+                }
+                a += 8;
+            }
+        }
+        if f == 0 {
+            slot += 8;
+            continue;
+        }
+        out[0] = ret;
+        let mut n = 1;
+        while n < out.len() {
+            let (Some(next), Some(r)) = (word(f), word(f + 8)) else { break };
+            if !jit(r) {
+                break;
+            }
+            out[n] = r;
+            n += 1;
+            if next <= f {
+                break;
+            }
+            f = next;
+        }
+        return n;
+    }
+    0
 }
 
 /// Names the frames of every recorded sample and counts identical stacks. Each distinct

@@ -241,6 +241,42 @@ fn folded_stacks_hold_the_same_samples_as_the_table() {
     let _ = std::fs::remove_file(&path);
 }
 
+/// A sample taken in native code (here `printf`'s formatting, which keeps no frame pointers)
+/// counts for the Vais functions that called it: the signal sampler finds the return address
+/// into JIT code on the stack above it. (The kernel sampler does not: see `profile/kernel.rs`.)
+#[test]
+fn samples_in_native_code_name_their_vais_callers() {
+    let dir = common::repo_root().join("tests/profile");
+    let path = std::env::temp_dir().join(format!("vais_profile_natives_{}.txt", std::process::id()));
+    let out = vaisc(true)
+        .current_dir(&dir)
+        .args(["run", "--profile", "natives.vais", "--folded"])
+        .arg(&path)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{report}");
+    let folded = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let (mut all, mut under_emit, mut native_leaf) = (0u64, 0u64, 0u64);
+    for l in folded.lines() {
+        let (stack, count) = l.rsplit_once(' ').unwrap();
+        let count: u64 = count.parse().unwrap();
+        let frames: Vec<&str> = stack.split(';').collect();
+        all += count;
+        if frames.starts_with(&["main", "count", "emit"]) {
+            under_emit += count;
+            if frames.len() > 3 {
+                native_leaf += count;
+            }
+        }
+    }
+    assert!(all > 0, "{report}");
+    assert!(under_emit * 10 >= all * 8, "{under_emit} of {all} samples under main;count;emit:\n{folded}");
+    assert!(native_leaf * 2 >= all, "{native_leaf} of {all} samples in native code under emit:\n{folded}");
+}
+
 /// Samples in inlined code are attributed to the inlined functions and their lines: `mix` is
 /// inlined into `walk`'s loop and `walk` into `main` (no call is left), yet the report ranks
 /// `mix` first with `walk` and `main` around it, its line (3) first, and the flame graph has
