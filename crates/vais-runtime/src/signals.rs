@@ -150,7 +150,8 @@ pub(crate) fn record_fault_frames(pc: usize, fp: usize, sp: usize) {
     } else {
         // Native code that used `rbp` for something else: the caller's frame is the first
         // frame-pointer-shaped pair above the return address (a saved frame pointer above it,
-        // then a return address into JIT code).
+        // then a return address into JIT code; or, for the outermost frame, which returns into
+        // the entry adapter, any such pair near the top of the stack).
         let mut a = slot + 8;
         loop {
             if a + 16 > end {
@@ -159,7 +160,7 @@ pub(crate) fn record_fault_frames(pc: usize, fp: usize, sp: usize) {
             }
             // SAFETY: `a .. a + 16` lies between `slot` and `end`, inside the stack.
             let (saved, ret) = unsafe { (*(a as *const usize), *((a + 8) as *const usize)) };
-            if saved > a && saved < hi && crate::faults::in_jit_code(ret.wrapping_sub(1)) {
+            if saved > a && saved <= hi && (crate::faults::in_jit_code(ret.wrapping_sub(1)) || hi - a <= OUTERMOST) {
                 break a;
             }
             a += 8;

@@ -341,6 +341,12 @@ fn faults_in_c_code_name_the_vais_caller_and_its_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("runtime error: invalid memory access at 0x10 in `f`\n  at f ("), "{stderr}");
     assert!(stderr.lines().nth(2).is_some_and(|l| l.starts_with("  at main (") && l.ends_with("printf.vais:5:19)")), "{stderr}");
+    // The same with `f` inlined into `main`, the outermost frame (whose return address is in
+    // the entry adapter, not in a Vais function): found by its shape near the top of the stack.
+    let out = vaisc().arg("run").arg(&path).env("VAIS_INLINE", "1").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("runtime error: invalid memory access at 0x10 in `f`\n  at f ("), "{stderr}");
+    assert!(stderr.lines().nth(2).is_some_and(|l| l.starts_with("  at main (") && l.ends_with("printf.vais:5:19)")), "{stderr}");
     // `puts_ptr` (the runtime's own code) the same way.
     let out = run_program("F main() -> i64 {\n    p := 8\n    puts_ptr(p)\n    0\n}\n");
     let stderr = String::from_utf8_lossy(&out.stderr);
