@@ -1107,13 +1107,6 @@ pub(crate) fn protected_stack_top() -> Option<usize> {
     (IS_WORKER.with(|w| w.get()) && lo != 0).then_some(hi)
 }
 
-/// The lowest usable address of the stack protected code runs on when called on this thread
-/// (a prepared one); `None` on other threads.
-pub(crate) fn protected_stack_bottom() -> Option<usize> {
-    let (lo, _) = BOUNDS.with(|b| b.get());
-    (IS_WORKER.with(|w| w.get()) && lo != 0).then_some(lo)
-}
-
 /// True on a prepared thread (the worker or a [`run_on_big_stack`] thread), where
 /// [`run_protected`] runs inline.
 pub fn on_prepared_thread() -> bool {

@@ -30,8 +30,6 @@ const BUFFER_WORDS: usize = 4 << 20;
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static TARGET_TID: AtomicI32 = AtomicI32::new(0);
 static STACK_HI: AtomicUsize = AtomicUsize::new(0);
-/// The bottom of that stack (0 when unknown: no native-caller scan in the handler then).
-static STACK_LO: AtomicUsize = AtomicUsize::new(0);
 static BUFFER: AtomicPtr<u64> = AtomicPtr::new(std::ptr::null_mut());
 static USED: AtomicUsize = AtomicUsize::new(0);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
@@ -308,9 +306,8 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
     };
     let tid = gettid();
     // The profiled code runs on this thread's protected-call stack (see `jitstack`): the
-    // bound of the signal handler's frame walk and of the kernel sampler's stack scan.
+    // bound of the signal handler's frame walk.
     STACK_HI.store(crate::faults::protected_stack_top().unwrap_or_else(current_stack_top), Ordering::SeqCst);
-    STACK_LO.store(crate::faults::protected_stack_bottom().unwrap_or(0), Ordering::SeqCst);
     let prepared = PREPARED.lock().unwrap_or_else(|e| e.into_inner()).take();
     let prepared = match prepared {
         Some(p) if p.tid == tid && p.hz == hz => Some(p),
@@ -568,11 +565,26 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
     frames[0] = pc;
     let mut n = 1;
     let mut low = sp;
+    let lo = crate::signals::WORKER_STACK_LO.load(Ordering::Relaxed);
+    if !crate::faults::in_jit_code(pc) && lo != 0 && sp >= lo && sp < hi {
+        // In native code, which keeps no frame pointers: the Vais caller is found on the stack,
+        // as for a fault there, and the walk goes on from its frame.
+        // SAFETY (of the reads): every address read lies between the interrupted stack
+        // pointer and the top of this thread's stack, which is mapped and live.
+        let word = |a: usize| (a >= sp && a.is_multiple_of(8) && a.saturating_add(8) <= hi).then(|| unsafe { *(a as *const usize) });
+        if let Some((slot, ret, caller)) = crate::signals::native_caller(&word, sp, fp, hi.min(sp.saturating_add(NATIVE_SCAN)), hi) {
+            frames[1] = ret;
+            n = 2;
+            fp = caller;
+            low = slot + 8;
+        }
+    }
     // Each frame-pointer frame is [saved fp, return address]; a valid chain climbs the stack.
     // Only JIT code is known to keep frame pointers: the walk goes on only while the return
     // addresses it finds are in JIT code (the runtime's snapshot of code ranges, published when
-    // the profiled protected call started; from a native leaf, `rbp` is the JIT caller's frame
-    // pointer only if the native code left it alone, which the first check tells).
+    // the profiled protected call started; from a native leaf whose caller was not found above,
+    // `rbp` is the JIT caller's frame pointer only if the native code left it alone, which the
+    // first check tells).
     while n < MAX_DEPTH && fp >= low && fp.is_multiple_of(8) && fp.saturating_add(16) <= hi {
         // SAFETY: `fp .. fp + 16` lies inside this thread's live stack: at or above the
         // interrupted stack pointer and below the stack's top.
@@ -584,14 +596,6 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
         n += 1;
         low = fp + 16;
         fp = next;
-    }
-    let lo = STACK_LO.load(Ordering::Relaxed);
-    if n == 1 && !crate::faults::in_jit_code(pc) && lo != 0 && sp >= lo && sp < hi {
-        // In native code, which keeps no frame pointers: find the Vais callers on the stack.
-        // SAFETY (of the reads): every address read lies between the interrupted stack
-        // pointer and the top of this thread's stack, which is mapped and live.
-        let word = |a: usize| (a >= sp && a.is_multiple_of(8) && a.saturating_add(8) <= hi).then(|| unsafe { *(a as *const usize) });
-        n += vais_callers(&word, sp, fp, hi.min(sp.saturating_add(NATIVE_SCAN)), hi, &mut frames[1..]);
     }
     if n == MAX_DEPTH {
         TRUNCATED.fetch_add(1, Ordering::Relaxed);
@@ -609,78 +613,6 @@ extern "C" fn on_sigprof(_sig: libc::c_int, _info: *mut libc::siginfo_t, ctx: *m
             *buffer.add(at + 1 + i) = *f as u64;
         }
     }
-}
-
-/// For a sample taken in native code (the runtime, std, the C library: no frame pointers, so
-/// the frame-pointer chain ends in them): the return addresses of the Vais frames above it,
-/// written into `out`; how many. Found as `signals::record_fault_frames` finds a native
-/// fault's caller: the first word above the stack pointer `sp` that is a return address into
-/// JIT code, accepted only with its caller's frame, which is the interrupted frame pointer `bp`
-/// if that lies above it, else the one saved by the native frame whose return address it is,
-/// else the first frame-pointer-shaped pair above it (a saved frame pointer above the pair,
-/// then a return address into JIT code; or, for the outermost frame, which returns into the
-/// entry adapter, any such pair near the top of the stack `hi`). Then that frame's chain while
-/// it stays in JIT code. `word` reads the stack (`None` outside what may be read); nothing
-/// above `end` is scanned. Allocates nothing (the signal handler calls it).
-fn vais_callers(word: &dyn Fn(usize) -> Option<usize>, sp: usize, bp: usize, end: usize, hi: usize, out: &mut [usize]) -> usize {
-    /// Bytes below the top of the stack within which the outermost JIT frame lies.
-    const OUTERMOST: usize = 4096;
-    let jit = |a: usize| crate::faults::in_jit_code(a.wrapping_sub(1));
-    let near_top = |a: usize| hi != 0 && a < hi && hi - a <= OUTERMOST;
-    let mut slot = (sp + 7) & !7;
-    while slot + 8 <= end && !out.is_empty() {
-        let Some(ret) = word(slot).filter(|&w| jit(w)) else {
-            slot += 8;
-            continue;
-        };
-        let mut f = bp;
-        let mut steps = 0;
-        while f != 0 && f < slot && steps < 64 {
-            match word(f) {
-                Some(next) if f + 8 == slot => {
-                    f = next;
-                    break;
-                }
-                Some(next) if next > f => f = next,
-                _ => f = 0,
-            }
-            steps += 1;
-        }
-        let frame_ok = f > slot && f.is_multiple_of(8) && (word(f + 8).is_some_and(jit) || near_top(f));
-        if !frame_ok {
-            let mut a = slot + 8;
-            f = 0;
-            while a + 16 <= end {
-                if let Some(saved) = word(a).filter(|&saved| saved > a) {
-                    if word(a + 8).is_some_and(jit) || (near_top(a) && saved <= hi) {
-                        f = a;
-                        break;
-                    }
-                }
-                a += 8;
-            }
-        }
-        if f == 0 {
-            slot += 8;
-            continue;
-        }
-        out[0] = ret;
-        let mut n = 1;
-        while n < out.len() {
-            let (Some(next), Some(r)) = (word(f), word(f + 8)) else { break };
-            if !jit(r) {
-                break;
-            }
-            out[n] = r;
-            n += 1;
-            if next <= f {
-                break;
-            }
-            f = next;
-        }
-        return n;
-    }
-    0
 }
 
 /// Names the frames of every recorded sample and counts identical stacks. Each distinct

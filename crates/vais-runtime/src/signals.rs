@@ -80,12 +80,9 @@ pub(crate) fn record_frames(fp: usize, sp: usize) {
 
 /// [`record_frames`] for a fault at `pc`, which may be outside JIT code: in the runtime or C
 /// library code a Vais function called (a bad pointer given to `strlen` or `puts_ptr`). That
-/// code need not keep frame pointers, so the chain from `fp` may never reach the Vais caller;
-/// the call's return address is then found by scanning the stack upwards from `sp` for the
-/// first word that is a return address into JIT code (the native frames below it hold that
-/// code's own data), and the walk goes on from the caller's frame pointer when it can be
-/// found: `fp` itself when the native code left it alone (it lies above that word), else the
-/// frame of the native chain whose return address is that word.
+/// code need not keep frame pointers, so the chain from `fp` may never reach the Vais caller:
+/// the call's return address and the caller's frame are found on the stack instead
+/// ([`native_caller`]), and the walk goes on from there.
 pub(crate) fn record_fault_frames(pc: usize, fp: usize, sp: usize) {
     let lo = WORKER_STACK_LO.load(Ordering::Relaxed);
     let hi = WORKER_STACK_HI.load(Ordering::Relaxed);
@@ -93,78 +90,12 @@ pub(crate) fn record_fault_frames(pc: usize, fp: usize, sp: usize) {
         walk_frames(0, fp, sp, true);
         return;
     }
-    let end = hi.min(sp.saturating_add(NATIVE_SCAN)) & !7;
-    let mut slot = (sp + 7) & !7;
-    let mut found = None;
-    while slot + 8 <= end {
-        // SAFETY: `slot .. slot + 8` lies inside the protected thread's stack, at or above the
-        // interrupted stack pointer (checked by the loop bounds).
-        let word = unsafe { *(slot as *const usize) };
-        if crate::faults::in_jit_code(word.wrapping_sub(1)) {
-            found = Some((slot, word));
-            break;
-        }
-        slot += 8;
-    }
-    let Some((slot, ret)) = found else {
+    // SAFETY (of the reads): every address read lies between the interrupted stack pointer
+    // and the top of the protected thread's stack, which is mapped and live.
+    let word = |a: usize| (a >= sp && a.is_multiple_of(8) && a.saturating_add(8) <= hi).then(|| unsafe { *(a as *const usize) });
+    let Some((slot, ret, f)) = native_caller(&word, sp, fp, hi.min(sp.saturating_add(NATIVE_SCAN)), hi) else {
         walk_frames(0, fp, sp, true);
         return;
-    };
-    // The caller's frame pointer: `fp` if it is above the return address, else follow the
-    // native chain down to the frame whose return address is at `slot`.
-    let mut f = fp;
-    let mut steps = 0;
-    while f != 0 && f < slot && steps < 64 {
-        if f < sp || !f.is_multiple_of(8) {
-            f = 0;
-            break;
-        }
-        // SAFETY: `f .. f + 8` lies between the interrupted stack pointer and `slot`, inside
-        // the protected thread's stack.
-        let next = unsafe { *(f as *const usize) };
-        if f + 8 == slot {
-            f = next;
-            break;
-        }
-        if next <= f {
-            f = 0;
-            break;
-        }
-        f = next;
-        steps += 1;
-    }
-    // The word counts as the call's return address only when the caller's frame is found and
-    // is a JIT frame too: its own return address is in JIT code, or it is the outermost frame
-    // (within the protected call's first 4 KiB, whose frames call the program's entry). A
-    // stale return address left in an uninitialised slot of a native frame must not name a
-    // function that is not running.
-    let jit_frame = |f: usize| {
-        // SAFETY: `f + 8 .. f + 16` lies inside the protected thread's stack (checked first).
-        f > slot
-            && f.is_multiple_of(8)
-            && f.saturating_add(16) <= hi
-            && (hi - f <= OUTERMOST || crate::faults::in_jit_code(unsafe { *((f + 8) as *const usize) }.wrapping_sub(1)))
-    };
-    let f = if jit_frame(f) {
-        f
-    } else {
-        // Native code that used `rbp` for something else: the caller's frame is the first
-        // frame-pointer-shaped pair above the return address (a saved frame pointer above it,
-        // then a return address into JIT code; or, for the outermost frame, which returns into
-        // the entry adapter, any such pair near the top of the stack).
-        let mut a = slot + 8;
-        loop {
-            if a + 16 > end {
-                walk_frames(0, fp, sp, true);
-                return;
-            }
-            // SAFETY: `a .. a + 16` lies between `slot` and `end`, inside the stack.
-            let (saved, ret) = unsafe { (*(a as *const usize), *((a + 8) as *const usize)) };
-            if saved > a && saved <= hi && (crate::faults::in_jit_code(ret.wrapping_sub(1)) || hi - a <= OUTERMOST) {
-                break a;
-            }
-            a += 8;
-        }
     };
     RECORD.frames[0].store(ret, Ordering::Relaxed);
     RECORD.tail[0].store(ret, Ordering::Relaxed);
@@ -173,6 +104,60 @@ pub(crate) fn record_fault_frames(pc: usize, fp: usize, sp: usize) {
 
 /// Bytes of stack scanned above a native fault for the return address into JIT code.
 const NATIVE_SCAN: usize = 64 * 1024;
+
+/// For a stop in native code (a fault, a profiler sample) that a Vais function called: where
+/// that call returns. Scans the stack upwards from `sp` for a word that is a return address
+/// into JIT code (the native frames below it hold that code's own data), and accepts it only
+/// when the caller's frame is found and is a JIT frame too, so that a stale return address in
+/// an uninitialised slot of a native frame never names a function that is not running. The
+/// caller's frame: the interrupted frame pointer `bp` when the native code left it alone (it
+/// lies above the word); else the frame of the native chain from `bp` whose return address is
+/// that word; else, when native code used `rbp` for its own values, the first
+/// frame-pointer-shaped pair above the word (a saved frame pointer above it, then a return
+/// address into JIT code; or, for the outermost frame, which returns into the entry adapter,
+/// any such pair near the top of the stack `hi`). A JIT frame's own return address is in JIT
+/// code, or it is that outermost frame. `word` reads the stack (`None` where it may not);
+/// nothing at or above `end` is scanned. Returns (the word's address, the return address, the
+/// caller's frame pointer). Async-signal-safe: reads and arithmetic only.
+pub(crate) fn native_caller(word: &dyn Fn(usize) -> Option<usize>, sp: usize, bp: usize, end: usize, hi: usize) -> Option<(usize, usize, usize)> {
+    let jit = |a: usize| crate::faults::in_jit_code(a.wrapping_sub(1));
+    let near_top = |a: usize| a < hi && hi - a <= OUTERMOST;
+    let mut slot = (sp + 7) & !7;
+    while slot + 8 <= end {
+        let Some(ret) = word(slot).filter(|&w| jit(w)) else {
+            slot += 8;
+            continue;
+        };
+        // The native chain from `bp` down to the frame whose return address is at `slot`.
+        let mut f = bp;
+        let mut steps = 0;
+        while f != 0 && f < slot && steps < 64 {
+            match word(f) {
+                Some(next) if f + 8 == slot => {
+                    f = next;
+                    break;
+                }
+                Some(next) if next > f => f = next,
+                _ => f = 0,
+            }
+            steps += 1;
+        }
+        let jit_frame = |f: usize| f > slot && word(f + 8).is_some_and(|r| jit(r) || near_top(f));
+        if !jit_frame(f) {
+            f = (slot + 8..)
+                .step_by(8)
+                .take_while(|&a| a + 16 <= end)
+                .find(|&a| word(a).is_some_and(|saved| saved > a && saved <= hi) && word(a + 8).is_some_and(|r| jit(r) || near_top(a)))
+                .unwrap_or(0);
+        }
+        if f != 0 {
+            return Some((slot, ret, f));
+        }
+        slot += 8;
+    }
+    None
+}
+
 /// Bytes below the top of the protected stack within which the outermost JIT frame lies.
 const OUTERMOST: usize = 4096;
 

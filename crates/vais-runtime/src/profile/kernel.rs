@@ -27,7 +27,7 @@
 //! C library keep no frame pointers, so the kernel's chain stops inside them (`perf record
 //! --call-graph fp` shows the same), and such a sample names only the native function. Copying
 //! the user stack with each sample (`PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER`) and
-//! scanning it as the signal handler does (`profile::vais_callers`) found every caller with
+//! scanning it as the signal handler does (`signals::native_caller`) found every caller with
 //! 4 KiB, about 80% with 1 KiB, but cost too much here (150 paired runs, wall: fib +6.1% and
 //! bintrees +7.0% at 4 KiB, bintrees +5.6% at 1 KiB, against +2.5% and +1.7% without).
 
