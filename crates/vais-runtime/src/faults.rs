@@ -92,6 +92,21 @@ pub enum FaultKind {
     Exited(i32),
 }
 
+impl FaultKind {
+    /// The exit status of a run that ended with this (`vaisc run` and built executables alike):
+    /// the program's own status for `exit`, 130 for Ctrl-C and 134 for an abort (128 + the
+    /// signal, as a shell reports for a C program), 101 for any runtime error (LANGUAGE.md
+    /// decision 9).
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            FaultKind::Exited(status) => (status & 0xff) as u8,
+            FaultKind::Interrupted => 130,
+            FaultKind::Aborted => 134,
+            _ => 101,
+        }
+    }
+}
+
 /// The `kind` argument of `vais_rt_trap` and of a registered trap instruction: the contract
 /// between the code generator (which emits the check) and the runtime (which reports it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -16,7 +16,6 @@
 #![cfg(not(test))]
 
 use std::ffi::c_int;
-use vais_runtime::faults::FaultKind;
 use vais_runtime::program_info::ProgramInfo;
 
 extern "C" {
@@ -27,9 +26,8 @@ extern "C" {
     static __vais_code: usize;
 }
 
+/// Exit status when the executable's own tables are damaged (as for a runtime error).
 const EXIT_RUNTIME_ERROR: c_int = 101;
-const EXIT_INTERRUPTED: c_int = 130;
-const EXIT_ABORTED: c_int = 134;
 
 /// The C entry point of a built executable.
 ///
@@ -81,12 +79,7 @@ pub unsafe extern "C" fn main(argc: c_int, argv: *const *const u8) -> c_int {
             Ok(()) => 0,
             Err(fault) => {
                 vais_runtime::report::print(&fault, &|file, offset| info.place(file, offset));
-                match fault.kind {
-                    FaultKind::Exited(status) => status & 0xff,
-                    FaultKind::Interrupted => EXIT_INTERRUPTED,
-                    FaultKind::Aborted => EXIT_ABORTED,
-                    _ => EXIT_RUNTIME_ERROR,
-                }
+                c_int::from(fault.kind.exit_status())
             }
         }
     };

@@ -9,13 +9,6 @@ use vais_tir::{Program, Ty};
 
 /// Exit status when compilation fails.
 pub const EXIT_COMPILE_ERROR: u8 = 1;
-/// Exit status after a runtime error (LANGUAGE.md decision 9).
-pub const EXIT_RUNTIME_ERROR: u8 = 101;
-/// Exit status after Ctrl-C.
-pub const EXIT_INTERRUPTED: u8 = 130;
-/// Exit status after the program aborted (C `abort()`, glibc's double-free check): 128 +
-/// SIGABRT, what a shell reports for a C program that aborts; its output is flushed first.
-pub const EXIT_ABORTED: u8 = 134;
 
 /// Phase timings, printed by `--time` as `time: parse 1.2ms check ...`.
 #[derive(Default)]
@@ -277,15 +270,7 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
         Ok(bytes) => exit_status(&ret, &bytes),
         Err(fault) => {
             crate::report::fault(&fault, &sources);
-            if let vais_runtime::faults::FaultKind::Exited(status) = fault.kind {
-                (status & 0xff) as u8
-            } else if fault.kind == vais_runtime::faults::FaultKind::Interrupted {
-                EXIT_INTERRUPTED
-            } else if fault.kind == vais_runtime::faults::FaultKind::Aborted {
-                EXIT_ABORTED
-            } else {
-                EXIT_RUNTIME_ERROR
-            }
+            fault.kind.exit_status()
         }
     }
 }
