@@ -139,13 +139,7 @@ impl Stop {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn monotonic_ns() -> i64 {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: reads a clock into an owned timespec.
-        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-        ts.tv_sec * 1_000_000_000 + ts.tv_nsec
-    }
+    use crate::profile::monotonic_ns;
 
     #[test]
     fn a_sleeper_wakes_when_stopped_not_at_its_deadline() {
