@@ -860,6 +860,10 @@ static BUILTIN_PANIC: Mutex<Option<String>> = Mutex::new(None);
 /// into JIT code (it would abort the whole process, a REPL session with it): it is caught
 /// here and reported as a runtime error (`internal error in the runtime (...)`), contained by
 /// [`run_protected`] like any other. Built-ins never panic on purpose; this is the safety net.
+/// Always inlined, so that a profile or a backtrace names the built-in (`vais_malloc`), not
+/// this wrapper (which appeared as `vais_runtime::faults::guard`, 11% of `bench/bintrees`,
+/// as if catching panics cost time: it costs nothing until one is thrown).
+#[inline(always)]
 pub fn guard<R>(builtin: &'static str, f: impl FnOnce() -> R) -> R {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(r) => r,
