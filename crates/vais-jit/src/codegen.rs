@@ -174,6 +174,13 @@ pub(crate) fn translate(
 ) -> Result<Unit, String> {
     let sig = signature(target.cc, def, what);
     let mut func = Function::with_name_signature(UserFuncName::testcase(name), sig);
+    // Cranelift stores each instruction's position relative to a base, by default the first
+    // position set, and a relative position of -1 is its "no position" marker: the position
+    // one below the first was silently lost (in an inlined copy, typically its first call,
+    // whose arguments are positioned first: a fault in `printf` reported the format string's
+    // column). Positions are byte offsets or inline-table indexes, never `u32::MAX`: with a
+    // base of 0 every one survives.
+    func.params.ensure_base_srcloc(cranelift_codegen::ir::SourceLoc::new(0));
     let refs = if what == What::Function { crate::cache::callees(def) } else { vec![] };
     let r = crate::catch_codegen(|| {
         let b = FunctionBuilder::new(&mut func, fbc);
