@@ -153,6 +153,16 @@ pub fn run(path: &Path, opts: &RunOptions) -> u8 {
 fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
     let emit = opts.emit;
     if let (Some(p), None) = (&opts.profile, emit) {
+        // The profile's files are created now, not after a run that may take minutes: a path
+        // that cannot be written is reported before anything runs (as `perf record -o` does).
+        for path in [&p.flamegraph, &p.folded].into_iter().flatten() {
+            if let Err(e) = std::fs::File::create(path) {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return EXIT_COMPILE_ERROR;
+            }
+        }
+    }
+    if let (Some(p), None) = (&opts.profile, emit) {
         // The kernel may keep the opening of its sampling event waiting for milliseconds:
         // that happens while the program compiles.
         vais_runtime::profile::prepare(p.hz);

@@ -77,6 +77,7 @@ enum Command {
     },
     /// JIT-compile a program and run `main`; its value (mod 256) is the exit status.
     /// `vaisc run FILE [ARGS...]` (or `FILE -- ARGS...`) passes ARGS to the program.
+    #[command(group(clap::ArgGroup::new("sampling").multiple(true)))]
     Run {
         file: PathBuf,
         /// Arguments for the program (`argc()`, `argv(i)`); `argv(0)` is FILE.
@@ -92,17 +93,17 @@ enum Command {
         #[arg(long)]
         no_cache: bool,
         /// Sample the program while it runs and print its hottest functions on standard error.
-        #[arg(long)]
+        #[arg(long, group = "sampling")]
         profile: bool,
         /// Write the profile as an SVG flame graph (samples as --profile; implies sampling).
-        #[arg(long, value_name = "OUT.svg")]
+        #[arg(long, value_name = "OUT.svg", group = "sampling")]
         flamegraph: Option<PathBuf>,
         /// Write the profile as folded stacks, `outer;...;inner COUNT` per line, for other flame
         /// graph and profile viewers (samples as --profile; implies sampling).
-        #[arg(long, value_name = "OUT.txt")]
+        #[arg(long, value_name = "OUT.txt", group = "sampling")]
         folded: Option<PathBuf>,
         /// Samples per second of CPU time for --profile / --flamegraph / --folded.
-        #[arg(long, value_name = "HZ", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100000))]
+        #[arg(long, value_name = "HZ", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100000), requires = "sampling")]
         profile_hz: u32,
         /// Describe the JIT code to a debugger: DWARF line tables and function ranges through
         /// the GDB JIT interface (`gdb --args vaisc run -g prog.vais`, `break prog.vais:LINE`).

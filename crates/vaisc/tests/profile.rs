@@ -360,3 +360,34 @@ fn samples_in_the_runtime_are_named() {
     // (it was, with 11% of bench/bintrees, as if catching panics cost time).
     assert!(!rows.iter().any(|(f, _)| f.contains("faults::guard")), "the panic guard is named in\n{report}");
 }
+
+/// A flame graph or folded-stacks path that cannot be written is reported before the program
+/// runs (a long run is not wasted), with status 1 and nothing on standard output.
+#[test]
+fn an_unwritable_profile_output_is_reported_before_the_run() {
+    let dir = common::repo_root().join("tests/profile");
+    for flag in ["--flamegraph", "--folded"] {
+        let out = common::vaisc().current_dir(&dir).args(["run", flag, "/nonexistent-vais-dir/out", "hello.vais"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {err}");
+        assert!(out.stdout.is_empty(), "{flag}: the program ran: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(err.starts_with("error: cannot write `/nonexistent-vais-dir/out`"), "{flag}: {err}");
+    }
+}
+
+/// `--profile-hz` alone (no `--profile`, `--flamegraph` or `--folded`) would sample nothing:
+/// it is refused as a usage error, and any of the three makes it valid.
+#[test]
+fn a_sampling_rate_without_a_profile_is_a_usage_error() {
+    let dir = common::repo_root().join("tests/profile");
+    let out = common::vaisc().current_dir(&dir).args(["run", "--profile-hz", "100", "hello.vais"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty() && err.contains("--profile"), "{err}");
+    let folded = std::env::temp_dir().join(format!("vais_profile_hz_{}.txt", std::process::id()));
+    let out = common::vaisc().current_dir(&dir).args(["run", "--profile", "--profile-hz", "100", "--folded"]).arg(&folded).arg("hello.vais").output().unwrap();
+    let _ = std::fs::remove_file(&folded);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\n", "{err}");
+    assert!(err.starts_with("profile: ") && err.contains("at 100 Hz"), "{err}");
+}
