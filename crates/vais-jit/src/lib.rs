@@ -1231,6 +1231,7 @@ fn trap_list(c: &cranelift_codegen::CompiledCode) -> Vec<(u32, TrapCode)> {
 pub unsafe fn call_entry(entry: *const u8, out: *mut u8) {
     // SAFETY: entry wrappers are compiled with the host's C calling convention and the
     // signature `(out: ptr) -> ()` (abi::entry_sig); this is the only such cast in the crate.
+    vais_runtime::faults::set_entry_function(entry as usize);
     unsafe {
         let f: extern "C" fn(*mut u8) = std::mem::transmute(entry);
         f(out)

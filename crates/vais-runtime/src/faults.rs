@@ -641,6 +641,56 @@ fn site_in(t: &Tables, pc: usize, index: i64) -> Option<(String, String)> {
 }
 
 /// The registered JIT function whose code contains `pc`.
+/// The entry of the JIT code the current protected call runs (`set_entry_function`), or 0.
+static ENTRY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Tells the fault and profiler walks which JIT function the host calls into (its outermost
+/// frame returns into host code, so no call instruction there names it).
+pub fn set_entry_function(entry: usize) {
+    ENTRY.store(entry, Ordering::Relaxed);
+}
+
+/// See [`set_entry_function`]. Async-signal-safe.
+pub(crate) fn entry_function() -> Option<usize> {
+    Some(ENTRY.load(Ordering::Relaxed)).filter(|&e| e != 0)
+}
+
+/// The registered code range (one function's `[start, end)`) that `pc` lies in, among the
+/// ranges published before the current protected call started. Async-signal-safe, as
+/// [`in_jit_code`].
+pub(crate) fn jit_range(pc: usize) -> Option<(usize, usize)> {
+    let p = SNAPSHOT.load(Ordering::Acquire);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: as in `in_jit_code`.
+    unsafe { &(*p).0 }.iter().find_map(|level| {
+        let i = level.partition_point(|r| r.0 <= pc);
+        (i > 0 && pc < level[i - 1].1).then(|| level[i - 1])
+    })
+}
+
+/// The JIT function a direct call (`call rel32`, how JIT code calls JIT code) returning to
+/// `ret` called: its entry address, if the five bytes before `ret` in JIT code are such a
+/// call and its target is where a registered function starts. Async-signal-safe (reads of
+/// registered code and of the published ranges).
+pub(crate) fn direct_callee(ret: usize) -> Option<usize> {
+    let at = ret.checked_sub(5)?;
+    let (start, end) = jit_range(ret - 1)?;
+    if at < start || ret > end {
+        return None;
+    }
+    // SAFETY: both ends of the five bytes lie in registered JIT code, which stays mapped
+    // (readable and executable) while it is registered; unaligned bytes are read as bytes.
+    let bytes: [u8; 5] = unsafe { std::ptr::read_unaligned(at as *const [u8; 5]) };
+    if bytes[0] != 0xE8 {
+        return None;
+    }
+    let rel = i32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let target = (ret as isize).wrapping_add(rel as isize) as usize;
+    (jit_range(target)?.0 == target).then_some(target)
+}
+
 pub fn function_at(pc: usize) -> Option<String> {
     lookup_code(&tables(), pc)
 }

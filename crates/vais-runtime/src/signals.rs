@@ -116,7 +116,8 @@ const NATIVE_SCAN: usize = 64 * 1024;
 /// frame-pointer-shaped pair above the word (a saved frame pointer above it, then a return
 /// address into JIT code; or, for the outermost frame, which returns into the entry adapter,
 /// any such pair near the top of the stack `hi`). A JIT frame's own return address is in JIT
-/// code, or it is that outermost frame. `word` reads the stack (`None` where it may not);
+/// code, or it is that outermost frame; and when that frame's return address follows a direct
+/// call, the word must return into the function called. `word` reads the stack (`None` where it may not);
 /// nothing at or above `end` is scanned. Returns (the word's address, the return address, the
 /// caller's frame pointer). Async-signal-safe: reads and arithmetic only.
 pub(crate) fn native_caller(word: &dyn Fn(usize) -> Option<usize>, sp: usize, bp: usize, end: usize, hi: usize) -> Option<(usize, usize, usize)> {
@@ -150,7 +151,19 @@ pub(crate) fn native_caller(word: &dyn Fn(usize) -> Option<usize>, sp: usize, bp
                 .find(|&a| word(a).is_some_and(|saved| saved > a && saved <= hi) && word(a + 8).is_some_and(|r| jit(r) || near_top(a)))
                 .unwrap_or(0);
         }
-        if f != 0 {
+        // The caller's frame must be that of the function the word returns into: when the
+        // frame's own return address follows a direct call, its target is that function. A
+        // stale return address (a deeper call's, left in an uninitialised slot of a native
+        // frame) returns into some other function, and is passed over. (Without the check a
+        // recursion's leftovers took the samples of `malloc` called by the function after it.)
+        // The outermost frame returns into host code: its function is the entry the host
+        // called.
+        let callee = match word(f + 8) {
+            Some(r) if jit(r) => crate::faults::direct_callee(r),
+            Some(_) if near_top(f) => crate::faults::entry_function(),
+            _ => None,
+        };
+        if f != 0 && callee.is_none_or(|c| crate::faults::jit_range(ret - 1).is_some_and(|r| r.0 == c)) {
             return Some((slot, ret, f));
         }
         slot += 8;

@@ -391,3 +391,31 @@ fn a_sampling_rate_without_a_profile_is_a_usage_error() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hello\n", "{err}");
     assert!(err.starts_with("profile: ") && err.contains("at 100 Hz"), "{err}");
 }
+
+/// A sample in native code (`malloc`/`free` here) counts for the Vais function that made the
+/// call, with both samplers: the kernel's call chain used to skip that function (its walk
+/// starts from the caller's frame pointer, which the runtime leaves alone, so the first
+/// return address is the caller's own), and the signal sampler's stack scan used to take a
+/// stale return address into `deep`, left by an earlier recursion, for the caller. So `churn`
+/// holds nearly every sample in its total, and `deep` no more than its own.
+#[test]
+fn samples_in_native_code_count_for_the_function_that_called_it() {
+    let dir = common::repo_root().join("tests/profile");
+    for signals in [false, true] {
+        let out = vaisc(signals).current_dir(&dir).env("VAIS_INLINE", "0").args(["run", "--profile", "callers.vais"]).output().unwrap();
+        let report = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{report}");
+        // `self% total% samples function` rows.
+        let row = |name: &str| {
+            report.lines().find_map(|l| {
+                let c: Vec<&str> = l.split_whitespace().collect();
+                (c.len() == 4 && c[3] == name).then(|| (c[0].trim_end_matches('%').parse::<f64>().unwrap(), c[1].trim_end_matches('%').parse::<f64>().unwrap()))
+            })
+        };
+        let (_, churn_total) = row("churn").unwrap_or_else(|| panic!("signals {signals}: no churn in\n{report}"));
+        assert!(churn_total >= 85.0, "signals {signals}: churn's total {churn_total}%:\n{report}");
+        if let Some((deep_self, deep_total)) = row("deep") {
+            assert!(deep_total <= deep_self + 5.0, "signals {signals}: deep counted for native samples:\n{report}");
+        }
+    }
+}

@@ -23,9 +23,12 @@
 //! call chain (vs the instruction pointer only: 0-5 us, within run-to-run noise),
 //! `sample_max_stack`, `PERF_COUNT_SW_CPU_CLOCK` vs `TASK_CLOCK`.
 //!
-//! Not done: naming the Vais callers of samples taken in native code. The runtime, std and the
-//! C library keep no frame pointers, so the kernel's chain stops inside them (`perf record
-//! --call-graph fp` shows the same), and such a sample names only the native function. Copying
+//! Samples taken in native code: the runtime, std and the C library keep no frame pointers and
+//! mostly leave the register alone, so the kernel's walk starts at the frame of the Vais
+//! function that made the native call and skips that function; `Sampler::stop` puts it back
+//! from the direct call its return address follows (`restore_skipped_callers`). Where the
+//! native code used the register for its own values, or the caller is the outermost frame
+//! (whose return address is in host code), such a sample names only the native function. Copying
 //! the user stack with each sample (`PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER`) and
 //! scanning it as the signal handler does (`signals::native_caller`) found every caller with
 //! 4 KiB, about 80% with 1 KiB, but cost too much here (150 paired runs, wall: fib +6.1% and
