@@ -650,9 +650,30 @@ pub fn set_entry_function(entry: usize) {
     ENTRY.store(entry, Ordering::Relaxed);
 }
 
-/// See [`set_entry_function`]. Async-signal-safe.
-pub(crate) fn entry_function() -> Option<usize> {
-    Some(ENTRY.load(Ordering::Relaxed)).filter(|&e| e != 0)
+/// The function the entry wrapper (`set_entry_function`; generated code, but no registered
+/// function) called, when `ret` is the return address of that call: a direct call whose
+/// target is a registered function's start. Async-signal-safe.
+pub(crate) fn entry_callee(ret: usize) -> Option<usize> {
+    /// The wrapper is a few instructions; a return address further in is not into it.
+    const WRAPPER_MAX: usize = 4096;
+    let entry = ENTRY.load(Ordering::Relaxed);
+    if entry == 0 || ret < entry.saturating_add(5) || ret - entry > WRAPPER_MAX || in_jit_code(ret - 1) {
+        return None;
+    }
+    // SAFETY: `entry .. ret` is the wrapper's code up to the call (a return address into it),
+    // mapped while it runs; unaligned bytes are read as bytes.
+    let bytes: [u8; 5] = unsafe { std::ptr::read_unaligned((ret - 5) as *const [u8; 5]) };
+    call_target(bytes, ret)
+}
+
+/// The registered function a `call rel32` (`bytes`, returning to `ret`) calls.
+fn call_target(bytes: [u8; 5], ret: usize) -> Option<usize> {
+    if bytes[0] != 0xE8 {
+        return None;
+    }
+    let rel = i32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let target = (ret as isize).wrapping_add(rel as isize) as usize;
+    (jit_range(target)?.0 == target).then_some(target)
 }
 
 /// The registered code range (one function's `[start, end)`) that `pc` lies in, among the
@@ -683,12 +704,7 @@ pub(crate) fn direct_callee(ret: usize) -> Option<usize> {
     // SAFETY: both ends of the five bytes lie in registered JIT code, which stays mapped
     // (readable and executable) while it is registered; unaligned bytes are read as bytes.
     let bytes: [u8; 5] = unsafe { std::ptr::read_unaligned(at as *const [u8; 5]) };
-    if bytes[0] != 0xE8 {
-        return None;
-    }
-    let rel = i32::from_le_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
-    let target = (ret as isize).wrapping_add(rel as isize) as usize;
-    (jit_range(target)?.0 == target).then_some(target)
+    call_target(bytes, ret)
 }
 
 pub fn function_at(pc: usize) -> Option<String> {

@@ -156,11 +156,11 @@ pub(crate) fn native_caller(word: &dyn Fn(usize) -> Option<usize>, sp: usize, bp
         // stale return address (a deeper call's, left in an uninitialised slot of a native
         // frame) returns into some other function, and is passed over. (Without the check a
         // recursion's leftovers took the samples of `malloc` called by the function after it.)
-        // The outermost frame returns into host code: its function is the entry the host
-        // called.
+        // The outermost frame returns into the entry wrapper, which calls the entry function
+        // directly.
         let callee = match word(f + 8) {
             Some(r) if jit(r) => crate::faults::direct_callee(r),
-            Some(_) if near_top(f) => crate::faults::entry_function(),
+            Some(r) if near_top(f) => crate::faults::entry_callee(r),
             _ => None,
         };
         if f != 0 && callee.is_none_or(|c| crate::faults::jit_range(ret - 1).is_some_and(|r| r.0 == c)) {

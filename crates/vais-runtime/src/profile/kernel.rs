@@ -346,6 +346,15 @@ impl Reader {
                 continue;
             }
             if n > 0 && !crate::faults::in_jit_code((a as usize).wrapping_sub(1)) {
+                // A sample in native code called by the outermost Vais frame: the chain's
+                // first return address is that frame's own, into the entry wrapper, whose
+                // direct call names the function (`Sampler::stop` restores the others).
+                if n == 1 && !crate::faults::in_jit_code(out.words[start + 1] as usize) {
+                    if let Some(f) = crate::faults::entry_callee(a as usize) {
+                        out.words.push(f as u64 + 1);
+                        n += 1;
+                    }
+                }
                 break;
             }
             out.words.push(a);
