@@ -640,8 +640,8 @@ fn site_in(t: &Tables, pc: usize, index: i64) -> Option<(String, String)> {
     Some((inlined.as_ref().unwrap_or(name).clone(), loc.clone()))
 }
 
-/// The registered JIT function whose code contains `pc`.
-/// The entry of the JIT code the current protected call runs (`set_entry_function`), or 0.
+/// The entry of the JIT code the current protected call runs (`set_entry_function`), or 0
+/// (each protected call starts with 0, so a freed wrapper is never read).
 static ENTRY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Tells the fault and profiler walks which JIT function the host calls into (its outermost
@@ -654,14 +654,15 @@ pub fn set_entry_function(entry: usize) {
 /// function) called, when `ret` is the return address of that call: a direct call whose
 /// target is a registered function's start. Async-signal-safe.
 pub(crate) fn entry_callee(ret: usize) -> Option<usize> {
-    /// The wrapper is a few instructions; a return address further in is not into it.
-    const WRAPPER_MAX: usize = 4096;
+    const PAGE: usize = 4096;
     let entry = ENTRY.load(Ordering::Relaxed);
-    if entry == 0 || ret < entry.saturating_add(5) || ret - entry > WRAPPER_MAX || in_jit_code(ret - 1) {
+    // Only bytes on the wrapper's first page are read: that page is mapped (the wrapper runs),
+    // whatever follows it. (A wrapper is a few instructions.)
+    if entry == 0 || ret < entry.saturating_add(5) || (ret - 1) / PAGE != entry / PAGE || in_jit_code(ret - 1) {
         return None;
     }
-    // SAFETY: `entry .. ret` is the wrapper's code up to the call (a return address into it),
-    // mapped while it runs; unaligned bytes are read as bytes.
+    // SAFETY: `ret - 5 .. ret` lies on the running wrapper's first page (checked above), which
+    // is mapped while it runs; unaligned bytes are read as bytes.
     let bytes: [u8; 5] = unsafe { std::ptr::read_unaligned((ret - 5) as *const [u8; 5]) };
     call_target(bytes, ret)
 }
@@ -707,6 +708,7 @@ pub(crate) fn direct_callee(ret: usize) -> Option<usize> {
     call_target(bytes, ret)
 }
 
+/// The registered JIT function whose code contains `pc`.
 pub fn function_at(pc: usize) -> Option<String> {
     lookup_code(&tables(), pc)
 }
@@ -1308,6 +1310,8 @@ fn release_stack() {
 /// may hold.
 pub fn run_protected<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Result<R, Fault> {
     signals::install_fault_handlers();
+    // The entry of an earlier call may be freed code by now; the caller sets its own.
+    ENTRY.store(0, Ordering::Relaxed);
     let result = if IS_WORKER.with(|w| w.get()) {
         execute(f)
     } else {
