@@ -453,20 +453,32 @@ fn publish_ranges(running: bool) {
 /// Whether `pc` lies in JIT code registered before the current protected call started.
 /// Async-signal-safe (atomics and reads of an immutable snapshot; no reference count changes).
 pub(crate) fn in_jit_code(pc: usize) -> bool {
+    jit_range(pc).is_some()
+}
+
+/// The registered code range (one function's `[start, end)`) that `pc` lies in, among the
+/// ranges published before the current protected call started. Async-signal-safe, as
+/// [`in_jit_code`].
+pub(crate) fn jit_range(pc: usize) -> Option<(usize, usize)> {
     let p = SNAPSHOT.load(Ordering::Acquire);
     if p.is_null() {
-        return false;
+        return None;
     }
     // SAFETY: a published snapshot is only freed by `publish_code_ranges`, which runs while no
     // protected code (hence no fault handler) runs.
-    unsafe { &(*p).0 }.iter().any(|level| in_ranges(level, pc))
+    unsafe { &(*p).0 }.iter().find_map(|level| range_of(level, pc))
 }
 
-/// Whether `pc` is in one of the sorted, disjoint `[start, end)` ranges (binary search; no
+/// The one of the sorted, disjoint `[start, end)` ranges that holds `pc` (binary search; no
 /// allocation, so a signal handler may call it).
-fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
+fn range_of(ranges: &[(usize, usize)], pc: usize) -> Option<(usize, usize)> {
     let i = ranges.partition_point(|r| r.0 <= pc);
-    i > 0 && pc < ranges[i - 1].1
+    (i > 0 && pc < ranges[i - 1].1).then(|| ranges[i - 1])
+}
+
+#[cfg(test)]
+fn in_ranges(ranges: &[(usize, usize)], pc: usize) -> bool {
+    range_of(ranges, pc).is_some()
 }
 
 /// Registers the machine code range `[start, start + len)` of the JIT function `function`.
@@ -677,29 +689,13 @@ fn call_target(bytes: [u8; 5], ret: usize) -> Option<usize> {
     (jit_range(target)?.0 == target).then_some(target)
 }
 
-/// The registered code range (one function's `[start, end)`) that `pc` lies in, among the
-/// ranges published before the current protected call started. Async-signal-safe, as
-/// [`in_jit_code`].
-pub(crate) fn jit_range(pc: usize) -> Option<(usize, usize)> {
-    let p = SNAPSHOT.load(Ordering::Acquire);
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: as in `in_jit_code`.
-    unsafe { &(*p).0 }.iter().find_map(|level| {
-        let i = level.partition_point(|r| r.0 <= pc);
-        (i > 0 && pc < level[i - 1].1).then(|| level[i - 1])
-    })
-}
-
 /// The JIT function a direct call (`call rel32`, how JIT code calls JIT code) returning to
 /// `ret` called: its entry address, if the five bytes before `ret` in JIT code are such a
 /// call and its target is where a registered function starts. Async-signal-safe (reads of
 /// registered code and of the published ranges).
 pub(crate) fn direct_callee(ret: usize) -> Option<usize> {
     let at = ret.checked_sub(5)?;
-    let (start, end) = jit_range(ret - 1)?;
-    if at < start || ret > end {
+    if at < jit_range(ret - 1)?.0 {
         return None;
     }
     // SAFETY: both ends of the five bytes lie in registered JIT code, which stays mapped

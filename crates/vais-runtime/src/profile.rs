@@ -362,44 +362,6 @@ pub fn start(hz: u32) -> Result<Sampler, String> {
     Ok(Sampler { hz, cpu_clock, cpu_start: cpu_time(cpu_clock), how: How::Handover { signals, kernel } })
 }
 
-/// Appends the kernel's samples (`[n, pc, return addresses...]` each) to `out`, putting back
-/// the Vais function the kernel's call chain skips in a sample taken in native code. The
-/// runtime, std and the C library keep no frame pointers, and mostly leave the frame-pointer
-/// register alone: the kernel's walk then starts from the frame of the Vais function that
-/// made the native call, so the first return address it finds is that function's own (into
-/// its caller), and the function itself is missing (a loop calling `malloc` was not counted
-/// in its caller's total; its caller's caller was). The missing function is the target of
-/// the call that return address follows (JIT code calls JIT code with `call rel32`), and is
-/// put back at its entry (its name; no line). A chain that does include the native code's
-/// caller has a native call there instead, and is left as it is.
-fn restore_skipped_callers(words: &[u64], out: &mut Vec<u64>) {
-    out.reserve(words.len());
-    let mut i = 0;
-    while i < words.len() {
-        let n = words[i] as usize;
-        let raw = &words[(i + 1).min(words.len())..(i + 1 + n).min(words.len())];
-        i += 1 + n;
-        let skipped = match raw {
-            [pc, ret, ..] if !crate::faults::in_jit_code(*pc as usize) => crate::faults::direct_callee(*ret as usize),
-            _ => None,
-        };
-        match skipped {
-            // As a return address one past the entry: names look a return address up at the
-            // byte before it.
-            Some(f) => {
-                out.push(raw.len() as u64 + 1);
-                out.push(raw[0]);
-                out.push(f as u64 + 1);
-                out.extend_from_slice(&raw[1..]);
-            }
-            None => {
-                out.push(raw.len() as u64);
-                out.extend_from_slice(raw);
-            }
-        }
-    }
-}
-
 /// Starts the signal sampler for the calling thread (`tid`): the SIGPROF handler and the
 /// thread that sends it.
 fn start_signals(hz: u32, tid: i32, cpu_clock: libc::clockid_t) -> Result<Signals, String> {
@@ -452,7 +414,7 @@ impl Sampler {
         let (mut words, mut dropped, mut truncated) = signals.map_or((Vec::new(), 0, 0), Signals::stop);
         let mut depth = None;
         if let Some((d, kernel_depth)) = kernel {
-            restore_skipped_callers(&d.words, &mut words);
+            words.extend_from_slice(&d.words);
             dropped += d.lost;
             truncated += d.truncated;
             depth = Some(kernel_depth);

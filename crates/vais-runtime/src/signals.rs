@@ -158,12 +158,12 @@ pub(crate) fn native_caller(word: &dyn Fn(usize) -> Option<usize>, sp: usize, bp
         // recursion's leftovers took the samples of `malloc` called by the function after it.)
         // The outermost frame returns into the entry wrapper, which calls the entry function
         // directly.
-        let callee = match word(f + 8) {
+        let callee = || match word(f + 8) {
             Some(r) if jit(r) => crate::faults::direct_callee(r),
             Some(r) if near_top(f) => crate::faults::entry_callee(r),
             _ => None,
         };
-        if f != 0 && callee.is_none_or(|c| crate::faults::jit_range(ret - 1).is_some_and(|r| r.0 == c)) {
+        if f != 0 && callee().is_none_or(|c| crate::faults::jit_range(ret - 1).is_some_and(|r| r.0 == c)) {
             return Some((slot, ret, f));
         }
         slot += 8;

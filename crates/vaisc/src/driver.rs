@@ -161,8 +161,6 @@ fn run_inner(path: &Path, opts: &RunOptions, timer: &mut Timer) -> u8 {
                 return EXIT_COMPILE_ERROR;
             }
         }
-    }
-    if let (Some(p), None) = (&opts.profile, emit) {
         // The kernel may keep the opening of its sampling event waiting for milliseconds:
         // that happens while the program compiles.
         vais_runtime::profile::prepare(p.hz);

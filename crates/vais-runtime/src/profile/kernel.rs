@@ -25,10 +25,10 @@
 //!
 //! Samples taken in native code: the runtime, std and the C library keep no frame pointers and
 //! mostly leave the register alone, so the kernel's walk starts at the frame of the Vais
-//! function that made the native call and skips that function; `Sampler::stop` puts it back
-//! from the direct call its return address follows (`restore_skipped_callers`). Where the
-//! native code used the register for its own values, or the caller is the outermost frame
-//! (whose return address is in host code), such a sample names only the native function. Copying
+//! function that made the native call and skips that function; `Reader::sample` puts it back
+//! from the direct call its return address follows (the entry wrapper's, for the outermost
+//! frame). Where the native code used the register for its own values, such a sample names
+//! only the native function. Copying
 //! the user stack with each sample (`PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER`) and
 //! scanning it as the signal handler does (`signals::native_caller`) found every caller with
 //! 4 KiB, about 80% with 1 KiB, but cost too much here (150 paired runs, wall: fib +6.1% and
@@ -345,16 +345,21 @@ impl Reader {
             if !user {
                 continue;
             }
-            if n > 0 && !crate::faults::in_jit_code((a as usize).wrapping_sub(1)) {
-                // A sample in native code called by the outermost Vais frame: the chain's
-                // first return address is that frame's own, into the entry wrapper, whose
-                // direct call names the function (`Sampler::stop` restores the others).
-                if n == 1 && !crate::faults::in_jit_code(out.words[start + 1] as usize) {
-                    if let Some(f) = crate::faults::entry_callee(a as usize) {
-                        out.words.push(f as u64 + 1);
-                        n += 1;
-                    }
+            let in_jit = crate::faults::in_jit_code((a as usize).wrapping_sub(1));
+            if n == 1 && !crate::faults::in_jit_code(out.words[start + 1] as usize) {
+                // A sample in native code: the walk started at the frame of the Vais function
+                // that made the native call, so `a` is that function's own return address and
+                // the function itself is missing. The call `a` follows names it: a direct call
+                // in JIT code, or the entry wrapper's for the outermost frame. It is put back
+                // at its entry, as a return address one past it (names look a return address
+                // up at the byte before it).
+                let skipped = if in_jit { crate::faults::direct_callee(a as usize) } else { crate::faults::entry_callee(a as usize) };
+                if let Some(f) = skipped {
+                    out.words.push(f as u64 + 1);
+                    n += 1;
                 }
+            }
+            if n > 0 && !in_jit {
                 break;
             }
             out.words.push(a);
